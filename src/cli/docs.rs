@@ -1,0 +1,98 @@
+//! `hrx generate-docs`: man pages and shell completions from the clap
+//! definitions (committed under `man/` and `completions/`; a test fails when
+//! they drift from the CLI).
+
+use std::path::{Path, PathBuf};
+
+use clap_complete::Shell;
+
+use super::output::Out;
+use crate::error::{Error, Result};
+
+/// Arguments of `hrx generate-docs`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Directory to write man/ and completions/ into
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+fn exit_status_section() -> String {
+    let mut s = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, what) in super::exit::TABLE {
+        s.push_str(&format!(".TP\n\\fB{code}\\fR\n{what}\n"));
+    }
+    s
+}
+
+fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()> {
+    let cmd = cmd.clone().name(name.to_string());
+    let mut buf = Vec::new();
+    let man = clap_mangen::Man::new(cmd.clone())
+        .date("")
+        .source(format!("hrx {}", env!("CARGO_PKG_VERSION")))
+        .manual("hrx manual");
+    man.render_title(&mut buf).map_err(|e| Error::io(out, e))?;
+    man.render_name_section(&mut buf)
+        .map_err(|e| Error::io(out, e))?;
+    man.render_synopsis_section(&mut buf)
+        .map_err(|e| Error::io(out, e))?;
+    man.render_description_section(&mut buf)
+        .map_err(|e| Error::io(out, e))?;
+    man.render_options_section(&mut buf)
+        .map_err(|e| Error::io(out, e))?;
+    if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
+        man.render_subcommands_section(&mut buf)
+            .map_err(|e| Error::io(out, e))?;
+    }
+    if top {
+        buf.extend_from_slice(exit_status_section().as_bytes());
+        buf.extend_from_slice(
+            b".SH ENVIRONMENT\n.TP\n\\fBHRX_HOME\\fR\nkeystore and configuration directory\n.TP\n\\fBHRX_KEY\\fR\nthe key to act with\n\
+.TP\n\\fBHRX_PASSPHRASE_FILE\\fR\nfile holding the secret key's passphrase\n.TP\n\\fBHRX_NOW\\fR\n\
+pin the clock to an RFC 3339 time (tests, reproducible demos)\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
+        );
+    }
+    man.render_version_section(&mut buf)
+        .map_err(|e| Error::io(out, e))?;
+    write(&out.join(format!("{name}.1")), &buf)?;
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        man_page(sub, &format!("{name}-{}", sub.get_name()), out, false)?;
+    }
+    Ok(())
+}
+
+/// Writes every man page and completion script under `out`.
+pub fn generate(out: &Path) -> Result<()> {
+    let man = out.join("man");
+    let comp = out.join("completions");
+    for d in [&man, &comp] {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+    }
+    let cmd = super::command();
+    man_page(&cmd, "hrx", &man, true)?;
+    for (shell, file) in [
+        (Shell::Bash, "hrx.bash"),
+        (Shell::Zsh, "_hrx"),
+        (Shell::Fish, "hrx.fish"),
+    ] {
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut cmd.clone(), "hrx", &mut buf);
+        write(&comp.join(file), &buf)?;
+    }
+    Ok(())
+}
+
+/// Runs `hrx generate-docs`.
+pub fn run(a: &Args, out: &Out) -> Result<i32> {
+    generate(&a.out)?;
+    out.info(&format!(
+        "wrote man/ and completions/ under {}",
+        a.out.display()
+    ));
+    Ok(super::exit::OK)
+}

@@ -1,0 +1,77 @@
+//! The one place errors become messages and exit codes. The codes are
+//! stable and documented in `man hrx` (EXIT STATUS).
+
+use crate::error::Error;
+
+/// Success.
+pub const OK: i32 = 0;
+/// `verify` (or any command that reads the history) found it not authentic.
+pub const VERIFY_FAILED: i32 = 1;
+/// Bad command line or environment (clap uses 2 too).
+pub const USAGE: i32 = 2;
+/// An input record, statement or file does not validate.
+pub const INVALID: i32 = 3;
+/// A named record, entry, key or file does not exist.
+pub const NOT_FOUND: i32 = 4;
+/// A key is missing or locked, or the passphrase is wrong.
+pub const KEY: i32 = 5;
+/// The record's policy does not allow this.
+pub const DENIED: i32 = 6;
+/// The record or directory is not in a state that allows this.
+pub const STATE: i32 = 7;
+/// Reading or writing files, git, or OpenPGP failed unexpectedly.
+pub const FAILURE: i32 = 8;
+
+/// Every code with its meaning, for the man page.
+pub const TABLE: &[(i32, &str)] = &[
+    (OK, "success"),
+    (
+        VERIFY_FAILED,
+        "the record's history does not verify (the message names the first bad commit and why)",
+    ),
+    (USAGE, "bad command line or environment"),
+    (
+        INVALID,
+        "input does not validate (YAML, schema, certificate, statement)",
+    ),
+    (NOT_FOUND, "no such record, entry, key or file"),
+    (
+        KEY,
+        "no usable key, a locked key without a passphrase, or a wrong passphrase",
+    ),
+    (
+        DENIED,
+        "the record's policy does not allow the caller to do this",
+    ),
+    (
+        STATE,
+        "the record or directory is not in a state that allows this (exists already, changed meanwhile)",
+    ),
+    (FAILURE, "an unexpected I/O, git or OpenPGP failure"),
+];
+
+/// The exit code for an error.
+pub fn code(e: &Error) -> i32 {
+    match e {
+        Error::Usage(_) => USAGE,
+        Error::Invalid(_) => INVALID,
+        Error::NotFound(_) => NOT_FOUND,
+        Error::Key(_) => KEY,
+        Error::Denied(_) => DENIED,
+        Error::Verification(_) => VERIFY_FAILED,
+        Error::State(_) => STATE,
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => NOT_FOUND,
+        Error::Io { .. } | Error::Git(_) | Error::Crypto(_) => FAILURE,
+    }
+}
+
+/// The message for an error, with a hint of what to do where there is one.
+pub fn message(e: &Error) -> String {
+    match e {
+        Error::Verification(f) => format!(
+            "the record does not verify: {f}\nDo not trust this copy; obtain the record again from a source you trust (code: {})",
+            f.code
+        ),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,156 @@
+//! `hrx key generate|list|export|import`.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::output::Out;
+use crate::crypto::cert::NewCert;
+use crate::error::{Error, Result};
+use crate::ops::{Context, key};
+
+/// Key subcommands.
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore
+    Generate {
+        /// Your name, or the name of the practice or hospital
+        #[arg(long)]
+        name: String,
+        /// Email address
+        #[arg(long)]
+        email: Option<String>,
+        /// Organisation (practice, hospital, contact point)
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Country, ISO 3166-1 alpha-2 (e.g. DE, ES)
+        #[arg(long)]
+        country: Option<String>,
+        /// Store the secret key without a passphrase
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+    /// List the keys and certificates in your keystore
+    List,
+    /// Print a certificate (or, with --secret, the secret key), armoured
+    Export {
+        /// Fingerprint
+        fpr: String,
+        /// Export the secret key too (still protected by its passphrase)
+        #[arg(long)]
+        secret: bool,
+    },
+    /// Import certificates or secret keys (armoured or binary, e.g. from gpg)
+    Import {
+        /// File to read, or - for standard input
+        file: PathBuf,
+    },
+}
+
+/// Runs a key subcommand.
+pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
+    match cmd {
+        KeyCommand::Generate {
+            name,
+            email,
+            organisation,
+            country,
+            no_passphrase,
+        } => {
+            let new = NewCert {
+                name: name.clone(),
+                email: email.clone(),
+                organisation: organisation.clone(),
+                country: country.clone(),
+            };
+            crate::crypto::cert::check_new(&new)?;
+            let pw = if *no_passphrase {
+                None
+            } else {
+                Some(ctx.passphrase.new_passphrase()?)
+            };
+            let id = key::generate(ctx, &new, pw)?;
+            if out.json {
+                out.json("key", &id);
+            } else {
+                out.line(&id.fingerprint);
+                out.info(&format!(
+                    "generated key for {} in {}",
+                    id.name,
+                    ctx.keystore.home().display()
+                ));
+            }
+        }
+        KeyCommand::List => {
+            let keys = key::list(ctx)?;
+            if out.json {
+                out.json("keys", &keys);
+            } else {
+                for k in keys {
+                    let mut tags = vec![];
+                    if k.secret {
+                        tags.push(if k.locked {
+                            "secret, passphrase"
+                        } else {
+                            "secret"
+                        });
+                    }
+                    if k.default {
+                        tags.push("default");
+                    }
+                    let org = [k.identity.organisation.clone(), k.identity.country.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    out.line(&format!(
+                        "{}  {}{}{}",
+                        k.identity.fingerprint,
+                        k.identity.name,
+                        if org.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({org})")
+                        },
+                        if tags.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  [{}]", tags.join(", "))
+                        }
+                    ));
+                }
+            }
+        }
+        KeyCommand::Export { fpr, secret } => {
+            let bytes = key::export(ctx, fpr, *secret)?;
+            let mut o = std::io::stdout().lock();
+            o.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+        }
+        KeyCommand::Import { file } => {
+            let bytes = if file.as_os_str() == "-" {
+                let mut b = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut b)
+                    .map_err(|e| Error::io("stdin", e))?;
+                b
+            } else {
+                std::fs::read(file).map_err(|e| Error::io(file, e))?
+            };
+            let done = key::import(ctx, &bytes)?;
+            if out.json {
+                out.json("imported", &done);
+            } else {
+                for i in done {
+                    out.line(&format!(
+                        "{}  {}{}",
+                        i.identity.fingerprint,
+                        i.identity.name,
+                        if i.secret { "  [secret]" } else { "" }
+                    ));
+                }
+            }
+        }
+    }
+    Ok(super::exit::OK)
+}

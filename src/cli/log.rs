@@ -1,0 +1,83 @@
+//! `hrx log`.
+
+use super::output::Out;
+use crate::error::{Error, Result};
+use crate::ops::Context;
+use crate::ops::read::{EntryView, Filter, log};
+
+/// Arguments of `hrx log`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Only entries of this kind
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only entries recorded on or after this date (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+}
+
+/// Parses a date or date-time given on the command line.
+pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        .map_err(|_| Error::Usage(format!("{s:?} is not a date (YYYY-MM-DD) or RFC 3339 time")))
+}
+
+/// One line of the human listing.
+pub fn line(v: &EntryView) -> String {
+    let who = match (&v.author.organisation, &v.author.country) {
+        (Some(o), Some(c)) => format!("{} ({o}, {c})", v.author.name),
+        (None, Some(c)) => format!("{} ({c})", v.author.name),
+        (Some(o), None) => format!("{} ({o})", v.author.name),
+        (None, None) => v.author.name.clone(),
+    };
+    let what = if v.readable {
+        format!(
+            "{:<12} {}",
+            v.kind.as_deref().unwrap_or("?"),
+            v.summary.as_deref().unwrap_or("")
+        )
+    } else {
+        format!("{:<12} (not readable with your keys)", "-")
+    };
+    let warn = if v.problems.is_empty() { "" } else { "  [!]" };
+    format!(
+        "{}  {}  {:<17} {}  — {}{}",
+        v.id,
+        v.date.format("%Y-%m-%d %H:%M"),
+        v.category,
+        what,
+        who,
+        warn
+    )
+}
+
+/// Runs `hrx log`.
+pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
+    let filter = Filter {
+        kind: a
+            .kind
+            .as_deref()
+            .map(|k| {
+                k.parse()
+                    .map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string()))
+            })
+            .transpose()?,
+        since: a.since.as_deref().map(parse_time).transpose()?,
+    };
+    let entries = log(ctx, &filter)?;
+    if out.json {
+        out.json("entries", &entries);
+    } else {
+        if entries.is_empty() {
+            out.info("no entries");
+        }
+        for v in &entries {
+            out.line(&line(v));
+        }
+    }
+    Ok(super::exit::OK)
+}

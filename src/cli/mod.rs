@@ -1,0 +1,153 @@
+//! The command line: clap definitions and dispatch. Each subcommand lives in
+//! its own file with its arguments and a `run` function; all of them call
+//! into [`crate::ops`].
+
+pub mod add;
+pub mod demo;
+pub mod docs;
+pub mod exit;
+pub mod grant;
+pub mod init;
+pub mod key;
+pub mod log;
+pub mod output;
+pub mod passphrase;
+pub mod show;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::crypto::Keystore;
+use crate::error::{Error, Result};
+use crate::ops::Context;
+use output::Out;
+
+/// Signed, encrypted, append-only health records in git
+#[derive(Parser, Debug)]
+#[command(name = "hrx", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    long_about = "hrx keeps a patient's health record as one git repository: every entry is a \
+YAML record, OpenPGP-encrypted to exactly the people allowed to read it and committed in a signed \
+commit. Anyone with a copy can verify the whole history from its root."
+)]
+pub struct Cli {
+    /// Run as if started in DIR (the record's directory)
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON (with a "version" field)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Act with this key (fingerprint) instead of the default one
+    #[arg(long, global = true, env = "HRX_KEY", value_name = "FPR")]
+    pub key: Option<String>,
+
+    /// Read the passphrase of the secret key from FILE
+    #[arg(long, global = true, env = "HRX_PASSPHRASE_FILE", value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]
+    #[arg(long, global = true, env = "HRX_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Print nothing but results and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Manage your keys and the certificates of others
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Create a new patient record
+    Init(init::Args),
+    /// Add an entry to the record
+    Add(add::Args),
+    /// List the record's entries in time order
+    Log(log::Args),
+    /// Show one entry in full
+    Show(show::Args),
+    /// Authenticate the record's whole history from its root
+    Verify(verify::Args),
+    /// Grant a participant rights on categories of the record
+    Grant(grant::Args),
+    /// Create a demo record (patient and provider) in a temporary place
+    Demo(demo::Args),
+    /// Write man pages and shell completions (for packagers)
+    #[command(hide = true)]
+    GenerateDocs(docs::Args),
+}
+
+/// The clap command, for docs and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Runs hrx with the process's arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+        }
+    };
+    let out = Out {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    match run(cli, &out) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hrx: error: {}", exit::message(&e));
+            exit::code(&e)
+        }
+    }
+}
+
+/// Builds the context the operations need.
+pub fn context(cli: &Cli) -> Result<Context> {
+    let home = match &cli.home {
+        Some(h) => h.clone(),
+        None => Keystore::default_home()?,
+    };
+    let dir = match &cli.dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| Error::io(".", e))?,
+    };
+    Ok(Context {
+        keystore: Keystore::open(&home),
+        key: cli.key.clone(),
+        clock: Clock::from_env()?,
+        dir,
+        passphrase: Box::new(passphrase::CliPassphrase::new(cli.passphrase_file.clone())),
+    })
+}
+
+fn run(cli: Cli, out: &Out) -> Result<i32> {
+    let mut ctx = context(&cli)?;
+    match &cli.command {
+        Command::Key(k) => key::run(&mut ctx, k, out),
+        Command::Init(a) => init::run(&mut ctx, a, out),
+        Command::Add(a) => add::run(&mut ctx, a, out),
+        Command::Log(a) => log::run(&mut ctx, a, out),
+        Command::Show(a) => show::run(&mut ctx, a, out),
+        Command::Verify(a) => verify::run(&mut ctx, a, out),
+        Command::Grant(a) => grant::run(&mut ctx, a, out),
+        Command::Demo(a) => demo::run(&cli, a, out),
+        Command::GenerateDocs(a) => docs::run(a, out),
+    }
+}

@@ -1,0 +1,44 @@
+//! `hrx verify`.
+
+use super::output::Out;
+use crate::error::Result;
+use crate::ops::Context;
+use crate::ops::verify::verify;
+
+/// Arguments of `hrx verify`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Do not decrypt entries to check their inner signatures
+    #[arg(long)]
+    pub no_decrypt: bool,
+}
+
+/// Runs `hrx verify`.
+pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
+    let r = verify(ctx, !a.no_decrypt)?;
+    if out.json {
+        out.json("verify", &serde_json::json!({ "ok": true, "report": r }));
+    } else {
+        out.line(&format!(
+            "ok: {} commits from root {} verified; patient {}{}",
+            r.commits,
+            &r.root[..12],
+            r.patient,
+            if r.pinned {
+                ""
+            } else {
+                " (root not pinned on this device: taken from the repository)"
+            }
+        ));
+        out.line(&format!(
+            "{} entries; inner signatures checked: {}{}",
+            r.entries,
+            r.inner_checked,
+            r.inner_skipped
+                .as_ref()
+                .map(|s| format!(" (rest not checked: {s})"))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(super::exit::OK)
+}

@@ -1,0 +1,170 @@
+//! Certificates: generation and the identity they carry.
+
+use chrono::{DateTime, Utc};
+use openpgp::cert::prelude::*;
+use openpgp::crypto::Password;
+use openpgp::packet::UserID;
+use openpgp::types::{Features, KeyFlags};
+use openpgp::{Cert, Profile};
+use sequoia_openpgp as openpgp;
+
+use super::{policy, system_time};
+use crate::error::{Error, Result};
+use crate::model::Fpr;
+
+/// Who a certificate belongs to, from its primary user id.
+///
+/// hrx writes user ids as `Name (Organisation, CC) <email>`: GnuPG shows them
+/// as usual, and hrx reads the organisation and country back from the comment.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Identity {
+    /// Fingerprint of the certificate.
+    pub fingerprint: Fpr,
+    /// Name.
+    pub name: String,
+    /// Email, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Organisation, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// ISO 3166-1 alpha-2 country, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// The upper-case hex fingerprint of a certificate.
+pub fn fpr(cert: &Cert) -> Fpr {
+    cert.fingerprint().to_hex()
+}
+
+/// What a new certificate is for and whose it is.
+#[derive(Clone, Debug, Default)]
+pub struct NewCert {
+    /// Name (required).
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Country (ISO 3166-1 alpha-2).
+    pub country: Option<String>,
+}
+
+/// Checks the parts of a user id before a certificate is made with them.
+pub fn check_new(n: &NewCert) -> Result<()> {
+    if n.name.trim().is_empty() {
+        return Err(Error::Usage("--name must not be empty".into()));
+    }
+    for (what, v) in [
+        ("--name", Some(&n.name)),
+        ("--email", n.email.as_ref()),
+        ("--organisation", n.organisation.as_ref()),
+    ] {
+        if let Some(v) = v {
+            if v.contains(['(', ')', '<', '>', '\n']) {
+                return Err(Error::Usage(format!(
+                    "{what} {v:?} must not contain parentheses, angle brackets or newlines"
+                )));
+            }
+        }
+    }
+    if let Some(c) = &n.country {
+        if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err(Error::Usage(format!(
+                "--country {c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. DE)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn userid_text(n: &NewCert) -> String {
+    let mut s = n.name.trim().to_string();
+    let comment: Vec<&str> = [n.organisation.as_deref(), n.country.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !comment.is_empty() {
+        s.push_str(&format!(" ({})", comment.join(", ")));
+    }
+    if let Some(e) = &n.email {
+        s.push_str(&format!(" <{e}>"));
+    }
+    s
+}
+
+/// Generates a certificate: Ed25519 primary (certification only), an
+/// Ed25519 signing subkey and a Cv25519 encryption subkey, v4 (RFC 4880),
+/// SEIPDv1 only, valid without expiry. `password` protects the secret keys.
+pub fn generate(n: &NewCert, password: Option<Password>, t: DateTime<Utc>) -> Result<Cert> {
+    check_new(n)?;
+    let (cert, _rev) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_profile(Profile::RFC4880)
+        .and_then(|b| b.set_features(Features::empty().set_seipdv1()))
+        .map_err(|e| Error::crypto("configuring certificate", e))?
+        .set_creation_time(system_time(t))
+        .set_primary_key_flags(KeyFlags::empty().set_certification())
+        .add_userid(UserID::from(userid_text(n)))
+        .add_signing_subkey()
+        .add_subkey(
+            KeyFlags::empty()
+                .set_transport_encryption()
+                .set_storage_encryption(),
+            None,
+            None,
+        )
+        .set_password(password)
+        .generate()
+        .map_err(|e| Error::crypto("generating certificate", e))?;
+    Ok(cert)
+}
+
+/// Reads the identity of a certificate from its primary user id.
+pub fn identity(cert: &Cert) -> Identity {
+    let fingerprint = fpr(cert);
+    let uid = cert
+        .with_policy(policy(), None)
+        .ok()
+        .and_then(|v| v.primary_userid().ok().map(|u| u.userid().clone()))
+        .or_else(|| cert.userids().next().map(|u| u.userid().clone()));
+    let Some(uid) = uid else {
+        return Identity {
+            fingerprint,
+            name: "(no user id)".into(),
+            email: None,
+            organisation: None,
+            country: None,
+        };
+    };
+    let text = String::from_utf8_lossy(uid.value()).to_string();
+    let email = uid.email().ok().flatten().map(|s| s.to_string());
+    let name = uid
+        .name()
+        .ok()
+        .flatten()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| text.clone());
+    let comment = uid.comment().ok().flatten().map(|s| s.to_string());
+    let (mut organisation, mut country) = (None, None);
+    if let Some(c) = comment {
+        let mut parts: Vec<&str> = c.split(',').map(str::trim).collect();
+        if let Some(last) = parts.last() {
+            if last.len() == 2 && last.bytes().all(|b| b.is_ascii_uppercase()) {
+                country = Some(last.to_string());
+                parts.pop();
+            }
+        }
+        if !parts.is_empty() && !parts.join(", ").is_empty() {
+            organisation = Some(parts.join(", "));
+        }
+    }
+    Identity {
+        fingerprint,
+        name,
+        email,
+        organisation,
+        country,
+    }
+}

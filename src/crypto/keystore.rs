@@ -1,0 +1,386 @@
+//! The keystore in `$HRX_HOME`: the user's own certificates with their
+//! (passphrase-protected) secret keys, and other people's certificates.
+//!
+//! ```text
+//! $HRX_HOME/secret/FPR.pgp   own certificate with secret keys, armoured, 0600
+//! $HRX_HOME/certs/FPR.asc    public certificates (own and imported)
+//! $HRX_HOME/config.yaml      default_key: FPR
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use openpgp::Cert;
+use openpgp::cert::CertParser;
+use openpgp::crypto::{KeyPair, Password};
+use openpgp::parse::Parse;
+use openpgp::serialize::SerializeInto;
+use sequoia_openpgp as openpgp;
+
+use super::cert::{Identity, fpr, identity};
+use super::policy;
+use crate::error::{Error, Result};
+use crate::fsutil::{private_dir, write_private};
+use crate::model::{Fpr, parse_fpr};
+
+/// Asks for the passphrase of a locked key. The CLI reads a file or the
+/// terminal; the TUI asks in a dialog; tests pass one in.
+pub trait PassphraseProvider {
+    /// The passphrase for the key of `who`; `attempt` counts from 1.
+    fn passphrase(&mut self, who: &Identity, attempt: u32) -> Result<Password>;
+    /// A new passphrase for a key about to be generated.
+    fn new_passphrase(&mut self) -> Result<Password>;
+}
+
+/// A user's keystore.
+#[derive(Clone, Debug)]
+pub struct Keystore {
+    home: PathBuf,
+}
+
+/// A key in the keystore, for listings.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct KeyInfo {
+    /// Who it belongs to.
+    #[serde(flatten)]
+    pub identity: Identity,
+    /// Whether the secret key is here.
+    pub secret: bool,
+    /// Whether the secret key is passphrase-protected.
+    pub locked: bool,
+    /// Whether it is the default key for signing.
+    pub default: bool,
+}
+
+/// A certificate with its secret keys decrypted, ready to sign and decrypt.
+pub struct Unlocked {
+    /// The certificate (public parts).
+    pub cert: Cert,
+    /// Who it is.
+    pub identity: Identity,
+    /// The signing key.
+    pub signer: KeyPair,
+    /// Every encryption-capable secret key.
+    pub decryptors: Vec<KeyPair>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Config {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default_key: Option<Fpr>,
+}
+
+/// What an import brought in.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Imported {
+    /// Who.
+    #[serde(flatten)]
+    pub identity: Identity,
+    /// Whether secret keys came with it.
+    pub secret: bool,
+}
+
+impl Keystore {
+    /// The keystore in `home` (created on first write).
+    pub fn open(home: &Path) -> Keystore {
+        Keystore {
+            home: home.to_path_buf(),
+        }
+    }
+
+    /// The default home: `$HRX_HOME`, else `$XDG_DATA_HOME/hrx`, else `~/.local/share/hrx`.
+    pub fn default_home() -> Result<PathBuf> {
+        if let Some(h) = std::env::var_os("HRX_HOME").filter(|h| !h.is_empty()) {
+            return Ok(PathBuf::from(h));
+        }
+        if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|h| !h.is_empty()) {
+            return Ok(PathBuf::from(x).join("hrx"));
+        }
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                Error::Usage(
+                    "cannot find the hrx home: set HRX_HOME (or HOME or XDG_DATA_HOME)".into(),
+                )
+            })?;
+        Ok(PathBuf::from(home).join(".local/share/hrx"))
+    }
+
+    /// Where it lives.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    fn secret_path(&self, f: &str) -> PathBuf {
+        self.home.join("secret").join(format!("{f}.pgp"))
+    }
+    fn cert_path(&self, f: &str) -> PathBuf {
+        self.home.join("certs").join(format!("{f}.asc"))
+    }
+
+    fn config(&self) -> Result<Config> {
+        let p = self.home.join("config.yaml");
+        match fs::read_to_string(&p) {
+            Ok(s) => serde_yaml_ng::from_str(&s)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", p.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(Error::io(p, e)),
+        }
+    }
+
+    fn set_default(&self, f: &str) -> Result<()> {
+        private_dir(&self.home)?;
+        let c = Config {
+            default_key: Some(f.to_string()),
+        };
+        write_private(
+            &self.home.join("config.yaml"),
+            serde_yaml_ng::to_string(&c).expect("config").as_bytes(),
+        )
+    }
+
+    /// Stores a certificate with secret keys (0600) and its public part.
+    /// The first secret key stored becomes the default.
+    pub fn store_secret(&self, tsk: &Cert) -> Result<()> {
+        let f = fpr(tsk);
+        private_dir(&self.home.join("secret"))?;
+        let merged = match self.read_cert_file(&self.secret_path(&f))? {
+            Some(old) => old
+                .merge_public_and_secret(tsk.clone())
+                .map_err(|e| Error::crypto("merging keys", e))?,
+            None => tsk.clone(),
+        };
+        let armored = merged
+            .as_tsk()
+            .armored()
+            .to_vec()
+            .map_err(|e| Error::crypto("serialising key", e))?;
+        write_private(&self.secret_path(&f), &armored)?;
+        self.store_cert(&merged.clone().strip_secret_key_material())?;
+        if self.config()?.default_key.is_none() {
+            self.set_default(&f)?;
+        }
+        Ok(())
+    }
+
+    /// Stores a public certificate (merged with what is there).
+    pub fn store_cert(&self, cert: &Cert) -> Result<()> {
+        let f = fpr(cert);
+        private_dir(&self.home.join("certs"))?;
+        let cert = cert.clone().strip_secret_key_material();
+        let merged = match self.read_cert_file(&self.cert_path(&f))? {
+            Some(old) => old
+                .merge_public(cert)
+                .map_err(|e| Error::crypto("merging certificate", e))?,
+            None => cert,
+        };
+        let armored = merged
+            .armored()
+            .to_vec()
+            .map_err(|e| Error::crypto("serialising certificate", e))?;
+        write_private(&self.cert_path(&f), &armored)
+    }
+
+    fn read_cert_file(&self, p: &Path) -> Result<Option<Cert>> {
+        match fs::read(p) {
+            Ok(b) => Cert::from_bytes(&b)
+                .map(Some)
+                .map_err(|e| Error::Invalid(format!("{}: not a certificate: {e}", p.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(p, e)),
+        }
+    }
+
+    /// Imports every certificate and secret key in `bytes` (armoured or binary,
+    /// one or many, e.g. from `gpg --export-secret-keys`).
+    pub fn import(&self, bytes: &[u8]) -> Result<Vec<Imported>> {
+        let certs: Vec<Cert> = CertParser::from_bytes(bytes)
+            .map_err(|e| Error::Invalid(format!("not OpenPGP data: {e}")))?
+            .collect::<openpgp::Result<Vec<_>>>()
+            .map_err(|e| Error::Invalid(format!("not a valid certificate: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Invalid("no certificate found in the input".into()));
+        }
+        let mut out = Vec::new();
+        for c in certs {
+            let secret = c.is_tsk();
+            if secret {
+                self.store_secret(&c)?;
+            } else {
+                self.store_cert(&c)?;
+            }
+            out.push(Imported {
+                identity: identity(&c),
+                secret,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every key in the store.
+    pub fn list(&self) -> Result<Vec<KeyInfo>> {
+        let default = self.config()?.default_key;
+        let mut all: BTreeMap<Fpr, KeyInfo> = BTreeMap::new();
+        for (dir, ext) in [("certs", "asc"), ("secret", "pgp")] {
+            let d = self.home.join(dir);
+            let rd = match fs::read_dir(&d) {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(d, e)),
+            };
+            for ent in rd {
+                let ent = ent.map_err(|e| Error::io(&d, e))?;
+                let name = ent.file_name().to_string_lossy().to_string();
+                let Some(f) = name.strip_suffix(&format!(".{ext}")).and_then(parse_fpr) else {
+                    continue;
+                };
+                let Some(cert) = self.read_cert_file(&ent.path())? else {
+                    continue;
+                };
+                let secret = cert.is_tsk();
+                let locked = secret
+                    && cert
+                        .keys()
+                        .secret()
+                        .any(|k| !k.key().has_unencrypted_secret());
+                let info = all.entry(f.clone()).or_insert_with(|| KeyInfo {
+                    identity: identity(&cert),
+                    secret: false,
+                    locked: false,
+                    default: default.as_deref() == Some(f.as_str()),
+                });
+                info.secret |= secret;
+                info.locked |= locked;
+            }
+        }
+        Ok(all.into_values().collect())
+    }
+
+    /// Resolves a user-typed key name: a fingerprint, or empty for the default.
+    pub fn resolve(&self, name: Option<&str>) -> Result<Fpr> {
+        match name {
+            Some(n) => parse_fpr(n).ok_or_else(|| Error::Usage(format!("{n:?} is not a fingerprint (40 hex digits)"))),
+            None => self.config()?.default_key.ok_or_else(|| {
+                Error::Key(format!(
+                    "no default key in {}: run `hrx key generate --name NAME` or `hrx key import FILE`, or pass --key FPR",
+                    self.home.display()
+                ))
+            }),
+        }
+    }
+
+    /// A public certificate.
+    pub fn cert(&self, f: &str) -> Result<Cert> {
+        if let Some(c) = self.read_cert_file(&self.cert_path(f))? {
+            return Ok(c);
+        }
+        if let Some(c) = self.read_cert_file(&self.secret_path(f))? {
+            return Ok(c.strip_secret_key_material());
+        }
+        Err(Error::NotFound(format!(
+            "no certificate {f} in {}; import it with `hrx key import FILE`",
+            self.home.display()
+        )))
+    }
+
+    /// A certificate with its secret keys, still locked.
+    pub fn secret(&self, f: &str) -> Result<Cert> {
+        self.read_cert_file(&self.secret_path(f))?.ok_or_else(|| {
+            Error::Key(format!(
+                "no secret key for {f} in {}; import it with `hrx key import FILE`",
+                self.home.display()
+            ))
+        })
+    }
+
+    /// Exports a certificate, armoured; with `secret`, the secret keys too
+    /// (still protected by their passphrase).
+    pub fn export(&self, f: &str, secret: bool) -> Result<Vec<u8>> {
+        if secret {
+            self.secret(f)?.as_tsk().armored().to_vec()
+        } else {
+            self.cert(f)?.armored().to_vec()
+        }
+        .map_err(|e| Error::crypto("serialising", e))
+    }
+
+    /// Decrypts the secret keys of `f`, asking `pp` for the passphrase if they
+    /// are protected (three attempts when asking interactively is possible).
+    pub fn unlock(&self, f: &str, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
+        unlock(self.secret(f)?, pp)
+    }
+}
+
+/// Decrypts a certificate's secret keys; see [`Keystore::unlock`].
+pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
+    let who = identity(&tsk);
+    let vc = tsk
+        .with_policy(policy(), None)
+        .map_err(|e| Error::Key(format!("certificate {} is not valid: {e}", who.fingerprint)))?;
+    let signing: Vec<_> = vc
+        .keys()
+        .secret()
+        .for_signing()
+        .alive()
+        .revoked(false)
+        .map(|k| k.key().clone())
+        .collect();
+    let encrypting: Vec<_> = vc
+        .keys()
+        .secret()
+        .for_storage_encryption()
+        .for_transport_encryption()
+        .revoked(false)
+        .map(|k| k.key().clone())
+        .collect();
+    let Some(sign_key) = signing.first().cloned() else {
+        return Err(Error::Key(format!(
+            "certificate {} has no usable signing key",
+            who.fingerprint
+        )));
+    };
+    let mut password: Option<Password> = None;
+    let mut attempt = 0;
+    let decrypt = |k: openpgp::packet::Key<_, _>, pw: &Option<Password>| -> Option<KeyPair> {
+        if k.has_unencrypted_secret() {
+            return k.into_keypair().ok();
+        }
+        k.decrypt_secret(pw.as_ref()?).ok()?.into_keypair().ok()
+    };
+    let signer = loop {
+        if let Some(kp) = decrypt(sign_key.clone().role_into_unspecified(), &password) {
+            break kp;
+        }
+        attempt += 1;
+        if attempt > 3 {
+            return Err(Error::Key(format!(
+                "wrong passphrase for {} ({})",
+                who.name, who.fingerprint
+            )));
+        }
+        let before = password.is_some();
+        match pp.passphrase(&who, attempt) {
+            Ok(p) => password = Some(p),
+            Err(e) if before => {
+                // The provider has nothing better to offer (a file): the one we tried was wrong.
+                let _ = e;
+                return Err(Error::Key(format!(
+                    "wrong passphrase for {} ({})",
+                    who.name, who.fingerprint
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let decryptors = encrypting
+        .into_iter()
+        .filter_map(|k| decrypt(k.role_into_unspecified(), &password))
+        .collect();
+    Ok(Unlocked {
+        cert: tsk.strip_secret_key_material(),
+        identity: who,
+        signer,
+        decryptors,
+    })
+}

@@ -1,0 +1,289 @@
+//! Entry messages: sign-then-encrypt, binary (not armoured) so that a
+//! later-access PKESK can be prepended to an entry and still give a message
+//! any OpenPGP implementation decrypts.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use openpgp::crypto::{KeyPair, SessionKey};
+use openpgp::packet::{PKESK, SKESK};
+use openpgp::parse::stream::*;
+use openpgp::parse::{PacketParser, PacketParserResult, Parse};
+use openpgp::serialize::stream::*;
+use openpgp::types::{Features, SymmetricAlgorithm};
+use openpgp::{Cert, KeyHandle, Packet};
+use sequoia_openpgp as openpgp;
+
+use super::{policy, system_time};
+use crate::error::{Error, Result};
+use crate::model::Fpr;
+
+/// Signs `plaintext` with `signer` and encrypts it to every encryption key of
+/// every certificate in `recipients`. Fails if a recipient has no usable
+/// encryption key: hrx never silently drops a reader.
+pub fn seal(
+    plaintext: &[u8],
+    signer: KeyPair,
+    recipients: &[&Cert],
+    t: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let mut keys = Vec::new();
+    for c in recipients {
+        let vc = c.with_policy(policy(), system_time(t)).map_err(|e| {
+            Error::Key(format!(
+                "certificate {} is not valid now: {e}",
+                c.fingerprint()
+            ))
+        })?;
+        let before = keys.len();
+        for ka in vc
+            .keys()
+            .supported()
+            .alive()
+            .revoked(false)
+            .for_storage_encryption()
+            .for_transport_encryption()
+        {
+            keys.push(ka.key().clone());
+        }
+        if keys.len() == before {
+            return Err(Error::Key(format!(
+                "certificate {} has no usable encryption key at {}; the entry would not be readable by it",
+                c.fingerprint(),
+                t.to_rfc3339()
+            )));
+        }
+    }
+    // Force v3 PKESKs + SEIPDv1 for every recipient (see the module docs of crypto).
+    let recips: Vec<Recipient> = keys
+        .iter()
+        .map(|k| {
+            Recipient::new(
+                Features::empty().set_seipdv1(),
+                KeyHandle::from(k.keyid()),
+                k,
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    let m = Message::new(&mut out);
+    let m = Encryptor::for_recipients(m, recips)
+        .symmetric_algo(SymmetricAlgorithm::AES256)
+        .build()
+        .map_err(|e| Error::crypto("encrypting", e))?;
+    let m = Signer::new(m, signer)
+        .map_err(|e| Error::crypto("signing", e))?
+        .creation_time(system_time(t))
+        .build()
+        .map_err(|e| Error::crypto("signing", e))?;
+    let mut w = LiteralWriter::new(m)
+        .build()
+        .map_err(|e| Error::crypto("writing", e))?;
+    w.write_all(plaintext)
+        .map_err(|e| Error::crypto("writing", e))?;
+    w.finalize()
+        .map_err(|e| Error::crypto("finishing message", e))?;
+    Ok(out)
+}
+
+/// The key ids (16 hex digits) a message is encrypted to, read from its
+/// PKESK packets without decrypting anything.
+pub fn recipient_keyids(message: &[u8]) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut ppr = PacketParser::from_bytes(message)
+        .map_err(|e| Error::Invalid(format!("not an OpenPGP message: {e}")))?;
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            Packet::PKESK(p) => {
+                if let Some(h) = p.recipient() {
+                    ids.push(openpgp::KeyID::from(h).to_hex());
+                }
+            }
+            Packet::SEIP(_) => break,
+            Packet::SKESK(_) | Packet::Marker(_) => {}
+            other => {
+                return Err(Error::Invalid(format!(
+                    "not an encrypted message: found a {} packet",
+                    other.tag()
+                )));
+            }
+        }
+        ppr = pp
+            .next()
+            .map_err(|e| Error::Invalid(format!("malformed OpenPGP message: {e}")))?
+            .1;
+    }
+    Ok(ids)
+}
+
+/// The result of opening an entry.
+pub struct Opened {
+    /// The plaintext (YAML).
+    pub plaintext: Vec<u8>,
+    /// The signature on it.
+    pub signature: SignatureStatus,
+    /// The session key, for granting later access.
+    pub session_key: Option<(SymmetricAlgorithm, SessionKey)>,
+}
+
+/// What the inner signature of an entry says.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum SignatureStatus {
+    /// A good signature by this certificate.
+    Good {
+        /// Certificate fingerprint.
+        signer: Fpr,
+        /// Signature time.
+        time: DateTime<Utc>,
+    },
+    /// A signature by a key hrx has no certificate for.
+    UnknownSigner {
+        /// The issuer as given in the signature.
+        issuer: String,
+    },
+    /// A bad or missing signature.
+    Bad {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+struct Helper<'a> {
+    certs: &'a [Cert],
+    keys: &'a mut [KeyPair],
+    status: Option<SignatureStatus>,
+    session_key: Option<(SymmetricAlgorithm, SessionKey)>,
+}
+
+impl VerificationHelper for Helper<'_> {
+    fn get_certs(&mut self, _ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
+        Ok(self.certs.to_vec())
+    }
+    fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
+        let mut status = SignatureStatus::Bad {
+            reason: "the entry is not signed".into(),
+        };
+        for layer in structure.into_iter() {
+            if let MessageLayer::SignatureGroup { results } = layer {
+                for r in results {
+                    status = match r {
+                        Ok(g) => SignatureStatus::Good {
+                            signer: g.ka.cert().fingerprint().to_hex(),
+                            time: g
+                                .sig
+                                .signature_creation_time()
+                                .map(DateTime::<Utc>::from)
+                                .unwrap_or_default(),
+                        },
+                        Err(VerificationError::MissingKey { sig }) => {
+                            SignatureStatus::UnknownSigner {
+                                issuer: sig
+                                    .get_issuers()
+                                    .first()
+                                    .map(|h| h.to_hex())
+                                    .unwrap_or_else(|| "?".into()),
+                            }
+                        }
+                        Err(e) => SignatureStatus::Bad {
+                            reason: e.to_string(),
+                        },
+                    };
+                }
+            }
+        }
+        self.status = Some(status);
+        Ok(())
+    }
+}
+
+impl DecryptionHelper for Helper<'_> {
+    fn decrypt(
+        &mut self,
+        pkesks: &[PKESK],
+        _skesks: &[SKESK],
+        sym_algo: Option<SymmetricAlgorithm>,
+        decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
+    ) -> openpgp::Result<Option<Cert>> {
+        for p in pkesks {
+            for k in self.keys.iter_mut() {
+                let matches = match p.recipient() {
+                    Some(h) => h.aliases(KeyHandle::from(k.public().fingerprint())),
+                    None => true,
+                };
+                if !matches {
+                    continue;
+                }
+                if let Some((algo, sk)) = p.decrypt(k, sym_algo) {
+                    if decrypt(algo, &sk) {
+                        self.session_key = algo.map(|a| (a, sk));
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        Err(anyhow::anyhow!("no key to decrypt"))
+    }
+}
+
+/// Whether the caller's keys can open a message: it is encrypted to one of them.
+pub fn addressed_to(message: &[u8], keys: &[KeyPair]) -> bool {
+    let Ok(ids) = recipient_keyids(message) else {
+        return false;
+    };
+    keys.iter()
+        .any(|k| ids.contains(&k.public().keyid().to_hex()))
+}
+
+/// Decrypts and verifies an entry. `prefix` is an extra PKESK (a later-access
+/// wrap) to put in front of the message. `certs` are the certificates that
+/// may have signed it. Returns `None` if none of `keys` can decrypt it.
+pub fn open(
+    message: &[u8],
+    prefix: Option<&[u8]>,
+    keys: &mut [KeyPair],
+    certs: &[Cert],
+    t: DateTime<Utc>,
+) -> Result<Option<Opened>> {
+    let joined;
+    let bytes = match prefix {
+        Some(p) => {
+            joined = [p, message].concat();
+            &joined[..]
+        }
+        None => message,
+    };
+    let helper = Helper {
+        certs,
+        keys,
+        status: None,
+        session_key: None,
+    };
+    let d = DecryptorBuilder::from_bytes(bytes)
+        .map_err(|e| Error::Invalid(format!("malformed entry: {e}")))?
+        .with_policy(policy(), system_time(t), helper);
+    let mut d = match d {
+        Ok(d) => d,
+        Err(e) if e.to_string().contains("no key to decrypt") => return Ok(None),
+        Err(e) => return Err(Error::Invalid(format!("entry does not decrypt: {e}"))),
+    };
+    let mut plaintext = Vec::new();
+    std::io::copy(&mut d, &mut plaintext)
+        .map_err(|e| Error::Invalid(format!("entry does not decrypt: {e}")))?;
+    let h = d.into_helper();
+    Ok(Some(Opened {
+        plaintext,
+        signature: h.status.unwrap_or(SignatureStatus::Bad {
+            reason: "the entry is not signed".into(),
+        }),
+        session_key: h.session_key,
+    }))
+}
+
+/// The fingerprint (hex) a key handle names, if it is a fingerprint.
+pub fn handle_hex(h: &KeyHandle) -> String {
+    match h {
+        KeyHandle::Fingerprint(f) => f.to_hex(),
+        KeyHandle::KeyID(k) => k.to_hex(),
+    }
+}

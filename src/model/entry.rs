@@ -1,0 +1,285 @@
+//! Entries: one health record each, as YAML inside an encrypted message.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Category, Fpr, Kind, schema};
+use crate::id::Id;
+
+/// Who wrote an entry. Filled in by hrx from the signing certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// Certificate fingerprint of the signer.
+    pub fingerprint: Fpr,
+    /// Name from the certificate's user id.
+    pub name: String,
+    /// Organisation, if the author gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// Fields hrx fills in itself; an input record must not set them.
+pub const FILLED_BY_HRX: &[&str] = &["id", "kind", "author", "recorded_at"];
+
+/// A validated entry: the full record as a JSON value, plus its header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The entry id (also its file name).
+    pub id: Id,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its category (also its directory).
+    pub category: Category,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it.
+    pub author: Author,
+    /// The whole record, header included.
+    pub record: Value,
+}
+
+/// Why a record is not a valid entry.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Invalid {
+    /// Not YAML at all.
+    #[error("not valid YAML: {0}")]
+    Yaml(String),
+    /// YAML, but not a mapping.
+    #[error("a record must be a YAML mapping of field names to values")]
+    NotMapping,
+    /// The input set a field hrx fills in.
+    #[error("field `{0}` is set by hrx; remove it from the input")]
+    Reserved(String),
+    /// The category is unknown.
+    #[error("field `category`: {0}")]
+    Category(String),
+    /// Schema violations, one line each.
+    #[error("{} does not match records-schema/{}.schema.yaml:\n{}", .kind, .kind, .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Schema {
+        /// The kind checked against.
+        kind: Kind,
+        /// What is wrong, with the field's path and the rule.
+        problems: Vec<String>,
+    },
+    /// A stored entry's header does not parse.
+    #[error("stored entry is malformed: {0}")]
+    Stored(String),
+}
+
+/// Parses YAML input into a JSON value (YAML 1.2: dates stay strings).
+pub fn parse_yaml(text: &str) -> Result<Value, Invalid> {
+    serde_yaml_ng::from_str::<Value>(text).map_err(|e| Invalid::Yaml(e.to_string()))
+}
+
+impl Entry {
+    /// Makes a new entry from user input: checks the input, fills in the
+    /// header fields, and validates the whole record against its schema.
+    pub fn new(
+        kind: Kind,
+        input: Value,
+        id: Id,
+        author: Author,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Entry, Invalid> {
+        let Value::Object(body) = input else {
+            return Err(Invalid::NotMapping);
+        };
+        if let Some(f) = FILLED_BY_HRX.iter().find(|f| body.contains_key(**f)) {
+            return Err(Invalid::Reserved(f.to_string()));
+        }
+        let category = match body.get("category") {
+            None => kind.default_category(),
+            Some(Value::String(s)) => s
+                .parse()
+                .map_err(|e: super::category::UnknownCategory| Invalid::Category(e.to_string()))?,
+            Some(_) => return Err(Invalid::Category("must be a category name".into())),
+        };
+        let mut record = Map::new();
+        record.insert("id".into(), Value::String(id.to_string()));
+        record.insert("kind".into(), Value::String(kind.name().into()));
+        record.insert("category".into(), Value::String(category.to_string()));
+        record.insert(
+            "recorded_at".into(),
+            Value::String(recorded_at.to_rfc3339()),
+        );
+        record.insert(
+            "author".into(),
+            serde_json::to_value(&author).expect("author serialises"),
+        );
+        for (k, v) in body {
+            if k != "category" {
+                record.insert(k, v);
+            }
+        }
+        let record = Value::Object(record);
+        schema::validate(kind, &record).map_err(|problems| Invalid::Schema { kind, problems })?;
+        Ok(Entry {
+            id,
+            kind,
+            category,
+            recorded_at,
+            author,
+            record,
+        })
+    }
+
+    /// Reads a stored (decrypted) entry back.
+    pub fn from_yaml(text: &str) -> Result<Entry, Invalid> {
+        let record = parse_yaml(text)?;
+        #[derive(Deserialize)]
+        struct Header {
+            id: Id,
+            kind: String,
+            category: Category,
+            recorded_at: DateTime<Utc>,
+            author: Author,
+        }
+        let h: Header =
+            serde_json::from_value(record.clone()).map_err(|e| Invalid::Stored(e.to_string()))?;
+        let kind = h
+            .kind
+            .parse()
+            .map_err(|e: super::kind::UnknownKind| Invalid::Stored(e.to_string()))?;
+        Ok(Entry {
+            id: h.id,
+            kind,
+            category: h.category,
+            recorded_at: h.recorded_at,
+            author: h.author,
+            record,
+        })
+    }
+
+    /// The record as YAML, for encryption and display.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(&self.record).expect("records serialise")
+    }
+
+    /// A one-line summary for listings, in `lang` where the record has it.
+    pub fn summary(&self, lang: Option<&str>) -> String {
+        let r = &self.record;
+        if let Some(t) = r.get("title").and_then(Value::as_str) {
+            return t.to_string();
+        }
+        for field in [
+            "code",
+            "substance",
+            "medication",
+            "vaccine",
+            "device_type",
+            "directive",
+        ] {
+            if let Some(c) = r.get(field) {
+                if let Some(d) = display_of(c, lang) {
+                    let mut s = d;
+                    if let Some(v) = r.get("value") {
+                        s.push_str(&format!(": {}", value_text(v)));
+                    }
+                    return s;
+                }
+            }
+        }
+        if let Some(t) = r.get("text").and_then(Value::as_str) {
+            return t.lines().next().unwrap_or("").chars().take(80).collect();
+        }
+        if let Some(n) = r
+            .get("name")
+            .and_then(|n| n.get("family"))
+            .and_then(Value::as_str)
+        {
+            return n.to_string();
+        }
+        self.kind.to_string()
+    }
+}
+
+/// The display of a coded term (or of a concept with `text`), in `lang`,
+/// else English, else whatever language the record has.
+pub fn display_of(term: &Value, lang: Option<&str>) -> Option<String> {
+    if let Some(t) = term.get("text").and_then(Value::as_str) {
+        return Some(t.to_string());
+    }
+    if let Some(codings) = term.get("coding").and_then(Value::as_array) {
+        return codings.iter().find_map(|c| display_of(c, lang));
+    }
+    match term.get("display")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(m) => lang
+            .and_then(|l| m.get(l))
+            .or_else(|| m.get("en"))
+            .or_else(|| m.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let q = m.get("value").map(|x| x.to_string()).unwrap_or_default();
+            let u = m.get("unit").and_then(Value::as_str).unwrap_or("");
+            format!("{q} {u}").trim().to_string()
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn author() -> Author {
+        Author {
+            fingerprint: "A".repeat(40),
+            name: "Dr Klein".into(),
+            organisation: None,
+            country: Some("DE".into()),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn fills_header_and_round_trips() {
+        let id = Id::from_parts(now(), [1; 10]);
+        let input = parse_yaml("text: Patient reports headache.\ntitle: Visit\n").unwrap();
+        let e = Entry::new(Kind::Note, input, id, author(), now()).unwrap();
+        assert_eq!(e.category.as_str(), "general");
+        let back = Entry::from_yaml(&e.to_yaml()).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(back.summary(None), "Visit");
+    }
+
+    #[test]
+    fn reserved_fields_and_bad_categories_are_refused() {
+        let id = Id::from_parts(now(), [1; 10]);
+        let input = parse_yaml("text: x\nid: 01JD3Q6R9Z8X7W6V5T4S3R2Q1P\n").unwrap();
+        assert_eq!(
+            Entry::new(Kind::Note, input, id, author(), now()),
+            Err(Invalid::Reserved("id".into()))
+        );
+        let input = parse_yaml("text: x\ncategory: gossip\n").unwrap();
+        assert!(matches!(
+            Entry::new(Kind::Note, input, id, author(), now()),
+            Err(Invalid::Category(_))
+        ));
+    }
+
+    #[test]
+    fn display_prefers_the_asked_language() {
+        let term = parse_yaml("system: snomed\ncode: '91936005'\ndisplay: {en: Penicillin allergy, es: Alergia a la penicilina}").unwrap();
+        assert_eq!(
+            display_of(&term, Some("es")).unwrap(),
+            "Alergia a la penicilina"
+        );
+        assert_eq!(display_of(&term, Some("fr")).unwrap(), "Penicillin allergy");
+    }
+}

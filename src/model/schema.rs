@@ -1,0 +1,149 @@
+//! Validation of records against `records-schema/` (JSON Schema 2020-12
+//! written in YAML). The schemas are compiled into the binary so that what
+//! hrx checks is exactly what the project ships.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::Kind;
+
+const COMMON: &str = include_str!("../../records-schema/common.schema.yaml");
+
+/// The schema source of each kind, as shipped in `records-schema/`.
+pub fn source(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Patient => include_str!("../../records-schema/patient.schema.yaml"),
+        Kind::Note => include_str!("../../records-schema/note.schema.yaml"),
+        Kind::Allergy => include_str!("../../records-schema/allergy.schema.yaml"),
+        Kind::Condition => include_str!("../../records-schema/condition.schema.yaml"),
+        Kind::Medication => include_str!("../../records-schema/medication.schema.yaml"),
+        Kind::Immunization => include_str!("../../records-schema/immunization.schema.yaml"),
+        Kind::Observation => include_str!("../../records-schema/observation.schema.yaml"),
+        Kind::Procedure => include_str!("../../records-schema/procedure.schema.yaml"),
+        Kind::Document => include_str!("../../records-schema/document.schema.yaml"),
+        Kind::Device => include_str!("../../records-schema/device.schema.yaml"),
+        Kind::AdvanceDirective => {
+            include_str!("../../records-schema/advance-directive.schema.yaml")
+        }
+    }
+}
+
+const COMMON_REF: &str = "common.schema.yaml#/$defs/";
+
+/// Makes one self-contained schema: the kind's schema with the common
+/// definitions copied into its `$defs` and file references made local.
+/// (Other tools can resolve the relative references themselves.)
+fn self_contained(kind: Kind) -> Value {
+    let common: Value = serde_yaml_ng::from_str(COMMON).expect("common schema is valid YAML");
+    let mut schema: Value =
+        serde_yaml_ng::from_str(source(kind)).expect("kind schema is valid YAML");
+    fn localise(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == "$ref" {
+                        if let Value::String(s) = x {
+                            if let Some(rest) = s.strip_prefix(COMMON_REF) {
+                                *s = format!("#/$defs/{rest}");
+                            }
+                        }
+                    } else {
+                        localise(x);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(localise),
+            _ => {}
+        }
+    }
+    localise(&mut schema);
+    let defs = common["$defs"].as_object().cloned().unwrap_or_default();
+    let obj = schema.as_object_mut().expect("schema is a mapping");
+    obj.remove("$id");
+    let target = obj
+        .entry("$defs")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Value::Object(t) = target {
+        t.extend(defs);
+    }
+    schema
+}
+
+fn validators() -> &'static HashMap<Kind, jsonschema::Validator> {
+    static V: OnceLock<HashMap<Kind, jsonschema::Validator>> = OnceLock::new();
+    V.get_or_init(|| {
+        Kind::ALL
+            .iter()
+            .map(|&k| {
+                let v = jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .build(&self_contained(k))
+                    .unwrap_or_else(|e| {
+                        panic!("records-schema/{k}.schema.yaml does not compile: {e}")
+                    });
+                (k, v)
+            })
+            .collect()
+    })
+}
+
+/// Validates `record` against the schema of `kind`. On failure, one line per
+/// problem naming the field (as a path) and the rule it breaks.
+pub fn validate(kind: Kind, record: &Value) -> Result<(), Vec<String>> {
+    let v = &validators()[&kind];
+    let mut problems: Vec<String> = v
+        .iter_errors(record)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let field = if path.is_empty() {
+                "(record)".to_string()
+            } else {
+                path.trim_start_matches('/').replace('/', ".")
+            };
+            let rule = e.schema_path().to_string();
+            let rule = rule.rsplit('/').next().unwrap_or("").to_string();
+            format!("field `{field}`: {e} (rule: {rule})")
+        })
+        .collect();
+    problems.sort();
+    problems.dedup();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_compiles() {
+        assert_eq!(validators().len(), Kind::ALL.len());
+    }
+
+    #[test]
+    fn problems_name_field_and_rule() {
+        let rec: Value = serde_yaml_ng::from_str(
+            "id: 01JD3Q6R9Z8X7W6V5T4S3R2Q1P\nkind: observation\ncategory: results\nrecorded_at: '2026-11-24T10:00:00Z'\n\
+             author: {fingerprint: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA, name: X}\ncode: {system: loinc, code: 2345-7}\nvalue: {value: high}\n",
+        )
+        .unwrap();
+        let p = validate(Kind::Observation, &rec).unwrap_err();
+        assert!(p.iter().any(|l| l.contains("`value")), "{p:?}");
+        let rec2: Value = serde_yaml_ng::from_str(
+            "id: 01JD3Q6R9Z8X7W6V5T4S3R2Q1P\nkind: note\ncategory: general\nrecorded_at: '2026-11-24T10:00:00Z'\n\
+             author: {fingerprint: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA, name: X}\ntext: hi\ncolour: red\n",
+        )
+        .unwrap();
+        let p = validate(Kind::Note, &rec2).unwrap_err();
+        assert!(
+            p.iter()
+                .any(|l| l.contains("colour") && l.contains("unevaluatedProperties")),
+            "{p:?}"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Policy statements: grants and revocations, as stored in `policy/ID.yaml`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Category, Fpr};
+use crate::id::Id;
+
+/// What a grant allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Right {
+    /// New entries in scope are encrypted to the grantee.
+    Read,
+    /// The grantee may add entries in scope.
+    Write,
+}
+
+/// Why access is granted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// Care of the patient.
+    Treatment,
+    /// Break-glass access to the emergency summary.
+    Emergency,
+    /// De-identified research use.
+    Research,
+}
+
+/// Which categories a grant covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scope {
+    /// The word `all`: every category.
+    All(AllWord),
+    /// The named categories.
+    Some(Vec<Category>),
+}
+
+/// The literal `all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllWord {
+    /// `all`
+    All,
+}
+
+impl Scope {
+    /// Whether `c` is in scope.
+    pub fn covers(&self, c: &Category) -> bool {
+        match self {
+            Scope::All(_) => true,
+            Scope::Some(cs) => cs.contains(c),
+        }
+    }
+}
+
+/// A grant of rights on categories to a grantee's certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// The grantee's certificate fingerprint; its certificate is in `keys/`.
+    pub grantee: Fpr,
+    /// Categories covered.
+    pub categories: Scope,
+    /// Read, write, or both.
+    pub rights: Vec<Right>,
+    /// Why.
+    pub purpose: Purpose,
+    /// Valid from (inclusive).
+    pub from: DateTime<Utc>,
+    /// Valid until (exclusive); open-ended if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Free text for the patient's own reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Grant {
+    /// Whether the grant is in its validity window at `t` (revocation aside).
+    pub fn in_window(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && self.until.is_none_or(|u| t < u)
+    }
+}
+
+/// A policy statement as stored in `policy/ID.yaml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "statement", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Statement {
+    /// Grants rights.
+    Grant {
+        /// Same as the file name.
+        id: Id,
+        /// When the patient made it.
+        issued_at: DateTime<Utc>,
+        /// What is granted.
+        #[serde(flatten)]
+        grant: Grant,
+    },
+    /// Ends a grant from `issued_at` on.
+    Revoke {
+        /// Same as the file name.
+        id: Id,
+        /// When the patient made it.
+        issued_at: DateTime<Utc>,
+        /// The grant revoked.
+        revokes: Id,
+    },
+}
+
+impl Statement {
+    /// The statement's id.
+    pub fn id(&self) -> Id {
+        match self {
+            Statement::Grant { id, .. } | Statement::Revoke { id, .. } => *id,
+        }
+    }
+
+    /// Parses a statement file.
+    pub fn from_yaml(bytes: &[u8]) -> Result<Statement, String> {
+        serde_yaml_ng::from_slice(bytes).map_err(|e| e.to_string())
+    }
+
+    /// Serialises for storage.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).expect("statements serialise")
+    }
+}

@@ -1,0 +1,55 @@
+//! The actions a user takes, shared by the CLI and the TUI. Each returns
+//! plain data for the caller to present; none prints.
+
+pub mod add;
+pub mod grant;
+pub mod init;
+pub mod key;
+pub mod read;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use crate::clock::Clock;
+use crate::crypto::{Keystore, PassphraseProvider, Unlocked};
+use crate::error::{Error, Result};
+use crate::model::Fpr;
+use crate::repo::Record;
+
+/// What every action needs: whose keystore, which key, what time, where.
+pub struct Context {
+    /// The user's keystore.
+    pub keystore: Keystore,
+    /// The key to act with (`--key`), else the keystore default.
+    pub key: Option<String>,
+    /// The clock.
+    pub clock: Clock,
+    /// The record directory (`-C`), else the current directory.
+    pub dir: PathBuf,
+    /// Asks for passphrases.
+    pub passphrase: Box<dyn PassphraseProvider>,
+}
+
+impl Context {
+    /// The fingerprint of the key to act with.
+    pub fn key_fpr(&self) -> Result<Fpr> {
+        self.keystore.resolve(self.key.as_deref())
+    }
+
+    /// Unlocks the key to act with.
+    pub fn unlock(&mut self) -> Result<Unlocked> {
+        let f = self.key_fpr()?;
+        self.keystore.unlock(&f, self.passphrase.as_mut())
+    }
+
+    /// Opens the record.
+    pub fn record(&self) -> Result<Record> {
+        Record::open(&self.dir)
+    }
+}
+
+/// Turns a history that does not verify into the error every command reports.
+pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
+    let pin = rec.pinned()?;
+    crate::verify::verify(rec, None, pin.as_ref(), ctx.clock.now()).map_err(Error::Verification)
+}

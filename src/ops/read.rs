@@ -1,0 +1,217 @@
+//! `hrx log` and `hrx show`: entries, decrypted where the caller can.
+
+use chrono::{DateTime, Utc};
+use sequoia_openpgp::Cert;
+use sequoia_openpgp::crypto::KeyPair;
+use serde::Serialize;
+
+use super::{Context, verified};
+use crate::crypto::cert::identity;
+use crate::crypto::message::{SignatureStatus, open, recipient_keyids};
+use crate::crypto::{Identity, Unlocked};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::model::{Entry, Kind};
+use crate::verify::{EntryRef, Verified};
+
+/// One entry as the caller sees it.
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    /// Its id.
+    pub id: String,
+    /// When it was recorded (from its id).
+    pub date: DateTime<Utc>,
+    /// Its category (public metadata).
+    pub category: String,
+    /// Who committed it.
+    pub author: Identity,
+    /// The commit that added it.
+    pub commit: String,
+    /// Whether the caller could decrypt it.
+    pub readable: bool,
+    /// Its kind, if readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// One-line summary, if readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The inner signature, if readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureStatus>,
+    /// Key ids the entry is encrypted to (from its PKESKs).
+    pub recipients: Vec<String>,
+    /// The full record, if readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<serde_json::Value>,
+    /// Problems found on opening (inner signature not by the committer, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+    #[serde(skip)]
+    /// The parsed entry, if readable.
+    pub entry: Option<Entry>,
+}
+
+/// Which entries to list.
+#[derive(Default, Debug, Clone)]
+pub struct Filter {
+    /// Only this kind (only readable entries have a known kind).
+    pub kind: Option<Kind>,
+    /// Only entries recorded at or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Tries to unlock the caller's key for reading. No key at all is not an
+/// error (everything is listed as not readable); a wrong passphrase is.
+pub fn reader(ctx: &mut Context) -> Result<Option<Unlocked>> {
+    let Ok(f) = ctx.key_fpr() else {
+        return Ok(None);
+    };
+    if ctx.keystore.secret(&f).is_err() {
+        return Ok(None);
+    }
+    ctx.unlock().map(Some)
+}
+
+/// Opens one entry.
+pub fn view(
+    rec: &crate::repo::Record,
+    v: &Verified,
+    e: &EntryRef,
+    keys: &mut [KeyPair],
+    now: DateTime<Utc>,
+) -> Result<EntryView> {
+    let bytes = rec.blob(e.blob)?;
+    let certs: Vec<Cert> = v.certs.all().cloned().collect();
+    let author = v
+        .certs
+        .get(&e.signer)
+        .map(identity)
+        .unwrap_or_else(|| Identity {
+            fingerprint: e.signer.clone(),
+            name: "(unknown)".into(),
+            email: None,
+            organisation: None,
+            country: None,
+        });
+    let mut out = EntryView {
+        id: e.id.to_string(),
+        date: e.id.time(),
+        category: e.category.to_string(),
+        author,
+        commit: e.commit.to_string(),
+        readable: false,
+        kind: None,
+        summary: None,
+        signature: None,
+        recipients: recipient_keyids(&bytes)?,
+        record: None,
+        problems: vec![],
+        entry: None,
+    };
+    let mut opened = open(&bytes, None, keys, &certs, now)?;
+    if opened.is_none() {
+        // A later-access wrap for one of the caller's certificates?
+        for ((entry, _reader), blob) in v.access.iter().filter(|((id, _), _)| *id == e.id) {
+            let _ = entry;
+            let prefix = rec.blob(*blob)?;
+            if let Some(o) = open(&bytes, Some(&prefix), keys, &certs, now)? {
+                opened = Some(o);
+                break;
+            }
+        }
+    }
+    let Some(o) = opened else { return Ok(out) };
+    let text = String::from_utf8(o.plaintext)
+        .map_err(|_| Error::Invalid(format!("entry {} is not UTF-8 text", e.id)))?;
+    match Entry::from_yaml(&text) {
+        Ok(entry) => {
+            if entry.id != e.id {
+                out.problems.push(format!(
+                    "the record inside says id {}, but the file is {}",
+                    entry.id, e.id
+                ));
+            }
+            if entry.category != e.category {
+                out.problems.push(format!(
+                    "the record inside says category {}, but it is filed under {}",
+                    entry.category, e.category
+                ));
+            }
+            if entry.author.fingerprint != e.signer {
+                out.problems.push(format!(
+                    "the record names author {}, but {} committed it",
+                    entry.author.fingerprint, e.signer
+                ));
+            }
+            out.kind = Some(entry.kind.to_string());
+            out.summary = Some(entry.summary(None));
+            out.record = Some(entry.record.clone());
+            out.entry = Some(entry);
+        }
+        Err(err) => out.problems.push(err.to_string()),
+    }
+    match &o.signature {
+        SignatureStatus::Good { signer, .. } if *signer != e.signer => out.problems.push(format!(
+            "the entry's inner signature is by {signer}, not by {} who committed it",
+            e.signer
+        )),
+        SignatureStatus::Good { .. } => {}
+        other => out.problems.push(format!(
+            "the entry's inner signature is not good: {other:?}"
+        )),
+    }
+    out.readable = true;
+    out.signature = Some(o.signature);
+    Ok(out)
+}
+
+/// The entries of the record, oldest first, filtered.
+pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
+    let rec = ctx.record()?;
+    let v = verified(ctx, &rec)?;
+    let mut keys = reader(ctx)?.map(|u| u.decryptors).unwrap_or_default();
+    let now = ctx.clock.now();
+    let mut out = Vec::new();
+    for e in &v.entries {
+        if filter.since.is_some_and(|s| e.id.time() < s) {
+            continue;
+        }
+        let view = view(&rec, &v, e, &mut keys, now)?;
+        if let Some(k) = filter.kind {
+            if view.kind.as_deref() != Some(k.name()) {
+                continue;
+            }
+        }
+        out.push(view);
+    }
+    Ok(out)
+}
+
+/// One entry by id (or a unique prefix of it).
+pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
+    let rec = ctx.record()?;
+    let v = verified(ctx, &rec)?;
+    let want = id.to_uppercase();
+    let matches: Vec<&EntryRef> = v
+        .entries
+        .iter()
+        .filter(|e| e.id.to_string().starts_with(&want))
+        .collect();
+    let e = match matches.as_slice() {
+        [e] => *e,
+        [] => {
+            return Err(Error::NotFound(format!(
+                "no entry {id} in this record; `hrx log` lists the entries"
+            )));
+        }
+        _ => {
+            return Err(Error::Usage(format!(
+                "{id} matches {} entries; give more of the id",
+                matches.len()
+            )));
+        }
+    };
+    let _: Option<Id> = None;
+    let mut keys = reader(ctx)?.map(|u| u.decryptors).unwrap_or_default();
+    view(&rec, &v, e, &mut keys, ctx.clock.now())
+}

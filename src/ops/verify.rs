@@ -1,0 +1,82 @@
+//! `hrx verify`: the history from its root, and the inner signatures of
+//! every entry the caller can read.
+
+use serde::Serialize;
+
+use super::Context;
+use super::read::{reader, view};
+use crate::error::{Error, Result};
+use crate::model::Fpr;
+use crate::verify::{Failure, verify as verify_history};
+
+/// What `verify` found.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The head verified.
+    pub head: String,
+    /// The root commit.
+    pub root: String,
+    /// The patient (trust root).
+    pub patient: Fpr,
+    /// Whether this device had pinned the root (init/clone); if not, the
+    /// root was taken from the repository itself.
+    pub pinned: bool,
+    /// Commits verified.
+    pub commits: usize,
+    /// Entries in the record.
+    pub entries: usize,
+    /// Entries whose inner signature was checked (those the caller can read).
+    pub inner_checked: usize,
+    /// Why the rest were not checked, if they were not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner_skipped: Option<String>,
+}
+
+/// Verifies the record; `inner` also decrypts what the caller can read to
+/// check that each entry's inner signature is its committer's.
+pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
+    let rec = ctx.record()?;
+    let pin = rec.pinned()?;
+    let now = ctx.clock.now();
+    let v = verify_history(&rec, None, pin.as_ref(), now)?;
+    let mut report = Report {
+        head: v.head.to_string(),
+        root: v.root.to_string(),
+        patient: v.header.patient.clone(),
+        pinned: pin.is_some(),
+        commits: v.commits.len(),
+        entries: v.entries.len(),
+        inner_checked: 0,
+        inner_skipped: None,
+    };
+    if !inner {
+        report.inner_skipped = Some("not asked for (--no-decrypt)".into());
+        return Ok(report);
+    }
+    let mut keys = match reader(ctx) {
+        Ok(Some(u)) => u.decryptors,
+        Ok(None) => {
+            report.inner_skipped = Some("no secret key in the keystore".into());
+            return Ok(report);
+        }
+        Err(Error::Key(m)) if !m.contains("wrong passphrase") => {
+            report.inner_skipped = Some(m);
+            return Ok(report);
+        }
+        Err(e) => return Err(e),
+    };
+    for e in &v.entries {
+        let view = view(&rec, &v, e, &mut keys, now)?;
+        if let Some(p) = view.problems.first() {
+            return Err(Error::Verification(Failure {
+                commit: Some(e.commit.to_string()),
+                code: "inner-signature",
+                reason: format!("entry {}: {p}", e.id),
+            }));
+        }
+        if view.readable {
+            report.inner_checked += 1;
+        }
+    }
+    Ok(report)
+}

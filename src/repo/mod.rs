@@ -1,0 +1,222 @@
+//! Storage: a record is a git repository (git2). hrx writes objects straight
+//! into the object database and moves `refs/heads/main` with a
+//! compare-and-swap, so a killed process leaves at worst unreferenced objects.
+
+pub mod diff;
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use git2::{FileMode, Oid, Repository, Signature, Tree};
+use sequoia_openpgp::crypto::KeyPair;
+
+use crate::crypto::{Identity, commit::sign};
+use crate::error::{Error, Result};
+use crate::model::Fpr;
+
+/// The branch a record lives on.
+pub const BRANCH: &str = "refs/heads/main";
+
+/// An open record repository.
+pub struct Record {
+    /// The git repository.
+    pub repo: Repository,
+}
+
+/// Held while a writer appends; released on drop (or when the process dies).
+pub struct WriteLock {
+    _file: File,
+}
+
+/// The trust root this device pinned when it created or cloned the record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// The root commit.
+    pub root: Oid,
+    /// The patient's certificate.
+    pub patient: Fpr,
+}
+
+impl Record {
+    /// Opens the record at or above `dir`.
+    pub fn open(dir: &Path) -> Result<Record> {
+        let repo = Repository::discover(dir).map_err(|_| {
+            Error::NotFound(format!(
+                "{} is not in an hrx record (no git repository); create one with `hrx init` or point at one with -C DIR",
+                dir.display()
+            ))
+        })?;
+        Ok(Record { repo })
+    }
+
+    /// Creates a new, empty repository in `dir` for a record. Refuses a
+    /// directory that already holds a git repository or other files.
+    pub fn create(dir: &Path) -> Result<Record> {
+        if dir.exists() {
+            let mut rd = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+            if rd.next().is_some() {
+                return Err(Error::State(format!(
+                    "{} already exists and is not empty; choose a new directory",
+                    dir.display()
+                )));
+            }
+        }
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main").mkdir(true).mkpath(true);
+        let repo = Repository::init_opts(dir, &opts)?;
+        Ok(Record { repo })
+    }
+
+    /// The directory hrx keeps its per-device state in (`.git/hrx`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.repo.path().join("hrx")
+    }
+
+    /// The work tree, if any.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// The current head of the record, if it has any commit.
+    pub fn head(&self) -> Result<Option<Oid>> {
+        match self.repo.refname_to_id(BRANCH) {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Takes the write lock, waiting for another writer to finish. Also
+    /// clears a ref lock a killed writer may have left (we hold the lock,
+    /// so nobody else is writing it).
+    pub fn lock(&self) -> Result<WriteLock> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let p = dir.join("lock");
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(|e| Error::io(&p, e))?;
+        f.lock().map_err(|e| Error::io(&p, e))?;
+        let stale = self.repo.path().join(format!("{BRANCH}.lock"));
+        if stale.exists() {
+            let _ = fs::remove_file(&stale);
+        }
+        Ok(WriteLock { _file: f })
+    }
+
+    /// Reads the file at `path` in `tree`, if it is there.
+    pub fn read(&self, tree: &Tree, path: &str) -> Result<Option<Vec<u8>>> {
+        match tree.get_path(Path::new(path)) {
+            Ok(e) => Ok(Some(self.repo.find_blob(e.id())?.content().to_vec())),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads a blob.
+    pub fn blob(&self, oid: Oid) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(oid)?.content().to_vec())
+    }
+
+    /// Appends one signed commit that adds `files` to the tree of `parent`,
+    /// and moves the branch from `parent` to it (failing if someone else
+    /// moved it meanwhile). Returns the new commit.
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &self,
+        parent: Option<Oid>,
+        files: &[(String, Vec<u8>)],
+        message: &str,
+        signer: &mut KeyPair,
+        who: &Identity,
+        t: DateTime<Utc>,
+    ) -> Result<Oid> {
+        let repo = &self.repo;
+        let parent_commit = parent.map(|p| repo.find_commit(p)).transpose()?;
+        let base = match &parent_commit {
+            Some(c) => c.tree()?,
+            None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
+        };
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        for (path, bytes) in files {
+            if base.get_path(Path::new(path)).is_ok() {
+                return Err(Error::State(format!(
+                    "{path} already exists in the record; entries are never overwritten"
+                )));
+            }
+            let oid = repo.blob(bytes)?;
+            b.upsert(path.as_str(), oid, FileMode::Blob);
+        }
+        let tree = repo.find_tree(b.create_updated(repo, &base)?)?;
+        let email = who
+            .email
+            .clone()
+            .unwrap_or_else(|| format!("{}@hrx.invalid", &who.fingerprint[..16]));
+        let sig = Signature::new(&who.name, &email, &git2::Time::new(t.timestamp(), 0))?;
+        let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
+        let buf = repo.commit_create_buffer(&sig, &sig, message, &tree, &parents)?;
+        let gpgsig = sign(&buf, signer, t)?;
+        let buf = std::str::from_utf8(&buf)
+            .map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
+        let oid = repo.commit_signed(buf, &gpgsig, None)?;
+        self.advance(parent, oid, message)?;
+        Ok(oid)
+    }
+
+    /// Moves the branch from `from` to `to`, only if it is still at `from`.
+    pub fn advance(&self, from: Option<Oid>, to: Oid, message: &str) -> Result<()> {
+        let r = match from {
+            Some(f) => self.repo.reference_matching(BRANCH, to, true, f, message),
+            None => self.repo.reference(BRANCH, to, false, message),
+        };
+        r.map_err(|e| {
+            if e.code() == git2::ErrorCode::Modified || e.code() == git2::ErrorCode::Exists {
+                Error::State(
+                    "the record changed while hrx was writing; run the command again".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Brings the work tree (if any) up to date with the branch, so that
+    /// `git status` is clean. The files are ciphertext and public metadata.
+    pub fn refresh_worktree(&self) -> Result<()> {
+        if self.repo.is_bare() {
+            return Ok(());
+        }
+        let mut co = git2::build::CheckoutBuilder::new();
+        co.force();
+        self.repo.checkout_head(Some(&mut co))?;
+        Ok(())
+    }
+
+    /// Records the trust root for this device (in `.git/config`, as `hrx.root`
+    /// and `hrx.patient`).
+    pub fn pin(&self, pin: &Pin) -> Result<()> {
+        let mut c = self.repo.config()?;
+        c.set_str("hrx.root", &pin.root.to_string())?;
+        c.set_str("hrx.patient", &pin.patient)?;
+        Ok(())
+    }
+
+    /// The pinned trust root, if this device has one.
+    pub fn pinned(&self) -> Result<Option<Pin>> {
+        let c = self.repo.config()?.snapshot()?;
+        match (c.get_string("hrx.root"), c.get_string("hrx.patient")) {
+            (Ok(r), Ok(p)) => {
+                let root = Oid::from_str(&r).map_err(|_| {
+                    Error::State(format!("hrx.root {r:?} in .git/config is not a commit id"))
+                })?;
+                Ok(Some(Pin { root, patient: p }))
+            }
+            _ => Ok(None),
+        }
+    }
+}
