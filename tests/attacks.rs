@@ -1,0 +1,398 @@
+//! Each attack on a record must be caught by `hrx verify`, which names the
+//! first bad commit and why, and exits 1.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use hrx::crypto::message::seal;
+use hrx::repo::Record;
+
+use crate::common::*;
+
+/// A record with a patient (Anna), a GP with a write grant on general and
+/// allergy (Klein), and a pharmacy with read-only access (Apotheke).
+struct Scene {
+    env: TestEnv,
+    anna: Party,
+    klein: Party,
+    apotheke: Party,
+    note: String,
+}
+
+fn scene() -> Scene {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let apotheke = env.party("Apotheke", "DE", None);
+    env.init(&anna);
+    let note = env.note(&anna, "first note");
+    env.grant(
+        &anna,
+        &klein,
+        "general,allergy",
+        "read,write",
+        &["--until", "2026-06-01"],
+    );
+    env.grant(&anna, &apotheke, "medication,general", "read", &[]);
+    env.note(&klein, "GP note");
+    let out = env.verify(&anna);
+    assert!(
+        out.status.success(),
+        "the scene verifies before the attack: {}",
+        stderr(&out)
+    );
+    Scene {
+        env,
+        anna,
+        klein,
+        apotheke,
+        note,
+    }
+}
+
+/// Asserts `verify` fails with exit 1, naming `HEAD` (or `commit`) and `code`.
+fn assert_rejected(s: &Scene, code: &str, commit: Option<&str>) {
+    let head = stdout(&s.env.git(&["rev-parse", "HEAD"]))
+        .trim()
+        .to_string();
+    let commit = commit.unwrap_or(&head);
+    let out = s.env.verify(&s.anna);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "verify must fail: {err}");
+    assert!(
+        err.contains(&commit[..12]),
+        "names the bad commit {commit}: {err}"
+    );
+    assert!(
+        err.contains(&format!("code: {code}")),
+        "reason {code}: {err}"
+    );
+    let out = s
+        .env
+        .hrx(&s.anna)
+        .arg("-C")
+        .arg(s.env.record())
+        .arg("log")
+        .output()
+        .unwrap();
+    if code == "inner-signature" {
+        // The history is authentic; the one bad entry is marked in listings.
+        assert!(stdout(&out).contains("[!]"), "{}", stdout(&out));
+    } else {
+        // Reading commands refuse the record too, with the same exit code.
+        assert_eq!(out.status.code(), Some(1));
+    }
+}
+
+fn entry_path(s: &Scene, id: &str) -> String {
+    let files = stdout(&s.env.git(&["ls-files", "entries"]));
+    files.lines().find(|l| l.contains(id)).unwrap().to_string()
+}
+
+fn time(s: &Scene) -> DateTime<Utc> {
+    s.env.advance(1);
+    DateTime::parse_from_rfc3339(&s.env.now())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Commits `files` on top of the branch, signed by `who`, at `t`.
+fn forge_commit(s: &Scene, who: &Party, files: Vec<(String, Vec<u8>)>, t: DateTime<Utc>) -> String {
+    let rec = Record::open(&s.env.record()).unwrap();
+    let mut u = forge::unlock(who);
+    let head = rec.head().unwrap();
+    rec.append(
+        head,
+        &files,
+        "hrx: add entry",
+        &mut u.signer,
+        &u.identity,
+        t,
+    )
+    .unwrap()
+    .to_string()
+}
+
+/// A well-formed entry by `author`, encrypted to Anna and the author.
+fn sealed_note(
+    s: &Scene,
+    author: &Party,
+    signer: &Party,
+    category: &str,
+    t: DateTime<Utc>,
+) -> (String, Vec<u8>) {
+    let id = hrx::ops::add::new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: forged\n",
+        t.to_rfc3339(),
+        author.fpr
+    );
+    let u = forge::unlock(signer);
+    let (a, b) = (forge::cert(&s.anna), forge::cert(author));
+    let ct = seal(yaml.as_bytes(), u.signer, &[&a, &b], t).unwrap();
+    (
+        format!("entries/{category}/{}/{id}.pgp", &id.to_string()[..4]),
+        ct,
+    )
+}
+
+#[test]
+fn unsigned_commit() {
+    let s = scene();
+    let p = entry_path(&s, &s.note);
+    let copy = p.replace(
+        &s.note,
+        &hrx::ops::add::new_id(time(&s)).unwrap().to_string(),
+    );
+    std::fs::create_dir_all(s.env.record().join(Path::new(&copy).parent().unwrap())).unwrap();
+    std::fs::copy(s.env.record().join(&p), s.env.record().join(&copy)).unwrap();
+    s.env.git(&["add", "-A"]);
+    s.env.git(&[
+        "-c",
+        "user.name=M",
+        "-c",
+        "user.email=m@example.org",
+        "commit",
+        "-q",
+        "-m",
+        "add entry",
+    ]);
+    assert_rejected(&s, "unsigned", None);
+}
+
+#[test]
+fn commit_signed_by_an_unknown_key() {
+    let s = scene();
+    let gpg = Gpg::new(&s.env);
+    let o = gpg.run(&[
+        "--quick-gen-key",
+        "Mallory <m@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", time(&s));
+    std::fs::create_dir_all(s.env.record().join(Path::new(&path).parent().unwrap())).unwrap();
+    std::fs::write(s.env.record().join(&path), ct).unwrap();
+    s.env.git(&["add", "-A"]);
+    gpg.commit_signed("Mallory", "add entry");
+    assert_rejected(&s, "unknown-signer", None);
+}
+
+#[test]
+fn commit_signed_by_a_known_key_without_write_rights() {
+    let s = scene();
+    // The pharmacy may read, not write: it commits an entry with stock git + gpg.
+    let gpg = Gpg::new(&s.env);
+    gpg.import_secret(&s.apotheke);
+    let (path, ct) = sealed_note(&s, &s.apotheke, &s.apotheke, "general", time(&s));
+    std::fs::create_dir_all(s.env.record().join(Path::new(&path).parent().unwrap())).unwrap();
+    std::fs::write(s.env.record().join(&path), ct).unwrap();
+    s.env.git(&["add", "-A"]);
+    gpg.commit_signed(&s.apotheke.fpr, "add entry");
+    assert_rejected(&s, "unauthorised", None);
+}
+
+#[test]
+fn write_outside_the_granted_categories() {
+    let s = scene();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "mental-health", t);
+    forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "unauthorised", None);
+}
+
+#[test]
+fn write_after_the_grant_expired() {
+    let s = scene();
+    // The GP's grant ends 2026-06-01; a commit signed after that is refused.
+    let t = DateTime::parse_from_rfc3339("2026-06-02T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    s.env.advance(t.timestamp() - EPOCH);
+    let out = s
+        .env
+        .hrx(&s.klein)
+        .arg("-C")
+        .arg(s.env.record())
+        .args(["add", "note", "--text", "late"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "hrx itself refuses: {}",
+        stderr(&out)
+    );
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "unauthorised", None);
+}
+
+#[test]
+fn backdated_commit_to_slip_under_the_expiry() {
+    let s = scene();
+    let late = DateTime::parse_from_rfc3339("2026-07-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    s.env.advance(late.timestamp() - EPOCH);
+    s.env.note(&s.anna, "the patient writes in July");
+    // The GP claims to have signed in May, before the patient's July commit.
+    let may = DateTime::parse_from_rfc3339("2026-05-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", may);
+    forge_commit(&s, &s.klein, vec![(path, ct)], may);
+    assert_rejected(&s, "backdated", None);
+}
+
+#[test]
+fn modified_entry_even_by_the_patient() {
+    let s = scene();
+    let gpg = Gpg::new(&s.env);
+    gpg.import_secret(&s.anna);
+    let p = s.env.record().join(entry_path(&s, &s.note));
+    let mut bytes = std::fs::read(&p).unwrap();
+    let n = bytes.len();
+    bytes[n - 5] ^= 0xff;
+    std::fs::write(&p, bytes).unwrap();
+    s.env.git(&["add", "-A"]);
+    gpg.commit_signed(&s.anna.fpr, "fix entry");
+    assert_rejected(&s, "modified", None);
+}
+
+#[test]
+fn deleted_entry() {
+    let s = scene();
+    let gpg = Gpg::new(&s.env);
+    gpg.import_secret(&s.anna);
+    s.env.git(&["rm", "-q", &entry_path(&s, &s.note)]);
+    gpg.commit_signed(&s.anna.fpr, "remove entry");
+    assert_rejected(&s, "deleted", None);
+}
+
+#[test]
+fn renamed_entry() {
+    let s = scene();
+    let gpg = Gpg::new(&s.env);
+    gpg.import_secret(&s.anna);
+    let from = entry_path(&s, &s.note);
+    let to = from.replace("entries/general/", "entries/allergy/");
+    std::fs::create_dir_all(s.env.record().join(Path::new(&to).parent().unwrap())).unwrap();
+    s.env.git(&["mv", &from, &to]);
+    gpg.commit_signed(&s.anna.fpr, "move entry");
+    assert_rejected(&s, "deleted", None);
+}
+
+#[test]
+fn inner_signature_is_not_the_committers() {
+    let s = scene();
+    let t = time(&s);
+    // Signed inside by the patient, committed by the GP as its own.
+    let (path, ct) = sealed_note(&s, &s.klein, &s.anna, "general", t);
+    let c = forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "inner-signature", Some(&c));
+}
+
+#[test]
+fn provider_forges_the_policy() {
+    let s = scene();
+    let t = time(&s);
+    // The GP grants itself everything.
+    let id = hrx::ops::add::new_id(t).unwrap();
+    let st = format!(
+        "statement: grant\nid: {id}\nissued_at: '{0}'\ngrantee: {1}\ncategories: all\nrights: [read, write]\npurpose: treatment\nfrom: '{0}'\n",
+        t.to_rfc3339(),
+        s.klein.fpr
+    );
+    forge_commit(
+        &s,
+        &s.klein,
+        vec![(format!("policy/{id}.yaml"), st.into_bytes())],
+        t,
+    );
+    assert_rejected(&s, "policy", None);
+}
+
+#[test]
+fn provider_adds_a_key() {
+    let s = scene();
+    let t = time(&s);
+    let armored = std::fs::read(s.env.path().join(format!("{}.asc", s.apotheke.fpr))).unwrap();
+    // Not a new participant, but a repeat of a key under a new name is refused too.
+    let mallory = s.env.party("Mallory", "XX", None);
+    s.env.exchange_cert(&mallory, &s.klein);
+    let m = std::fs::read(s.env.path().join(format!("{}.asc", mallory.fpr))).unwrap();
+    let _ = armored;
+    forge_commit(
+        &s,
+        &s.klein,
+        vec![(format!("keys/{}.asc", mallory.fpr), m)],
+        t,
+    );
+    assert_rejected(&s, "policy", None);
+}
+
+#[test]
+fn file_outside_the_layout() {
+    let s = scene();
+    let t = time(&s);
+    forge_commit(
+        &s,
+        &s.anna,
+        vec![("notes.txt".into(), b"plain text".to_vec())],
+        t,
+    );
+    assert_rejected(&s, "layout", None);
+}
+
+#[test]
+fn forged_signature_on_altered_commit() {
+    let s = scene();
+    // Take the GP's signed commit, change what it says, keep its signature.
+    let raw = stdout(&s.env.git(&["cat-file", "commit", "HEAD"]));
+    let forged = raw.replacen("hrx: add entry", "hrx: add entry (amended)", 1);
+    assert_ne!(raw, forged);
+    let f = s.env.path().join("forged-commit");
+    std::fs::write(&f, forged).unwrap();
+    let oid = stdout(
+        &s.env
+            .git(&["hash-object", "-t", "commit", "-w", f.to_str().unwrap()]),
+    )
+    .trim()
+    .to_string();
+    s.env.git(&["update-ref", "refs/heads/main", &oid]);
+    assert_rejected(&s, "bad-signature", Some(&oid));
+}
+
+#[test]
+fn rewritten_root() {
+    let s = scene();
+    // Anna's key makes a second, different record (same patient, new root)...
+    let other = s.env.path().join("other");
+    s.env
+        .hrx(&s.anna)
+        .arg("init")
+        .arg(&other)
+        .assert()
+        .success();
+    // ... and someone replaces this record's history with it.
+    s.env.git(&["fetch", "-q", other.to_str().unwrap(), "main"]);
+    s.env.git(&["update-ref", "refs/heads/main", "FETCH_HEAD"]);
+    let root = stdout(&s.env.git(&["rev-parse", "HEAD"]))
+        .trim()
+        .to_string();
+    assert_rejected(&s, "root-rewritten", Some(&root));
+}
+
+#[test]
+fn rolled_back_history_still_verifies_but_never_from_a_foreign_root() {
+    // A rollback on one device is a sync problem (high-water marks); here the
+    // history itself stays authentic, so verify accepts the older head.
+    let s = scene();
+    s.env.git(&["update-ref", "refs/heads/main", "HEAD~1"]);
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let _ = (&s.klein, &s.apotheke);
+}

@@ -1,0 +1,421 @@
+//! The test environment: a temporary directory holding every party's hrx
+//! home, a pinned clock that ticks one second per command, and an environment
+//! scrubbed of the developer's own HOME, git and GnuPG configuration.
+
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Where the test's clock starts.
+pub const EPOCH: i64 = 1_772_355_600; // 2026-03-01T09:00:00Z
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    now: Cell<i64>,
+}
+
+/// One person or organisation with their own hrx home.
+#[derive(Clone, Debug)]
+pub struct Party {
+    pub name: String,
+    pub home: PathBuf,
+    pub fpr: String,
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::Builder::new()
+            .prefix("hrx-t")
+            .tempdir()
+            .expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
+        std::fs::create_dir_all(dir.path().join("userhome")).unwrap();
+        TestEnv {
+            dir,
+            now: Cell::new(EPOCH),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The record directory used by most tests.
+    pub fn record(&self) -> PathBuf {
+        self.path().join("record")
+    }
+
+    /// The current test time, RFC 3339.
+    pub fn now(&self) -> String {
+        chrono::DateTime::from_timestamp(self.now.get(), 0)
+            .unwrap()
+            .to_rfc3339()
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, secs: i64) {
+        self.now.set(self.now.get() + secs);
+    }
+
+    /// A command with a clean environment; the clock ticks one second.
+    pub fn bare(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        self.scrub(&mut c);
+        c
+    }
+
+    fn scrub(&self, c: &mut Command) {
+        self.now.set(self.now.get() + 1);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path().join("userhome"))
+            .env("TMPDIR", self.path().join("tmp"))
+            .env("GIT_CONFIG_GLOBAL", self.path().join("userhome/gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GNUPGHOME", self.path().join("gnupg"))
+            .env("LC_ALL", "C")
+            .env("HRX_NOW", self.now())
+            .env("RUST_BACKTRACE", "0");
+    }
+
+    /// `hrx` as `who`.
+    pub fn hrx(&self, who: &Party) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin!("hrx"));
+        self.scrub(&mut c);
+        c.env("HRX_HOME", &who.home);
+        if let Some(p) = &who.passphrase_file {
+            c.env("HRX_PASSPHRASE_FILE", p);
+        }
+        c
+    }
+
+    /// `hrx` with no home of anyone's.
+    pub fn hrx_nobody(&self) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin!("hrx"));
+        self.scrub(&mut c);
+        c.env("HRX_HOME", self.path().join("nobody"));
+        c
+    }
+
+    /// A party with a fresh key (no passphrase unless `passphrase` is given).
+    pub fn party(&self, name: &str, country: &str, passphrase: Option<&str>) -> Party {
+        let home = self.path().join(format!("home-{}", name.replace(' ', "-")));
+        let mut p = Party {
+            name: name.into(),
+            home,
+            fpr: String::new(),
+            passphrase_file: None,
+        };
+        let mut c = self.hrx(&p);
+        c.args([
+            "key",
+            "generate",
+            "--name",
+            name,
+            "--country",
+            country,
+            "--json",
+        ]);
+        match passphrase {
+            Some(pw) => {
+                let f = self.path().join(format!("{}.pass", name.replace(' ', "-")));
+                std::fs::write(&f, format!("{pw}\n")).unwrap();
+                c.arg("--passphrase-file").arg(&f);
+                p.passphrase_file = Some(f);
+            }
+            None => {
+                c.arg("--no-passphrase");
+            }
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "key generate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        p.fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
+        p
+    }
+
+    /// Gives `to` the certificate of `from` (as `hrx key export | import`).
+    pub fn exchange_cert(&self, from: &Party, to: &Party) {
+        let out = self
+            .hrx(from)
+            .args(["key", "export", &from.fpr])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let f = self.path().join(format!("{}.asc", from.fpr));
+        std::fs::write(&f, &out.stdout).unwrap();
+        self.hrx(to)
+            .args(["key", "import"])
+            .arg(&f)
+            .assert()
+            .success();
+    }
+
+    /// A record for `patient` in `record()`.
+    pub fn init(&self, patient: &Party) -> PathBuf {
+        let r = self.record();
+        self.hrx(patient).arg("init").arg(&r).assert().success();
+        r
+    }
+
+    /// Adds a note as `who`; returns the entry id.
+    pub fn note(&self, who: &Party, text: &str) -> String {
+        let out = self
+            .hrx(who)
+            .arg("-C")
+            .arg(self.record())
+            .args(["add", "note", "--text", text])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "add note: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// Grants `who` rights on categories; returns the grant id.
+    pub fn grant(
+        &self,
+        patient: &Party,
+        who: &Party,
+        categories: &str,
+        rights: &str,
+        extra: &[&str],
+    ) -> String {
+        self.exchange_cert(who, patient);
+        let out = self
+            .hrx(patient)
+            .arg("-C")
+            .arg(self.record())
+            .args([
+                "grant",
+                &who.fpr,
+                "--categories",
+                categories,
+                "--rights",
+                rights,
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "grant: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// `hrx verify --json` as `who`, returning the process output.
+    pub fn verify(&self, who: &Party) -> Output {
+        self.hrx(who)
+            .arg("-C")
+            .arg(self.record())
+            .args(["verify"])
+            .output()
+            .unwrap()
+    }
+
+    /// A git command in the record, with the test's environment.
+    pub fn git(&self, args: &[&str]) -> Output {
+        let out = self
+            .bare("git")
+            .arg("-C")
+            .arg(self.record())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Every file under `dir`, recursively.
+    pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+        let mut out = vec![];
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// A snapshot of every file's bytes under `dir`, to prove nothing changed.
+    pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        Self::files_under(dir)
+            .into_iter()
+            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+            .collect()
+    }
+}
+
+/// stdout as a string.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// stderr as a string.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Parses stdout as JSON and checks the version field.
+pub fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "command failed: {}", stderr(o));
+    let v: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)));
+    assert_eq!(v["version"], 1, "every --json document carries version 1");
+    v
+}
+
+/// GnuPG in the test's own GNUPGHOME, for attacks made with stock git + gpg
+/// and for interoperability checks.
+pub struct Gpg<'a> {
+    pub env: &'a TestEnv,
+}
+
+impl<'a> Gpg<'a> {
+    pub fn new(env: &'a TestEnv) -> Gpg<'a> {
+        let home = env.path().join("gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+        Gpg { env }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let epoch = chrono::DateTime::parse_from_rfc3339(&self.env.now())
+            .unwrap()
+            .timestamp();
+        self.env
+            .bare("gpg")
+            .args([
+                "--batch",
+                "--yes",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+            ])
+            .arg(format!("--faked-system-time={epoch}!"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Imports a party's secret key (exported by hrx) into GnuPG.
+    pub fn import_secret(&self, who: &Party) {
+        let out = self
+            .env
+            .hrx(who)
+            .args(["key", "export", "--secret", &who.fpr])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let f = self.env.path().join(format!("{}.sec.asc", who.fpr));
+        std::fs::write(&f, &out.stdout).unwrap();
+        let o = self.run(&["--import", f.to_str().unwrap()]);
+        assert!(o.status.success(), "gpg import: {}", stderr(&o));
+    }
+
+    /// Commits the work tree's staged changes with a GnuPG signature by
+    /// `fpr`, made at the test clock's time (gpg's --faked-system-time).
+    pub fn commit_signed(&self, fpr: &str, message: &str) {
+        let key = format!("user.signingkey={fpr}");
+        let wrapper = self.env.path().join("gpg-at-test-time");
+        std::fs::write(
+            &wrapper,
+            "#!/bin/sh\nexec gpg --faked-system-time \"$HRX_TEST_EPOCH!\" \"$@\"\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let program = format!("gpg.program={}", wrapper.display());
+        let mut cmd = self.env.bare("git");
+        let epoch = chrono::DateTime::parse_from_rfc3339(&self.env.now())
+            .unwrap()
+            .timestamp();
+        let out = cmd
+            .env("HRX_TEST_EPOCH", epoch.to_string())
+            .arg("-C")
+            .arg(self.env.record())
+            .args([
+                "-c",
+                "user.name=Someone",
+                "-c",
+                "user.email=someone@example.org",
+                "-c",
+                &key,
+                "-c",
+                &program,
+            ])
+            .args(["commit", "-q", "-S", "-m", message])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git commit -S: {}", stderr(&out));
+    }
+}
+
+impl Drop for Gpg<'_> {
+    fn drop(&mut self) {
+        let _ = self.env.bare("gpgconf").args(["--kill", "all"]).output();
+    }
+}
+
+/// Library access for attacks that stock tools cannot make (a commit
+/// signed by a key with crafted content).
+pub mod forge {
+    use hrx::crypto::{Identity, Keystore, PassphraseProvider, Unlocked};
+
+    use super::Party;
+
+    struct NoPass;
+    impl PassphraseProvider for NoPass {
+        fn passphrase(
+            &mut self,
+            _: &Identity,
+            _: u32,
+        ) -> hrx::Result<sequoia_openpgp::crypto::Password> {
+            Err(hrx::Error::Key("test keys have no passphrase".into()))
+        }
+        fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
+            unreachable!()
+        }
+    }
+
+    pub fn unlock(p: &Party) -> Unlocked {
+        Keystore::open(&p.home)
+            .unlock(&p.fpr, &mut NoPass)
+            .expect("unlock")
+    }
+
+    pub fn cert(p: &Party) -> sequoia_openpgp::Cert {
+        Keystore::open(&p.home).cert(&p.fpr).unwrap()
+    }
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary (as jj does): every test drives the real
+//! `hrx` binary in its own temporary home, keystore, git config and clock.
+
+mod common;
+
+mod attacks;
+mod docs;
+mod interop;
+mod keys;
+mod record;
+mod robustness;
