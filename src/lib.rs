@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod fault;
 pub mod fsutil;
 pub mod id;
 pub mod model;

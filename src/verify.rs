@@ -161,17 +161,17 @@ pub fn verify(
                     ),
                 ));
             }
-            if let Some(p) = pin {
-                if p.root != oid {
-                    return Err(fail(
-                        oid,
-                        "root-rewritten",
-                        format!(
-                            "is not the pinned root commit {}: the history was rewritten from its root",
-                            p.root
-                        ),
-                    ));
-                }
+            if let Some(p) = pin
+                && p.root != oid
+            {
+                return Err(fail(
+                    oid,
+                    "root-rewritten",
+                    format!(
+                        "is not the pinned root commit {}: the history was rewritten from its root",
+                        p.root
+                    ),
+                ));
             }
             let bytes = rec
                 .read(&tree, HEADER)
@@ -185,17 +185,17 @@ pub fn verify(
                 })?;
             let header = Header::from_yaml(&bytes)
                 .map_err(|e| fail(oid, "header", format!("hrx.yaml: {e}")))?;
-            if let Some(p) = pin {
-                if p.patient != header.patient {
-                    return Err(fail(
-                        oid,
-                        "root-rewritten",
-                        format!(
-                            "names patient {}, but this device pinned {}",
-                            header.patient, p.patient
-                        ),
-                    ));
-                }
+            if let Some(p) = pin
+                && p.patient != header.patient
+            {
+                return Err(fail(
+                    oid,
+                    "root-rewritten",
+                    format!(
+                        "names patient {}, but this device pinned {}",
+                        header.patient, p.patient
+                    ),
+                ));
             }
             let key_path = RepoPath::Key(header.patient.clone()).to_path();
             let cert_bytes = rec
@@ -274,18 +274,18 @@ pub fn verify(
             ),
             SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
         })?;
-        if let Some(pt) = parent_time {
-            if time + skew < pt {
-                return Err(fail(
-                    oid,
-                    "backdated",
-                    format!(
-                        "is signed at {}, before its parent ({}): backdated",
-                        time.to_rfc3339(),
-                        pt.to_rfc3339()
-                    ),
-                ));
-            }
+        if let Some(pt) = parent_time
+            && time + skew < pt
+        {
+            return Err(fail(
+                oid,
+                "backdated",
+                format!(
+                    "is signed at {}, before its parent ({}): backdated",
+                    time.to_rfc3339(),
+                    pt.to_rfc3339()
+                ),
+            ));
         }
         if time > now + skew {
             return Err(fail(
@@ -452,16 +452,14 @@ pub fn verify(
             }
         }
         for c in &changes {
-            if let Change::Access(e, r) = c {
-                if !after.keys.contains(r) {
-                    return Err(fail(
-                        oid,
-                        "policy",
-                        format!(
-                            "adds later access to {e} for {r}, whose certificate is not in keys/"
-                        ),
-                    ));
-                }
+            if let Change::Access(e, r) = c
+                && !after.keys.contains(r)
+            {
+                return Err(fail(
+                    oid,
+                    "policy",
+                    format!("adds later access to {e} for {r}, whose certificate is not in keys/"),
+                ));
             }
         }
         if parents.len() > 1 && !policy.keys.contains(&signer) {

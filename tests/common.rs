@@ -65,12 +65,12 @@ impl TestEnv {
 
     /// A command with a clean environment; the clock ticks one second.
     pub fn bare(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
+        let mut c = std::process::Command::new(program);
         self.scrub(&mut c);
-        c
+        Command::from_std(c)
     }
 
-    fn scrub(&self, c: &mut Command) {
+    fn scrub(&self, c: &mut std::process::Command) {
         self.now.set(self.now.get() + 1);
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -84,9 +84,9 @@ impl TestEnv {
             .env("RUST_BACKTRACE", "0");
     }
 
-    /// `hrx` as `who`.
-    pub fn hrx(&self, who: &Party) -> Command {
-        let mut c = Command::new(assert_cmd::cargo::cargo_bin!("hrx"));
+    /// `hrx` as `who`, as a plain process (to spawn and kill).
+    pub fn hrx_std(&self, who: &Party) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("hrx"));
         self.scrub(&mut c);
         c.env("HRX_HOME", &who.home);
         if let Some(p) = &who.passphrase_file {
@@ -95,12 +95,17 @@ impl TestEnv {
         c
     }
 
+    /// `hrx` as `who`.
+    pub fn hrx(&self, who: &Party) -> Command {
+        Command::from_std(self.hrx_std(who))
+    }
+
     /// `hrx` with no home of anyone's.
     pub fn hrx_nobody(&self) -> Command {
-        let mut c = Command::new(assert_cmd::cargo::cargo_bin!("hrx"));
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("hrx"));
         self.scrub(&mut c);
         c.env("HRX_HOME", self.path().join("nobody"));
-        c
+        Command::from_std(c)
     }
 
     /// A party with a fresh key (no passphrase unless `passphrase` is given).

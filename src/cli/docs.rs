@@ -57,10 +57,15 @@ fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()
 pin the clock to an RFC 3339 time (tests, reproducible demos)\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
         );
     }
-    man.render_version_section(&mut buf)
-        .map_err(|e| Error::io(out, e))?;
+    if top {
+        man.render_version_section(&mut buf)
+            .map_err(|e| Error::io(out, e))?;
+    }
     write(&out.join(format!("{name}.1")), &buf)?;
-    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+    {
         man_page(sub, &format!("{name}-{}", sub.get_name()), out, false)?;
     }
     Ok(())
@@ -73,7 +78,8 @@ pub fn generate(out: &Path) -> Result<()> {
     for d in [&man, &comp] {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    let cmd = super::command();
+    let mut cmd = super::command();
+    cmd.build();
     man_page(&cmd, "hrx", &man, true)?;
     for (shell, file) in [
         (Shell::Bash, "hrx.bash"),

@@ -61,20 +61,20 @@ pub fn check_new(n: &NewCert) -> Result<()> {
         ("--email", n.email.as_ref()),
         ("--organisation", n.organisation.as_ref()),
     ] {
-        if let Some(v) = v {
-            if v.contains(['(', ')', '<', '>', '\n']) {
-                return Err(Error::Usage(format!(
-                    "{what} {v:?} must not contain parentheses, angle brackets or newlines"
-                )));
-            }
-        }
-    }
-    if let Some(c) = &n.country {
-        if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
+        if let Some(v) = v
+            && v.contains(['(', ')', '<', '>', '\n'])
+        {
             return Err(Error::Usage(format!(
-                "--country {c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. DE)"
+                "{what} {v:?} must not contain parentheses, angle brackets or newlines"
             )));
         }
+    }
+    if let Some(c) = &n.country
+        && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        return Err(Error::Usage(format!(
+            "--country {c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. DE)"
+        )));
     }
     Ok(())
 }
@@ -150,11 +150,12 @@ pub fn identity(cert: &Cert) -> Identity {
     let (mut organisation, mut country) = (None, None);
     if let Some(c) = comment {
         let mut parts: Vec<&str> = c.split(',').map(str::trim).collect();
-        if let Some(last) = parts.last() {
-            if last.len() == 2 && last.bytes().all(|b| b.is_ascii_uppercase()) {
-                country = Some(last.to_string());
-                parts.pop();
-            }
+        if let Some(last) = parts.last()
+            && last.len() == 2
+            && last.bytes().all(|b| b.is_ascii_uppercase())
+        {
+            country = Some(last.to_string());
+            parts.pop();
         }
         if !parts.is_empty() && !parts.join(", ").is_empty() {
             organisation = Some(parts.join(", "));

@@ -214,11 +214,11 @@ impl DecryptionHelper for Helper<'_> {
                 if !matches {
                     continue;
                 }
-                if let Some((algo, sk)) = p.decrypt(k, sym_algo) {
-                    if decrypt(algo, &sk) {
-                        self.session_key = algo.map(|a| (a, sk));
-                        return Ok(None);
-                    }
+                if let Some((algo, sk)) = p.decrypt(k, sym_algo)
+                    && decrypt(algo, &sk)
+                {
+                    self.session_key = algo.map(|a| (a, sk));
+                    return Ok(None);
                 }
             }
         }

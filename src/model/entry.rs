@@ -173,14 +173,14 @@ impl Entry {
             "device_type",
             "directive",
         ] {
-            if let Some(c) = r.get(field) {
-                if let Some(d) = display_of(c, lang) {
-                    let mut s = d;
-                    if let Some(v) = r.get("value") {
-                        s.push_str(&format!(": {}", value_text(v)));
-                    }
-                    return s;
+            if let Some(c) = r.get(field)
+                && let Some(d) = display_of(c, lang)
+            {
+                let mut s = d;
+                if let Some(v) = r.get("value") {
+                    s.push_str(&format!(": {}", value_text(v)));
                 }
+                return s;
             }
         }
         if let Some(t) = r.get("text").and_then(Value::as_str) {

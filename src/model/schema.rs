@@ -44,10 +44,10 @@ fn self_contained(kind: Kind) -> Value {
             Value::Object(m) => {
                 for (k, x) in m.iter_mut() {
                     if k == "$ref" {
-                        if let Value::String(s) = x {
-                            if let Some(rest) = s.strip_prefix(COMMON_REF) {
-                                *s = format!("#/$defs/{rest}");
-                            }
+                        if let Value::String(s) = x
+                            && let Some(rest) = s.strip_prefix(COMMON_REF)
+                        {
+                            *s = format!("#/$defs/{rest}");
                         }
                     } else {
                         localise(x);

@@ -177,10 +177,10 @@ pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
             continue;
         }
         let view = view(&rec, &v, e, &mut keys, now)?;
-        if let Some(k) = filter.kind {
-            if view.kind.as_deref() != Some(k.name()) {
-                continue;
-            }
+        if let Some(k) = filter.kind
+            && view.kind.as_deref() != Some(k.name())
+        {
+            continue;
         }
         out.push(view);
     }

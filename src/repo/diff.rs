@@ -53,10 +53,11 @@ fn walk(
         let path = format!("{prefix}{name}");
         let o = old.and_then(|t| t.get_name(&name));
         let n = new.and_then(|t| t.get_name(&name));
-        if let (Some(o), Some(n)) = (&o, &n) {
-            if o.id() == n.id() && o.filemode() == n.filemode() {
-                continue;
-            }
+        if let (Some(o), Some(n)) = (&o, &n)
+            && o.id() == n.id()
+            && o.filemode() == n.filemode()
+        {
+            continue;
         }
         let kind = |e: &git2::TreeEntry| match (e.kind(), e.filemode()) {
             (Some(ObjectType::Tree), _) => 't',

@@ -163,7 +163,9 @@ impl Record {
         let buf = std::str::from_utf8(&buf)
             .map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
         let oid = repo.commit_signed(buf, &gpgsig, None)?;
+        crate::fault::point("before-ref-update");
         self.advance(parent, oid, message)?;
+        crate::fault::point("after-ref-update");
         Ok(oid)
     }
 

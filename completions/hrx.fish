@@ -1,0 +1,198 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_hrx_global_optspecs
+    string join \n C= json key= passphrase-file= home= q/quiet h/help V/version
+end
+
+function __fish_hrx_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_hrx_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_hrx_using_subcommand
+    set -l cmd (__fish_hrx_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c hrx -n "__fish_hrx_needs_command" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_needs_command" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_needs_command" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_needs_command" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_needs_command" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_needs_command" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_needs_command" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "key" -d 'Manage your keys and the certificates of others'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "init" -d 'Create a new patient record'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "add" -d 'Add an entry to the record'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "log" -d 'List the record\'s entries in time order'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "show" -d 'Show one entry in full'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "grant" -d 'Grant a participant rights on categories of the record'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -f -a "list" -d 'List the keys and certificates in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l name -d 'Your name, or the name of the practice or hospital' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l email -d 'Email address' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l organisation -d 'Organisation (practice, hospital, contact point)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l country -d 'Country, ISO 3166-1 alpha-2 (e.g. DE, ES)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l no-passphrase -d 'Store the secret key without a passphrase'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l secret -d 'Export the secret key too (still protected by its passphrase)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys and certificates in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l patient -d 'The patient\'s certificate fingerprint (a key in your keystore) [default: your key]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand init" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand init" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand init" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand add" -s f -l file -d 'Read the record from FILE (YAML), or - for standard input' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l text -d 'Free text (note: the note\'s text)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l title -d 'Title (note)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l code -d 'Coded term SYSTEM:CODE, e.g. snomed:91936005, atc:J01CA04, icd10:J45' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l display -d 'Display of the coded term (in --lang)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l lang -d 'Language of --display and --text' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l category -d 'Category, if not the kind\'s default (e.g. mental-health)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l effective -d 'When it happened (YYYY-MM-DD or RFC 3339)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l criticality -d 'Allergy criticality: low, high, unable-to-assess' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l dosage -d 'Medication dosage, free text' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand add" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l since -d 'Only entries recorded on or after this date (YYYY-MM-DD or RFC 3339)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand log" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-decrypt -d 'Do not decrypt entries to check their inner signatures'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l rights -d 'Rights: read, or read,write' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l purpose -d 'Purpose: treatment, emergency or research' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l from -d 'Valid from (YYYY-MM-DD or RFC 3339) [default: now]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l note -d 'A note for your own reference (stored in plain text)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l out -d 'Directory to write man/ and completions/ into' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "key" -d 'Manage your keys and the certificates of others'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "init" -d 'Create a new patient record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "add" -d 'Add an entry to the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "log" -d 'List the record\'s entries in time order'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "show" -d 'Show one entry in full'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys and certificates in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
