@@ -155,7 +155,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__add)
-            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --criticality --dosage --json --key --passphrase-file --home --quiet --help --version"
+            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --criticality --dosage --attach --content-type --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -202,6 +202,14 @@ _hrx() {
                     return 0
                     ;;
                 --dosage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attach)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --content-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -875,12 +883,16 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__show)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --save-attachment --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --save-attachment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

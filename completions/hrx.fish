@@ -116,6 +116,8 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -l category -d 'Category, i
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l effective -d 'When it happened (YYYY-MM-DD or RFC 3339)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l criticality -d 'Allergy criticality: low, high, unable-to-assess' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l dosage -d 'Medication dosage, free text' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l attach -d 'Document: the file to attach (PDF, image, ...); it is stored encrypted' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l content-type -d 'Document: media type of --attach [default: from the file name]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -134,6 +136,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l save-attachment -d 'Write the entry\'s attached file to PATH (decrypted: you choose where)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F

@@ -61,9 +61,7 @@ impl fmt::Debug for Id {
 
 /// Why a string is not an id.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "{0:?} is not an entry id (26 characters of Crockford base32, e.g. 01JD3Q6R9Z8X7W6V5T4S3R2Q1P)"
-)]
+#[error("{0:?} is not an entry id (26 characters of Crockford base32, e.g. 01JD3Q6R9Z8X7W6V5T4S3R2Q1P)")]
 pub struct BadId(pub String);
 
 impl FromStr for Id {
@@ -76,10 +74,7 @@ impl FromStr for Id {
         }
         let mut v: u128 = 0;
         for (i, c) in s.bytes().enumerate() {
-            let d = ALPHABET
-                .iter()
-                .position(|&a| a == c)
-                .ok_or_else(|| BadId(s.to_string()))?;
+            let d = ALPHABET.iter().position(|&a| a == c).ok_or_else(|| BadId(s.to_string()))?;
             // The first character carries only 3 bits (128 = 26*5 - 2).
             if i == 0 && d > 7 {
                 return Err(BadId(s.to_string()));

@@ -65,22 +65,12 @@ impl Policy {
     /// The policy of a new record: the patient alone.
     pub fn new(patient: Fpr) -> Policy {
         let keys = BTreeSet::from([patient.clone()]);
-        Policy {
-            patient,
-            keys,
-            grants: BTreeMap::new(),
-        }
+        Policy { patient, keys, grants: BTreeMap::new() }
     }
 
     /// Grants to `who` in force at `t`.
-    pub fn active_grants<'a>(
-        &'a self,
-        who: &'a str,
-        t: DateTime<Utc>,
-    ) -> impl Iterator<Item = &'a GrantRecord> + 'a {
-        self.grants
-            .values()
-            .filter(move |g| g.grant.grantee == who && g.active_at(t))
+    pub fn active_grants<'a>(&'a self, who: &'a str, t: DateTime<Utc>) -> impl Iterator<Item = &'a GrantRecord> + 'a {
+        self.grants.values().filter(move |g| g.grant.grantee == who && g.active_at(t))
     }
 
     /// Whether `who` holds `right` on `category` at `t`. The patient holds every right.
@@ -96,10 +86,7 @@ impl Policy {
     pub fn recipients(&self, category: &Category, author: &str, t: DateTime<Utc>) -> BTreeSet<Fpr> {
         let mut r = BTreeSet::from([self.patient.clone(), author.to_string()]);
         for g in self.grants.values() {
-            if g.active_at(t)
-                && g.grant.rights.contains(&Right::Read)
-                && g.grant.categories.covers(category)
-            {
+            if g.active_at(t) && g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category) {
                 r.insert(g.grant.grantee.clone());
             }
         }
@@ -110,20 +97,12 @@ impl Policy {
     /// policy (the parent's). `after` is the state with the commit's other
     /// changes applied, for checks that need them (a grant's key added in
     /// the same commit).
-    pub fn judge(
-        &self,
-        signer: &str,
-        change: &Change,
-        t: DateTime<Utc>,
-        after: &Policy,
-    ) -> Result<(), String> {
+    pub fn judge(&self, signer: &str, change: &Change, t: DateTime<Utc>, after: &Policy) -> Result<(), String> {
         let is_patient = signer == self.patient;
         match change {
             Change::Key(f) => {
                 if !is_patient {
-                    return Err(format!(
-                        "adds certificate {f}, but only the patient may add certificates"
-                    ));
+                    return Err(format!("adds certificate {f}, but only the patient may add certificates"));
                 }
             }
             Change::Statement(s) => {
@@ -150,9 +129,7 @@ impl Policy {
                             return Err(format!("revokes grant {revokes}, which does not exist"));
                         }
                         Some(g) if g.revoked.is_some() => {
-                            return Err(format!(
-                                "revokes grant {revokes}, which is already revoked"
-                            ));
+                            return Err(format!("revokes grant {revokes}, which is already revoked"));
                         }
                         Some(_) => {}
                     },
@@ -160,9 +137,7 @@ impl Policy {
             }
             Change::Entry(category, id) => {
                 if !self.keys.contains(signer) {
-                    return Err(format!(
-                        "adds entry {id}, but the signer's certificate is not in keys/"
-                    ));
+                    return Err(format!("adds entry {id}, but the signer's certificate is not in keys/"));
                 }
                 if !self.allows(signer, Right::Write, category, t) {
                     return Err(format!(
@@ -173,9 +148,7 @@ impl Policy {
             }
             Change::Access(entry, reader) => {
                 if !is_patient {
-                    return Err(format!(
-                        "adds later access to entry {entry} for {reader}, but only the patient may"
-                    ));
+                    return Err(format!("adds later access to entry {entry} for {reader}, but only the patient may"));
                 }
             }
         }
@@ -188,26 +161,11 @@ impl Policy {
             Change::Key(f) => {
                 self.keys.insert(f.clone());
             }
-            Change::Statement(Statement::Grant {
-                id,
-                issued_at,
-                grant,
-            }) => {
-                self.grants.insert(
-                    *id,
-                    GrantRecord {
-                        id: *id,
-                        issued_at: *issued_at,
-                        grant: grant.clone(),
-                        revoked: None,
-                    },
-                );
+            Change::Statement(Statement::Grant { id, issued_at, grant }) => {
+                self.grants
+                    .insert(*id, GrantRecord { id: *id, issued_at: *issued_at, grant: grant.clone(), revoked: None });
             }
-            Change::Statement(Statement::Revoke {
-                id,
-                issued_at,
-                revokes,
-            }) => {
+            Change::Statement(Statement::Revoke { id, issued_at, revokes }) => {
                 if let Some(g) = self.grants.get_mut(revokes) {
                     g.revoked = Some((*id, *issued_at));
                 }
@@ -251,73 +209,25 @@ mod tests {
     fn grants_scope_writes_and_readers() {
         let mut p = Policy::new(fpr('A'));
         p.apply(&Change::Key(fpr('B')));
-        let g = grant(
-            1,
-            fpr('B'),
-            &["medication"],
-            vec![Right::Read, Right::Write],
-            Some(100),
-        );
-        p.judge(&fpr('A'), &Change::Statement(g.clone()), t(1), &p.clone())
-            .unwrap();
+        let g = grant(1, fpr('B'), &["medication"], vec![Right::Read, Right::Write], Some(100));
+        p.judge(&fpr('A'), &Change::Statement(g.clone()), t(1), &p.clone()).unwrap();
         p.apply(&Change::Statement(g.clone()));
         let id = Id::from_parts(t(1), [9; 10]);
-        assert!(
-            p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p)
-                .is_ok()
-        );
-        assert!(
-            p.judge(
-                &fpr('B'),
-                &Change::Entry(cat("mental-health"), id),
-                t(50),
-                &p
-            )
-            .is_err()
-        );
-        assert!(
-            p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(100), &p)
-                .is_err(),
-            "until is exclusive"
-        );
-        assert!(
-            p.recipients(&cat("medication"), &fpr('A'), t(5))
-                .contains(&fpr('B'))
-        );
-        assert!(
-            !p.recipients(&cat("mental-health"), &fpr('A'), t(5))
-                .contains(&fpr('B'))
-        );
+        assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p).is_ok());
+        assert!(p.judge(&fpr('B'), &Change::Entry(cat("mental-health"), id), t(50), &p).is_err());
+        assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(100), &p).is_err(), "until is exclusive");
+        assert!(p.recipients(&cat("medication"), &fpr('A'), t(5)).contains(&fpr('B')));
+        assert!(!p.recipients(&cat("mental-health"), &fpr('A'), t(5)).contains(&fpr('B')));
         // Only the patient changes the policy.
-        assert!(
-            p.judge(&fpr('B'), &Change::Statement(g.clone()), t(2), &p)
-                .is_err()
-        );
-        assert!(
-            p.judge(&fpr('B'), &Change::Key(fpr('C')), t(2), &p)
-                .is_err()
-        );
+        assert!(p.judge(&fpr('B'), &Change::Statement(g.clone()), t(2), &p).is_err());
+        assert!(p.judge(&fpr('B'), &Change::Key(fpr('C')), t(2), &p).is_err());
         // Revocation ends writing and reading.
-        let r = Statement::Revoke {
-            id: Id::from_parts(t(3), [2; 10]),
-            issued_at: t(3),
-            revokes: g.id(),
-        };
-        p.judge(&fpr('A'), &Change::Statement(r.clone()), t(3), &p)
-            .unwrap();
+        let r = Statement::Revoke { id: Id::from_parts(t(3), [2; 10]), issued_at: t(3), revokes: g.id() };
+        p.judge(&fpr('A'), &Change::Statement(r.clone()), t(3), &p).unwrap();
         p.apply(&Change::Statement(r.clone()));
-        assert!(
-            p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p)
-                .is_err()
-        );
-        assert!(
-            !p.recipients(&cat("medication"), &fpr('A'), t(50))
-                .contains(&fpr('B'))
-        );
-        assert!(
-            p.judge(&fpr('A'), &Change::Statement(r), t(4), &p).is_err(),
-            "double revocation"
-        );
+        assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p).is_err());
+        assert!(!p.recipients(&cat("medication"), &fpr('A'), t(50)).contains(&fpr('B')));
+        assert!(p.judge(&fpr('A'), &Change::Statement(r), t(4), &p).is_err(), "double revocation");
     }
 
     #[test]
@@ -328,9 +238,6 @@ mod tests {
         let mut after = p.clone();
         after.apply(&Change::Key(fpr('B')));
         let g = grant(1, fpr('B'), &["general"], vec![], None);
-        assert!(
-            p.judge(&fpr('A'), &Change::Statement(g), t(1), &after)
-                .is_err()
-        );
+        assert!(p.judge(&fpr('A'), &Change::Statement(g), t(1), &after).is_err());
     }
 }

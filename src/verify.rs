@@ -41,11 +41,7 @@ impl fmt::Display for Failure {
 }
 
 fn fail(commit: Oid, code: &'static str, reason: impl Into<String>) -> Failure {
-    Failure {
-        commit: Some(commit.to_string()),
-        code,
-        reason: reason.into(),
-    }
+    Failure { commit: Some(commit.to_string()), code, reason: reason.into() }
 }
 
 /// An entry as the verified history knows it (without decrypting it).
@@ -104,36 +100,19 @@ pub struct Verified {
 
 /// Verifies the history ending at `head` (default: the branch). `pin` is the
 /// trust root this device expects; `now` bounds signature times from above.
-pub fn verify(
-    rec: &Record,
-    head: Option<Oid>,
-    pin: Option<&Pin>,
-    now: DateTime<Utc>,
-) -> Result<Verified, Failure> {
-    let git = |e: git2::Error| Failure {
-        commit: None,
-        code: "git",
-        reason: format!("cannot read the repository: {e}"),
-    };
+pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<Utc>) -> Result<Verified, Failure> {
+    let git =
+        |e: git2::Error| Failure { commit: None, code: "git", reason: format!("cannot read the repository: {e}") };
     let head = match head {
         Some(h) => h,
         None => rec
             .head()
-            .map_err(|e| Failure {
-                commit: None,
-                code: "git",
-                reason: e.to_string(),
-            })?
-            .ok_or(Failure {
-                commit: None,
-                code: "empty",
-                reason: "the record has no commits on main".into(),
-            })?,
+            .map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?
+            .ok_or(Failure { commit: None, code: "empty", reason: "the record has no commits on main".into() })?,
     };
     let repo = &rec.repo;
     let mut walk = repo.revwalk().map_err(git)?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-        .map_err(git)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(git)?;
     walk.push(head).map_err(git)?;
 
     let skew = Duration::seconds(CLOCK_SKEW_SECS);
@@ -156,9 +135,7 @@ pub fn verify(
                 return Err(fail(
                     oid,
                     "second-root",
-                    format!(
-                        "is a second root commit (the record's root is {r}); histories were joined"
-                    ),
+                    format!("is a second root commit (the record's root is {r}); histories were joined"),
                 ));
             }
             if let Some(p) = pin
@@ -167,55 +144,31 @@ pub fn verify(
                 return Err(fail(
                     oid,
                     "root-rewritten",
-                    format!(
-                        "is not the pinned root commit {}: the history was rewritten from its root",
-                        p.root
-                    ),
+                    format!("is not the pinned root commit {}: the history was rewritten from its root", p.root),
                 ));
             }
             let bytes = rec
                 .read(&tree, HEADER)
                 .map_err(|e| fail(oid, "header", e.to_string()))?
-                .ok_or_else(|| {
-                    fail(
-                        oid,
-                        "header",
-                        "root commit has no hrx.yaml; this is not an hrx record",
-                    )
-                })?;
-            let header = Header::from_yaml(&bytes)
-                .map_err(|e| fail(oid, "header", format!("hrx.yaml: {e}")))?;
+                .ok_or_else(|| fail(oid, "header", "root commit has no hrx.yaml; this is not an hrx record"))?;
+            let header = Header::from_yaml(&bytes).map_err(|e| fail(oid, "header", format!("hrx.yaml: {e}")))?;
             if let Some(p) = pin
                 && p.patient != header.patient
             {
                 return Err(fail(
                     oid,
                     "root-rewritten",
-                    format!(
-                        "names patient {}, but this device pinned {}",
-                        header.patient, p.patient
-                    ),
+                    format!("names patient {}, but this device pinned {}", header.patient, p.patient),
                 ));
             }
             let key_path = RepoPath::Key(header.patient.clone()).to_path();
-            let cert_bytes = rec
-                .read(&tree, &key_path)
-                .map_err(|e| fail(oid, "header", e.to_string()))?
-                .ok_or_else(|| {
-                    fail(
-                        oid,
-                        "header",
-                        format!("root commit lacks the patient's certificate {key_path}"),
-                    )
+            let cert_bytes =
+                rec.read(&tree, &key_path).map_err(|e| fail(oid, "header", e.to_string()))?.ok_or_else(|| {
+                    fail(oid, "header", format!("root commit lacks the patient's certificate {key_path}"))
                 })?;
-            let cert = parse_cert(&cert_bytes)
-                .map_err(|e| fail(oid, "bad-key", format!("{key_path}: {e}")))?;
+            let cert = parse_cert(&cert_bytes).map_err(|e| fail(oid, "bad-key", format!("{key_path}: {e}")))?;
             if cert.fingerprint().to_hex() != header.patient {
-                return Err(fail(
-                    oid,
-                    "bad-key",
-                    format!("{key_path} holds certificate {}", cert.fingerprint()),
-                ));
+                return Err(fail(oid, "bad-key", format!("{key_path} holds certificate {}", cert.fingerprint())));
             }
             certs.insert(cert);
             let patient = header.patient.clone();
@@ -223,10 +176,7 @@ pub fn verify(
             (Policy::new(patient), None)
         } else {
             let mut ps = parents.iter().map(|p| {
-                states
-                    .get(p)
-                    .cloned()
-                    .ok_or_else(|| fail(oid, "git", format!("parent {p} was not verified first")))
+                states.get(p).cloned().ok_or_else(|| fail(oid, "git", format!("parent {p} was not verified first")))
             });
             let (mut policy, mut t) = ps.next().expect("has a parent")?;
             for p in ps {
@@ -245,32 +195,18 @@ pub fn verify(
         };
 
         // The signature.
-        let (sig, data) = repo.extract_signature(&oid, None).map_err(|_| {
-            fail(
-                oid,
-                "unsigned",
-                "is not signed (no gpgsig header); every commit must be signed",
-            )
-        })?;
+        let (sig, data) = repo
+            .extract_signature(&oid, None)
+            .map_err(|_| fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed"))?;
         let allowed = |f: &str| {
-            if parents.is_empty() {
-                f == policy.patient
-            } else {
-                policy.keys.contains(f)
-            }
+            if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
         };
         let (signer, time) = certs.verify(&sig, &data, &allowed).map_err(|e| match e {
-            SigError::Malformed(m) => fail(
-                oid,
-                "bad-signature",
-                format!("has a malformed signature: {m}"),
-            ),
+            SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
             SigError::UnknownKey(k) => fail(
                 oid,
                 "unknown-signer",
-                format!(
-                    "is signed by key {k}, which is not a participant of this record at that point"
-                ),
+                format!("is signed by key {k}, which is not a participant of this record at that point"),
             ),
             SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
         })?;
@@ -280,19 +216,11 @@ pub fn verify(
             return Err(fail(
                 oid,
                 "backdated",
-                format!(
-                    "is signed at {}, before its parent ({}): backdated",
-                    time.to_rfc3339(),
-                    pt.to_rfc3339()
-                ),
+                format!("is signed at {}, before its parent ({}): backdated", time.to_rfc3339(), pt.to_rfc3339()),
             ));
         }
         if time > now + skew {
-            return Err(fail(
-                oid,
-                "future",
-                format!("is signed at {}, in the future", time.to_rfc3339()),
-            ));
+            return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
         }
 
         // What it changes.
@@ -300,8 +228,7 @@ pub fn verify(
             Some(p) => Some(repo.find_commit(*p).and_then(|c| c.tree()).map_err(git)?),
             None => None,
         };
-        let deltas =
-            diff(repo, parent_tree.as_ref(), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
+        let deltas = diff(repo, parent_tree.as_ref(), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
         let mut changes = Vec::new();
         let mut added_entries = Vec::new();
         for d in deltas {
@@ -310,24 +237,14 @@ pub fn verify(
                     return Err(fail(
                         oid,
                         "deleted",
-                        format!(
-                            "deletes or renames {p}; nothing in a record is ever deleted or renamed"
-                        ),
+                        format!("deletes or renames {p}; nothing in a record is ever deleted or renamed"),
                     ));
                 }
                 Delta::Modified(p) => {
-                    return Err(fail(
-                        oid,
-                        "modified",
-                        format!("modifies {p}; nothing in a record is ever modified"),
-                    ));
+                    return Err(fail(oid, "modified", format!("modifies {p}; nothing in a record is ever modified")));
                 }
                 Delta::Irregular(p) => {
-                    return Err(fail(
-                        oid,
-                        "layout",
-                        format!("adds {p}, which is not a regular file"),
-                    ));
+                    return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
                 }
                 Delta::Added { path, blob } => (path, blob),
             };
@@ -341,11 +258,7 @@ pub fn verify(
                         .is_some_and(|e| e.id() == blob)
                 });
                 if !from_other {
-                    return Err(fail(
-                        oid,
-                        "merge",
-                        format!("is a merge that adds {path}, which neither side has"),
-                    ));
+                    return Err(fail(oid, "merge", format!("is a merge that adds {path}, which neither side has")));
                 }
                 continue;
             }
@@ -353,14 +266,9 @@ pub fn verify(
             match RepoPath::parse(&path) {
                 Some(RepoPath::Header) if parents.is_empty() => {}
                 Some(RepoPath::Key(f)) => {
-                    let c = parse_cert(&bytes()?)
-                        .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                    let c = parse_cert(&bytes()?).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
                     if c.fingerprint().to_hex() != f {
-                        return Err(fail(
-                            oid,
-                            "bad-key",
-                            format!("{path} holds certificate {}", c.fingerprint()),
-                        ));
+                        return Err(fail(oid, "bad-key", format!("{path} holds certificate {}", c.fingerprint())));
                     }
                     if !parents.is_empty() {
                         certs.insert(c);
@@ -371,23 +279,15 @@ pub fn verify(
                     let s = Statement::from_yaml(&bytes()?)
                         .map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
                     if s.id() != id {
-                        return Err(fail(
-                            oid,
-                            "bad-statement",
-                            format!("{path} carries statement id {}", s.id()),
-                        ));
+                        return Err(fail(oid, "bad-statement", format!("{path} carries statement id {}", s.id())));
                     }
                     changes.push(Change::Statement(s));
                 }
                 Some(RepoPath::Entry { category, id }) => {
-                    let ids = recipient_keyids(&bytes()?)
-                        .map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                    let ids =
+                        recipient_keyids(&bytes()?).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
                     if ids.is_empty() {
-                        return Err(fail(
-                            oid,
-                            "bad-entry",
-                            format!("{path} is not encrypted to anyone"),
-                        ));
+                        return Err(fail(oid, "bad-entry", format!("{path} is not encrypted to anyone")));
                     }
                     added_entries.push(EntryRef {
                         id,
@@ -416,11 +316,7 @@ pub fn verify(
         if parents.is_empty() {
             // The root holds the header and the patient's certificate, nothing else.
             let n = tree.iter().count();
-            let keys_n = tree
-                .get_name("keys")
-                .and_then(|k| repo.find_tree(k.id()).ok())
-                .map(|t| t.len())
-                .unwrap_or(0);
+            let keys_n = tree.get_name("keys").and_then(|k| repo.find_tree(k.id()).ok()).map(|t| t.len()).unwrap_or(0);
             if n != 2 || keys_n != 1 {
                 return Err(fail(
                     oid,
@@ -436,17 +332,9 @@ pub fn verify(
             after.apply(c);
         }
         for c in &changes {
-            policy.judge(&signer, c, time, &after).map_err(|r| {
-                fail(
-                    oid,
-                    if matches!(c, Change::Entry(..)) {
-                        "unauthorised"
-                    } else {
-                        "policy"
-                    },
-                    r,
-                )
-            })?;
+            policy
+                .judge(&signer, c, time, &after)
+                .map_err(|r| fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r))?;
             if !matches!(c, Change::Key(_)) {
                 after.apply(c);
             }
@@ -463,42 +351,20 @@ pub fn verify(
             }
         }
         if parents.len() > 1 && !policy.keys.contains(&signer) {
-            return Err(fail(
-                oid,
-                "unauthorised",
-                "is a merge signed by a non-participant",
-            ));
+            return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
         }
 
         entries.extend(added_entries);
-        commits.push(CommitInfo {
-            oid,
-            signer,
-            time,
-            changes,
-            parents: parents.len(),
-        });
+        commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len() });
         states.insert(oid, (after, time));
     }
 
-    let (root, header) = root.ok_or(Failure {
-        commit: None,
-        code: "empty",
-        reason: "the history has no root commit".into(),
-    })?;
+    let (root, header) =
+        root.ok_or(Failure { commit: None, code: "empty", reason: "the history has no root commit".into() })?;
     let (policy, _) = states.remove(&head).expect("head was walked");
     // Topological order is commit order; ids made within one millisecond do
     // not sort by time, so keep it.
     let mut seen = std::collections::HashSet::new();
     entries.retain(|e| seen.insert(e.id));
-    Ok(Verified {
-        head,
-        root,
-        header,
-        policy,
-        certs,
-        commits,
-        entries,
-        access,
-    })
+    Ok(Verified { head, root, header, policy, certs, commits, entries, access })
 }

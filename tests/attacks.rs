@@ -26,55 +26,33 @@ fn scene() -> Scene {
     let apotheke = env.party("Apotheke", "DE", None);
     env.init(&anna);
     let note = env.note(&anna, "first note");
-    env.grant(
-        &anna,
-        &klein,
-        "general,allergy",
-        "read,write",
-        &["--until", "2026-06-01"],
-    );
+    env.grant(&anna, &klein, "general,allergy", "read,write", &["--until", "2026-06-01"]);
     env.grant(&anna, &apotheke, "medication,general", "read", &[]);
     env.note(&klein, "GP note");
     let out = env.verify(&anna);
-    assert!(
-        out.status.success(),
-        "the scene verifies before the attack: {}",
-        stderr(&out)
-    );
-    Scene {
-        env,
-        anna,
-        klein,
-        apotheke,
-        note,
-    }
+    assert!(out.status.success(), "the scene verifies before the attack: {}", stderr(&out));
+    Scene { env, anna, klein, apotheke, note }
 }
 
 /// Asserts `verify` fails with exit 1, naming `HEAD` (or `commit`) and `code`.
 fn assert_rejected(s: &Scene, code: &str, commit: Option<&str>) {
-    let head = stdout(&s.env.git(&["rev-parse", "HEAD"]))
-        .trim()
-        .to_string();
+    let head = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
     let commit = commit.unwrap_or(&head);
     let out = s.env.verify(&s.anna);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "verify must fail: {err}");
-    assert!(
-        err.contains(&commit[..12]),
-        "names the bad commit {commit}: {err}"
-    );
-    assert!(
-        err.contains(&format!("code: {code}")),
-        "reason {code}: {err}"
-    );
-    let out = s
-        .env
-        .hrx(&s.anna)
-        .arg("-C")
-        .arg(s.env.record())
-        .arg("log")
-        .output()
-        .unwrap();
+    assert!(err.contains(&commit[..12]), "names the bad commit {commit}: {err}");
+    assert!(err.contains(&format!("code: {code}")), "reason {code}: {err}");
+    // Scripts get the same as JSON.
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["verify", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["error"]["reason"], code);
+    assert_eq!(v["error"]["commit"], commit);
+    assert_eq!(v["error"]["exit_code"], 1);
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).arg("log").output().unwrap();
+
     if code == "inner-signature" {
         // The history is authentic; the one bad entry is marked in listings.
         assert!(stdout(&out).contains("[!]"), "{}", stdout(&out));
@@ -91,9 +69,7 @@ fn entry_path(s: &Scene, id: &str) -> String {
 
 fn time(s: &Scene) -> DateTime<Utc> {
     s.env.advance(1);
-    DateTime::parse_from_rfc3339(&s.env.now())
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(&s.env.now()).unwrap().with_timezone(&Utc)
 }
 
 /// Commits `files` on top of the branch, signed by `who`, at `t`.
@@ -101,26 +77,11 @@ fn forge_commit(s: &Scene, who: &Party, files: Vec<(String, Vec<u8>)>, t: DateTi
     let rec = Record::open(&s.env.record()).unwrap();
     let mut u = forge::unlock(who);
     let head = rec.head().unwrap();
-    rec.append(
-        head,
-        &files,
-        "hrx: add entry",
-        &mut u.signer,
-        &u.identity,
-        t,
-    )
-    .unwrap()
-    .to_string()
+    rec.append(head, &files, "hrx: add entry", &mut u.signer, &u.identity, t).unwrap().to_string()
 }
 
 /// A well-formed entry by `author`, encrypted to Anna and the author.
-fn sealed_note(
-    s: &Scene,
-    author: &Party,
-    signer: &Party,
-    category: &str,
-    t: DateTime<Utc>,
-) -> (String, Vec<u8>) {
+fn sealed_note(s: &Scene, author: &Party, signer: &Party, category: &str, t: DateTime<Utc>) -> (String, Vec<u8>) {
     let id = hrx::ops::add::new_id(t).unwrap();
     let yaml = format!(
         "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: forged\n",
@@ -130,33 +91,18 @@ fn sealed_note(
     let u = forge::unlock(signer);
     let (a, b) = (forge::cert(&s.anna), forge::cert(author));
     let ct = seal(yaml.as_bytes(), u.signer, &[&a, &b], t).unwrap();
-    (
-        format!("entries/{category}/{}/{id}.pgp", &id.to_string()[..4]),
-        ct,
-    )
+    (format!("entries/{category}/{}/{id}.pgp", &id.to_string()[..4]), ct)
 }
 
 #[test]
 fn unsigned_commit() {
     let s = scene();
     let p = entry_path(&s, &s.note);
-    let copy = p.replace(
-        &s.note,
-        &hrx::ops::add::new_id(time(&s)).unwrap().to_string(),
-    );
+    let copy = p.replace(&s.note, &hrx::ops::add::new_id(time(&s)).unwrap().to_string());
     std::fs::create_dir_all(s.env.record().join(Path::new(&copy).parent().unwrap())).unwrap();
     std::fs::copy(s.env.record().join(&p), s.env.record().join(&copy)).unwrap();
     s.env.git(&["add", "-A"]);
-    s.env.git(&[
-        "-c",
-        "user.name=M",
-        "-c",
-        "user.email=m@example.org",
-        "commit",
-        "-q",
-        "-m",
-        "add entry",
-    ]);
+    s.env.git(&["-c", "user.name=M", "-c", "user.email=m@example.org", "commit", "-q", "-m", "add entry"]);
     assert_rejected(&s, "unsigned", None);
 }
 
@@ -164,13 +110,7 @@ fn unsigned_commit() {
 fn commit_signed_by_an_unknown_key() {
     let s = scene();
     let gpg = Gpg::new(&s.env);
-    let o = gpg.run(&[
-        "--quick-gen-key",
-        "Mallory <m@example.org>",
-        "ed25519",
-        "sign",
-        "never",
-    ]);
+    let o = gpg.run(&["--quick-gen-key", "Mallory <m@example.org>", "ed25519", "sign", "never"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", time(&s));
     std::fs::create_dir_all(s.env.record().join(Path::new(&path).parent().unwrap())).unwrap();
@@ -207,24 +147,11 @@ fn write_outside_the_granted_categories() {
 fn write_after_the_grant_expired() {
     let s = scene();
     // The GP's grant ends 2026-06-01; a commit signed after that is refused.
-    let t = DateTime::parse_from_rfc3339("2026-06-02T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
+    let t = DateTime::parse_from_rfc3339("2026-06-02T10:00:00Z").unwrap().with_timezone(&Utc);
     s.env.advance(t.timestamp() - EPOCH);
-    let out = s
-        .env
-        .hrx(&s.klein)
-        .arg("-C")
-        .arg(s.env.record())
-        .args(["add", "note", "--text", "late"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(6),
-        "hrx itself refuses: {}",
-        stderr(&out)
-    );
+    let out =
+        s.env.hrx(&s.klein).arg("-C").arg(s.env.record()).args(["add", "note", "--text", "late"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "hrx itself refuses: {}", stderr(&out));
     let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
     forge_commit(&s, &s.klein, vec![(path, ct)], t);
     assert_rejected(&s, "unauthorised", None);
@@ -233,15 +160,11 @@ fn write_after_the_grant_expired() {
 #[test]
 fn backdated_commit_to_slip_under_the_expiry() {
     let s = scene();
-    let late = DateTime::parse_from_rfc3339("2026-07-01T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
+    let late = DateTime::parse_from_rfc3339("2026-07-01T10:00:00Z").unwrap().with_timezone(&Utc);
     s.env.advance(late.timestamp() - EPOCH);
     s.env.note(&s.anna, "the patient writes in July");
     // The GP claims to have signed in May, before the patient's July commit.
-    let may = DateTime::parse_from_rfc3339("2026-05-01T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
+    let may = DateTime::parse_from_rfc3339("2026-05-01T10:00:00Z").unwrap().with_timezone(&Utc);
     let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", may);
     forge_commit(&s, &s.klein, vec![(path, ct)], may);
     assert_rejected(&s, "backdated", None);
@@ -306,12 +229,7 @@ fn provider_forges_the_policy() {
         t.to_rfc3339(),
         s.klein.fpr
     );
-    forge_commit(
-        &s,
-        &s.klein,
-        vec![(format!("policy/{id}.yaml"), st.into_bytes())],
-        t,
-    );
+    forge_commit(&s, &s.klein, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
     assert_rejected(&s, "policy", None);
 }
 
@@ -325,12 +243,7 @@ fn provider_adds_a_key() {
     s.env.exchange_cert(&mallory, &s.klein);
     let m = std::fs::read(s.env.path().join(format!("{}.asc", mallory.fpr))).unwrap();
     let _ = armored;
-    forge_commit(
-        &s,
-        &s.klein,
-        vec![(format!("keys/{}.asc", mallory.fpr), m)],
-        t,
-    );
+    forge_commit(&s, &s.klein, vec![(format!("keys/{}.asc", mallory.fpr), m)], t);
     assert_rejected(&s, "policy", None);
 }
 
@@ -338,12 +251,7 @@ fn provider_adds_a_key() {
 fn file_outside_the_layout() {
     let s = scene();
     let t = time(&s);
-    forge_commit(
-        &s,
-        &s.anna,
-        vec![("notes.txt".into(), b"plain text".to_vec())],
-        t,
-    );
+    forge_commit(&s, &s.anna, vec![("notes.txt".into(), b"plain text".to_vec())], t);
     assert_rejected(&s, "layout", None);
 }
 
@@ -356,12 +264,7 @@ fn forged_signature_on_altered_commit() {
     assert_ne!(raw, forged);
     let f = s.env.path().join("forged-commit");
     std::fs::write(&f, forged).unwrap();
-    let oid = stdout(
-        &s.env
-            .git(&["hash-object", "-t", "commit", "-w", f.to_str().unwrap()]),
-    )
-    .trim()
-    .to_string();
+    let oid = stdout(&s.env.git(&["hash-object", "-t", "commit", "-w", f.to_str().unwrap()])).trim().to_string();
     s.env.git(&["update-ref", "refs/heads/main", &oid]);
     assert_rejected(&s, "bad-signature", Some(&oid));
 }
@@ -371,18 +274,11 @@ fn rewritten_root() {
     let s = scene();
     // Anna's key makes a second, different record (same patient, new root)...
     let other = s.env.path().join("other");
-    s.env
-        .hrx(&s.anna)
-        .arg("init")
-        .arg(&other)
-        .assert()
-        .success();
+    s.env.hrx(&s.anna).arg("init").arg(&other).assert().success();
     // ... and someone replaces this record's history with it.
     s.env.git(&["fetch", "-q", other.to_str().unwrap(), "main"]);
     s.env.git(&["update-ref", "refs/heads/main", "FETCH_HEAD"]);
-    let root = stdout(&s.env.git(&["rev-parse", "HEAD"]))
-        .trim()
-        .to_string();
+    let root = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
     assert_rejected(&s, "root-rewritten", Some(&root));
 }
 

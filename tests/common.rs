@@ -30,16 +30,10 @@ pub struct Party {
 
 impl TestEnv {
     pub fn new() -> TestEnv {
-        let dir = tempfile::Builder::new()
-            .prefix("hrx-t")
-            .tempdir()
-            .expect("tempdir");
+        let dir = tempfile::Builder::new().prefix("hrx-t").tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
         std::fs::create_dir_all(dir.path().join("userhome")).unwrap();
-        TestEnv {
-            dir,
-            now: Cell::new(EPOCH),
-        }
+        TestEnv { dir, now: Cell::new(EPOCH) }
     }
 
     pub fn path(&self) -> &Path {
@@ -53,9 +47,7 @@ impl TestEnv {
 
     /// The current test time, RFC 3339.
     pub fn now(&self) -> String {
-        chrono::DateTime::from_timestamp(self.now.get(), 0)
-            .unwrap()
-            .to_rfc3339()
+        chrono::DateTime::from_timestamp(self.now.get(), 0).unwrap().to_rfc3339()
     }
 
     /// Moves the clock forward.
@@ -111,22 +103,9 @@ impl TestEnv {
     /// A party with a fresh key (no passphrase unless `passphrase` is given).
     pub fn party(&self, name: &str, country: &str, passphrase: Option<&str>) -> Party {
         let home = self.path().join(format!("home-{}", name.replace(' ', "-")));
-        let mut p = Party {
-            name: name.into(),
-            home,
-            fpr: String::new(),
-            passphrase_file: None,
-        };
+        let mut p = Party { name: name.into(), home, fpr: String::new(), passphrase_file: None };
         let mut c = self.hrx(&p);
-        c.args([
-            "key",
-            "generate",
-            "--name",
-            name,
-            "--country",
-            country,
-            "--json",
-        ]);
+        c.args(["key", "generate", "--name", name, "--country", country, "--json"]);
         match passphrase {
             Some(pw) => {
                 let f = self.path().join(format!("{}.pass", name.replace(' ', "-")));
@@ -139,11 +118,7 @@ impl TestEnv {
             }
         }
         let out = c.output().unwrap();
-        assert!(
-            out.status.success(),
-            "key generate: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "key generate: {}", String::from_utf8_lossy(&out.stderr));
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         p.fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
         p
@@ -151,19 +126,11 @@ impl TestEnv {
 
     /// Gives `to` the certificate of `from` (as `hrx key export | import`).
     pub fn exchange_cert(&self, from: &Party, to: &Party) {
-        let out = self
-            .hrx(from)
-            .args(["key", "export", &from.fpr])
-            .output()
-            .unwrap();
+        let out = self.hrx(from).args(["key", "export", &from.fpr]).output().unwrap();
         assert!(out.status.success());
         let f = self.path().join(format!("{}.asc", from.fpr));
         std::fs::write(&f, &out.stdout).unwrap();
-        self.hrx(to)
-            .args(["key", "import"])
-            .arg(&f)
-            .assert()
-            .success();
+        self.hrx(to).args(["key", "import"]).arg(&f).assert().success();
     }
 
     /// A record for `patient` in `record()`.
@@ -175,78 +142,35 @@ impl TestEnv {
 
     /// Adds a note as `who`; returns the entry id.
     pub fn note(&self, who: &Party, text: &str) -> String {
-        let out = self
-            .hrx(who)
-            .arg("-C")
-            .arg(self.record())
-            .args(["add", "note", "--text", text])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "add note: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = self.hrx(who).arg("-C").arg(self.record()).args(["add", "note", "--text", text]).output().unwrap();
+        assert!(out.status.success(), "add note: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
     /// Grants `who` rights on categories; returns the grant id.
-    pub fn grant(
-        &self,
-        patient: &Party,
-        who: &Party,
-        categories: &str,
-        rights: &str,
-        extra: &[&str],
-    ) -> String {
+    pub fn grant(&self, patient: &Party, who: &Party, categories: &str, rights: &str, extra: &[&str]) -> String {
         self.exchange_cert(who, patient);
         let out = self
             .hrx(patient)
             .arg("-C")
             .arg(self.record())
-            .args([
-                "grant",
-                &who.fpr,
-                "--categories",
-                categories,
-                "--rights",
-                rights,
-            ])
+            .args(["grant", &who.fpr, "--categories", categories, "--rights", rights])
             .args(extra)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "grant: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "grant: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
     /// `hrx verify --json` as `who`, returning the process output.
     pub fn verify(&self, who: &Party) -> Output {
-        self.hrx(who)
-            .arg("-C")
-            .arg(self.record())
-            .args(["verify"])
-            .output()
-            .unwrap()
+        self.hrx(who).arg("-C").arg(self.record()).args(["verify"]).output().unwrap()
     }
 
     /// A git command in the record, with the test's environment.
     pub fn git(&self, args: &[&str]) -> Output {
-        let out = self
-            .bare("git")
-            .arg("-C")
-            .arg(self.record())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = self.bare("git").arg("-C").arg(self.record()).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         out
     }
 
@@ -273,10 +197,7 @@ impl TestEnv {
 
     /// A snapshot of every file's bytes under `dir`, to prove nothing changed.
     pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-        Self::files_under(dir)
-            .into_iter()
-            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
-            .collect()
+        Self::files_under(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
     }
 }
 
@@ -293,8 +214,7 @@ pub fn stderr(o: &Output) -> String {
 /// Parses stdout as JSON and checks the version field.
 pub fn json(o: &Output) -> Value {
     assert!(o.status.success(), "command failed: {}", stderr(o));
-    let v: Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)));
     assert_eq!(v["version"], 1, "every --json document carries version 1");
     v
 }
@@ -315,19 +235,10 @@ impl<'a> Gpg<'a> {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        let epoch = chrono::DateTime::parse_from_rfc3339(&self.env.now())
-            .unwrap()
-            .timestamp();
+        let epoch = chrono::DateTime::parse_from_rfc3339(&self.env.now()).unwrap().timestamp();
         self.env
             .bare("gpg")
-            .args([
-                "--batch",
-                "--yes",
-                "--pinentry-mode",
-                "loopback",
-                "--passphrase",
-                "",
-            ])
+            .args(["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", ""])
             .arg(format!("--faked-system-time={epoch}!"))
             .args(args)
             .output()
@@ -336,12 +247,7 @@ impl<'a> Gpg<'a> {
 
     /// Imports a party's secret key (exported by hrx) into GnuPG.
     pub fn import_secret(&self, who: &Party) {
-        let out = self
-            .env
-            .hrx(who)
-            .args(["key", "export", "--secret", &who.fpr])
-            .output()
-            .unwrap();
+        let out = self.env.hrx(who).args(["key", "export", "--secret", &who.fpr]).output().unwrap();
         assert!(out.status.success());
         let f = self.env.path().join(format!("{}.sec.asc", who.fpr));
         std::fs::write(&f, &out.stdout).unwrap();
@@ -354,32 +260,17 @@ impl<'a> Gpg<'a> {
     pub fn commit_signed(&self, fpr: &str, message: &str) {
         let key = format!("user.signingkey={fpr}");
         let wrapper = self.env.path().join("gpg-at-test-time");
-        std::fs::write(
-            &wrapper,
-            "#!/bin/sh\nexec gpg --faked-system-time \"$HRX_TEST_EPOCH!\" \"$@\"\n",
-        )
-        .unwrap();
+        std::fs::write(&wrapper, "#!/bin/sh\nexec gpg --faked-system-time \"$HRX_TEST_EPOCH!\" \"$@\"\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
         let program = format!("gpg.program={}", wrapper.display());
         let mut cmd = self.env.bare("git");
-        let epoch = chrono::DateTime::parse_from_rfc3339(&self.env.now())
-            .unwrap()
-            .timestamp();
+        let epoch = chrono::DateTime::parse_from_rfc3339(&self.env.now()).unwrap().timestamp();
         let out = cmd
             .env("HRX_TEST_EPOCH", epoch.to_string())
             .arg("-C")
             .arg(self.env.record())
-            .args([
-                "-c",
-                "user.name=Someone",
-                "-c",
-                "user.email=someone@example.org",
-                "-c",
-                &key,
-                "-c",
-                &program,
-            ])
+            .args(["-c", "user.name=Someone", "-c", "user.email=someone@example.org", "-c", &key, "-c", &program])
             .args(["commit", "-q", "-S", "-m", message])
             .output()
             .unwrap();
@@ -402,11 +293,7 @@ pub mod forge {
 
     struct NoPass;
     impl PassphraseProvider for NoPass {
-        fn passphrase(
-            &mut self,
-            _: &Identity,
-            _: u32,
-        ) -> hrx::Result<sequoia_openpgp::crypto::Password> {
+        fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
             Err(hrx::Error::Key("test keys have no passphrase".into()))
         }
         fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
@@ -415,9 +302,7 @@ pub mod forge {
     }
 
     pub fn unlock(p: &Party) -> Unlocked {
-        Keystore::open(&p.home)
-            .unlock(&p.fpr, &mut NoPass)
-            .expect("unlock")
+        Keystore::open(&p.home).unlock(&p.fpr, &mut NoPass).expect("unlock")
     }
 
     pub fn cert(p: &Party) -> sequoia_openpgp::Cert {

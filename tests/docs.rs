@@ -7,11 +7,7 @@ use crate::common::*;
 fn man_pages_and_completions_match_the_cli() {
     let env = TestEnv::new();
     let out = env.path().join("gen");
-    env.hrx_nobody()
-        .args(["generate-docs", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    env.hrx_nobody().args(["generate-docs", "--out"]).arg(&out).assert().success();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut checked = 0;
     for dir in ["man", "completions"] {
@@ -53,14 +49,8 @@ fn schema_files_are_valid_json_schema_in_yaml() {
     let files = TestEnv::files_under(&repo.join("records-schema"));
     assert_eq!(files.len(), 12, "common + 11 kinds");
     for f in files {
-        let v: serde_json::Value =
-            serde_yaml_ng::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
-        assert_eq!(
-            v["$schema"],
-            "https://json-schema.org/draft/2020-12/schema",
-            "{}",
-            f.display()
-        );
+        let v: serde_json::Value = serde_yaml_ng::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}", f.display());
     }
 }
 
@@ -68,12 +58,7 @@ fn schema_files_are_valid_json_schema_in_yaml() {
 fn demo_runs_and_tells_the_story() {
     let env = TestEnv::new();
     let dir = env.path().join("demo");
-    let out = env
-        .hrx_nobody()
-        .args(["demo", "--dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = env.hrx_nobody().args(["demo", "--dir"]).arg(&dir).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("verify    ok"), "{text}");
@@ -82,11 +67,6 @@ fn demo_runs_and_tells_the_story() {
     let gp = text.split("hrx log as Praxis Dr. Klein:").nth(1).unwrap();
     assert!(gp.contains("not readable"));
     assert!(!gp.contains("Session 1"));
-    let out = env
-        .hrx_nobody()
-        .args(["demo", "--dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = env.hrx_nobody().args(["demo", "--dir"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(7), "refuses an existing directory");
 }

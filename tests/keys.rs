@@ -11,21 +11,12 @@ fn generated_secret_keys_are_private_and_passphrase_protected() {
     let secret = anna.home.join("secret").join(format!("{}.pgp", anna.fpr));
     let mode = std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "secret key file mode");
-    let dir_mode = std::fs::metadata(anna.home.join("secret"))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
+    let dir_mode = std::fs::metadata(anna.home.join("secret")).unwrap().permissions().mode() & 0o777;
     assert_eq!(dir_mode, 0o700);
     let text = std::fs::read_to_string(&secret).unwrap();
     assert!(text.contains("BEGIN PGP PRIVATE KEY BLOCK"));
 
-    let v = json(
-        &env.hrx(&anna)
-            .args(["key", "list", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let v = json(&env.hrx(&anna).args(["key", "list", "--json"]).output().unwrap());
     let keys = v["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["fingerprint"], anna.fpr.as_str());
@@ -39,17 +30,8 @@ fn generated_secret_keys_are_private_and_passphrase_protected() {
 #[test]
 fn a_passphrase_is_required_unless_opted_out() {
     let env = TestEnv::new();
-    let nobody = Party {
-        name: "x".into(),
-        home: env.path().join("h"),
-        fpr: String::new(),
-        passphrase_file: None,
-    };
-    let out = env
-        .hrx(&nobody)
-        .args(["key", "generate", "--name", "X"])
-        .output()
-        .unwrap();
+    let nobody = Party { name: "x".into(), home: env.path().join("h"), fpr: String::new(), passphrase_file: None };
+    let out = env.hrx(&nobody).args(["key", "generate", "--name", "X"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--no-passphrase"), "{}", stderr(&out));
     assert!(!nobody.home.join("secret").exists(), "nothing written");
@@ -58,32 +40,15 @@ fn a_passphrase_is_required_unless_opted_out() {
 #[test]
 fn bad_identity_fields_are_refused() {
     let env = TestEnv::new();
-    let p = Party {
-        name: "x".into(),
-        home: env.path().join("h"),
-        fpr: String::new(),
-        passphrase_file: None,
-    };
+    let p = Party { name: "x".into(), home: env.path().join("h"), fpr: String::new(), passphrase_file: None };
     let out = env
         .hrx(&p)
-        .args([
-            "key",
-            "generate",
-            "--name",
-            "X",
-            "--country",
-            "Germany",
-            "--no-passphrase",
-        ])
+        .args(["key", "generate", "--name", "X", "--country", "Germany", "--no-passphrase"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("ISO 3166-1"));
-    let out = env
-        .hrx(&p)
-        .args(["key", "generate", "--name", " ", "--no-passphrase"])
-        .output()
-        .unwrap();
+    let out = env.hrx(&p).args(["key", "generate", "--name", " ", "--no-passphrase"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!p.home.exists());
 }
@@ -94,45 +59,20 @@ fn export_and_import_round_trip_between_keystores() {
     let anna = env.party("Anna Weber", "DE", None);
     let klein = env.party("Dr Klein", "DE", None);
     env.exchange_cert(&klein, &anna);
-    let v = json(
-        &env.hrx(&anna)
-            .args(["key", "list", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let v = json(&env.hrx(&anna).args(["key", "list", "--json"]).output().unwrap());
     let keys = v["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2);
-    let k = keys
-        .iter()
-        .find(|k| k["fingerprint"] == klein.fpr.as_str())
-        .unwrap();
+    let k = keys.iter().find(|k| k["fingerprint"] == klein.fpr.as_str()).unwrap();
     assert_eq!(k["secret"], false);
     assert_eq!(k["default"], false);
 
     // A secret key moves to a new device and works there.
-    let out = env
-        .hrx(&anna)
-        .args(["key", "export", "--secret", &anna.fpr])
-        .output()
-        .unwrap();
+    let out = env.hrx(&anna).args(["key", "export", "--secret", &anna.fpr]).output().unwrap();
     assert!(stdout(&out).contains("PRIVATE KEY"));
-    let laptop = Party {
-        name: "laptop".into(),
-        home: env.path().join("laptop"),
-        fpr: anna.fpr.clone(),
-        passphrase_file: None,
-    };
-    env.hrx(&laptop)
-        .args(["key", "import", "-"])
-        .write_stdin(out.stdout)
-        .assert()
-        .success();
-    let v = json(
-        &env.hrx(&laptop)
-            .args(["key", "list", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let laptop =
+        Party { name: "laptop".into(), home: env.path().join("laptop"), fpr: anna.fpr.clone(), passphrase_file: None };
+    env.hrx(&laptop).args(["key", "import", "-"]).write_stdin(out.stdout).assert().success();
+    let v = json(&env.hrx(&laptop).args(["key", "list", "--json"]).output().unwrap());
     assert_eq!(v["keys"][0]["secret"], true);
     assert_eq!(v["keys"][0]["default"], true);
 }
@@ -142,29 +82,11 @@ fn importing_garbage_fails_cleanly() {
     let env = TestEnv::new();
     let anna = env.party("Anna Weber", "DE", None);
     let f = env.path().join("junk.asc");
-    std::fs::write(
-        &f,
-        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64 at all\n",
-    )
-    .unwrap();
-    let out = env
-        .hrx(&anna)
-        .args(["key", "import"])
-        .arg(&f)
-        .output()
-        .unwrap();
+    std::fs::write(&f, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64 at all\n").unwrap();
+    let out = env.hrx(&anna).args(["key", "import"]).arg(&f).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let out = env
-        .hrx(&anna)
-        .args(["key", "import"])
-        .arg(env.path().join("missing.asc"))
-        .output()
-        .unwrap();
+    let out = env.hrx(&anna).args(["key", "import"]).arg(env.path().join("missing.asc")).output().unwrap();
     assert_eq!(out.status.code(), Some(4));
-    let out = env
-        .hrx(&anna)
-        .args(["key", "export", "0123"])
-        .output()
-        .unwrap();
+    let out = env.hrx(&anna).args(["key", "export", "0123"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

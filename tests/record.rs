@@ -7,14 +7,7 @@ fn init_add_log_show_as_patient_and_provider() {
     let env = TestEnv::new();
     let anna = env.party("Anna Weber", "DE", Some("anna-secret"));
     let klein = env.party("Dr Klein", "DE", None);
-    let v = json(
-        &env.hrx(&anna)
-            .arg("init")
-            .arg(env.record())
-            .arg("--json")
-            .output()
-            .unwrap(),
-    );
+    let v = json(&env.hrx(&anna).arg("init").arg(env.record()).arg("--json").output().unwrap());
     assert_eq!(v["record"]["patient"], anna.fpr.as_str());
     let root = v["record"]["root"].as_str().unwrap().to_string();
     // The trust root is pinned on this device.
@@ -22,13 +15,7 @@ fn init_add_log_show_as_patient_and_provider() {
     assert!(cfg.contains(&root) && cfg.contains(&anna.fpr), "{cfg}");
 
     let note = env.note(&anna, "Trip to Valencia in spring.");
-    env.grant(
-        &anna,
-        &klein,
-        "general,allergy,medication",
-        "read,write",
-        &[],
-    );
+    env.grant(&anna, &klein, "general,allergy,medication", "read,write", &[]);
     let allergy = {
         let out = env
             .hrx(&klein)
@@ -49,12 +36,7 @@ fn init_add_log_show_as_patient_and_provider() {
             .unwrap();
         let v = json(&out);
         assert_eq!(v["entry"]["category"], "allergy");
-        let r: Vec<&str> = v["entry"]["recipients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_str().unwrap())
-            .collect();
+        let r: Vec<&str> = v["entry"]["recipients"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
         assert!(r.contains(&anna.fpr.as_str()) && r.contains(&klein.fpr.as_str()));
         v["entry"]["id"].as_str().unwrap().to_string()
     };
@@ -63,138 +45,59 @@ fn init_add_log_show_as_patient_and_provider() {
         .hrx(&anna)
         .arg("-C")
         .arg(env.record())
-        .args([
-            "add",
-            "note",
-            "--text",
-            "Therapy started.",
-            "--category",
-            "mental-health",
-        ])
+        .args(["add", "note", "--text", "Therapy started.", "--category", "mental-health"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let mh = stdout(&out).trim().to_string();
 
-    let log = json(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
     let entries = log["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["id"], note.as_str(), "time order");
-    assert!(
-        entries.iter().all(|e| e["readable"] == true),
-        "the patient reads everything"
-    );
+    assert!(entries.iter().all(|e| e["readable"] == true), "the patient reads everything");
     assert_eq!(entries[1]["summary"], "Penicillin");
     assert_eq!(entries[1]["author"]["name"], "Dr Klein");
 
-    let log = json(
-        &env.hrx(&klein)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log", "--json"])
-            .output()
-            .unwrap(),
-    );
-    let by_id = |id: &str| {
-        log["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let log = json(&env.hrx(&klein).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let by_id = |id: &str| log["entries"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap().clone();
     assert_eq!(by_id(&allergy)["readable"], true);
-    assert_eq!(
-        by_id(&note)["readable"],
-        false,
-        "written before the GP's grant"
-    );
-    assert_eq!(
-        by_id(&mh)["readable"],
-        false,
-        "mental-health is not granted"
-    );
+    assert_eq!(by_id(&note)["readable"], false, "written before the GP's grant");
+    assert_eq!(by_id(&mh)["readable"], false, "mental-health is not granted");
     assert!(by_id(&mh).get("summary").is_none());
-    let text = stdout(
-        &env.hrx(&klein)
-            .arg("-C")
-            .arg(env.record())
-            .arg("log")
-            .output()
-            .unwrap(),
-    );
+    let text = stdout(&env.hrx(&klein).arg("-C").arg(env.record()).arg("log").output().unwrap());
     assert!(text.contains("not readable"), "{text}");
     assert!(!text.contains("Therapy"));
 
     // --kind and --since filter.
     let log = json(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log", "--kind", "allergy", "--json"])
-            .output()
-            .unwrap(),
+        &env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--kind", "allergy", "--json"]).output().unwrap(),
     );
     assert_eq!(log["entries"].as_array().unwrap().len(), 1);
     let log = json(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log", "--since", "2030-01-01", "--json"])
-            .output()
-            .unwrap(),
+        &env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--since", "2030-01-01", "--json"]).output().unwrap(),
     );
     assert_eq!(log["entries"].as_array().unwrap().len(), 0);
 
     // show: the full record with its signature status.
-    let v = json(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["show", &allergy, "--json"])
-            .output()
-            .unwrap(),
-    );
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &allergy, "--json"]).output().unwrap());
     assert_eq!(v["entry"]["signature"]["status"], "good");
     assert_eq!(v["entry"]["signature"]["signer"], klein.fpr.as_str());
     assert_eq!(v["entry"]["record"]["substance"]["code"], "764146007");
-    assert_eq!(
-        v["entry"]["record"]["author"]["fingerprint"],
-        klein.fpr.as_str()
-    );
-    let text = stdout(
-        &env.hrx(&klein)
-            .arg("-C")
-            .arg(env.record())
-            .args(["show", &mh])
-            .output()
-            .unwrap(),
-    );
+    assert_eq!(v["entry"]["record"]["author"]["fingerprint"], klein.fpr.as_str());
+    let names: Vec<&str> =
+        v["entry"]["recipients"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "patient and author: {names:?}");
+    assert!(names.contains(&"Anna Weber") && names.contains(&"Dr Klein"));
+
+    let text = stdout(&env.hrx(&klein).arg("-C").arg(env.record()).args(["show", &mh]).output().unwrap());
     assert!(text.contains("not readable"), "{text}");
-    let out = env
-        .hrx(&anna)
-        .arg("-C")
-        .arg(env.record())
-        .args(["show", "01ZZZZZZZZZZZZZZZZZZZZZZZZ"])
-        .output()
-        .unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["show", "01ZZZZZZZZZZZZZZZZZZZZZZZZ"]).output().unwrap();
     assert_eq!(out.status.code(), Some(4));
 
     let out = env.verify(&anna);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("inner signatures checked: 3"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).contains("inner signatures checked: 3"), "{}", stdout(&out));
 }
 
 #[test]
@@ -209,40 +112,20 @@ fn add_from_file_and_stdin_validates_against_the_schema() {
          observation_category: laboratory\nvalue: {value: 6.1, unit: '%'}\neffective: 2026-02-27\n",
     )
     .unwrap();
-    let out = env
-        .hrx(&anna)
-        .arg("-C")
-        .arg(env.record())
-        .args(["add", "observation", "--file"])
-        .arg(&f)
-        .output()
-        .unwrap();
+    let out =
+        env.hrx(&anna).arg("-C").arg(env.record()).args(["add", "observation", "--file"]).arg(&f).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let out = env
         .hrx(&anna)
         .arg("-C")
         .arg(env.record())
         .args(["add", "immunization"])
-        .write_stdin(
-            "vaccine: {system: cvx, code: '208', display: {en: COVID-19 mRNA}}\ndose_number: 3\n",
-        )
+        .write_stdin("vaccine: {system: cvx, code: '208', display: {en: COVID-19 mRNA}}\ndose_number: 3\n")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let log = json(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log", "--json"])
-            .output()
-            .unwrap(),
-    );
-    let kinds: Vec<&str> = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let kinds: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["observation", "immunization"]);
     assert_eq!(log["entries"][0]["record"]["value"]["value"], 6.1);
 }
@@ -255,39 +138,24 @@ fn bad_input_exits_non_zero_and_changes_nothing() {
     env.note(&anna, "first");
     let before = TestEnv::snapshot(&env.record());
     let add = |kind: &str, input: &str| {
-        env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["add", kind])
-            .write_stdin(input.to_string())
-            .output()
-            .unwrap()
+        env.hrx(&anna).arg("-C").arg(env.record()).args(["add", kind]).write_stdin(input.to_string()).output().unwrap()
     };
     // Not YAML.
     let out = add("note", "text: [unclosed\n");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("YAML"), "{}", stderr(&out));
     // A schema violation names the field and the rule.
-    let out = add(
-        "observation",
-        "code: {system: loinc, code: 4548-4}\nvalue: {value: high}\n",
-    );
+    let out = add("observation", "code: {system: loinc, code: 4548-4}\nvalue: {value: high}\n");
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
-    assert!(
-        err.contains("field `value") && err.contains("rule:"),
-        "{err}"
-    );
+    assert!(err.contains("field `value") && err.contains("rule:"), "{err}");
     let out = add("allergy", "criticality: high\n");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("substance"), "{}", stderr(&out));
     let out = add("note", "text: hi\ncolour: red\n");
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
     // Fields hrx fills in.
-    let out = add(
-        "note",
-        "text: hi\nauthor: {fingerprint: AAAA, name: Mallory}\n",
-    );
+    let out = add("note", "text: hi\nauthor: {fingerprint: AAAA, name: Mallory}\n");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("`author` is set by hrx"));
     // Unknown kind and category.
@@ -308,11 +176,7 @@ fn bad_input_exits_non_zero_and_changes_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(stderr(&out).contains("wrong passphrase"));
-    assert_eq!(
-        TestEnv::snapshot(&env.record()),
-        before,
-        "the repository is byte-for-byte unchanged"
-    );
+    assert_eq!(TestEnv::snapshot(&env.record()), before, "the repository is byte-for-byte unchanged");
 }
 
 #[test]
@@ -327,50 +191,24 @@ fn no_plaintext_reaches_the_disk() {
         .hrx(&anna)
         .arg("-C")
         .arg(env.record())
-        .args([
-            "add",
-            "condition",
-            "--code",
-            "icd10:I10",
-            "--display",
-            &format!("{marker}-2"),
-        ])
+        .args(["add", "condition", "--code", "icd10:I10", "--display", &format!("{marker}-2")])
         .output()
         .unwrap();
     assert!(out.status.success());
     let _ = f;
     // Check that the marker is findable when it is there (the test can fail) ...
-    let shown = stdout(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log"])
-            .output()
-            .unwrap(),
-    );
+    let shown = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log"]).output().unwrap());
     assert!(shown.contains(marker));
     // ... and that it is nowhere on disk: record, .git, hrx home, temp dir.
-    for dir in [
-        env.record(),
-        anna.home.clone(),
-        env.path().join("tmp"),
-        env.path().join("userhome"),
-    ] {
+    for dir in [env.record(), anna.home.clone(), env.path().join("tmp"), env.path().join("userhome")] {
         for p in TestEnv::files_under(&dir) {
             let bytes = std::fs::read(&p).unwrap();
-            assert!(
-                !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
-                "plaintext found in {}",
-                p.display()
-            );
+            assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()), "plaintext found in {}", p.display());
         }
     }
     // git objects are zlib-compressed: look inside them too.
     let objects = env.git(&["cat-file", "--batch-all-objects", "--batch"]);
-    assert!(
-        !stdout(&objects).contains(marker),
-        "plaintext inside a git object"
-    );
+    assert!(!stdout(&objects).contains(marker), "plaintext inside a git object");
 }
 
 #[test]
@@ -379,29 +217,13 @@ fn init_refuses_a_non_empty_directory_and_missing_keys() {
     let anna = env.party("Anna Weber", "DE", None);
     std::fs::create_dir_all(env.record()).unwrap();
     std::fs::write(env.record().join("x"), "x").unwrap();
-    let out = env
-        .hrx(&anna)
-        .arg("init")
-        .arg(env.record())
-        .output()
-        .unwrap();
+    let out = env.hrx(&anna).arg("init").arg(env.record()).output().unwrap();
     assert_eq!(out.status.code(), Some(7));
-    let out = env
-        .hrx_nobody()
-        .arg("init")
-        .arg(env.path().join("r2"))
-        .output()
-        .unwrap();
+    let out = env.hrx_nobody().arg("init").arg(env.path().join("r2")).output().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(stderr(&out).contains("hrx key generate"));
     assert!(!env.path().join("r2").exists());
-    let out = env
-        .hrx(&anna)
-        .arg("-C")
-        .arg(env.path())
-        .arg("log")
-        .output()
-        .unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(env.path()).arg("log").output().unwrap();
     assert_ne!(out.status.code(), Some(0));
 }
 
@@ -412,27 +234,65 @@ fn a_provider_without_a_grant_cannot_add() {
     let klein = env.party("Dr Klein", "DE", None);
     env.init(&anna);
     let before = TestEnv::snapshot(&env.record());
-    let out = env
-        .hrx(&klein)
-        .arg("-C")
-        .arg(env.record())
-        .args(["add", "note", "--text", "hi"])
-        .output()
-        .unwrap();
+    let out = env.hrx(&klein).arg("-C").arg(env.record()).args(["add", "note", "--text", "hi"]).output().unwrap();
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     env.grant(&anna, &klein, "medication", "read", &[]);
+    let out = env.hrx(&klein).arg("-C").arg(env.record()).args(["add", "note", "--text", "hi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("no write grant for category general"), "{}", stderr(&out));
+    let _ = before;
+}
+
+#[test]
+fn documents_carry_any_file_encrypted() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.init(&anna);
+    let pdf = env.path().join("discharge-letter.pdf");
+    let bytes: Vec<u8> = b"%PDF-1.4\n".iter().copied().chain((0..=255u8).cycle().take(5000)).collect();
+    std::fs::write(&pdf, &bytes).unwrap();
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "document", "--code", "loinc:18842-5", "--display", "Discharge summary", "--attach"])
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--json"]).output().unwrap());
+    let att = &v["entry"]["record"]["attachment"];
+    assert_eq!(att["content_type"], "application/pdf");
+    assert_eq!(att["filename"], "discharge-letter.pdf");
+    assert_eq!(att["size"], 5009);
+    assert_eq!(v["entry"]["record"]["type"]["code"], "18842-5");
+    let saved = env.path().join("saved.pdf");
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--save-attachment"]).arg(&saved).assert().success();
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777, 0o600);
+    // Someone who cannot read the entry gets an error, and no file.
+    env.exchange_cert(&klein, &anna);
+    let not_mine = env.path().join("klein.pdf");
     let out = env
         .hrx(&klein)
         .arg("-C")
         .arg(env.record())
-        .args(["add", "note", "--text", "hi"])
+        .args(["show", &id, "--save-attachment"])
+        .arg(&not_mine)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(6));
-    assert!(
-        stderr(&out).contains("no write grant for category general"),
-        "{}",
-        stderr(&out)
-    );
-    let _ = before;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(!not_mine.exists());
+    // A missing file is a clear error.
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "document", "--attach", "/nonexistent.pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
 }

@@ -14,13 +14,8 @@ fn concurrent_adds_all_land() {
     let children: Vec<_> = (0..4)
         .map(|i| {
             let mut c = env.hrx_std(&anna);
-            c.arg("-C")
-                .arg(env.record())
-                .args(["add", "note", "--text", &format!("writer {i}")]);
-            c.stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+            c.arg("-C").arg(env.record()).args(["add", "note", "--text", &format!("writer {i}")]);
+            c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
         })
         .collect();
     let ids: Vec<String> = children
@@ -31,30 +26,14 @@ fn concurrent_adds_all_land() {
             stdout(&out).trim().to_string()
         })
         .collect();
-    let log = json(
-        &env.hrx(&anna)
-            .arg("-C")
-            .arg(env.record())
-            .args(["log", "--json"])
-            .output()
-            .unwrap(),
-    );
-    let listed: Vec<&str> = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let listed: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(listed.len(), 4);
     for id in &ids {
         assert!(listed.contains(&id.as_str()), "{id} landed");
     }
     assert!(env.verify(&anna).status.success());
-    assert_eq!(
-        stdout(&env.git(&["rev-list", "--count", "HEAD"])).trim(),
-        "5",
-        "one commit each, linear"
-    );
+    assert_eq!(stdout(&env.git(&["rev-list", "--count", "HEAD"])).trim(), "5", "one commit each, linear");
 }
 
 #[test]
@@ -100,12 +79,7 @@ fn a_writer_killed_at_random_points_leaves_a_valid_record() {
         let _ = child.kill();
         let _ = child.wait();
         let v = env.verify(&anna);
-        assert!(
-            v.status.success(),
-            "killed after {} us: {}",
-            step * 1500,
-            stderr(&v)
-        );
+        assert!(v.status.success(), "killed after {} us: {}", step * 1500, stderr(&v));
     }
     env.note(&anna, "still writable");
     assert!(env.verify(&anna).status.success());

@@ -13,13 +13,11 @@ use crate::ops::{Context, add};
 
 /// Arguments of `hrx add`.
 #[derive(clap::Args, Debug)]
-#[command(
-    after_help = "The record's fields come from --file, from standard input, or for the simple kinds \
-(note, allergy, condition, medication) from flags. hrx fills in id, kind, author and recorded_at.\n\n\
+#[command(after_help = "The record's fields come from --file, from standard input, or for the simple kinds \
+(note, allergy, condition, medication, document with --attach) from flags. hrx fills in id, kind, author and recorded_at.\n\n\
 Examples:\n  hrx add note --title 'Visit' --text 'Headache for three days.'\n  \
 hrx add allergy --code snomed:91936005 --display 'Allergy to penicillin' --criticality high\n  \
-hrx add observation --file hba1c.yaml"
-)]
+hrx add observation --file hba1c.yaml")]
 pub struct Args {
     /// Entry kind: patient, note, allergy, condition, medication, immunization,
     /// observation, procedure, document, device, advance-directive
@@ -54,6 +52,12 @@ pub struct Args {
     /// Medication dosage, free text
     #[arg(long)]
     pub dosage: Option<String>,
+    /// Document: the file to attach (PDF, image, ...); it is stored encrypted
+    #[arg(long, value_name = "FILE")]
+    pub attach: Option<PathBuf>,
+    /// Document: media type of --attach [default: from the file name]
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
 }
 
 /// Builds the input record from the flags.
@@ -62,11 +66,9 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
     let term = || -> Result<Option<Value>> {
         match (&a.code, &a.display) {
             (Some(c), d) => {
-                let (sys, code) = c.split_once(':').ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--code {c:?} must be SYSTEM:CODE, e.g. snomed:91936005"
-                    ))
-                })?;
+                let (sys, code) = c
+                    .split_once(':')
+                    .ok_or_else(|| Error::Usage(format!("--code {c:?} must be SYSTEM:CODE, e.g. snomed:91936005")))?;
                 let mut t = json!({ "system": sys, "code": code });
                 if let Some(d) = d {
                     t["display"] = json!({ &a.lang: d });
@@ -77,6 +79,23 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
             (None, None) => Ok(None),
         }
     };
+    if kind == Kind::Document {
+        let f = a
+            .attach
+            .as_ref()
+            .ok_or_else(|| Error::Usage("`hrx add document` needs --attach FILE (or --file FILE)".into()))?;
+        let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+        let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "attachment".into());
+        let ct = a.content_type.clone().unwrap_or_else(|| crate::model::attachment::content_type(&name).to_string());
+        let sha = crate::crypto::sha256_hex(&bytes)?;
+        m.insert("attachment".into(), crate::model::attachment::attachment(&name, &ct, &bytes, &sha));
+        m.insert("title".into(), json!(a.title.clone().unwrap_or(name)));
+        if let Some(t) = term()? {
+            m.insert("type".into(), t);
+        }
+        m.insert("language".into(), json!(a.lang));
+        return Ok(Value::Object(m));
+    }
     let field = match kind {
         Kind::Note => None,
         Kind::Allergy => Some("substance"),
@@ -84,26 +103,20 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
         Kind::Medication => Some("medication"),
         _ => {
             return Err(Error::Usage(format!(
-                "`hrx add {kind}` takes its record from --file FILE or standard input; flags cover note, allergy, condition and medication"
+                "`hrx add {kind}` takes its record from --file FILE or standard input; flags cover note, allergy, condition, medication and document"
             )));
         }
     };
     if let Some(f) = field {
-        let t = term()?.ok_or_else(|| {
-            Error::Usage(format!(
-                "`hrx add {kind}` needs --code SYSTEM:CODE and/or --display TEXT"
-            ))
-        })?;
+        let t = term()?
+            .ok_or_else(|| Error::Usage(format!("`hrx add {kind}` needs --code SYSTEM:CODE and/or --display TEXT")))?;
         m.insert(f.into(), t);
     } else if a.code.is_some() || a.display.is_some() {
-        return Err(Error::Usage(
-            "--code and --display do not apply to notes; use --title and --text".into(),
-        ));
+        return Err(Error::Usage("--code and --display do not apply to notes; use --title and --text".into()));
     }
     if kind == Kind::Note {
-        let text = a.text.clone().ok_or_else(|| {
-            Error::Usage("`hrx add note` needs --text TEXT (or --file FILE)".into())
-        })?;
+        let text =
+            a.text.clone().ok_or_else(|| Error::Usage("`hrx add note` needs --text TEXT (or --file FILE)".into()))?;
         m.insert("text".into(), json!(text));
         if let Some(t) = &a.title {
             m.insert("title".into(), json!(t));
@@ -123,12 +136,10 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
 
 /// Runs `hrx add`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
-    let kind: Kind = a
-        .kind
-        .parse()
-        .map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string()))?;
+    let kind: Kind = a.kind.parse().map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string()))?;
     let has_flags =
-        a.text.is_some() || a.title.is_some() || a.code.is_some() || a.display.is_some();
+        a.text.is_some() || a.title.is_some() || a.code.is_some() || a.display.is_some() || a.attach.is_some();
+
     let mut input = match &a.file {
         Some(f) if has_flags => {
             return Err(Error::Usage(format!(
@@ -139,9 +150,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         Some(f) => {
             let text = if f.as_os_str() == "-" {
                 let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .map_err(|e| Error::io("stdin", e))?;
+                std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("stdin", e))?;
                 s
             } else {
                 std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?
@@ -157,9 +166,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
                 )));
             }
             let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| Error::io("stdin", e))?;
+            std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("stdin", e))?;
             parse_yaml(&s).map_err(|e| Error::Invalid(format!("standard input: {e}")))?
         }
     };

@@ -27,10 +27,7 @@ pub struct Args {
 struct NoPassphrase;
 impl PassphraseProvider for NoPassphrase {
     fn passphrase(&mut self, who: &Identity, _: u32) -> Result<sequoia_openpgp::crypto::Password> {
-        Err(Error::Key(format!(
-            "demo key {} is unexpectedly locked",
-            who.fingerprint
-        )))
+        Err(Error::Key(format!("demo key {} is unexpectedly locked", who.fingerprint)))
     }
     fn new_passphrase(&mut self) -> Result<sequoia_openpgp::crypto::Password> {
         Err(Error::Usage("demo keys have no passphrase".into()))
@@ -52,10 +49,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     let base = match &a.dir {
         Some(d) => {
             if d.exists() {
-                return Err(Error::State(format!(
-                    "{} exists; give a new directory",
-                    d.display()
-                )));
+                return Err(Error::State(format!("{} exists; give a new directory", d.display())));
             }
             d.clone()
         }
@@ -68,10 +62,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     let mut klein = party(&base, "klein", &record, clock);
     let mut therapist = party(&base, "therapist", &record, clock);
 
-    out.info(&format!(
-        "demo in {} (keys without passphrases: demo only)",
-        base.display()
-    ));
+    out.info(&format!("demo in {} (keys without passphrases: demo only)", base.display()));
     let new = |n: &str, o: Option<&str>| NewCert {
         name: n.into(),
         email: None,
@@ -80,11 +71,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     };
     let anna_id = ops::key::generate(&anna, &new("Anna Weber", None), None)?;
     let klein_id = ops::key::generate(&klein, &new("Dr. Klein", Some("Praxis Dr. Klein")), None)?;
-    let ther_id = ops::key::generate(
-        &therapist,
-        &new("Dr. Roth", Some("Psychotherapie Roth")),
-        None,
-    )?;
+    let ther_id = ops::key::generate(&therapist, &new("Dr. Roth", Some("Psychotherapie Roth")), None)?;
     for c in [&klein_id, &ther_id] {
         let bytes = if c.fingerprint == klein_id.fingerprint {
             ops::key::export(&klein, &c.fingerprint, false)?
@@ -93,18 +80,9 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
         };
         ops::key::import(&anna, &bytes)?;
     }
-    out.line(&format!(
-        "patient   Anna Weber        {}",
-        anna_id.fingerprint
-    ));
-    out.line(&format!(
-        "provider  Praxis Dr. Klein  {}",
-        klein_id.fingerprint
-    ));
-    out.line(&format!(
-        "provider  Dr. Roth          {}",
-        ther_id.fingerprint
-    ));
+    out.line(&format!("patient   Anna Weber        {}", anna_id.fingerprint));
+    out.line(&format!("provider  Praxis Dr. Klein  {}", klein_id.fingerprint));
+    out.line(&format!("provider  Dr. Roth          {}", ther_id.fingerprint));
 
     let init = ops::init::init(&mut anna, &record, None)?;
     // Providers pin the root Anna read out to them.
@@ -113,11 +91,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
         patient: anna_id.fingerprint.clone(),
     };
     let _ = pin;
-    out.line(&format!(
-        "record    {} (root {})",
-        record.display(),
-        &init.root[..12]
-    ));
+    out.line(&format!("record    {} (root {})", record.display(), &init.root[..12]));
 
     let general: Vec<_> = [
         "general",
@@ -198,19 +172,12 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
         "verify    ok: {} commits, {} entries, {} inner signatures checked",
         report.commits, report.entries, report.inner_checked
     ));
-    for (name, ctx) in [
-        ("Anna (patient)", &mut anna),
-        ("Praxis Dr. Klein", &mut klein),
-    ] {
+    for (name, ctx) in [("Anna (patient)", &mut anna), ("Praxis Dr. Klein", &mut klein)] {
         out.line(&format!("\nhrx log as {name}:"));
         for v in ops::read::log(ctx, &Default::default())? {
             out.line(&format!("  {}", line(&v)));
         }
     }
-    out.line(&format!(
-        "\nTry:  HRX_HOME={} hrx -C {} log",
-        base.join("home-anna").display(),
-        record.display()
-    ));
+    out.line(&format!("\nTry:  HRX_HOME={} hrx -C {} log", base.join("home-anna").display(), record.display()));
     Ok(super::exit::OK)
 }

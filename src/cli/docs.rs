@@ -37,17 +37,12 @@ fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()
         .source(format!("hrx {}", env!("CARGO_PKG_VERSION")))
         .manual("hrx manual");
     man.render_title(&mut buf).map_err(|e| Error::io(out, e))?;
-    man.render_name_section(&mut buf)
-        .map_err(|e| Error::io(out, e))?;
-    man.render_synopsis_section(&mut buf)
-        .map_err(|e| Error::io(out, e))?;
-    man.render_description_section(&mut buf)
-        .map_err(|e| Error::io(out, e))?;
-    man.render_options_section(&mut buf)
-        .map_err(|e| Error::io(out, e))?;
+    man.render_name_section(&mut buf).map_err(|e| Error::io(out, e))?;
+    man.render_synopsis_section(&mut buf).map_err(|e| Error::io(out, e))?;
+    man.render_description_section(&mut buf).map_err(|e| Error::io(out, e))?;
+    man.render_options_section(&mut buf).map_err(|e| Error::io(out, e))?;
     if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
-        man.render_subcommands_section(&mut buf)
-            .map_err(|e| Error::io(out, e))?;
+        man.render_subcommands_section(&mut buf).map_err(|e| Error::io(out, e))?;
     }
     if top {
         buf.extend_from_slice(exit_status_section().as_bytes());
@@ -58,14 +53,10 @@ pin the clock to an RFC 3339 time (tests, reproducible demos)\n.SH \"SEE ALSO\"\
         );
     }
     if top {
-        man.render_version_section(&mut buf)
-            .map_err(|e| Error::io(out, e))?;
+        man.render_version_section(&mut buf).map_err(|e| Error::io(out, e))?;
     }
     write(&out.join(format!("{name}.1")), &buf)?;
-    for sub in cmd
-        .get_subcommands()
-        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
-    {
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set() && c.get_name() != "help") {
         man_page(sub, &format!("{name}-{}", sub.get_name()), out, false)?;
     }
     Ok(())
@@ -81,11 +72,7 @@ pub fn generate(out: &Path) -> Result<()> {
     let mut cmd = super::command();
     cmd.build();
     man_page(&cmd, "hrx", &man, true)?;
-    for (shell, file) in [
-        (Shell::Bash, "hrx.bash"),
-        (Shell::Zsh, "_hrx"),
-        (Shell::Fish, "hrx.fish"),
-    ] {
+    for (shell, file) in [(Shell::Bash, "hrx.bash"), (Shell::Zsh, "_hrx"), (Shell::Fish, "hrx.fish")] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "hrx", &mut buf);
         write(&comp.join(file), &buf)?;
@@ -96,9 +83,6 @@ pub fn generate(out: &Path) -> Result<()> {
 /// Runs `hrx generate-docs`.
 pub fn run(a: &Args, out: &Out) -> Result<i32> {
     generate(&a.out)?;
-    out.info(&format!(
-        "wrote man/ and completions/ under {}",
-        a.out.display()
-    ));
+    out.info(&format!("wrote man/ and completions/ under {}", a.out.display()));
     Ok(super::exit::OK)
 }

@@ -25,28 +25,13 @@ pub const FAILURE: i32 = 8;
 /// Every code with its meaning, for the man page.
 pub const TABLE: &[(i32, &str)] = &[
     (OK, "success"),
-    (
-        VERIFY_FAILED,
-        "the record's history does not verify (the message names the first bad commit and why)",
-    ),
+    (VERIFY_FAILED, "the record's history does not verify (the message names the first bad commit and why)"),
     (USAGE, "bad command line or environment"),
-    (
-        INVALID,
-        "input does not validate (YAML, schema, certificate, statement)",
-    ),
+    (INVALID, "input does not validate (YAML, schema, certificate, statement)"),
     (NOT_FOUND, "no such record, entry, key or file"),
-    (
-        KEY,
-        "no usable key, a locked key without a passphrase, or a wrong passphrase",
-    ),
-    (
-        DENIED,
-        "the record's policy does not allow the caller to do this",
-    ),
-    (
-        STATE,
-        "the record or directory is not in a state that allows this (exists already, changed meanwhile)",
-    ),
+    (KEY, "no usable key, a locked key without a passphrase, or a wrong passphrase"),
+    (DENIED, "the record's policy does not allow the caller to do this"),
+    (STATE, "the record or directory is not in a state that allows this (exists already, changed meanwhile)"),
     (FAILURE, "an unexpected I/O, git or OpenPGP failure"),
 ];
 
@@ -74,4 +59,27 @@ pub fn message(e: &Error) -> String {
         ),
         other => other.to_string(),
     }
+}
+
+/// The error as a JSON value, for `--json` callers: exit code, kind,
+/// message, and for verification failures the commit and reason code.
+pub fn json(e: &Error) -> serde_json::Value {
+    let kind = match e {
+        Error::Usage(_) => "usage",
+        Error::Invalid(_) => "invalid",
+        Error::NotFound(_) => "not-found",
+        Error::Key(_) => "key",
+        Error::Denied(_) => "denied",
+        Error::Verification(_) => "verification",
+        Error::State(_) => "state",
+        Error::Io { .. } => "io",
+        Error::Git(_) => "git",
+        Error::Crypto(_) => "openpgp",
+    };
+    let mut v = serde_json::json!({ "exit_code": code(e), "kind": kind, "message": e.to_string() });
+    if let Error::Verification(f) = e {
+        v["commit"] = serde_json::json!(f.commit);
+        v["reason"] = serde_json::json!(f.code);
+    }
+    v
 }

@@ -41,12 +41,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         Scope::Some(
             a.categories
                 .iter()
-                .map(|c| {
-                    c.parse()
-                        .map_err(|e: crate::model::category::UnknownCategory| {
-                            Error::Usage(e.to_string())
-                        })
-                })
+                .map(|c| c.parse().map_err(|e: crate::model::category::UnknownCategory| Error::Usage(e.to_string())))
                 .collect::<Result<_>>()?,
         )
     };
@@ -56,9 +51,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         .map(|r| match r.as_str() {
             "read" => Ok(Right::Read),
             "write" => Ok(Right::Write),
-            o => Err(Error::Usage(format!(
-                "--rights: unknown right {o:?}; use read or read,write"
-            ))),
+            o => Err(Error::Usage(format!("--rights: unknown right {o:?}; use read or read,write"))),
         })
         .collect::<Result<Vec<_>>>()?;
     rights.sort();

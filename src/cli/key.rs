@@ -51,13 +51,7 @@ pub enum KeyCommand {
 /// Runs a key subcommand.
 pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
     match cmd {
-        KeyCommand::Generate {
-            name,
-            email,
-            organisation,
-            country,
-            no_passphrase,
-        } => {
+        KeyCommand::Generate { name, email, organisation, country, no_passphrase } => {
             let new = NewCert {
                 name: name.clone(),
                 email: email.clone(),
@@ -65,21 +59,13 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 country: country.clone(),
             };
             crate::crypto::cert::check_new(&new)?;
-            let pw = if *no_passphrase {
-                None
-            } else {
-                Some(ctx.passphrase.new_passphrase()?)
-            };
+            let pw = if *no_passphrase { None } else { Some(ctx.passphrase.new_passphrase()?) };
             let id = key::generate(ctx, &new, pw)?;
             if out.json {
                 out.json("key", &id);
             } else {
                 out.line(&id.fingerprint);
-                out.info(&format!(
-                    "generated key for {} in {}",
-                    id.name,
-                    ctx.keystore.home().display()
-                ));
+                out.info(&format!("generated key for {} in {}", id.name, ctx.keystore.home().display()));
             }
         }
         KeyCommand::List => {
@@ -90,11 +76,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 for k in keys {
                     let mut tags = vec![];
                     if k.secret {
-                        tags.push(if k.locked {
-                            "secret, passphrase"
-                        } else {
-                            "secret"
-                        });
+                        tags.push(if k.locked { "secret, passphrase" } else { "secret" });
                     }
                     if k.default {
                         tags.push("default");
@@ -108,16 +90,8 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                         "{}  {}{}{}",
                         k.identity.fingerprint,
                         k.identity.name,
-                        if org.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({org})")
-                        },
-                        if tags.is_empty() {
-                            String::new()
-                        } else {
-                            format!("  [{}]", tags.join(", "))
-                        }
+                        if org.is_empty() { String::new() } else { format!(" ({org})") },
+                        if tags.is_empty() { String::new() } else { format!("  [{}]", tags.join(", ")) }
                     ));
                 }
             }
@@ -130,9 +104,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
         KeyCommand::Import { file } => {
             let bytes = if file.as_os_str() == "-" {
                 let mut b = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut b)
-                    .map_err(|e| Error::io("stdin", e))?;
+                std::io::stdin().read_to_end(&mut b).map_err(|e| Error::io("stdin", e))?;
                 b
             } else {
                 std::fs::read(file).map_err(|e| Error::io(file, e))?

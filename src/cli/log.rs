@@ -35,24 +35,12 @@ pub fn line(v: &EntryView) -> String {
         (None, None) => v.author.name.clone(),
     };
     let what = if v.readable {
-        format!(
-            "{:<12} {}",
-            v.kind.as_deref().unwrap_or("?"),
-            v.summary.as_deref().unwrap_or("")
-        )
+        format!("{:<12} {}", v.kind.as_deref().unwrap_or("?"), v.summary.as_deref().unwrap_or(""))
     } else {
         format!("{:<12} (not readable with your keys)", "-")
     };
     let warn = if v.problems.is_empty() { "" } else { "  [!]" };
-    format!(
-        "{}  {}  {:<17} {}  — {}{}",
-        v.id,
-        v.date.format("%Y-%m-%d %H:%M"),
-        v.category,
-        what,
-        who,
-        warn
-    )
+    format!("{}  {}  {:<17} {}  — {}{}", v.id, v.date.format("%Y-%m-%d %H:%M"), v.category, what, who, warn)
 }
 
 /// Runs `hrx log`.
@@ -61,10 +49,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         kind: a
             .kind
             .as_deref()
-            .map(|k| {
-                k.parse()
-                    .map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string()))
-            })
+            .map(|k| k.parse().map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string())))
             .transpose()?,
         since: a.since.as_deref().map(parse_time).transpose()?,
     };

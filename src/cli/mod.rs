@@ -28,11 +28,9 @@ use output::Out;
 /// Signed, encrypted, append-only health records in git
 #[derive(Parser, Debug)]
 #[command(name = "hrx", version, propagate_version = true, max_term_width = 100)]
-#[command(
-    long_about = "hrx keeps a patient's health record as one git repository: every entry is a \
+#[command(long_about = "hrx keeps a patient's health record as one git repository: every entry is a \
 YAML record, OpenPGP-encrypted to exactly the people allowed to read it and committed in a signed \
-commit. Anyone with a copy can verify the whole history from its root."
-)]
+commit. Anyone with a copy can verify the whole history from its root.")]
 pub struct Cli {
     /// Run as if started in DIR (the record's directory)
     #[arg(short = 'C', global = true, value_name = "DIR")]
@@ -98,21 +96,17 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
-    let out = Out {
-        json: cli.json,
-        quiet: cli.quiet,
-    };
+    let out = Out { json: cli.json, quiet: cli.quiet };
     match run(cli, &out) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("hrx: error: {}", exit::message(&e));
+            if out.json {
+                out.json("error", &exit::json(&e));
+            }
             exit::code(&e)
         }
     }

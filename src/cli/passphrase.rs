@@ -24,10 +24,7 @@ impl CliPassphrase {
         let s = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
         let line = s.lines().next().unwrap_or("");
         if line.is_empty() {
-            return Err(Error::Usage(format!(
-                "passphrase file {} is empty",
-                p.display()
-            )));
+            return Err(Error::Usage(format!("passphrase file {} is empty", p.display())));
         }
         Ok(Password::from(line))
     }
@@ -38,20 +35,17 @@ impl CliPassphrase {
         }
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage(
-                "a passphrase is needed: pass --passphrase-file FILE (or HRX_PASSPHRASE_FILE), or --no-passphrase".into(),
+                "a passphrase is needed: pass --passphrase-file FILE (or HRX_PASSPHRASE_FILE), or --no-passphrase"
+                    .into(),
             ));
         }
-        let a =
-            rpassword::prompt_password("New passphrase: ").map_err(|e| Error::io("/dev/tty", e))?;
-        let b = rpassword::prompt_password("Repeat passphrase: ")
-            .map_err(|e| Error::io("/dev/tty", e))?;
+        let a = rpassword::prompt_password("New passphrase: ").map_err(|e| Error::io("/dev/tty", e))?;
+        let b = rpassword::prompt_password("Repeat passphrase: ").map_err(|e| Error::io("/dev/tty", e))?;
         if a != b {
             return Err(Error::Usage("the passphrases do not match".into()));
         }
         if a.is_empty() {
-            return Err(Error::Usage(
-                "an empty passphrase is not allowed; use --no-passphrase to opt out".into(),
-            ));
+            return Err(Error::Usage("an empty passphrase is not allowed; use --no-passphrase to opt out".into()));
         }
         Ok(Password::from(a))
     }
@@ -65,11 +59,7 @@ impl PassphraseProvider for CliPassphrase {
     fn passphrase(&mut self, who: &Identity, attempt: u32) -> Result<Password> {
         if let Some(p) = &self.file {
             if attempt > 1 {
-                return Err(Error::Key(format!(
-                    "wrong passphrase in {} for {}",
-                    p.display(),
-                    who.fingerprint
-                )));
+                return Err(Error::Key(format!("wrong passphrase in {} for {}", p.display(), who.fingerprint)));
             }
             return Self::read_file(p);
         }
@@ -79,12 +69,8 @@ impl PassphraseProvider for CliPassphrase {
                 who.name, who.fingerprint
             )));
         }
-        let p = rpassword::prompt_password(format!(
-            "Passphrase for {} ({}): ",
-            who.name,
-            &who.fingerprint[..16]
-        ))
-        .map_err(|e| Error::io("/dev/tty", e))?;
+        let p = rpassword::prompt_password(format!("Passphrase for {} ({}): ", who.name, &who.fingerprint[..16]))
+            .map_err(|e| Error::io("/dev/tty", e))?;
         Ok(Password::from(p))
     }
 }

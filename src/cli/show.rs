@@ -2,7 +2,8 @@
 
 use super::output::Out;
 use crate::crypto::message::SignatureStatus;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::model::attachment;
 use crate::ops::Context;
 use crate::ops::read::show;
 
@@ -11,11 +12,23 @@ use crate::ops::read::show;
 pub struct Args {
     /// Entry id (or a unique prefix)
     pub id: String,
+    /// Write the entry's attached file to PATH (decrypted: you choose where)
+    #[arg(long, value_name = "PATH")]
+    pub save_attachment: Option<std::path::PathBuf>,
 }
 
 /// Runs `hrx show`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let v = show(ctx, &a.id)?;
+    if let Some(path) = &a.save_attachment {
+        let record =
+            v.record.as_ref().ok_or_else(|| Error::Key(format!("entry {} is not readable with your keys", v.id)))?;
+        let bytes = attachment::bytes(record)
+            .ok_or_else(|| Error::NotFound(format!("entry {} has no attachment", v.id)))?
+            .map_err(Error::Invalid)?;
+        crate::fsutil::write_private(path, &bytes)?;
+        out.info(&format!("wrote {} bytes to {}", bytes.len(), path.display()));
+    }
     if out.json {
         out.json("entry", &v);
         return Ok(super::exit::OK);
@@ -23,21 +36,18 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     out.line(&format!("entry:      {}", v.id));
     out.line(&format!("recorded:   {}", v.date.to_rfc3339()));
     out.line(&format!("category:   {}", v.category));
-    out.line(&format!(
-        "committed:  {} by {} ({})",
-        &v.commit[..12],
-        v.author.name,
-        v.author.fingerprint
-    ));
-    out.line(&format!(
-        "encrypted to key ids: {}",
-        v.recipients.join(", ")
-    ));
+    out.line(&format!("committed:  {} by {} ({})", &v.commit[..12], v.author.name, v.author.fingerprint));
+    for r in &v.recipients {
+        let who = match (&r.name, &r.fingerprint) {
+            (Some(n), Some(f)) => format!("{n} ({f})"),
+            _ => format!("unknown key {}", r.key_id),
+        };
+        out.line(&format!("encrypted to: {who}"));
+    }
     match &v.signature {
-        Some(SignatureStatus::Good { signer, time }) => out.line(&format!(
-            "signature:  good, by {signer} at {}",
-            time.to_rfc3339()
-        )),
+        Some(SignatureStatus::Good { signer, time }) => {
+            out.line(&format!("signature:  good, by {signer} at {}", time.to_rfc3339()))
+        }
         Some(other) => out.line(&format!("signature:  NOT GOOD: {other:?}")),
         None => {}
     }

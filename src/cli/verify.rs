@@ -24,20 +24,13 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             r.commits,
             &r.root[..12],
             r.patient,
-            if r.pinned {
-                ""
-            } else {
-                " (root not pinned on this device: taken from the repository)"
-            }
+            if r.pinned { "" } else { " (root not pinned on this device: taken from the repository)" }
         ));
         out.line(&format!(
             "{} entries; inner signatures checked: {}{}",
             r.entries,
             r.inner_checked,
-            r.inner_skipped
-                .as_ref()
-                .map(|s| format!(" (rest not checked: {s})"))
-                .unwrap_or_default()
+            r.inner_skipped.as_ref().map(|s| format!(" (rest not checked: {s})")).unwrap_or_default()
         ));
     }
     Ok(super::exit::OK)

@@ -56,17 +56,13 @@ pub fn check_new(n: &NewCert) -> Result<()> {
     if n.name.trim().is_empty() {
         return Err(Error::Usage("--name must not be empty".into()));
     }
-    for (what, v) in [
-        ("--name", Some(&n.name)),
-        ("--email", n.email.as_ref()),
-        ("--organisation", n.organisation.as_ref()),
-    ] {
+    for (what, v) in
+        [("--name", Some(&n.name)), ("--email", n.email.as_ref()), ("--organisation", n.organisation.as_ref())]
+    {
         if let Some(v) = v
             && v.contains(['(', ')', '<', '>', '\n'])
         {
-            return Err(Error::Usage(format!(
-                "{what} {v:?} must not contain parentheses, angle brackets or newlines"
-            )));
+            return Err(Error::Usage(format!("{what} {v:?} must not contain parentheses, angle brackets or newlines")));
         }
     }
     if let Some(c) = &n.country
@@ -81,10 +77,7 @@ pub fn check_new(n: &NewCert) -> Result<()> {
 
 fn userid_text(n: &NewCert) -> String {
     let mut s = n.name.trim().to_string();
-    let comment: Vec<&str> = [n.organisation.as_deref(), n.country.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let comment: Vec<&str> = [n.organisation.as_deref(), n.country.as_deref()].into_iter().flatten().collect();
     if !comment.is_empty() {
         s.push_str(&format!(" ({})", comment.join(", ")));
     }
@@ -108,13 +101,7 @@ pub fn generate(n: &NewCert, password: Option<Password>, t: DateTime<Utc>) -> Re
         .set_primary_key_flags(KeyFlags::empty().set_certification())
         .add_userid(UserID::from(userid_text(n)))
         .add_signing_subkey()
-        .add_subkey(
-            KeyFlags::empty()
-                .set_transport_encryption()
-                .set_storage_encryption(),
-            None,
-            None,
-        )
+        .add_subkey(KeyFlags::empty().set_transport_encryption().set_storage_encryption(), None, None)
         .set_password(password)
         .generate()
         .map_err(|e| Error::crypto("generating certificate", e))?;
@@ -130,22 +117,11 @@ pub fn identity(cert: &Cert) -> Identity {
         .and_then(|v| v.primary_userid().ok().map(|u| u.userid().clone()))
         .or_else(|| cert.userids().next().map(|u| u.userid().clone()));
     let Some(uid) = uid else {
-        return Identity {
-            fingerprint,
-            name: "(no user id)".into(),
-            email: None,
-            organisation: None,
-            country: None,
-        };
+        return Identity { fingerprint, name: "(no user id)".into(), email: None, organisation: None, country: None };
     };
     let text = String::from_utf8_lossy(uid.value()).to_string();
     let email = uid.email().ok().flatten().map(|s| s.to_string());
-    let name = uid
-        .name()
-        .ok()
-        .flatten()
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| text.clone());
+    let name = uid.name().ok().flatten().map(|s| s.to_string()).unwrap_or_else(|| text.clone());
     let comment = uid.comment().ok().flatten().map(|s| s.to_string());
     let (mut organisation, mut country) = (None, None);
     if let Some(c) = comment {
@@ -161,11 +137,5 @@ pub fn identity(cert: &Cert) -> Identity {
             organisation = Some(parts.join(", "));
         }
     }
-    Identity {
-        fingerprint,
-        name,
-        email,
-        organisation,
-        country,
-    }
+    Identity { fingerprint, name, email, organisation, country }
 }

@@ -26,11 +26,8 @@ pub fn sign(buffer: &[u8], signer: &mut KeyPair, t: DateTime<Utc>) -> Result<Str
         .map_err(|e| Error::crypto("signing commit", e))?
         .sign_message(signer, buffer)
         .map_err(|e| Error::crypto("signing commit", e))?;
-    let mut w =
-        Writer::new(Vec::new(), Kind::Signature).map_err(|e| Error::crypto("armouring", e))?;
-    Packet::from(sig)
-        .serialize(&mut w)
-        .map_err(|e| Error::crypto("armouring", e))?;
+    let mut w = Writer::new(Vec::new(), Kind::Signature).map_err(|e| Error::crypto("armouring", e))?;
+    Packet::from(sig).serialize(&mut w).map_err(|e| Error::crypto("armouring", e))?;
     let out = w.finalize().map_err(|e| Error::crypto("armouring", e))?;
     Ok(String::from_utf8(out).expect("armour is ASCII"))
 }
@@ -59,8 +56,7 @@ impl CertIndex {
     pub fn insert(&mut self, cert: Cert) {
         let f = cert.fingerprint().to_hex();
         for k in cert.keys() {
-            self.by_key
-                .insert(k.key().fingerprint().to_hex(), f.clone());
+            self.by_key.insert(k.key().fingerprint().to_hex(), f.clone());
             self.by_key.insert(k.key().keyid().to_hex(), f.clone());
         }
         self.certs.insert(f, cert);
@@ -69,6 +65,11 @@ impl CertIndex {
     /// A certificate by its fingerprint.
     pub fn get(&self, f: &str) -> Option<&Cert> {
         self.certs.get(f)
+    }
+
+    /// The certificate holding the key with this key id or fingerprint (hex).
+    pub fn owner(&self, key: &str) -> Option<&Cert> {
+        self.by_key.get(key).and_then(|f| self.certs.get(f))
     }
 
     /// All certificates.
@@ -86,21 +87,10 @@ impl CertIndex {
         allowed: &dyn Fn(&str) -> bool,
     ) -> Result<(Fpr, DateTime<Utc>), SigError> {
         let pile = PacketPile::from_bytes(sig).map_err(|e| SigError::Malformed(e.to_string()))?;
-        let sigs: Vec<&Signature> = pile
-            .descendants()
-            .filter_map(|p| {
-                if let Packet::Signature(s) = p {
-                    Some(s)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let sigs: Vec<&Signature> =
+            pile.descendants().filter_map(|p| if let Packet::Signature(s) = p { Some(s) } else { None }).collect();
         let [sig] = sigs.as_slice() else {
-            return Err(SigError::Malformed(format!(
-                "expected one signature, found {}",
-                sigs.len()
-            )));
+            return Err(SigError::Malformed(format!("expected one signature, found {}", sigs.len())));
         };
         let t = sig
             .signature_creation_time()
@@ -112,24 +102,16 @@ impl CertIndex {
             .filter(|f| allowed(f))
             .ok_or_else(|| {
                 SigError::UnknownKey(
-                    issuers
-                        .first()
-                        .map(super::message::handle_hex)
-                        .unwrap_or_else(|| "(no issuer)".into()),
+                    issuers.first().map(super::message::handle_hex).unwrap_or_else(|| "(no issuer)".into()),
                 )
             })?;
         let cert = &self.certs[cert_fpr];
-        let vc = cert.with_policy(policy(), t).map_err(|e| {
-            SigError::Bad(format!(
-                "certificate {cert_fpr} was not valid at the signature time: {e}"
-            ))
-        })?;
+        let vc = cert
+            .with_policy(policy(), t)
+            .map_err(|e| SigError::Bad(format!("certificate {cert_fpr} was not valid at the signature time: {e}")))?;
         let mut last = String::from("no signing-capable key matches the issuer");
         for ka in vc.keys().for_signing().alive().revoked(false) {
-            if !issuers
-                .iter()
-                .any(|h| h.aliases(KeyHandle::from(ka.key().fingerprint())))
-            {
+            if !issuers.iter().any(|h| h.aliases(KeyHandle::from(ka.key().fingerprint()))) {
                 continue;
             }
             match sig.verify_message(ka.key(), data) {

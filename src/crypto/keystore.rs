@@ -84,9 +84,7 @@ pub struct Imported {
 impl Keystore {
     /// The keystore in `home` (created on first write).
     pub fn open(home: &Path) -> Keystore {
-        Keystore {
-            home: home.to_path_buf(),
-        }
+        Keystore { home: home.to_path_buf() }
     }
 
     /// The default home: `$HRX_HOME`, else `$XDG_DATA_HOME/hrx`, else `~/.local/share/hrx`.
@@ -99,11 +97,7 @@ impl Keystore {
         }
         let home = std::env::var_os("HOME")
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| {
-                Error::Usage(
-                    "cannot find the hrx home: set HRX_HOME (or HOME or XDG_DATA_HOME)".into(),
-                )
-            })?;
+            .ok_or_else(|| Error::Usage("cannot find the hrx home: set HRX_HOME (or HOME or XDG_DATA_HOME)".into()))?;
         Ok(PathBuf::from(home).join(".local/share/hrx"))
     }
 
@@ -122,8 +116,7 @@ impl Keystore {
     fn config(&self) -> Result<Config> {
         let p = self.home.join("config.yaml");
         match fs::read_to_string(&p) {
-            Ok(s) => serde_yaml_ng::from_str(&s)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", p.display()))),
+            Ok(s) => serde_yaml_ng::from_str(&s).map_err(|e| Error::Invalid(format!("{}: {e}", p.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(Error::io(p, e)),
         }
@@ -131,13 +124,8 @@ impl Keystore {
 
     fn set_default(&self, f: &str) -> Result<()> {
         private_dir(&self.home)?;
-        let c = Config {
-            default_key: Some(f.to_string()),
-        };
-        write_private(
-            &self.home.join("config.yaml"),
-            serde_yaml_ng::to_string(&c).expect("config").as_bytes(),
-        )
+        let c = Config { default_key: Some(f.to_string()) };
+        write_private(&self.home.join("config.yaml"), serde_yaml_ng::to_string(&c).expect("config").as_bytes())
     }
 
     /// Stores a certificate with secret keys (0600) and its public part.
@@ -146,16 +134,10 @@ impl Keystore {
         let f = fpr(tsk);
         private_dir(&self.home.join("secret"))?;
         let merged = match self.read_cert_file(&self.secret_path(&f))? {
-            Some(old) => old
-                .merge_public_and_secret(tsk.clone())
-                .map_err(|e| Error::crypto("merging keys", e))?,
+            Some(old) => old.merge_public_and_secret(tsk.clone()).map_err(|e| Error::crypto("merging keys", e))?,
             None => tsk.clone(),
         };
-        let armored = merged
-            .as_tsk()
-            .armored()
-            .to_vec()
-            .map_err(|e| Error::crypto("serialising key", e))?;
+        let armored = merged.as_tsk().armored().to_vec().map_err(|e| Error::crypto("serialising key", e))?;
         write_private(&self.secret_path(&f), &armored)?;
         self.store_cert(&merged.clone().strip_secret_key_material())?;
         if self.config()?.default_key.is_none() {
@@ -170,15 +152,10 @@ impl Keystore {
         private_dir(&self.home.join("certs"))?;
         let cert = cert.clone().strip_secret_key_material();
         let merged = match self.read_cert_file(&self.cert_path(&f))? {
-            Some(old) => old
-                .merge_public(cert)
-                .map_err(|e| Error::crypto("merging certificate", e))?,
+            Some(old) => old.merge_public(cert).map_err(|e| Error::crypto("merging certificate", e))?,
             None => cert,
         };
-        let armored = merged
-            .armored()
-            .to_vec()
-            .map_err(|e| Error::crypto("serialising certificate", e))?;
+        let armored = merged.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
         write_private(&self.cert_path(&f), &armored)
     }
 
@@ -210,10 +187,7 @@ impl Keystore {
             } else {
                 self.store_cert(&c)?;
             }
-            out.push(Imported {
-                identity: identity(&c),
-                secret,
-            });
+            out.push(Imported { identity: identity(&c), secret });
         }
         Ok(out)
     }
@@ -239,11 +213,7 @@ impl Keystore {
                     continue;
                 };
                 let secret = cert.is_tsk();
-                let locked = secret
-                    && cert
-                        .keys()
-                        .secret()
-                        .any(|k| !k.key().has_unencrypted_secret());
+                let locked = secret && cert.keys().secret().any(|k| !k.key().has_unencrypted_secret());
                 let info = all.entry(f.clone()).or_insert_with(|| KeyInfo {
                     identity: identity(&cert),
                     secret: false,
@@ -297,12 +267,8 @@ impl Keystore {
     /// Exports a certificate, armoured; with `secret`, the secret keys too
     /// (still protected by their passphrase).
     pub fn export(&self, f: &str, secret: bool) -> Result<Vec<u8>> {
-        if secret {
-            self.secret(f)?.as_tsk().armored().to_vec()
-        } else {
-            self.cert(f)?.armored().to_vec()
-        }
-        .map_err(|e| Error::crypto("serialising", e))
+        if secret { self.secret(f)?.as_tsk().armored().to_vec() } else { self.cert(f)?.armored().to_vec() }
+            .map_err(|e| Error::crypto("serialising", e))
     }
 
     /// Decrypts the secret keys of `f`, asking `pp` for the passphrase if they
@@ -318,14 +284,7 @@ pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
     let vc = tsk
         .with_policy(policy(), None)
         .map_err(|e| Error::Key(format!("certificate {} is not valid: {e}", who.fingerprint)))?;
-    let signing: Vec<_> = vc
-        .keys()
-        .secret()
-        .for_signing()
-        .alive()
-        .revoked(false)
-        .map(|k| k.key().clone())
-        .collect();
+    let signing: Vec<_> = vc.keys().secret().for_signing().alive().revoked(false).map(|k| k.key().clone()).collect();
     let encrypting: Vec<_> = vc
         .keys()
         .secret()
@@ -335,10 +294,7 @@ pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
         .map(|k| k.key().clone())
         .collect();
     let Some(sign_key) = signing.first().cloned() else {
-        return Err(Error::Key(format!(
-            "certificate {} has no usable signing key",
-            who.fingerprint
-        )));
+        return Err(Error::Key(format!("certificate {} has no usable signing key", who.fingerprint)));
     };
     let mut password: Option<Password> = None;
     let mut attempt = 0;
@@ -354,10 +310,7 @@ pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
         }
         attempt += 1;
         if attempt > 3 {
-            return Err(Error::Key(format!(
-                "wrong passphrase for {} ({})",
-                who.name, who.fingerprint
-            )));
+            return Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)));
         }
         let before = password.is_some();
         match pp.passphrase(&who, attempt) {
@@ -365,22 +318,11 @@ pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
             Err(e) if before => {
                 // The provider has nothing better to offer (a file): the one we tried was wrong.
                 let _ = e;
-                return Err(Error::Key(format!(
-                    "wrong passphrase for {} ({})",
-                    who.name, who.fingerprint
-                )));
+                return Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)));
             }
             Err(e) => return Err(e),
         }
     };
-    let decryptors = encrypting
-        .into_iter()
-        .filter_map(|k| decrypt(k.role_into_unspecified(), &password))
-        .collect();
-    Ok(Unlocked {
-        cert: tsk.strip_secret_key_material(),
-        identity: who,
-        signer,
-        decryptors,
-    })
+    let decryptors = encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified(), &password)).collect();
+    Ok(Unlocked { cert: tsk.strip_secret_key_material(), identity: who, signer, decryptors })
 }

@@ -21,29 +21,14 @@ use crate::model::Fpr;
 /// Signs `plaintext` with `signer` and encrypts it to every encryption key of
 /// every certificate in `recipients`. Fails if a recipient has no usable
 /// encryption key: hrx never silently drops a reader.
-pub fn seal(
-    plaintext: &[u8],
-    signer: KeyPair,
-    recipients: &[&Cert],
-    t: DateTime<Utc>,
-) -> Result<Vec<u8>> {
+pub fn seal(plaintext: &[u8], signer: KeyPair, recipients: &[&Cert], t: DateTime<Utc>) -> Result<Vec<u8>> {
     let mut keys = Vec::new();
     for c in recipients {
-        let vc = c.with_policy(policy(), system_time(t)).map_err(|e| {
-            Error::Key(format!(
-                "certificate {} is not valid now: {e}",
-                c.fingerprint()
-            ))
-        })?;
+        let vc = c
+            .with_policy(policy(), system_time(t))
+            .map_err(|e| Error::Key(format!("certificate {} is not valid now: {e}", c.fingerprint())))?;
         let before = keys.len();
-        for ka in vc
-            .keys()
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_storage_encryption()
-            .for_transport_encryption()
-        {
+        for ka in vc.keys().supported().alive().revoked(false).for_storage_encryption().for_transport_encryption() {
             keys.push(ka.key().clone());
         }
         if keys.len() == before {
@@ -55,16 +40,8 @@ pub fn seal(
         }
     }
     // Force v3 PKESKs + SEIPDv1 for every recipient (see the module docs of crypto).
-    let recips: Vec<Recipient> = keys
-        .iter()
-        .map(|k| {
-            Recipient::new(
-                Features::empty().set_seipdv1(),
-                KeyHandle::from(k.keyid()),
-                k,
-            )
-        })
-        .collect();
+    let recips: Vec<Recipient> =
+        keys.iter().map(|k| Recipient::new(Features::empty().set_seipdv1(), KeyHandle::from(k.keyid()), k)).collect();
     let mut out = Vec::new();
     let m = Message::new(&mut out);
     let m = Encryptor::for_recipients(m, recips)
@@ -76,13 +53,9 @@ pub fn seal(
         .creation_time(system_time(t))
         .build()
         .map_err(|e| Error::crypto("signing", e))?;
-    let mut w = LiteralWriter::new(m)
-        .build()
-        .map_err(|e| Error::crypto("writing", e))?;
-    w.write_all(plaintext)
-        .map_err(|e| Error::crypto("writing", e))?;
-    w.finalize()
-        .map_err(|e| Error::crypto("finishing message", e))?;
+    let mut w = LiteralWriter::new(m).build().map_err(|e| Error::crypto("writing", e))?;
+    w.write_all(plaintext).map_err(|e| Error::crypto("writing", e))?;
+    w.finalize().map_err(|e| Error::crypto("finishing message", e))?;
     Ok(out)
 }
 
@@ -90,8 +63,8 @@ pub fn seal(
 /// PKESK packets without decrypting anything.
 pub fn recipient_keyids(message: &[u8]) -> Result<Vec<String>> {
     let mut ids = Vec::new();
-    let mut ppr = PacketParser::from_bytes(message)
-        .map_err(|e| Error::Invalid(format!("not an OpenPGP message: {e}")))?;
+    let mut ppr =
+        PacketParser::from_bytes(message).map_err(|e| Error::Invalid(format!("not an OpenPGP message: {e}")))?;
     while let PacketParserResult::Some(pp) = ppr {
         match &pp.packet {
             Packet::PKESK(p) => {
@@ -102,16 +75,10 @@ pub fn recipient_keyids(message: &[u8]) -> Result<Vec<String>> {
             Packet::SEIP(_) => break,
             Packet::SKESK(_) | Packet::Marker(_) => {}
             other => {
-                return Err(Error::Invalid(format!(
-                    "not an encrypted message: found a {} packet",
-                    other.tag()
-                )));
+                return Err(Error::Invalid(format!("not an encrypted message: found a {} packet", other.tag())));
             }
         }
-        ppr = pp
-            .next()
-            .map_err(|e| Error::Invalid(format!("malformed OpenPGP message: {e}")))?
-            .1;
+        ppr = pp.next().map_err(|e| Error::Invalid(format!("malformed OpenPGP message: {e}")))?.1;
     }
     Ok(ids)
 }
@@ -161,33 +128,19 @@ impl VerificationHelper for Helper<'_> {
         Ok(self.certs.to_vec())
     }
     fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
-        let mut status = SignatureStatus::Bad {
-            reason: "the entry is not signed".into(),
-        };
+        let mut status = SignatureStatus::Bad { reason: "the entry is not signed".into() };
         for layer in structure.into_iter() {
             if let MessageLayer::SignatureGroup { results } = layer {
                 for r in results {
                     status = match r {
                         Ok(g) => SignatureStatus::Good {
                             signer: g.ka.cert().fingerprint().to_hex(),
-                            time: g
-                                .sig
-                                .signature_creation_time()
-                                .map(DateTime::<Utc>::from)
-                                .unwrap_or_default(),
+                            time: g.sig.signature_creation_time().map(DateTime::<Utc>::from).unwrap_or_default(),
                         },
-                        Err(VerificationError::MissingKey { sig }) => {
-                            SignatureStatus::UnknownSigner {
-                                issuer: sig
-                                    .get_issuers()
-                                    .first()
-                                    .map(|h| h.to_hex())
-                                    .unwrap_or_else(|| "?".into()),
-                            }
-                        }
-                        Err(e) => SignatureStatus::Bad {
-                            reason: e.to_string(),
+                        Err(VerificationError::MissingKey { sig }) => SignatureStatus::UnknownSigner {
+                            issuer: sig.get_issuers().first().map(|h| h.to_hex()).unwrap_or_else(|| "?".into()),
                         },
+                        Err(e) => SignatureStatus::Bad { reason: e.to_string() },
                     };
                 }
             }
@@ -231,8 +184,7 @@ pub fn addressed_to(message: &[u8], keys: &[KeyPair]) -> bool {
     let Ok(ids) = recipient_keyids(message) else {
         return false;
     };
-    keys.iter()
-        .any(|k| ids.contains(&k.public().keyid().to_hex()))
+    keys.iter().any(|k| ids.contains(&k.public().keyid().to_hex()))
 }
 
 /// Decrypts and verifies an entry. `prefix` is an extra PKESK (a later-access
@@ -253,12 +205,7 @@ pub fn open(
         }
         None => message,
     };
-    let helper = Helper {
-        certs,
-        keys,
-        status: None,
-        session_key: None,
-    };
+    let helper = Helper { certs, keys, status: None, session_key: None };
     let d = DecryptorBuilder::from_bytes(bytes)
         .map_err(|e| Error::Invalid(format!("malformed entry: {e}")))?
         .with_policy(policy(), system_time(t), helper);
@@ -268,14 +215,11 @@ pub fn open(
         Err(e) => return Err(Error::Invalid(format!("entry does not decrypt: {e}"))),
     };
     let mut plaintext = Vec::new();
-    std::io::copy(&mut d, &mut plaintext)
-        .map_err(|e| Error::Invalid(format!("entry does not decrypt: {e}")))?;
+    std::io::copy(&mut d, &mut plaintext).map_err(|e| Error::Invalid(format!("entry does not decrypt: {e}")))?;
     let h = d.into_helper();
     Ok(Some(Opened {
         plaintext,
-        signature: h.status.unwrap_or(SignatureStatus::Bad {
-            reason: "the entry is not signed".into(),
-        }),
+        signature: h.status.unwrap_or(SignatureStatus::Bad { reason: "the entry is not signed".into() }),
         session_key: h.session_key,
     }))
 }

@@ -29,3 +29,12 @@ pub fn policy() -> &'static StandardPolicy<'static> {
 pub fn system_time(t: DateTime<Utc>) -> std::time::SystemTime {
     t.into()
 }
+
+/// The SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> crate::Result<String> {
+    use sequoia_openpgp::types::HashAlgorithm;
+    let mut h = HashAlgorithm::SHA256.context().map_err(|e| crate::Error::crypto("SHA-256", e))?.for_digest();
+    h.update(bytes);
+    let d = h.into_digest().map_err(|e| crate::Error::crypto("SHA-256", e))?;
+    Ok(d.iter().map(|b| format!("{b:02x}")).collect())
+}

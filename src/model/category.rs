@@ -25,18 +25,10 @@ pub const ALL: &[&str] = &[
 
 /// The categories of the emergency summary (allergies, medications, problems,
 /// advance directives, and results for the blood group).
-pub const EMERGENCY: &[&str] = &[
-    "allergy",
-    "medication",
-    "problem",
-    "advance-directive",
-    "results",
-];
+pub const EMERGENCY: &[&str] = &["allergy", "medication", "problem", "advance-directive", "results"];
 
 /// A category name from [`ALL`].
-#[derive(
-    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Category(String);
 
@@ -61,11 +53,7 @@ pub struct UnknownCategory(pub String);
 impl FromStr for Category {
     type Err = UnknownCategory;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if ALL.contains(&s) {
-            Ok(Category(s.to_string()))
-        } else {
-            Err(UnknownCategory(s.to_string()))
-        }
+        if ALL.contains(&s) { Ok(Category(s.to_string())) } else { Err(UnknownCategory(s.to_string())) }
     }
 }
 

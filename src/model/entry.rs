@@ -78,13 +78,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, Invalid> {
 impl Entry {
     /// Makes a new entry from user input: checks the input, fills in the
     /// header fields, and validates the whole record against its schema.
-    pub fn new(
-        kind: Kind,
-        input: Value,
-        id: Id,
-        author: Author,
-        recorded_at: DateTime<Utc>,
-    ) -> Result<Entry, Invalid> {
+    pub fn new(kind: Kind, input: Value, id: Id, author: Author, recorded_at: DateTime<Utc>) -> Result<Entry, Invalid> {
         let Value::Object(body) = input else {
             return Err(Invalid::NotMapping);
         };
@@ -93,23 +87,17 @@ impl Entry {
         }
         let category = match body.get("category") {
             None => kind.default_category(),
-            Some(Value::String(s)) => s
-                .parse()
-                .map_err(|e: super::category::UnknownCategory| Invalid::Category(e.to_string()))?,
+            Some(Value::String(s)) => {
+                s.parse().map_err(|e: super::category::UnknownCategory| Invalid::Category(e.to_string()))?
+            }
             Some(_) => return Err(Invalid::Category("must be a category name".into())),
         };
         let mut record = Map::new();
         record.insert("id".into(), Value::String(id.to_string()));
         record.insert("kind".into(), Value::String(kind.name().into()));
         record.insert("category".into(), Value::String(category.to_string()));
-        record.insert(
-            "recorded_at".into(),
-            Value::String(recorded_at.to_rfc3339()),
-        );
-        record.insert(
-            "author".into(),
-            serde_json::to_value(&author).expect("author serialises"),
-        );
+        record.insert("recorded_at".into(), Value::String(recorded_at.to_rfc3339()));
+        record.insert("author".into(), serde_json::to_value(&author).expect("author serialises"));
         for (k, v) in body {
             if k != "category" {
                 record.insert(k, v);
@@ -117,14 +105,7 @@ impl Entry {
         }
         let record = Value::Object(record);
         schema::validate(kind, &record).map_err(|problems| Invalid::Schema { kind, problems })?;
-        Ok(Entry {
-            id,
-            kind,
-            category,
-            recorded_at,
-            author,
-            record,
-        })
+        Ok(Entry { id, kind, category, recorded_at, author, record })
     }
 
     /// Reads a stored (decrypted) entry back.
@@ -138,20 +119,9 @@ impl Entry {
             recorded_at: DateTime<Utc>,
             author: Author,
         }
-        let h: Header =
-            serde_json::from_value(record.clone()).map_err(|e| Invalid::Stored(e.to_string()))?;
-        let kind = h
-            .kind
-            .parse()
-            .map_err(|e: super::kind::UnknownKind| Invalid::Stored(e.to_string()))?;
-        Ok(Entry {
-            id: h.id,
-            kind,
-            category: h.category,
-            recorded_at: h.recorded_at,
-            author: h.author,
-            record,
-        })
+        let h: Header = serde_json::from_value(record.clone()).map_err(|e| Invalid::Stored(e.to_string()))?;
+        let kind = h.kind.parse().map_err(|e: super::kind::UnknownKind| Invalid::Stored(e.to_string()))?;
+        Ok(Entry { id: h.id, kind, category: h.category, recorded_at: h.recorded_at, author: h.author, record })
     }
 
     /// The record as YAML, for encryption and display.
@@ -165,14 +135,7 @@ impl Entry {
         if let Some(t) = r.get("title").and_then(Value::as_str) {
             return t.to_string();
         }
-        for field in [
-            "code",
-            "substance",
-            "medication",
-            "vaccine",
-            "device_type",
-            "directive",
-        ] {
+        for field in ["code", "substance", "medication", "vaccine", "device_type", "directive"] {
             if let Some(c) = r.get(field)
                 && let Some(d) = display_of(c, lang)
             {
@@ -186,11 +149,7 @@ impl Entry {
         if let Some(t) = r.get("text").and_then(Value::as_str) {
             return t.lines().next().unwrap_or("").chars().take(80).collect();
         }
-        if let Some(n) = r
-            .get("name")
-            .and_then(|n| n.get("family"))
-            .and_then(Value::as_str)
-        {
+        if let Some(n) = r.get("name").and_then(|n| n.get("family")).and_then(Value::as_str) {
             return n.to_string();
         }
         self.kind.to_string()
@@ -235,12 +194,7 @@ mod tests {
     use super::*;
 
     fn author() -> Author {
-        Author {
-            fingerprint: "A".repeat(40),
-            name: "Dr Klein".into(),
-            organisation: None,
-            country: Some("DE".into()),
-        }
+        Author { fingerprint: "A".repeat(40), name: "Dr Klein".into(), organisation: None, country: Some("DE".into()) }
     }
 
     fn now() -> DateTime<Utc> {
@@ -262,24 +216,18 @@ mod tests {
     fn reserved_fields_and_bad_categories_are_refused() {
         let id = Id::from_parts(now(), [1; 10]);
         let input = parse_yaml("text: x\nid: 01JD3Q6R9Z8X7W6V5T4S3R2Q1P\n").unwrap();
-        assert_eq!(
-            Entry::new(Kind::Note, input, id, author(), now()),
-            Err(Invalid::Reserved("id".into()))
-        );
+        assert_eq!(Entry::new(Kind::Note, input, id, author(), now()), Err(Invalid::Reserved("id".into())));
         let input = parse_yaml("text: x\ncategory: gossip\n").unwrap();
-        assert!(matches!(
-            Entry::new(Kind::Note, input, id, author(), now()),
-            Err(Invalid::Category(_))
-        ));
+        assert!(matches!(Entry::new(Kind::Note, input, id, author(), now()), Err(Invalid::Category(_))));
     }
 
     #[test]
     fn display_prefers_the_asked_language() {
-        let term = parse_yaml("system: snomed\ncode: '91936005'\ndisplay: {en: Penicillin allergy, es: Alergia a la penicilina}").unwrap();
-        assert_eq!(
-            display_of(&term, Some("es")).unwrap(),
-            "Alergia a la penicilina"
-        );
+        let term = parse_yaml(
+            "system: snomed\ncode: '91936005'\ndisplay: {en: Penicillin allergy, es: Alergia a la penicilina}",
+        )
+        .unwrap();
+        assert_eq!(display_of(&term, Some("es")).unwrap(), "Alergia a la penicilina");
         assert_eq!(display_of(&term, Some("fr")).unwrap(), "Penicillin allergy");
     }
 }

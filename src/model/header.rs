@@ -27,10 +27,7 @@ impl Header {
     pub fn from_yaml(bytes: &[u8]) -> Result<Header, String> {
         let h: Header = serde_yaml_ng::from_slice(bytes).map_err(|e| e.to_string())?;
         if h.format != FORMAT {
-            return Err(format!(
-                "format {:?} is not supported by this hrx (it reads {FORMAT})",
-                h.format
-            ));
+            return Err(format!("format {:?} is not supported by this hrx (it reads {FORMAT})", h.format));
         }
         if super::parse_fpr(&h.patient).as_deref() != Some(h.patient.as_str()) {
             return Err(format!("patient {:?} is not a fingerprint", h.patient));

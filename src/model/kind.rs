@@ -98,10 +98,6 @@ pub struct UnknownKind(pub String);
 impl FromStr for Kind {
     type Err = UnknownKind;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .iter()
-            .copied()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| UnknownKind(s.to_string()))
+        Kind::ALL.iter().copied().find(|k| k.name() == s).ok_or_else(|| UnknownKind(s.to_string()))
     }
 }

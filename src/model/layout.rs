@@ -87,14 +87,8 @@ mod tests {
             RepoPath::Header,
             RepoPath::Key(fpr.clone()),
             RepoPath::Statement(id),
-            RepoPath::Entry {
-                category: "allergy".parse().unwrap(),
-                id,
-            },
-            RepoPath::Access {
-                entry: id,
-                reader: fpr.clone(),
-            },
+            RepoPath::Entry { category: "allergy".parse().unwrap(), id },
+            RepoPath::Access { entry: id, reader: fpr.clone() },
         ] {
             assert_eq!(RepoPath::parse(&p.to_path()), Some(p));
         }

@@ -1,6 +1,7 @@
 //! The record model: kinds, categories, entries, policy statements and the
 //! repository layout. Pure data and rules; no I/O, and the time is passed in.
 
+pub mod attachment;
 pub mod category;
 pub mod entry;
 pub mod header;
@@ -23,11 +24,7 @@ pub type Fpr = String;
 /// Normalises a user-typed fingerprint: strips spaces, upper-cases, checks it
 /// is 40 hex digits (v4; hrx makes RFC 4880 certificates for GnuPG's sake).
 pub fn parse_fpr(s: &str) -> Option<Fpr> {
-    let f: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
+    let f: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let f = f.strip_prefix("0X").map(str::to_string).unwrap_or(f);
     (f.len() == 40 && f.bytes().all(|b| b.is_ascii_hexdigit())).then_some(f)
 }

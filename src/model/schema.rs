@@ -37,8 +37,7 @@ const COMMON_REF: &str = "common.schema.yaml#/$defs/";
 /// (Other tools can resolve the relative references themselves.)
 fn self_contained(kind: Kind) -> Value {
     let common: Value = serde_yaml_ng::from_str(COMMON).expect("common schema is valid YAML");
-    let mut schema: Value =
-        serde_yaml_ng::from_str(source(kind)).expect("kind schema is valid YAML");
+    let mut schema: Value = serde_yaml_ng::from_str(source(kind)).expect("kind schema is valid YAML");
     fn localise(v: &mut Value) {
         match v {
             Value::Object(m) => {
@@ -62,9 +61,7 @@ fn self_contained(kind: Kind) -> Value {
     let defs = common["$defs"].as_object().cloned().unwrap_or_default();
     let obj = schema.as_object_mut().expect("schema is a mapping");
     obj.remove("$id");
-    let target = obj
-        .entry("$defs")
-        .or_insert_with(|| Value::Object(Default::default()));
+    let target = obj.entry("$defs").or_insert_with(|| Value::Object(Default::default()));
     if let Value::Object(t) = target {
         t.extend(defs);
     }
@@ -80,9 +77,7 @@ fn validators() -> &'static HashMap<Kind, jsonschema::Validator> {
                 let v = jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft202012)
                     .build(&self_contained(k))
-                    .unwrap_or_else(|e| {
-                        panic!("records-schema/{k}.schema.yaml does not compile: {e}")
-                    });
+                    .unwrap_or_else(|e| panic!("records-schema/{k}.schema.yaml does not compile: {e}"));
                 (k, v)
             })
             .collect()
@@ -97,11 +92,8 @@ pub fn validate(kind: Kind, record: &Value) -> Result<(), Vec<String>> {
         .iter_errors(record)
         .map(|e| {
             let path = e.instance_path().to_string();
-            let field = if path.is_empty() {
-                "(record)".to_string()
-            } else {
-                path.trim_start_matches('/').replace('/', ".")
-            };
+            let field =
+                if path.is_empty() { "(record)".to_string() } else { path.trim_start_matches('/').replace('/', ".") };
             let rule = e.schema_path().to_string();
             let rule = rule.rsplit('/').next().unwrap_or("").to_string();
             format!("field `{field}`: {e} (rule: {rule})")
@@ -109,11 +101,7 @@ pub fn validate(kind: Kind, record: &Value) -> Result<(), Vec<String>> {
         .collect();
     problems.sort();
     problems.dedup();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 #[cfg(test)]
@@ -140,10 +128,6 @@ mod tests {
         )
         .unwrap();
         let p = validate(Kind::Note, &rec2).unwrap_err();
-        assert!(
-            p.iter()
-                .any(|l| l.contains("colour") && l.contains("unevaluatedProperties")),
-            "{p:?}"
-        );
+        assert!(p.iter().any(|l| l.contains("colour") && l.contains("unevaluatedProperties")), "{p:?}");
     }
 }

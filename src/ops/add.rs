@@ -46,8 +46,7 @@ pub fn add(ctx: &mut Context, kind: Kind, input: Value) -> Result<Added> {
         organisation: who.organisation.clone(),
         country: who.country.clone(),
     };
-    let entry =
-        Entry::new(kind, input, id, author, now).map_err(|e| Error::Invalid(e.to_string()))?;
+    let entry = Entry::new(kind, input, id, author, now).map_err(|e| Error::Invalid(e.to_string()))?;
     // Quick policy check before asking for a passphrase; repeated under the lock.
     let v = verified(ctx, &rec)?;
     check_write(&v.policy, &author_fpr, &entry, now)?;
@@ -59,23 +58,10 @@ pub fn add(ctx: &mut Context, kind: Kind, input: Value) -> Result<Added> {
     let recipients = v.policy.recipients(&entry.category, &author_fpr, now);
     let certs = recipients
         .iter()
-        .map(|f| {
-            v.certs.get(f).ok_or_else(|| {
-                Error::State(format!("certificate {f} is not in keys/ of the record"))
-            })
-        })
+        .map(|f| v.certs.get(f).ok_or_else(|| Error::State(format!("certificate {f} is not in keys/ of the record"))))
         .collect::<Result<Vec<_>>>()?;
-    let ciphertext = seal(
-        entry.to_yaml().as_bytes(),
-        unlocked.signer.clone(),
-        &certs,
-        now,
-    )?;
-    let path = RepoPath::Entry {
-        category: entry.category.clone(),
-        id,
-    }
-    .to_path();
+    let ciphertext = seal(entry.to_yaml().as_bytes(), unlocked.signer.clone(), &certs, now)?;
+    let path = RepoPath::Entry { category: entry.category.clone(), id }.to_path();
     let commit = rec.append(
         Some(v.head),
         &[(path, ciphertext)],

@@ -49,16 +49,11 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     let cert = ctx.keystore.cert(&req.grantee)?;
     let from = req.from.unwrap_or(now);
     if req.until.is_some_and(|u| u <= from) {
-        return Err(Error::Usage(
-            "--until must be after --from (or after now)".into(),
-        ));
+        return Err(Error::Usage("--until must be after --from (or after now)".into()));
     }
     let v = verified(ctx, &rec)?;
     if me != v.policy.patient {
-        return Err(Error::Denied(format!(
-            "only the patient ({}) may grant access to this record",
-            v.policy.patient
-        )));
+        return Err(Error::Denied(format!("only the patient ({}) may grant access to this record", v.policy.patient)));
     }
     let mut unlocked = ctx.unlock()?;
     let _lock = rec.lock()?;
@@ -80,26 +75,12 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     let mut files = vec![];
     let key_added = !v.policy.keys.contains(&req.grantee);
     if key_added {
-        let armored = cert
-            .armored()
-            .to_vec()
-            .map_err(|e| Error::crypto("serialising certificate", e))?;
+        let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
         parse_cert(&armored).map_err(Error::Invalid)?;
         files.push((RepoPath::Key(req.grantee.clone()).to_path(), armored));
     }
     files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
-    let commit = rec.append(
-        Some(v.head),
-        &files,
-        "hrx: grant",
-        &mut unlocked.signer,
-        &unlocked.identity,
-        now,
-    )?;
+    let commit = rec.append(Some(v.head), &files, "hrx: grant", &mut unlocked.signer, &unlocked.identity, now)?;
     rec.refresh_worktree()?;
-    Ok(Granted {
-        id: id.to_string(),
-        commit: commit.to_string(),
-        key_added,
-    })
+    Ok(Granted { id: id.to_string(), commit: commit.to_string(), key_added })
 }

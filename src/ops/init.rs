@@ -36,21 +36,10 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
     // Check everything before touching the disk.
     let tsk = ctx.keystore.secret(&patient)?;
     let public = tsk.clone().strip_secret_key_material();
-    let cert_bytes = public
-        .armored()
-        .to_vec()
-        .map_err(|e| Error::crypto("serialising certificate", e))?;
+    let cert_bytes = public.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     parse_cert(&cert_bytes).map_err(Error::Invalid)?;
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, e))?
-            .next()
-            .is_some()
-    {
-        return Err(Error::State(format!(
-            "{} already exists and is not empty; choose a new directory",
-            dir.display()
-        )));
+    if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
+        return Err(Error::State(format!("{} already exists and is not empty; choose a new directory", dir.display())));
     }
     let mut unlocked = crate::crypto::keystore::unlock(tsk, ctx.passphrase.as_mut())?;
     let now = ctx.clock.now();
@@ -68,18 +57,8 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
     ];
     let rec = Record::create(dir)?;
     let root = (|| -> Result<Oid> {
-        let root = rec.append(
-            None,
-            &files,
-            "hrx: create record",
-            &mut unlocked.signer,
-            &unlocked.identity,
-            now,
-        )?;
-        rec.pin(&Pin {
-            root,
-            patient: patient.clone(),
-        })?;
+        let root = rec.append(None, &files, "hrx: create record", &mut unlocked.signer, &unlocked.identity, now)?;
+        rec.pin(&Pin { root, patient: patient.clone() })?;
         rec.refresh_worktree()?;
         Ok(root)
     })();
@@ -91,12 +70,7 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
             return Err(e);
         }
     };
-    Ok(Initialised {
-        path: dir.display().to_string(),
-        root: root.to_string(),
-        patient,
-        record: header.record,
-    })
+    Ok(Initialised { path: dir.display().to_string(), root: root.to_string(), patient, record: header.record })
 }
 
 /// The root commit id, for display.

@@ -38,8 +38,9 @@ pub struct EntryView {
     /// The inner signature, if readable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureStatus>,
-    /// Key ids the entry is encrypted to (from its PKESKs).
-    pub recipients: Vec<String>,
+    /// Who the entry is encrypted to, read from its PKESKs (not from hrx's
+    /// bookkeeping).
+    pub recipients: Vec<Recipient>,
     /// The full record, if readable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<serde_json::Value>,
@@ -49,6 +50,19 @@ pub struct EntryView {
     #[serde(skip)]
     /// The parsed entry, if readable.
     pub entry: Option<Entry>,
+}
+
+/// One recipient of an entry.
+#[derive(Debug, Serialize)]
+pub struct Recipient {
+    /// The encryption key id in the PKESK.
+    pub key_id: String,
+    /// The certificate it belongs to, if it is in keys/.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Its holder's name, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Which entries to list.
@@ -82,17 +96,13 @@ pub fn view(
 ) -> Result<EntryView> {
     let bytes = rec.blob(e.blob)?;
     let certs: Vec<Cert> = v.certs.all().cloned().collect();
-    let author = v
-        .certs
-        .get(&e.signer)
-        .map(identity)
-        .unwrap_or_else(|| Identity {
-            fingerprint: e.signer.clone(),
-            name: "(unknown)".into(),
-            email: None,
-            organisation: None,
-            country: None,
-        });
+    let author = v.certs.get(&e.signer).map(identity).unwrap_or_else(|| Identity {
+        fingerprint: e.signer.clone(),
+        name: "(unknown)".into(),
+        email: None,
+        organisation: None,
+        country: None,
+    });
     let mut out = EntryView {
         id: e.id.to_string(),
         date: e.id.time(),
@@ -103,7 +113,17 @@ pub fn view(
         kind: None,
         summary: None,
         signature: None,
-        recipients: recipient_keyids(&bytes)?,
+        recipients: recipient_keyids(&bytes)?
+            .into_iter()
+            .map(|k| {
+                let owner = v.certs.owner(&k);
+                Recipient {
+                    fingerprint: owner.map(|c| c.fingerprint().to_hex()),
+                    name: owner.map(|c| identity(c).name),
+                    key_id: k,
+                }
+            })
+            .collect(),
         record: None,
         problems: vec![],
         entry: None,
@@ -121,15 +141,12 @@ pub fn view(
         }
     }
     let Some(o) = opened else { return Ok(out) };
-    let text = String::from_utf8(o.plaintext)
-        .map_err(|_| Error::Invalid(format!("entry {} is not UTF-8 text", e.id)))?;
+    let text =
+        String::from_utf8(o.plaintext).map_err(|_| Error::Invalid(format!("entry {} is not UTF-8 text", e.id)))?;
     match Entry::from_yaml(&text) {
         Ok(entry) => {
             if entry.id != e.id {
-                out.problems.push(format!(
-                    "the record inside says id {}, but the file is {}",
-                    entry.id, e.id
-                ));
+                out.problems.push(format!("the record inside says id {}, but the file is {}", entry.id, e.id));
             }
             if entry.category != e.category {
                 out.problems.push(format!(
@@ -151,14 +168,11 @@ pub fn view(
         Err(err) => out.problems.push(err.to_string()),
     }
     match &o.signature {
-        SignatureStatus::Good { signer, .. } if *signer != e.signer => out.problems.push(format!(
-            "the entry's inner signature is by {signer}, not by {} who committed it",
-            e.signer
-        )),
+        SignatureStatus::Good { signer, .. } if *signer != e.signer => out
+            .problems
+            .push(format!("the entry's inner signature is by {signer}, not by {} who committed it", e.signer)),
         SignatureStatus::Good { .. } => {}
-        other => out.problems.push(format!(
-            "the entry's inner signature is not good: {other:?}"
-        )),
+        other => out.problems.push(format!("the entry's inner signature is not good: {other:?}")),
     }
     out.readable = true;
     out.signature = Some(o.signature);
@@ -192,23 +206,14 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
     let want = id.to_uppercase();
-    let matches: Vec<&EntryRef> = v
-        .entries
-        .iter()
-        .filter(|e| e.id.to_string().starts_with(&want))
-        .collect();
+    let matches: Vec<&EntryRef> = v.entries.iter().filter(|e| e.id.to_string().starts_with(&want)).collect();
     let e = match matches.as_slice() {
         [e] => *e,
         [] => {
-            return Err(Error::NotFound(format!(
-                "no entry {id} in this record; `hrx log` lists the entries"
-            )));
+            return Err(Error::NotFound(format!("no entry {id} in this record; `hrx log` lists the entries")));
         }
         _ => {
-            return Err(Error::Usage(format!(
-                "{id} matches {} entries; give more of the id",
-                matches.len()
-            )));
+            return Err(Error::Usage(format!("{id} matches {} entries; give more of the id", matches.len())));
         }
     };
     let _: Option<Id> = None;

@@ -31,13 +31,7 @@ pub fn diff(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<Del
     Ok(out)
 }
 
-fn walk(
-    repo: &Repository,
-    old: Option<&Tree>,
-    new: Option<&Tree>,
-    prefix: &str,
-    out: &mut Vec<Delta>,
-) -> Result<()> {
+fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str, out: &mut Vec<Delta>) -> Result<()> {
     let mut names: Vec<String> = Vec::new();
     for t in [old, new].into_iter().flatten() {
         for e in t.iter() {
@@ -73,21 +67,13 @@ fn walk(
                 walk(repo, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
             }
             (Some(_), Some(_)) => out.push(Delta::Modified(path)),
-            (None, Some(n)) if kind(n) == 't' => walk(
-                repo,
-                None,
-                Some(&repo.find_tree(n.id())?),
-                &format!("{path}/"),
-                out,
-            )?,
+            (None, Some(n)) if kind(n) == 't' => {
+                walk(repo, None, Some(&repo.find_tree(n.id())?), &format!("{path}/"), out)?
+            }
             (None, Some(n)) => out.push(Delta::Added { path, blob: n.id() }),
-            (Some(o), None) if kind(o) == 't' => walk(
-                repo,
-                Some(&repo.find_tree(o.id())?),
-                None,
-                &format!("{path}/"),
-                out,
-            )?,
+            (Some(o), None) if kind(o) == 't' => {
+                walk(repo, Some(&repo.find_tree(o.id())?), None, &format!("{path}/"), out)?
+            }
             (Some(_), None) => out.push(Delta::Removed(path)),
             (None, None) => {}
         }

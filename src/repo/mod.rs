@@ -94,12 +94,8 @@ impl Record {
         let dir = self.state_dir();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let p = dir.join("lock");
-        let f = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&p)
-            .map_err(|e| Error::io(&p, e))?;
+        let f =
+            fs::OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(|e| Error::io(&p, e))?;
         f.lock().map_err(|e| Error::io(&p, e))?;
         let stale = self.repo.path().join(format!("{BRANCH}.lock"));
         if stale.exists() {
@@ -152,16 +148,12 @@ impl Record {
             b.upsert(path.as_str(), oid, FileMode::Blob);
         }
         let tree = repo.find_tree(b.create_updated(repo, &base)?)?;
-        let email = who
-            .email
-            .clone()
-            .unwrap_or_else(|| format!("{}@hrx.invalid", &who.fingerprint[..16]));
+        let email = who.email.clone().unwrap_or_else(|| format!("{}@hrx.invalid", &who.fingerprint[..16]));
         let sig = Signature::new(&who.name, &email, &git2::Time::new(t.timestamp(), 0))?;
         let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
         let buf = repo.commit_create_buffer(&sig, &sig, message, &tree, &parents)?;
         let gpgsig = sign(&buf, signer, t)?;
-        let buf = std::str::from_utf8(&buf)
-            .map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
+        let buf = std::str::from_utf8(&buf).map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
         let oid = repo.commit_signed(buf, &gpgsig, None)?;
         crate::fault::point("before-ref-update");
         self.advance(parent, oid, message)?;
@@ -177,9 +169,7 @@ impl Record {
         };
         r.map_err(|e| {
             if e.code() == git2::ErrorCode::Modified || e.code() == git2::ErrorCode::Exists {
-                Error::State(
-                    "the record changed while hrx was writing; run the command again".into(),
-                )
+                Error::State("the record changed while hrx was writing; run the command again".into())
             } else {
                 e.into()
             }
@@ -213,9 +203,8 @@ impl Record {
         let c = self.repo.config()?.snapshot()?;
         match (c.get_string("hrx.root"), c.get_string("hrx.patient")) {
             (Ok(r), Ok(p)) => {
-                let root = Oid::from_str(&r).map_err(|_| {
-                    Error::State(format!("hrx.root {r:?} in .git/config is not a commit id"))
-                })?;
+                let root = Oid::from_str(&r)
+                    .map_err(|_| Error::State(format!("hrx.root {r:?} in .git/config is not a commit id")))?;
                 Ok(Some(Pin { root, patient: p }))
             }
             _ => Ok(None),

@@ -1,0 +1,89 @@
+//! Benchmarks of the record core, run with `cargo bench --bench record`.
+//! `HRX_BENCH_N` sets the number of entries (default 2000).
+//!
+//! Measures: appending signed, encrypted entries; `verify` throughput
+//! (commits/s); one `hrx add` on a record of N entries (dominated by
+//! verifying the history first); `log` decrypting N entries.
+
+use std::time::Instant;
+
+use hrx::clock::Clock;
+use hrx::crypto::cert::NewCert;
+use hrx::crypto::message::seal;
+use hrx::crypto::{Identity, Keystore, PassphraseProvider};
+use hrx::model::{Author, Entry, Kind, RepoPath};
+use hrx::ops::{self, Context};
+use hrx::repo::Record;
+use serde_json::json;
+
+struct NoPass;
+impl PassphraseProvider for NoPass {
+    fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
+        Err(hrx::Error::Key("no passphrase".into()))
+    }
+    fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
+        Err(hrx::Error::Key("no passphrase".into()))
+    }
+}
+
+fn main() {
+    let n: usize = std::env::var("HRX_BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record");
+    let mut ctx = Context {
+        keystore: Keystore::open(&dir.path().join("home")),
+        key: None,
+        clock: Clock::System,
+        dir: record.clone(),
+        passphrase: Box::new(NoPass),
+    };
+    let who = ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
+    ops::init::init(&mut ctx, &record, None).unwrap();
+    let mut u = ctx.unlock().unwrap();
+    let cert = ctx.keystore.cert(&who.fingerprint).unwrap();
+    let rec = Record::open(&record).unwrap();
+    let author =
+        Author { fingerprint: who.fingerprint.clone(), name: who.name.clone(), organisation: None, country: None };
+
+    let t0 = Instant::now();
+    let mut head = rec.head().unwrap();
+    for i in 0..n {
+        let now = chrono::Utc::now();
+        let id = ops::add::new_id(now).unwrap();
+        let e = Entry::new(Kind::Note, json!({"text": format!("entry {i}")}), id, author.clone(), now).unwrap();
+        let ct = seal(e.to_yaml().as_bytes(), u.signer.clone(), &[&cert], now).unwrap();
+        let path = RepoPath::Entry { category: e.category.clone(), id }.to_path();
+        head = Some(rec.append(head, &[(path, ct)], "hrx: add entry", &mut u.signer, &u.identity, now).unwrap());
+    }
+    let dt = t0.elapsed();
+    println!(
+        "append: {n} entries in {:.2} s = {:.0} entries/s (validate, sign, encrypt, commit)",
+        dt.as_secs_f64(),
+        n as f64 / dt.as_secs_f64()
+    );
+
+    let t0 = Instant::now();
+    let v = hrx::verify::verify(&rec, None, None, chrono::Utc::now()).unwrap();
+    let dt = t0.elapsed();
+    println!(
+        "verify: {} commits in {:.3} s = {:.0} commits/s",
+        v.commits.len(),
+        dt.as_secs_f64(),
+        v.commits.len() as f64 / dt.as_secs_f64()
+    );
+
+    let t0 = Instant::now();
+    ops::add::add(&mut ctx, Kind::Note, json!({"text": "one more"})).unwrap();
+    println!("hrx add on a record of {n} entries: {:.3} s", t0.elapsed().as_secs_f64());
+
+    let t0 = Instant::now();
+    let entries = ops::read::log(&mut ctx, &Default::default()).unwrap();
+    let dt = t0.elapsed();
+    assert_eq!(entries.len(), n + 1);
+    println!(
+        "log: {} entries decrypted in {:.3} s = {:.0} entries/s",
+        entries.len(),
+        dt.as_secs_f64(),
+        entries.len() as f64 / dt.as_secs_f64()
+    );
+}
