@@ -39,6 +39,11 @@ complete -c hrx -n "__fish_hrx_needs_command" -f -a "log" -d 'List the record\'s
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "show" -d 'Show one entry in full'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "grant" -d 'Grant a participant rights on categories of the record'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "revoke" -d 'Revoke a grant, or every grant of a participant'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "grants" -d 'List who holds which rights on the record'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "emergency" -d 'Break-glass access to the emergency summary'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -154,7 +159,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machin
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all` [default for --purpose emergency: the emergency summary]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l rights -d 'Rights: read, or read,write' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l purpose -d 'Purpose: treatment, emergency or research' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l from -d 'Valid from (YYYY-MM-DD or RFC 3339) [default: now]' -r
@@ -164,10 +169,69 @@ complete -c hrx -n "__fish_hrx_using_subcommand grant" -s C -d 'Run as if starte
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also let the grantee read the existing entries in scope'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l all -d 'Include expired and revoked grants'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l role -d 'The delegate\'s role' -r
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l categories -d 'Categories in scope, comma-separated, or `all`' -r
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l include-past -d 'Also let the delegate read the existing entries in scope'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l reason -d 'Why (stored in plain text in the record: keep it short, no diagnosis)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -185,17 +249,23 @@ complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l json -d 'Print
 complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "key" -d 'Manage your keys and the certificates of others'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "init" -d 'Create a new patient record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "add" -d 'Add an entry to the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "log" -d 'List the record\'s entries in time order'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "show" -d 'Show one entry in full'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "key" -d 'Manage your keys and the certificates of others'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "init" -d 'Create a new patient record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "add" -d 'Add an entry to the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "log" -d 'List the record\'s entries in time order'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "show" -d 'Show one entry in full'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "revoke" -d 'Revoke a grant, or every grant of a participant'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "grants" -d 'List who holds which rights on the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "emergency" -d 'Break-glass access to the emergency summary'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from emergency" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'

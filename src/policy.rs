@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::id::Id;
-use crate::model::{Category, Fpr, Grant, Right, Statement};
+use crate::model::statement::Scope;
+use crate::model::{Category, Fpr, Grant, Purpose, Right, Statement};
 
 /// How far a commit's signature time may lie before its parent's. Clocks of
 /// providers in different places disagree a little; more than this is treated
@@ -22,12 +23,19 @@ pub const CLOCK_SKEW_SECS: i64 = 3600;
 pub enum Change {
     /// A participant's certificate.
     Key(Fpr),
-    /// A grant or revocation.
+    /// A grant, revocation or emergency access event.
     Statement(Statement),
     /// An entry in a category.
     Entry(Category, Id),
-    /// A later-access key wrap for an entry.
-    Access(Id, Fpr),
+    /// A later-access key wrap for an entry (of the given category).
+    Access {
+        /// The entry.
+        entry: Id,
+        /// Its category.
+        category: Category,
+        /// Who may now read it.
+        reader: Fpr,
+    },
 }
 
 /// A grant in force or once in force.
@@ -35,8 +43,10 @@ pub enum Change {
 pub struct GrantRecord {
     /// Its id.
     pub id: Id,
-    /// When the patient issued it.
+    /// When it was issued.
     pub issued_at: DateTime<Utc>,
+    /// Who issued it (the patient or a delegate).
+    pub issued_by: Fpr,
     /// What it grants.
     pub grant: Grant,
     /// Revocation statement and its time, if revoked.
@@ -50,6 +60,21 @@ impl GrantRecord {
     }
 }
 
+/// A break-glass access, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmergencyEvent {
+    /// The event id.
+    pub id: Id,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: Fpr,
+    /// The emergency grant used.
+    pub grant: Id,
+    /// Why.
+    pub reason: Option<String>,
+}
+
 /// The policy state of a record after some commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
@@ -59,13 +84,15 @@ pub struct Policy {
     pub keys: BTreeSet<Fpr>,
     /// Every grant ever made, by id.
     pub grants: BTreeMap<Id, GrantRecord>,
+    /// Every break-glass access.
+    pub emergencies: Vec<EmergencyEvent>,
 }
 
 impl Policy {
     /// The policy of a new record: the patient alone.
     pub fn new(patient: Fpr) -> Policy {
         let keys = BTreeSet::from([patient.clone()]);
-        Policy { patient, keys, grants: BTreeMap::new() }
+        Policy { patient, keys, grants: BTreeMap::new(), emergencies: Vec::new() }
     }
 
     /// Grants to `who` in force at `t`.
@@ -79,6 +106,22 @@ impl Policy {
             || self
                 .active_grants(who, t)
                 .any(|g| g.grant.rights.contains(&right) && g.grant.categories.covers(category))
+    }
+
+    /// Whether `who` holds `right` on every category of `scope` at `t`.
+    fn allows_scope(&self, who: &str, right: Right, scope: &Scope, t: DateTime<Utc>) -> bool {
+        who == self.patient
+            || match scope {
+                Scope::All(_) => self
+                    .active_grants(who, t)
+                    .any(|g| g.grant.rights.contains(&right) && matches!(g.grant.categories, Scope::All(_))),
+                Scope::Some(cs) => cs.iter().all(|c| self.allows(who, right, c, t)),
+            }
+    }
+
+    /// Whether `who` may manage anything (the patient or a delegate) at `t`.
+    pub fn is_manager(&self, who: &str, t: DateTime<Utc>) -> bool {
+        who == self.patient || self.active_grants(who, t).any(|g| g.grant.rights.contains(&Right::Manage))
     }
 
     /// Who a new entry in `category` written by `author` at `t` is encrypted
@@ -96,45 +139,18 @@ impl Policy {
     /// Judges whether `signer` may make `change` at time `t` under this
     /// policy (the parent's). `after` is the state with the commit's other
     /// changes applied, for checks that need them (a grant's key added in
-    /// the same commit).
+    /// the same commit, wraps for a reader granted in the same commit).
     pub fn judge(&self, signer: &str, change: &Change, t: DateTime<Utc>, after: &Policy) -> Result<(), String> {
         let is_patient = signer == self.patient;
         match change {
             Change::Key(f) => {
-                if !is_patient {
-                    return Err(format!("adds certificate {f}, but only the patient may add certificates"));
-                }
-            }
-            Change::Statement(s) => {
-                if !is_patient {
+                if !self.is_manager(signer, t) {
                     return Err(format!(
-                        "adds policy statement {}, but only the patient may change the policy",
-                        s.id()
+                        "adds certificate {f}, but only the patient or a delegate may add certificates"
                     ));
                 }
-                match s {
-                    Statement::Grant { grant, .. } => {
-                        if !after.keys.contains(&grant.grantee) {
-                            return Err(format!(
-                                "grants rights to {}, whose certificate is not in keys/",
-                                grant.grantee
-                            ));
-                        }
-                        if grant.rights.is_empty() {
-                            return Err(format!("grant {} gives no rights", s.id()));
-                        }
-                    }
-                    Statement::Revoke { revokes, .. } => match self.grants.get(revokes) {
-                        None => {
-                            return Err(format!("revokes grant {revokes}, which does not exist"));
-                        }
-                        Some(g) if g.revoked.is_some() => {
-                            return Err(format!("revokes grant {revokes}, which is already revoked"));
-                        }
-                        Some(_) => {}
-                    },
-                }
             }
+            Change::Statement(s) => self.judge_statement(signer, s, t, after)?,
             Change::Entry(category, id) => {
                 if !self.keys.contains(signer) {
                     return Err(format!("adds entry {id}, but the signer's certificate is not in keys/"));
@@ -146,39 +162,176 @@ impl Policy {
                     ));
                 }
             }
-            Change::Access(entry, reader) => {
-                if !is_patient {
-                    return Err(format!("adds later access to entry {entry} for {reader}, but only the patient may"));
+            Change::Access { entry, category, reader } => {
+                if !is_patient && !self.allows(signer, Right::Manage, category, t) {
+                    return Err(format!(
+                        "adds later access to entry {entry} for {reader}, but only the patient or a delegate for {category} may"
+                    ));
+                }
+                if !after.allows(reader, Right::Read, category, t) {
+                    return Err(format!(
+                        "adds later access to entry {entry} ({category}) for {reader}, who holds no read grant for {category}"
+                    ));
                 }
             }
         }
         Ok(())
     }
 
-    /// Applies a change (already judged).
-    pub fn apply(&mut self, change: &Change) {
+    fn judge_statement(&self, signer: &str, s: &Statement, t: DateTime<Utc>, after: &Policy) -> Result<(), String> {
+        let is_patient = signer == self.patient;
+        match s {
+            Statement::Grant { grant, .. } => {
+                if !self.is_manager(signer, t) {
+                    return Err(format!(
+                        "adds policy statement {}, but only the patient or a delegate may change the policy",
+                        s.id()
+                    ));
+                }
+                if !after.keys.contains(&grant.grantee) {
+                    return Err(format!("grants rights to {}, whose certificate is not in keys/", grant.grantee));
+                }
+                if grant.rights.is_empty() {
+                    return Err(format!("grant {} gives no rights", s.id()));
+                }
+                if !is_patient {
+                    if grant.rights.contains(&Right::Manage) {
+                        return Err(format!("grant {} delegates management, which only the patient may", s.id()));
+                    }
+                    if !self.allows_scope(signer, Right::Manage, &grant.categories, t) {
+                        return Err(format!("grant {} covers categories the delegate does not manage", s.id()));
+                    }
+                    for r in &grant.rights {
+                        if !self.allows_scope(signer, *r, &grant.categories, t) {
+                            return Err(format!(
+                                "grant {} gives the right {r:?} on categories where the delegate does not hold it",
+                                s.id()
+                            ));
+                        }
+                    }
+                }
+            }
+            Statement::Revoke { revokes, .. } => {
+                let g = match self.grants.get(revokes) {
+                    None => return Err(format!("revokes grant {revokes}, which does not exist")),
+                    Some(g) if g.revoked.is_some() => {
+                        return Err(format!("revokes grant {revokes}, which is already revoked"));
+                    }
+                    Some(g) => g,
+                };
+                if !is_patient {
+                    let own = g.grant.grantee == signer;
+                    let manages = !g.grant.rights.contains(&Right::Manage)
+                        && self.allows_scope(signer, Right::Manage, &g.grant.categories, t);
+                    // A grantee may always give up its own grant.
+                    if !own && !manages {
+                        return Err(format!(
+                            "revokes grant {revokes}, but only the patient or a delegate managing its categories may"
+                        ));
+                    }
+                }
+            }
+            Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
+                Some(g) if g.grant.grantee == signer && g.grant.purpose == Purpose::Emergency && g.active_at(t) => {}
+                _ => {
+                    return Err(format!(
+                        "records emergency access under grant {grant}, but the signer holds no emergency grant {grant} in force"
+                    ));
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Applies a change (already judged) made by `signer`.
+    pub fn apply(&mut self, change: &Change, signer: &str) {
         match change {
             Change::Key(f) => {
                 self.keys.insert(f.clone());
             }
             Change::Statement(Statement::Grant { id, issued_at, grant }) => {
-                self.grants
-                    .insert(*id, GrantRecord { id: *id, issued_at: *issued_at, grant: grant.clone(), revoked: None });
+                self.grants.insert(
+                    *id,
+                    GrantRecord {
+                        id: *id,
+                        issued_at: *issued_at,
+                        issued_by: signer.to_string(),
+                        grant: grant.clone(),
+                        revoked: None,
+                    },
+                );
             }
             Change::Statement(Statement::Revoke { id, issued_at, revokes }) => {
                 if let Some(g) = self.grants.get_mut(revokes) {
                     g.revoked = Some((*id, *issued_at));
                 }
             }
-            Change::Entry(..) | Change::Access(..) => {}
+            Change::Statement(Statement::EmergencyAccess { id, issued_at, grant, reason }) => {
+                self.emergencies.push(EmergencyEvent {
+                    id: *id,
+                    at: *issued_at,
+                    by: signer.to_string(),
+                    grant: *grant,
+                    reason: reason.clone(),
+                });
+            }
+            Change::Entry(..) | Change::Access { .. } => {}
         }
+    }
+
+    /// Judges all the changes of one commit by `signer` at `t` under this
+    /// policy (the parent's) and returns the policy after it. Keys, then
+    /// statements, then the rest are applied as they pass, so a grant may
+    /// name a key added with it and wraps may serve a reader granted in the
+    /// same commit; each is still judged by this, the parent's, policy.
+    /// Used by `verify`, and by every operation before it writes.
+    pub fn judge_commit<'c>(
+        &self,
+        signer: &str,
+        changes: &'c [Change],
+        t: DateTime<Utc>,
+    ) -> Result<Policy, (&'c Change, String)> {
+        let rank = |c: &Change| match c {
+            Change::Key(_) => 0,
+            Change::Statement(_) => 1,
+            Change::Entry(..) | Change::Access { .. } => 2,
+        };
+        let mut ordered: Vec<&Change> = changes.iter().collect();
+        ordered.sort_by_key(|c| rank(c));
+        let mut after = self.clone();
+        for c in ordered.iter().filter(|c| rank(c) == 0) {
+            after.apply(c, signer);
+        }
+        for c in ordered {
+            self.judge(signer, c, t, &after).map_err(|r| (c, r))?;
+            if rank(c) > 0 {
+                after.apply(c, signer);
+            }
+        }
+        Ok(after)
+    }
+
+    /// Joins the policy of another verified history into this one (a merge).
+    pub fn merge(&mut self, other: Policy) {
+        self.keys.extend(other.keys);
+        for (id, g) in other.grants {
+            let e = self.grants.entry(id).or_insert_with(|| g.clone());
+            if e.revoked.is_none() {
+                e.revoked = g.revoked;
+            }
+        }
+        for e in other.emergencies {
+            if !self.emergencies.iter().any(|x| x.id == e.id) {
+                self.emergencies.push(e);
+            }
+        }
+        self.emergencies.sort_by_key(|e| e.id);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::statement::{Purpose, Scope};
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
@@ -201,6 +354,8 @@ mod tests {
                 from: t(0),
                 until: until.map(t),
                 note: None,
+                role: None,
+                include_past: false,
             },
         }
     }
@@ -208,10 +363,10 @@ mod tests {
     #[test]
     fn grants_scope_writes_and_readers() {
         let mut p = Policy::new(fpr('A'));
-        p.apply(&Change::Key(fpr('B')));
+        p.apply(&Change::Key(fpr('B')), &fpr('A'));
         let g = grant(1, fpr('B'), &["medication"], vec![Right::Read, Right::Write], Some(100));
         p.judge(&fpr('A'), &Change::Statement(g.clone()), t(1), &p.clone()).unwrap();
-        p.apply(&Change::Statement(g.clone()));
+        p.apply(&Change::Statement(g.clone()), &fpr('A'));
         let id = Id::from_parts(t(1), [9; 10]);
         assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p).is_ok());
         assert!(p.judge(&fpr('B'), &Change::Entry(cat("mental-health"), id), t(50), &p).is_err());
@@ -224,7 +379,7 @@ mod tests {
         // Revocation ends writing and reading.
         let r = Statement::Revoke { id: Id::from_parts(t(3), [2; 10]), issued_at: t(3), revokes: g.id() };
         p.judge(&fpr('A'), &Change::Statement(r.clone()), t(3), &p).unwrap();
-        p.apply(&Change::Statement(r.clone()));
+        p.apply(&Change::Statement(r.clone()), &fpr('A'));
         assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p).is_err());
         assert!(!p.recipients(&cat("medication"), &fpr('A'), t(50)).contains(&fpr('B')));
         assert!(p.judge(&fpr('A'), &Change::Statement(r), t(4), &p).is_err(), "double revocation");
@@ -236,7 +391,7 @@ mod tests {
         let g = grant(1, fpr('B'), &["general"], vec![Right::Read], None);
         assert!(p.judge(&fpr('A'), &Change::Statement(g), t(1), &p).is_err());
         let mut after = p.clone();
-        after.apply(&Change::Key(fpr('B')));
+        after.apply(&Change::Key(fpr('B')), &fpr('A'));
         let g = grant(1, fpr('B'), &["general"], vec![], None);
         assert!(p.judge(&fpr('A'), &Change::Statement(g), t(1), &after).is_err());
     }

@@ -21,7 +21,7 @@ use crate::repo::diff::{Delta, diff};
 use crate::repo::{Pin, Record};
 
 /// Why a history does not verify: the first bad commit and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 pub struct Failure {
     /// The commit (full id), if the problem is with one.
     pub commit: Option<String>,
@@ -121,6 +121,7 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
     let mut commits = Vec::new();
     let mut entries = Vec::new();
     let mut access = HashMap::new();
+    let mut categories: HashMap<Id, Category> = HashMap::new();
     let mut root: Option<(Oid, Header)> = None;
 
     for oid in walk {
@@ -182,13 +183,7 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
             for p in ps {
                 let (other, t2) = p?;
                 // A merge joins two verified histories: everything either knew.
-                policy.keys.extend(other.keys);
-                for (id, g) in other.grants {
-                    let e = policy.grants.entry(id).or_insert_with(|| g.clone());
-                    if e.revoked.is_none() {
-                        e.revoked = g.revoked;
-                    }
-                }
+                policy.merge(other);
                 t = t.max(t2);
             }
             (policy, Some(t))
@@ -230,6 +225,7 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
         };
         let deltas = diff(repo, parent_tree.as_ref(), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
         let mut changes = Vec::new();
+        let mut wraps = Vec::new();
         let mut added_entries = Vec::new();
         for d in deltas {
             let (path, blob) = match d {
@@ -289,6 +285,7 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
                     if ids.is_empty() {
                         return Err(fail(oid, "bad-entry", format!("{path} is not encrypted to anyone")));
                     }
+                    categories.insert(id, category.clone());
                     added_entries.push(EntryRef {
                         id,
                         category: category.clone(),
@@ -301,8 +298,13 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
                     changes.push(Change::Entry(category, id));
                 }
                 Some(RepoPath::Access { entry, reader }) => {
+                    let category = categories.get(&entry).cloned().ok_or_else(|| {
+                        fail(oid, "bad-access", format!("{path} gives access to entry {entry}, which does not exist"))
+                    })?;
+                    // Checked below, once the commit's certificates are known.
+                    wraps.push((path.clone(), bytes()?, reader.clone()));
                     access.insert((entry, reader.clone()), blob);
-                    changes.push(Change::Access(entry, reader));
+                    changes.push(Change::Access { entry, category, reader });
                 }
                 _ => {
                     return Err(fail(
@@ -326,30 +328,12 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
             }
         }
 
-        // Judge by the parent's policy; keys first, so a grant may name a key added with it.
-        let mut after = policy.clone();
-        for c in changes.iter().filter(|c| matches!(c, Change::Key(_))) {
-            after.apply(c);
+        for (path, bytes, reader) in wraps {
+            check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
         }
-        for c in &changes {
-            policy
-                .judge(&signer, c, time, &after)
-                .map_err(|r| fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r))?;
-            if !matches!(c, Change::Key(_)) {
-                after.apply(c);
-            }
-        }
-        for c in &changes {
-            if let Change::Access(e, r) = c
-                && !after.keys.contains(r)
-            {
-                return Err(fail(
-                    oid,
-                    "policy",
-                    format!("adds later access to {e} for {r}, whose certificate is not in keys/"),
-                ));
-            }
-        }
+        let after = policy
+            .judge_commit(&signer, &changes, time)
+            .map_err(|(c, r)| fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r))?;
         if parents.len() > 1 && !policy.keys.contains(&signer) {
             return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
         }
@@ -367,4 +351,30 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
     let mut seen = std::collections::HashSet::new();
     entries.retain(|e| seen.insert(e.id));
     Ok(Verified { head, root, header, policy, certs, commits, entries, access })
+}
+
+/// Checks a later-access wrap: one or more PKESK packets, every one of them
+/// addressed to an encryption key of the reader's certificate.
+fn check_wrap(bytes: &[u8], certs: &CertIndex, reader: &str) -> Result<(), String> {
+    use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
+    let mut n = 0;
+    let mut ppr = PacketParser::from_bytes(bytes).map_err(|e| format!("not OpenPGP: {e}"))?;
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            sequoia_openpgp::Packet::PKESK(p) => {
+                let to = p.recipient().map(|h| crate::crypto::message::handle_hex(&h)).unwrap_or_default();
+                let owner = certs.owner(&to).map(|c| c.fingerprint().to_hex());
+                if owner.as_deref() != Some(reader) {
+                    return Err(format!("wraps the session key for key {to}, which is not {reader}'s"));
+                }
+                n += 1;
+            }
+            other => return Err(format!("holds a {} packet; only PKESKs belong here", other.tag())),
+        }
+        ppr = pp.recurse().map_err(|e| format!("malformed: {e}"))?.1;
+    }
+    if n == 0 {
+        return Err("holds no PKESK".into());
+    }
+    Ok(())
 }

@@ -119,6 +119,8 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
             from: None,
             until: Some(clock.now() + chrono::Duration::days(365)),
             note: Some("GP".into()),
+            role: None,
+            include_past: false,
         },
     )?;
     ops::grant::grant(
@@ -131,6 +133,8 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
             from: None,
             until: None,
             note: None,
+            role: None,
+            include_past: false,
         },
     )?;
     let _ = AllWord::All;

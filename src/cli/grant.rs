@@ -6,15 +6,17 @@ use crate::error::{Error, Result};
 use crate::model::statement::{AllWord, Scope};
 use crate::model::{Purpose, Right};
 use crate::ops::Context;
-use crate::ops::grant::{GrantRequest, grant};
+use crate::ops::grant::{GrantRequest, grant, resolve_grantee};
 
 /// Arguments of `hrx grant`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Revocation (hrx revoke) stops new entries from being encrypted to the grantee and ends its \
+right to write. It cannot take back what the grantee already read or copied.")]
 pub struct Args {
-    /// The grantee's certificate fingerprint (import it first with `hrx key import`)
+    /// The grantee: a certificate fingerprint in your keystore, or a certificate file
     pub grantee: String,
-    /// Categories, comma-separated, or `all`
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// Categories, comma-separated, or `all` [default for --purpose emergency: the emergency summary]
+    #[arg(long, value_delimiter = ',')]
     pub categories: Vec<String>,
     /// Rights: read, or read,write
     #[arg(long, value_delimiter = ',', default_value = "read")]
@@ -28,25 +30,32 @@ pub struct Args {
     /// Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]
     #[arg(long)]
     pub until: Option<String>,
+    /// Also let the grantee read the existing entries in scope
+    #[arg(long)]
+    pub include_past: bool,
     /// A note for your own reference (stored in plain text)
     #[arg(long)]
     pub note: Option<String>,
 }
 
-/// Runs `hrx grant`.
-pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
-    let categories = if a.categories.iter().any(|c| c == "all") {
-        Scope::All(AllWord::All)
-    } else {
-        Scope::Some(
-            a.categories
-                .iter()
-                .map(|c| c.parse().map_err(|e: crate::model::category::UnknownCategory| Error::Usage(e.to_string())))
-                .collect::<Result<_>>()?,
-        )
-    };
-    let mut rights = a
-        .rights
+/// Parses a `--categories` list.
+pub fn parse_scope(cats: &[String]) -> Result<Scope> {
+    if cats.iter().any(|c| c == "all") {
+        return Ok(Scope::All(AllWord::All));
+    }
+    if cats.is_empty() {
+        return Err(Error::Usage("--categories is required (a list, or `all`)".into()));
+    }
+    Ok(Scope::Some(
+        cats.iter()
+            .map(|c| c.parse().map_err(|e: crate::model::category::UnknownCategory| Error::Usage(e.to_string())))
+            .collect::<Result<_>>()?,
+    ))
+}
+
+/// Parses a `--rights` list.
+pub fn parse_rights(rights: &[String]) -> Result<Vec<Right>> {
+    let mut out = rights
         .iter()
         .map(|r| match r.as_str() {
             "read" => Ok(Right::Read),
@@ -54,33 +63,51 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             o => Err(Error::Usage(format!("--rights: unknown right {o:?}; use read or read,write"))),
         })
         .collect::<Result<Vec<_>>>()?;
-    rights.sort();
-    rights.dedup();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Runs `hrx grant`.
+pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let purpose = match a.purpose.as_str() {
         "treatment" => Purpose::Treatment,
         "emergency" => Purpose::Emergency,
         "research" => Purpose::Research,
         o => {
-            return Err(Error::Usage(format!(
-                "--purpose: unknown purpose {o:?}; use treatment, emergency or research"
-            )));
+            return Err(Error::Usage(format!("--purpose: unknown purpose {o:?}; use treatment, emergency or research")));
         }
     };
-    let grantee = ctx.keystore.resolve(Some(&a.grantee))?;
-    let req = GrantRequest {
-        grantee,
-        categories,
-        rights,
-        purpose,
-        from: a.from.as_deref().map(parse_time).transpose()?,
-        until: a.until.as_deref().map(parse_time).transpose()?,
-        note: a.note.clone(),
+    let grantee = crate::crypto::cert::fpr(&resolve_grantee(ctx, &a.grantee)?);
+    let mut req = if purpose == Purpose::Emergency && a.categories.is_empty() {
+        GrantRequest::emergency(grantee)
+    } else {
+        GrantRequest::new(grantee, parse_scope(&a.categories)?, parse_rights(&a.rights)?)
     };
+    if purpose == Purpose::Emergency && req.rights.contains(&Right::Write) {
+        return Err(Error::Usage("an emergency grant is read-only; drop --rights write".into()));
+    }
+    req.purpose = purpose;
+    req.from = a.from.as_deref().map(parse_time).transpose()?;
+    req.until = a.until.as_deref().map(parse_time).transpose()?;
+    req.note = a.note.clone();
+    req.include_past = a.include_past;
     let done = grant(ctx, req)?;
     if out.json {
         out.json("grant", &done);
     } else {
         out.line(&done.id);
+        if a.include_past {
+            out.info(&format!(
+                "gave access to {} earlier entries{}",
+                done.past_entries_opened,
+                if done.past_entries_skipped > 0 {
+                    format!(" ({} in scope you cannot read yourself were left out)", done.past_entries_skipped)
+                } else {
+                    String::new()
+                }
+            ));
+        }
     }
     Ok(super::exit::OK)
 }

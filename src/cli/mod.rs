@@ -3,15 +3,20 @@
 //! into [`crate::ops`].
 
 pub mod add;
+pub mod audit;
+pub mod delegate;
 pub mod demo;
 pub mod docs;
+pub mod emergency;
 pub mod exit;
 pub mod grant;
+pub mod grants;
 pub mod init;
 pub mod key;
 pub mod log;
 pub mod output;
 pub mod passphrase;
+pub mod revoke;
 pub mod show;
 pub mod verify;
 
@@ -78,6 +83,17 @@ pub enum Command {
     Verify(verify::Args),
     /// Grant a participant rights on categories of the record
     Grant(grant::Args),
+    /// Revoke a grant, or every grant of a participant
+    Revoke(revoke::Args),
+    /// List who holds which rights on the record
+    Grants(grants::Args),
+    /// Name a guardian who manages access for the patient
+    Delegate(delegate::Args),
+    /// Break-glass access to the emergency summary
+    #[command(subcommand)]
+    Emergency(emergency::EmergencyCommand),
+    /// The audit trail: every commit, who signed it, what it did
+    Audit(audit::Args),
     /// Create a demo record (patient and provider) in a temporary place
     Demo(demo::Args),
     /// Write man pages and shell completions (for packagers)
@@ -141,6 +157,11 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Show(a) => show::run(&mut ctx, a, out),
         Command::Verify(a) => verify::run(&mut ctx, a, out),
         Command::Grant(a) => grant::run(&mut ctx, a, out),
+        Command::Revoke(a) => revoke::run(&mut ctx, a, out),
+        Command::Grants(a) => grants::run(&mut ctx, a, out),
+        Command::Delegate(a) => delegate::run(&mut ctx, a, out),
+        Command::Emergency(c) => emergency::run(&mut ctx, c, out),
+        Command::Audit(a) => audit::run(&mut ctx, a, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),
     }

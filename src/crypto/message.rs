@@ -231,3 +231,60 @@ pub fn handle_hex(h: &KeyHandle) -> String {
         KeyHandle::KeyID(k) => k.to_hex(),
     }
 }
+
+/// Recovers the session key of a message from its PKESKs (and those of a
+/// later-access `prefix`) with one of `keys`, without decrypting the body.
+pub fn session_key(
+    message: &[u8],
+    prefix: Option<&[u8]>,
+    keys: &mut [KeyPair],
+) -> Result<Option<(SymmetricAlgorithm, SessionKey)>> {
+    let joined;
+    let bytes = match prefix {
+        Some(p) => {
+            joined = [p, message].concat();
+            &joined[..]
+        }
+        None => message,
+    };
+    let mut ppr =
+        PacketParser::from_bytes(bytes).map_err(|e| Error::Invalid(format!("not an OpenPGP message: {e}")))?;
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            Packet::PKESK(p) => {
+                for k in keys.iter_mut() {
+                    let matches = p.recipient().is_none_or(|h| h.aliases(KeyHandle::from(k.public().fingerprint())));
+                    if !matches {
+                        continue;
+                    }
+                    if let Some((Some(algo), sk)) = p.decrypt(k, None) {
+                        return Ok(Some((algo, sk)));
+                    }
+                }
+            }
+            Packet::SEIP(_) => break,
+            _ => {}
+        }
+        ppr = pp.next().map_err(|e| Error::Invalid(format!("malformed OpenPGP message: {e}")))?.1;
+    }
+    Ok(None)
+}
+
+/// Wraps a session key for every usable encryption key of `cert`: the
+/// serialized v3 PKESK packets of a later-access file.
+pub fn wrap(algo: SymmetricAlgorithm, sk: &SessionKey, cert: &Cert, t: DateTime<Utc>) -> Result<Vec<u8>> {
+    use openpgp::packet::pkesk::PKESK3;
+    use openpgp::serialize::Marshal;
+    let vc = cert
+        .with_policy(policy(), system_time(t))
+        .map_err(|e| Error::Key(format!("certificate {} is not valid now: {e}", cert.fingerprint())))?;
+    let mut out = Vec::new();
+    for ka in vc.keys().supported().alive().revoked(false).for_storage_encryption().for_transport_encryption() {
+        let p = PKESK3::for_recipient(algo, sk, ka.key()).map_err(|e| Error::crypto("wrapping session key", e))?;
+        Packet::from(PKESK::from(p)).serialize(&mut out).map_err(|e| Error::crypto("wrapping session key", e))?;
+    }
+    if out.is_empty() {
+        return Err(Error::Key(format!("certificate {} has no usable encryption key", cert.fingerprint())));
+    }
+    Ok(out)
+}

@@ -14,6 +14,18 @@ pub enum Right {
     Read,
     /// The grantee may add entries in scope.
     Write,
+    /// The grantee may manage access on the patient's behalf within scope:
+    /// grant others the rights it holds itself there, revoke such grants,
+    /// add certificates and give later access. Only the patient grants it.
+    Manage,
+}
+
+/// The role of someone holding the manage right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A parent or legal representative (e.g. for a child's record).
+    Guardian,
 }
 
 /// Why access is granted.
@@ -76,12 +88,30 @@ pub struct Grant {
     /// Free text for the patient's own reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For delegations: the delegate's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Whether the grant came with later access to the entries in scope
+    /// that existed when it was made (the wraps are in the same commit).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_past: bool,
 }
 
 impl Grant {
     /// Whether the grant is in its validity window at `t` (revocation aside).
     pub fn in_window(&self, t: DateTime<Utc>) -> bool {
         self.from <= t && self.until.is_none_or(|u| t < u)
+    }
+}
+
+impl Scope {
+    /// Whether every category of `other` is in this scope.
+    pub fn contains(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Scope::All(_), _) => true,
+            (Scope::Some(_), Scope::All(_)) => false,
+            (Scope::Some(mine), Scope::Some(theirs)) => theirs.iter().all(|c| mine.contains(c)),
+        }
     }
 }
 
@@ -108,13 +138,26 @@ pub enum Statement {
         /// The grant revoked.
         revokes: Id,
     },
+    /// Break-glass: the holder of an emergency grant records that it opened
+    /// the emergency summary. Signed by the emergency key itself.
+    EmergencyAccess {
+        /// Same as the file name.
+        id: Id,
+        /// When.
+        issued_at: DateTime<Utc>,
+        /// The emergency grant used.
+        grant: Id,
+        /// Why (plain text, visible to anyone with a copy: keep it short).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl Statement {
     /// The statement's id.
     pub fn id(&self) -> Id {
         match self {
-            Statement::Grant { id, .. } | Statement::Revoke { id, .. } => *id,
+            Statement::Grant { id, .. } | Statement::Revoke { id, .. } | Statement::EmergencyAccess { id, .. } => *id,
         }
     }
 

@@ -9,6 +9,7 @@ use crate::crypto::message::seal;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::model::{Author, Entry, Fpr, Kind, RepoPath, Right};
+use crate::policy::Change;
 
 /// What `add` did.
 #[derive(Debug, Serialize)]
@@ -55,6 +56,9 @@ pub fn add(ctx: &mut Context, kind: Kind, input: Value) -> Result<Added> {
     let _lock = rec.lock()?;
     let v = verified(ctx, &rec)?;
     check_write(&v.policy, &author_fpr, &entry, now)?;
+    v.policy
+        .judge_commit(&author_fpr, &[Change::Entry(entry.category.clone(), id)], now)
+        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let recipients = v.policy.recipients(&entry.category, &author_fpr, now);
     let certs = recipients
         .iter()

@@ -1,15 +1,23 @@
-//! `hrx grant`: the patient gives a participant rights on categories.
+//! `hrx grant`, `hrx revoke`, `hrx grants`, `hrx delegate`: the patient (or
+//! a delegate) decides who reads and writes what, by appending statements.
 
 use chrono::{DateTime, Utc};
+use sequoia_openpgp::Cert;
 use sequoia_openpgp::serialize::SerializeInto;
 use serde::Serialize;
 
 use super::add::new_id;
 use super::{Context, verified};
+use crate::crypto::Identity;
+use crate::crypto::cert::identity;
 use crate::crypto::commit::parse_cert;
+use crate::crypto::message::{recipient_keyids, session_key, wrap};
 use crate::error::{Error, Result};
-use crate::model::statement::Scope;
+use crate::model::category::EMERGENCY;
+use crate::model::statement::{Role, Scope};
 use crate::model::{Fpr, Grant, Purpose, RepoPath, Right, Statement};
+use crate::policy::{Change, GrantRecord};
+use crate::verify::Verified;
 
 /// What to grant.
 #[derive(Debug, Clone)]
@@ -28,6 +36,33 @@ pub struct GrantRequest {
     pub until: Option<DateTime<Utc>>,
     /// Note.
     pub note: Option<String>,
+    /// Role, for delegations.
+    pub role: Option<Role>,
+    /// Also give access to the existing entries in scope.
+    pub include_past: bool,
+}
+
+impl GrantRequest {
+    /// A plain treatment grant.
+    pub fn new(grantee: Fpr, categories: Scope, rights: Vec<Right>) -> GrantRequest {
+        GrantRequest {
+            grantee,
+            categories,
+            rights,
+            purpose: Purpose::Treatment,
+            from: None,
+            until: None,
+            note: None,
+            role: None,
+            include_past: false,
+        }
+    }
+
+    /// The emergency summary's scope, read-only, for break-glass access.
+    pub fn emergency(grantee: Fpr) -> GrantRequest {
+        let cats = EMERGENCY.iter().map(|c| c.parse().expect("known")).collect();
+        GrantRequest { purpose: Purpose::Emergency, ..GrantRequest::new(grantee, Scope::Some(cats), vec![Right::Read]) }
+    }
 }
 
 /// What `grant` did.
@@ -39,9 +74,37 @@ pub struct Granted {
     pub commit: String,
     /// Whether the grantee's certificate was added to keys/ with it.
     pub key_added: bool,
+    /// Past entries the grantee can now read (with --include-past).
+    pub past_entries_opened: usize,
+    /// Past entries in scope the granter could not open, so not wrapped.
+    pub past_entries_skipped: usize,
 }
 
-/// Adds a grant, signed by the caller, who must be the patient.
+/// Reads a grantee given as a fingerprint (in the keystore) or a certificate file.
+pub fn resolve_grantee(ctx: &Context, grantee: &str) -> Result<Cert> {
+    let path = std::path::Path::new(grantee);
+    if crate::model::parse_fpr(grantee).is_none() && path.exists() {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let cert = parse_cert(&bytes).map_err(|e| Error::Invalid(format!("{grantee}: {e}")))?;
+        ctx.keystore.store_cert(&cert)?;
+        return Ok(cert);
+    }
+    let f = ctx.keystore.resolve(Some(grantee))?;
+    ctx.keystore.cert(&f)
+}
+
+fn check_manager(v: &Verified, me: &str, now: DateTime<Utc>) -> Result<()> {
+    if !v.policy.is_manager(me, now) {
+        return Err(Error::Denied(format!(
+            "only the patient ({}) or a delegate may change who has access to this record",
+            v.policy.patient
+        )));
+    }
+    Ok(())
+}
+
+/// Adds a grant, signed by the caller (the patient or a delegate), with
+/// later access to past entries in scope if asked.
 pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     let rec = ctx.record()?;
     let now = ctx.clock.now();
@@ -51,36 +114,240 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     if req.until.is_some_and(|u| u <= from) {
         return Err(Error::Usage("--until must be after --from (or after now)".into()));
     }
-    let v = verified(ctx, &rec)?;
-    if me != v.policy.patient {
-        return Err(Error::Denied(format!("only the patient ({}) may grant access to this record", v.policy.patient)));
+    if req.rights.is_empty() {
+        return Err(Error::Usage("a grant needs at least one right".into()));
     }
+    if req.include_past && !req.rights.contains(&Right::Read) {
+        return Err(Error::Usage("--include-past needs the read right".into()));
+    }
+    let v = verified(ctx, &rec)?;
+    check_manager(&v, &me, now)?;
     let mut unlocked = ctx.unlock()?;
     let _lock = rec.lock()?;
     let v = verified(ctx, &rec)?;
     let id = new_id(now)?;
-    let st = Statement::Grant {
-        id,
-        issued_at: now,
-        grant: Grant {
-            grantee: req.grantee.clone(),
-            categories: req.categories,
-            rights: req.rights,
-            purpose: req.purpose,
-            from,
-            until: req.until,
-            note: req.note,
-        },
+    let grant = Grant {
+        grantee: req.grantee.clone(),
+        categories: req.categories,
+        rights: req.rights,
+        purpose: req.purpose,
+        from,
+        until: req.until,
+        note: req.note,
+        role: req.role,
+        include_past: req.include_past,
     };
+    let st = Statement::Grant { id, issued_at: now, grant: grant.clone() };
     let mut files = vec![];
+    let mut changes = vec![];
     let key_added = !v.policy.keys.contains(&req.grantee);
     if key_added {
         let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
         parse_cert(&armored).map_err(Error::Invalid)?;
         files.push((RepoPath::Key(req.grantee.clone()).to_path(), armored));
+        changes.push(Change::Key(req.grantee.clone()));
     }
     files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
+    changes.push(Change::Statement(st));
+    let (mut opened, mut skipped) = (0, 0);
+    if grant.include_past {
+        let grantee_keyids: Vec<String> = cert.keys().map(|k| k.key().keyid().to_hex()).collect();
+        for e in &v.entries {
+            if !grant.categories.covers(&e.category) || v.access.contains_key(&(e.id, req.grantee.clone())) {
+                continue;
+            }
+            let bytes = rec.blob(e.blob)?;
+            if recipient_keyids(&bytes)?.iter().any(|k| grantee_keyids.contains(k)) {
+                continue; // it can read it already
+            }
+            // The granter's own wrap, if that is how it reads the entry.
+            let prefix = match v.access.get(&(e.id, me.clone())) {
+                Some(b) => Some(rec.blob(*b)?),
+                None => None,
+            };
+            match session_key(&bytes, prefix.as_deref(), &mut unlocked.decryptors)? {
+                Some((algo, sk)) => {
+                    let w = wrap(algo, &sk, &cert, now)?;
+                    files.push((RepoPath::Access { entry: e.id, reader: req.grantee.clone() }.to_path(), w));
+                    changes.push(Change::Access {
+                        entry: e.id,
+                        category: e.category.clone(),
+                        reader: req.grantee.clone(),
+                    });
+                    opened += 1;
+                }
+                None => skipped += 1,
+            }
+        }
+    }
+    // The same judgement verify will make, before anything is written.
+    v.policy.judge_commit(&me, &changes, now).map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = rec.append(Some(v.head), &files, "hrx: grant", &mut unlocked.signer, &unlocked.identity, now)?;
     rec.refresh_worktree()?;
-    Ok(Granted { id: id.to_string(), commit: commit.to_string(), key_added })
+    Ok(Granted {
+        id: id.to_string(),
+        commit: commit.to_string(),
+        key_added,
+        past_entries_opened: opened,
+        past_entries_skipped: skipped,
+    })
+}
+
+/// What `revoke` did.
+#[derive(Debug, Serialize)]
+pub struct Revoked {
+    /// The grants revoked.
+    pub revoked: Vec<String>,
+    /// The commit.
+    pub commit: String,
+}
+
+/// Revokes a grant by id, or every grant in force of a grantee.
+pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
+    let rec = ctx.record()?;
+    let now = ctx.clock.now();
+    let me = ctx.key_fpr()?;
+    let v = verified(ctx, &rec)?;
+    check_manager(&v, &me, now)?;
+    let targets = |v: &Verified| -> Result<Vec<crate::id::Id>> {
+        if let Ok(id) = what.parse::<crate::id::Id>() {
+            return match v.policy.grants.get(&id) {
+                None => Err(Error::NotFound(format!("no grant {id} in this record; `hrx grants --all` lists them"))),
+                Some(g) if g.revoked.is_some() => Err(Error::State(format!("grant {id} is already revoked"))),
+                Some(_) => Ok(vec![id]),
+            };
+        }
+        let f = crate::model::parse_fpr(what)
+            .ok_or_else(|| Error::Usage(format!("{what:?} is neither a grant id nor a fingerprint")))?;
+        let ids: Vec<_> =
+            v.policy.grants.values().filter(|g| g.grant.grantee == f && g.revoked.is_none()).map(|g| g.id).collect();
+        if ids.is_empty() {
+            return Err(Error::NotFound(format!("{f} holds no grant that is not already revoked")));
+        }
+        Ok(ids)
+    };
+    targets(&v)?;
+    let mut unlocked = ctx.unlock()?;
+    let _lock = rec.lock()?;
+    let v = verified(ctx, &rec)?;
+    let ids = targets(&v)?;
+    let mut files = vec![];
+    let mut changes = vec![];
+    for (i, g) in ids.iter().enumerate() {
+        // Distinct ids within the same millisecond.
+        let rid = new_id(now + chrono::Duration::milliseconds(i as i64))?;
+        let st = Statement::Revoke { id: rid, issued_at: now, revokes: *g };
+        files.push((RepoPath::Statement(rid).to_path(), st.to_yaml().into_bytes()));
+        changes.push(Change::Statement(st));
+    }
+    v.policy.judge_commit(&me, &changes, now).map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    let commit = rec.append(Some(v.head), &files, "hrx: revoke", &mut unlocked.signer, &unlocked.identity, now)?;
+    rec.refresh_worktree()?;
+    Ok(Revoked { revoked: ids.iter().map(|i| i.to_string()).collect(), commit: commit.to_string() })
+}
+
+/// Where a grant stands now.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum GrantStatus {
+    /// In force.
+    Active,
+    /// Not yet in force.
+    Pending,
+    /// Past its `until`.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
+/// A grant as `hrx grants` shows it.
+#[derive(Debug, Serialize)]
+pub struct GrantView {
+    /// Its id.
+    pub id: String,
+    /// Where it stands.
+    pub status: GrantStatus,
+    /// Who holds it.
+    pub grantee: Identity,
+    /// Categories (`all` or a list).
+    pub categories: Scope,
+    /// Rights.
+    pub rights: Vec<Right>,
+    /// Purpose.
+    pub purpose: Purpose,
+    /// Role, for delegations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Valid from.
+    pub from: DateTime<Utc>,
+    /// Valid until.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Who issued it.
+    pub granted_by: Identity,
+    /// When.
+    pub issued_at: DateTime<Utc>,
+    /// When it was revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether it came with access to past entries.
+    pub include_past: bool,
+    /// The patient's note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn who(v: &Verified, f: &str) -> Identity {
+    v.certs.get(f).map(identity).unwrap_or_else(|| Identity {
+        fingerprint: f.to_string(),
+        name: "(unknown)".into(),
+        email: None,
+        organisation: None,
+        country: None,
+    })
+}
+
+/// The status of a grant at `now`.
+pub fn status(g: &GrantRecord, now: DateTime<Utc>) -> GrantStatus {
+    if g.revoked.is_some() {
+        GrantStatus::Revoked
+    } else if g.grant.until.is_some_and(|u| now >= u) {
+        GrantStatus::Expired
+    } else if now < g.grant.from {
+        GrantStatus::Pending
+    } else {
+        GrantStatus::Active
+    }
+}
+
+/// The grants of the record; with `all`, expired and revoked ones too.
+pub fn list(ctx: &mut Context, all: bool) -> Result<Vec<GrantView>> {
+    let rec = ctx.record()?;
+    let v = verified(ctx, &rec)?;
+    Ok(views(&v, all, ctx.clock.now()))
+}
+
+/// The grants of a verified record as views.
+pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
+    v.policy
+        .grants
+        .values()
+        .map(|g| GrantView {
+            id: g.id.to_string(),
+            status: status(g, now),
+            grantee: who(v, &g.grant.grantee),
+            categories: g.grant.categories.clone(),
+            rights: g.grant.rights.clone(),
+            purpose: g.grant.purpose,
+            role: g.grant.role,
+            from: g.grant.from,
+            until: g.grant.until,
+            granted_by: who(v, &g.issued_by),
+            issued_at: g.issued_at,
+            revoked_at: g.revoked.map(|r| r.1),
+            include_past: g.grant.include_past,
+            note: g.grant.note.clone(),
+        })
+        .filter(|g| all || matches!(g.status, GrantStatus::Active | GrantStatus::Pending))
+        .collect()
 }

@@ -2,7 +2,10 @@
 //! plain data for the caller to present; none prints.
 
 pub mod add;
+pub mod audit;
+pub mod emergency;
 pub mod grant;
+
 pub mod init;
 pub mod key;
 pub mod read;

@@ -10,8 +10,7 @@ use crate::crypto::cert::identity;
 use crate::crypto::message::{SignatureStatus, open, recipient_keyids};
 use crate::crypto::{Identity, Unlocked};
 use crate::error::{Error, Result};
-use crate::id::Id;
-use crate::model::{Entry, Kind};
+use crate::model::{Entry, Fpr, Kind};
 use crate::verify::{EntryRef, Verified};
 
 /// One entry as the caller sees it.
@@ -50,6 +49,10 @@ pub struct EntryView {
     #[serde(skip)]
     /// The parsed entry, if readable.
     pub entry: Option<Entry>,
+    /// Readable by the caller only through break-glass access, which it has
+    /// not opened (`hrx emergency open`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
 }
 
 /// One recipient of an entry.
@@ -76,26 +79,50 @@ pub struct Filter {
 
 /// Tries to unlock the caller's key for reading. No key at all is not an
 /// error (everything is listed as not readable); a wrong passphrase is.
-pub fn reader(ctx: &mut Context) -> Result<Option<Unlocked>> {
-    let Ok(f) = ctx.key_fpr() else {
-        return Ok(None);
-    };
+pub fn unlock_reader(ctx: &mut Context) -> Result<Option<Unlocked>> {
+    let Ok(f) = ctx.key_fpr() else { return Ok(None) };
     if ctx.keystore.secret(&f).is_err() {
         return Ok(None);
     }
     ctx.unlock().map(Some)
 }
 
-/// Opens one entry.
+/// The caller as a reader of one verified record: its decryption keys and
+/// the certificates entries may be signed by.
+pub struct Reader {
+    /// The caller's fingerprint, if it has a key.
+    pub me: Option<Fpr>,
+    /// Its decryption keys (empty if it has none).
+    pub keys: Vec<KeyPair>,
+    certs: Vec<Cert>,
+}
+
+impl Reader {
+    /// A reader with the caller's keys, unlocked.
+    pub fn new(ctx: &mut Context, v: &Verified) -> Result<Reader> {
+        let u = unlock_reader(ctx)?;
+        Ok(Reader::with(u, v))
+    }
+
+    /// A reader from already unlocked keys.
+    pub fn with(u: Option<Unlocked>, v: &Verified) -> Reader {
+        let certs = v.certs.all().cloned().collect();
+        match u {
+            Some(u) => Reader { me: Some(u.identity.fingerprint.clone()), keys: u.decryptors, certs },
+            None => Reader { me: None, keys: vec![], certs },
+        }
+    }
+}
+
+/// Opens one entry for `r`.
 pub fn view(
     rec: &crate::repo::Record,
     v: &Verified,
     e: &EntryRef,
-    keys: &mut [KeyPair],
+    r: &mut Reader,
     now: DateTime<Utc>,
 ) -> Result<EntryView> {
     let bytes = rec.blob(e.blob)?;
-    let certs: Vec<Cert> = v.certs.all().cloned().collect();
     let author = v.certs.get(&e.signer).map(identity).unwrap_or_else(|| Identity {
         fingerprint: e.signer.clone(),
         name: "(unknown)".into(),
@@ -103,6 +130,17 @@ pub fn view(
         organisation: None,
         country: None,
     });
+    let recipients = recipient_keyids(&bytes)?
+        .into_iter()
+        .map(|k| {
+            let owner = v.certs.owner(&k);
+            Recipient {
+                fingerprint: owner.map(|c| c.fingerprint().to_hex()),
+                name: owner.map(|c| identity(c).name),
+                key_id: k,
+            }
+        })
+        .collect();
     let mut out = EntryView {
         id: e.id.to_string(),
         date: e.id.time(),
@@ -113,32 +151,26 @@ pub fn view(
         kind: None,
         summary: None,
         signature: None,
-        recipients: recipient_keyids(&bytes)?
-            .into_iter()
-            .map(|k| {
-                let owner = v.certs.owner(&k);
-                Recipient {
-                    fingerprint: owner.map(|c| c.fingerprint().to_hex()),
-                    name: owner.map(|c| identity(c).name),
-                    key_id: k,
-                }
-            })
-            .collect(),
+        recipients,
         record: None,
         problems: vec![],
         entry: None,
+        sealed: false,
     };
-    let mut opened = open(&bytes, None, keys, &certs, now)?;
-    if opened.is_none() {
-        // A later-access wrap for one of the caller's certificates?
-        for ((entry, _reader), blob) in v.access.iter().filter(|((id, _), _)| *id == e.id) {
-            let _ = entry;
-            let prefix = rec.blob(*blob)?;
-            if let Some(o) = open(&bytes, Some(&prefix), keys, &certs, now)? {
-                opened = Some(o);
-                break;
-            }
-        }
+    if let Some(me) = &r.me
+        && super::emergency::sealed(&v.policy, me, &e.category, now)
+    {
+        // Readable only by break-glass, and the glass is not broken.
+        out.sealed = true;
+        return Ok(out);
+    }
+    let mut opened = open(&bytes, None, &mut r.keys, &r.certs, now)?;
+    if opened.is_none()
+        && let Some(blob) = r.me.as_ref().and_then(|me| v.access.get(&(e.id, me.clone())))
+    {
+        // Later access: the caller's wrap of the session key goes in front.
+        let prefix = rec.blob(*blob)?;
+        opened = open(&bytes, Some(&prefix), &mut r.keys, &r.certs, now)?;
     }
     let Some(o) = opened else { return Ok(out) };
     let text =
@@ -183,14 +215,14 @@ pub fn view(
 pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
-    let mut keys = reader(ctx)?.map(|u| u.decryptors).unwrap_or_default();
+    let mut reader = Reader::new(ctx, &v)?;
     let now = ctx.clock.now();
     let mut out = Vec::new();
     for e in &v.entries {
         if filter.since.is_some_and(|s| e.id.time() < s) {
             continue;
         }
-        let view = view(&rec, &v, e, &mut keys, now)?;
+        let view = view(&rec, &v, e, &mut reader, now)?;
         if let Some(k) = filter.kind
             && view.kind.as_deref() != Some(k.name())
         {
@@ -216,7 +248,6 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
             return Err(Error::Usage(format!("{id} matches {} entries; give more of the id", matches.len())));
         }
     };
-    let _: Option<Id> = None;
-    let mut keys = reader(ctx)?.map(|u| u.decryptors).unwrap_or_default();
-    view(&rec, &v, e, &mut keys, ctx.clock.now())
+    let mut reader = Reader::new(ctx, &v)?;
+    view(&rec, &v, e, &mut reader, ctx.clock.now())
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Context;
-use super::read::{reader, view};
+use super::read::{Reader, unlock_reader, view};
 use crate::error::{Error, Result};
 use crate::model::Fpr;
 use crate::verify::{Failure, verify as verify_history};
@@ -53,8 +53,8 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         report.inner_skipped = Some("not asked for (--no-decrypt)".into());
         return Ok(report);
     }
-    let mut keys = match reader(ctx) {
-        Ok(Some(u)) => u.decryptors,
+    let mut reader = match unlock_reader(ctx) {
+        Ok(Some(u)) => Reader::with(Some(u), &v),
         Ok(None) => {
             report.inner_skipped = Some("no secret key in the keystore".into());
             return Ok(report);
@@ -66,7 +66,7 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         Err(e) => return Err(e),
     };
     for e in &v.entries {
-        let view = view(&rec, &v, e, &mut keys, now)?;
+        let view = view(&rec, &v, e, &mut reader, now)?;
         if let Some(p) = view.problems.first() {
             return Err(Error::Verification(Failure {
                 commit: Some(e.commit.to_string()),

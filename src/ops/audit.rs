@@ -1,0 +1,162 @@
+//! `hrx audit`: the trail a patient reads. Every commit with its signer and
+//! what it did, and whether it verified.
+
+use chrono::{DateTime, Utc};
+use git2::Sort;
+use serde::Serialize;
+
+use super::Context;
+use crate::crypto::Identity;
+use crate::crypto::cert::identity;
+use crate::error::Result;
+use crate::model::Statement;
+use crate::model::statement::Scope;
+use crate::policy::Change;
+use crate::verify::{Failure, verify};
+
+/// One commit in the trail.
+#[derive(Debug, Serialize)]
+pub struct AuditEvent {
+    /// The commit.
+    pub commit: String,
+    /// Its signature time (or commit time when unverified).
+    pub time: DateTime<Utc>,
+    /// The signer, if the commit verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Identity>,
+    /// What it did, one line each.
+    pub actions: Vec<String>,
+    /// `verified`, `failed` (the first bad commit) or `unverified` (after it).
+    pub status: &'static str,
+    /// Whether this is a break-glass access.
+    pub emergency: bool,
+    /// Why it failed, for the failed commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The whole trail, oldest first, and the verification failure if any.
+#[derive(Debug, Serialize)]
+pub struct Audit {
+    /// Every commit.
+    pub events: Vec<AuditEvent>,
+    /// Whether the whole history verified.
+    pub verified: bool,
+    /// The first problem, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+fn scope(s: &Scope) -> String {
+    match s {
+        Scope::All(_) => "all categories".into(),
+        Scope::Some(cs) => cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// Builds the audit trail.
+pub fn audit(ctx: &mut Context) -> Result<Audit> {
+    let rec = ctx.record()?;
+    let pin = rec.pinned()?;
+    let now = ctx.clock.now();
+    match verify(&rec, None, pin.as_ref(), now) {
+        Ok(v) => {
+            let name = |f: &str| v.certs.get(f).map(|c| identity(c).name).unwrap_or_else(|| f.to_string());
+            let events = v
+                .commits
+                .iter()
+                .map(|c| {
+                    let mut actions = Vec::new();
+                    let mut emergency = false;
+                    let mut wraps: Vec<(String, usize)> = Vec::new();
+                    if c.oid == v.root {
+                        actions.push("created the record".to_string());
+                    }
+                    for ch in &c.changes {
+                        match ch {
+                            Change::Key(f) => actions.push(format!("added the certificate of {}", name(f))),
+                            Change::Statement(Statement::Grant { id, grant, .. }) => actions.push(format!(
+                                "granted {} {} on {} for {:?}{} (grant {id})",
+                                name(&grant.grantee),
+                                grant
+                                    .rights
+                                    .iter()
+                                    .map(|r| format!("{r:?}").to_lowercase())
+                                    .collect::<Vec<_>>()
+                                    .join("+"),
+                                scope(&grant.categories),
+                                grant.purpose,
+                                grant.until.map(|u| format!(" until {}", u.date_naive())).unwrap_or_default()
+                            )),
+                            Change::Statement(Statement::Revoke { revokes, .. }) => {
+                                let g =
+                                    v.policy.grants.get(revokes).map(|g| name(&g.grant.grantee)).unwrap_or_default();
+                                actions.push(format!("revoked grant {revokes} of {g}"))
+                            }
+                            Change::Statement(Statement::EmergencyAccess { reason, .. }) => {
+                                emergency = true;
+                                actions.push(format!(
+                                    "EMERGENCY ACCESS to the emergency summary{}",
+                                    reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                                ))
+                            }
+                            Change::Entry(cat, id) => actions.push(format!("added entry {id} ({cat})")),
+                            Change::Access { reader, .. } => match wraps.iter_mut().find(|(r, _)| r == reader) {
+                                Some((_, n)) => *n += 1,
+                                None => wraps.push((reader.clone(), 1)),
+                            },
+                        }
+                    }
+                    for (r, n) in wraps {
+                        actions.push(format!("gave {} access to {n} earlier entries", name(&r)));
+                    }
+                    if c.parents > 1 && actions.is_empty() {
+                        actions.push("merged two copies of the record".into());
+                    }
+                    AuditEvent {
+                        commit: c.oid.to_string(),
+                        time: c.time,
+                        signer: v.certs.get(&c.signer).map(identity),
+                        actions,
+                        status: "verified",
+                        emergency,
+                        problem: None,
+                    }
+                })
+                .collect();
+            Ok(Audit { events, verified: true, failure: None })
+        }
+        Err(f) => {
+            // List what is there; commits up to the bad one passed (verify
+            // walks in this order), the rest were not judged.
+            let mut walk = rec.repo.revwalk()?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+            if let Some(h) = rec.head()? {
+                walk.push(h)?;
+            }
+            let mut status = "verified";
+            let mut events = Vec::new();
+            for oid in walk {
+                let oid = oid?;
+                let c = rec.repo.find_commit(oid)?;
+                let bad = f.commit.as_deref() == Some(oid.to_string().as_str());
+                if bad {
+                    status = "failed";
+                }
+                events.push(AuditEvent {
+                    commit: oid.to_string(),
+                    time: DateTime::from_timestamp(c.time().seconds(), 0).unwrap_or_default(),
+                    signer: None,
+                    actions: vec![c.summary().ok().flatten().unwrap_or_default().to_string()],
+                    status,
+                    emergency: false,
+                    problem: bad.then(|| f.reason.clone()),
+                });
+                if bad {
+                    status = "unverified";
+                }
+            }
+            Ok(Audit { events, verified: false, failure: Some(f) })
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `hrx emergency open`: break-glass access to the emergency summary.
+//!
+//! The emergency key is a recipient of the entries in the emergency scope
+//! (it must be able to read them with no one else present), so what protects
+//! the patient is accountability, not cryptography: hrx opens those entries
+//! to an emergency-only reader only after it has appended a signed access
+//! event that the patient sees in `hrx audit`. (Someone who extracts the key
+//! and decrypts with other tools leaves no event: say so to patients.)
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::add::new_id;
+use super::read::{EntryView, Filter, log};
+use super::{Context, verified};
+use crate::error::{Error, Result};
+use crate::model::{Purpose, RepoPath, Right, Statement};
+use crate::policy::{Change, Policy};
+
+/// How long an emergency access event opens the summary for.
+pub const WINDOW_HOURS: i64 = 24;
+
+/// Whether `who` reads `category` only through an emergency grant and has
+/// not opened it (no access event in the last [`WINDOW_HOURS`]).
+pub fn sealed(p: &Policy, who: &str, category: &crate::model::Category, now: DateTime<Utc>) -> bool {
+    if who == p.patient {
+        return false;
+    }
+    let mut emergency = false;
+    for g in p.active_grants(who, now) {
+        if g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category) {
+            if g.grant.purpose != Purpose::Emergency {
+                return false;
+            }
+            emergency = true;
+        }
+    }
+    emergency && !p.emergencies.iter().any(|e| e.by == who && e.at <= now && now - e.at < Duration::hours(WINDOW_HOURS))
+}
+
+/// What `emergency open` did and shows.
+#[derive(Debug, Serialize)]
+pub struct Opened {
+    /// The access event's id.
+    pub event: String,
+    /// The commit recording it.
+    pub commit: String,
+    /// The emergency grant used.
+    pub grant: String,
+    /// The emergency summary: the entries in scope.
+    pub entries: Vec<EntryView>,
+}
+
+/// Records a break-glass access by the caller and returns the emergency summary.
+pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
+    let rec = ctx.record()?;
+    let now = ctx.clock.now();
+    let me = ctx.key_fpr()?;
+    let find = |p: &Policy| {
+        p.active_grants(&me, now)
+            .find(|g| g.grant.purpose == Purpose::Emergency)
+            .map(|g| (g.id, g.grant.categories.clone()))
+    };
+    let v = verified(ctx, &rec)?;
+    find(&v.policy).ok_or_else(|| {
+        Error::Denied(format!("your key {me} holds no emergency grant in force for this record; nothing was recorded"))
+    })?;
+    let mut unlocked = ctx.unlock()?;
+    let lock = rec.lock()?;
+    let v = verified(ctx, &rec)?;
+    let (grant, scope) = find(&v.policy).ok_or_else(|| Error::Denied("the emergency grant ended meanwhile".into()))?;
+    let id = new_id(now)?;
+    let st = Statement::EmergencyAccess { id, issued_at: now, grant, reason };
+    let files = vec![(RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes())];
+    v.policy
+        .judge_commit(&me, &[Change::Statement(st)], now)
+        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    let commit =
+        rec.append(Some(v.head), &files, "hrx: emergency access", &mut unlocked.signer, &unlocked.identity, now)?;
+    rec.refresh_worktree()?;
+    drop(lock);
+    let entries = log(ctx, &Filter::default())?
+        .into_iter()
+        .filter(|e| e.category.parse().is_ok_and(|c| scope.covers(&c)))
+        .collect();
+    Ok(Opened { event: id.to_string(), commit: commit.to_string(), grant: grant.to_string(), entries })
+}
