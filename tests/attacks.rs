@@ -292,3 +292,108 @@ fn rolled_back_history_still_verifies_but_never_from_a_foreign_root() {
     assert!(out.status.success(), "{}", stderr(&out));
     let _ = (&s.klein, &s.apotheke);
 }
+
+fn grant_id_of(s: &Scene, who: &Party) -> String {
+    let v = json(&s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["grants", "--all", "--json"]).output().unwrap());
+    v["grants"].as_array().unwrap().iter().find(|g| g["grantee"]["fingerprint"] == who.fpr.as_str()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn statement(s: &Scene, who: &Party, yaml: impl Fn(&str, &str) -> String) -> String {
+    let t = time(s);
+    let id = hrx::ops::add::new_id(t).unwrap();
+    forge_commit(s, who, vec![(format!("policy/{id}.yaml"), yaml(&id.to_string(), &t.to_rfc3339()).into_bytes())], t)
+}
+
+#[test]
+fn write_by_a_revoked_grantee() {
+    let s = scene();
+    s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["revoke", &s.klein.fpr]).assert().success();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "unauthorised", None);
+}
+
+#[test]
+fn replayed_grant_after_its_revocation() {
+    let s = scene();
+    let old = grant_id_of(&s, &s.klein);
+    s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["revoke", &old]).assert().success();
+    // The GP puts the patient's old grant back, under a new id.
+    let path = format!("policy/{old}.yaml");
+    let old_text = std::fs::read_to_string(s.env.record().join(&path)).unwrap();
+    statement(&s, &s.klein, |id, _| old_text.replace(&old, id));
+    assert_rejected(&s, "policy", None);
+}
+
+#[test]
+fn grant_with_an_edited_scope() {
+    let s = scene();
+    let gpg = Gpg::new(&s.env);
+    gpg.import_secret(&s.anna);
+    let path = s.env.record().join(format!("policy/{}.yaml", grant_id_of(&s, &s.klein)));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replace("- general\n- allergy\n", "- general\n- allergy\n- mental-health\n");
+    assert_ne!(text, edited, "{text}");
+    std::fs::write(&path, edited).unwrap();
+    s.env.git(&["add", "-A"]);
+    gpg.commit_signed(&s.anna.fpr, "widen grant");
+    assert_rejected(&s, "modified", None);
+}
+
+#[test]
+fn revocation_by_someone_other_than_the_patient() {
+    let s = scene();
+    let g = grant_id_of(&s, &s.klein);
+    statement(&s, &s.apotheke, |id, t| format!("statement: revoke\nid: {id}\nissued_at: '{t}'\nrevokes: {g}\n"));
+    assert_rejected(&s, "policy", None);
+}
+
+#[test]
+fn emergency_access_recorded_by_a_key_without_an_emergency_grant() {
+    let s = scene();
+    let g = grant_id_of(&s, &s.klein);
+    statement(&s, &s.klein, |id, t| format!("statement: emergency-access\nid: {id}\nissued_at: '{t}'\ngrant: {g}\n"));
+    assert_rejected(&s, "policy", None);
+}
+
+/// An allergy entry (the GP may read it, the pharmacy may not) and its session key.
+fn allergy_with_session_key(s: &Scene) -> (String, sequoia_openpgp::types::SymmetricAlgorithm, sequoia_openpgp::crypto::SessionKey) {
+    let out = s
+        .env
+        .hrx(&s.anna)
+        .arg("-C")
+        .arg(s.env.record())
+        .args(["add", "allergy", "--code", "snomed:764146007", "--display", "Penicillin"])
+        .output()
+        .unwrap();
+    let id = stdout(&out).trim().to_string();
+    let bytes = std::fs::read(s.env.record().join(entry_path(s, &id))).unwrap();
+    let mut u = forge::unlock(&s.anna);
+    let (algo, sk) = hrx::crypto::message::session_key(&bytes, None, &mut u.decryptors).unwrap().unwrap();
+    (id, algo, sk)
+}
+
+#[test]
+fn later_access_for_someone_without_a_read_grant() {
+    let s = scene();
+    let (id, algo, sk) = allergy_with_session_key(&s);
+    let t = time(&s);
+    let w = hrx::crypto::message::wrap(algo, &sk, &forge::cert(&s.apotheke), t).unwrap();
+    forge_commit(&s, &s.anna, vec![(format!("access/{id}/{}.pkesk", s.apotheke.fpr), w)], t);
+    assert_rejected(&s, "policy", None);
+}
+
+#[test]
+fn later_access_wrap_addressed_to_another_key() {
+    let s = scene();
+    let (id, algo, sk) = allergy_with_session_key(&s);
+    let t = time(&s);
+    // Filed as the GP's, but wrapped for the pharmacy's key.
+    let w = hrx::crypto::message::wrap(algo, &sk, &forge::cert(&s.apotheke), t).unwrap();
+    forge_commit(&s, &s.anna, vec![(format!("access/{id}/{}.pkesk", s.klein.fpr), w)], t);
+    assert_rejected(&s, "bad-access", None);
+}
