@@ -76,6 +76,55 @@ fn main() {
     ops::add::add(&mut ctx, Kind::Note, json!({"text": "one more"})).unwrap();
     println!("hrx add on a record of {n} entries: {:.3} s", t0.elapsed().as_secs_f64());
 
+    // 25 grants and 25 revocations in the history, then verify again.
+    let mut others = Vec::new();
+    for i in 0..25 {
+        let home = dir.path().join(format!("p{i}"));
+        let ks = Keystore::open(&home);
+        let c = hrx::crypto::cert::generate(
+            &NewCert { name: format!("Provider {i}"), ..Default::default() },
+            None,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        ks.store_secret(&c).unwrap();
+        ctx.keystore.import(&ks.export(&c.fingerprint().to_hex(), false).unwrap()).unwrap();
+        others.push(c.fingerprint().to_hex());
+    }
+    let scope = || hrx::model::statement::Scope::All(hrx::model::statement::AllWord::All);
+    for f in &others {
+        let g = ops::grant::GrantRequest::new(f.clone(), scope(), vec![hrx::model::Right::Read]);
+        let id = ops::grant::grant(&mut ctx, g).unwrap().id;
+        ops::grant::revoke(&mut ctx, &id).unwrap();
+    }
+    let t0 = Instant::now();
+    let v = hrx::verify::verify(&rec, None, None, chrono::Utc::now()).unwrap();
+    let dt = t0.elapsed();
+    println!(
+        "verify with 25 grants + 25 revocations: {} commits in {:.3} s = {:.0} commits/s",
+        v.commits.len(),
+        dt.as_secs_f64(),
+        v.commits.len() as f64 / dt.as_secs_f64()
+    );
+
+    // Later access to every past entry for a new grantee.
+    let lafe = hrx::crypto::cert::generate(
+        &NewCert { name: "Hospital".into(), ..Default::default() },
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    ctx.keystore.store_cert(&lafe).unwrap();
+    let mut g = ops::grant::GrantRequest::new(lafe.fingerprint().to_hex(), scope(), vec![hrx::model::Right::Read]);
+    g.include_past = true;
+    let t0 = Instant::now();
+    let done = ops::grant::grant(&mut ctx, g).unwrap();
+    println!(
+        "grant --include-past: {} entries opened in {:.3} s",
+        done.past_entries_opened,
+        t0.elapsed().as_secs_f64()
+    );
+
     let t0 = Instant::now();
     let entries = ops::read::log(&mut ctx, &Default::default()).unwrap();
     let dt = t0.elapsed();

@@ -169,7 +169,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand grant" -s C -d 'Run as if starte
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also let the grantee read the existing entries in scope'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also let the grantee read the existing entries in scope (always, for emergency grants)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help'

@@ -294,7 +294,8 @@ fn rolled_back_history_still_verifies_but_never_from_a_foreign_root() {
 }
 
 fn grant_id_of(s: &Scene, who: &Party) -> String {
-    let v = json(&s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["grants", "--all", "--json"]).output().unwrap());
+    let v =
+        json(&s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["grants", "--all", "--json"]).output().unwrap());
     v["grants"].as_array().unwrap().iter().find(|g| g["grantee"]["fingerprint"] == who.fpr.as_str()).unwrap()["id"]
         .as_str()
         .unwrap()
@@ -361,7 +362,9 @@ fn emergency_access_recorded_by_a_key_without_an_emergency_grant() {
 }
 
 /// An allergy entry (the GP may read it, the pharmacy may not) and its session key.
-fn allergy_with_session_key(s: &Scene) -> (String, sequoia_openpgp::types::SymmetricAlgorithm, sequoia_openpgp::crypto::SessionKey) {
+fn allergy_with_session_key(
+    s: &Scene,
+) -> (String, sequoia_openpgp::types::SymmetricAlgorithm, sequoia_openpgp::crypto::SessionKey) {
     let out = s
         .env
         .hrx(&s.anna)

@@ -63,6 +63,11 @@ fn demo_runs_and_tells_the_story() {
     let text = stdout(&out);
     assert!(text.contains("verify    ok"), "{text}");
     assert!(text.contains("Penicillin"));
+    // Break-glass shows the emergency summary, including entries older than the grant.
+    let emergency = text.split("6. Emergency access").nth(1).unwrap().split("7. ").next().unwrap();
+    assert!(emergency.contains("Penicillin") && emergency.contains("Ramipril"), "{emergency}");
+    assert!(!emergency.contains("Hausbesuch"), "a visit note is not in the emergency summary");
+    assert!(text.contains("!! Punto de Contacto Nacional"), "the audit shows the emergency access");
     // The GP cannot read the therapist's entry.
     let gp = text.split("hrx log as Praxis Dr. Klein:").nth(1).unwrap();
     assert!(gp.contains("not readable"));

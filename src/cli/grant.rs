@@ -30,7 +30,7 @@ pub struct Args {
     /// Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]
     #[arg(long)]
     pub until: Option<String>,
-    /// Also let the grantee read the existing entries in scope
+    /// Also let the grantee read the existing entries in scope (always, for emergency grants)
     #[arg(long)]
     pub include_past: bool,
     /// A note for your own reference (stored in plain text)
@@ -75,7 +75,9 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         "emergency" => Purpose::Emergency,
         "research" => Purpose::Research,
         o => {
-            return Err(Error::Usage(format!("--purpose: unknown purpose {o:?}; use treatment, emergency or research")));
+            return Err(Error::Usage(format!(
+                "--purpose: unknown purpose {o:?}; use treatment, emergency or research"
+            )));
         }
     };
     let grantee = crate::crypto::cert::fpr(&resolve_grantee(ctx, &a.grantee)?);
@@ -91,7 +93,8 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     req.from = a.from.as_deref().map(parse_time).transpose()?;
     req.until = a.until.as_deref().map(parse_time).transpose()?;
     req.note = a.note.clone();
-    req.include_past = a.include_past;
+    // Emergency grants always cover the past: an allergy recorded last year matters tonight.
+    req.include_past = a.include_past || purpose == Purpose::Emergency;
     let done = grant(ctx, req)?;
     if out.json {
         out.json("grant", &done);

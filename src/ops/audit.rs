@@ -76,7 +76,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                         match ch {
                             Change::Key(f) => actions.push(format!("added the certificate of {}", name(f))),
                             Change::Statement(Statement::Grant { id, grant, .. }) => actions.push(format!(
-                                "granted {} {} on {} for {:?}{} (grant {id})",
+                                "granted {} {} on {} for {}{} (grant {id})",
                                 name(&grant.grantee),
                                 grant
                                     .rights
@@ -85,7 +85,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                                     .collect::<Vec<_>>()
                                     .join("+"),
                                 scope(&grant.categories),
-                                grant.purpose,
+                                format!("{:?}", grant.purpose).to_lowercase(),
                                 grant.until.map(|u| format!(" until {}", u.date_naive())).unwrap_or_default()
                             )),
                             Change::Statement(Statement::Revoke { revokes, .. }) => {

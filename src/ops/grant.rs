@@ -58,10 +58,16 @@ impl GrantRequest {
         }
     }
 
-    /// The emergency summary's scope, read-only, for break-glass access.
+    /// The emergency summary's scope, read-only, with the past entries in
+    /// it, for break-glass access.
     pub fn emergency(grantee: Fpr) -> GrantRequest {
         let cats = EMERGENCY.iter().map(|c| c.parse().expect("known")).collect();
-        GrantRequest { purpose: Purpose::Emergency, ..GrantRequest::new(grantee, Scope::Some(cats), vec![Right::Read]) }
+        // The summary must show the allergies recorded before the grant too.
+        GrantRequest {
+            purpose: Purpose::Emergency,
+            include_past: true,
+            ..GrantRequest::new(grantee, Scope::Some(cats), vec![Right::Read])
+        }
     }
 }
 
