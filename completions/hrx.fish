@@ -44,6 +44,10 @@ complete -c hrx -n "__fish_hrx_needs_command" -f -a "grants" -d 'List who holds 
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "emergency" -d 'Break-glass access to the emergency summary'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "clone" -d 'Get a copy of a record from a git URL or a bundle, verified from its root'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "remote" -d 'Manage the remote copies of the record'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "sync" -d 'Exchange new commits with remotes: fetch, verify, merge, push'
+complete -c hrx -n "__fish_hrx_needs_command" -f -a "bundle" -d 'Hand over the record as one file, with no network'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -232,6 +236,84 @@ complete -c hrx -n "__fish_hrx_using_subcommand audit" -l json -d 'Print machine
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l trust-root -d 'The patient\'s fingerprint or the root commit, as the patient reads it out' -r
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "list" -d 'List the remotes'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the remotes'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l all -d 'Sync with every remote'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l since -d 'Only what is new since this commit (the receiver must have it)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -249,23 +331,31 @@ complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l json -d 'Print
 complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "key" -d 'Manage your keys and the certificates of others'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "init" -d 'Create a new patient record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "add" -d 'Add an entry to the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "log" -d 'List the record\'s entries in time order'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "show" -d 'Show one entry in full'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "revoke" -d 'Revoke a grant, or every grant of a participant'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "grants" -d 'List who holds which rights on the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "emergency" -d 'Break-glass access to the emergency summary'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "key" -d 'Manage your keys and the certificates of others'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "init" -d 'Create a new patient record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "add" -d 'Add an entry to the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "log" -d 'List the record\'s entries in time order'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "show" -d 'Show one entry in full'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "revoke" -d 'Revoke a grant, or every grant of a participant'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "grants" -d 'List who holds which rights on the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "emergency" -d 'Break-glass access to the emergency summary'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "clone" -d 'Get a copy of a record from a git URL or a bundle, verified from its root'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "remote" -d 'Manage the remote copies of the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "sync" -d 'Exchange new commits with remotes: fetch, verify, merge, push'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "bundle" -d 'Hand over the record as one file, with no network'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from emergency" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from remote" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from remote" -f -a "list" -d 'List the remotes'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from bundle" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from bundle" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'

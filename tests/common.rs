@@ -309,3 +309,53 @@ pub mod forge {
         Keystore::open(&p.home).cert(&p.fpr).unwrap()
     }
 }
+
+/// A real `git daemon` on 127.0.0.1 serving (and accepting pushes to) the
+/// bare repositories under `base`. Stopped when dropped.
+pub struct Daemon {
+    child: std::process::Child,
+    pub port: u16,
+    pub base: PathBuf,
+}
+
+impl Daemon {
+    pub fn start(env: &TestEnv) -> Daemon {
+        let base = env.path().join("served");
+        std::fs::create_dir_all(&base).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut c = std::process::Command::new("git");
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", env.path().join("userhome"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", env.path().join("userhome/gitconfig"))
+            .args(["daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1"])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(&base)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let child = c.spawn().expect("git daemon");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "git daemon did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Daemon { child, port, base }
+    }
+
+    /// A new, empty bare repository served as `name`; returns its git:// URL.
+    pub fn bare(&self, env: &TestEnv, name: &str) -> String {
+        let out =
+            env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(self.base.join(name)).output().unwrap();
+        assert!(out.status.success());
+        format!("git://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -10,3 +10,4 @@ mod interop;
 mod keys;
 mod record;
 mod robustness;
+mod sync;

@@ -4,6 +4,8 @@
 
 pub mod add;
 pub mod audit;
+pub mod bundle;
+pub mod clone;
 pub mod delegate;
 pub mod demo;
 pub mod docs;
@@ -16,8 +18,11 @@ pub mod key;
 pub mod log;
 pub mod output;
 pub mod passphrase;
+pub mod progress;
+pub mod remote;
 pub mod revoke;
 pub mod show;
+pub mod sync;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -94,6 +99,16 @@ pub enum Command {
     Emergency(emergency::EmergencyCommand),
     /// The audit trail: every commit, who signed it, what it did
     Audit(audit::Args),
+    /// Get a copy of a record from a git URL or a bundle, verified from its root
+    Clone(clone::Args),
+    /// Manage the remote copies of the record
+    #[command(subcommand)]
+    Remote(remote::RemoteCommand),
+    /// Exchange new commits with remotes: fetch, verify, merge, push
+    Sync(sync::Args),
+    /// Hand over the record as one file, with no network
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
     /// Create a demo record (patient and provider) in a temporary place
     Demo(demo::Args),
     /// Write man pages and shell completions (for packagers)
@@ -162,6 +177,10 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Delegate(a) => delegate::run(&mut ctx, a, out),
         Command::Emergency(c) => emergency::run(&mut ctx, c, out),
         Command::Audit(a) => audit::run(&mut ctx, a, out),
+        Command::Clone(a) => clone::run(&mut ctx, a, out),
+        Command::Remote(c) => remote::run(&mut ctx, c, out),
+        Command::Sync(a) => sync::run(&mut ctx, a, out),
+        Command::Bundle(c) => bundle::run(&mut ctx, c, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),
     }

@@ -9,6 +9,7 @@ pub mod grant;
 pub mod init;
 pub mod key;
 pub mod read;
+pub mod sync;
 pub mod verify;
 
 use std::path::PathBuf;

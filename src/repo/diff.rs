@@ -32,22 +32,51 @@ pub fn diff(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<Del
 }
 
 fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str, out: &mut Vec<Delta>) -> Result<()> {
-    let mut names: Vec<String> = Vec::new();
-    for t in [old, new].into_iter().flatten() {
-        for e in t.iter() {
-            let n = String::from_utf8_lossy(e.name_bytes()).to_string();
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
+    // Both trees are in git's order (by name, a tree's name compared as if it
+    // ended in '/'); walk them side by side without copying, O(n) per
+    // changed tree and nothing for unchanged subtrees.
+    fn cmp(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
+        let (an, at) = (a.name_bytes(), a.kind() == Some(ObjectType::Tree));
+        let (bn, bt) = (b.name_bytes(), b.kind() == Some(ObjectType::Tree));
+        let ai = an.iter().copied().chain(at.then_some(b'/'));
+        let bi = bn.iter().copied().chain(bt.then_some(b'/'));
+        ai.cmp(bi)
     }
-    // Old trees of big shards are iterated once per name lookup otherwise.
-    names.sort();
-    for name in names {
+    let (olen, nlen) = (old.map_or(0, |t| t.len()), new.map_or(0, |t| t.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < olen || j < nlen {
+        let oe = old.and_then(|t| t.get(i)).filter(|_| i < olen);
+        let ne = new.and_then(|t| t.get(j)).filter(|_| j < nlen);
+        let ord = match (&oe, &ne) {
+            (Some(o), Some(n)) => cmp(o, n),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => std::cmp::Ordering::Greater,
+        };
+        let (o, n) = match ord {
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (oe, None)
+            }
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (None, ne)
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                (oe, ne)
+            }
+        };
+        // A file and a tree of the same name sort apart; treat them as a type change.
+        let (o, n) = (o.as_ref(), n.as_ref());
+        let name = String::from_utf8_lossy(match (o, n) {
+            (Some(o), _) => o.name_bytes(),
+            (None, Some(n)) => n.name_bytes(),
+            (None, None) => break,
+        })
+        .to_string();
         let path = format!("{prefix}{name}");
-        let o = old.and_then(|t| t.get_name(&name));
-        let n = new.and_then(|t| t.get_name(&name));
-        if let (Some(o), Some(n)) = (&o, &n)
+        if let (Some(o), Some(n)) = (o, n)
             && o.id() == n.id()
             && o.filemode() == n.filemode()
         {
@@ -58,7 +87,7 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
             (Some(ObjectType::Blob), 0o100644) => 'b',
             _ => 'x',
         };
-        match (&o, &n) {
+        match (o, n) {
             (_, Some(n)) if kind(n) == 'x' => out.push(Delta::Irregular(path)),
             (Some(o), _) if kind(o) == 'x' => out.push(Delta::Irregular(path)),
             (Some(o), Some(n)) if kind(o) != kind(n) => out.push(Delta::Irregular(path)),

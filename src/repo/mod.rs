@@ -3,6 +3,7 @@
 //! compare-and-swap, so a killed process leaves at worst unreferenced objects.
 
 pub mod diff;
+pub mod transport;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};

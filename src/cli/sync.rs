@@ -1,0 +1,63 @@
+//! `hrx sync`.
+
+use super::output::Out;
+use super::progress::Progress;
+use crate::error::{Error, Result};
+use crate::ops::Context;
+use crate::ops::sync::{Integrated, sync};
+
+/// Arguments of `hrx sync`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Fetches, verifies every new commit from the pinned root, integrates (fast-forward, or a \
+signed merge when both sides appended) and pushes. A remote whose history was rewritten or rolled back, or that \
+carries anything that does not verify, is refused and the local record stays as it was.")]
+pub struct Args {
+    /// The remote [default: all remotes]
+    pub remote: Option<String>,
+    /// Sync with every remote
+    #[arg(long, conflicts_with = "remote")]
+    pub all: bool,
+}
+
+/// Describes an integration for people.
+pub fn describe(i: &Integrated) -> String {
+    let mut s = match i.outcome {
+        "up-to-date" => "up to date".to_string(),
+        "fast-forward" => format!("received {} commits (fast-forward)", i.received),
+        _ => format!(
+            "received {} commits, merged with a signed merge commit {}",
+            i.received,
+            &i.merge.as_deref().unwrap_or("")[..12.min(i.merge.as_deref().unwrap_or("").len())]
+        ),
+    };
+    if i.verified > 0 {
+        s.push_str(&format!("; verified {} commits from the root", i.verified));
+    }
+    s
+}
+
+/// Runs `hrx sync`.
+pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
+    let mut p = Progress::new(out.quiet || out.json);
+    let done = sync(ctx, if a.all { None } else { a.remote.as_deref() }, &mut |w, d, t| p.report(w, d, t))?;
+    drop(p);
+    if out.json {
+        out.json("sync", &done);
+        return Ok(super::exit::OK);
+    }
+    for s in &done {
+        out.line(&format!("{}: {}{}", s.remote, describe(&s.integrated), if s.pushed { "; pushed" } else { "" }));
+        for f in &s.integrated.forks {
+            out.line(&format!(
+                "FORK: {} ({}) signed both {} (here) and {} ({}), which do not contain each other",
+                f.name,
+                f.signer,
+                &f.local[..12],
+                &f.remote[..12],
+                s.remote
+            ));
+        }
+    }
+    let _ = Error::Usage(String::new());
+    Ok(super::exit::OK)
+}

@@ -1,0 +1,423 @@
+//! `hrx clone`, `hrx sync`, `hrx bundle`, `hrx remote`: exchanging a record
+//! between copies. Incoming history waits in a quarantine ref until it has
+//! been verified from the pinned root; only then does `main` move, by
+//! fast-forward or by a signed merge. `main` never moves backwards, and a
+//! remote whose history no longer contains what this device last verified
+//! from it (a rollback or a rewrite) is refused.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use git2::Oid;
+use serde::Serialize;
+
+use super::{Context, verified};
+use crate::crypto::cert::identity;
+use crate::error::{Error, Result};
+use crate::fault;
+use crate::model::Fpr;
+use crate::repo::diff::{Delta, diff};
+use crate::repo::transport::{Progress, incoming_ref, verified_ref};
+use crate::repo::{Pin, Record};
+use crate::verify::{Failure, Verified, verify};
+
+/// Two signed lines of history by the same signer that do not contain each
+/// other: evidence that a key signed on two copies (two devices offline, or
+/// a stolen key). Reported, and merged like any other divergence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fork {
+    /// The signer.
+    pub signer: Fpr,
+    /// Its name.
+    pub name: String,
+    /// Its newest commit on this side.
+    pub local: String,
+    /// Its newest commit on the other side.
+    pub remote: String,
+}
+
+/// What integrating incoming history did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Integrated {
+    /// Commits that were new to this copy.
+    pub received: usize,
+    /// Commits verified (the whole incoming history, from the root).
+    pub verified: usize,
+    /// `up-to-date`, `fast-forward` or `merge`.
+    pub outcome: &'static str,
+    /// The merge commit, if one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge: Option<String>,
+    /// Forks found.
+    pub forks: Vec<Fork>,
+    /// The head afterwards.
+    pub head: String,
+}
+
+fn refuse(source: &str, f: Failure) -> Error {
+    Error::Verification(Failure { reason: format!("{source} sent history that does not verify: {}", f.reason), ..f })
+}
+
+fn count_new(rec: &Record, incoming: Oid, local: Option<Oid>) -> Result<usize> {
+    let mut w = rec.repo.revwalk()?;
+    w.push(incoming)?;
+    if let Some(l) = local {
+        w.hide(l)?;
+    }
+    Ok(w.count())
+}
+
+/// Verifies `incoming` (from `source`; `name` for the high-water mark, None
+/// for bundles) and integrates it into `main`. The caller holds the lock.
+pub fn integrate(
+    ctx: &mut Context,
+    rec: &Record,
+    source: &str,
+    name: Option<&str>,
+    incoming: Oid,
+) -> Result<Integrated> {
+    let now = ctx.clock.now();
+    let pin = rec.pinned()?.ok_or_else(|| {
+        Error::State("this copy has no pinned trust root (it was not made by hrx init or hrx clone); clone the record with hrx clone".into())
+    })?;
+    // Never go backwards: the remote must still contain what we verified from it.
+    if let Some(n) = name {
+        if let Ok(mark) = rec.repo.refname_to_id(&verified_ref(n)) {
+            if mark != incoming && !rec.repo.graph_descendant_of(incoming, mark)? {
+                return Err(Error::Verification(Failure {
+                    commit: Some(incoming.to_string()),
+                    code: "rolled-back",
+                    reason: format!(
+                        "{source}'s main ({}) does not contain {}, the last head verified from it: its history was rolled back or rewritten; the local record is unchanged",
+                        &incoming.to_string()[..12],
+                        &mark.to_string()[..12]
+                    ),
+                }));
+            }
+        }
+    }
+    let local = rec.head()?;
+    let received = count_new(rec, incoming, local)?;
+    let theirs = verify(rec, Some(incoming), Some(&pin), now).map_err(|f| refuse(source, f))?;
+    let mut out = Integrated { received, verified: theirs.commits.len(), ..Default::default() };
+    let local = local.ok_or_else(|| Error::State("the local record has no commits".into()))?;
+    if local == incoming || rec.repo.graph_descendant_of(local, incoming)? {
+        out.outcome = "up-to-date";
+    } else if rec.repo.graph_descendant_of(incoming, local)? {
+        rec.advance(Some(local), incoming, &format!("hrx: fast-forward from {source}"))?;
+        out.outcome = "fast-forward";
+    } else {
+        let ours = verified(ctx, rec)?;
+        out.forks = forks(rec, &ours, &theirs, local, incoming)?;
+        let merge = merge(ctx, rec, &ours, local, incoming, source)?;
+        fault::point("sync-before-merge-ref");
+        // The merged history must verify as a whole before main moves.
+        verify(rec, Some(merge), Some(&pin), now).map_err(Error::Verification)?;
+        rec.advance(Some(local), merge, &format!("hrx: merge {source}"))?;
+        out.outcome = "merge";
+        out.merge = Some(merge.to_string());
+    }
+    if let Some(n) = name {
+        rec.repo.reference(&verified_ref(n), incoming, true, "hrx: verified")?;
+    }
+    let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
+    rec.refresh_worktree()?;
+    out.head = rec.head()?.map(|h| h.to_string()).unwrap_or_default();
+    Ok(out)
+}
+
+/// Signers who signed on both sides of a divergence.
+fn forks(rec: &Record, ours: &Verified, theirs: &Verified, local: Oid, incoming: Oid) -> Result<Vec<Fork>> {
+    let only = |a: Oid, b: Oid, v: &Verified| -> Result<HashMap<Fpr, Oid>> {
+        let signer: HashMap<Oid, &Fpr> = v.commits.iter().map(|c| (c.oid, &c.signer)).collect();
+        let mut w = rec.repo.revwalk()?;
+        w.push(a)?;
+        w.hide(b)?;
+        let mut newest = HashMap::new();
+        // The walk yields newest first: keep the first per signer.
+        for oid in w {
+            let oid = oid?;
+            if let Some(s) = signer.get(&oid) {
+                newest.entry((*s).clone()).or_insert(oid);
+            }
+        }
+        Ok(newest)
+    };
+    let mine = only(local, incoming, ours)?;
+    let other = only(incoming, local, theirs)?;
+    Ok(mine
+        .iter()
+        .filter_map(|(s, l)| {
+            other.get(s).map(|r| Fork {
+                signer: s.clone(),
+                name: ours.certs.get(s).map(|c| identity(c).name).unwrap_or_default(),
+                local: l.to_string(),
+                remote: r.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// A signed merge commit whose tree is the union of both sides. Every file
+/// has a unique name, so a path with two different contents means someone
+/// tampered: refuse rather than pick one.
+fn merge(ctx: &mut Context, rec: &Record, ours: &Verified, local: Oid, incoming: Oid, source: &str) -> Result<Oid> {
+    let me = ctx.key_fpr()?;
+    if !ours.policy.keys.contains(&me) {
+        return Err(Error::Denied(format!(
+            "both copies have new commits, and merging them needs a participant's signature; your key {me} is not in this record"
+        )));
+    }
+    let repo = &rec.repo;
+    let (lt, it) = (repo.find_commit(local)?.tree()?, repo.find_commit(incoming)?.tree()?);
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    for d in diff(repo, Some(&lt), &it)? {
+        match d {
+            Delta::Added { path, blob } => {
+                b.upsert(path.as_str(), blob, git2::FileMode::Blob);
+            }
+            Delta::Removed(_) => {} // only this side has it
+            Delta::Modified(p) | Delta::Irregular(p) => {
+                return Err(Error::Verification(Failure {
+                    commit: Some(incoming.to_string()),
+                    code: "conflict",
+                    reason: format!("{source} and this copy hold different content at {p}; nothing was merged"),
+                }));
+            }
+        }
+    }
+    let tree = repo.find_tree(b.create_updated(repo, &lt)?)?;
+    let mut u = ctx.unlock()?;
+    let now = ctx.clock.now();
+    let email = u.identity.email.clone().unwrap_or_else(|| format!("{}@hrx.invalid", &u.identity.fingerprint[..16]));
+    let sig = git2::Signature::new(&u.identity.name, &email, &git2::Time::new(now.timestamp(), 0))?;
+    let parents = [&repo.find_commit(local)?, &repo.find_commit(incoming)?];
+    let msg = "hrx: merge";
+    let buf = repo.commit_create_buffer(&sig, &sig, msg, &tree, &parents)?;
+    let gpgsig = crate::crypto::commit::sign(&buf, &mut u.signer, now)?;
+    let buf = std::str::from_utf8(&buf).map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
+    Ok(repo.commit_signed(buf, &gpgsig, None)?)
+}
+
+/// One remote's sync.
+#[derive(Debug, Serialize)]
+pub struct Synced {
+    /// The remote's name.
+    pub remote: String,
+    /// Its URL.
+    pub url: String,
+    /// What integrating did.
+    #[serde(flatten)]
+    pub integrated: Integrated,
+    /// Whether anything was pushed.
+    pub pushed: bool,
+}
+
+/// The configured remotes, by name.
+pub fn remotes(rec: &Record) -> Result<Vec<(String, String)>> {
+    let names = rec.repo.remotes()?;
+    let mut out = vec![];
+    for n in names.iter().flatten().flatten() {
+        let r = rec.repo.find_remote(n)?;
+        out.push((n.to_string(), r.url().unwrap_or("").to_string()));
+    }
+    Ok(out)
+}
+
+/// Adds a remote.
+pub fn remote_add(ctx: &Context, name: &str, url: &str) -> Result<()> {
+    let rec = ctx.record()?;
+    if name.is_empty() || name.contains(['/', ' ', ':']) || name == "bundle" {
+        return Err(Error::Usage(format!("{name:?} is not a usable remote name")));
+    }
+    if rec.repo.find_remote(name).is_ok() {
+        return Err(Error::State(format!("remote {name} exists already")));
+    }
+    rec.repo.remote(name, url)?;
+    Ok(())
+}
+
+/// Syncs with one remote: fetch, verify, integrate, push.
+pub fn sync_one(ctx: &mut Context, rec: &Record, name: &str, url: &str, progress: Progress) -> Result<Synced> {
+    let mut last = None;
+    for _attempt in 0..3 {
+        let incoming = rec.fetch(name, url, progress)?;
+        fault::point("sync-after-fetch");
+        let integrated = match incoming {
+            Some(i) => integrate(ctx, rec, &format!("remote {name}"), Some(name), i)?,
+            None => Integrated {
+                outcome: "up-to-date",
+                head: rec.head()?.map(|h| h.to_string()).unwrap_or_default(),
+                ..Default::default()
+            },
+        };
+        let head = rec.head()?;
+        let pushed = head.is_some() && head != incoming;
+        if pushed {
+            fault::point("sync-before-push");
+            match rec.push(url, progress) {
+                Ok(()) => {
+                    rec.repo.reference(&verified_ref(name), head.expect("checked"), true, "hrx: pushed")?;
+                }
+                Err(Error::State(m)) if m.contains("refused the push") || m.contains("pushing to") => {
+                    // The remote moved meanwhile: fetch again and retry.
+                    last = Some(Error::State(m));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(Synced { remote: name.into(), url: url.into(), integrated, pushed });
+    }
+    Err(last.unwrap_or_else(|| Error::State(format!("could not push to {name}"))))
+}
+
+/// Syncs with the named remote, or with all of them.
+pub fn sync(ctx: &mut Context, which: Option<&str>, progress: Progress) -> Result<Vec<Synced>> {
+    let rec = ctx.record()?;
+    let all = remotes(&rec)?;
+    if all.is_empty() {
+        return Err(Error::State("this record has no remotes; add one with `hrx remote add NAME URL`".into()));
+    }
+    let chosen: Vec<(String, String)> = match which {
+        Some(n) => vec![
+            all.into_iter()
+                .find(|(name, _)| name == n)
+                .ok_or_else(|| Error::NotFound(format!("no remote {n}; `hrx remote list` shows them")))?,
+        ],
+        None => all,
+    };
+    let _lock = rec.lock()?;
+    verified(ctx, &rec)?;
+    let mut out = vec![];
+    for (name, url) in chosen {
+        out.push(sync_one(ctx, &rec, &name, &url, progress)?);
+    }
+    Ok(out)
+}
+
+/// What `clone` made.
+#[derive(Debug, Serialize)]
+pub struct Cloned {
+    /// Where.
+    pub path: String,
+    /// The patient (trust root): compare it out of band.
+    pub patient: Fpr,
+    /// The patient's name, from their certificate.
+    pub patient_name: String,
+    /// The root commit.
+    pub root: String,
+    /// Commits verified.
+    pub commits: usize,
+    /// Entries in the record.
+    pub entries: usize,
+}
+
+/// Clones a record from a URL or a bundle file into `dir`, verifying it from
+/// its root before it is usable. `trust_root` is the patient's fingerprint
+/// or the root commit, as read out by the patient; without it the root is
+/// taken on first use (and printed so it can be compared).
+pub fn clone(
+    ctx: &mut Context,
+    source: &str,
+    dir: &Path,
+    trust_root: Option<&str>,
+    progress: Progress,
+) -> Result<Cloned> {
+    let is_bundle = Path::new(source).is_file();
+    if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
+        return Err(Error::State(format!("{} already exists and is not empty; choose a new directory", dir.display())));
+    }
+    let created = !dir.exists();
+    let result = (|| -> Result<Cloned> {
+        let rec = Record::create(dir)?;
+        let incoming = if is_bundle {
+            rec.read_bundle(Path::new(source), "bundle")?
+        } else {
+            rec.fetch("origin", source, progress)?
+                .ok_or_else(|| Error::NotFound(format!("{source} has no hrx record (no main branch)")))?
+        };
+        let now = ctx.clock.now();
+        let v = verify(&rec, Some(incoming), None, now).map_err(|f| refuse(source, f))?;
+        if let Some(t) = trust_root {
+            let t = t.trim();
+            let by_fpr = crate::model::parse_fpr(t).is_some_and(|f| f == v.header.patient);
+            let by_root = t.len() >= 7 && v.root.to_string().starts_with(&t.to_lowercase());
+            if !by_fpr && !by_root {
+                return Err(Error::Verification(Failure {
+                    commit: Some(v.root.to_string()),
+                    code: "trust-root",
+                    reason: format!(
+                        "this record's trust root is patient {} with root commit {}, not {t}; it is not the record you expected",
+                        v.header.patient, v.root
+                    ),
+                }));
+            }
+        }
+        rec.advance(None, incoming, "hrx: clone")?;
+        rec.pin(&Pin { root: v.root, patient: v.header.patient.clone() })?;
+        if !is_bundle {
+            rec.repo.remote("origin", source)?;
+            rec.repo.reference(&verified_ref("origin"), incoming, true, "hrx: verified")?;
+        }
+        let _ = rec
+            .repo
+            .find_reference(&incoming_ref(if is_bundle { "bundle" } else { "origin" }))
+            .and_then(|mut r| r.delete());
+        rec.refresh_worktree()?;
+        Ok(Cloned {
+            path: dir.display().to_string(),
+            patient_name: v.certs.get(&v.header.patient).map(|c| identity(c).name).unwrap_or_default(),
+            patient: v.header.patient.clone(),
+            root: v.root.to_string(),
+            commits: v.commits.len(),
+            entries: v.entries.len(),
+        })
+    })();
+    if result.is_err() {
+        // Nothing unverified is left behind as if it were a record.
+        if created {
+            let _ = std::fs::remove_dir_all(dir);
+        } else if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let _ =
+                    if e.path().is_dir() { std::fs::remove_dir_all(e.path()) } else { std::fs::remove_file(e.path()) };
+            }
+        }
+    }
+    result
+}
+
+/// What `bundle create` wrote.
+#[derive(Debug, Serialize)]
+pub struct Bundled {
+    /// The file.
+    pub file: String,
+    /// Its head.
+    pub head: String,
+    /// Commits in it.
+    pub commits: usize,
+}
+
+/// Writes the record (or what is new since `since`) to a bundle file.
+pub fn bundle_create(ctx: &mut Context, file: &Path, since: Option<&str>) -> Result<Bundled> {
+    let rec = ctx.record()?;
+    verified(ctx, &rec)?;
+    let since = since
+        .map(|s| rec.repo.revparse_single(s).and_then(|o| o.peel_to_commit()).map(|c| c.id()))
+        .transpose()
+        .map_err(|e| Error::NotFound(format!("--since: {}", e.message())))?;
+    let (head, commits) = rec.write_bundle(file, since)?;
+    Ok(Bundled { file: file.display().to_string(), head: head.to_string(), commits })
+}
+
+/// Imports a bundle: verified like a sync, then integrated.
+pub fn bundle_import(ctx: &mut Context, file: &Path) -> Result<Integrated> {
+    let rec = ctx.record()?;
+    let _lock = rec.lock()?;
+    verified(ctx, &rec)?;
+    let incoming = rec.read_bundle(file, "bundle")?;
+    integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming).inspect_err(|_| {
+        let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
+    })
+}

@@ -1,0 +1,163 @@
+//! Moving history between copies: git remotes (any transport git2 speaks:
+//! paths, file://, git://) and git bundles (written and read with git2's
+//! pack builder and pack writer, so `git bundle verify` accepts them).
+//!
+//! Nothing fetched lands on `main`: incoming history goes to a quarantine
+//! ref, `refs/hrx/incoming/NAME`, until it has been verified.
+
+use std::io::Write;
+use std::path::Path;
+
+use git2::{FetchOptions, Oid, PushOptions, RemoteCallbacks};
+
+use super::{BRANCH, Record};
+use crate::error::{Error, Result};
+
+/// Where incoming history from `name` waits to be verified.
+pub fn incoming_ref(name: &str) -> String {
+    format!("refs/hrx/incoming/{name}")
+}
+
+/// The last head of `name` this device verified: the high-water mark.
+pub fn verified_ref(name: &str) -> String {
+    format!("refs/hrx/verified/{name}")
+}
+
+/// Reports progress: (what, done, total).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, usize, usize);
+
+impl Record {
+    /// Fetches the `main` of `url` into the quarantine ref for `name`.
+    /// Returns the fetched head, or None if the remote has no `main`.
+    pub fn fetch(&self, name: &str, url: &str, progress: Progress) -> Result<Option<Oid>> {
+        let mut remote = self.repo.remote_anonymous(url)?;
+        let mut cb = RemoteCallbacks::new();
+        cb.transfer_progress(|p| {
+            progress("receiving objects", p.received_objects(), p.total_objects());
+            true
+        });
+        let mut opts = FetchOptions::new();
+        opts.remote_callbacks(cb).download_tags(git2::AutotagOption::None);
+        let spec = format!("+{BRANCH}:{}", incoming_ref(name));
+        remote
+            .fetch(&[spec.as_str()], Some(&mut opts), None)
+            .map_err(|e| Error::State(format!("fetching from {url}: {}", e.message())))?;
+        match self.repo.refname_to_id(&incoming_ref(name)) {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Pushes `main` to `url` (never forced). Returns an error the caller can
+    /// retry after fetching when the remote moved meanwhile.
+    pub fn push(&self, url: &str, progress: Progress) -> Result<()> {
+        let mut remote = self.repo.remote_anonymous(url)?;
+        let mut rejected: Option<String> = None;
+        {
+            let mut cb = RemoteCallbacks::new();
+            cb.push_transfer_progress(|done, total, _| progress("sending objects", done, total));
+            cb.push_update_reference(|_, status| {
+                if let Some(s) = status {
+                    rejected = Some(s.to_string());
+                }
+                Ok(())
+            });
+            let mut opts = PushOptions::new();
+            opts.remote_callbacks(cb);
+            let spec = format!("{BRANCH}:{BRANCH}");
+            remote
+                .push(&[spec.as_str()], Some(&mut opts))
+                .map_err(|e| Error::State(format!("pushing to {url}: {}", e.message())))?;
+        }
+        match rejected {
+            Some(why) => Err(Error::State(format!("{url} refused the push ({why}); sync again"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a git bundle (v2) of `main`, or of what is new since `since`.
+    pub fn write_bundle(&self, path: &Path, since: Option<Oid>) -> Result<(Oid, usize)> {
+        let head = self.head()?.ok_or_else(|| Error::State("the record has no commits".into()))?;
+        let mut walk = self.repo.revwalk()?;
+        walk.push(head)?;
+        if let Some(s) = since {
+            walk.hide(s)?;
+        }
+        let commits: Vec<Oid> = walk.collect::<std::result::Result<_, _>>()?;
+        let mut walk = self.repo.revwalk()?;
+        walk.push(head)?;
+        if let Some(s) = since {
+            walk.hide(s)?;
+        }
+        let mut pb = self.repo.packbuilder()?;
+        pb.insert_walk(&mut walk)?;
+        let mut buf = git2::Buf::new();
+        pb.write_buf(&mut buf)?;
+        let mut out = b"# v2 git bundle\n".to_vec();
+        if let Some(s) = since {
+            out.extend_from_slice(format!("-{s} hrx: earlier history\n").as_bytes());
+        }
+        out.extend_from_slice(format!("{head} {BRANCH}\n\n").as_bytes());
+        out.extend_from_slice(&buf);
+        let tmp = path.with_extension("partial");
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&out)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(path, e)
+        })?;
+        Ok((head, commits.len()))
+    }
+
+    /// Reads a git bundle into the object database and points the
+    /// quarantine ref for `name` at its `main`. Returns that head.
+    pub fn read_bundle(&self, path: &Path, name: &str) -> Result<Oid> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bad = |why: &str| Error::Invalid(format!("{}: not a git bundle of an hrx record: {why}", path.display()));
+        let mut rest = &bytes[..];
+        let line = |rest: &mut &[u8]| -> Option<String> {
+            let n = rest.iter().position(|&b| b == b'\n')?;
+            let l = String::from_utf8(rest[..n].to_vec()).ok()?;
+            *rest = &rest[n + 1..];
+            Some(l)
+        };
+        let first = line(&mut rest).ok_or_else(|| bad("no header"))?;
+        if first != "# v2 git bundle" {
+            return Err(bad("unsupported bundle version (hrx reads v2)"));
+        }
+        let mut head = None;
+        loop {
+            let l = line(&mut rest).ok_or_else(|| bad("truncated header"))?;
+            if l.is_empty() {
+                break;
+            }
+            if let Some(p) = l.strip_prefix('-') {
+                let oid = Oid::from_str(p.split(' ').next().unwrap_or("")).map_err(|_| bad("bad prerequisite"))?;
+                if self.repo.find_commit(oid).is_err() {
+                    return Err(Error::State(format!(
+                        "{} continues from commit {oid}, which this copy does not have; import the earlier bundle (or clone the whole record) first",
+                        path.display()
+                    )));
+                }
+            } else {
+                let (oid, r) = l.split_once(' ').ok_or_else(|| bad("bad ref line"))?;
+                if r == BRANCH {
+                    head = Some(Oid::from_str(oid).map_err(|_| bad("bad ref id"))?);
+                }
+            }
+        }
+        let head = head.ok_or_else(|| bad("it has no refs/heads/main"))?;
+        let odb = self.repo.odb()?;
+        let mut w = odb.packwriter()?;
+        w.write_all(rest).map_err(|e| bad(&e.to_string()))?;
+        w.commit().map_err(|e| bad(e.message()))?;
+        self.repo.find_commit(head).map_err(|_| bad("its pack lacks the head commit"))?;
+        self.repo.reference(&incoming_ref(name), head, true, "hrx: bundle")?;
+        Ok(head)
+    }
+}
