@@ -81,9 +81,9 @@ pub fn integrate(
         Error::State("this copy has no pinned trust root (it was not made by hrx init or hrx clone); clone the record with hrx clone".into())
     })?;
     // Never go backwards: the remote must still contain what we verified from it.
-    if let Some(n) = name {
-        if let Ok(mark) = rec.repo.refname_to_id(&verified_ref(n)) {
-            if mark != incoming && !rec.repo.graph_descendant_of(incoming, mark)? {
+    if let Some(n) = name
+        && let Ok(mark) = rec.repo.refname_to_id(&verified_ref(n))
+            && mark != incoming && !rec.repo.graph_descendant_of(incoming, mark)? {
                 return Err(Error::Verification(Failure {
                     commit: Some(incoming.to_string()),
                     code: "rolled-back",
@@ -94,8 +94,6 @@ pub fn integrate(
                     ),
                 }));
             }
-        }
-    }
     let local = rec.head()?;
     let received = count_new(rec, incoming, local)?;
     let theirs = verify(rec, Some(incoming), Some(&pin), now).map_err(|f| refuse(source, f))?;
