@@ -33,11 +33,13 @@ impl Id {
         DateTime::from_timestamp_millis(ms).unwrap_or_default()
     }
 
-    /// The shard directory an entry with this id lives in: the first four
-    /// characters (about three days of time), so that each commit rewrites a
-    /// small tree instead of one that grows with the record.
+    /// The shard directories an entry with this id lives in: the first four
+    /// characters (about three days of time) and the last one (random, 32
+    /// ways), so that each commit rewrites small trees, even when thousands of
+    /// entries are imported at once.
     pub fn shard(&self) -> String {
-        self.to_string()[..4].to_string()
+        let s = self.to_string();
+        format!("{}/{}", &s[..4], &s[25..])
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use hrx::crypto::message::seal;
+use hrx::model::RepoPath;
 use hrx::repo::Record;
 
 use crate::common::*;
@@ -91,14 +92,15 @@ fn sealed_note(s: &Scene, author: &Party, signer: &Party, category: &str, t: Dat
     let u = forge::unlock(signer);
     let (a, b) = (forge::cert(&s.anna), forge::cert(author));
     let ct = seal(yaml.as_bytes(), u.signer, &[&a, &b], t).unwrap();
-    (format!("entries/{category}/{}/{id}.pgp", &id.to_string()[..4]), ct)
+    (RepoPath::Entry { category: category.parse().unwrap(), id }.to_path(), ct)
 }
 
 #[test]
 fn unsigned_commit() {
     let s = scene();
     let p = entry_path(&s, &s.note);
-    let copy = p.replace(&s.note, &hrx::ops::add::new_id(time(&s)).unwrap().to_string());
+    let copy = RepoPath::Entry { category: "general".parse().unwrap(), id: hrx::ops::add::new_id(time(&s)).unwrap() }
+        .to_path();
     std::fs::create_dir_all(s.env.record().join(Path::new(&copy).parent().unwrap())).unwrap();
     std::fs::copy(s.env.record().join(&p), s.env.record().join(&copy)).unwrap();
     s.env.git(&["add", "-A"]);
@@ -386,7 +388,7 @@ fn later_access_for_someone_without_a_read_grant() {
     let (id, algo, sk) = allergy_with_session_key(&s);
     let t = time(&s);
     let w = hrx::crypto::message::wrap(algo, &sk, &forge::cert(&s.apotheke), t).unwrap();
-    forge_commit(&s, &s.anna, vec![(format!("access/{id}/{}.pkesk", s.apotheke.fpr), w)], t);
+    forge_commit(&s, &s.anna, vec![(access_path(&id, &s.apotheke), w)], t);
     assert_rejected(&s, "policy", None);
 }
 
@@ -397,6 +399,10 @@ fn later_access_wrap_addressed_to_another_key() {
     let t = time(&s);
     // Filed as the GP's, but wrapped for the pharmacy's key.
     let w = hrx::crypto::message::wrap(algo, &sk, &forge::cert(&s.apotheke), t).unwrap();
-    forge_commit(&s, &s.anna, vec![(format!("access/{id}/{}.pkesk", s.klein.fpr), w)], t);
+    forge_commit(&s, &s.anna, vec![(access_path(&id, &s.klein), w)], t);
     assert_rejected(&s, "bad-access", None);
+}
+
+fn access_path(entry: &str, reader: &Party) -> String {
+    RepoPath::Access { entry: entry.parse().unwrap(), reader: reader.fpr.clone() }.to_path()
 }

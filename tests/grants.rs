@@ -155,7 +155,7 @@ fn include_past_opens_old_entries_without_rewriting_them() {
     assert!(gpg.run(&["--import", anna_pub.to_str().unwrap()]).status.success());
     let files = stdout(&env.git(&["ls-files"]));
     let entry = files.lines().find(|l| l.contains(&old_med) && l.starts_with("entries/")).unwrap();
-    let wrap = format!("access/{old_med}/{}.pkesk", lafe.fpr);
+    let wrap = hrx::model::RepoPath::Access { entry: old_med.parse().unwrap(), reader: lafe.fpr.clone() }.to_path();
     assert!(files.contains(&wrap), "{files}");
     let joined = env.path().join("joined.pgp");
     let mut bytes = std::fs::read(env.record().join(&wrap)).unwrap();

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use openpgp::armor::{Kind, Writer};
 use openpgp::crypto::KeyPair;
+use openpgp::packet::Key;
 use openpgp::packet::Signature;
+use openpgp::packet::key::{PublicParts, UnspecifiedRole};
 use openpgp::packet::signature::SignatureBuilder;
 use openpgp::parse::Parse;
 use openpgp::serialize::Marshal;
@@ -49,6 +51,8 @@ pub enum SigError {
 pub struct CertIndex {
     certs: HashMap<Fpr, Cert>,
     by_key: HashMap<String, Fpr>,
+    signing: std::cell::RefCell<HashMap<Fpr, Vec<SigningKey>>>,
+    identities: std::cell::RefCell<HashMap<Fpr, super::Identity>>,
 }
 
 impl CertIndex {
@@ -70,6 +74,16 @@ impl CertIndex {
     /// The certificate holding the key with this key id or fingerprint (hex).
     pub fn owner(&self, key: &str) -> Option<&Cert> {
         self.by_key.get(key).and_then(|f| self.certs.get(f))
+    }
+
+    /// Who holds certificate `f` (computed once per certificate).
+    pub fn identity(&self, f: &str) -> Option<super::Identity> {
+        if let Some(i) = self.identities.borrow().get(f) {
+            return Some(i.clone());
+        }
+        let i = super::cert::identity(self.certs.get(f)?);
+        self.identities.borrow_mut().insert(f.to_string(), i.clone());
+        Some(i)
     }
 
     /// All certificates.
@@ -105,21 +119,74 @@ impl CertIndex {
                     issuers.first().map(super::message::handle_hex).unwrap_or_else(|| "(no issuer)".into()),
                 )
             })?;
-        let cert = &self.certs[cert_fpr];
-        let vc = cert
-            .with_policy(policy(), t)
-            .map_err(|e| SigError::Bad(format!("certificate {cert_fpr} was not valid at the signature time: {e}")))?;
+        let keys = self.signing_keys(cert_fpr, t)?;
         let mut last = String::from("no signing-capable key matches the issuer");
-        for ka in vc.keys().for_signing().alive().revoked(false) {
-            if !issuers.iter().any(|h| h.aliases(KeyHandle::from(ka.key().fingerprint()))) {
+        for k in keys.iter().filter(|k| k.valid_at(t)) {
+            if !issuers.iter().any(|h| h.aliases(KeyHandle::from(k.key.fingerprint()))) {
                 continue;
             }
-            match sig.verify_message(ka.key(), data) {
+            match sig.verify_message(&k.key, data) {
                 Ok(()) => return Ok((cert_fpr.clone(), t.into())),
                 Err(e) => last = e.to_string(),
             }
         }
         Err(SigError::Bad(last))
+    }
+}
+
+/// A signing key of a certificate with the window in which it may sign.
+#[derive(Clone)]
+struct SigningKey {
+    key: Key<PublicParts, UnspecifiedRole>,
+    from: std::time::SystemTime,
+    until: Option<std::time::SystemTime>,
+}
+
+impl SigningKey {
+    fn valid_at(&self, t: std::time::SystemTime) -> bool {
+        self.from <= t && self.until.is_none_or(|u| t < u)
+    }
+}
+
+impl CertIndex {
+    /// The signing keys of `f` valid at `t`. Validating a certificate checks
+    /// several binding signatures, so the result is kept and reused for any
+    /// later time inside the keys' windows (certificates in `keys/` never
+    /// change: the record is append-only).
+    fn signing_keys(&self, f: &str, t: std::time::SystemTime) -> Result<Vec<SigningKey>, SigError> {
+        if let Some(ks) = self.signing.borrow().get(f)
+            && ks.iter().any(|k| k.valid_at(t))
+        {
+            return Ok(ks.clone());
+        }
+        let cert = &self.certs[f];
+        let vc = cert
+            .with_policy(policy(), t)
+            .map_err(|e| SigError::Bad(format!("certificate {f} was not valid at the signature time: {e}")))?;
+        if vc.revocation_status() != sequoia_openpgp::types::RevocationStatus::NotAsFarAsWeKnow {
+            return Err(SigError::Bad(format!("certificate {f} is revoked")));
+        }
+        let ks: Vec<SigningKey> = vc
+            .keys()
+            .for_signing()
+            .alive()
+            .revoked(false)
+            .map(|ka| {
+                let binding = ka.binding_signature().signature_creation_time().unwrap_or(std::time::UNIX_EPOCH);
+                SigningKey {
+                    key: ka.key().clone().role_into_unspecified(),
+                    from: binding.max(ka.key().creation_time()),
+                    until: ka.key_expiration_time(),
+                }
+            })
+            .collect();
+        // A certificate carrying a revocation is judged afresh at each time.
+        let revocations = cert.primary_key().self_revocations().count()
+            + cert.keys().subkeys().map(|k| k.self_revocations().count()).sum::<usize>();
+        if revocations == 0 {
+            self.signing.borrow_mut().insert(f.to_string(), ks.clone());
+        }
+        Ok(ks)
     }
 }
 

@@ -124,8 +124,14 @@ struct Helper<'a> {
 }
 
 impl VerificationHelper for Helper<'_> {
-    fn get_certs(&mut self, _ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
-        Ok(self.certs.to_vec())
+    fn get_certs(&mut self, ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
+        // Only the certificates that hold a key the signature names.
+        Ok(self
+            .certs
+            .iter()
+            .filter(|c| c.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
+            .cloned()
+            .collect())
     }
     fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
         let mut status = SignatureStatus::Bad { reason: "the entry is not signed".into() };

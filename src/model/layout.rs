@@ -18,14 +18,15 @@ pub enum RepoPath {
     Key(Fpr),
     /// `policy/ID.yaml`: a grant, revocation or other policy statement.
     Statement(Id),
-    /// `entries/CATEGORY/SHARD/ID.pgp`: one encrypted, signed entry.
+    /// `entries/CATEGORY/SHARD/ID.pgp`: one encrypted, signed entry (SHARD
+    /// is two directories, see [`Id::shard`]).
     Entry {
         /// Its category (visible metadata, so anyone can check write rights).
         category: Category,
         /// Its id.
         id: Id,
     },
-    /// `access/ID/FPR.pkesk`: an entry's session key wrapped for a later reader.
+    /// `access/SHARD/ID/FPR.pkesk`: an entry's session key wrapped for a later reader.
     Access {
         /// The entry.
         entry: Id,
@@ -46,13 +47,16 @@ impl RepoPath {
                 (p == fpr).then_some(RepoPath::Key(p))
             }
             ["policy", f] => Some(RepoPath::Statement(f.strip_suffix(".yaml")?.parse().ok()?)),
-            ["entries", cat, shard, f] => {
+            ["entries", cat, time, bucket, f] => {
                 let id: Id = f.strip_suffix(".pgp")?.parse().ok()?;
                 let category = cat.parse().ok()?;
-                (id.shard() == *shard).then_some(RepoPath::Entry { category, id })
+                (id.shard() == format!("{time}/{bucket}")).then_some(RepoPath::Entry { category, id })
             }
-            ["access", e, f] => {
-                let entry = e.parse().ok()?;
+            ["access", time, bucket, e, f] => {
+                let entry: Id = e.parse().ok()?;
+                if entry.shard() != format!("{time}/{bucket}") {
+                    return None;
+                }
                 let fpr = f.strip_suffix(".pkesk")?;
                 let reader = parse_fpr(fpr)?;
                 (reader == fpr).then_some(RepoPath::Access { entry, reader })
@@ -70,7 +74,7 @@ impl RepoPath {
             RepoPath::Entry { category, id } => {
                 format!("entries/{category}/{}/{id}.pgp", id.shard())
             }
-            RepoPath::Access { entry, reader } => format!("access/{entry}/{reader}.pkesk"),
+            RepoPath::Access { entry, reader } => format!("access/{}/{entry}/{reader}.pkesk", entry.shard()),
         }
     }
 }
@@ -96,7 +100,9 @@ mod tests {
             "README.md",
             "keys/abc.asc",
             &format!("keys/{}.asc", "a".repeat(40)),
-            "entries/allergy/01JE/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "entries/allergy/01JE/P/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "entries/allergy/01JD/Q/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "access/01JD3Q6R9Z8X7W6V5T4S3R2Q1P/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.pkesk",
             "entries/unknown/01JD/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
             "entries/allergy/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
             "policy/../x.yaml",

@@ -6,7 +6,6 @@ use sequoia_openpgp::crypto::KeyPair;
 use serde::Serialize;
 
 use super::{Context, verified};
-use crate::crypto::cert::identity;
 use crate::crypto::message::{SignatureStatus, open, recipient_keyids};
 use crate::crypto::{Identity, Unlocked};
 use crate::error::{Error, Result};
@@ -123,7 +122,7 @@ pub fn view(
     now: DateTime<Utc>,
 ) -> Result<EntryView> {
     let bytes = rec.blob(e.blob)?;
-    let author = v.certs.get(&e.signer).map(identity).unwrap_or_else(|| Identity {
+    let author = v.certs.identity(&e.signer).unwrap_or_else(|| Identity {
         fingerprint: e.signer.clone(),
         name: "(unknown)".into(),
         email: None,
@@ -133,12 +132,9 @@ pub fn view(
     let recipients = recipient_keyids(&bytes)?
         .into_iter()
         .map(|k| {
-            let owner = v.certs.owner(&k);
-            Recipient {
-                fingerprint: owner.map(|c| c.fingerprint().to_hex()),
-                name: owner.map(|c| identity(c).name),
-                key_id: k,
-            }
+            let owner = v.certs.owner(&k).map(|c| c.fingerprint().to_hex());
+            let name = owner.as_ref().and_then(|f| v.certs.identity(f)).map(|i| i.name);
+            Recipient { fingerprint: owner, name, key_id: k }
         })
         .collect();
     let mut out = EntryView {

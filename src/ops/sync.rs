@@ -83,17 +83,19 @@ pub fn integrate(
     // Never go backwards: the remote must still contain what we verified from it.
     if let Some(n) = name
         && let Ok(mark) = rec.repo.refname_to_id(&verified_ref(n))
-            && mark != incoming && !rec.repo.graph_descendant_of(incoming, mark)? {
-                return Err(Error::Verification(Failure {
-                    commit: Some(incoming.to_string()),
-                    code: "rolled-back",
-                    reason: format!(
-                        "{source}'s main ({}) does not contain {}, the last head verified from it: its history was rolled back or rewritten; the local record is unchanged",
-                        &incoming.to_string()[..12],
-                        &mark.to_string()[..12]
-                    ),
-                }));
-            }
+        && mark != incoming
+        && !rec.repo.graph_descendant_of(incoming, mark)?
+    {
+        return Err(Error::Verification(Failure {
+            commit: Some(incoming.to_string()),
+            code: "rolled-back",
+            reason: format!(
+                "{source}'s main ({}) does not contain {}, the last head verified from it: its history was rolled back or rewritten; the local record is unchanged",
+                &incoming.to_string()[..12],
+                &mark.to_string()[..12]
+            ),
+        }));
+    }
     let local = rec.head()?;
     let received = count_new(rec, incoming, local)?;
     let theirs = verify(rec, Some(incoming), Some(&pin), now).map_err(|f| refuse(source, f))?;

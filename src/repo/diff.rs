@@ -67,8 +67,14 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
                 (oe, ne)
             }
         };
-        // A file and a tree of the same name sort apart; treat them as a type change.
         let (o, n) = (o.as_ref(), n.as_ref());
+        // Unchanged: the common case, so decide it before building any path.
+        if let (Some(o), Some(n)) = (o, n)
+            && o.id() == n.id()
+            && o.filemode() == n.filemode()
+        {
+            continue;
+        }
         let name = String::from_utf8_lossy(match (o, n) {
             (Some(o), _) => o.name_bytes(),
             (None, Some(n)) => n.name_bytes(),
@@ -76,12 +82,6 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
         })
         .to_string();
         let path = format!("{prefix}{name}");
-        if let (Some(o), Some(n)) = (o, n)
-            && o.id() == n.id()
-            && o.filemode() == n.filemode()
-        {
-            continue;
-        }
         let kind = |e: &git2::TreeEntry| match (e.kind(), e.filemode()) {
             (Some(ObjectType::Tree), _) => 't',
             (Some(ObjectType::Blob), 0o100644) => 'b',
