@@ -258,6 +258,11 @@ impl<'a> Gpg<'a> {
     /// Commits the work tree's staged changes with a GnuPG signature by
     /// `fpr`, made at the test clock's time (gpg's --faked-system-time).
     pub fn commit_signed(&self, fpr: &str, message: &str) {
+        self.commit_signed_in(&self.env.record(), fpr, message)
+    }
+
+    /// The same, in another work tree.
+    pub fn commit_signed_in(&self, dir: &Path, fpr: &str, message: &str) {
         let key = format!("user.signingkey={fpr}");
         let wrapper = self.env.path().join("gpg-at-test-time");
         std::fs::write(&wrapper, "#!/bin/sh\nexec gpg --faked-system-time \"$HRX_TEST_EPOCH!\" \"$@\"\n").unwrap();
@@ -269,7 +274,7 @@ impl<'a> Gpg<'a> {
         let out = cmd
             .env("HRX_TEST_EPOCH", epoch.to_string())
             .arg("-C")
-            .arg(self.env.record())
+            .arg(dir)
             .args(["-c", "user.name=Someone", "-c", "user.email=someone@example.org", "-c", &key, "-c", &program])
             .args(["commit", "-q", "-S", "-m", message])
             .output()

@@ -166,3 +166,248 @@ fn three_parties_through_git_daemon_and_a_bundle() {
         ["Anna: before the trip", "Creatinine: 1.1 mg/dL", "Klein: blood pressure fine", "La Fe: discharged"]
     );
 }
+
+/// A hub with Anna's record and a GP with write access, and an attacker's
+/// plain git work tree of the hub.
+struct Hub {
+    env: TestEnv,
+    anna: Party,
+    klein: Party,
+    laptop: PathBuf,
+    hub: String,
+}
+
+fn hub() -> Hub {
+    let env = TestEnv::new();
+    let hub = bare_path(&env, "hub.git");
+    let (anna, laptop) = anna_with_hub(&env, &hub);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, &anna);
+    ok(&env, &anna, &laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(&env, &anna, &laptop, &["add", "note", "--text", "one"]);
+    ok(&env, &anna, &laptop, &["add", "note", "--text", "two"]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    Hub { env, anna, klein, laptop, hub }
+}
+
+/// A plain git clone of the hub to tamper with; pushes go back with `git push`.
+fn attacker_tree(h: &Hub) -> PathBuf {
+    let dir = h.env.path().join("attacker");
+    let out = h.env.bare("git").args(["clone", "-q", &h.hub]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+fn git_in(env: &TestEnv, dir: &Path, args: &[&str]) {
+    let out = env
+        .bare("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// Anna's sync must fail with exit 1, name the remote and `code`, and leave her record as it was.
+fn assert_sync_refused(h: &Hub, code: &str) {
+    let before = head(&h.env, &h.laptop);
+    let out = run(&h.env, &h.anna, &h.laptop, &["sync", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("hub"), "names the remote: {err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["reason"], code, "{v}");
+    assert_eq!(head(&h.env, &h.laptop), before, "the local record did not move");
+    assert!(run(&h.env, &h.anna, &h.laptop, &["verify"]).status.success());
+    // No unverified history is left referenced.
+    let refs = stdout(
+        &h.env.bare("git").arg("-C").arg(&h.laptop).args(["for-each-ref", "refs/hrx/incoming"]).output().unwrap(),
+    );
+    assert_eq!(refs, "", "quarantine cleared");
+}
+
+#[test]
+fn a_rewritten_remote_is_refused() {
+    let h = hub();
+    let t = attacker_tree(&h);
+    // Drop the last entry and put something else in its place, force-pushed.
+    git_in(&h.env, &t, &["reset", "-q", "--hard", "HEAD~1"]);
+    git_in(&h.env, &t, &["commit", "-q", "--allow-empty", "-m", "hrx: add entry"]);
+    git_in(&h.env, &t, &["push", "-q", "--force", "origin", "main"]);
+    assert_sync_refused(&h, "rolled-back");
+}
+
+#[test]
+fn a_rolled_back_remote_is_refused() {
+    let h = hub();
+    let hub_dir = PathBuf::from(&h.hub);
+    git_in(&h.env, &hub_dir, &["update-ref", "refs/heads/main", "main~2"]);
+    assert_sync_refused(&h, "rolled-back");
+}
+
+#[test]
+fn a_remote_with_an_unsigned_commit_is_refused() {
+    let h = hub();
+    let t = attacker_tree(&h);
+    std::fs::write(t.join("notes.txt"), "x").unwrap();
+    git_in(&h.env, &t, &["add", "-A"]);
+    git_in(&h.env, &t, &["commit", "-q", "-m", "hrx: add entry"]);
+    git_in(&h.env, &t, &["push", "-q", "origin", "main"]);
+    assert_sync_refused(&h, "unsigned");
+}
+
+#[test]
+fn a_remote_with_a_forged_grant_is_refused() {
+    let h = hub();
+    let t = attacker_tree(&h);
+    // The GP signs a grant to itself, in a copy, and pushes it.
+    let now = chrono::DateTime::parse_from_rfc3339(&h.env.now()).unwrap().with_timezone(&chrono::Utc);
+    let id = hrx::ops::add::new_id(now).unwrap();
+    let st = format!(
+        "statement: grant\nid: {id}\nissued_at: '{0}'\ngrantee: {1}\ncategories: all\nrights: [read, write]\npurpose: treatment\nfrom: '{0}'\n",
+        now.to_rfc3339(),
+        h.klein.fpr
+    );
+    let rec = hrx::repo::Record::open(&t).unwrap();
+    let mut u = forge::unlock(&h.klein);
+    let c = rec.repo.refname_to_id("refs/heads/main").unwrap();
+    rec.append(
+        Some(c),
+        &[(format!("policy/{id}.yaml"), st.into_bytes())],
+        "hrx: grant",
+        &mut u.signer,
+        &u.identity,
+        now,
+    )
+    .unwrap();
+    git_in(&h.env, &t, &["push", "-q", "origin", "main"]);
+    assert_sync_refused(&h, "policy");
+}
+
+#[test]
+fn a_remote_with_a_modified_entry_is_refused() {
+    let h = hub();
+    let t = attacker_tree(&h);
+    let gpg = Gpg::new(&h.env);
+    gpg.import_secret(&h.klein);
+    let files = stdout(&h.env.bare("git").arg("-C").arg(&t).args(["ls-files", "entries"]).output().unwrap());
+    let entry = t.join(files.lines().next().unwrap());
+    let mut b = std::fs::read(&entry).unwrap();
+    let n = b.len();
+    b[n - 3] ^= 1;
+    std::fs::write(&entry, b).unwrap();
+    git_in(&h.env, &t, &["add", "-A"]);
+    gpg.commit_signed_in(&t, &h.klein.fpr, "hrx: add entry");
+    git_in(&h.env, &t, &["push", "-q", "origin", "main"]);
+    assert_sync_refused(&h, "modified");
+}
+
+#[test]
+fn two_devices_of_one_signer_are_reported_as_a_fork_and_merged() {
+    let h = hub();
+    let phone = h.env.path().join("phone");
+    let out = h.env.hrx(&h.anna).args(["clone", &h.hub]).arg(&phone).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "on the laptop"]);
+    ok(&h.env, &h.anna, &phone, &["add", "note", "--text", "on the phone"]);
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    let v = json(&run(&h.env, &h.anna, &phone, &["sync", "--json"]));
+    assert_eq!(v["sync"][0]["outcome"], "merge");
+    let forks = v["sync"][0]["forks"].as_array().unwrap();
+    assert_eq!(forks.len(), 1, "{v}");
+    assert_eq!(forks[0]["signer"], h.anna.fpr.as_str());
+    assert_eq!(forks[0]["name"], "Anna Weber");
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    assert_eq!(head(&h.env, &h.laptop), head(&h.env, &phone));
+    let notes = readable(&h.env, &h.anna, &h.laptop);
+    assert!(notes.contains(&"on the laptop".to_string()) && notes.contains(&"on the phone".to_string()));
+    let text = stdout(&run(&h.env, &h.anna, &h.laptop, &["audit"]));
+    assert!(text.contains("merged two copies") || text.contains("merge"), "{text}");
+}
+
+#[test]
+fn a_sync_killed_at_any_point_leaves_a_valid_record_and_a_rerun_completes() {
+    for point in ["sync-after-fetch", "sync-before-merge-ref", "sync-before-push"] {
+        let h = hub();
+        let phone = h.env.path().join("phone");
+        h.env.hrx(&h.anna).args(["clone", &h.hub]).arg(&phone).assert().success();
+        ok(&h.env, &h.anna, &phone, &["add", "note", "--text", "phone"]);
+        ok(&h.env, &h.anna, &phone, &["sync"]);
+        ok(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "laptop"]);
+        let before = head(&h.env, &h.laptop);
+        let out = h.env.hrx(&h.anna).env("HRX_FAULT", point).arg("-C").arg(&h.laptop).arg("sync").output().unwrap();
+        assert!(!out.status.success(), "{point}: the sync died");
+        if point != "sync-before-push" {
+            assert_eq!(head(&h.env, &h.laptop), before, "{point}: nothing integrated yet");
+        }
+        assert!(run(&h.env, &h.anna, &h.laptop, &["verify"]).status.success(), "{point}");
+        ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+        ok(&h.env, &h.anna, &phone, &["sync"]);
+        assert_eq!(head(&h.env, &h.laptop), head(&h.env, &phone), "{point}: converged");
+        assert!(run(&h.env, &h.anna, &phone, &["verify"]).status.success());
+    }
+}
+
+#[test]
+fn clone_refuses_a_record_with_another_trust_root() {
+    let h = hub();
+    let dir = h.env.path().join("wrong");
+    let out = h
+        .env
+        .hrx(&h.klein)
+        .args(["clone", &h.hub])
+        .arg(&dir)
+        .args(["--trust-root", &h.klein.fpr, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["reason"], "trust-root");
+    assert!(!dir.exists(), "nothing left behind");
+    // And a clone of a tampered remote is refused outright.
+    let t = attacker_tree(&h);
+    git_in(&h.env, &t, &["commit", "-q", "--allow-empty", "-m", "x"]);
+    git_in(&h.env, &t, &["push", "-q", "origin", "main"]);
+    let out = h.env.hrx(&h.klein).args(["clone", &h.hub]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn bundles_check_their_prerequisites_and_their_content() {
+    let h = hub();
+    let full = h.env.path().join("full.bundle");
+    ok(&h.env, &h.anna, &h.laptop, &["bundle", "create", full.to_str().unwrap()]);
+    // git itself accepts the bundle.
+    let out = h.env.bare("git").arg("-C").arg(&h.laptop).args(["bundle", "verify"]).arg(&full).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mid = head(&h.env, &h.laptop);
+    ok(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "three"]);
+    let delta = h.env.path().join("delta.bundle");
+    ok(&h.env, &h.anna, &h.laptop, &["bundle", "create", delta.to_str().unwrap(), "--since", &mid]);
+
+    // A copy that lacks the delta's base cannot take it.
+    let older = h.env.path().join("older");
+    h.env.hrx(&h.anna).arg("init").arg(&older).assert().success();
+    let out = run(&h.env, &h.anna, &older, &["bundle", "import", delta.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("continues from commit"), "{}", stderr(&out));
+
+    // A damaged bundle is refused and changes nothing.
+    let bad = h.env.path().join("bad.bundle");
+    let mut b = std::fs::read(&delta).unwrap();
+    let n = b.len();
+    b[n - 30] ^= 0xff;
+    std::fs::write(&bad, b).unwrap();
+    let laptop2 = h.env.path().join("laptop2");
+    h.env.hrx(&h.anna).args(["clone", full.to_str().unwrap()]).arg(&laptop2).assert().success();
+    let before = head(&h.env, &laptop2);
+    let out = run(&h.env, &h.anna, &laptop2, &["bundle", "import", bad.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(head(&h.env, &laptop2), before);
+    let v = json(&run(&h.env, &h.anna, &laptop2, &["bundle", "import", delta.to_str().unwrap(), "--json"]));
+    assert_eq!(v["import"]["outcome"], "fast-forward");
+    assert_eq!(head(&h.env, &laptop2), head(&h.env, &h.laptop));
+}

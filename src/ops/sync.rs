@@ -244,7 +244,10 @@ pub fn sync_one(ctx: &mut Context, rec: &Record, name: &str, url: &str, progress
         let incoming = rec.fetch(name, url, progress)?;
         fault::point("sync-after-fetch");
         let integrated = match incoming {
-            Some(i) => integrate(ctx, rec, &format!("remote {name}"), Some(name), i)?,
+            Some(i) => integrate(ctx, rec, &format!("remote {name}"), Some(name), i).inspect_err(|_| {
+                // Refused: keep nothing unverified referenced.
+                let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
+            })?,
             None => Integrated {
                 outcome: "up-to-date",
                 head: rec.head()?.map(|h| h.to_string()).unwrap_or_default(),
