@@ -1,5 +1,5 @@
 //! Moving history between copies: git remotes (any transport git2 speaks:
-//! paths, file://, git://) and git bundles (written and read with git2's
+//! paths, file://, git://, ssh, https) and git bundles (written and read with git2's
 //! pack builder and pack writer, so `git bundle verify` accepts them).
 //!
 //! Nothing fetched lands on `main`: incoming history goes to a quarantine
@@ -23,6 +23,28 @@ pub fn verified_ref(name: &str) -> String {
     format!("refs/hrx/verified/{name}")
 }
 
+/// Credentials for ssh (the ssh agent) and https (git's credential
+/// helpers), tried a bounded number of times so a wrong one fails instead
+/// of looping.
+fn credentials(cb: &mut RemoteCallbacks) {
+    let mut attempts = 0;
+    cb.credentials(move |url, user, allowed| {
+        attempts += 1;
+        if attempts > 3 {
+            return Err(git2::Error::from_str("authentication failed: check your ssh agent or git credential helper"));
+        }
+        if allowed.contains(git2::CredentialType::SSH_KEY) {
+            return git2::Cred::ssh_key_from_agent(user.unwrap_or("git"));
+        }
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
+            && let Ok(cfg) = git2::Config::open_default()
+        {
+            return git2::Cred::credential_helper(&cfg, url, user);
+        }
+        git2::Cred::default()
+    });
+}
+
 /// Reports progress: (what, done, total).
 pub type Progress<'a> = &'a mut dyn FnMut(&str, usize, usize);
 
@@ -32,6 +54,7 @@ impl Record {
     pub fn fetch(&self, name: &str, url: &str, progress: Progress) -> Result<Option<Oid>> {
         let mut remote = self.repo.remote_anonymous(url)?;
         let mut cb = RemoteCallbacks::new();
+        credentials(&mut cb);
         cb.transfer_progress(|p| {
             progress("receiving objects", p.received_objects(), p.total_objects());
             true
@@ -56,6 +79,7 @@ impl Record {
         let mut rejected: Option<String> = None;
         {
             let mut cb = RemoteCallbacks::new();
+            credentials(&mut cb);
             cb.push_transfer_progress(|done, total, _| progress("sending objects", done, total));
             cb.push_update_reference(|_, status| {
                 if let Some(s) = status {
