@@ -27,7 +27,13 @@ impl PassphraseProvider for NoPass {
 }
 
 fn ctx(home: &Path, dir: &Path) -> Context {
-    Context { keystore: Keystore::open(home), key: None, clock: Clock::System, dir: dir.to_path_buf(), passphrase: Box::new(NoPass) }
+    Context {
+        keystore: Keystore::open(home),
+        key: None,
+        clock: Clock::System,
+        dir: dir.to_path_buf(),
+        passphrase: Box::new(NoPass),
+    }
 }
 
 /// Appends `n` note entries, one commit each, straight through the library.
@@ -36,7 +42,8 @@ fn append(ctx: &mut Context, n: usize) {
     let mut u = ctx.unlock().unwrap();
     let cert = u.cert.clone();
     let who = u.identity.clone();
-    let author = Author { fingerprint: who.fingerprint.clone(), name: who.name.clone(), organisation: None, country: None };
+    let author =
+        Author { fingerprint: who.fingerprint.clone(), name: who.name.clone(), organisation: None, country: None };
     let mut head = rec.head().unwrap();
     for i in 0..n {
         let now = chrono::Utc::now();
@@ -61,7 +68,14 @@ fn main() {
     // A hub served by git daemon; a receiver that has only the root.
     let served = dir.path().join("served");
     std::fs::create_dir_all(&served).unwrap();
-    assert!(Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(served.join("hub.git")).status().unwrap().success());
+    assert!(
+        Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(served.join("hub.git"))
+            .status()
+            .unwrap()
+            .success()
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut daemon = Command::new("git")
         .args(["daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1"])
@@ -104,10 +118,33 @@ fn main() {
     {
         // A copy with only the root commit.
         let tmp = dir.path().join("rootonly");
-        let out = Command::new("git").args(["clone", "-q", "--bare", "--single-branch", "-b", "bench-root"]).arg(&record).arg(&tmp).status().unwrap();
+        let out = Command::new("git")
+            .args(["clone", "-q", "--bare", "--single-branch", "-b", "bench-root"])
+            .arg(&record)
+            .arg(&tmp)
+            .status()
+            .unwrap();
         assert!(out.success());
-        assert!(Command::new("git").arg("-C").arg(&tmp).args(["branch", "-q", "-m", "bench-root", "main"]).status().unwrap().success());
-        assert!(Command::new("git").arg("-C").arg(&tmp).args(["bundle", "create", "-q"]).arg(&root_bundle).arg("main").status().unwrap().success());
+        assert!(
+            Command::new("git")
+                .arg("-C")
+                .arg(&tmp)
+                .args(["branch", "-q", "-m", "bench-root", "main"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(
+            Command::new("git")
+                .arg("-C")
+                .arg(&tmp)
+                .args(["bundle", "create", "-q"])
+                .arg(&root_bundle)
+                .arg("main")
+                .status()
+                .unwrap()
+                .success()
+        );
     }
     ops::sync::clone(&mut f, root_bundle.to_str().unwrap(), &fresh, None, &mut |_, _, _| {}).unwrap();
     f.dir = fresh;

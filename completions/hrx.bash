@@ -49,6 +49,9 @@ _hrx() {
             hrx,help)
                 cmd="hrx__subcmd__help"
                 ;;
+            hrx,import)
+                cmd="hrx__subcmd__import"
+                ;;
             hrx,init)
                 cmd="hrx__subcmd__init"
                 ;;
@@ -136,6 +139,9 @@ _hrx() {
             hrx__subcmd__help,help)
                 cmd="hrx__subcmd__help__subcmd__help"
                 ;;
+            hrx__subcmd__help,import)
+                cmd="hrx__subcmd__help__subcmd__import"
+                ;;
             hrx__subcmd__help,init)
                 cmd="hrx__subcmd__help__subcmd__init"
                 ;;
@@ -169,6 +175,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__emergency,open)
                 cmd="hrx__subcmd__help__subcmd__emergency__subcmd__open"
                 ;;
+            hrx__subcmd__help__subcmd__import,fhir)
+                cmd="hrx__subcmd__help__subcmd__import__subcmd__fhir"
+                ;;
             hrx__subcmd__help__subcmd__key,export)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__export"
                 ;;
@@ -186,6 +195,18 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__remote,list)
                 cmd="hrx__subcmd__help__subcmd__remote__subcmd__list"
+                ;;
+            hrx__subcmd__import,fhir)
+                cmd="hrx__subcmd__import__subcmd__fhir"
+                ;;
+            hrx__subcmd__import,help)
+                cmd="hrx__subcmd__import__subcmd__help"
+                ;;
+            hrx__subcmd__import__subcmd__help,fhir)
+                cmd="hrx__subcmd__import__subcmd__help__subcmd__fhir"
+                ;;
+            hrx__subcmd__import__subcmd__help,help)
+                cmd="hrx__subcmd__import__subcmd__help__subcmd__help"
                 ;;
             hrx__subcmd__key,export)
                 cmd="hrx__subcmd__key__subcmd__export"
@@ -242,7 +263,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,7 +881,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle demo generate-docs help"
+            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1069,6 +1090,34 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__help__subcmd__import)
+            opts="fhir"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__import__subcmd__fhir)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1254,6 +1303,112 @@ _hrx() {
         hrx__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__import)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version fhir help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__import__subcmd__fhir)
+            opts="-C -q -h -V --dry-run --lang --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__import__subcmd__help)
+            opts="fhir help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__import__subcmd__help__subcmd__fhir)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__import__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

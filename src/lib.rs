@@ -10,6 +10,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod fault;
+pub mod fhir;
 pub mod fsutil;
 pub mod id;
 pub mod model;

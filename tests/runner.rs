@@ -5,6 +5,7 @@ mod common;
 
 mod attacks;
 mod docs;
+mod fhir;
 mod grants;
 mod interop;
 mod keys;

@@ -13,6 +13,7 @@ pub mod emergency;
 pub mod exit;
 pub mod grant;
 pub mod grants;
+pub mod import;
 pub mod init;
 pub mod key;
 pub mod log;
@@ -109,6 +110,9 @@ pub enum Command {
     /// Hand over the record as one file, with no network
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// Import health data from other systems (HL7 FHIR R4)
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Create a demo record (patient and provider) in a temporary place
     Demo(demo::Args),
     /// Write man pages and shell completions (for packagers)
@@ -181,6 +185,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Remote(c) => remote::run(&mut ctx, c, out),
         Command::Sync(a) => sync::run(&mut ctx, a, out),
         Command::Bundle(c) => bundle::run(&mut ctx, c, out),
+        Command::Import(c) => import::run(&mut ctx, c, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),
     }

@@ -5,6 +5,7 @@ pub mod add;
 pub mod audit;
 pub mod emergency;
 pub mod grant;
+pub mod import;
 
 pub mod init;
 pub mod key;

@@ -1,0 +1,70 @@
+//! `hrx import fhir`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::output::Out;
+use crate::error::Result;
+use crate::ops::Context;
+use crate::ops::import::import_fhir;
+
+/// Import subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources
+    #[command(after_help = "Every file becomes entries of the right kind and category in one signed commit. Each \
+entry keeps every coding, the narrative, and the original resource JSON byte for byte (source.original). \
+Re-importing the same resources adds nothing; the summary says what was imported, skipped as duplicate, \
+folded into other entries (Medication, Composition) and not mapped.")]
+    Fhir {
+        /// FHIR JSON files
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Show what would be imported, and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Language of displays when a file names none
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+}
+
+/// Runs an import subcommand.
+pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
+    match cmd {
+        ImportCommand::Fhir { files, dry_run, lang } => {
+            let done = import_fhir(ctx, files, *dry_run, lang)?;
+            if out.json {
+                out.json("import", &done);
+                return Ok(super::exit::OK);
+            }
+            for f in &done.files {
+                let kinds: Vec<String> = f.imported.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                out.line(&format!(
+                    "{} ({}): {} {}",
+                    f.file,
+                    f.bundle_type,
+                    if done.dry_run { "would import" } else { "imported" },
+                    if kinds.is_empty() { "nothing new".to_string() } else { kinds.join(", ") }
+                ));
+                if f.duplicates > 0 {
+                    out.line(&format!("  skipped as duplicate: {}", f.duplicates));
+                }
+                for (t, n) in &f.folded {
+                    out.line(&format!("  folded into other entries: {n} {t}"));
+                }
+                for (t, n) in &f.not_mapped {
+                    out.line(&format!("  not mapped: {n} {t}"));
+                }
+                for u in &f.unresolved {
+                    out.line(&format!("  unresolved reference: {u}"));
+                }
+            }
+            if let Some(c) = &done.commit {
+                out.info(&format!("{} entries in commit {}", done.entries, &c[..12]));
+            }
+        }
+    }
+    Ok(super::exit::OK)
+}

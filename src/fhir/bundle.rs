@@ -1,0 +1,162 @@
+//! Parsing FHIR JSON: a Bundle (document, transaction, collection,
+//! searchset, ...) or a single resource, keeping each resource's exact bytes.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// The largest FHIR file hrx reads (a real patient summary is far smaller).
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// One resource from the input.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// `resourceType`.
+    pub kind: String,
+    /// `id`, if any.
+    pub id: Option<String>,
+    /// The bundle entry's `fullUrl`, if any.
+    pub full_url: Option<String>,
+    /// The resource as parsed.
+    pub json: Value,
+    /// The resource exactly as it was in the input.
+    pub original: String,
+}
+
+impl Resource {
+    /// The identity used to recognise the same resource on re-import.
+    pub fn identity(&self) -> String {
+        match (&self.id, &self.full_url) {
+            (Some(id), _) => format!("{}/{id}", self.kind),
+            (None, Some(u)) => u.clone(),
+            (None, None) => format!("{}#{}", self.kind, self.original.len()),
+        }
+    }
+}
+
+/// A parsed input.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The bundle type, or `resource` for a single resource.
+    pub bundle_type: String,
+    /// The bundle's (or resource's) language, if given.
+    pub language: Option<String>,
+    /// Resources in order, duplicates removed.
+    pub resources: Vec<Resource>,
+    /// Identities that appeared more than once in the input (later copies skipped).
+    pub duplicates: Vec<String>,
+}
+
+impl Parsed {
+    /// Resolves a reference (`urn:uuid:...`, `Type/id`, or a full URL ending in it).
+    pub fn resolve(&self, reference: &str) -> Option<&Resource> {
+        self.index().get(reference).map(|&i| &self.resources[i])
+    }
+
+    fn index(&self) -> HashMap<String, usize> {
+        let mut m = HashMap::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            if let Some(u) = &r.full_url {
+                m.insert(u.clone(), i);
+                // A fullUrl like https://example.org/fhir/Patient/1 also answers to Patient/1.
+                let parts: Vec<&str> = u.rsplitn(3, '/').collect();
+                if parts.len() >= 2 && !u.starts_with("urn:") {
+                    m.insert(format!("{}/{}", parts[1], parts[0]), i);
+                }
+            }
+            if let Some(id) = &r.id {
+                m.insert(format!("{}/{id}", r.kind), i);
+            }
+        }
+        m
+    }
+}
+
+#[derive(Deserialize)]
+struct RawEntry<'a> {
+    #[serde(rename = "fullUrl")]
+    full_url: Option<String>,
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawBundle<'a> {
+    #[serde(rename = "resourceType")]
+    resource_type: String,
+    #[serde(rename = "type")]
+    bundle_type: Option<String>,
+    language: Option<String>,
+    #[serde(borrow, default)]
+    entry: Vec<RawEntry<'a>>,
+}
+
+fn resource(raw: &RawValue, full_url: Option<String>) -> Result<Resource, String> {
+    let json: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+    let kind = json
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| "a resource without resourceType".to_string())?
+        .to_string();
+    let id = json.get("id").and_then(Value::as_str).map(str::to_string);
+    Ok(Resource { kind, id, full_url, json, original: raw.get().to_string() })
+}
+
+/// Parses FHIR JSON text.
+pub fn parse(text: &str) -> Result<Parsed, String> {
+    if text.len() > MAX_BYTES {
+        return Err(format!(
+            "{} bytes is more than hrx reads from one FHIR file ({} MB)",
+            text.len(),
+            MAX_BYTES / 1024 / 1024
+        ));
+    }
+    let top: &RawValue = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let probe: Value = serde_json::from_str(top.get()).map_err(|e| format!("not valid JSON: {e}"))?;
+    let rt = probe.get("resourceType").and_then(Value::as_str).ok_or("not FHIR: no resourceType at the top")?;
+    let mut out = Parsed::default();
+    if rt != "Bundle" {
+        out.bundle_type = "resource".into();
+        out.language = probe.get("language").and_then(Value::as_str).map(str::to_string);
+        out.resources.push(resource(top, None)?);
+        return Ok(out);
+    }
+    let b: RawBundle = serde_json::from_str(text).map_err(|e| format!("not a valid Bundle: {e}"))?;
+    debug_assert_eq!(b.resource_type, "Bundle");
+    out.bundle_type = b.bundle_type.unwrap_or_else(|| "unknown".into());
+    out.language = b.language;
+    let mut seen = std::collections::HashSet::new();
+    for (i, e) in b.entry.into_iter().enumerate() {
+        let Some(raw) = e.resource else { continue };
+        let r = resource(raw, e.full_url).map_err(|m| format!("entry {i}: {m}"))?;
+        if !seen.insert(r.identity()) {
+            out.duplicates.push(r.identity());
+            continue;
+        }
+        out.resources.push(r);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_bytes_and_resolves_references() {
+        let text = r#"{"resourceType":"Bundle","type":"collection","entry":[
+            {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Medication","id":"m1",  "code":{"text":"X"}}},
+            {"fullUrl":"urn:uuid:2","resource":{"resourceType":"Medication","id":"m1","code":{}}}]}"#;
+        let p = parse(text).unwrap();
+        assert_eq!(p.resources.len(), 1);
+        assert_eq!(p.duplicates, ["Medication/m1"]);
+        assert_eq!(p.resources[0].original, r#"{"resourceType":"Medication","id":"m1",  "code":{"text":"X"}}"#);
+        assert!(p.resolve("urn:uuid:1").is_some());
+        assert!(p.resolve("Medication/m1").is_some());
+        assert!(p.resolve("Medication/zz").is_none());
+        assert!(parse("{").is_err());
+        assert!(parse(r#"{"a":1}"#).is_err());
+    }
+}

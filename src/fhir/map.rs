@@ -1,0 +1,683 @@
+//! Mapping FHIR R4 resources to hrx entries: every coding is kept (system,
+//! code, display), the narrative and the original resource JSON too.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::bundle::{Parsed, Resource};
+use crate::model::Kind;
+
+/// Resource types that become entries of their own.
+pub const MAPPED: &[&str] = &[
+    "Patient",
+    "AllergyIntolerance",
+    "Condition",
+    "MedicationStatement",
+    "MedicationRequest",
+    "Immunization",
+    "Observation",
+    "Procedure",
+    "Encounter",
+    "DiagnosticReport",
+    "DocumentReference",
+    "Device",
+    "DeviceUseStatement",
+    "Consent",
+    "Flag",
+    "CarePlan",
+];
+
+/// Resource types folded into the entries that refer to them.
+pub const FOLDED: &[&str] = &["Medication", "Composition"];
+
+/// One resource mapped to an entry body (without the fields hrx fills in).
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    /// The entry kind.
+    pub kind: Kind,
+    /// The entry's fields.
+    pub body: Value,
+    /// The resource identity (`source.reference`), for re-imports.
+    pub identity: String,
+}
+
+/// What a whole input maps to.
+#[derive(Debug, Default)]
+pub struct Mapping {
+    /// The entries.
+    pub entries: Vec<Mapped>,
+    /// Resources of types hrx does not map, by type.
+    pub not_mapped: BTreeMap<String, usize>,
+    /// Resources folded into others (Medication, Composition), by type.
+    pub folded: BTreeMap<String, usize>,
+    /// References that point nowhere in the input.
+    pub unresolved: Vec<String>,
+}
+
+/// The short hrx name of a FHIR code system URI, or the URI itself.
+pub fn system(uri: &str) -> String {
+    match uri {
+        "http://snomed.info/sct" => "snomed",
+        "http://loinc.org" => "loinc",
+        "http://www.whocc.no/atc" | "urn:oid:2.16.840.1.113883.6.73" => "atc",
+        "http://hl7.org/fhir/sid/icd-10" | "urn:oid:2.16.840.1.113883.6.3" => "icd10",
+        "http://unitsofmeasure.org" => "ucum",
+        "http://standardterms.edqm.eu" | "urn:oid:0.4.0.127.0.16.1.1.2.1" => "edqm",
+        "http://hl7.org/fhir/sid/cvx" => "cvx",
+        "http://www.nlm.nih.gov/research/umls/rxnorm" => "rxnorm",
+        "http://fdasis.nlm.nih.gov" => "unii",
+        u if u.starts_with("http://") || u.starts_with("https://") || u.starts_with("urn:") => u,
+        _ => return format!("urn:hrx:system:{}", uri.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")),
+    }
+    .to_string()
+}
+
+struct Ctx<'a> {
+    parsed: &'a Parsed,
+    lang: String,
+    unresolved: Vec<String>,
+}
+
+impl Ctx<'_> {
+    fn coding(&self, c: &Value) -> Option<Value> {
+        let code = c.get("code").and_then(Value::as_str)?;
+        let sys =
+            c.get("system").and_then(Value::as_str).map(system).unwrap_or_else(|| "urn:hrx:system:unknown".into());
+        let mut out = json!({"system": sys, "code": code});
+        if let Some(d) = c.get("display").and_then(Value::as_str).filter(|d| !d.is_empty()) {
+            out["display"] = json!({ &self.lang: d });
+        }
+        if let Some(v) = c.get("version").and_then(Value::as_str) {
+            out["version"] = json!(v);
+        }
+        Some(out)
+    }
+
+    /// A CodeableConcept as an hrx concept (None if it carries nothing).
+    fn concept(&self, cc: Option<&Value>) -> Option<Value> {
+        let cc = cc?;
+        let codings: Vec<Value> = cc
+            .get("coding")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|c| self.coding(c)).collect())
+            .unwrap_or_default();
+        let text = cc.get("text").and_then(Value::as_str).filter(|t| !t.is_empty());
+        match (codings.len(), text) {
+            (0, None) => None,
+            (1, None) => codings.into_iter().next(),
+            (0, Some(t)) => Some(json!({"text": t})),
+            (_, t) => {
+                let mut o = json!({"coding": codings});
+                if let Some(t) = t {
+                    o["text"] = json!(t);
+                }
+                Some(o)
+            }
+        }
+    }
+
+    /// An array of CodeableConcepts as one concept holding every coding (and
+    /// the first text), so that no coding is lost.
+    fn first_concept(&self, v: Option<&Value>) -> Option<Value> {
+        match v? {
+            Value::Array(a) if a.len() > 1 => {
+                let codings: Vec<Value> = a
+                    .iter()
+                    .flat_map(|x| x.get("coding").and_then(Value::as_array).cloned().unwrap_or_default())
+                    .collect();
+                let text = a.iter().find_map(|x| x.get("text").and_then(Value::as_str));
+                let mut merged = json!({"coding": codings});
+                if let Some(t) = text {
+                    merged["text"] = json!(t);
+                }
+                self.concept(Some(&merged))
+            }
+            Value::Array(a) => a.first().and_then(|x| self.concept(Some(x))),
+            other => self.concept(Some(other)),
+        }
+    }
+
+    fn resolve(&mut self, from: &Resource, reference: Option<&Value>) -> Option<&Resource> {
+        let r = reference?.get("reference")?.as_str()?;
+        let found = self.parsed.resolve(r);
+        if found.is_none() {
+            self.unresolved.push(format!("{} -> {r}", from.identity()));
+        }
+        found
+    }
+}
+
+fn quantity(q: &Value) -> Option<Value> {
+    let v = q.get("value")?.as_f64()?;
+    let mut o = json!({"value": v});
+    if let Some(u) = q.get("code").or_else(|| q.get("unit")).and_then(Value::as_str) {
+        o["unit"] = json!(u);
+    }
+    if let Some(c) = q.get("comparator").and_then(Value::as_str) {
+        o["comparator"] = json!(c);
+    }
+    Some(o)
+}
+
+/// The first date a resource gives for when it happened.
+fn effective(r: &Value) -> Option<Value> {
+    const DATES: &[&str] = &[
+        "effectiveDateTime",
+        "onsetDateTime",
+        "occurrenceDateTime",
+        "performedDateTime",
+        "authoredOn",
+        "recordedDate",
+        "dateAsserted",
+        "date",
+        "issued",
+        "birthDate",
+    ];
+    for k in DATES {
+        if let Some(d) = r.get(*k).and_then(Value::as_str) {
+            return Some(json!(d));
+        }
+    }
+    for k in ["effectivePeriod", "performedPeriod", "period", "onsetPeriod"] {
+        if let Some(p) = r.get(k) {
+            let mut o = Map::new();
+            for e in ["start", "end"] {
+                if let Some(d) = p.get(e).and_then(Value::as_str) {
+                    o.insert(e.into(), json!(d));
+                }
+            }
+            if !o.is_empty() {
+                return Some(Value::Object(o));
+            }
+        }
+    }
+    None
+}
+
+fn status_code(r: &Value, field: &str) -> Option<String> {
+    match r.get(field)? {
+        Value::String(s) => Some(s.clone()),
+        cc => cc.get("coding")?.as_array()?.iter().find_map(|c| c.get("code")?.as_str().map(str::to_string)),
+    }
+}
+
+fn narrative(r: &Value) -> Option<String> {
+    r.get("text")?.get("div")?.as_str().map(str::to_string)
+}
+
+fn first_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Array(a) => a.iter().find_map(|x| first_text(Some(x))),
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("text").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
+    let j = &r.json;
+    let mut b = Map::new();
+    let kind = match r.kind.as_str() {
+        "Patient" => {
+            let mut name = Map::new();
+            if let Some(n) = j.get("name").and_then(Value::as_array).and_then(|a| a.first()) {
+                if let Some(g) = n.get("given").and_then(Value::as_array) {
+                    name.insert("given".into(), json!(g.iter().filter_map(Value::as_str).collect::<Vec<_>>()));
+                }
+                if let Some(f) = n.get("family").and_then(Value::as_str) {
+                    name.insert("family".into(), json!(f));
+                }
+                if let Some(t) = n.get("text").and_then(Value::as_str) {
+                    name.insert("text".into(), json!(t));
+                }
+            }
+            if name.is_empty() {
+                name.insert("text".into(), json!("(no name given)"));
+            }
+            b.insert("name".into(), Value::Object(name));
+            if let Some(d) = j.get("birthDate").and_then(Value::as_str) {
+                b.insert("birth_date".into(), json!(d));
+            }
+            if let Some(g) = j.get("gender").and_then(Value::as_str) {
+                b.insert("gender".into(), json!(g));
+            }
+            let ids: Vec<Value> = j
+                .get("identifier")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|i| Some(json!({"system": i.get("system").and_then(Value::as_str).unwrap_or("unknown"), "value": i.get("value")?.as_str()?})))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !ids.is_empty() {
+                b.insert("identifiers".into(), json!(ids));
+            }
+            let addrs: Vec<Value> = j
+                .get("address")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|x| {
+                            let mut o = Map::new();
+                            if let Some(l) = x.get("line").and_then(Value::as_array) {
+                                o.insert("lines".into(), json!(l.iter().filter_map(Value::as_str).collect::<Vec<_>>()));
+                            }
+                            for (f, t) in [("city", "city"), ("postalCode", "postal_code")] {
+                                if let Some(v) = x.get(f).and_then(Value::as_str) {
+                                    o.insert(t.into(), json!(v));
+                                }
+                            }
+                            if let Some(cn) = x
+                                .get("country")
+                                .and_then(Value::as_str)
+                                .filter(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()))
+                            {
+                                o.insert("country".into(), json!(cn));
+                            }
+                            Value::Object(o)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !addrs.is_empty() {
+                b.insert("address".into(), json!(addrs));
+            }
+            let tel: Vec<Value> = j
+                .get("telecom")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| {
+                            let sys = match t.get("system").and_then(Value::as_str) {
+                                Some("phone") => "phone",
+                                Some("email") => "email",
+                                _ => "other",
+                            };
+                            Some(json!({"system": sys, "value": t.get("value")?.as_str()?}))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !tel.is_empty() {
+                b.insert("telecom".into(), json!(tel));
+            }
+            Kind::Patient
+        }
+        "AllergyIntolerance" => {
+            b.insert("substance".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no substance given)"})));
+            if let Some(t) = j.get("type").and_then(Value::as_str) {
+                b.insert("type".into(), json!(t));
+            }
+            if let Some(t) = j.get("criticality").and_then(Value::as_str) {
+                b.insert("criticality".into(), json!(t));
+            }
+            if let Some(s) = status_code(j, "clinicalStatus") {
+                b.insert("clinical_status".into(), json!(s));
+            }
+            if let Some(s) = status_code(j, "verificationStatus") {
+                b.insert("verification_status".into(), json!(s));
+            }
+            let reactions: Vec<Value> = j
+                .get("reaction")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|x| {
+                            let mut o = Map::new();
+                            if let Some(m) = c.first_concept(x.get("manifestation")) {
+                                o.insert("manifestation".into(), m);
+                            }
+                            if let Some(s) = x.get("severity").and_then(Value::as_str) {
+                                o.insert("severity".into(), json!(s));
+                            }
+                            Value::Object(o)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !reactions.is_empty() {
+                b.insert("reactions".into(), json!(reactions));
+            }
+            Kind::Allergy
+        }
+        "Condition" => {
+            b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
+            if let Some(s) = status_code(j, "clinicalStatus") {
+                b.insert("clinical_status".into(), json!(s));
+            }
+            if let Some(s) = c.concept(j.get("severity")) {
+                b.insert("severity".into(), s);
+            }
+            if let Some(s) = c.first_concept(j.get("bodySite")) {
+                b.insert("body_site".into(), s);
+            }
+            Kind::Condition
+        }
+        "MedicationStatement" | "MedicationRequest" => {
+            let mut med = c.concept(j.get("medicationCodeableConcept"));
+            if med.is_none() {
+                let resolved = c.resolve(r, j.get("medicationReference")).map(|m| m.json.clone());
+                if let Some(m) = resolved {
+                    med = c.concept(m.get("code"));
+                    if let Some(f) = c.concept(m.get("form")) {
+                        b.insert("dose_form".into(), f);
+                    }
+                }
+            }
+            b.insert("medication".into(), med.unwrap_or(json!({"text": "(medication not given)"})));
+            b.insert("intent".into(), json!(if r.kind == "MedicationRequest" { "prescription" } else { "statement" }));
+            let dosage = j
+                .get("dosage")
+                .or_else(|| j.get("dosageInstruction"))
+                .and_then(Value::as_array)
+                .and_then(|a| a.first());
+            if let Some(d) = dosage {
+                let mut o = Map::new();
+                if let Some(t) = d.get("text").and_then(Value::as_str) {
+                    o.insert("text".into(), json!(t));
+                }
+                if let Some(q) = d
+                    .get("doseAndRate")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(|x| x.get("doseQuantity"))
+                    .and_then(quantity)
+                {
+                    o.insert("dose".into(), q);
+                }
+                if let Some(rt) = c.concept(d.get("route")) {
+                    o.insert("route".into(), rt);
+                }
+                if !o.is_empty() {
+                    b.insert("dosage".into(), Value::Object(o));
+                }
+            }
+            Kind::Medication
+        }
+        "Immunization" => {
+            b.insert(
+                "vaccine".into(),
+                c.concept(j.get("vaccineCode")).unwrap_or(json!({"text": "(vaccine not given)"})),
+            );
+            if let Some(l) = j.get("lotNumber").and_then(Value::as_str) {
+                b.insert("lot_number".into(), json!(l));
+            }
+            if let Some(n) = j
+                .get("protocolApplied")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(|p| p.get("doseNumberPositiveInt"))
+                .and_then(Value::as_u64)
+            {
+                b.insert("dose_number".into(), json!(n.max(1)));
+            }
+            Kind::Immunization
+        }
+        "Observation" => {
+            b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
+            let cat = j
+                .get("category")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(|x| x.get("coding")?.as_array()?.first()?.get("code")?.as_str()))
+                .unwrap_or("other");
+            let known = ["laboratory", "vital-signs", "social-history", "imaging", "exam", "survey", "pregnancy"];
+            b.insert("observation_category".into(), json!(if known.contains(&cat) { cat } else { "other" }));
+            if let Some(q) = j.get("valueQuantity").and_then(quantity) {
+                b.insert("value".into(), q);
+            } else if let Some(cc) = c.concept(j.get("valueCodeableConcept")) {
+                b.insert("value".into(), cc);
+            } else if let Some(s) = j.get("valueString").and_then(Value::as_str) {
+                b.insert("value".into(), json!(s));
+            } else if let Some(v) = j.get("valueBoolean").and_then(Value::as_bool) {
+                b.insert("value".into(), json!(v));
+            } else if let Some(comps) = j.get("component").and_then(Value::as_array) {
+                // Blood pressure and the like: the components as text; the original keeps them whole.
+                let parts: Vec<String> = comps
+                    .iter()
+                    .filter_map(|x| {
+                        let name = crate::model::entry::display_of(&c.concept(x.get("code"))?, None)?;
+                        let q = x.get("valueQuantity")?;
+                        Some(format!(
+                            "{name} {} {}",
+                            q.get("value")?,
+                            q.get("unit").and_then(Value::as_str).unwrap_or("")
+                        ))
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    b.insert("value".into(), json!(parts.join("; ").trim()));
+                }
+            }
+            if let Some(i) = c.first_concept(j.get("interpretation")) {
+                b.insert("interpretation".into(), i);
+            }
+            Kind::Observation
+        }
+        "Procedure" => {
+            b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
+            if let Some(s) = c.first_concept(j.get("bodySite")) {
+                b.insert("body_site".into(), s);
+            }
+            if let Some(o) = c.concept(j.get("outcome")) {
+                b.insert("outcome".into(), o);
+            }
+            Kind::Procedure
+        }
+        "Encounter" | "DiagnosticReport" | "Flag" | "CarePlan" => {
+            let code = match r.kind.as_str() {
+                "Encounter" => c.first_concept(j.get("type")).or_else(|| c.first_concept(j.get("reasonCode"))),
+                "CarePlan" => c.first_concept(j.get("category")),
+                _ => c.concept(j.get("code")),
+            };
+            let described = code.as_ref().and_then(|x| crate::model::entry::display_of(x, None));
+            let text = j
+                .get("conclusion")
+                .or_else(|| j.get("description"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or(described.clone())
+                .unwrap_or_else(|| r.kind.clone());
+            b.insert(
+                "title".into(),
+                json!(match (&r.kind[..], &described) {
+                    ("Encounter", Some(d)) => format!("Encounter: {d}"),
+                    ("Flag", Some(d)) => format!("Alert: {d}"),
+                    (k, Some(d)) => format!("{k}: {d}"),
+                    (k, None) => k.to_string(),
+                }),
+            );
+            b.insert("text".into(), json!(text));
+            if let Some(code) = code {
+                b.insert("code".into(), code);
+            }
+            if r.kind == "Encounter" {
+                let mut enc = Map::new();
+                if let Some(cl) = j.get("class").and_then(|x| x.get("code")).and_then(Value::as_str) {
+                    let class = match cl {
+                        "AMB" => "ambulatory",
+                        "EMER" => "emergency",
+                        "IMP" | "ACUTE" | "NONAC" => "inpatient",
+                        "HH" => "home",
+                        "VR" => "virtual",
+                        _ => "other",
+                    };
+                    enc.insert("class".into(), json!(class));
+                }
+                if let Some(rc) = c.first_concept(j.get("reasonCode")) {
+                    enc.insert("reason".into(), rc);
+                }
+                if !enc.is_empty() {
+                    b.insert("encounter".into(), Value::Object(enc));
+                }
+            }
+            if r.kind == "DiagnosticReport" {
+                b.insert("category".into(), json!("results"));
+            }
+            Kind::Note
+        }
+        "DocumentReference" => {
+            let att =
+                j.get("content").and_then(Value::as_array).and_then(|a| a.first()).and_then(|x| x.get("attachment"));
+            let mut a = Map::new();
+            a.insert(
+                "content_type".into(),
+                json!(
+                    att.and_then(|x| x.get("contentType"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("application/octet-stream")
+                ),
+            );
+            if let Some(d) = att.and_then(|x| x.get("data")).and_then(Value::as_str) {
+                a.insert("data".into(), json!(d));
+            }
+            if let Some(u) = att.and_then(|x| x.get("url")).and_then(Value::as_str) {
+                a.insert("url".into(), json!(u));
+            }
+            if let Some(t) = att.and_then(|x| x.get("title")).and_then(Value::as_str) {
+                b.insert("title".into(), json!(t));
+            }
+            b.insert("attachment".into(), Value::Object(a));
+            if let Some(t) = c.concept(j.get("type")) {
+                b.insert("type".into(), t);
+            }
+            Kind::Document
+        }
+        "Device" | "DeviceUseStatement" => {
+            let dev = if r.kind == "DeviceUseStatement" {
+                c.resolve(r, j.get("device")).map(|d| d.json.clone())
+            } else {
+                Some(j.clone())
+            };
+            let ty = dev.as_ref().and_then(|d| c.concept(d.get("type"))).or_else(|| {
+                dev.as_ref().and_then(|d| {
+                    first_text(d.get("deviceName"))
+                        .or_else(|| first_text(d.get("deviceName").and_then(|n| n.get(0)).and_then(|n| n.get("name"))))
+                        .map(|t| json!({"text": t}))
+                })
+            });
+            b.insert("device_type".into(), ty.unwrap_or(json!({"text": "(device not described)"})));
+            if let Some(u) = dev
+                .as_ref()
+                .and_then(|d| d.get("udiCarrier"))
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(|x| x.get("deviceIdentifier"))
+                .and_then(Value::as_str)
+            {
+                b.insert("udi".into(), json!(u));
+            }
+            if let Some(m) = dev.as_ref().and_then(|d| d.get("manufacturer")).and_then(Value::as_str) {
+                b.insert("manufacturer".into(), json!(m));
+            }
+            Kind::Device
+        }
+        "Consent" => {
+            let d = c
+                .first_concept(j.get("category"))
+                .or_else(|| c.concept(j.get("scope")))
+                .unwrap_or(json!({"text": "Advance directive"}));
+            b.insert("directive".into(), d);
+            if let Some(t) = j.get("provision").and_then(|p| p.get("type")).and_then(Value::as_str) {
+                b.insert("decision".into(), json!(t));
+            }
+            Kind::AdvanceDirective
+        }
+        _ => return None,
+    };
+    if let Some(s) = status_code(j, "status") {
+        b.insert("status".into(), json!(s));
+    }
+    if let Some(e) = effective(j) {
+        b.insert("effective".into(), e);
+    }
+    if let Some(n) = j
+        .get("note")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(|x| x.get("text"))
+        .and_then(Value::as_str)
+        && kind != Kind::Note
+    {
+        b.insert("note".into(), json!(n));
+    }
+    if let Some(cat) = c.first_concept(j.get("category")) {
+        b.insert("classification".into(), cat);
+    }
+    if let Some(n) = narrative(j) {
+        b.insert("narrative".into(), json!(n));
+    }
+    Some((kind, b))
+}
+
+/// Section codes of an IPS Composition and the kind an empty section's
+/// statement of absence becomes.
+fn section_kind(loinc: &str) -> Option<Kind> {
+    match loinc {
+        "48765-2" => Some(Kind::Allergy),
+        "11450-4" => Some(Kind::Condition),
+        "10160-0" => Some(Kind::Medication),
+        "11369-6" => Some(Kind::Immunization),
+        _ => None,
+    }
+}
+
+/// Maps every resource of a parsed input. `lang` is the language of displays
+/// when the input names none.
+pub fn map_all(p: &Parsed, lang: &str) -> Mapping {
+    let lang = p
+        .language
+        .clone()
+        .map(|l| l.split(['-', '_']).next().unwrap_or("und").to_lowercase())
+        .unwrap_or_else(|| lang.to_string());
+    let mut c = Ctx { parsed: p, lang: lang.clone(), unresolved: vec![] };
+    let mut out = Mapping::default();
+    for r in &p.resources {
+        if FOLDED.contains(&r.kind.as_str()) {
+            *out.folded.entry(r.kind.clone()).or_default() += 1;
+            if r.kind == "Composition" {
+                // "No information" (emptyReason) is recorded, so it stays distinct from "none known".
+                for (i, s) in r.json.get("section").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                    let Some(reason) = c.concept(s.get("emptyReason")) else { continue };
+                    let code = s
+                        .get("code")
+                        .and_then(|x| x.get("coding"))
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.first())
+                        .and_then(|x| x.get("code"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let Some(kind) = section_kind(code) else { continue };
+                    let field = match kind {
+                        Kind::Allergy => "substance",
+                        Kind::Medication => "medication",
+                        Kind::Immunization => "vaccine",
+                        _ => "code",
+                    };
+                    let mut b = Map::new();
+                    b.insert(field.into(), reason);
+                    b.insert("status".into(), json!("section-empty"));
+                    if let Some(t) = s.get("title").and_then(Value::as_str) {
+                        b.insert("note".into(), json!(format!("{t}: section empty in the source document")));
+                    }
+                    let identity = format!("{}#section-{i}", r.identity());
+                    b.insert("source".into(), json!({"system": "fhir", "reference": identity}));
+                    b.insert("language".into(), json!(lang));
+                    out.entries.push(Mapped { kind, body: Value::Object(b), identity });
+                }
+            }
+            continue;
+        }
+        match map_one(&mut c, r) {
+            Some((kind, mut b)) => {
+                b.insert("source".into(), json!({"system": "fhir", "reference": r.identity(), "original": r.original}));
+                b.insert("language".into(), json!(lang));
+                out.entries.push(Mapped { kind, body: Value::Object(b), identity: r.identity() });
+            }
+            None => *out.not_mapped.entry(r.kind.clone()).or_default() += 1,
+        }
+    }
+    out.unresolved = c.unresolved;
+    out
+}
