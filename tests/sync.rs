@@ -411,3 +411,25 @@ fn bundles_check_their_prerequisites_and_their_content() {
     assert_eq!(v["import"]["outcome"], "fast-forward");
     assert_eq!(head(&h.env, &laptop2), head(&h.env, &h.laptop));
 }
+
+#[test]
+fn file_urls_work_and_a_provider_is_granted_from_a_certificate_file() {
+    let env = TestEnv::new();
+    let hub = format!("file://{}", bare_path(&env, "hub.git"));
+    let (anna, laptop) = anna_with_hub(&env, &hub);
+    let klein = env.party("Dr Klein", "DE", None);
+    // The GP's certificate arrives as a file (e-mail, QR code): grant from it directly.
+    let cert = env.path().join("klein.asc");
+    std::fs::write(&cert, env.hrx(&klein).args(["key", "export", &klein.fpr]).output().unwrap().stdout).unwrap();
+    ok(&env, &anna, &laptop, &["grant", cert.to_str().unwrap(), "--categories", "general", "--rights", "read,write"]);
+    ok(&env, &anna, &laptop, &["add", "note", "--text", "for the GP"]);
+    ok(&env, &anna, &laptop, &["sync", "hub"]);
+    let copy = env.path().join("gp");
+    env.hrx(&klein).args(["clone", &hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    assert_eq!(readable(&env, &klein, &copy), ["for the GP"]);
+    let v = json(&run(&env, &anna, &laptop, &["remote", "list", "--json"]));
+    assert_eq!(v["remotes"][0]["name"], "hub");
+    assert_eq!(v["remotes"][0]["url"], hub.as_str());
+    // A sync with an unknown remote name is a clear error.
+    assert_eq!(run(&env, &anna, &laptop, &["sync", "nowhere"]).status.code(), Some(4));
+}

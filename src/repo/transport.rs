@@ -103,27 +103,13 @@ impl Record {
     /// Writes a git bundle (v2) of `main`, or of what is new since `since`.
     pub fn write_bundle(&self, path: &Path, since: Option<Oid>) -> Result<(Oid, usize)> {
         let head = self.head()?.ok_or_else(|| Error::State("the record has no commits".into()))?;
-        let mut walk = self.repo.revwalk()?;
-        walk.push(head)?;
-        if let Some(s) = since {
-            walk.hide(s)?;
-        }
-        let commits: Vec<Oid> = walk.collect::<std::result::Result<_, _>>()?;
-        let mut walk = self.repo.revwalk()?;
-        walk.push(head)?;
-        if let Some(s) = since {
-            walk.hide(s)?;
-        }
-        let mut pb = self.repo.packbuilder()?;
-        pb.insert_walk(&mut walk)?;
-        let mut buf = git2::Buf::new();
-        pb.write_buf(&mut buf)?;
+        let (pack, commits) = self.pack(head, since)?;
         let mut out = b"# v2 git bundle\n".to_vec();
         if let Some(s) = since {
             out.extend_from_slice(format!("-{s} hrx: earlier history\n").as_bytes());
         }
         out.extend_from_slice(format!("{head} {BRANCH}\n\n").as_bytes());
-        out.extend_from_slice(&buf);
+        out.extend_from_slice(&pack);
         let tmp = path.with_extension("partial");
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
@@ -135,7 +121,81 @@ impl Record {
             let _ = std::fs::remove_file(&tmp);
             Error::io(path, e)
         })?;
-        Ok((head, commits.len()))
+        Ok((head, commits))
+    }
+
+    /// A git pack (version 2) of every object reachable from `head` and not
+    /// from `since`. Written without deltas: entries are ciphertext, which
+    /// does not delta, and delta search over the many small trees of a large
+    /// record costs far more time than the bytes it would save. Each object
+    /// is read once.
+    fn pack(&self, head: Oid, since: Option<Oid>) -> Result<(Vec<u8>, usize)> {
+        use std::collections::HashSet;
+        let repo = &self.repo;
+        let odb = repo.odb()?;
+        let mut seen: HashSet<Oid> = HashSet::new();
+        let mut out = Vec::new();
+        out.extend_from_slice(b"PACK");
+        out.extend_from_slice(&2u32.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes()); // the count, filled in below
+        let mut count: u32 = 0;
+        if let Some(s) = since {
+            // Everything the receiver has: the history up to `since`.
+            let mut w = repo.revwalk()?;
+            w.push(s)?;
+            for c in w {
+                let c = repo.find_commit(c?)?;
+                seen.insert(c.id());
+                walk_tree(&odb, c.tree_id(), &mut seen, &mut |_, _| Ok(()))?;
+            }
+        }
+        let mut w = repo.revwalk()?;
+        w.push(head)?;
+        if let Some(s) = since {
+            w.hide(s)?;
+        }
+        let mut commits = 0;
+        let mut emit = |ty: git2::ObjectType, data: &[u8]| -> Result<()> {
+            let ty: u8 = match ty {
+                git2::ObjectType::Commit => 1,
+                git2::ObjectType::Tree => 2,
+                git2::ObjectType::Blob => 3,
+                git2::ObjectType::Tag => 4,
+                _ => return Err(Error::State("an object of unexpected type".into())),
+            };
+            let mut size = data.len();
+            let mut byte = (ty << 4) | (size & 0x0f) as u8;
+            size >>= 4;
+            while size > 0 {
+                out.push(byte | 0x80);
+                byte = (size & 0x7f) as u8;
+                size >>= 7;
+            }
+            out.push(byte);
+            let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
+            z.write_all(data).map_err(|e| Error::State(format!("compressing: {e}")))?;
+            z.finish().map_err(|e| Error::State(format!("compressing: {e}")))?;
+            count += 1;
+            Ok(())
+        };
+        for c in w {
+            let c = c?;
+            if !seen.insert(c) {
+                continue;
+            }
+            commits += 1;
+            let obj = odb.read(c)?;
+            emit(obj.kind(), obj.data())?;
+            let tree = repo.find_commit(c)?.tree_id();
+            walk_tree(&odb, tree, &mut seen, &mut emit)?;
+        }
+        out[8..12].copy_from_slice(&count.to_be_bytes());
+        let mut h =
+            sequoia_openpgp::types::HashAlgorithm::SHA1.context().map_err(|e| Error::crypto("SHA-1", e))?.for_digest();
+        h.update(&out);
+        let digest = h.into_digest().map_err(|e| Error::crypto("SHA-1", e))?;
+        out.extend_from_slice(&digest);
+        Ok((out, commits))
     }
 
     /// Reads a git bundle into the object database and points the
@@ -184,4 +244,38 @@ impl Record {
         self.repo.reference(&incoming_ref(name), head, true, "hrx: bundle")?;
         Ok(head)
     }
+}
+
+/// Visits `tree` and every object below it not yet in `seen`, reading each
+/// once and parsing trees from their raw form ("MODE NAME\0" + 20-byte id).
+fn walk_tree(
+    odb: &git2::Odb,
+    tree: Oid,
+    seen: &mut std::collections::HashSet<Oid>,
+    visit: &mut dyn FnMut(git2::ObjectType, &[u8]) -> Result<()>,
+) -> Result<()> {
+    if !seen.insert(tree) {
+        return Ok(());
+    }
+    let obj = odb.read(tree)?;
+    visit(obj.kind(), obj.data())?;
+    let mut rest = obj.data();
+    while !rest.is_empty() {
+        let sp =
+            rest.iter().position(|&b| b == b' ').ok_or_else(|| Error::State(format!("tree {tree} is malformed")))?;
+        let nul = rest.iter().position(|&b| b == 0).ok_or_else(|| Error::State(format!("tree {tree} is malformed")))?;
+        if rest.len() < nul + 21 {
+            return Err(Error::State(format!("tree {tree} is malformed")));
+        }
+        let is_tree = &rest[..sp] == b"40000";
+        let child = Oid::from_bytes(&rest[nul + 1..nul + 21])?;
+        rest = &rest[nul + 21..];
+        if is_tree {
+            walk_tree(odb, child, seen, visit)?;
+        } else if seen.insert(child) {
+            let o = odb.read(child)?;
+            visit(o.kind(), o.data())?;
+        }
+    }
+    Ok(())
 }
