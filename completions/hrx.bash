@@ -37,6 +37,9 @@ _hrx() {
             hrx,emergency)
                 cmd="hrx__subcmd__emergency"
                 ;;
+            hrx,export)
+                cmd="hrx__subcmd__export"
+                ;;
             hrx,generate-docs)
                 cmd="hrx__subcmd__generate__subcmd__docs"
                 ;;
@@ -106,6 +109,24 @@ _hrx() {
             hrx__subcmd__emergency__subcmd__help,open)
                 cmd="hrx__subcmd__emergency__subcmd__help__subcmd__open"
                 ;;
+            hrx__subcmd__export,fhir)
+                cmd="hrx__subcmd__export__subcmd__fhir"
+                ;;
+            hrx__subcmd__export,help)
+                cmd="hrx__subcmd__export__subcmd__help"
+                ;;
+            hrx__subcmd__export,ips)
+                cmd="hrx__subcmd__export__subcmd__ips"
+                ;;
+            hrx__subcmd__export__subcmd__help,fhir)
+                cmd="hrx__subcmd__export__subcmd__help__subcmd__fhir"
+                ;;
+            hrx__subcmd__export__subcmd__help,help)
+                cmd="hrx__subcmd__export__subcmd__help__subcmd__help"
+                ;;
+            hrx__subcmd__export__subcmd__help,ips)
+                cmd="hrx__subcmd__export__subcmd__help__subcmd__ips"
+                ;;
             hrx__subcmd__help,add)
                 cmd="hrx__subcmd__help__subcmd__add"
                 ;;
@@ -126,6 +147,9 @@ _hrx() {
                 ;;
             hrx__subcmd__help,emergency)
                 cmd="hrx__subcmd__help__subcmd__emergency"
+                ;;
+            hrx__subcmd__help,export)
+                cmd="hrx__subcmd__help__subcmd__export"
                 ;;
             hrx__subcmd__help,generate-docs)
                 cmd="hrx__subcmd__help__subcmd__generate__subcmd__docs"
@@ -174,6 +198,12 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__emergency,open)
                 cmd="hrx__subcmd__help__subcmd__emergency__subcmd__open"
+                ;;
+            hrx__subcmd__help__subcmd__export,fhir)
+                cmd="hrx__subcmd__help__subcmd__export__subcmd__fhir"
+                ;;
+            hrx__subcmd__help__subcmd__export,ips)
+                cmd="hrx__subcmd__help__subcmd__export__subcmd__ips"
                 ;;
             hrx__subcmd__help__subcmd__import,fhir)
                 cmd="hrx__subcmd__help__subcmd__import__subcmd__fhir"
@@ -263,7 +293,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import demo generate-docs help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +792,172 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__export)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version ips fhir help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__fhir)
+            opts="-o -C -q -h -V --output --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__help)
+            opts="ips fhir help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__help__subcmd__fhir)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__help__subcmd__ips)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__ips)
+            opts="-o -C -q -h -V --lang --output --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__generate__subcmd__docs)
             opts="-C -q -h -V --out --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -881,7 +1077,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import demo generate-docs help"
+            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1217,48 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__emergency__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__export)
+            opts="ips fhir"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__export__subcmd__fhir)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__export__subcmd__ips)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

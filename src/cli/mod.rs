@@ -11,6 +11,7 @@ pub mod demo;
 pub mod docs;
 pub mod emergency;
 pub mod exit;
+pub mod export;
 pub mod grant;
 pub mod grants;
 pub mod import;
@@ -113,6 +114,9 @@ pub enum Command {
     /// Import health data from other systems (HL7 FHIR R4)
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Export what you may read as HL7 FHIR R4 (an International Patient Summary, or everything)
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Create a demo record (patient and provider) in a temporary place
     Demo(demo::Args),
     /// Write man pages and shell completions (for packagers)
@@ -186,6 +190,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Sync(a) => sync::run(&mut ctx, a, out),
         Command::Bundle(c) => bundle::run(&mut ctx, c, out),
         Command::Import(c) => import::run(&mut ctx, c, out),
+        Command::Export(c) => export::run(&mut ctx, c, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),
     }

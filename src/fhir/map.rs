@@ -358,8 +358,11 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
         "MedicationStatement" | "MedicationRequest" => {
             let mut med = c.concept(j.get("medicationCodeableConcept"));
             if med.is_none() {
-                let resolved = c.resolve(r, j.get("medicationReference")).map(|m| m.json.clone());
-                if let Some(m) = resolved {
+                let resolved = c.resolve(r, j.get("medicationReference")).map(|m| (m.json.clone(), m.original.clone()));
+                if let Some((m, original)) = resolved {
+                    // Keep the folded Medication too, so an export can carry it again.
+                    let reference = j["medicationReference"]["reference"].clone();
+                    b.insert("source_related".into(), json!([{"reference": reference, "original": original}]));
                     med = c.concept(m.get("code"));
                     if let Some(f) = c.concept(m.get("form")) {
                         b.insert("dose_form".into(), f);
@@ -671,7 +674,11 @@ pub fn map_all(p: &Parsed, lang: &str) -> Mapping {
         }
         match map_one(&mut c, r) {
             Some((kind, mut b)) => {
-                b.insert("source".into(), json!({"system": "fhir", "reference": r.identity(), "original": r.original}));
+                let mut source = json!({"system": "fhir", "reference": r.identity(), "original": r.original});
+                if let Some(rel) = b.remove("source_related") {
+                    source["related"] = rel;
+                }
+                b.insert("source".into(), source);
                 b.insert("language".into(), json!(lang));
                 out.entries.push(Mapped { kind, body: Value::Object(b), identity: r.identity() });
             }

@@ -3,6 +3,8 @@
 //! byte for byte, in each entry's `source.original`.
 
 pub mod bundle;
+pub mod export;
+pub mod i18n;
 pub mod map;
 
 pub use bundle::{Parsed, Resource, parse};

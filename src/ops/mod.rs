@@ -4,6 +4,7 @@
 pub mod add;
 pub mod audit;
 pub mod emergency;
+pub mod export;
 pub mod grant;
 pub mod import;
 

@@ -1,0 +1,143 @@
+//! `hrx export fhir` and `hrx export ips`: what the caller may read, as
+//! FHIR R4.
+
+use base64::Engine;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use super::read::{Filter, log};
+use super::{Context, verified};
+use crate::error::{Error, Result};
+use crate::fhir::export::{ips as build_ips, resource};
+use crate::model::{Entry, Kind};
+
+fn uuid() -> String {
+    let mut b = [0u8; 16];
+    let _ = sequoia_openpgp::crypto::random(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("urn:uuid:{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn readable(ctx: &mut Context) -> Result<Vec<Entry>> {
+    Ok(log(ctx, &Filter::default())?.into_iter().filter_map(|v| v.entry).collect())
+}
+
+/// An International Patient Summary of everything the caller may read, in `lang`.
+pub fn ips(ctx: &mut Context, lang: &str) -> Result<String> {
+    if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(Error::Usage(format!("--lang {lang:?} is not a language code (e.g. en, de, es)")));
+    }
+    let rec = ctx.record()?;
+    let v = verified(ctx, &rec)?;
+    let entries = readable(ctx)?;
+    let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut uuid);
+    Ok(serde_json::to_string_pretty(&bundle).expect("json"))
+}
+
+/// A `collection` Bundle of everything the caller may read. Entries imported
+/// from FHIR carry their original resource, written out byte for byte;
+/// others are mapped to the closest FHIR resource (notes become
+/// DocumentReferences with a text/plain attachment).
+pub fn fhir(ctx: &mut Context) -> Result<String> {
+    let entries = readable(ctx)?;
+    let patient = entries
+        .iter()
+        .rfind(|e| e.kind == Kind::Patient)
+        .and_then(|e| {
+            e.record.get("source").and_then(|s| s.get("reference")).and_then(Value::as_str).map(str::to_string)
+        })
+        .unwrap_or_else(uuid);
+    #[derive(serde::Serialize)]
+    struct Item {
+        #[serde(rename = "fullUrl")]
+        full_url: String,
+        resource: Box<RawValue>,
+    }
+    let mut items = vec![];
+    for e in &entries {
+        let src = e.record.get("source");
+        if let Some(orig) = src.and_then(|s| s.get("original")).and_then(Value::as_str) {
+            let full = src
+                .and_then(|s| s.get("reference"))
+                .and_then(Value::as_str)
+                .filter(|r| r.starts_with("urn:"))
+                .map(str::to_string)
+                .unwrap_or_else(uuid);
+            let raw = RawValue::from_string(orig.to_string())
+                .map_err(|e| Error::Invalid(format!("stored original is not JSON: {e}")))?;
+            items.push(Item { full_url: full, resource: raw });
+            // Resources folded into this one, under the reference the original uses.
+            for rel in src.and_then(|s| s.get("related")).and_then(Value::as_array).into_iter().flatten() {
+                let (Some(r), Some(o)) = (rel["reference"].as_str(), rel["original"].as_str()) else { continue };
+                if items.iter().any(|i| i.full_url == r) {
+                    continue;
+                }
+                let raw = RawValue::from_string(o.to_string())
+                    .map_err(|e| Error::Invalid(format!("stored original is not JSON: {e}")))?;
+                items.push(Item { full_url: r.to_string(), resource: raw });
+            }
+            continue;
+        }
+        if e.record.get("status").and_then(Value::as_str) == Some("section-empty") {
+            continue; // a statement about a source document, not a resource
+        }
+        let id = format!("urn:uuid:{}", uuid().trim_start_matches("urn:uuid:"));
+        let mapped = resource(e, &id, &patient, "en", &mut uuid)
+            .map(|(rs, _)| rs)
+            .unwrap_or_else(|| vec![(id.clone(), note_or_document(e, &id, &patient))]);
+        for (u, r) in mapped {
+            items.push(Item {
+                full_url: u,
+                resource: RawValue::from_string(serde_json::to_string(&r).expect("json")).expect("json"),
+            });
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct Bundle {
+        #[serde(rename = "resourceType")]
+        resource_type: &'static str,
+        id: String,
+        #[serde(rename = "type")]
+        kind: &'static str,
+        timestamp: String,
+        entry: Vec<Item>,
+    }
+    let b = Bundle {
+        resource_type: "Bundle",
+        id: uuid().trim_start_matches("urn:uuid:").to_string(),
+        kind: "collection",
+        timestamp: ctx.clock.now().to_rfc3339(),
+        entry: items,
+    };
+    Ok(serde_json::to_string_pretty(&b).expect("json"))
+}
+
+fn note_or_document(e: &Entry, id: &str, patient: &str) -> Value {
+    let r = &e.record;
+    let att = match e.kind {
+        Kind::Document => {
+            let a = &r["attachment"];
+            let mut o = json!({"contentType": a["content_type"]});
+            for (f, t) in [("data", "data"), ("url", "url"), ("filename", "title")] {
+                if let Some(v) = a.get(f) {
+                    o[t] = v.clone();
+                }
+            }
+            o
+        }
+        _ => {
+            let text = r.get("text").and_then(Value::as_str).unwrap_or("");
+            json!({"contentType": "text/plain", "data": base64::engine::general_purpose::STANDARD.encode(text), "title": r.get("title").and_then(Value::as_str).unwrap_or("Note")})
+        }
+    };
+    json!({
+        "resourceType": "DocumentReference",
+        "id": id.trim_start_matches("urn:uuid:"),
+        "status": "current",
+        "subject": {"reference": patient},
+        "date": e.recorded_at.to_rfc3339(),
+        "content": [{"attachment": att}],
+    })
+}
