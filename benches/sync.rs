@@ -152,7 +152,7 @@ fn main() {
     let t0 = Instant::now();
     let b = ops::sync::bundle_create(&mut c, &file, None).unwrap();
     let t1 = Instant::now();
-    let i = ops::sync::bundle_import(&mut f, &file).unwrap();
+    let i = ops::sync::bundle_import(&mut f, &file, &mut |_, _, _| {}).unwrap();
     let t2 = Instant::now();
     println!(
         "bundle: create {} commits in {:.3} s ({} MB), import + verify in {:.3} s, together {:.3} s",

@@ -101,6 +101,17 @@ pub struct Verified {
 /// Verifies the history ending at `head` (default: the branch). `pin` is the
 /// trust root this device expects; `now` bounds signature times from above.
 pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<Utc>) -> Result<Verified, Failure> {
+    verify_with_progress(rec, head, pin, now, &mut |_, _| {})
+}
+
+/// [`verify`], reporting (commits done, commits in all) as it goes.
+pub fn verify_with_progress(
+    rec: &Record,
+    head: Option<Oid>,
+    pin: Option<&Pin>,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Verified, Failure> {
     let git =
         |e: git2::Error| Failure { commit: None, code: "git", reason: format!("cannot read the repository: {e}") };
     let head = match head {
@@ -124,8 +135,12 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
     let mut categories: HashMap<Id, Category> = HashMap::new();
     let mut root: Option<(Oid, Header)> = None;
 
-    for oid in walk {
-        let oid = oid.map_err(git)?;
+    let oids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
+    let total = oids.len();
+    for (n, oid) in oids.into_iter().enumerate() {
+        if n % 256 == 0 {
+            progress(n, total);
+        }
         let commit = repo.find_commit(oid).map_err(git)?;
         let tree = commit.tree().map_err(git)?;
         let parents: Vec<Oid> = commit.parent_ids().collect();
@@ -343,6 +358,7 @@ pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<
         states.insert(oid, (after, time));
     }
 
+    progress(total, total);
     let (root, header) =
         root.ok_or(Failure { commit: None, code: "empty", reason: "the history has no root commit".into() })?;
     let (policy, _) = states.remove(&head).expect("head was walked");

@@ -433,3 +433,29 @@ fn file_urls_work_and_a_provider_is_granted_from_a_certificate_file() {
     // A sync with an unknown remote name is a clear error.
     assert_eq!(run(&env, &anna, &laptop, &["sync", "nowhere"]).status.code(), Some(4));
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_not_in_scripts() {
+    let h = hub();
+    let phone = h.env.path().join("phone");
+    h.env.hrx(&h.anna).args(["clone", &h.hub]).arg(&phone).assert().success();
+    ok(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "new"]);
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    // Not a terminal: results only.
+    let out = run(&h.env, &h.anna, &phone, &["sync"]);
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("verifying"), "{}", stderr(&out));
+    // On a terminal (a pty made by script(1)), progress is drawn on stderr.
+    ok(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "newer"]);
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    let cmd = format!("{} -C {} sync", assert_cmd::cargo::cargo_bin!("hrx").display(), phone.display());
+    let out = h.env.bare("script").env("HRX_HOME", &h.anna.home).args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let screen = stdout(&out);
+    assert!(screen.contains("verifying commits:"), "{screen}");
+    assert!(screen.contains("received 1 commits"), "{screen}");
+    // --quiet silences it even on a terminal.
+    let cmd = format!("{} -q -C {} sync", assert_cmd::cargo::cargo_bin!("hrx").display(), phone.display());
+    let out = h.env.bare("script").env("HRX_HOME", &h.anna.home).args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    assert!(!stdout(&out).contains("verifying commits:"));
+}

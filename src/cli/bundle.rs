@@ -40,7 +40,9 @@ pub fn run(ctx: &mut Context, cmd: &BundleCommand, out: &Out) -> Result<i32> {
             }
         }
         BundleCommand::Import { file } => {
-            let done = bundle_import(ctx, file)?;
+            let mut p = super::progress::Progress::new(out.quiet || out.json);
+            let done = bundle_import(ctx, file, &mut |w, d, t| p.report(w, d, t))?;
+            drop(p);
             if out.json {
                 out.json("import", &done);
             } else {

@@ -75,6 +75,7 @@ pub fn integrate(
     source: &str,
     name: Option<&str>,
     incoming: Oid,
+    progress: Progress,
 ) -> Result<Integrated> {
     let now = ctx.clock.now();
     let pin = rec.pinned()?.ok_or_else(|| {
@@ -98,7 +99,10 @@ pub fn integrate(
     }
     let local = rec.head()?;
     let received = count_new(rec, incoming, local)?;
-    let theirs = verify(rec, Some(incoming), Some(&pin), now).map_err(|f| refuse(source, f))?;
+    let theirs = crate::verify::verify_with_progress(rec, Some(incoming), Some(&pin), now, &mut |d, t| {
+        progress("verifying commits", d, t)
+    })
+    .map_err(|f| refuse(source, f))?;
     let mut out = Integrated { received, verified: theirs.commits.len(), ..Default::default() };
     let local = local.ok_or_else(|| Error::State("the local record has no commits".into()))?;
     if local == incoming || rec.repo.graph_descendant_of(local, incoming)? {
@@ -244,10 +248,12 @@ pub fn sync_one(ctx: &mut Context, rec: &Record, name: &str, url: &str, progress
         let incoming = rec.fetch(name, url, progress)?;
         fault::point("sync-after-fetch");
         let integrated = match incoming {
-            Some(i) => integrate(ctx, rec, &format!("remote {name}"), Some(name), i).inspect_err(|_| {
-                // Refused: keep nothing unverified referenced.
-                let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
-            })?,
+            Some(i) => {
+                integrate(ctx, rec, &format!("remote {name}"), Some(name), i, &mut *progress).inspect_err(|_| {
+                    // Refused: keep nothing unverified referenced.
+                    let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
+                })?
+            }
             None => Integrated {
                 outcome: "up-to-date",
                 head: rec.head()?.map(|h| h.to_string()).unwrap_or_default(),
@@ -341,7 +347,10 @@ pub fn clone(
                 .ok_or_else(|| Error::NotFound(format!("{source} has no hrx record (no main branch)")))?
         };
         let now = ctx.clock.now();
-        let v = verify(&rec, Some(incoming), None, now).map_err(|f| refuse(source, f))?;
+        let v = crate::verify::verify_with_progress(&rec, Some(incoming), None, now, &mut |d, t| {
+            progress("verifying commits", d, t)
+        })
+        .map_err(|f| refuse(source, f))?;
         if let Some(t) = trust_root {
             let t = t.trim();
             let by_fpr = crate::model::parse_fpr(t).is_some_and(|f| f == v.header.patient);
@@ -415,12 +424,12 @@ pub fn bundle_create(ctx: &mut Context, file: &Path, since: Option<&str>) -> Res
 }
 
 /// Imports a bundle: verified like a sync, then integrated.
-pub fn bundle_import(ctx: &mut Context, file: &Path) -> Result<Integrated> {
+pub fn bundle_import(ctx: &mut Context, file: &Path, progress: Progress) -> Result<Integrated> {
     let rec = ctx.record()?;
     let _lock = rec.lock()?;
     verified(ctx, &rec)?;
     let incoming = rec.read_bundle(file, "bundle")?;
-    integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming).inspect_err(|_| {
+    integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, progress).inspect_err(|_| {
         let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
     })
 }
