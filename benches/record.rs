@@ -92,10 +92,46 @@ fn main() {
         others.push(c.fingerprint().to_hex());
     }
     let scope = || hrx::model::statement::Scope::All(hrx::model::statement::AllWord::All);
+    // Grants and revocations appended straight through the library (the
+    // operations would verify the whole history before each one).
+    let mut head = rec.head().unwrap();
     for f in &others {
-        let g = ops::grant::GrantRequest::new(f.clone(), scope(), vec![hrx::model::Right::Read]);
-        let id = ops::grant::grant(&mut ctx, g).unwrap().id;
-        ops::grant::revoke(&mut ctx, &id).unwrap();
+        let now = chrono::Utc::now();
+        let gid = ops::add::new_id(now).unwrap();
+        let g = hrx::model::Statement::Grant {
+            id: gid,
+            issued_at: now,
+            grant: hrx::model::Grant {
+                grantee: f.clone(),
+                categories: scope(),
+                rights: vec![hrx::model::Right::Read],
+                purpose: hrx::model::Purpose::Treatment,
+                from: now,
+                until: None,
+                note: None,
+                role: None,
+                include_past: false,
+            },
+        };
+        let cert = ctx.keystore.export(f, false).unwrap();
+        let files = vec![
+            (RepoPath::Key(f.clone()).to_path(), cert),
+            (RepoPath::Statement(gid).to_path(), g.to_yaml().into_bytes()),
+        ];
+        head = Some(rec.append(head, &files, "hrx: grant", &mut u.signer, &u.identity, now).unwrap());
+        let rid = ops::add::new_id(now).unwrap();
+        let r = hrx::model::Statement::Revoke { id: rid, issued_at: now, revokes: gid };
+        head = Some(
+            rec.append(
+                head,
+                &[(RepoPath::Statement(rid).to_path(), r.to_yaml().into_bytes())],
+                "hrx: revoke",
+                &mut u.signer,
+                &u.identity,
+                now,
+            )
+            .unwrap(),
+        );
     }
     let t0 = Instant::now();
     let v = hrx::verify::verify(&rec, None, None, chrono::Utc::now()).unwrap();

@@ -39,9 +39,24 @@ pub struct Pin {
     pub patient: Fpr,
 }
 
+/// Lets libgit2 keep shard trees in its object cache (by default it caches
+/// trees only up to 4 KiB): verify reads each tree twice, as a commit's new
+/// tree and as its child's old one.
+fn tune_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: libgit2 global options, set once before any repository is used.
+        unsafe {
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 64 << 10);
+        }
+    });
+}
+
 impl Record {
     /// Opens the record at or above `dir`.
     pub fn open(dir: &Path) -> Result<Record> {
+        tune_cache();
         let repo = Repository::discover(dir).map_err(|_| {
             Error::NotFound(format!(
                 "{} is not in an hrx record (no git repository); create one with `hrx init` or point at one with -C DIR",
@@ -63,6 +78,7 @@ impl Record {
                 )));
             }
         }
+        tune_cache();
         let mut opts = git2::RepositoryInitOptions::new();
         opts.initial_head("main").mkdir(true).mkpath(true);
         let repo = Repository::init_opts(dir, &opts)?;
