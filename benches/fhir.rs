@@ -1,5 +1,5 @@
 //! FHIR import benchmarks, run with `cargo bench --bench fhir`: the Synthea
-//! patient from ../shared/fhir end to end, then ten such patients (ids
+//! patient from tests/data/fhir end to end, then ten such patients (ids
 //! rewritten so they are distinct) into one record.
 
 use std::time::Instant;
@@ -34,12 +34,12 @@ fn fresh(dir: &std::path::Path) -> Context {
 }
 
 fn main() {
-    let synthea = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fhir"))
+    let synthea = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fhir"))
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .find(|p| p.to_string_lossy().contains("Barrett"))
-        .expect("the Synthea patient in ../shared/fhir");
+        .expect("the Synthea patient in tests/data/fhir");
     let dir = tempfile::tempdir().unwrap();
     let mut c = fresh(&dir.path().join("one"));
     let t0 = Instant::now();

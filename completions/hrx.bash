@@ -76,6 +76,9 @@ _hrx() {
             hrx,sync)
                 cmd="hrx__subcmd__sync"
                 ;;
+            hrx,tui)
+                cmd="hrx__subcmd__tui"
+                ;;
             hrx,verify)
                 cmd="hrx__subcmd__verify"
                 ;;
@@ -187,6 +190,9 @@ _hrx() {
             hrx__subcmd__help,sync)
                 cmd="hrx__subcmd__help__subcmd__sync"
                 ;;
+            hrx__subcmd__help,tui)
+                cmd="hrx__subcmd__help__subcmd__tui"
+                ;;
             hrx__subcmd__help,verify)
                 cmd="hrx__subcmd__help__subcmd__verify"
                 ;;
@@ -293,7 +299,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export demo generate-docs help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export tui demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,7 +1083,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export demo generate-docs help"
+            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export tui demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1525,6 +1531,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__tui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2188,6 +2208,36 @@ _hrx() {
             ;;
         hrx__subcmd__sync)
             opts="-C -q -h -V --all --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__tui)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -17,6 +17,7 @@ pub mod model;
 pub mod ops;
 pub mod policy;
 pub mod repo;
+pub mod tui;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -1,5 +1,5 @@
-//! FHIR R4 import: the public test bundles in ../shared/fhir (see its
-//! README for their origin and licences), and bad input.
+//! FHIR R4 import and export: the public test bundles in tests/data/fhir
+//! (see its README for their origin and licences), and bad input.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::common::*;
 
 fn shared() -> Vec<PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fhir");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()

@@ -25,6 +25,7 @@ pub mod remote;
 pub mod revoke;
 pub mod show;
 pub mod sync;
+pub mod tui;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -117,6 +118,8 @@ pub enum Command {
     /// Export what you may read as HL7 FHIR R4 (an International Patient Summary, or everything)
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Browse the record in the terminal: timeline, entries, grants, audit
+    Tui(tui::Args),
     /// Create a demo record (patient and provider) in a temporary place
     Demo(demo::Args),
     /// Write man pages and shell completions (for packagers)
@@ -191,6 +194,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Bundle(c) => bundle::run(&mut ctx, c, out),
         Command::Import(c) => import::run(&mut ctx, c, out),
         Command::Export(c) => export::run(&mut ctx, c, out),
+        Command::Tui(a) => tui::run(&mut ctx, a, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),
     }

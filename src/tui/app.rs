@@ -1,0 +1,247 @@
+//! The TUI's state and what each action does to it. No terminal, no I/O.
+
+use chrono::{DateTime, Datelike, Utc};
+
+use super::keymap::Action;
+use crate::ops::audit::AuditEvent;
+use crate::ops::grant::GrantView;
+use crate::ops::read::EntryView;
+use crate::verify::Failure;
+
+/// What the record holds, as the library reported it.
+#[derive(Default)]
+pub struct Snapshot {
+    /// Entries, oldest first (as `log` returns them).
+    pub entries: Vec<EntryView>,
+    /// All grants, with their status.
+    pub grants: Vec<GrantView>,
+    /// The audit trail, oldest first.
+    pub audit: Vec<AuditEvent>,
+    /// Why the record could not be shown, if it does not verify.
+    pub failure: Option<Failure>,
+    /// When it was loaded.
+    pub now: DateTime<Utc>,
+}
+
+/// The screens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// All entries, newest first.
+    Timeline,
+    /// One entry in full.
+    Detail,
+    /// Who holds which rights.
+    Grants,
+    /// Every commit.
+    Audit,
+}
+
+/// Display languages the `l` key cycles through.
+pub const LANGS: &[&str] = &["en", "de", "fr", "es", "it"];
+
+/// The TUI's state.
+pub struct App {
+    /// The data.
+    pub snapshot: Snapshot,
+    /// The current screen.
+    pub view: View,
+    /// Whether the help overlay is open.
+    pub help: bool,
+    /// Set when the user quits.
+    pub quit: bool,
+    /// Selected row in the timeline (index into [`App::timeline`]).
+    pub selected: usize,
+    /// Selected row in the grants list.
+    pub grant_selected: usize,
+    /// Selected row in the audit trail.
+    pub audit_selected: usize,
+    /// Scroll offset of the detail view.
+    pub detail_scroll: u16,
+    /// The search being typed, while `/` is active.
+    pub typing: Option<String>,
+    /// The search in effect.
+    pub search: String,
+    /// The display language.
+    pub lang: usize,
+    /// Draw without colours (NO_COLOR).
+    pub no_color: bool,
+}
+
+impl App {
+    /// A new TUI state over `snapshot`.
+    pub fn new(snapshot: Snapshot, no_color: bool) -> App {
+        App {
+            snapshot,
+            view: View::Timeline,
+            help: false,
+            quit: false,
+            selected: 0,
+            grant_selected: 0,
+            audit_selected: 0,
+            detail_scroll: 0,
+            typing: None,
+            search: String::new(),
+            lang: 0,
+            no_color,
+        }
+    }
+
+    /// The display language code.
+    pub fn lang(&self) -> &'static str {
+        LANGS[self.lang]
+    }
+
+    /// The timeline: newest first, filtered by the search over what the user
+    /// can read (and, for unreadable entries, their public metadata).
+    pub fn timeline(&self) -> Vec<&EntryView> {
+        let q = self.search.to_lowercase();
+        self.snapshot
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| {
+                q.is_empty()
+                    || [
+                        e.summary.clone().unwrap_or_default(),
+                        e.kind.clone().unwrap_or_default(),
+                        e.category.clone(),
+                        e.author.name.clone(),
+                        e.author.country.clone().unwrap_or_default(),
+                    ]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&q))
+            })
+            .collect()
+    }
+
+    /// The entry under the cursor.
+    pub fn current(&self) -> Option<&EntryView> {
+        self.timeline().get(self.selected).copied()
+    }
+
+    fn rows(&self) -> usize {
+        match self.view {
+            View::Timeline | View::Detail => self.timeline().len(),
+            View::Grants => self.snapshot.grants.len(),
+            View::Audit => self.snapshot.audit.len(),
+        }
+    }
+
+    fn cursor(&mut self) -> &mut usize {
+        match self.view {
+            View::Timeline | View::Detail => &mut self.selected,
+            View::Grants => &mut self.grant_selected,
+            View::Audit => &mut self.audit_selected,
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if self.view == View::Detail {
+            self.detail_scroll = (self.detail_scroll as isize + delta).max(0) as u16;
+            return;
+        }
+        let n = self.rows();
+        let c = self.cursor();
+        *c = if n == 0 { 0 } else { (*c as isize + delta).clamp(0, n as isize - 1) as usize };
+    }
+
+    /// Moves to the first entry of the previous (`-1`) or next (`+1`) year.
+    fn jump_year(&mut self, dir: i32) {
+        let tl = self.timeline();
+        let Some(cur) = tl.get(self.selected) else { return };
+        let year = cur.date.year();
+        // Newest first: an older year is further down.
+        let target = if dir < 0 {
+            tl.iter().position(|e| e.date.year() < year)
+        } else {
+            tl.iter().rposition(|e| e.date.year() > year).map(|i| {
+                let y = tl[i].date.year();
+                tl.iter().position(|e| e.date.year() == y).unwrap_or(i)
+            })
+        };
+        if let Some(t) = target {
+            self.selected = t;
+        }
+    }
+
+    /// Applies an action.
+    pub fn apply(&mut self, a: Action) {
+        if self.snapshot.failure.is_some() && !matches!(a, Action::Quit | Action::Help | Action::Back | Action::Refresh)
+        {
+            return;
+        }
+        match a {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = !self.help,
+            Action::Back => {
+                if self.help {
+                    self.help = false;
+                } else if self.view == View::Detail {
+                    self.view = View::Timeline;
+                } else if !self.search.is_empty() {
+                    self.search.clear();
+                    self.selected = 0;
+                }
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-10),
+            Action::PageDown => self.move_by(10),
+            Action::Top => {
+                *self.cursor() = 0;
+                self.detail_scroll = 0;
+            }
+            Action::Bottom => {
+                let n = self.rows().saturating_sub(1);
+                *self.cursor() = n;
+            }
+            Action::Open => {
+                if self.view == View::Timeline && self.current().is_some() {
+                    self.view = View::Detail;
+                    self.detail_scroll = 0;
+                }
+            }
+            Action::Show(v) => {
+                self.view = v;
+                self.help = false;
+            }
+            Action::NextView => {
+                self.view = match self.view {
+                    View::Timeline | View::Detail => View::Grants,
+                    View::Grants => View::Audit,
+                    View::Audit => View::Timeline,
+                }
+            }
+            Action::StartSearch => {
+                self.view = View::Timeline;
+                self.typing = Some(self.search.clone());
+            }
+            Action::SearchInput(c) => {
+                if let Some(t) = &mut self.typing {
+                    t.push(c);
+                    self.search = t.clone();
+                    self.selected = 0;
+                }
+            }
+            Action::SearchBackspace => {
+                if let Some(t) = &mut self.typing {
+                    t.pop();
+                    self.search = t.clone();
+                    self.selected = 0;
+                }
+            }
+            Action::SearchDone => self.typing = None,
+            Action::SearchCancel => {
+                self.typing = None;
+                self.search.clear();
+                self.selected = 0;
+            }
+            Action::CycleLang => self.lang = (self.lang + 1) % LANGS.len(),
+            Action::PrevYear => self.jump_year(-1),
+            Action::NextYear => self.jump_year(1),
+            Action::Refresh => {
+                self.selected = self.selected.min(self.timeline().len().saturating_sub(1));
+            }
+        }
+    }
+}

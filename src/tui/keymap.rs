@@ -1,0 +1,113 @@
+//! Keys to actions: vim-style and arrow keys. Every binding is listed in
+//! [`HELP`], which the help overlay shows.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, View};
+
+/// What the user asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Leave.
+    Quit,
+    /// Toggle the help overlay.
+    Help,
+    /// Close the overlay, the detail view, or clear the search.
+    Back,
+    /// Cursor up.
+    Up,
+    /// Cursor down.
+    Down,
+    /// Ten up.
+    PageUp,
+    /// Ten down.
+    PageDown,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// Open the entry under the cursor.
+    Open,
+    /// Go to a screen.
+    Show(View),
+    /// Next screen.
+    NextView,
+    /// Start typing a search.
+    StartSearch,
+    /// A character of the search.
+    SearchInput(char),
+    /// Delete the last character of the search.
+    SearchBackspace,
+    /// Keep the search and stop typing.
+    SearchDone,
+    /// Drop the search.
+    SearchCancel,
+    /// Next display language.
+    CycleLang,
+    /// Older year.
+    PrevYear,
+    /// Newer year.
+    NextYear,
+    /// Reload the record.
+    Refresh,
+}
+
+/// Every key, for the help overlay.
+pub const HELP: &[(&str, &str)] = &[
+    ("j / Down", "next row (mouse wheel too)"),
+    ("k / Up", "previous row"),
+    ("PgDn / Ctrl-d", "ten rows down"),
+    ("PgUp / Ctrl-u", "ten rows up"),
+    ("Home / End", "first / last row"),
+    ("Enter", "open the entry"),
+    ("Esc", "back, close help, clear search"),
+    ("1 / 2 / 3", "timeline / grants / audit"),
+    ("Tab", "next screen"),
+    ("/", "search what you can read"),
+    ("[ / ]", "older / newer year"),
+    ("l", "display language"),
+    ("r", "reload the record"),
+    ("?", "this help"),
+    ("q / Ctrl-c", "quit"),
+];
+
+/// The action for a key in the current state, if any.
+pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && k.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if app.typing.is_some() {
+        return match k.code {
+            KeyCode::Enter => Some(Action::SearchDone),
+            KeyCode::Esc => Some(Action::SearchCancel),
+            KeyCode::Backspace => Some(Action::SearchBackspace),
+            KeyCode::Char(c) if !ctrl => Some(Action::SearchInput(c)),
+            _ => None,
+        };
+    }
+    Some(match k.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Char('j') | KeyCode::Down => Action::Down,
+        KeyCode::Char('k') | KeyCode::Up => Action::Up,
+        KeyCode::Char('d') if ctrl => Action::PageDown,
+        KeyCode::Char('u') if ctrl => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Home => Action::Top,
+        KeyCode::End => Action::Bottom,
+        KeyCode::Enter => Action::Open,
+        KeyCode::Char('1') => Action::Show(View::Timeline),
+        KeyCode::Char('2') => Action::Show(View::Grants),
+        KeyCode::Char('3') => Action::Show(View::Audit),
+        KeyCode::Tab => Action::NextView,
+        KeyCode::Char('/') => Action::StartSearch,
+        KeyCode::Char('[') => Action::PrevYear,
+        KeyCode::Char(']') => Action::NextYear,
+        KeyCode::Char('l') => Action::CycleLang,
+        KeyCode::Char('r') => Action::Refresh,
+        _ => return None,
+    })
+}

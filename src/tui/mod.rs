@@ -1,0 +1,101 @@
+//! `hrx tui`: browse a record's timeline, entries, grants and audit trail.
+//!
+//! State ([`app`]), key handling ([`keymap`]) and drawing ([`ui`]) are kept
+//! apart so each is tested on its own: keys → actions → state without a
+//! terminal, and every view drawn into ratatui's `TestBackend`. The data
+//! comes from the same library operations the CLI uses.
+
+pub mod app;
+pub mod keymap;
+pub mod ui;
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+
+use crate::error::{Error, Result};
+use crate::ops::Context;
+use app::{App, Snapshot};
+
+/// Loads what the TUI shows from the record, through the library.
+pub fn load(ctx: &mut Context) -> Snapshot {
+    let audit = crate::ops::audit::audit(ctx);
+    let failure = match &audit {
+        Ok(a) => a.failure.clone(),
+        Err(e) => Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
+    };
+    if let Some(f) = failure {
+        return Snapshot { failure: Some(f), ..Default::default() };
+    }
+    let entries = crate::ops::read::log(ctx, &Default::default());
+    let grants = crate::ops::grant::list(ctx, true);
+    match (entries, grants, audit) {
+        (Ok(entries), Ok(grants), Ok(audit)) => {
+            Snapshot { entries, grants, audit: audit.events, failure: None, now: ctx.clock.now() }
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Snapshot {
+            failure: Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
+            ..Default::default()
+        },
+    }
+}
+
+/// Restores the terminal: on exit, on error and on panic.
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, ratatui::crossterm::cursor::Show);
+}
+
+/// Runs the TUI until the user quits.
+pub fn run(ctx: &mut Context) -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Error::Usage("hrx tui needs a terminal; use hrx log / grants / audit in scripts".into()));
+    }
+    // Unlock before taking over the terminal, so a passphrase prompt works.
+    let snapshot = load(ctx);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut app = App::new(snapshot, no_color);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        hook(info);
+    }));
+    enable_raw_mode().map_err(|e| Error::io("terminal", e))?;
+    execute!(std::io::stdout(), EnterAlternateScreen).map_err(|e| Error::io("terminal", e))?;
+    let result = (|| -> Result<()> {
+        let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+        let mut term = ratatui::Terminal::new(backend).map_err(|e| Error::io("terminal", e))?;
+        while !app.quit {
+            term.draw(|f| ui::draw(f, &app)).map_err(|e| Error::io("terminal", e))?;
+            if !event::poll(Duration::from_millis(250)).map_err(|e| Error::io("terminal", e))? {
+                continue;
+            }
+            match event::read().map_err(|e| Error::io("terminal", e))? {
+                Event::Key(k) if k.kind == event::KeyEventKind::Press => {
+                    let action = keymap::action(&app, k);
+                    if action == Some(keymap::Action::Refresh) {
+                        app.snapshot = load(ctx);
+                    }
+                    if let Some(a) = action {
+                        app.apply(a);
+                    }
+                }
+                Event::Mouse(m) => match m.kind {
+                    event::MouseEventKind::ScrollDown => app.apply(keymap::Action::Down),
+                    event::MouseEventKind::ScrollUp => app.apply(keymap::Action::Up),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    })();
+    restore();
+    result
+}
+
+#[cfg(test)]
+mod tests;

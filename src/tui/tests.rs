@@ -1,0 +1,335 @@
+//! The TUI without a terminal: keys → actions → state, and every view drawn
+//! into ratatui's TestBackend and compared with snapshots under
+//! `tests/snapshots/` (HRX_UPDATE_SNAPSHOTS=1 rewrites them).
+
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+
+use super::app::{App, Snapshot, View};
+use super::keymap::{Action, action};
+use super::ui::draw;
+use crate::crypto::Identity;
+use crate::crypto::message::SignatureStatus;
+use crate::id::Id;
+use crate::model::statement::Scope;
+use crate::model::{Author, Entry, Kind, Purpose, Right};
+use crate::ops::audit::AuditEvent;
+use crate::ops::grant::{GrantStatus, GrantView};
+use crate::ops::read::{EntryView, Recipient};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn person(name: &str, org: Option<&str>, cc: &str, fpr: char) -> Identity {
+    Identity {
+        fingerprint: fpr.to_string().repeat(40),
+        name: name.into(),
+        email: None,
+        organisation: org.map(Into::into),
+        country: Some(cc.into()),
+    }
+}
+
+fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, readable: bool) -> EntryView {
+    let id = Id::from_parts(t(when), [n; 10]);
+    let author = Author {
+        fingerprint: by.fingerprint.clone(),
+        name: by.name.clone(),
+        organisation: by.organisation.clone(),
+        country: by.country.clone(),
+    };
+    let e = Entry::new(kind, body, id, author, t(when)).unwrap();
+    EntryView {
+        id: id.to_string(),
+        date: t(when),
+        category: e.category.to_string(),
+        author: by.clone(),
+        commit: "c".repeat(40),
+        readable,
+        kind: readable.then(|| kind.name().to_string()),
+        summary: readable.then(|| e.summary(None)),
+        signature: readable.then(|| SignatureStatus::Good { signer: by.fingerprint.clone(), time: t(when) }),
+        recipients: vec![Recipient {
+            key_id: "0123456789ABCDEF".into(),
+            fingerprint: Some(by.fingerprint.clone()),
+            name: Some(by.name.clone()),
+        }],
+        record: readable.then(|| e.record.clone()),
+        problems: vec![],
+        entry: readable.then_some(e),
+        sealed: false,
+    }
+}
+
+fn snapshot() -> Snapshot {
+    let anna = person("Anna Weber", None, "DE", 'A');
+    let klein = person("Dr. Klein", Some("Praxis Dr. Klein"), "DE", 'B');
+    let lafe = person("Dra. Garcia", Some("Hospital La Fe"), "ES", 'C');
+    let roth = person("Dr. Roth", Some("Psychotherapie Roth"), "DE", 'D');
+    let entries = vec![
+        entry(
+            1,
+            "2024-05-02T09:00:00Z",
+            Kind::Allergy,
+            json!({"substance": {"system": "snomed", "code": "764146007", "display": {"en": "Penicillin", "es": "Penicilina"}}, "criticality": "high"}),
+            &klein,
+            true,
+        ),
+        entry(
+            2,
+            "2025-01-10T10:00:00Z",
+            Kind::Note,
+            json!({"category": "mental-health", "text": "Session 1"}),
+            &roth,
+            false,
+        ),
+        entry(
+            3,
+            "2026-03-01T08:00:00Z",
+            Kind::Medication,
+            json!({"medication": {"system": "atc", "code": "C09AA05", "display": {"en": "Ramipril"}}}),
+            &klein,
+            true,
+        ),
+        entry(
+            4,
+            "2026-03-05T22:00:00Z",
+            Kind::Observation,
+            json!({"code": {"system": "loinc", "code": "2160-0", "display": {"en": "Creatinine", "es": "Creatinina"}}, "value": {"value": 1.1, "unit": "mg/dL"}}),
+            &lafe,
+            true,
+        ),
+    ];
+    let grant =
+        |id: u8, who: &Identity, cats: &[&str], until: Option<&str>, status: GrantStatus, purpose: Purpose| GrantView {
+            id: Id::from_parts(t("2026-01-01T00:00:00Z"), [id; 10]).to_string(),
+            status,
+            grantee: who.clone(),
+            categories: Scope::Some(cats.iter().map(|c| c.parse().unwrap()).collect()),
+            rights: vec![Right::Read, Right::Write],
+            purpose,
+            role: None,
+            from: t("2026-01-01T00:00:00Z"),
+            until: until.map(t),
+            granted_by: anna.clone(),
+            issued_at: t("2026-01-01T00:00:00Z"),
+            revoked_at: None,
+            include_past: false,
+            note: None,
+        };
+    let grants = vec![
+        grant(
+            1,
+            &klein,
+            &["general", "medication"],
+            Some("2027-01-01T00:00:00Z"),
+            GrantStatus::Active,
+            Purpose::Treatment,
+        ),
+        grant(2, &lafe, &["results"], Some("2026-03-12T00:00:00Z"), GrantStatus::Active, Purpose::Treatment),
+        grant(3, &roth, &["mental-health"], None, GrantStatus::Revoked, Purpose::Treatment),
+    ];
+    let ev = |when: &str, by: &Identity, what: &str, emergency: bool| AuditEvent {
+        commit: "d".repeat(40),
+        time: t(when),
+        signer: Some(by.clone()),
+        actions: vec![what.into()],
+        status: "verified",
+        emergency,
+        problem: None,
+    };
+    let ncp = person("Punto de Contacto", Some("Ministerio"), "ES", 'E');
+    let audit = vec![
+        ev("2024-05-01T09:00:00Z", &anna, "created the record", false),
+        ev("2024-05-02T09:00:00Z", &klein, "added entry (allergy)", false),
+        ev("2026-03-05T23:00:00Z", &ncp, "EMERGENCY ACCESS to the emergency summary", true),
+    ];
+    Snapshot { entries, grants, audit, failure: None, now: t("2026-03-06T00:00:00Z") }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn snap(name: &str, got: &str) {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("tui-{name}.txt"));
+    if std::env::var_os("HRX_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&p)
+        .unwrap_or_else(|_| panic!("missing snapshot {}: run with HRX_UPDATE_SNAPSHOTS=1", p.display()));
+    assert_eq!(got, want, "snapshot {name} differs (HRX_UPDATE_SNAPSHOTS=1 rewrites it)");
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn press(app: &mut App, c: KeyCode) {
+    if let Some(a) = action(app, key(c)) {
+        app.apply(a);
+    }
+}
+
+#[test]
+fn views_render_at_80x24_and_200x50() {
+    let mut app = App::new(snapshot(), true);
+    snap("timeline-80x24", &render(&app, 80, 24));
+    snap("timeline-200x50", &render(&app, 200, 50));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Detail);
+    snap("detail-80x24", &render(&app, 80, 24));
+    press(&mut app, KeyCode::Char('2'));
+    snap("grants-80x24", &render(&app, 80, 24));
+    press(&mut app, KeyCode::Char('3'));
+    snap("audit-80x24", &render(&app, 80, 24));
+    snap("audit-200x50", &render(&app, 200, 50));
+    press(&mut app, KeyCode::Char('?'));
+    snap("help-80x24", &render(&app, 80, 24));
+}
+
+#[test]
+fn unreadable_empty_and_unverified_records_render_clearly() {
+    let mut app = App::new(snapshot(), true);
+    // The therapist's note is second newest-but-two: move to it and open it.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert!(!app.current().unwrap().readable);
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Not readable with your keys"), "{screen}");
+    snap("unreadable-80x24", &screen);
+
+    let empty = App::new(Snapshot::default(), true);
+    let screen = render(&empty, 80, 24);
+    assert!(screen.contains("no entries yet"));
+    snap("empty-80x24", &screen);
+
+    let failed = Snapshot {
+        failure: Some(crate::verify::Failure {
+            commit: Some("0123456789abcdef".repeat(2)),
+            code: "modified",
+            reason: "modifies entries/x".into(),
+        }),
+        ..Default::default()
+    };
+    let mut app = App::new(failed, true);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("does not verify") && screen.contains("0123456789ab") && screen.contains("modifies entries/x"),
+        "{screen}"
+    );
+    snap("unverified-80x24", &screen);
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.view, View::Timeline, "nothing of an unverified record is browsable");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn keys_drive_the_state() {
+    let mut app = App::new(snapshot(), false);
+    // Newest first.
+    assert_eq!(app.current().unwrap().kind.as_deref(), Some("observation"));
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected, 1);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.selected, 0, "the cursor stops at the top");
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.selected, 3);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected, 3, "and at the bottom");
+    // Jump by year: from 2024 to the newest entry of 2025, then 2026.
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(app.current().unwrap().date.format("%Y").to_string(), "2025");
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(app.current().unwrap().date.format("%Y").to_string(), "2026");
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(app.current().unwrap().date.format("%Y").to_string(), "2025");
+    // Incremental search over what the user can read.
+    press(&mut app, KeyCode::Char('/'));
+    for c in "ramip".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    assert_eq!(app.timeline().len(), 1);
+    assert_eq!(app.current().unwrap().summary.as_deref(), Some("Ramipril"));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit, "q is a letter while typing a search");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.search, "rami");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.timeline().len(), 4, "Esc clears the search");
+    // Searching by country finds the hospital's entry.
+    press(&mut app, KeyCode::Char('/'));
+    for c in "ES".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(app.timeline().iter().all(|e| e.author.country.as_deref() == Some("ES")));
+    // Language switch changes the displays shown.
+    press(&mut app, KeyCode::Esc);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('l'));
+    }
+    assert_eq!(app.lang(), "es");
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("Creatinina"), "{screen}");
+    // Screens, help, quit.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Grants);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Audit);
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.help);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.help);
+    assert_eq!(action(&app, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+}
+
+#[test]
+fn colours_mark_expiry_revocation_and_emergencies() {
+    let mut app = App::new(snapshot(), false);
+    press(&mut app, KeyCode::Char('2'));
+    let mut term = Terminal::new(TestBackend::new(120, 24)).unwrap();
+    term.draw(|f| draw(f, &app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let row_of = |needle: &str| {
+        (0..24u16)
+            .find(|&y| (0..120u16).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().contains(needle))
+            .unwrap()
+    };
+    let y = row_of("expiring");
+    assert_eq!(buf[(5, y)].fg, ratatui::style::Color::Yellow, "expires within 14 days");
+    let y = row_of("revoked");
+    assert_eq!(buf[(5, y)].fg, ratatui::style::Color::DarkGray);
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Down); // the selection highlight would hide the row's own colour
+    term.draw(|f| draw(f, &app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let y = (0..24u16)
+        .find(|&y| (0..120u16).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().contains("EMERGENCY"))
+        .unwrap();
+    assert_eq!(buf[(3, y)].fg, ratatui::style::Color::Red);
+    // NO_COLOR: no colours at all.
+    let plain = App::new(snapshot(), true);
+    let mut term = Terminal::new(TestBackend::new(120, 24)).unwrap();
+    term.draw(|f| draw(f, &plain)).unwrap();
+    assert!(term.backend().buffer().content().iter().all(|c| c.fg == ratatui::style::Color::Reset));
+}

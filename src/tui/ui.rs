@@ -1,0 +1,316 @@
+//! Drawing: one function per screen, all from the [`App`] state.
+
+use chrono::Duration;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
+
+use super::app::{App, View};
+use super::keymap::HELP;
+use crate::crypto::message::SignatureStatus;
+use crate::model::entry::display_of;
+use crate::model::statement::Scope;
+use crate::ops::grant::GrantStatus;
+
+fn style(app: &App, color: Color) -> Style {
+    if app.no_color { Style::default() } else { Style::default().fg(color) }
+}
+
+fn selected(app: &App) -> Style {
+    if app.no_color {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default().bg(Color::Blue).fg(Color::White)
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, app: &App) {
+    let [top, body, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(f.area());
+    let tab = |name: &str, on: bool| {
+        let s = if on { Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED) } else { Style::default() };
+        Span::styled(format!(" {name} "), s)
+    };
+    let v = app.view;
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::raw("hrx "),
+            tab("1 Timeline", matches!(v, View::Timeline | View::Detail)),
+            tab("2 Grants", v == View::Grants),
+            tab("3 Audit", v == View::Audit),
+            Span::raw(format!("  lang:{}", app.lang())),
+        ])),
+        top,
+    );
+    if let Some(fail) = &app.snapshot.failure {
+        let commit =
+            fail.commit.as_deref().map(|c| format!("commit {}\n\n", &c[..12.min(c.len())])).unwrap_or_default();
+        let p = Paragraph::new(format!(
+            "This record does not verify.\n\n{commit}{}\n\nNothing of it is shown: obtain the record again from a source you trust.\n(reason code: {})",
+            fail.reason, fail.code
+        ))
+        .wrap(Wrap { trim: true })
+        .style(style(app, Color::Red))
+        .block(Block::default().borders(Borders::ALL).title(" Not verified "));
+        f.render_widget(p, body);
+    } else {
+        match app.view {
+            View::Timeline => timeline(f, app, body),
+            View::Detail => detail(f, app, body),
+            View::Grants => grants(f, app, body),
+            View::Audit => audit(f, app, body),
+        }
+    }
+    let status = match &app.typing {
+        Some(t) => format!("/{t}"),
+        None if !app.search.is_empty() => format!("search: {}  (Esc clears)   ? help  q quit", app.search),
+        None => "? help  Enter open  / search  Tab screens  q quit".to_string(),
+    };
+    f.render_widget(Paragraph::new(status), bottom);
+    if app.help {
+        help(f, app);
+    }
+}
+
+fn who(name: &str, org: &Option<String>, country: &Option<String>) -> String {
+    match (org, country) {
+        (Some(o), Some(c)) => format!("{name} ({o}, {c})"),
+        (None, Some(c)) => format!("{name} ({c})"),
+        (Some(o), None) => format!("{name} ({o})"),
+        _ => name.to_string(),
+    }
+}
+
+fn timeline(f: &mut Frame, app: &App, area: Rect) {
+    let tl = app.timeline();
+    if tl.is_empty() {
+        let msg =
+            if app.search.is_empty() { "This record has no entries yet." } else { "No entry matches the search." };
+        f.render_widget(Paragraph::new(msg).block(Block::default().borders(Borders::ALL).title(" Timeline ")), area);
+        return;
+    }
+    let rows: Vec<Row> = tl
+        .iter()
+        .map(|e| {
+            let (what, st) = if e.readable {
+                let summary =
+                    e.entry.as_ref().map(|x| x.summary(Some(app.lang()))).or(e.summary.clone()).unwrap_or_default();
+                (summary, Style::default())
+            } else if e.sealed {
+                ("(sealed: emergency access only)".to_string(), style(app, Color::Yellow))
+            } else {
+                (
+                    "(not readable with your keys)".to_string(),
+                    style(app, Color::DarkGray).add_modifier(Modifier::ITALIC),
+                )
+            };
+            Row::new(vec![
+                e.date.format("%Y-%m-%d").to_string(),
+                e.kind.clone().unwrap_or_else(|| "-".into()),
+                e.category.clone(),
+                what,
+                // Narrow screens: name and country; the organisation is in the detail view.
+                if area.width < 120 {
+                    who(&e.author.name, &None, &e.author.country)
+                } else {
+                    who(&e.author.name, &e.author.organisation, &e.author.country)
+                },
+            ])
+            .style(st)
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(13),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(
+        Row::new(vec!["date", "kind", "category", "entry", "author"])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected(app))
+    .block(Block::default().borders(Borders::ALL).title(format!(" Timeline ({} entries) ", tl.len())));
+    let mut state = TableState::default().with_selected(Some(app.selected));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn detail(f: &mut Frame, app: &App, area: Rect) {
+    let Some(e) = app.current() else { return };
+    let mut lines: Vec<Line> = vec![
+        Line::from(format!("entry      {}", e.id)),
+        Line::from(format!("recorded   {}", e.date.format("%Y-%m-%d %H:%M UTC"))),
+        Line::from(format!("category   {}", e.category)),
+        Line::from(format!("author     {}", who(&e.author.name, &e.author.organisation, &e.author.country))),
+    ];
+    match &e.signature {
+        Some(SignatureStatus::Good { signer, time }) => lines.push(Line::styled(
+            format!("signature  good, by {} at {}", &signer[..16], time.format("%Y-%m-%d %H:%M")),
+            style(app, Color::Green),
+        )),
+        Some(other) => lines.push(Line::styled(format!("signature  NOT GOOD: {other:?}"), style(app, Color::Red))),
+        None => {}
+    }
+    for r in &e.recipients {
+        lines.push(Line::from(format!(
+            "readers    {}",
+            r.name.clone().unwrap_or_else(|| format!("unknown key {}", r.key_id))
+        )));
+    }
+    for p in &e.problems {
+        lines.push(Line::styled(format!("WARNING    {p}"), style(app, Color::Red)));
+    }
+    lines.push(Line::from(""));
+    match &e.entry {
+        Some(entry) => {
+            let lang = app.lang();
+            // Coded terms in the chosen language first, then the full record.
+            for field in ["code", "substance", "medication", "vaccine", "device_type", "directive"] {
+                if let Some(t) = entry.record.get(field).and_then(|c| display_of(c, Some(lang))) {
+                    lines.push(Line::styled(format!("{field}: {t}"), Style::default().add_modifier(Modifier::BOLD)));
+                }
+            }
+            let mut shown = entry.record.clone();
+            if let Some(o) = shown.get_mut("source").and_then(|s| s.as_object_mut())
+                && o.contains_key("original")
+            {
+                o.insert("original".into(), serde_json::json!("(the original FHIR resource, kept byte for byte)"));
+            }
+            if let Some(a) = shown.get_mut("attachment").and_then(|s| s.as_object_mut())
+                && a.contains_key("data")
+            {
+                a.insert(
+                    "data".into(),
+                    serde_json::json!("(attached file: save it with hrx show ID --save-attachment PATH)"),
+                );
+            }
+            for l in serde_yaml_ng::to_string(&shown).unwrap_or_default().lines() {
+                lines.push(Line::from(l.to_string()));
+            }
+        }
+        None if e.sealed => {
+            lines.push(Line::from("Sealed: readable only through emergency access (hrx emergency open)."))
+        }
+        None => lines.push(Line::from("Not readable with your keys: it is not encrypted to you.")),
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0))
+            .block(Block::default().borders(Borders::ALL).title(" Entry (Esc: back) ")),
+        area,
+    );
+}
+
+fn grants(f: &mut Frame, app: &App, area: Rect) {
+    let now = app.snapshot.now;
+    let rows: Vec<Row> = app
+        .snapshot
+        .grants
+        .iter()
+        .map(|g| {
+            let cats = match &g.categories {
+                Scope::All(_) => "all".to_string(),
+                Scope::Some(cs) => cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","),
+            };
+            let soon = g.until.is_some_and(|u| u > now && u - now <= Duration::days(14));
+            let (status, st) = match g.status {
+                GrantStatus::Revoked => {
+                    ("revoked".to_string(), style(app, Color::DarkGray).add_modifier(Modifier::CROSSED_OUT))
+                }
+                GrantStatus::Expired => ("expired".to_string(), style(app, Color::Red)),
+                GrantStatus::Active if soon => {
+                    ("expiring".to_string(), style(app, Color::Yellow).add_modifier(Modifier::BOLD))
+                }
+                s => (format!("{s:?}").to_lowercase(), Style::default()),
+            };
+            Row::new(vec![
+                status,
+                who(&g.grantee.name, &g.grantee.organisation, &g.grantee.country),
+                g.rights.iter().map(|r| format!("{r:?}").to_lowercase()).collect::<Vec<_>>().join(","),
+                cats,
+                format!("{:?}", g.purpose).to_lowercase(),
+                g.until.map(|u| u.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into()),
+            ])
+            .style(st)
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Fill(2),
+            Constraint::Length(17),
+            Constraint::Fill(2),
+            Constraint::Length(10),
+            Constraint::Length(10),
+        ],
+    )
+    .header(
+        Row::new(vec!["status", "grantee", "rights", "categories", "purpose", "until"])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected(app))
+    .block(Block::default().borders(Borders::ALL).title(format!(" Grants ({}) ", app.snapshot.grants.len())));
+    let mut state = TableState::default().with_selected(Some(app.grant_selected));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn audit(f: &mut Frame, app: &App, area: Rect) {
+    let rows: Vec<Row> = app
+        .snapshot
+        .audit
+        .iter()
+        .rev()
+        .map(|e| {
+            let signer = e
+                .signer
+                .as_ref()
+                .map(|s| who(&s.name, &s.organisation, &s.country))
+                .unwrap_or_else(|| "(not verified)".into());
+            let st = if e.emergency { style(app, Color::Red).add_modifier(Modifier::BOLD) } else { Style::default() };
+            Row::new(vec![
+                if e.emergency { "!!".to_string() } else { e.status.to_string() },
+                e.time.format("%Y-%m-%d %H:%M").to_string(),
+                signer,
+                e.actions.join("; "),
+            ])
+            .style(st)
+        })
+        .collect();
+    let table =
+        Table::new(rows, [Constraint::Length(8), Constraint::Length(16), Constraint::Fill(1), Constraint::Fill(2)])
+            .header(
+                Row::new(vec!["status", "when", "signed by", "what"])
+                    .style(Style::default().add_modifier(Modifier::BOLD)),
+            )
+            .row_highlight_style(selected(app))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" Audit trail ({} commits, newest first) ", app.snapshot.audit.len())),
+            );
+    let mut state = TableState::default().with_selected(Some(app.audit_selected));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn help(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let w = 56.min(area.width);
+    let h = (HELP.len() as u16 + 2).min(area.height);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let lines: Vec<Line> = HELP.iter().map(|(k, what)| Line::from(format!(" {k:<15} {what}"))).collect();
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys (? or Esc closes) ")),
+        r,
+    );
+    let _ = app;
+}
