@@ -12,3 +12,4 @@ mod keys;
 mod record;
 mod robustness;
 mod sync;
+mod tui;

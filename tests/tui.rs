@@ -1,0 +1,114 @@
+//! `hrx tui` in a real terminal: tmux runs it, sends keys and reads the
+//! screen with capture-pane.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+struct Tmux<'a> {
+    env: &'a TestEnv,
+    socket: std::path::PathBuf,
+}
+
+impl Tmux<'_> {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.env.bare("tmux").env("TERM", "xterm-256color").arg("-S").arg(&self.socket).args(args).output().unwrap()
+    }
+
+    fn screen(&self) -> String {
+        stdout(&self.run(&["capture-pane", "-p", "-t", "hrx"]))
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "the screen never showed {text:?}:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "hrx"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+}
+
+impl Drop for Tmux<'_> {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn start<'a>(env: &'a TestEnv, who: &Party, record: &Path) -> Tmux<'a> {
+    let t = Tmux { env, socket: env.path().join("tmux.sock") };
+    let cmd = format!(
+        "env HRX_HOME={} HRX_NOW={} {} -C {} tui; echo EXITED-$?; sleep 30",
+        who.home.display(),
+        env.now(),
+        assert_cmd::cargo::cargo_bin!("hrx").display(),
+        record.display()
+    );
+    let out = t.run(&["new-session", "-d", "-s", "hrx", "-x", "100", "-y", "30", &cmd]);
+    assert!(out.status.success(), "tmux: {}", stderr(&out));
+    t
+}
+
+#[test]
+fn browse_a_record_in_a_real_terminal() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.init(&anna);
+    env.grant(&anna, &klein, "allergy", "read,write", &["--until", "2026-03-10"]);
+    env.hrx(&klein)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:764146007", "--display", "Penicillin"])
+        .assert()
+        .success();
+    env.note(&anna, "Trip to Valencia");
+
+    let t = start(&env, &anna, &env.record());
+    let s = t.wait_for("Timeline (2 entries)");
+    assert!(s.contains("Trip to Valencia") && s.contains("Penicillin"), "{s}");
+    // Open the newest entry.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Entry (Esc: back)");
+    assert!(s.contains("signature  good"), "{s}");
+    // Grants: the GP's grant expires within 14 days.
+    t.keys(&["Escape", "2"]);
+    let s = t.wait_for("Grants (1)");
+    assert!(s.contains("expiring") && s.contains("Dr Klein"), "{s}");
+    // Audit, help, quit: the terminal is given back and hrx exits 0.
+    t.keys(&["3"]);
+    t.wait_for("Audit trail");
+    t.keys(&["?"]);
+    t.wait_for("Keys (? or Esc closes)");
+    t.keys(&["Escape", "q"]);
+    let s = t.wait_for("EXITED-");
+    assert!(s.contains("EXITED-0"), "{s}");
+    assert!(!s.contains("Timeline ("), "the alternate screen is gone: {s}");
+}
+
+#[test]
+fn an_unverifiable_record_opens_in_an_error_view() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "first");
+    std::fs::write(env.record().join("stray.txt"), "x").unwrap();
+    env.git(&["add", "-A"]);
+    env.git(&["-c", "user.name=M", "-c", "user.email=m@example.org", "commit", "-q", "-m", "stray"]);
+    let t = start(&env, &anna, &env.record());
+    let s = t.wait_for("Not verified");
+    assert!(s.contains("does not verify") && s.contains("not signed"), "{s}");
+    t.keys(&["q"]);
+    assert!(t.wait_for("EXITED-").contains("EXITED-0"));
+}
