@@ -1959,7 +1959,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__log)
-            opts="-C -q -h -V --kind --since --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --kind --since --lang --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1970,6 +1970,10 @@ _hrx() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2173,12 +2177,16 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__show)
-            opts="-C -q -h -V --save-attachment --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --lang --save-attachment --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --save-attachment)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

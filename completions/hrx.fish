@@ -140,6 +140,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l since -d 'Only entries recorded on or after this date (YYYY-MM-DD or RFC 3339)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -148,6 +149,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l save-attachment -d 'Write the entry\'s attached file to PATH (decrypted: you choose where)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l key -d 'Act with this key (fingerprint) instead of the default one' -r

@@ -296,3 +296,31 @@ fn documents_carry_any_file_encrypted() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
 }
+
+#[test]
+fn displays_follow_the_asked_language() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy"])
+        .write_stdin("substance: {system: snomed, code: '764146007', display: {en: Penicillin, es: Penicilina, de: Penicillin-Allergie}}\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    let log = |lang: &str| {
+        stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--lang", lang]).output().unwrap())
+    };
+    assert!(log("es").contains("Penicilina"));
+    assert!(log("de").contains("Penicillin-Allergie"));
+    assert!(log("fr").contains("Penicillin"), "no French display: falls back to English");
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--lang", "es", "--json"]).output().unwrap());
+    assert_eq!(v["entries"][0]["summary"], "Penicilina");
+    let shown =
+        stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--lang", "es"]).output().unwrap());
+    assert!(shown.contains("substance: Penicilina"), "{shown}");
+}

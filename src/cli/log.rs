@@ -14,6 +14,9 @@ pub struct Args {
     /// Only entries recorded on or after this date (YYYY-MM-DD or RFC 3339)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Show coded terms in this language where the record has it (else English, else the original)
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 /// Parses a date or date-time given on the command line.
@@ -53,7 +56,14 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             .transpose()?,
         since: a.since.as_deref().map(parse_time).transpose()?,
     };
-    let entries = log(ctx, &filter)?;
+    let mut entries = log(ctx, &filter)?;
+    if let Some(l) = &a.lang {
+        for e in &mut entries {
+            if let Some(x) = &e.entry {
+                e.summary = Some(x.summary(Some(l)));
+            }
+        }
+    }
     if out.json {
         out.json("entries", &entries);
     } else {

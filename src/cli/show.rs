@@ -12,6 +12,9 @@ use crate::ops::read::show;
 pub struct Args {
     /// Entry id (or a unique prefix)
     pub id: String,
+    /// Show coded terms in this language where the record has it (else English, else the original)
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
     /// Write the entry's attached file to PATH (decrypted: you choose where)
     #[arg(long, value_name = "PATH")]
     pub save_attachment: Option<std::path::PathBuf>,
@@ -56,6 +59,12 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     }
     match &v.entry {
         Some(e) => {
+            let lang = a.lang.as_deref();
+            for field in ["code", "substance", "medication", "vaccine", "device_type", "directive"] {
+                if let Some(t) = e.record.get(field).and_then(|c| crate::model::entry::display_of(c, lang)) {
+                    out.line(&format!("{field}:{}{t}", " ".repeat(11usize.saturating_sub(field.len() + 1))));
+                }
+            }
             out.line("---");
             out.line(e.to_yaml().trim_end());
         }
