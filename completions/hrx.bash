@@ -121,6 +121,9 @@ _hrx() {
             hrx__subcmd__export,ips)
                 cmd="hrx__subcmd__export__subcmd__ips"
                 ;;
+            hrx__subcmd__export,research)
+                cmd="hrx__subcmd__export__subcmd__research"
+                ;;
             hrx__subcmd__export__subcmd__help,fhir)
                 cmd="hrx__subcmd__export__subcmd__help__subcmd__fhir"
                 ;;
@@ -129,6 +132,9 @@ _hrx() {
                 ;;
             hrx__subcmd__export__subcmd__help,ips)
                 cmd="hrx__subcmd__export__subcmd__help__subcmd__ips"
+                ;;
+            hrx__subcmd__export__subcmd__help,research)
+                cmd="hrx__subcmd__export__subcmd__help__subcmd__research"
                 ;;
             hrx__subcmd__help,add)
                 cmd="hrx__subcmd__help__subcmd__add"
@@ -210,6 +216,9 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__export,ips)
                 cmd="hrx__subcmd__help__subcmd__export__subcmd__ips"
+                ;;
+            hrx__subcmd__help__subcmd__export,research)
+                cmd="hrx__subcmd__help__subcmd__export__subcmd__research"
                 ;;
             hrx__subcmd__help__subcmd__import,fhir)
                 cmd="hrx__subcmd__help__subcmd__import__subcmd__fhir"
@@ -799,7 +808,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version ips fhir help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version ips research fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,7 +876,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__help)
-            opts="ips fhir help"
+            opts="ips research fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -922,6 +931,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__export__subcmd__help__subcmd__research)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__export__subcmd__ips)
             opts="-o -C -q -h -V --lang --output --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -939,6 +962,44 @@ _hrx() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__research)
+            opts="-C -q -h -V --out --keep-text --dates --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dates)
+                    COMPREPLY=($(compgen -W "shift year" -- "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -1237,7 +1298,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__export)
-            opts="ips fhir"
+            opts="ips research fhir"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1326,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__export__subcmd__ips)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__export__subcmd__research)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -341,17 +341,18 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -362,6 +363,18 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l out -d 'Directory to write (must not exist or be empty)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l dates -d 'shift (default): move every date by one random offset; year: keep years only' -r -f -a "shift\t''
+year\t''"
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l keep-text -d 'Keep free text (it may name people and places: only on explicit request)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -372,6 +385,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -432,4 +446,5 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from bundle" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'

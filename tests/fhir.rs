@@ -416,3 +416,96 @@ fn export_then_import_gives_the_same_entries() {
     );
     assert_eq!(again.iter().filter(|s| s.ends_with(" 0")).count(), 0);
 }
+
+#[test]
+fn research_export_leaves_out_who_the_patient_is() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let files = shared();
+    let args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    assert!(import(&env, &anna, &args).status.success());
+    // Everything that identifies the patients in the test bundles.
+    let mut secrets: Vec<String> = vec![];
+    for f in &files {
+        let b: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        for e in b["entry"].as_array().unwrap() {
+            let r = &e["resource"];
+            if r["resourceType"] != "Patient" {
+                continue;
+            }
+            for n in r["name"].as_array().into_iter().flatten() {
+                secrets.extend(n["family"].as_str().map(str::to_string));
+                secrets
+                    .extend(n["given"].as_array().into_iter().flatten().filter_map(|g| g.as_str().map(str::to_string)));
+            }
+            secrets.extend(
+                r["identifier"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i["value"].as_str().map(str::to_string)),
+            );
+            secrets.extend(r["birthDate"].as_str().map(str::to_string));
+            for a in r["address"].as_array().into_iter().flatten() {
+                secrets
+                    .extend(a["line"].as_array().into_iter().flatten().filter_map(|l| l.as_str().map(str::to_string)));
+                secrets.extend(a["city"].as_str().map(str::to_string));
+                secrets.extend(a["postalCode"].as_str().map(str::to_string));
+            }
+            secrets.extend(
+                r["telecom"].as_array().into_iter().flatten().filter_map(|t| t["value"].as_str().map(str::to_string)),
+            );
+        }
+    }
+    secrets.retain(|s| s.len() >= 4); // two-letter fragments would match codes by chance
+    assert!(secrets.len() > 10, "{secrets:?}");
+    let out = env.path().join("study");
+    let v = json(
+        &env.hrx(&anna)
+            .arg("-C")
+            .arg(env.record())
+            .args(["export", "research", "--out"])
+            .arg(&out)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
+    assert!(v["research"]["entries"].as_u64().unwrap() > 150);
+    let text = std::fs::read_to_string(out.join("entries.jsonl")).unwrap();
+    for s in &secrets {
+        assert!(!text.contains(s.as_str()), "the research export contains {s:?}");
+    }
+    // The medicine stays: codes and values.
+    assert!(text.contains("\"4548-4\"") || text.contains("\"2160-0\"") || text.contains("loinc"), "codes kept");
+    assert!(text.contains("764146007") || text.contains("373270004"), "allergy codes kept");
+    assert!(std::fs::read_to_string(out.join("README.txt")).unwrap().contains("birth date"));
+    // Only the patient or a research grantee may make one.
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "all", "read", &[]);
+    let o = env
+        .hrx(&klein)
+        .arg("-C")
+        .arg(env.record())
+        .args(["export", "research", "--out"])
+        .arg(env.path().join("k"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(6));
+    let study = env.party("Study", "FR", None);
+    env.grant(&anna, &study, "results,problem", "read", &["--purpose", "research", "--include-past"]);
+    let o = env
+        .hrx(&study)
+        .arg("-C")
+        .arg(env.record())
+        .args(["export", "research", "--dates", "year", "--out"])
+        .arg(env.path().join("s"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(env.path().join("s/entries.jsonl")).unwrap();
+    assert!(text.lines().all(|l| {
+        let v: Value = serde_json::from_str(l).unwrap();
+        v["category"] == "results" || v["category"] == "problem"
+    }));
+    assert!(!text.contains("T0") && !text.contains("-01-"), "dates cut to the year");
+}

@@ -22,6 +22,26 @@ pub enum ExportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// A de-identified export for research (the patient, or a holder of a research grant)
+    #[command(after_help = "Writes DIR/entries.jsonl (one de-identified entry per line) and DIR/README.txt. \
+Removed or changed: names, identifiers, addresses, phone numbers and e-mail addresses of the patient; the birth \
+date (only the year is kept); entry ids (replaced by random ones); author names, organisations and fingerprints \
+(only the author's country is kept); the original FHIR resources, narratives and attached files; free text \
+(text, note, title and the text of coded terms) unless --keep-text; exact dates, shifted by one random number of \
+days per export (intervals survive) or, with --dates year, cut to the year. Codes and values are kept. \
+De-identification lowers the risk of re-identification; it does not remove it: rare conditions and small \
+populations can still point to a person.")]
+    Research {
+        /// Directory to write (must not exist or be empty)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Keep free text (it may name people and places: only on explicit request)
+        #[arg(long)]
+        keep_text: bool,
+        /// shift (default): move every date by one random offset; year: keep years only
+        #[arg(long, default_value = "shift", value_parser = ["shift", "year"])]
+        dates: String,
+    },
     /// Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)
     Fhir {
         /// Write to FILE instead of standard output (it holds health data in plain text)
@@ -49,6 +69,17 @@ pub fn run(ctx: &mut Context, cmd: &ExportCommand, out: &Out) -> Result<i32> {
     match cmd {
         ExportCommand::Ips { lang, output } => emit(&ips(ctx, lang)?, output, out)?,
         ExportCommand::Fhir { output } => emit(&fhir(ctx)?, output, out)?,
+        ExportCommand::Research { out: dir, keep_text, dates } => {
+            let done = crate::ops::export::research(ctx, dir, *keep_text, dates == "year")?;
+            if out.json {
+                out.json("research", &done);
+            } else {
+                out.line(&format!(
+                    "wrote {} de-identified entries to {} (dates {})",
+                    done.entries, done.dir, done.dates
+                ));
+            }
+        }
     }
     Ok(super::exit::OK)
 }

@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod category;
+pub mod deidentify;
 pub mod entry;
 pub mod header;
 pub mod kind;

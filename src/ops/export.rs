@@ -141,3 +141,69 @@ fn note_or_document(e: &Entry, id: &str, patient: &str) -> Value {
         "content": [{"attachment": att}],
     })
 }
+
+/// What `export research` wrote.
+#[derive(Debug, serde::Serialize)]
+pub struct Research {
+    /// The directory.
+    pub dir: String,
+    /// Entries exported.
+    pub entries: usize,
+    /// `shifted` or `year`.
+    pub dates: &'static str,
+}
+
+/// A de-identified export of what the caller may read, for research: the
+/// patient, or the holder of a research grant in force, may make one.
+pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_only: bool) -> Result<Research> {
+    use crate::model::deidentify::{Dates, REMOVED, deidentify};
+    let rec = ctx.record()?;
+    let v = verified(ctx, &rec)?;
+    let me = ctx.key_fpr()?;
+    let now = ctx.clock.now();
+    let allowed = me == v.policy.patient
+        || v.policy.active_grants(&me, now).any(|g| g.grant.purpose == crate::model::Purpose::Research);
+    if !allowed {
+        return Err(Error::Denied(format!("a research export needs a research grant in force for your key {me}")));
+    }
+    if out.exists() && std::fs::read_dir(out).map_err(|e| Error::io(out, e))?.next().is_some() {
+        return Err(Error::State(format!("{} exists and is not empty; choose a new directory", out.display())));
+    }
+    let dates = if year_only {
+        Dates::Year
+    } else {
+        // One random offset per export, up to a year either way, never zero.
+        let mut b = [0u8; 2];
+        sequoia_openpgp::crypto::random(&mut b).map_err(|e| Error::crypto("random", e))?;
+        let d = (u16::from_le_bytes(b) % 730) as i64 - 365;
+        Dates::Shift(if d == 0 { 1 } else { d })
+    };
+    let entries = readable(ctx)?;
+    let mut lines = String::new();
+    for e in &entries {
+        let mut d = deidentify(&e.record, dates, keep_text);
+        // A fresh random id: the entry's own id would reveal when it was written.
+        d["ref"] = json!(uuid().trim_start_matches("urn:uuid:"));
+        lines.push_str(&serde_json::to_string(&d).expect("json"));
+        lines.push('\n');
+    }
+    crate::fsutil::private_dir(out)?;
+    crate::fsutil::write_private(&out.join("entries.jsonl"), lines.as_bytes())?;
+    let mut readme = String::from(
+        "De-identified export of one hrx record, one JSON object per line in entries.jsonl.\n\nRemoved or changed:\n",
+    );
+    for r in REMOVED {
+        readme.push_str(&format!("- {r}\n"));
+    }
+    readme.push_str(if year_only {
+        "\nDates here are years only.\n"
+    } else {
+        "\nDates here are shifted by a random number of days, the same for every date in this export.\n"
+    });
+    crate::fsutil::write_private(&out.join("README.txt"), readme.as_bytes())?;
+    Ok(Research {
+        dir: out.display().to_string(),
+        entries: entries.len(),
+        dates: if year_only { "year" } else { "shifted" },
+    })
+}
