@@ -165,6 +165,9 @@ fn main() {
     let entries = ops::read::log(&mut ctx, &Default::default()).unwrap();
     let dt = t0.elapsed();
     assert_eq!(entries.len(), n + 1);
+    let t0 = Instant::now();
+    let ips = ops::export::ips(&mut ctx, "es").unwrap();
+    println!("export ips on {} entries: {:.3} s ({} KB)", n + 1, t0.elapsed().as_secs_f64(), ips.len() / 1024);
     println!(
         "log: {} entries decrypted in {:.3} s = {:.0} entries/s",
         entries.len(),

@@ -112,3 +112,42 @@ fn an_unverifiable_record_opens_in_an_error_view() {
     t.keys(&["q"]);
     assert!(t.wait_for("EXITED-").contains("EXITED-0"));
 }
+
+#[test]
+fn a_grant_added_in_the_tui_is_the_same_signed_commit_the_cli_makes() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let lafe = env.party("Hospital La Fe", "ES", None);
+    env.init(&anna);
+    env.exchange_cert(&lafe, &anna);
+    let t = start(&env, &anna, &env.record());
+    t.wait_for("Timeline");
+    t.keys(&["2"]);
+    t.wait_for("Grants (0)");
+    t.keys(&["a"]);
+    t.wait_for("Grant to (fingerprint)");
+    for answer in [lafe.fpr.as_str(), "medication,allergy,results,general", "read,write", "2026-03-20"] {
+        t.keys(&["-l", answer]);
+        t.keys(&["Enter"]);
+    }
+    t.wait_for("Confirm (y/n)");
+    t.keys(&["y"]);
+    let s = t.wait_for("granted:");
+    assert!(s.contains("Grants (1)") && s.contains("Hospital La Fe"), "{s}");
+    // And revoke it again from the same screen.
+    t.keys(&["x"]);
+    t.wait_for("Revoke grant");
+    t.keys(&["y"]);
+    t.wait_for("revoked:");
+    t.keys(&["q"]);
+    assert!(t.wait_for("EXITED-").contains("EXITED-0"));
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["grants", "--all", "--json"]).output().unwrap());
+    let g = &v["grants"][0];
+    assert_eq!(g["grantee"]["fingerprint"], lafe.fpr.as_str());
+    assert_eq!(g["status"], "revoked");
+    assert_eq!(g["rights"], serde_json::json!(["read", "write"]));
+    assert!(env.verify(&anna).status.success());
+    // Two signed commits, as `hrx grant` and `hrx revoke` make them.
+    let log = stdout(&env.git(&["log", "--format=%s", "-2"]));
+    assert_eq!(log, "hrx: revoke\nhrx: grant\n");
+}

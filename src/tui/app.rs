@@ -36,6 +36,58 @@ pub enum View {
     Audit,
 }
 
+/// A change the user asked for, which the event loop carries out through
+/// the library (the state itself does no I/O).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `hrx grant GRANTEE --categories .. --rights .. [--until ..]`.
+    Grant {
+        /// Fingerprint of a certificate in the keystore.
+        grantee: String,
+        /// Comma-separated categories or `all`.
+        categories: String,
+        /// `read` or `read,write`.
+        rights: String,
+        /// Optional end date.
+        until: Option<String>,
+    },
+    /// `hrx revoke ID`.
+    Revoke {
+        /// The grant.
+        id: String,
+    },
+}
+
+/// A form being filled in (one question at a time), then confirmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    /// The questions.
+    pub questions: Vec<&'static str>,
+    /// The answers so far; the last one is being typed.
+    pub answers: Vec<String>,
+    /// For a revocation: the grant and whom it is for.
+    pub revoke: Option<(String, String)>,
+}
+
+impl Form {
+    /// Whether every question is answered and only the confirmation is left.
+    pub fn confirming(&self) -> bool {
+        self.answers.len() > self.questions.len()
+    }
+
+    /// What will happen, in words, for the confirmation.
+    pub fn summary(&self) -> String {
+        match &self.revoke {
+            Some((id, who)) => format!("Revoke grant {id} of {who}?"),
+            None => {
+                let a = &self.answers;
+                let until = a.get(3).filter(|u| !u.is_empty()).map(|u| format!(" until {u}")).unwrap_or_default();
+                format!("Grant {} {} on {}{}?", a[0], a[2], a[1], until)
+            }
+        }
+    }
+}
+
 /// Display languages the `l` key cycles through.
 pub const LANGS: &[&str] = &["en", "de", "fr", "es", "it"];
 
@@ -65,6 +117,12 @@ pub struct App {
     pub lang: usize,
     /// Draw without colours (NO_COLOR).
     pub no_color: bool,
+    /// A grant or revocation being entered.
+    pub form: Option<Form>,
+    /// A change confirmed and waiting for the event loop.
+    pub request: Option<Request>,
+    /// The outcome of the last change, for the status line.
+    pub message: Option<String>,
 }
 
 impl App {
@@ -83,6 +141,9 @@ impl App {
             search: String::new(),
             lang: 0,
             no_color,
+            form: None,
+            request: None,
+            message: None,
         }
     }
 
@@ -170,8 +231,69 @@ impl App {
         {
             return;
         }
+        if let Some(f) = &mut self.form {
+            match a {
+                Action::SearchInput(c) if f.confirming() => match c {
+                    'y' | 'Y' => {
+                        let req = match &f.revoke {
+                            Some((id, _)) => Request::Revoke { id: id.clone() },
+                            None => Request::Grant {
+                                grantee: f.answers[0].trim().to_string(),
+                                categories: f.answers[1].trim().to_string(),
+                                rights: f.answers[2].trim().to_string(),
+                                until: Some(f.answers[3].trim().to_string()).filter(|u| !u.is_empty()),
+                            },
+                        };
+                        self.request = Some(req);
+                        self.form = None;
+                    }
+                    'n' | 'N' => {
+                        self.form = None;
+                        self.message = Some("cancelled".into());
+                    }
+                    _ => {}
+                },
+                Action::SearchInput(c) => f.answers.last_mut().expect("an answer is open").push(c),
+                Action::SearchBackspace => {
+                    if let Some(x) = f.answers.last_mut() {
+                        x.pop();
+                    }
+                }
+                Action::SearchDone if !f.confirming() => f.answers.push(String::new()),
+                Action::SearchCancel | Action::Quit => {
+                    self.form = None;
+                    self.message = Some("cancelled".into());
+                }
+                _ => {}
+            }
+            return;
+        }
         match a {
             Action::Quit => self.quit = true,
+            Action::AddGrant => {
+                self.view = View::Grants;
+                self.form = Some(Form {
+                    questions: vec![
+                        "Grant to (fingerprint)",
+                        "Categories (comma-separated, or all)",
+                        "Rights (read or read,write)",
+                        "Until (YYYY-MM-DD, empty: open-ended)",
+                    ],
+                    answers: vec![String::new()],
+                    revoke: None,
+                });
+            }
+            Action::RevokeGrant => {
+                if self.view == View::Grants
+                    && let Some(g) = self.snapshot.grants.get(self.grant_selected)
+                {
+                    self.form = Some(Form {
+                        questions: vec![],
+                        answers: vec![String::new()],
+                        revoke: Some((g.id.clone(), g.grantee.name.clone())),
+                    });
+                }
+            }
             Action::Help => self.help = !self.help,
             Action::Back => {
                 if self.help {

@@ -50,6 +50,10 @@ pub enum Action {
     NextYear,
     /// Reload the record.
     Refresh,
+    /// Start a new grant (grants screen).
+    AddGrant,
+    /// Revoke the grant under the cursor (grants screen).
+    RevokeGrant,
 }
 
 /// Every key, for the help overlay.
@@ -67,6 +71,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("[ / ]", "older / newer year"),
     ("l", "display language"),
     ("r", "reload the record"),
+    ("a / x", "grants: add a grant / revoke one"),
     ("?", "this help"),
     ("q / Ctrl-c", "quit"),
 ];
@@ -76,6 +81,16 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && k.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    if app.form.is_some() {
+        // Forms take every key as text; Enter answers, Esc cancels.
+        return match k.code {
+            KeyCode::Enter => Some(Action::SearchDone),
+            KeyCode::Esc => Some(Action::SearchCancel),
+            KeyCode::Backspace => Some(Action::SearchBackspace),
+            KeyCode::Char(c) if !ctrl => Some(Action::SearchInput(c)),
+            _ => None,
+        };
     }
     if app.typing.is_some() {
         return match k.code {
@@ -108,6 +123,8 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
         KeyCode::Char(']') => Action::NextYear,
         KeyCode::Char('l') => Action::CycleLang,
         KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Char('a') if app.view == View::Grants => Action::AddGrant,
+        KeyCode::Char('x') if app.view == View::Grants => Action::RevokeGrant,
         _ => return None,
     })
 }

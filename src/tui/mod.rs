@@ -43,6 +43,31 @@ pub fn load(ctx: &mut Context) -> Snapshot {
     }
 }
 
+/// Carries out a confirmed change through the same operations as the CLI.
+pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
+    match req {
+        app::Request::Grant { grantee, categories, rights, until } => {
+            let cats: Vec<String> =
+                categories.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+            let rights: Vec<String> =
+                rights.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+            let f = crate::crypto::cert::fpr(&crate::ops::grant::resolve_grantee(ctx, &grantee)?);
+            let mut req = crate::ops::grant::GrantRequest::new(
+                f,
+                crate::cli::grant::parse_scope(&cats)?,
+                crate::cli::grant::parse_rights(&rights)?,
+            );
+            req.until = until.as_deref().map(crate::cli::log::parse_time).transpose()?;
+            let done = crate::ops::grant::grant(ctx, req)?;
+            Ok(format!("granted: {}", done.id))
+        }
+        app::Request::Revoke { id } => {
+            let done = crate::ops::grant::revoke(ctx, &id)?;
+            Ok(format!("revoked: {}", done.revoked.join(", ")))
+        }
+    }
+}
+
 /// Restores the terminal: on exit, on error and on panic.
 fn restore() {
     let _ = disable_raw_mode();
@@ -81,6 +106,13 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                     }
                     if let Some(a) = action {
                         app.apply(a);
+                    }
+                    if let Some(req) = app.request.take() {
+                        app.message = Some(match carry_out(ctx, req) {
+                            Ok(m) => m,
+                            Err(e) => format!("not done: {e}"),
+                        });
+                        app.snapshot = load(ctx);
                     }
                 }
                 Event::Mouse(m) => match m.kind {

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
-use super::app::{App, Snapshot, View};
+use super::app::{App, Request, Snapshot, View};
 use super::keymap::{Action, action};
 use super::ui::draw;
 use crate::crypto::Identity;
@@ -332,4 +332,44 @@ fn colours_mark_expiry_revocation_and_emergencies() {
     let mut term = Terminal::new(TestBackend::new(120, 24)).unwrap();
     term.draw(|f| draw(f, &plain)).unwrap();
     assert!(term.backend().buffer().content().iter().all(|c| c.fg == ratatui::style::Color::Reset));
+}
+
+#[test]
+fn a_grant_and_a_revocation_are_asked_for_and_confirmed() {
+    let mut app = App::new(snapshot(), true);
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.form.is_none(), "adding is offered on the grants screen");
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.form.is_some());
+    for (answer, _) in [("ABCD", 0), ("general,results", 1), ("read,write", 2), ("2026-04-01", 3)] {
+        for c in answer.chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        press(&mut app, KeyCode::Enter);
+    }
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("Confirm (y/n): Grant ABCD read,write on general,results until 2026-04-01?"), "{screen}");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit && app.form.is_some(), "q is not quit while confirming");
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.request,
+        Some(Request::Grant {
+            grantee: "ABCD".into(),
+            categories: "general,results".into(),
+            rights: "read,write".into(),
+            until: Some("2026-04-01".into())
+        })
+    );
+    // Revoking the grant under the cursor; n cancels, y confirms.
+    app.request = None;
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('x'));
+    assert!(render(&app, 100, 24).contains("Revoke grant"), "asks first");
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.form.is_none() && app.request.is_none());
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.request, Some(Request::Revoke { id: app.snapshot.grants[1].id.clone() }));
 }

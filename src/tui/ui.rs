@@ -64,14 +64,32 @@ pub fn draw(f: &mut Frame, app: &App) {
             View::Audit => audit(f, app, body),
         }
     }
-    let status = match &app.typing {
-        Some(t) => format!("/{t}"),
-        None if !app.search.is_empty() => format!("search: {}  (Esc clears)   ? help  q quit", app.search),
-        None => "? help  Enter open  / search  Tab screens  q quit".to_string(),
+    let status = match (&app.form, &app.typing) {
+        // The question first: on a narrow screen the details may be cut.
+        (Some(f), _) if f.confirming() => format!("Confirm (y/n): {}", f.summary()),
+        (Some(f), _) => format!(
+            "{}: {}_   (Enter next, Esc cancel)",
+            f.questions[f.answers.len() - 1],
+            f.answers.last().map(String::as_str).unwrap_or("")
+        ),
+        (None, t) => status_line(app, t),
     };
     f.render_widget(Paragraph::new(status), bottom);
     if app.help {
         help(f, app);
+    }
+}
+
+fn status_line(app: &App, typing: &Option<String>) -> String {
+    if let Some(m) = &app.message
+        && typing.is_none()
+    {
+        return format!("{m}   ? help  q quit");
+    }
+    match typing {
+        Some(t) => format!("/{t}"),
+        None if !app.search.is_empty() => format!("search: {}  (Esc clears)   ? help  q quit", app.search),
+        None => "? help  Enter open  / search  Tab screens  q quit".to_string(),
     }
 }
 
