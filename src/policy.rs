@@ -19,7 +19,7 @@ use crate::model::{Category, Fpr, Grant, Purpose, Right, Statement};
 pub const CLOCK_SKEW_SECS: i64 = 3600;
 
 /// One addition a commit makes, as the policy sees it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// A participant's certificate.
     Key(Fpr),
@@ -39,7 +39,7 @@ pub enum Change {
 }
 
 /// A grant in force or once in force.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GrantRecord {
     /// Its id.
     pub id: Id,
@@ -61,7 +61,7 @@ impl GrantRecord {
 }
 
 /// A break-glass access, as recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EmergencyEvent {
     /// The event id.
     pub id: Id,
@@ -76,7 +76,7 @@ pub struct EmergencyEvent {
 }
 
 /// The policy state of a record after some commit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// The patient: the trust root, who governs everything.
     pub patient: Fpr,

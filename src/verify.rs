@@ -44,8 +44,25 @@ fn fail(commit: Oid, code: &'static str, reason: impl Into<String>) -> Failure {
     Failure { commit: Some(commit.to_string()), code, reason: reason.into() }
 }
 
+/// Serialises git object ids as hex strings (for the verified-state cache).
+pub mod oid_hex {
+    use git2::Oid;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises.
+    pub fn serialize<S: Serializer>(o: &Oid, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(o)
+    }
+
+    /// Deserialises.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Oid, D::Error> {
+        let s = String::deserialize(d)?;
+        Oid::from_str(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 /// An entry as the verified history knows it (without decrypting it).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct EntryRef {
     /// Its id.
     pub id: Id,
@@ -54,8 +71,10 @@ pub struct EntryRef {
     /// Its path in the tree.
     pub path: String,
     /// Its blob.
+    #[serde(with = "oid_hex")]
     pub blob: Oid,
     /// The commit that added it.
+    #[serde(with = "oid_hex")]
     pub commit: Oid,
     /// Who signed that commit.
     pub signer: Fpr,
@@ -64,9 +83,10 @@ pub struct EntryRef {
 }
 
 /// One verified commit.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CommitInfo {
     /// Its id.
+    #[serde(with = "oid_hex")]
     pub oid: Oid,
     /// Its signer.
     pub signer: Fpr,
@@ -112,6 +132,21 @@ pub fn verify_with_progress(
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Verified, Failure> {
+    verify_from(rec, head, pin, now, None, progress)
+}
+
+/// Continues a verification: `start` is an earlier result (the state at its
+/// head), and only the commits after it are checked. Fails with code
+/// `resume` when the new history does not simply extend `start` (a merge
+/// with a line that forked before it); verify from the root then.
+pub fn verify_from(
+    rec: &Record,
+    head: Option<Oid>,
+    pin: Option<&Pin>,
+    now: DateTime<Utc>,
+    start: Option<(Verified, DateTime<Utc>)>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Verified, Failure> {
     let git =
         |e: git2::Error| Failure { commit: None, code: "git", reason: format!("cannot read the repository: {e}") };
     let head = match head {
@@ -134,6 +169,18 @@ pub fn verify_with_progress(
     let mut access = HashMap::new();
     let mut categories: HashMap<Id, Category> = HashMap::new();
     let mut root: Option<(Oid, Header)> = None;
+    if let Some((s, t)) = start {
+        walk.hide(s.head).map_err(git)?;
+        states.insert(s.head, (s.policy, t));
+        certs = s.certs;
+        commits = s.commits;
+        for e in &s.entries {
+            categories.insert(e.id, e.category.clone());
+        }
+        entries = s.entries;
+        access = s.access;
+        root = Some((s.root, s.header));
+    }
 
     let oids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
     let total = oids.len();
@@ -192,7 +239,7 @@ pub fn verify_with_progress(
             (Policy::new(patient), None)
         } else {
             let mut ps = parents.iter().map(|p| {
-                states.get(p).cloned().ok_or_else(|| fail(oid, "git", format!("parent {p} was not verified first")))
+                states.get(p).cloned().ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
             });
             let (mut policy, mut t) = ps.next().expect("has a parent")?;
             for p in ps {

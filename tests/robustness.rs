@@ -84,3 +84,34 @@ fn a_writer_killed_at_random_points_leaves_a_valid_record() {
     env.note(&anna, "still writable");
     assert!(env.verify(&anna).status.success());
 }
+
+#[test]
+fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.init(&anna);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    env.note(&klein, "one");
+    let cache = env.record().join(".git/hrx/verified.json");
+    assert!(cache.exists(), "operations keep the verified state");
+    let log = |who: &Party| json(&env.hrx(who).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let before = log(&anna);
+    // A damaged cache is ignored, and rebuilt.
+    std::fs::write(&cache, "{ not json").unwrap();
+    assert_eq!(log(&anna)["entries"], before["entries"]);
+    assert!(std::fs::read_to_string(&cache).unwrap().starts_with('{'));
+    // New commits after the cached head are verified on top of it...
+    env.note(&klein, "two");
+    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 2);
+    // ... and a bad one is caught even though everything before it is cached.
+    std::fs::write(env.record().join("stray.txt"), "x").unwrap();
+    env.git(&["add", "-A"]);
+    env.git(&["-c", "user.name=M", "-c", "user.email=m@example.org", "commit", "-q", "-m", "stray"]);
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).arg("log").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // A head that does not extend the cached one is verified from the root.
+    env.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 2);
+    assert!(env.verify(&anna).status.success());
+}

@@ -115,6 +115,7 @@ pub fn commit_entries(
     }
     let commit = rec.append(Some(v.head), &files, message, &mut unlocked.signer, &unlocked.identity, now)?;
     rec.refresh_worktree()?;
+    super::remember(ctx, rec);
     for a in &mut out {
         a.commit = commit.to_string();
     }

@@ -78,6 +78,7 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
     let commit =
         rec.append(Some(v.head), &files, "hrx: emergency access", &mut unlocked.signer, &unlocked.identity, now)?;
     rec.refresh_worktree()?;
+    super::remember(ctx, &rec);
     drop(lock);
     let entries = log(ctx, &Filter::default())?
         .into_iter()

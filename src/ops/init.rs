@@ -60,6 +60,7 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
         let root = rec.append(None, &files, "hrx: create record", &mut unlocked.signer, &unlocked.identity, now)?;
         rec.pin(&Pin { root, patient: patient.clone() })?;
         rec.refresh_worktree()?;
+        super::remember(ctx, &rec);
         Ok(root)
     })();
     let root = match root {

@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod audit;
+pub mod cache;
 pub mod emergency;
 pub mod export;
 pub mod grant;
@@ -54,8 +55,19 @@ impl Context {
     }
 }
 
-/// Turns a history that does not verify into the error every command reports.
+/// The verified state of the record (continuing from the verified-state
+/// cache where it fits); a history that does not verify is the error every
+/// command reports.
 pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     let pin = rec.pinned()?;
-    crate::verify::verify(rec, None, pin.as_ref(), ctx.clock.now()).map_err(Error::Verification)
+    cache::verified(rec, pin.as_ref(), ctx.clock.now(), false).map_err(Error::Verification)
+}
+
+/// After an operation wrote: verifies what it wrote on top of the cached
+/// state and keeps the result, so the next command starts from there.
+/// Failure here is not the operation's failure (verify will report it).
+pub fn remember(ctx: &Context, rec: &Record) {
+    if let Ok(pin) = rec.pinned() {
+        let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true);
+    }
 }

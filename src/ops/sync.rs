@@ -126,6 +126,7 @@ pub fn integrate(
     }
     let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
     rec.refresh_worktree()?;
+    super::remember(ctx, rec);
     out.head = rec.head()?.map(|h| h.to_string()).unwrap_or_default();
     Ok(out)
 }
@@ -377,6 +378,7 @@ pub fn clone(
             .find_reference(&incoming_ref(if is_bundle { "bundle" } else { "origin" }))
             .and_then(|mut r| r.delete());
         rec.refresh_worktree()?;
+        super::cache::store(&rec, &v);
         Ok(Cloned {
             path: dir.display().to_string(),
             patient_name: v.certs.get(&v.header.patient).map(|c| identity(c).name).unwrap_or_default(),
