@@ -88,6 +88,69 @@ impl Form {
     }
 }
 
+/// A parsed search: free words and field filters, all of which must match.
+#[derive(Default, Debug)]
+pub struct Query {
+    words: Vec<String>,
+    fields: Vec<(String, String)>,
+}
+
+impl Query {
+    /// Parses `kind:allergy country:es penicillin from:2025`.
+    pub fn parse(s: &str) -> Query {
+        let mut q = Query::default();
+        for tok in s.split_whitespace() {
+            match tok.split_once(':') {
+                Some((k, v))
+                    if ["kind", "cat", "category", "author", "country", "from", "to"].contains(&k) && !v.is_empty() =>
+                {
+                    q.fields.push((k.to_string(), v.to_lowercase()))
+                }
+                _ => q.words.push(tok.to_lowercase()),
+            }
+        }
+        q
+    }
+
+    /// Whether an entry matches.
+    pub fn matches(&self, e: &EntryView) -> bool {
+        let day = e.date.format("%Y-%m-%d").to_string();
+        let fields_ok = self.fields.iter().all(|(k, v)| match k.as_str() {
+            "kind" => e.kind.as_deref().is_some_and(|x| x == v),
+            "cat" | "category" => e.category == *v,
+            "author" => {
+                e.author.name.to_lowercase().contains(v)
+                    || e.author.organisation.as_deref().is_some_and(|o| o.to_lowercase().contains(v))
+            }
+            "country" => e.author.country.as_deref().is_some_and(|c| c.to_lowercase() == *v),
+            // Compare as text on the prefix the filter gives: 2025 ≤ 2025-03-01 ≤ 2025.
+            "from" => date_prefix(v).is_some_and(|p| day[..p.len()] >= *p),
+            "to" => date_prefix(v).is_some_and(|p| day[..p.len()] <= *p),
+            _ => true,
+        });
+        fields_ok
+            && self.words.iter().all(|w| {
+                [
+                    e.summary.clone().unwrap_or_default(),
+                    e.kind.clone().unwrap_or_default(),
+                    e.category.clone(),
+                    e.author.name.clone(),
+                    e.author.organisation.clone().unwrap_or_default(),
+                    e.author.country.clone().unwrap_or_default(),
+                ]
+                .iter()
+                .any(|f| f.to_lowercase().contains(w.as_str()))
+            })
+    }
+}
+
+/// `v` if it is YYYY, YYYY-MM or YYYY-MM-DD (else no date filter matches).
+fn date_prefix(v: &str) -> Option<&str> {
+    let ok = matches!(v.len(), 4 | 7 | 10)
+        && v.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    ok.then_some(v)
+}
+
 /// Display languages the `l` key cycles through.
 pub const LANGS: &[&str] = &["en", "de", "fr", "es", "it"];
 
@@ -152,27 +215,13 @@ impl App {
         LANGS[self.lang]
     }
 
-    /// The timeline: newest first, filtered by the search over what the user
-    /// can read (and, for unreadable entries, their public metadata).
+    /// The timeline: newest first, filtered by the search. The search is
+    /// words matched against what the user can read and the public metadata,
+    /// and filters: `kind:`, `cat:`, `author:`, `country:`, `from:` and `to:`
+    /// (dates as YYYY, YYYY-MM or YYYY-MM-DD).
     pub fn timeline(&self) -> Vec<&EntryView> {
-        let q = self.search.to_lowercase();
-        self.snapshot
-            .entries
-            .iter()
-            .rev()
-            .filter(|e| {
-                q.is_empty()
-                    || [
-                        e.summary.clone().unwrap_or_default(),
-                        e.kind.clone().unwrap_or_default(),
-                        e.category.clone(),
-                        e.author.name.clone(),
-                        e.author.country.clone().unwrap_or_default(),
-                    ]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(&q))
-            })
-            .collect()
+        let q = Query::parse(&self.search);
+        self.snapshot.entries.iter().rev().filter(|e| q.matches(e)).collect()
     }
 
     /// The entry under the cursor.

@@ -283,6 +283,25 @@ fn keys_drive_the_state() {
     }
     press(&mut app, KeyCode::Enter);
     assert!(app.timeline().iter().all(|e| e.author.country.as_deref() == Some("ES")));
+    // Field filters: kind, category, author, country, date range.
+    let count = |app: &mut App, q: &str| {
+        app.search = q.into();
+        app.timeline().len()
+    };
+    assert_eq!(count(&mut app, "kind:allergy"), 1);
+    assert_eq!(count(&mut app, "cat:results"), 1);
+    assert_eq!(count(&mut app, "author:klein"), 2);
+    assert_eq!(count(&mut app, "author:praxis"), 2, "organisations match too");
+    assert_eq!(count(&mut app, "country:de"), 3);
+    assert_eq!(count(&mut app, "from:2025 to:2025"), 1);
+    assert_eq!(count(&mut app, "from:2026-03-02"), 1);
+    assert_eq!(count(&mut app, "to:2024-12"), 1);
+    assert_eq!(count(&mut app, "country:de kind:medication ramipril"), 1);
+    assert_eq!(count(&mut app, "country:de kind:medication aspirin"), 0);
+    // Odd input never panics.
+    assert_eq!(count(&mut app, "from:2025-01-01ééé"), 0);
+    assert_eq!(count(&mut app, "from:ééééééé"), 0);
+    app.search.clear();
     // Language switch changes the displays shown.
     press(&mut app, KeyCode::Esc);
     for _ in 0..3 {
