@@ -151,3 +151,30 @@ fn a_grant_added_in_the_tui_is_the_same_signed_commit_the_cli_makes() {
     let log = stdout(&env.git(&["log", "--format=%s", "-2"]));
     assert_eq!(log, "hrx: revoke\nhrx: grant\n");
 }
+
+#[test]
+fn a_locked_key_is_asked_for_once_and_serves_changes_made_in_the_tui() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", Some("anna's secret words"));
+    let klein = env.party("Dr Klein", "DE", None);
+    env.init(&anna);
+    env.exchange_cert(&klein, &anna);
+    let t = start(&env, &anna, &env.record());
+    t.wait_for("Passphrase for Anna Weber");
+    t.keys(&["-l", "anna's secret words"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Timeline");
+    t.keys(&["2", "a"]);
+    t.wait_for("Grant to (fingerprint)");
+    for answer in [klein.fpr.as_str(), "general", "read", ""] {
+        t.keys(&["-l", answer]);
+        t.keys(&["Enter"]);
+    }
+    t.wait_for("Confirm (y/n)");
+    t.keys(&["y"]);
+    t.wait_for("granted:");
+    t.keys(&["q"]);
+    assert!(t.wait_for("EXITED-").contains("EXITED-0"));
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["grants", "--json"]).output().unwrap());
+    assert_eq!(v["grants"][0]["grantee"]["fingerprint"], klein.fpr.as_str());
+}

@@ -68,6 +68,50 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
     }
 }
 
+/// Passes on one passphrase, obtained before the TUI started.
+struct Remembered(Option<sequoia_openpgp::crypto::Password>);
+
+impl crate::crypto::PassphraseProvider for Remembered {
+    fn passphrase(&mut self, who: &crate::crypto::Identity, attempt: u32) -> Result<sequoia_openpgp::crypto::Password> {
+        match (&self.0, attempt) {
+            (Some(p), 1) => Ok(p.clone()),
+            _ => Err(Error::Key(format!("the key of {} is locked; restart hrx tui to enter its passphrase", who.name))),
+        }
+    }
+    fn new_passphrase(&mut self) -> Result<sequoia_openpgp::crypto::Password> {
+        Err(Error::Usage("keys are not generated from the TUI".into()))
+    }
+}
+
+/// Records the passphrase the user gives while unlocking, to reuse it.
+struct Recording<'a> {
+    inner: &'a mut dyn crate::crypto::PassphraseProvider,
+    last: Option<sequoia_openpgp::crypto::Password>,
+}
+
+impl crate::crypto::PassphraseProvider for Recording<'_> {
+    fn passphrase(&mut self, who: &crate::crypto::Identity, attempt: u32) -> Result<sequoia_openpgp::crypto::Password> {
+        let p = self.inner.passphrase(who, attempt)?;
+        self.last = Some(p.clone());
+        Ok(p)
+    }
+    fn new_passphrase(&mut self) -> Result<sequoia_openpgp::crypto::Password> {
+        self.inner.new_passphrase()
+    }
+}
+
+fn remember_passphrase(ctx: &mut Context) -> Result<()> {
+    let Ok(f) = ctx.key_fpr() else { return Ok(()) };
+    if ctx.keystore.secret(&f).is_err() {
+        return Ok(()); // no secret key: read-only browsing
+    }
+    let mut rec = Recording { inner: ctx.passphrase.as_mut(), last: None };
+    ctx.keystore.unlock(&f, &mut rec)?;
+    let last = rec.last.take();
+    ctx.passphrase = Box::new(Remembered(last));
+    Ok(())
+}
+
 /// Restores the terminal: on exit, on error and on panic.
 fn restore() {
     let _ = disable_raw_mode();
@@ -79,7 +123,9 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     if !std::io::stdout().is_terminal() {
         return Err(Error::Usage("hrx tui needs a terminal; use hrx log / grants / audit in scripts".into()));
     }
-    // Unlock before taking over the terminal, so a passphrase prompt works.
+    // Ask for the passphrase (if any) once, before taking over the terminal,
+    // and keep it in memory for the changes made from the TUI.
+    remember_passphrase(ctx)?;
     let snapshot = load(ctx);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = App::new(snapshot, no_color);
