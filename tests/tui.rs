@@ -178,3 +178,36 @@ fn a_locked_key_is_asked_for_once_and_serves_changes_made_in_the_tui() {
     let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["grants", "--json"]).output().unwrap());
     assert_eq!(v["grants"][0]["grantee"]["fingerprint"], klein.fpr.as_str());
 }
+
+#[test]
+fn an_attached_file_is_saved_from_the_entry_screen() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let pdf = env.path().join("letter.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 discharge letter").unwrap();
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "document", "--title", "Discharge letter", "--attach"])
+        .arg(&pdf)
+        .assert()
+        .success();
+    let t = start(&env, &anna, &env.record());
+    t.wait_for("Discharge letter");
+    t.keys(&["Enter"]);
+    t.wait_for("Entry (Esc: back)");
+    t.keys(&["s"]);
+    t.wait_for("Save the attached file to");
+    let out = env.path().join("saved.pdf");
+    t.keys(&["-l", out.to_str().unwrap()]);
+    t.keys(&["Enter"]);
+    t.wait_for("Confirm (y/n)");
+    t.keys(&["y"]);
+    t.wait_for("saved 25 bytes");
+    t.keys(&["q"]);
+    t.wait_for("EXITED-");
+    assert_eq!(std::fs::read(&out).unwrap(), b"%PDF-1.4 discharge letter");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+}

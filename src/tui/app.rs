@@ -56,6 +56,13 @@ pub enum Request {
         /// The grant.
         id: String,
     },
+    /// `hrx show ID --save-attachment PATH`.
+    SaveAttachment {
+        /// The entry.
+        id: String,
+        /// Where to write the file.
+        path: String,
+    },
 }
 
 /// A form being filled in (one question at a time), then confirmed.
@@ -67,6 +74,8 @@ pub struct Form {
     pub answers: Vec<String>,
     /// For a revocation: the grant and whom it is for.
     pub revoke: Option<(String, String)>,
+    /// For saving an attachment: the entry.
+    pub save: Option<String>,
 }
 
 impl Form {
@@ -77,6 +86,9 @@ impl Form {
 
     /// What will happen, in words, for the confirmation.
     pub fn summary(&self) -> String {
+        if let Some(id) = &self.save {
+            return format!("Write the attached file of {id} to {} (decrypted)?", self.answers[0]);
+        }
         match &self.revoke {
             Some((id, who)) => format!("Revoke grant {id} of {who}?"),
             None => {
@@ -284,9 +296,12 @@ impl App {
             match a {
                 Action::SearchInput(c) if f.confirming() => match c {
                     'y' | 'Y' => {
-                        let req = match &f.revoke {
-                            Some((id, _)) => Request::Revoke { id: id.clone() },
-                            None => Request::Grant {
+                        let req = match (&f.revoke, &f.save) {
+                            (_, Some(id)) => {
+                                Request::SaveAttachment { id: id.clone(), path: f.answers[0].trim().to_string() }
+                            }
+                            (Some((id, _)), _) => Request::Revoke { id: id.clone() },
+                            (None, None) => Request::Grant {
                                 grantee: f.answers[0].trim().to_string(),
                                 categories: f.answers[1].trim().to_string(),
                                 rights: f.answers[2].trim().to_string(),
@@ -330,7 +345,25 @@ impl App {
                     ],
                     answers: vec![String::new()],
                     revoke: None,
+                    save: None,
                 });
+            }
+            Action::SaveAttachment => {
+                let id = self
+                    .current()
+                    .filter(|e| e.record.as_ref().is_some_and(|r| r.get("attachment").is_some()))
+                    .map(|e| e.id.clone());
+                match id {
+                    Some(id) if self.view == View::Detail => {
+                        self.form = Some(Form {
+                            questions: vec!["Save the attached file to (path)"],
+                            answers: vec![String::new()],
+                            revoke: None,
+                            save: Some(id),
+                        })
+                    }
+                    _ => self.message = Some("this entry has no attached file".into()),
+                }
             }
             Action::RevokeGrant => {
                 if self.view == View::Grants
@@ -340,6 +373,7 @@ impl App {
                         questions: vec![],
                         answers: vec![String::new()],
                         revoke: Some((g.id.clone(), g.grantee.name.clone())),
+                        save: None,
                     });
                 }
             }

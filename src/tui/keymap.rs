@@ -54,6 +54,8 @@ pub enum Action {
     AddGrant,
     /// Revoke the grant under the cursor (grants screen).
     RevokeGrant,
+    /// Save the open entry's attached file (entry screen).
+    SaveAttachment,
 }
 
 /// Every key, for the help overlay.
@@ -73,6 +75,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("l", "display language"),
     ("r", "reload the record"),
     ("a / x", "grants: add a grant / revoke one"),
+    ("s", "entry: save its attached file"),
     ("?", "this help"),
     ("q / Ctrl-c", "quit"),
 ];
@@ -126,6 +129,7 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::Refresh,
         KeyCode::Char('a') if app.view == View::Grants => Action::AddGrant,
         KeyCode::Char('x') if app.view == View::Grants => Action::RevokeGrant,
+        KeyCode::Char('s') if app.view == View::Detail => Action::SaveAttachment,
         _ => return None,
     })
 }

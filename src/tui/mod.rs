@@ -61,6 +61,19 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
             let done = crate::ops::grant::grant(ctx, req)?;
             Ok(format!("granted: {}", done.id))
         }
+        app::Request::SaveAttachment { id, path } => {
+            if path.is_empty() {
+                return Err(Error::Usage("no path given".into()));
+            }
+            let v = crate::ops::read::show(ctx, &id)?;
+            let record = v.record.ok_or_else(|| Error::Key(format!("entry {id} is not readable with your keys")))?;
+            let bytes = crate::model::attachment::bytes(&record)
+                .ok_or_else(|| Error::NotFound(format!("entry {id} has no attached file")))?
+                .map_err(Error::Invalid)?;
+            let p = std::path::PathBuf::from(&path);
+            crate::fsutil::write_private(&p, &bytes)?;
+            Ok(format!("saved {} bytes to {path}", bytes.len()))
+        }
         app::Request::Revoke { id } => {
             let done = crate::ops::grant::revoke(ctx, &id)?;
             Ok(format!("revoked: {}", done.revoked.join(", ")))
