@@ -211,3 +211,32 @@ fn an_attached_file_is_saved_from_the_entry_screen() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn sync_runs_in_the_background_and_the_screen_keeps_working() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let hub = env.path().join("hub.git");
+    assert!(env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&hub).output().unwrap().status.success());
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["remote", "add", "hub"]).arg(&hub).assert().success();
+    env.note(&anna, "not pushed yet");
+    let t = start(&env, &anna, &env.record());
+    t.wait_for("Timeline");
+    t.keys(&["4"]);
+    let s = t.wait_for("Sync (S: sync now)");
+    assert!(s.contains("never"), "never synced: {s}");
+    t.keys(&["S"]);
+    let s = t.wait_for("pushed");
+    assert!(s.contains("hub"), "{s}");
+    // The screen still answers keys, and the sync view now shows the hub's head.
+    t.keys(&["1"]);
+    t.wait_for("Timeline (1 entries)");
+    t.keys(&["4"]);
+    let s = t.wait_for("Sync (S: sync now)");
+    assert!(!s.contains("never"), "{s}");
+    t.keys(&["q"]);
+    assert!(t.wait_for("EXITED-").contains("EXITED-0"));
+    let pushed = stdout(&env.bare("git").arg("-C").arg(&hub).args(["rev-parse", "main"]).output().unwrap());
+    assert_eq!(pushed.trim(), stdout(&env.git(&["rev-parse", "HEAD"])).trim());
+}

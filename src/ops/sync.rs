@@ -229,6 +229,44 @@ pub fn remotes(rec: &Record) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Where this copy stands with a remote, as of the last sync.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RemoteStatus {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+    /// The remote's head when this copy last verified it (or pushed to it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_head: Option<String>,
+    /// That head's commit time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_head_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Local commits the remote did not have then.
+    pub ahead: usize,
+    /// Remote commits not yet integrated here (0 after a sync).
+    pub behind: usize,
+}
+
+/// The remotes and where this copy stands with each (no network).
+pub fn status(rec: &Record) -> Result<Vec<RemoteStatus>> {
+    let head = rec.head()?;
+    let mut out = vec![];
+    for (name, url) in remotes(rec)? {
+        let mark = rec.repo.refname_to_id(&verified_ref(&name)).ok();
+        let (ahead, behind) = match (head, mark) {
+            (Some(h), Some(m)) => rec.repo.graph_ahead_behind(h, m)?,
+            (Some(h), None) => (count_new(rec, h, None)?, 0),
+            _ => (0, 0),
+        };
+        let last_head_time = mark
+            .and_then(|m| rec.repo.find_commit(m).ok())
+            .and_then(|c| chrono::DateTime::from_timestamp(c.time().seconds(), 0));
+        out.push(RemoteStatus { name, url, last_head: mark.map(|m| m.to_string()), last_head_time, ahead, behind });
+    }
+    Ok(out)
+}
+
 /// Adds a remote.
 pub fn remote_add(ctx: &Context, name: &str, url: &str) -> Result<()> {
     let rec = ctx.record()?;

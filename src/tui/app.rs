@@ -17,6 +17,8 @@ pub struct Snapshot {
     pub grants: Vec<GrantView>,
     /// The audit trail, oldest first.
     pub audit: Vec<AuditEvent>,
+    /// The remotes and where this copy stands with each.
+    pub remotes: Vec<crate::ops::sync::RemoteStatus>,
     /// Why the record could not be shown, if it does not verify.
     pub failure: Option<Failure>,
     /// When it was loaded.
@@ -34,6 +36,8 @@ pub enum View {
     Grants,
     /// Every commit.
     Audit,
+    /// Remotes and syncing.
+    Sync,
 }
 
 /// A change the user asked for, which the event loop carries out through
@@ -56,6 +60,8 @@ pub enum Request {
         /// The grant.
         id: String,
     },
+    /// `hrx sync --all`, in the background.
+    Sync,
     /// `hrx show ID --save-attachment PATH`.
     SaveAttachment {
         /// The entry.
@@ -198,6 +204,8 @@ pub struct App {
     pub request: Option<Request>,
     /// The outcome of the last change, for the status line.
     pub message: Option<String>,
+    /// Progress of a sync running in the background.
+    pub syncing: Option<String>,
 }
 
 impl App {
@@ -219,6 +227,7 @@ impl App {
             form: None,
             request: None,
             message: None,
+            syncing: None,
         }
     }
 
@@ -246,6 +255,7 @@ impl App {
             View::Timeline | View::Detail => self.timeline().len(),
             View::Grants => self.snapshot.grants.len(),
             View::Audit => self.snapshot.audit.len(),
+            View::Sync => self.snapshot.remotes.len(),
         }
     }
 
@@ -253,7 +263,7 @@ impl App {
         match self.view {
             View::Timeline | View::Detail => &mut self.selected,
             View::Grants => &mut self.grant_selected,
-            View::Audit => &mut self.audit_selected,
+            View::Audit | View::Sync => &mut self.audit_selected,
         }
     }
 
@@ -348,6 +358,12 @@ impl App {
                     save: None,
                 });
             }
+            Action::SyncNow => {
+                self.view = View::Sync;
+                if self.syncing.is_none() {
+                    self.request = Some(Request::Sync);
+                }
+            }
             Action::SaveAttachment => {
                 let id = self
                     .current()
@@ -414,7 +430,8 @@ impl App {
                 self.view = match self.view {
                     View::Timeline | View::Detail => View::Grants,
                     View::Grants => View::Audit,
-                    View::Audit => View::Timeline,
+                    View::Audit => View::Sync,
+                    View::Sync => View::Timeline,
                 }
             }
             Action::StartSearch => {

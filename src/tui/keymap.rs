@@ -56,6 +56,8 @@ pub enum Action {
     RevokeGrant,
     /// Save the open entry's attached file (entry screen).
     SaveAttachment,
+    /// Sync with every remote now, in the background.
+    SyncNow,
 }
 
 /// Every key, for the help overlay.
@@ -67,7 +69,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Home / End", "first / last row"),
     ("Enter", "open the entry"),
     ("Esc", "back, close help, clear search"),
-    ("1 / 2 / 3", "timeline / grants / audit"),
+    ("1 2 3 4", "timeline / grants / audit / sync"),
     ("Tab", "next screen"),
     ("/", "search; filters kind: cat: author:"),
     ("", "  country: from: to: (e.g. from:2025)"),
@@ -76,6 +78,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("r", "reload the record"),
     ("a / x", "grants: add a grant / revoke one"),
     ("s", "entry: save its attached file"),
+    ("S", "sync with every remote now"),
     ("?", "this help"),
     ("q / Ctrl-c", "quit"),
 ];
@@ -121,6 +124,8 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
         KeyCode::Char('1') => Action::Show(View::Timeline),
         KeyCode::Char('2') => Action::Show(View::Grants),
         KeyCode::Char('3') => Action::Show(View::Audit),
+        KeyCode::Char('4') => Action::Show(View::Sync),
+        KeyCode::Char('S') => Action::SyncNow,
         KeyCode::Tab => Action::NextView,
         KeyCode::Char('/') => Action::StartSearch,
         KeyCode::Char('[') => Action::PrevYear,

@@ -32,9 +32,10 @@ pub fn load(ctx: &mut Context) -> Snapshot {
     }
     let entries = crate::ops::read::log(ctx, &Default::default());
     let grants = crate::ops::grant::list(ctx, true);
+    let remotes = ctx.record().and_then(|r| crate::ops::sync::status(&r)).unwrap_or_default();
     match (entries, grants, audit) {
         (Ok(entries), Ok(grants), Ok(audit)) => {
-            Snapshot { entries, grants, audit: audit.events, failure: None, now: ctx.clock.now() }
+            Snapshot { entries, grants, audit: audit.events, remotes, failure: None, now: ctx.clock.now() }
         }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Snapshot {
             failure: Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
@@ -74,11 +75,55 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
             crate::fsutil::write_private(&p, &bytes)?;
             Ok(format!("saved {} bytes to {path}", bytes.len()))
         }
+        app::Request::Sync => Err(Error::State("a sync runs in the background".into())),
         app::Request::Revoke { id } => {
             let done = crate::ops::grant::revoke(ctx, &id)?;
             Ok(format!("revoked: {}", done.revoked.join(", ")))
         }
     }
+}
+
+/// What a background sync tells the UI.
+enum SyncMsg {
+    Progress(String),
+    Done(String),
+}
+
+/// Runs `hrx sync --all` on its own thread (with its own context), so the
+/// UI keeps drawing; progress and the outcome come back over `tx`.
+fn background_sync(
+    ctx: &Context,
+    password: Option<sequoia_openpgp::crypto::Password>,
+    tx: std::sync::mpsc::Sender<SyncMsg>,
+) {
+    let (keystore, key, clock, dir) = (ctx.keystore.clone(), ctx.key.clone(), ctx.clock, ctx.dir.clone());
+    std::thread::spawn(move || {
+        let mut c = Context { keystore, key, clock, dir, passphrase: Box::new(Remembered(password)) };
+        let ptx = tx.clone();
+        let mut last = std::time::Instant::now();
+        let r = crate::ops::sync::sync(&mut c, None, &mut |w, d, t| {
+            if d == t || last.elapsed() > Duration::from_millis(100) {
+                last = std::time::Instant::now();
+                let _ = ptx.send(SyncMsg::Progress(format!("{w}: {d}/{t}")));
+            }
+        });
+        let msg = match r {
+            Ok(s) => s
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}{}",
+                        x.remote,
+                        crate::cli::sync::describe(&x.integrated),
+                        if x.pushed { "; pushed" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("  "),
+            Err(e) => format!("sync failed: {e}"),
+        };
+        let _ = tx.send(SyncMsg::Done(msg));
+    });
 }
 
 /// Passes on one passphrase, obtained before the TUI started.
@@ -113,16 +158,16 @@ impl crate::crypto::PassphraseProvider for Recording<'_> {
     }
 }
 
-fn remember_passphrase(ctx: &mut Context) -> Result<()> {
-    let Ok(f) = ctx.key_fpr() else { return Ok(()) };
+fn remember_passphrase(ctx: &mut Context) -> Result<Option<sequoia_openpgp::crypto::Password>> {
+    let Ok(f) = ctx.key_fpr() else { return Ok(None) };
     if ctx.keystore.secret(&f).is_err() {
-        return Ok(()); // no secret key: read-only browsing
+        return Ok(None); // no secret key: read-only browsing
     }
     let mut rec = Recording { inner: ctx.passphrase.as_mut(), last: None };
     ctx.keystore.unlock(&f, &mut rec)?;
     let last = rec.last.take();
-    ctx.passphrase = Box::new(Remembered(last));
-    Ok(())
+    ctx.passphrase = Box::new(Remembered(last.clone()));
+    Ok(last)
 }
 
 /// Restores the terminal: on exit, on error and on panic.
@@ -138,7 +183,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     }
     // Ask for the passphrase (if any) once, before taking over the terminal,
     // and keep it in memory for the changes made from the TUI.
-    remember_passphrase(ctx)?;
+    let remembered = remember_passphrase(ctx)?;
     let snapshot = load(ctx);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = App::new(snapshot, no_color);
@@ -152,7 +197,19 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     let result = (|| -> Result<()> {
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let mut term = ratatui::Terminal::new(backend).map_err(|e| Error::io("terminal", e))?;
+        let (tx, rx) = std::sync::mpsc::channel::<SyncMsg>();
         while !app.quit {
+            // News from a background sync.
+            while let Ok(m) = rx.try_recv() {
+                match m {
+                    SyncMsg::Progress(p) => app.syncing = Some(p),
+                    SyncMsg::Done(r) => {
+                        app.syncing = None;
+                        app.message = Some(r);
+                        app.snapshot = load(ctx);
+                    }
+                }
+            }
             term.draw(|f| ui::draw(f, &app)).map_err(|e| Error::io("terminal", e))?;
             if !event::poll(Duration::from_millis(250)).map_err(|e| Error::io("terminal", e))? {
                 continue;
@@ -165,6 +222,11 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                     }
                     if let Some(a) = action {
                         app.apply(a);
+                    }
+                    if app.request == Some(app::Request::Sync) {
+                        app.request = None;
+                        app.syncing = Some("starting".into());
+                        background_sync(ctx, remembered.clone(), tx.clone());
                     }
                     if let Some(req) = app.request.take() {
                         app.message = Some(match carry_out(ctx, req) {

@@ -148,7 +148,15 @@ fn snapshot() -> Snapshot {
         ev("2024-05-02T09:00:00Z", &klein, "added entry (allergy)", false),
         ev("2026-03-05T23:00:00Z", &ncp, "EMERGENCY ACCESS to the emergency summary", true),
     ];
-    Snapshot { entries, grants, audit, failure: None, now: t("2026-03-06T00:00:00Z") }
+    let remotes = vec![crate::ops::sync::RemoteStatus {
+        name: "hub".into(),
+        url: "git://hub.example.org/anna.git".into(),
+        last_head: Some("e".repeat(40)),
+        last_head_time: Some(t("2026-03-05T23:00:00Z")),
+        ahead: 2,
+        behind: 0,
+    }];
+    Snapshot { entries, grants, audit, remotes, failure: None, now: t("2026-03-06T00:00:00Z") }
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
@@ -198,6 +206,16 @@ fn views_render_at_80x24_and_200x50() {
     press(&mut app, KeyCode::Char('3'));
     snap("audit-80x24", &render(&app, 80, 24));
     snap("audit-200x50", &render(&app, 200, 50));
+    press(&mut app, KeyCode::Char('4'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("git://hub.example.org/anna.git") && screen.contains("2026-03-05 23:00"), "{screen}");
+    snap("sync-80x24", &screen);
+    press(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.request, Some(Request::Sync), "S asks the event loop to sync in the background");
+    app.request = None;
+    app.syncing = Some("receiving objects: 3/10".into());
+    assert!(render(&app, 80, 24).contains("syncing… receiving objects: 3/10"));
+    app.syncing = None;
     press(&mut app, KeyCode::Char('?'));
     snap("help-80x24", &render(&app, 80, 24));
 }

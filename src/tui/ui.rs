@@ -41,6 +41,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             tab("1 Timeline", matches!(v, View::Timeline | View::Detail)),
             tab("2 Grants", v == View::Grants),
             tab("3 Audit", v == View::Audit),
+            tab("4 Sync", v == View::Sync),
             Span::raw(format!("  lang:{}", app.lang())),
         ])),
         top,
@@ -62,6 +63,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             View::Detail => detail(f, app, body),
             View::Grants => grants(f, app, body),
             View::Audit => audit(f, app, body),
+            View::Sync => sync(f, app, body),
         }
     }
     let status = match (&app.form, &app.typing) {
@@ -72,6 +74,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             f.questions[f.answers.len() - 1],
             f.answers.last().map(String::as_str).unwrap_or("")
         ),
+        (None, _) if app.syncing.is_some() => format!("syncing… {}", app.syncing.as_deref().unwrap_or("")),
         (None, t) => status_line(app, t),
     };
     f.render_widget(Paragraph::new(status), bottom);
@@ -315,6 +318,49 @@ fn audit(f: &mut Frame, app: &App, area: Rect) {
                     .borders(Borders::ALL)
                     .title(format!(" Audit trail ({} commits, newest first) ", app.snapshot.audit.len())),
             );
+    let mut state = TableState::default().with_selected(Some(app.audit_selected));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn sync(f: &mut Frame, app: &App, area: Rect) {
+    if app.snapshot.remotes.is_empty() {
+        f.render_widget(
+            Paragraph::new("No remotes. Add one with: hrx remote add NAME URL")
+                .block(Block::default().borders(Borders::ALL).title(" Sync ")),
+            area,
+        );
+        return;
+    }
+    let rows: Vec<Row> = app
+        .snapshot
+        .remotes
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                r.name.clone(),
+                r.url.clone(),
+                r.last_head_time.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into()),
+                r.ahead.to_string(),
+                r.behind.to_string(),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(10),
+            Constraint::Fill(1),
+            Constraint::Length(16),
+            Constraint::Length(6),
+            Constraint::Length(7),
+        ],
+    )
+    .header(
+        Row::new(vec!["remote", "url", "their head", "ahead", "behind"])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected(app))
+    .block(Block::default().borders(Borders::ALL).title(" Sync (S: sync now) "));
     let mut state = TableState::default().with_selected(Some(app.audit_selected));
     f.render_stateful_widget(table, area, &mut state);
 }
