@@ -132,6 +132,14 @@ impl Query {
 
     /// Whether an entry matches.
     pub fn matches(&self, e: &EntryView) -> bool {
+        self.matches_with(e, &haystack(e))
+    }
+
+    /// [`Query::matches`] with the entry's searchable text computed beforehand.
+    pub fn matches_with(&self, e: &EntryView, hay: &str) -> bool {
+        if self.fields.is_empty() && self.words.is_empty() {
+            return true;
+        }
         let day = e.date.format("%Y-%m-%d").to_string();
         let fields_ok = self.fields.iter().all(|(k, v)| match k.as_str() {
             "kind" => e.kind.as_deref().is_some_and(|x| x == v),
@@ -146,20 +154,23 @@ impl Query {
             "to" => date_prefix(v).is_some_and(|p| day[..p.len()] <= *p),
             _ => true,
         });
-        fields_ok
-            && self.words.iter().all(|w| {
-                [
-                    e.summary.clone().unwrap_or_default(),
-                    e.kind.clone().unwrap_or_default(),
-                    e.category.clone(),
-                    e.author.name.clone(),
-                    e.author.organisation.clone().unwrap_or_default(),
-                    e.author.country.clone().unwrap_or_default(),
-                ]
-                .iter()
-                .any(|f| f.to_lowercase().contains(w.as_str()))
-            })
+        fields_ok && self.words.iter().all(|w| hay.contains(w.as_str()))
     }
+}
+
+/// What a free word is searched in, lower-cased: the summary (readable
+/// entries only), kind, category, author, organisation and country.
+pub fn haystack(e: &EntryView) -> String {
+    [
+        e.summary.as_deref().unwrap_or(""),
+        e.kind.as_deref().unwrap_or(""),
+        &e.category,
+        &e.author.name,
+        e.author.organisation.as_deref().unwrap_or(""),
+        e.author.country.as_deref().unwrap_or(""),
+    ]
+    .join("\u{1f}")
+    .to_lowercase()
 }
 
 /// `v` if it is YYYY, YYYY-MM or YYYY-MM-DD (else no date filter matches).
@@ -206,11 +217,14 @@ pub struct App {
     pub message: Option<String>,
     /// Progress of a sync running in the background.
     pub syncing: Option<String>,
+    /// Each entry's searchable text, computed once per snapshot.
+    haystacks: Vec<String>,
 }
 
 impl App {
     /// A new TUI state over `snapshot`.
     pub fn new(snapshot: Snapshot, no_color: bool) -> App {
+        let haystacks = snapshot.entries.iter().map(haystack).collect();
         App {
             snapshot,
             view: View::Timeline,
@@ -228,6 +242,7 @@ impl App {
             request: None,
             message: None,
             syncing: None,
+            haystacks,
         }
     }
 
@@ -242,7 +257,21 @@ impl App {
     /// (dates as YYYY, YYYY-MM or YYYY-MM-DD).
     pub fn timeline(&self) -> Vec<&EntryView> {
         let q = Query::parse(&self.search);
-        self.snapshot.entries.iter().rev().filter(|e| q.matches(e)).collect()
+        self.snapshot
+            .entries
+            .iter()
+            .zip(self.haystacks.iter())
+            .rev()
+            .filter(|(e, h)| q.matches_with(e, h))
+            .map(|(e, _)| e)
+            .collect()
+    }
+
+    /// Replaces the data (after a reload or a change).
+    pub fn set_snapshot(&mut self, s: Snapshot) {
+        self.haystacks = s.entries.iter().map(haystack).collect();
+        self.snapshot = s;
+        self.selected = self.selected.min(self.timeline().len().saturating_sub(1));
     }
 
     /// The entry under the cursor.

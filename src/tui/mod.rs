@@ -206,7 +206,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                     SyncMsg::Done(r) => {
                         app.syncing = None;
                         app.message = Some(r);
-                        app.snapshot = load(ctx);
+                        app.set_snapshot(load(ctx));
                     }
                 }
             }
@@ -218,7 +218,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                 Event::Key(k) if k.kind == event::KeyEventKind::Press => {
                     let action = keymap::action(&app, k);
                     if action == Some(keymap::Action::Refresh) {
-                        app.snapshot = load(ctx);
+                        app.set_snapshot(load(ctx));
                     }
                     if let Some(a) = action {
                         app.apply(a);
@@ -233,7 +233,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                             Ok(m) => m,
                             Err(e) => format!("not done: {e}"),
                         });
-                        app.snapshot = load(ctx);
+                        app.set_snapshot(load(ctx));
                     }
                 }
                 Event::Mouse(m) => match m.kind {

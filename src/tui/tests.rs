@@ -410,3 +410,24 @@ fn a_grant_and_a_revocation_are_asked_for_and_confirmed() {
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.request, Some(Request::Revoke { id: app.snapshot.grants[1].id.clone() }));
 }
+
+#[test]
+fn a_long_timeline_keeps_the_cursor_on_screen() {
+    let who = person("Dr. Klein", None, "DE", 'B');
+    let entries = (0..60u8)
+        .map(|i| {
+            let when = format!("20{:02}-01-01T00:00:00Z", 10 + i / 4);
+            entry(i, &when, Kind::Note, json!({"title": format!("Visit {i}"), "text": "ok"}), &who, true)
+        })
+        .collect();
+    let mut app = App::new(Snapshot { entries, ..Default::default() }, true);
+    assert!(render(&app, 80, 24).contains("Visit 59"), "newest first");
+    press(&mut app, KeyCode::End);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Visit 0"), "the oldest entry is on screen: {screen}");
+    assert!(!screen.contains("Visit 59"), "scrolled down: {screen}");
+    press(&mut app, KeyCode::PageUp);
+    press(&mut app, KeyCode::PageUp);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains(&format!("Visit {}", 59 - app.selected)), "the selected entry is on screen: {screen}");
+}

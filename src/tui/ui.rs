@@ -113,8 +113,13 @@ fn timeline(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(msg).block(Block::default().borders(Borders::ALL).title(" Timeline ")), area);
         return;
     }
+    // Only the rows on screen are built: a long record costs no more per frame.
+    let height = area.height.saturating_sub(3).max(1) as usize;
+    let offset = app.selected.saturating_sub(height - 1);
     let rows: Vec<Row> = tl
         .iter()
+        .skip(offset)
+        .take(height)
         .map(|e| {
             let (what, st) = if e.readable {
                 let summary =
@@ -159,7 +164,7 @@ fn timeline(f: &mut Frame, app: &App, area: Rect) {
     )
     .row_highlight_style(selected(app))
     .block(Block::default().borders(Borders::ALL).title(format!(" Timeline ({} entries) ", tl.len())));
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let mut state = TableState::default().with_selected(Some(app.selected - offset));
     f.render_stateful_widget(table, area, &mut state);
 }
 
