@@ -131,9 +131,9 @@ fn main() {
         loaded.as_secs_f64(),
         t1.elapsed().as_secs_f64() * 1000.0
     );
-    if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
-        if let Some(l) = s.lines().find(|l| l.starts_with("VmHWM")) {
-            println!("peak memory (10,000 synthetic + {n} real entries): {}", l.trim_start_matches("VmHWM:").trim());
-        }
+    if let Ok(s) = std::fs::read_to_string("/proc/self/status")
+        && let Some(l) = s.lines().find(|l| l.starts_with("VmHWM"))
+    {
+        println!("peak memory (10,000 synthetic + {n} real entries): {}", l.trim_start_matches("VmHWM:").trim());
     }
 }
