@@ -6,18 +6,8 @@ use std::time::Instant;
 
 use hrx::clock::Clock;
 use hrx::crypto::cert::NewCert;
-use hrx::crypto::{Identity, Keystore, PassphraseProvider};
+use hrx::crypto::{Keystore, NoPassphrase};
 use hrx::ops::{self, Context};
-
-struct NoPass;
-impl PassphraseProvider for NoPass {
-    fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-    fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-}
 
 fn fresh(dir: &std::path::Path) -> Context {
     let record = dir.join("record");
@@ -26,7 +16,7 @@ fn fresh(dir: &std::path::Path) -> Context {
         key: None,
         clock: Clock::System,
         dir: record.clone(),
-        passphrase: Box::new(NoPass),
+        passphrase: Box::new(NoPassphrase),
     };
     ops::key::generate(&c, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut c, &record, None).unwrap();

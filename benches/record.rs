@@ -10,21 +10,11 @@ use std::time::Instant;
 use hrx::clock::Clock;
 use hrx::crypto::cert::NewCert;
 use hrx::crypto::message::seal;
-use hrx::crypto::{Identity, Keystore, PassphraseProvider};
+use hrx::crypto::{Keystore, NoPassphrase};
 use hrx::model::{Author, Entry, Kind, RepoPath};
 use hrx::ops::{self, Context};
 use hrx::repo::Record;
 use serde_json::json;
-
-struct NoPass;
-impl PassphraseProvider for NoPass {
-    fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-    fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-}
 
 fn main() {
     let n: usize = std::env::var("HRX_BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
@@ -35,7 +25,7 @@ fn main() {
         key: None,
         clock: Clock::System,
         dir: record.clone(),
-        passphrase: Box::new(NoPass),
+        passphrase: Box::new(NoPassphrase),
     };
     let who = ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut ctx, &record, None).unwrap();

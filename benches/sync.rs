@@ -10,21 +10,11 @@ use std::time::{Duration, Instant};
 use hrx::clock::Clock;
 use hrx::crypto::cert::NewCert;
 use hrx::crypto::message::seal;
-use hrx::crypto::{Identity, Keystore, PassphraseProvider};
+use hrx::crypto::{Keystore, NoPassphrase};
 use hrx::model::{Author, Entry, Kind, RepoPath};
 use hrx::ops::{self, Context};
 use hrx::repo::Record;
 use serde_json::json;
-
-struct NoPass;
-impl PassphraseProvider for NoPass {
-    fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-    fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-}
 
 fn ctx(home: &Path, dir: &Path) -> Context {
     Context {
@@ -32,7 +22,7 @@ fn ctx(home: &Path, dir: &Path) -> Context {
         key: None,
         clock: Clock::System,
         dir: dir.to_path_buf(),
-        passphrase: Box::new(NoPass),
+        passphrase: Box::new(NoPassphrase),
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use hrx::clock::Clock;
 use hrx::crypto::cert::NewCert;
 use hrx::crypto::message::SignatureStatus;
-use hrx::crypto::{Identity, Keystore, PassphraseProvider};
+use hrx::crypto::{Identity, Keystore, NoPassphrase};
 use hrx::id::Id;
 use hrx::model::{Author, Entry, Kind};
 use hrx::ops::read::EntryView;
@@ -19,16 +19,6 @@ use hrx::tui::keymap::Action;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
-
-struct NoPass;
-impl PassphraseProvider for NoPass {
-    fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-    fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-        Err(hrx::Error::Key("no passphrase".into()))
-    }
-}
 
 fn synthetic(n: usize) -> Snapshot {
     let who = Identity {
@@ -112,7 +102,7 @@ fn main() {
         key: None,
         clock: Clock::System,
         dir: record.clone(),
-        passphrase: Box::new(NoPass),
+        passphrase: Box::new(NoPassphrase),
     };
     ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut ctx, &record, None).unwrap();

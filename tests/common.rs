@@ -292,22 +292,12 @@ impl Drop for Gpg<'_> {
 /// Library access for attacks that stock tools cannot make (a commit
 /// signed by a key with crafted content).
 pub mod forge {
-    use hrx::crypto::{Identity, Keystore, PassphraseProvider, Unlocked};
+    use hrx::crypto::{Keystore, NoPassphrase, Unlocked};
 
     use super::Party;
 
-    struct NoPass;
-    impl PassphraseProvider for NoPass {
-        fn passphrase(&mut self, _: &Identity, _: u32) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-            Err(hrx::Error::Key("test keys have no passphrase".into()))
-        }
-        fn new_passphrase(&mut self) -> hrx::Result<sequoia_openpgp::crypto::Password> {
-            unreachable!()
-        }
-    }
-
     pub fn unlock(p: &Party) -> Unlocked {
-        Keystore::open(&p.home).unlock(&p.fpr, &mut NoPass).expect("unlock")
+        Keystore::open(&p.home).unlock(&p.fpr, &mut NoPassphrase).expect("unlock")
     }
 
     pub fn cert(p: &Party) -> sequoia_openpgp::Cert {

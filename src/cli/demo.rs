@@ -12,7 +12,7 @@ use super::output::Out;
 use super::{Cli, log::line};
 use crate::clock::Clock;
 use crate::crypto::cert::NewCert;
-use crate::crypto::{Identity, Keystore, PassphraseProvider};
+use crate::crypto::{Identity, Keystore, NoPassphrase};
 use crate::error::{Error, Result};
 use crate::model::statement::Scope;
 use crate::model::{Kind, Right};
@@ -25,17 +25,6 @@ pub struct Args {
     /// Where to create the demo (must not exist) [default: a new temporary directory]
     #[arg(long)]
     pub dir: Option<PathBuf>,
-}
-
-/// Demo keys have no passphrase (said so on screen).
-struct NoPassphrase;
-impl PassphraseProvider for NoPassphrase {
-    fn passphrase(&mut self, who: &Identity, _: u32) -> Result<sequoia_openpgp::crypto::Password> {
-        Err(Error::Key(format!("demo key {} is unexpectedly locked", who.fingerprint)))
-    }
-    fn new_passphrase(&mut self) -> Result<sequoia_openpgp::crypto::Password> {
-        Err(Error::Usage("demo keys have no passphrase".into()))
-    }
 }
 
 struct Party {

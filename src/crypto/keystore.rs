@@ -326,3 +326,19 @@ pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
     let decryptors = encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified(), &password)).collect();
     Ok(Unlocked { cert: tsk.strip_secret_key_material(), identity: who, signer, decryptors })
 }
+
+/// For keys stored without a passphrase (the demo, tests, benchmarks): it
+/// has nothing to offer, so a locked key is an error instead of a prompt.
+pub struct NoPassphrase;
+
+impl PassphraseProvider for NoPassphrase {
+    fn passphrase(&mut self, who: &Identity, _attempt: u32) -> Result<Password> {
+        Err(Error::Key(format!(
+            "the key of {} ({}) is locked and no passphrase is available",
+            who.name, who.fingerprint
+        )))
+    }
+    fn new_passphrase(&mut self) -> Result<Password> {
+        Err(Error::Usage("no passphrase is available here; generate with --no-passphrase".into()))
+    }
+}

@@ -185,6 +185,14 @@ impl DecryptionHelper for Helper<'_> {
     }
 }
 
+/// The message with a later-access wrap in front, if there is one.
+fn with_prefix<'a>(message: &'a [u8], prefix: Option<&[u8]>) -> std::borrow::Cow<'a, [u8]> {
+    match prefix {
+        Some(p) => std::borrow::Cow::Owned([p, message].concat()),
+        None => std::borrow::Cow::Borrowed(message),
+    }
+}
+
 /// Whether the caller's keys can open a message: it is encrypted to one of them.
 pub fn addressed_to(message: &[u8], keys: &[KeyPair]) -> bool {
     let Ok(ids) = recipient_keyids(message) else {
@@ -203,14 +211,8 @@ pub fn open(
     certs: &[Cert],
     t: DateTime<Utc>,
 ) -> Result<Option<Opened>> {
-    let joined;
-    let bytes = match prefix {
-        Some(p) => {
-            joined = [p, message].concat();
-            &joined[..]
-        }
-        None => message,
-    };
+    let bytes = with_prefix(message, prefix);
+    let bytes = &bytes[..];
     let helper = Helper { certs, keys, status: None, session_key: None };
     let d = DecryptorBuilder::from_bytes(bytes)
         .map_err(|e| Error::Invalid(format!("malformed entry: {e}")))?
@@ -245,14 +247,8 @@ pub fn session_key(
     prefix: Option<&[u8]>,
     keys: &mut [KeyPair],
 ) -> Result<Option<(SymmetricAlgorithm, SessionKey)>> {
-    let joined;
-    let bytes = match prefix {
-        Some(p) => {
-            joined = [p, message].concat();
-            &joined[..]
-        }
-        None => message,
-    };
+    let bytes = with_prefix(message, prefix);
+    let bytes = &bytes[..];
     let mut ppr =
         PacketParser::from_bytes(bytes).map_err(|e| Error::Invalid(format!("not an OpenPGP message: {e}")))?;
     while let PacketParserResult::Some(pp) = ppr {

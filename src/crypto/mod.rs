@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use sequoia_openpgp::policy::StandardPolicy;
 
 pub use cert::Identity;
-pub use keystore::{Keystore, PassphraseProvider, Unlocked};
+pub use keystore::{Keystore, NoPassphrase, PassphraseProvider, Unlocked};
 
 /// The OpenPGP policy hrx judges certificates and signatures by.
 pub fn policy() -> &'static StandardPolicy<'static> {

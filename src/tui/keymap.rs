@@ -89,17 +89,8 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
     if ctrl && k.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    if app.form.is_some() {
-        // Forms take every key as text; Enter answers, Esc cancels.
-        return match k.code {
-            KeyCode::Enter => Some(Action::SearchDone),
-            KeyCode::Esc => Some(Action::SearchCancel),
-            KeyCode::Backspace => Some(Action::SearchBackspace),
-            KeyCode::Char(c) if !ctrl => Some(Action::SearchInput(c)),
-            _ => None,
-        };
-    }
-    if app.typing.is_some() {
+    // Forms and the search take every key as text; Enter answers, Esc cancels.
+    if app.form.is_some() || app.typing.is_some() {
         return match k.code {
             KeyCode::Enter => Some(Action::SearchDone),
             KeyCode::Esc => Some(Action::SearchCancel),
