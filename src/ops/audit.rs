@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::model::Statement;
 use crate::model::statement::Scope;
 use crate::policy::Change;
-use crate::verify::{Failure, verify};
+use crate::verify::Failure;
 
 /// One commit in the trail.
 #[derive(Debug, Serialize)]
@@ -59,7 +59,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
     let rec = ctx.record()?;
     let pin = rec.pinned()?;
     let now = ctx.clock.now();
-    match verify(&rec, None, pin.as_ref(), now) {
+    match super::cache::verified(&rec, pin.as_ref(), now, false) {
         Ok(v) => {
             let name = |f: &str| v.certs.get(f).map(|c| identity(c).name).unwrap_or_else(|| f.to_string());
             let events = v

@@ -52,6 +52,10 @@ pub struct EntryView {
     /// not opened (`hrx emergency open`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sealed: bool,
+    /// Not opened yet (listed from the verified metadata only; the TUI
+    /// opens entries in the background).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// One recipient of an entry.
@@ -113,6 +117,34 @@ impl Reader {
     }
 }
 
+/// An entry as the verified history lists it, before it is opened: date,
+/// category, author. No decryption, no file read.
+pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
+    EntryView {
+        id: e.id.to_string(),
+        date: e.id.time(),
+        category: e.category.to_string(),
+        author: v.certs.identity(&e.signer).unwrap_or_else(|| Identity {
+            fingerprint: e.signer.clone(),
+            name: "(unknown)".into(),
+            email: None,
+            organisation: None,
+            country: None,
+        }),
+        commit: e.commit.to_string(),
+        readable: false,
+        kind: None,
+        summary: None,
+        signature: None,
+        recipients: vec![],
+        record: None,
+        problems: vec![],
+        entry: None,
+        sealed: false,
+        pending: true,
+    }
+}
+
 /// Opens one entry for `r`.
 pub fn view(
     rec: &crate::repo::Record,
@@ -152,6 +184,7 @@ pub fn view(
         problems: vec![],
         entry: None,
         sealed: false,
+        pending: false,
     };
     if let Some(me) = &r.me
         && super::emergency::sealed(&v.policy, me, &e.category, now)

@@ -23,6 +23,8 @@ pub struct Snapshot {
     pub failure: Option<Failure>,
     /// When it was loaded.
     pub now: DateTime<Utc>,
+    /// The head it shows (entries opened in the background are matched to it).
+    pub head: String,
 }
 
 /// The screens.
@@ -265,6 +267,26 @@ impl App {
             .filter(|(e, h)| q.matches_with(e, h))
             .map(|(e, _)| e)
             .collect()
+    }
+
+    /// Takes in entries opened in the background (`start` is their index in
+    /// `snapshot.entries`), unless the snapshot moved on to another head.
+    pub fn opened(&mut self, head: &str, start: usize, views: Vec<EntryView>) {
+        if head != self.snapshot.head {
+            return;
+        }
+        for (i, v) in views.into_iter().enumerate() {
+            let k = start + i;
+            if k < self.snapshot.entries.len() && self.snapshot.entries[k].id == v.id {
+                self.haystacks[k] = haystack(&v);
+                self.snapshot.entries[k] = v;
+            }
+        }
+    }
+
+    /// How many entries are still being opened.
+    pub fn opening(&self) -> usize {
+        self.snapshot.entries.iter().filter(|e| e.pending).count()
     }
 
     /// Replaces the data (after a reload or a change).

@@ -20,28 +20,70 @@ use crate::error::{Error, Result};
 use crate::ops::Context;
 use app::{App, Snapshot};
 
-/// Loads what the TUI shows from the record, through the library.
+/// Loads what the TUI shows from the record, through the library, with
+/// every entry opened (decrypted) now.
 pub fn load(ctx: &mut Context) -> Snapshot {
-    let audit = crate::ops::audit::audit(ctx);
-    let failure = match &audit {
-        Ok(a) => a.failure.clone(),
-        Err(e) => Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
+    load_with(ctx, true)
+}
+
+/// Loads what the TUI shows; with `open` false the entries are listed from
+/// the verified metadata only (date, category, author) and are opened later
+/// in the background, so the first frame does not wait for decryption.
+pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
+    let error = |e: crate::error::Error| Snapshot {
+        failure: Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
+        ..Default::default()
     };
-    if let Some(f) = failure {
+    let audit = match crate::ops::audit::audit(ctx) {
+        Ok(a) => a,
+        Err(e) => return error(e),
+    };
+    if let Some(f) = audit.failure.clone() {
         return Snapshot { failure: Some(f), ..Default::default() };
     }
-    let entries = crate::ops::read::log(ctx, &Default::default());
+    let rec = match ctx.record() {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    let entries = if open {
+        crate::ops::read::log(ctx, &Default::default())
+    } else {
+        crate::ops::verified(ctx, &rec).map(|v| v.entries.iter().map(|e| crate::ops::read::unopened(&v, e)).collect())
+    };
     let grants = crate::ops::grant::list(ctx, true);
-    let remotes = ctx.record().and_then(|r| crate::ops::sync::status(&r)).unwrap_or_default();
-    match (entries, grants, audit) {
-        (Ok(entries), Ok(grants), Ok(audit)) => {
-            Snapshot { entries, grants, audit: audit.events, remotes, failure: None, now: ctx.clock.now() }
+    let remotes = crate::ops::sync::status(&rec).unwrap_or_default();
+    let head = rec.head().ok().flatten().map(|h| h.to_string()).unwrap_or_default();
+    match (entries, grants) {
+        (Ok(entries), Ok(grants)) => {
+            Snapshot { entries, grants, audit: audit.events, remotes, failure: None, now: ctx.clock.now(), head }
         }
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Snapshot {
-            failure: Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
-            ..Default::default()
-        },
+        (Err(e), _) | (_, Err(e)) => error(e),
     }
+}
+
+/// Opens every entry of the current head on its own thread, in batches,
+/// sending each batch back as it is done.
+fn background_open(
+    ctx: &Context,
+    password: Option<sequoia_openpgp::crypto::Password>,
+    tx: std::sync::mpsc::Sender<Msg>,
+) {
+    let (keystore, key, clock, dir) = (ctx.keystore.clone(), ctx.key.clone(), ctx.clock, ctx.dir.clone());
+    std::thread::spawn(move || {
+        let mut c = Context { keystore, key, clock, dir, passphrase: Box::new(Remembered(password)) };
+        let Ok(rec) = c.record() else { return };
+        let Ok(v) = crate::ops::verified(&c, &rec) else { return };
+        let Ok(mut reader) = crate::ops::read::Reader::new(&mut c, &v) else { return };
+        let head = v.head.to_string();
+        let now = c.clock.now();
+        for (n, chunk) in v.entries.chunks(128).enumerate() {
+            let views: Vec<_> =
+                chunk.iter().filter_map(|e| crate::ops::read::view(&rec, &v, e, &mut reader, now).ok()).collect();
+            if views.len() != chunk.len() || tx.send(Msg::Opened(head.clone(), n * 128, views)).is_err() {
+                return;
+            }
+        }
+    });
 }
 
 /// Carries out a confirmed change through the same operations as the CLI.
@@ -83,10 +125,14 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
     }
 }
 
-/// What a background sync tells the UI.
-enum SyncMsg {
+/// What background work tells the UI.
+enum Msg {
+    /// Sync progress.
     Progress(String),
+    /// A sync's outcome.
     Done(String),
+    /// Entries opened: the head they belong to, the index of the first, the entries.
+    Opened(String, usize, Vec<crate::ops::read::EntryView>),
 }
 
 /// Runs `hrx sync --all` on its own thread (with its own context), so the
@@ -94,7 +140,7 @@ enum SyncMsg {
 fn background_sync(
     ctx: &Context,
     password: Option<sequoia_openpgp::crypto::Password>,
-    tx: std::sync::mpsc::Sender<SyncMsg>,
+    tx: std::sync::mpsc::Sender<Msg>,
 ) {
     let (keystore, key, clock, dir) = (ctx.keystore.clone(), ctx.key.clone(), ctx.clock, ctx.dir.clone());
     std::thread::spawn(move || {
@@ -104,7 +150,7 @@ fn background_sync(
         let r = crate::ops::sync::sync(&mut c, None, &mut |w, d, t| {
             if d == t || last.elapsed() > Duration::from_millis(100) {
                 last = std::time::Instant::now();
-                let _ = ptx.send(SyncMsg::Progress(format!("{w}: {d}/{t}")));
+                let _ = ptx.send(Msg::Progress(format!("{w}: {d}/{t}")));
             }
         });
         let msg = match r {
@@ -122,7 +168,7 @@ fn background_sync(
                 .join("  "),
             Err(e) => format!("sync failed: {e}"),
         };
-        let _ = tx.send(SyncMsg::Done(msg));
+        let _ = tx.send(Msg::Done(msg));
     });
 }
 
@@ -184,7 +230,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     // Ask for the passphrase (if any) once, before taking over the terminal,
     // and keep it in memory for the changes made from the TUI.
     let remembered = remember_passphrase(ctx)?;
-    let snapshot = load(ctx);
+    let snapshot = load_with(ctx, false);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = App::new(snapshot, no_color);
     let hook = std::panic::take_hook();
@@ -197,28 +243,37 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     let result = (|| -> Result<()> {
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let mut term = ratatui::Terminal::new(backend).map_err(|e| Error::io("terminal", e))?;
-        let (tx, rx) = std::sync::mpsc::channel::<SyncMsg>();
+        let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+        background_open(ctx, remembered.clone(), tx.clone());
+        // Reload listed from metadata, then opened in the background.
+        let reload = |ctx: &mut Context, app: &mut App| {
+            app.set_snapshot(load_with(ctx, false));
+            background_open(ctx, remembered.clone(), tx.clone());
+        };
         while !app.quit {
             // News from a background sync.
             while let Ok(m) = rx.try_recv() {
                 match m {
-                    SyncMsg::Progress(p) => app.syncing = Some(p),
-                    SyncMsg::Done(r) => {
+                    Msg::Progress(p) => app.syncing = Some(p),
+                    Msg::Done(r) => {
                         app.syncing = None;
                         app.message = Some(r);
-                        app.set_snapshot(load(ctx));
+                        reload(ctx, &mut app);
                     }
+                    Msg::Opened(head, start, views) => app.opened(&head, start, views),
                 }
             }
             term.draw(|f| ui::draw(f, &app)).map_err(|e| Error::io("terminal", e))?;
-            if !event::poll(Duration::from_millis(250)).map_err(|e| Error::io("terminal", e))? {
+            // Poll often while entries are still being opened, so they appear as they come.
+            let wait = if app.opening() > 0 { 50 } else { 250 };
+            if !event::poll(Duration::from_millis(wait)).map_err(|e| Error::io("terminal", e))? {
                 continue;
             }
             match event::read().map_err(|e| Error::io("terminal", e))? {
                 Event::Key(k) if k.kind == event::KeyEventKind::Press => {
                     let action = keymap::action(&app, k);
                     if action == Some(keymap::Action::Refresh) {
-                        app.set_snapshot(load(ctx));
+                        reload(ctx, &mut app);
                     }
                     if let Some(a) = action {
                         app.apply(a);
@@ -233,7 +288,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                             Ok(m) => m,
                             Err(e) => format!("not done: {e}"),
                         });
-                        app.set_snapshot(load(ctx));
+                        reload(ctx, &mut app);
                     }
                 }
                 Event::Mouse(m) => match m.kind {

@@ -62,6 +62,7 @@ fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, 
         problems: vec![],
         entry: readable.then_some(e),
         sealed: false,
+        pending: false,
     }
 }
 
@@ -156,7 +157,7 @@ fn snapshot() -> Snapshot {
         ahead: 2,
         behind: 0,
     }];
-    Snapshot { entries, grants, audit, remotes, failure: None, now: t("2026-03-06T00:00:00Z") }
+    Snapshot { entries, grants, audit, remotes, failure: None, now: t("2026-03-06T00:00:00Z"), head: "h1".into() }
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
@@ -430,4 +431,58 @@ fn a_long_timeline_keeps_the_cursor_on_screen() {
     press(&mut app, KeyCode::PageUp);
     let screen = render(&app, 80, 24);
     assert!(screen.contains(&format!("Visit {}", 59 - app.selected)), "the selected entry is on screen: {screen}");
+}
+
+#[test]
+fn entries_listed_first_are_filled_in_as_they_are_opened() {
+    let full = snapshot();
+    // The first frame: metadata only.
+    let pending: Vec<EntryView> = full
+        .entries
+        .iter()
+        .map(|e| EntryView {
+            readable: false,
+            kind: None,
+            summary: None,
+            signature: None,
+            record: None,
+            entry: None,
+            pending: true,
+            recipients: vec![],
+            problems: vec![],
+            ..clone_view(e)
+        })
+        .collect();
+    let mut app = App::new(Snapshot { entries: pending, head: "h1".into(), ..snapshot() }, true);
+    assert_eq!(app.opening(), 4);
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("(opening…)") && screen.contains("opening entries… 4 to go"), "{screen}");
+    // A batch for another head (the record moved meanwhile) is ignored.
+    app.opened("h0", 0, full.entries.iter().map(clone_view).collect());
+    assert_eq!(app.opening(), 4);
+    // The real batch fills the rows in, and search sees the new text.
+    app.opened("h1", 2, full.entries[2..].iter().map(clone_view).collect());
+    assert_eq!(app.opening(), 2);
+    app.search = "creatinine".into();
+    assert_eq!(app.timeline().len(), 1);
+}
+
+fn clone_view(e: &EntryView) -> EntryView {
+    EntryView {
+        id: e.id.clone(),
+        date: e.date,
+        category: e.category.clone(),
+        author: e.author.clone(),
+        commit: e.commit.clone(),
+        readable: e.readable,
+        kind: e.kind.clone(),
+        summary: e.summary.clone(),
+        signature: e.signature.clone(),
+        recipients: vec![],
+        record: e.record.clone(),
+        problems: e.problems.clone(),
+        entry: e.entry.clone(),
+        sealed: e.sealed,
+        pending: e.pending,
+    }
 }

@@ -75,6 +75,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             f.answers.last().map(String::as_str).unwrap_or("")
         ),
         (None, _) if app.syncing.is_some() => format!("syncing… {}", app.syncing.as_deref().unwrap_or("")),
+        (None, None) if app.opening() > 0 => format!("opening entries… {} to go   ? help  q quit", app.opening()),
         (None, t) => status_line(app, t),
     };
     f.render_widget(Paragraph::new(status), bottom);
@@ -125,6 +126,8 @@ fn timeline(f: &mut Frame, app: &App, area: Rect) {
                 let summary =
                     e.entry.as_ref().map(|x| x.summary(Some(app.lang()))).or(e.summary.clone()).unwrap_or_default();
                 (summary, Style::default())
+            } else if e.pending {
+                ("(opening…)".to_string(), style(app, Color::DarkGray))
             } else if e.sealed {
                 ("(sealed: emergency access only)".to_string(), style(app, Color::Yellow))
             } else {
@@ -221,6 +224,7 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
                 lines.push(Line::from(l.to_string()));
             }
         }
+        None if e.pending => lines.push(Line::from("Opening… (entries are decrypted in the background)")),
         None if e.sealed => {
             lines.push(Line::from("Sealed: readable only through emergency access (hrx emergency open)."))
         }
