@@ -153,16 +153,23 @@ fn a_grant_added_in_the_tui_is_the_same_signed_commit_the_cli_makes() {
 }
 
 #[test]
-fn a_locked_key_is_asked_for_once_and_serves_changes_made_in_the_tui() {
+fn a_locked_key_is_asked_for_in_the_tui_and_serves_changes_made_there() {
     let env = TestEnv::new();
     let anna = env.party("Anna Weber", "DE", Some("anna's secret words"));
     let klein = env.party("Dr Klein", "DE", None);
     env.init(&anna);
     env.exchange_cert(&klein, &anna);
     let t = start(&env, &anna, &env.record());
+    // Asked inside the TUI, with stars for the characters.
     t.wait_for("Passphrase for Anna Weber");
+    t.keys(&["-l", "wrong words"]);
+    let s = t.wait_for("***********");
+    assert!(!s.contains("wrong words"), "never echoed: {s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Wrong passphrase. Passphrase for Anna Weber");
     t.keys(&["-l", "anna's secret words"]);
     t.keys(&["Enter"]);
+    t.wait_for("unlocked");
     t.wait_for("Timeline");
     t.keys(&["2", "a"]);
     t.wait_for("Grant to (fingerprint)");

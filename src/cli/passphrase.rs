@@ -52,6 +52,10 @@ impl CliPassphrase {
 }
 
 impl PassphraseProvider for CliPassphrase {
+    fn interactive(&self) -> bool {
+        self.file.is_none()
+    }
+
     fn new_passphrase(&mut self) -> Result<Password> {
         self.ask_new()
     }

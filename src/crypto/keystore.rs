@@ -31,6 +31,11 @@ pub trait PassphraseProvider {
     fn passphrase(&mut self, who: &Identity, attempt: u32) -> Result<Password>;
     /// A new passphrase for a key about to be generated.
     fn new_passphrase(&mut self) -> Result<Password>;
+    /// Whether it would ask a person (a terminal prompt) rather than read
+    /// a file; the TUI asks in its own dialog instead.
+    fn interactive(&self) -> bool {
+        false
+    }
 }
 
 /// A user's keystore.

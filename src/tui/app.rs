@@ -64,6 +64,8 @@ pub enum Request {
     },
     /// `hrx sync --all`, in the background.
     Sync,
+    /// Unlock the key with this passphrase.
+    Unlock(String),
     /// `hrx show ID --save-attachment PATH`.
     SaveAttachment {
         /// The entry.
@@ -77,13 +79,23 @@ pub enum Request {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Form {
     /// The questions.
-    pub questions: Vec<&'static str>,
+    pub questions: Vec<String>,
     /// The answers so far; the last one is being typed.
     pub answers: Vec<String>,
     /// For a revocation: the grant and whom it is for.
     pub revoke: Option<(String, String)>,
     /// For saving an attachment: the entry.
     pub save: Option<String>,
+    /// A passphrase: shown as stars, answered without a confirmation.
+    pub secret: bool,
+}
+
+impl Form {
+    /// The dialog that asks for the passphrase of a locked key.
+    pub fn passphrase(who: &str, retry: bool) -> Form {
+        let q = format!("{}Passphrase for {who}", if retry { "Wrong passphrase. " } else { "" });
+        Form { questions: vec![q], answers: vec![String::new()], revoke: None, save: None, secret: true }
+    }
 }
 
 impl Form {
@@ -384,6 +396,10 @@ impl App {
                         x.pop();
                     }
                 }
+                Action::SearchDone if f.secret => {
+                    self.request = Some(Request::Unlock(f.answers[0].clone()));
+                    self.form = None;
+                }
                 Action::SearchDone if !f.confirming() => f.answers.push(String::new()),
                 Action::SearchCancel | Action::Quit => {
                     self.form = None;
@@ -398,15 +414,18 @@ impl App {
             Action::AddGrant => {
                 self.view = View::Grants;
                 self.form = Some(Form {
-                    questions: vec![
+                    questions: [
                         "Grant to (fingerprint)",
                         "Categories (comma-separated, or all)",
                         "Rights (read or read,write)",
                         "Until (YYYY-MM-DD, empty: open-ended)",
-                    ],
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     answers: vec![String::new()],
                     revoke: None,
                     save: None,
+                    secret: false,
                 });
             }
             Action::SyncNow => {
@@ -423,10 +442,11 @@ impl App {
                 match id {
                     Some(id) if self.view == View::Detail => {
                         self.form = Some(Form {
-                            questions: vec!["Save the attached file to (path)"],
+                            questions: vec!["Save the attached file to (path)".into()],
                             answers: vec![String::new()],
                             revoke: None,
                             save: Some(id),
+                            secret: false,
                         })
                     }
                     _ => self.message = Some("this entry has no attached file".into()),
@@ -441,6 +461,7 @@ impl App {
                         answers: vec![String::new()],
                         revoke: Some((g.id.clone(), g.grantee.name.clone())),
                         save: None,
+                        secret: false,
                     });
                 }
             }

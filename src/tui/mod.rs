@@ -117,7 +117,7 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
             crate::fsutil::write_private(&p, &bytes)?;
             Ok(format!("saved {} bytes to {path}", bytes.len()))
         }
-        app::Request::Sync => Err(Error::State("a sync runs in the background".into())),
+        app::Request::Sync | app::Request::Unlock(_) => Err(Error::State("handled by the event loop".into())),
         app::Request::Revoke { id } => {
             let done = crate::ops::grant::revoke(ctx, &id)?;
             Ok(format!("revoked: {}", done.revoked.join(", ")))
@@ -204,6 +204,16 @@ impl crate::crypto::PassphraseProvider for Recording<'_> {
     }
 }
 
+/// The name on the caller's key if its secret key is passphrase-protected.
+fn locked_key(ctx: &Context) -> Option<String> {
+    let f = ctx.key_fpr().ok()?;
+    let tsk = ctx.keystore.secret(&f).ok()?;
+    match crate::crypto::keystore::unlock(tsk, &mut crate::crypto::NoPassphrase) {
+        Ok(_) => None,
+        Err(_) => ctx.keystore.cert(&f).ok().map(|c| crate::crypto::cert::identity(&c).name),
+    }
+}
+
 fn remember_passphrase(ctx: &mut Context) -> Result<Option<sequoia_openpgp::crypto::Password>> {
     let Ok(f) = ctx.key_fpr() else { return Ok(None) };
     if ctx.keystore.secret(&f).is_err() {
@@ -229,10 +239,19 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     }
     // Ask for the passphrase (if any) once, before taking over the terminal,
     // and keep it in memory for the changes made from the TUI.
-    let remembered = remember_passphrase(ctx)?;
+    // A locked key: a passphrase file is read now; a person is asked in the TUI.
+    let who = locked_key(ctx);
+    let mut remembered = None;
+    if who.is_some() && !ctx.passphrase.interactive() {
+        remembered = remember_passphrase(ctx)?;
+    }
+    let ask = who.filter(|_| ctx.passphrase.interactive());
     let snapshot = load_with(ctx, false);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = App::new(snapshot, no_color);
+    if let Some(name) = &ask {
+        app.form = Some(app::Form::passphrase(name, false));
+    }
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -244,11 +263,13 @@ pub fn run(ctx: &mut Context) -> Result<()> {
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let mut term = ratatui::Terminal::new(backend).map_err(|e| Error::io("terminal", e))?;
         let (tx, rx) = std::sync::mpsc::channel::<Msg>();
-        background_open(ctx, remembered.clone(), tx.clone());
-        // Reload listed from metadata, then opened in the background.
-        let reload = |ctx: &mut Context, app: &mut App| {
-            app.set_snapshot(load_with(ctx, false));
+        if ask.is_none() {
             background_open(ctx, remembered.clone(), tx.clone());
+        }
+        // Reload listed from metadata, then opened in the background.
+        let reload = |ctx: &mut Context, app: &mut App, pw: &Option<sequoia_openpgp::crypto::Password>| {
+            app.set_snapshot(load_with(ctx, false));
+            background_open(ctx, pw.clone(), tx.clone());
         };
         while !app.quit {
             // News from a background sync.
@@ -258,7 +279,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                     Msg::Done(r) => {
                         app.syncing = None;
                         app.message = Some(r);
-                        reload(ctx, &mut app);
+                        reload(ctx, &mut app, &remembered);
                     }
                     Msg::Opened(head, start, views) => app.opened(&head, start, views),
                 }
@@ -273,10 +294,25 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                 Event::Key(k) if k.kind == event::KeyEventKind::Press => {
                     let action = keymap::action(&app, k);
                     if action == Some(keymap::Action::Refresh) {
-                        reload(ctx, &mut app);
+                        reload(ctx, &mut app, &remembered);
                     }
                     if let Some(a) = action {
                         app.apply(a);
+                    }
+                    if let Some(app::Request::Unlock(p)) = app.request.clone() {
+                        app.request = None;
+                        let pw = sequoia_openpgp::crypto::Password::from(p.as_str());
+                        match ctx.key_fpr().and_then(|f| ctx.keystore.unlock(&f, &mut Remembered(Some(pw.clone())))) {
+                            Ok(_) => {
+                                ctx.passphrase = Box::new(Remembered(Some(pw.clone())));
+                                remembered = Some(pw);
+                                app.message = Some("unlocked".into());
+                                reload(ctx, &mut app, &remembered);
+                            }
+                            Err(_) => {
+                                app.form = Some(app::Form::passphrase(ask.as_deref().unwrap_or("your key"), true));
+                            }
+                        }
                     }
                     if app.request == Some(app::Request::Sync) {
                         app.request = None;
@@ -288,7 +324,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                             Ok(m) => m,
                             Err(e) => format!("not done: {e}"),
                         });
-                        reload(ctx, &mut app);
+                        reload(ctx, &mut app, &remembered);
                     }
                 }
                 Event::Mouse(m) => match m.kind {

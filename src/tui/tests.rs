@@ -486,3 +486,20 @@ fn clone_view(e: &EntryView) -> EntryView {
         pending: e.pending,
     }
 }
+
+#[test]
+fn the_detail_view_shows_the_fhir_original() {
+    let who = person("Dra. Garcia", Some("Hospital La Fe"), "ES", 'C');
+    let body = json!({
+        "substance": {"system": "snomed", "code": "764146007", "display": {"en": "Penicillin"}},
+        "source": {"system": "fhir", "reference": "AllergyIntolerance/a1", "original": "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a1\"}"}
+    });
+    let e = entry(9, "2026-03-05T22:00:00Z", Kind::Allergy, body, &who, true);
+    let mut app = App::new(Snapshot { entries: vec![e], ..Default::default() }, true);
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 40);
+    assert!(
+        screen.contains("FHIR original:") && screen.contains("\"resourceType\": \"AllergyIntolerance\""),
+        "{screen}"
+    );
+}

@@ -69,6 +69,13 @@ pub fn draw(f: &mut Frame, app: &App) {
     let status = match (&app.form, &app.typing) {
         // The question first: on a narrow screen the details may be cut.
         (Some(f), _) if f.confirming() => format!("Confirm (y/n): {}", f.summary()),
+        (Some(f), _) if f.secret => {
+            format!(
+                "{}: {}_   (Enter unlocks, Esc browses without your key)",
+                f.questions[0],
+                "*".repeat(f.answers[0].chars().count())
+            )
+        }
         (Some(f), _) => format!(
             "{}: {}_   (Enter next, Esc cancel)",
             f.questions[f.answers.len() - 1],
@@ -210,18 +217,25 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
             if let Some(o) = shown.get_mut("source").and_then(|s| s.as_object_mut())
                 && o.contains_key("original")
             {
-                o.insert("original".into(), serde_json::json!("(the original FHIR resource, kept byte for byte)"));
+                o.insert("original".into(), serde_json::json!("(shown below)"));
             }
             if let Some(a) = shown.get_mut("attachment").and_then(|s| s.as_object_mut())
                 && a.contains_key("data")
             {
-                a.insert(
-                    "data".into(),
-                    serde_json::json!("(attached file: save it with hrx show ID --save-attachment PATH)"),
-                );
+                a.insert("data".into(), serde_json::json!("(the attached file: press s to save it)"));
             }
             for l in serde_yaml_ng::to_string(&shown).unwrap_or_default().lines() {
                 lines.push(Line::from(l.to_string()));
+            }
+            // The FHIR resource it was imported from, as it arrived.
+            if let Some(orig) = entry.record.get("source").and_then(|s| s.get("original")).and_then(|o| o.as_str()) {
+                lines.push(Line::from(""));
+                lines.push(Line::styled("FHIR original:", Style::default().add_modifier(Modifier::BOLD)));
+                let pretty = serde_json::from_str::<serde_json::Value>(orig)
+                    .ok()
+                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                    .unwrap_or_else(|| orig.to_string());
+                lines.extend(pretty.lines().map(|l| Line::from(l.to_string())));
             }
         }
         None if e.pending => lines.push(Line::from("Opening… (entries are decrypted in the background)")),
