@@ -286,6 +286,26 @@ pub fn verify_from(
             None => None,
         };
         let deltas = diff(repo, parent_tree.as_ref(), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
+        // A merge keeps everything every side had: nothing of the other
+        // parents may go missing or change either.
+        for p in parents.iter().skip(1) {
+            let other = repo.find_commit(*p).and_then(|c| c.tree()).map_err(git)?;
+            for d in diff(repo, Some(&other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
+                match d {
+                    Delta::Removed(path) => {
+                        return Err(fail(oid, "deleted", format!("is a merge that drops {path} from its parent {p}")));
+                    }
+                    Delta::Modified(path) | Delta::Irregular(path) => {
+                        return Err(fail(
+                            oid,
+                            "modified",
+                            format!("is a merge that changes {path} from its parent {p}"),
+                        ));
+                    }
+                    Delta::Added { .. } => {}
+                }
+            }
+        }
         let mut changes = Vec::new();
         let mut wraps = Vec::new();
         let mut added_entries = Vec::new();

@@ -406,3 +406,39 @@ fn later_access_wrap_addressed_to_another_key() {
 fn access_path(entry: &str, reader: &Party) -> String {
     RepoPath::Access { entry: entry.parse().unwrap(), reader: reader.fpr.clone() }.to_path()
 }
+
+#[test]
+fn a_merge_that_drops_the_other_sides_entries() {
+    let s = scene();
+    // Two lines of history: the patient's on main, the GP's on a side branch.
+    let rec = Record::open(&s.env.record()).unwrap();
+    let base = rec.head().unwrap().unwrap();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    let mut k = forge::unlock(&s.klein);
+    // The GP's commit, not on main: built on `base` and left dangling.
+    let side = {
+        let tree = rec.repo.find_commit(base).unwrap().tree().unwrap();
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
+        let tree = rec.repo.find_tree(b.create_updated(&rec.repo, &tree).unwrap()).unwrap();
+        let sig = git2::Signature::new("Dr Klein", "k@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+        let parent = rec.repo.find_commit(base).unwrap();
+        let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: add entry", &tree, &[&parent]).unwrap();
+        let gpgsig = hrx::crypto::commit::sign(&buf, &mut k.signer, t).unwrap();
+        rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &gpgsig, None).unwrap()
+    };
+    s.env.note(&s.anna, "on main");
+    // The patient "merges" the GP's line but keeps only main's tree.
+    let head = rec.head().unwrap().unwrap();
+    let t = time(&s);
+    let mut a = forge::unlock(&s.anna);
+    let tree = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let sig = git2::Signature::new("Anna Weber", "a@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+    let parents = [&rec.repo.find_commit(head).unwrap(), &rec.repo.find_commit(side).unwrap()];
+    let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: merge", &tree, &parents).unwrap();
+    let gpgsig = hrx::crypto::commit::sign(&buf, &mut a.signer, t).unwrap();
+    let merge = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &gpgsig, None).unwrap();
+    rec.advance(Some(head), merge, "merge").unwrap();
+    assert_rejected(&s, "deleted", Some(&merge.to_string()));
+}
