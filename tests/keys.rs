@@ -90,3 +90,43 @@ fn importing_garbage_fails_cleanly() {
     let out = env.hrx(&anna).args(["key", "export", "0123"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_locked_key_asks_for_its_passphrase_on_the_terminal() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", Some("open sesame"));
+    env.init(&anna);
+    // No passphrase file this time: hrx asks on the terminal (a pty made by script(1)).
+    let cmd = format!(
+        "{} -C {} add note --text 'asked on the tty'",
+        assert_cmd::cargo::cargo_bin!("hrx").display(),
+        env.record().display()
+    );
+    let out = env
+        .bare("script")
+        .env("HRX_HOME", &anna.home)
+        .args(["-qec", &cmd, "/dev/null"])
+        .write_stdin("open sesame\n")
+        .output()
+        .unwrap();
+    let screen = stdout(&out);
+    assert!(screen.contains("Passphrase for Anna Weber"), "{screen}");
+    // The pty echoes what arrives before the prompt turns echo off (the test
+    // sends everything at once); after the prompt nothing is echoed.
+    let after_prompt = screen.split("Passphrase for").nth(1).unwrap();
+    assert!(!after_prompt.contains("open sesame"), "the passphrase is not echoed: {screen}");
+    assert!(out.status.success(), "{screen}");
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    assert_eq!(v["entries"][0]["summary"], "asked on the tty");
+    // A wrong one, three times, is refused and writes nothing.
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let out = env
+        .bare("script")
+        .env("HRX_HOME", &anna.home)
+        .args(["-qec", &cmd, "/dev/null"])
+        .write_stdin("no\nno\nno\n")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("wrong passphrase"), "{}", stdout(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
+}
