@@ -288,9 +288,14 @@ pub fn verify_from(
         let deltas = diff(repo, parent_tree.as_ref(), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
         // A merge keeps everything every side had: nothing of the other
         // parents may go missing or change either.
-        for p in parents.iter().skip(1) {
-            let other = repo.find_commit(*p).and_then(|c| c.tree()).map_err(git)?;
-            for d in diff(repo, Some(&other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
+        let other_trees: Vec<git2::Tree> = parents
+            .iter()
+            .skip(1)
+            .map(|p| repo.find_commit(*p).and_then(|c| c.tree()))
+            .collect::<Result<_, _>>()
+            .map_err(git)?;
+        for (p, other) in parents.iter().skip(1).zip(&other_trees) {
+            for d in diff(repo, Some(other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
                 match d {
                     Delta::Removed(path) => {
                         return Err(fail(oid, "deleted", format!("is a merge that drops {path} from its parent {p}")));
@@ -328,13 +333,8 @@ pub fn verify_from(
             };
             // In a merge, additions that come from the other side were judged there.
             if parents.len() > 1 {
-                let from_other = parents[1..].iter().any(|p| {
-                    repo.find_commit(*p)
-                        .and_then(|c| c.tree())
-                        .ok()
-                        .and_then(|t| t.get_path(std::path::Path::new(&path)).ok())
-                        .is_some_and(|e| e.id() == blob)
-                });
+                let from_other =
+                    other_trees.iter().any(|t| t.get_path(std::path::Path::new(&path)).is_ok_and(|e| e.id() == blob));
                 if !from_other {
                     return Err(fail(oid, "merge", format!("is a merge that adds {path}, which neither side has")));
                 }

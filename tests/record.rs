@@ -186,7 +186,6 @@ fn no_plaintext_reaches_the_disk() {
     env.init(&anna);
     let marker = "MARKER-7f3a9c-hypertension-secret";
     env.note(&anna, marker);
-    let f = env.path().join("in.yaml");
     let out = env
         .hrx(&anna)
         .arg("-C")
@@ -195,7 +194,6 @@ fn no_plaintext_reaches_the_disk() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let _ = f;
     // Check that the marker is findable when it is there (the test can fail) ...
     let shown = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log"]).output().unwrap());
     assert!(shown.contains(marker));

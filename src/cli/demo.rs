@@ -173,7 +173,6 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
         let signer = e.signer.map(|s| s.name).unwrap_or_default();
         out.line(&format!("  {} {:<28} {}", if e.emergency { "!!" } else { "ok" }, signer, e.actions.join("; ")));
     }
-    let _ = &mut roth;
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "hrx".into());
     out.line(&format!("\nTry:  HRX_HOME={} {exe} -C {} tui", base.join("home-anna").display(), record.display()));
     Ok(super::exit::OK)

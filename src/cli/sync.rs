@@ -2,7 +2,7 @@
 
 use super::output::Out;
 use super::progress::Progress;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ops::Context;
 use crate::ops::sync::{Integrated, sync};
 
@@ -58,6 +58,5 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             ));
         }
     }
-    let _ = Error::Usage(String::new());
     Ok(super::exit::OK)
 }

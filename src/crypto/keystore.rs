@@ -317,12 +317,10 @@ pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
         if attempt > 3 {
             return Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)));
         }
-        let before = password.is_some();
         match pp.passphrase(&who, attempt) {
             Ok(p) => password = Some(p),
-            Err(e) if before => {
-                // The provider has nothing better to offer (a file): the one we tried was wrong.
-                let _ = e;
+            // The provider has nothing better to offer (a file): the one tried was wrong.
+            Err(_) if password.is_some() => {
                 return Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)));
             }
             Err(e) => return Err(e),

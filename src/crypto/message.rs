@@ -193,14 +193,6 @@ fn with_prefix<'a>(message: &'a [u8], prefix: Option<&[u8]>) -> std::borrow::Cow
     }
 }
 
-/// Whether the caller's keys can open a message: it is encrypted to one of them.
-pub fn addressed_to(message: &[u8], keys: &[KeyPair]) -> bool {
-    let Ok(ids) = recipient_keyids(message) else {
-        return false;
-    };
-    keys.iter().any(|k| ids.contains(&k.public().keyid().to_hex()))
-}
-
 /// Decrypts and verifies an entry. `prefix` is an extra PKESK (a later-access
 /// wrap) to put in front of the message. `certs` are the certificates that
 /// may have signed it. Returns `None` if none of `keys` can decrypt it.

@@ -73,8 +73,3 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
     };
     Ok(Initialised { path: dir.display().to_string(), root: root.to_string(), patient, record: header.record })
 }
-
-/// The root commit id, for display.
-pub fn short(oid: &str) -> &str {
-    &oid[..12.min(oid.len())]
-}

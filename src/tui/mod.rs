@@ -68,9 +68,9 @@ fn background_open(
     password: Option<sequoia_openpgp::crypto::Password>,
     tx: std::sync::mpsc::Sender<Msg>,
 ) {
-    let (keystore, key, clock, dir) = (ctx.keystore.clone(), ctx.key.clone(), ctx.clock, ctx.dir.clone());
+    let detached = Detached::of(ctx, password);
     std::thread::spawn(move || {
-        let mut c = Context { keystore, key, clock, dir, passphrase: Box::new(Remembered(password)) };
+        let mut c = detached.context();
         let Ok(rec) = c.record() else { return };
         let Ok(v) = crate::ops::verified(&c, &rec) else { return };
         let Ok(mut reader) = crate::ops::read::Reader::new(&mut c, &v) else { return };
@@ -142,9 +142,9 @@ fn background_sync(
     password: Option<sequoia_openpgp::crypto::Password>,
     tx: std::sync::mpsc::Sender<Msg>,
 ) {
-    let (keystore, key, clock, dir) = (ctx.keystore.clone(), ctx.key.clone(), ctx.clock, ctx.dir.clone());
+    let detached = Detached::of(ctx, password);
     std::thread::spawn(move || {
-        let mut c = Context { keystore, key, clock, dir, passphrase: Box::new(Remembered(password)) };
+        let mut c = detached.context();
         let ptx = tx.clone();
         let mut last = std::time::Instant::now();
         let r = crate::ops::sync::sync(&mut c, None, &mut |w, d, t| {
@@ -170,6 +170,38 @@ fn background_sync(
         };
         let _ = tx.send(Msg::Done(msg));
     });
+}
+
+/// What a background thread needs to make its own context (a context's
+/// passphrase provider does not cross threads; the passphrase does).
+struct Detached {
+    keystore: crate::crypto::Keystore,
+    key: Option<String>,
+    clock: crate::clock::Clock,
+    dir: std::path::PathBuf,
+    password: Option<sequoia_openpgp::crypto::Password>,
+}
+
+impl Detached {
+    fn of(ctx: &Context, password: Option<sequoia_openpgp::crypto::Password>) -> Detached {
+        Detached {
+            keystore: ctx.keystore.clone(),
+            key: ctx.key.clone(),
+            clock: ctx.clock,
+            dir: ctx.dir.clone(),
+            password,
+        }
+    }
+
+    fn context(self) -> Context {
+        Context {
+            keystore: self.keystore,
+            key: self.key,
+            clock: self.clock,
+            dir: self.dir,
+            passphrase: Box::new(Remembered(self.password)),
+        }
+    }
 }
 
 /// Passes on one passphrase, obtained before the TUI started.

@@ -87,7 +87,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     };
     f.render_widget(Paragraph::new(status), bottom);
     if app.help {
-        help(f, app);
+        help(f);
     }
 }
 
@@ -388,7 +388,7 @@ fn sync(f: &mut Frame, app: &App, area: Rect) {
     f.render_stateful_widget(table, area, &mut state);
 }
 
-fn help(f: &mut Frame, app: &App) {
+fn help(f: &mut Frame) {
     let area = f.area();
     let w = 56.min(area.width);
     let h = (HELP.len() as u16 + 2).min(area.height);
@@ -399,5 +399,4 @@ fn help(f: &mut Frame, app: &App) {
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys (? or Esc closes) ")),
         r,
     );
-    let _ = app;
 }
