@@ -81,16 +81,16 @@ fn main() {
     }
     let url = format!("git://127.0.0.1:{port}/hub.git");
     ops::sync::remote_add(&c, "hub", &url).unwrap();
-    ops::sync::sync(&mut c, None, &mut |_, _, _| {}).unwrap();
+    ops::sync::sync(&mut c, None, false, &mut |_, _, _| {}).unwrap();
     let receiver = dir.path().join("receiver");
     let mut r = ctx(&home, dir.path());
     ops::sync::clone(&mut r, &url, &receiver, None, &mut |_, _, _| {}).unwrap();
     r.dir = receiver.clone();
 
     append(&mut c, n);
-    ops::sync::sync(&mut c, None, &mut |_, _, _| {}).unwrap();
+    ops::sync::sync(&mut c, None, false, &mut |_, _, _| {}).unwrap();
     let t0 = Instant::now();
-    let done = ops::sync::sync(&mut r, None, &mut |_, _, _| {}).unwrap();
+    let done = ops::sync::sync(&mut r, None, false, &mut |_, _, _| {}).unwrap();
     let dt = t0.elapsed();
     assert_eq!(done[0].integrated.received, n);
     println!("sync: received and verified {n} new commits from git daemon in {:.3} s", dt.as_secs_f64());
@@ -142,7 +142,7 @@ fn main() {
     let t0 = Instant::now();
     let b = ops::sync::bundle_create(&mut c, &file, None).unwrap();
     let t1 = Instant::now();
-    let i = ops::sync::bundle_import(&mut f, &file, &mut |_, _, _| {}).unwrap();
+    let i = ops::sync::bundle_import(&mut f, &file, false, &mut |_, _, _| {}).unwrap();
     let t2 = Instant::now();
     println!(
         "bundle: create {} commits in {:.3} s ({} MB), import + verify in {:.3} s, together {:.3} s",

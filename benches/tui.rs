@@ -62,6 +62,7 @@ fn synthetic(n: usize) -> Snapshot {
                 entry: Some(e),
                 sealed: false,
                 pending: false,
+                problem_code: None,
             }
         })
         .collect();

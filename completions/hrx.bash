@@ -570,7 +570,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle__subcmd__import)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --accept-late --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2290,7 +2290,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__sync)
-            opts="-C -q -h -V --all --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --all --accept-late --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

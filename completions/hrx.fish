@@ -284,6 +284,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand sync" -l key -d 'Act with this k
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l all -d 'Sync with every remote'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l accept-late -d 'Accept commits that arrive more than 7 days after their signer\'s grant ended (offline work delivered late, or backdated: you decide)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help'
@@ -312,6 +313,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l accept-late -d 'Accept commits that arrive more than 7 days after their signer\'s grant ended'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'

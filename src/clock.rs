@@ -1,7 +1,9 @@
 //! The one place hrx asks what time it is.
 //!
-//! `HRX_NOW` (RFC 3339) pins the clock, like `sq --time`: tests and
-//! reproducible demos use it; everything else uses the system clock.
+//! `HRX_NOW` (RFC 3339) pins the clock for tests, in debug builds only (or
+//! with the `test-clock` feature). A release binary refuses it: time decides
+//! which grants are in force and whether break-glass access is open, so a
+//! clock override must not exist where records are really used.
 
 use chrono::{DateTime, Utc};
 
@@ -20,6 +22,11 @@ impl Clock {
     /// The clock named by the environment: `HRX_NOW` if set, else the system clock.
     pub fn from_env() -> Result<Clock> {
         match std::env::var("HRX_NOW") {
+            Ok(s) if !s.is_empty() && !cfg!(any(debug_assertions, feature = "test-clock")) => {
+                Err(Error::Usage(format!(
+                    "HRX_NOW={s:?} is set, but this hrx is a release build, which always uses the system clock; unset HRX_NOW"
+                )))
+            }
             Ok(s) if !s.is_empty() => DateTime::parse_from_rfc3339(&s)
                 .map(|t| Clock::Fixed(t.with_timezone(&Utc)))
                 .map_err(|e| Error::Usage(format!("HRX_NOW={s:?} is not an RFC 3339 time: {e}"))),

@@ -49,16 +49,46 @@ pub struct GrantRecord {
     pub issued_by: Fpr,
     /// What it grants.
     pub grant: Grant,
-    /// Revocation statement and its time, if revoked.
+    /// Revocation statement and the signature time of the commit that
+    /// carried it, if revoked.
     pub revoked: Option<(Id, DateTime<Utc>)>,
+    /// For a grant made by a delegate: the delegations (manage grants) it was
+    /// made under. It is in force only while one of them is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issued_under: Vec<Id>,
+    /// The commit (hex id) that carried the revocation, if known: commits
+    /// it contains were made before it, whatever their clocks say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_in: Option<String>,
 }
 
 impl GrantRecord {
-    /// Whether the grant is in force at `t`.
+    /// Whether the grant itself is in force at `t`, judged by a history that
+    /// contains everything before `t`: a known revocation ends it whatever
+    /// its time (a commit on top of a revocation was made after it).
     pub fn active_at(&self, t: DateTime<Utc>) -> bool {
         self.revoked.is_none() && self.grant.in_window(t)
     }
+
+    /// Whether a revocation signed at or before `t` ended the grant: the
+    /// test for commits on other lines of history than the revocation.
+    pub fn revoked_by(&self, t: DateTime<Utc>) -> bool {
+        self.revoked.is_some_and(|(_, rt)| rt <= t)
+    }
+
+    /// When the grant ended or ends (its expiry, or its revocation), if it does.
+    pub fn ends(&self) -> Option<DateTime<Utc>> {
+        match (self.grant.until, self.revoked.map(|r| r.1)) {
+            (Some(u), Some(r)) => Some(u.min(r)),
+            (u, r) => u.or(r),
+        }
+    }
 }
+
+/// The grants that authorised one change: any one of them, still in force at
+/// the commit's time by everything a verifier knows, suffices. Empty when the
+/// patient made the change (the patient needs no grant).
+pub type Authority = Vec<Id>;
 
 /// A break-glass access, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -95,9 +125,61 @@ impl Policy {
         Policy { patient, keys, grants: BTreeMap::new(), emergencies: Vec::new() }
     }
 
+    /// Whether grant `g` is in force at `t`: itself, and the delegation it
+    /// was made under (grants made by a delegate fall with the delegation).
+    pub fn in_force(&self, g: &GrantRecord, t: DateTime<Utc>) -> bool {
+        g.active_at(t)
+            && (g.issued_under.is_empty()
+                || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(|d| d.active_at(t))))
+    }
+
     /// Grants to `who` in force at `t`.
     pub fn active_grants<'a>(&'a self, who: &'a str, t: DateTime<Utc>) -> impl Iterator<Item = &'a GrantRecord> + 'a {
-        self.grants.values().filter(move |g| g.grant.grantee == who && g.active_at(t))
+        self.grants.values().filter(move |g| g.grant.grantee == who && self.in_force(g, t))
+    }
+
+    /// Whether the authority a commit relied on still holds at its time `t`
+    /// by everything this policy knows (revocations from every line of
+    /// history): some grant of `a` was not revoked by `t`, nor was every
+    /// delegation it was made under. `predates(g)` says whether the commit is
+    /// contained in the commit that revoked `g` (then it was made before the
+    /// revocation, whatever the clocks say, and the revocation does not
+    /// count against it).
+    pub fn authority_holds(&self, a: &Authority, t: DateTime<Utc>, predates: &dyn Fn(&GrantRecord) -> bool) -> bool {
+        let ok = |g: &GrantRecord| !g.revoked_by(t) || predates(g);
+        a.is_empty()
+            || a.iter().any(|id| {
+                self.grants.get(id).is_some_and(|g| {
+                    ok(g)
+                        && (g.issued_under.is_empty()
+                            || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(ok)))
+                })
+            })
+    }
+
+    /// The grants of `who` in force at `t` that give `right` on `category`.
+    fn granting(&self, who: &str, right: Right, category: &Category, t: DateTime<Utc>) -> Authority {
+        self.active_grants(who, t)
+            .filter(|g| g.grant.rights.contains(&right) && g.grant.categories.covers(category))
+            .map(|g| g.id)
+            .collect()
+    }
+
+    /// The delegations (manage grants) of `who` in force at `t`.
+    fn delegations(&self, who: &str, t: DateTime<Utc>) -> Authority {
+        self.active_grants(who, t).filter(|g| g.grant.rights.contains(&Right::Manage)).map(|g| g.id).collect()
+    }
+
+    /// What lets `who` sign a merge at `t`: the patient, or any grant in force.
+    pub fn merge_authority(&self, who: &str, t: DateTime<Utc>) -> Result<Authority, String> {
+        if who == self.patient {
+            return Ok(vec![]);
+        }
+        let a: Authority = self.active_grants(who, t).map(|g| g.id).collect();
+        if a.is_empty() {
+            return Err(format!("is a merge signed by {who}, who holds no grant in force at {}", t.to_rfc3339()));
+        }
+        Ok(a)
     }
 
     /// Whether `who` holds `right` on `category` at `t`. The patient holds every right.
@@ -129,7 +211,7 @@ impl Policy {
     pub fn recipients(&self, category: &Category, author: &str, t: DateTime<Utc>) -> BTreeSet<Fpr> {
         let mut r = BTreeSet::from([self.patient.clone(), author.to_string()]);
         for g in self.grants.values() {
-            if g.active_at(t) && g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category) {
+            if self.in_force(g, t) && g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category) {
                 r.insert(g.grant.grantee.clone());
             }
         }
@@ -140,7 +222,8 @@ impl Policy {
     /// policy (the parent's). `after` is the state with the commit's other
     /// changes applied, for checks that need them (a grant's key added in
     /// the same commit, wraps for a reader granted in the same commit).
-    pub fn judge(&self, signer: &str, change: &Change, t: DateTime<Utc>, after: &Policy) -> Result<(), String> {
+    /// Returns the grants that allowed it ([`Authority`]).
+    pub fn judge(&self, signer: &str, change: &Change, t: DateTime<Utc>, after: &Policy) -> Result<Authority, String> {
         let is_patient = signer == self.patient;
         match change {
             Change::Key(f) => {
@@ -149,8 +232,11 @@ impl Policy {
                         "adds certificate {f}, but only the patient or a delegate may add certificates"
                     ));
                 }
+                if !is_patient {
+                    return Ok(self.delegations(signer, t));
+                }
             }
-            Change::Statement(s) => self.judge_statement(signer, s, t, after)?,
+            Change::Statement(s) => return self.judge_statement(signer, s, t, after),
             Change::Entry(category, id) => {
                 if !self.keys.contains(signer) {
                     return Err(format!("adds entry {id}, but the signer's certificate is not in keys/"));
@@ -160,6 +246,9 @@ impl Policy {
                         "adds entry {id} in category {category}, but the signer holds no write grant for {category} in force at {}",
                         t.to_rfc3339()
                     ));
+                }
+                if !is_patient {
+                    return Ok(self.granting(signer, Right::Write, category, t));
                 }
             }
             Change::Access { entry, category, reader } => {
@@ -173,12 +262,21 @@ impl Policy {
                         "adds later access to entry {entry} ({category}) for {reader}, who holds no read grant for {category}"
                     ));
                 }
+                if !is_patient {
+                    return Ok(self.granting(signer, Right::Manage, category, t));
+                }
             }
         }
-        Ok(())
+        Ok(vec![])
     }
 
-    fn judge_statement(&self, signer: &str, s: &Statement, t: DateTime<Utc>, after: &Policy) -> Result<(), String> {
+    fn judge_statement(
+        &self,
+        signer: &str,
+        s: &Statement,
+        t: DateTime<Utc>,
+        after: &Policy,
+    ) -> Result<Authority, String> {
         let is_patient = signer == self.patient;
         match s {
             Statement::Grant { grant, .. } => {
@@ -209,6 +307,7 @@ impl Policy {
                             ));
                         }
                     }
+                    return Ok(self.delegations(signer, t));
                 }
             }
             Statement::Revoke { revokes, .. } => {
@@ -229,10 +328,17 @@ impl Policy {
                             "revokes grant {revokes}, but only the patient or a delegate managing its categories may"
                         ));
                     }
+                    if !own {
+                        return Ok(self.delegations(signer, t));
+                    }
                 }
             }
             Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
-                Some(g) if g.grant.grantee == signer && g.grant.purpose == Purpose::Emergency && g.active_at(t) => {}
+                Some(g)
+                    if g.grant.grantee == signer && g.grant.purpose == Purpose::Emergency && self.in_force(g, t) =>
+                {
+                    return Ok(vec![*grant]);
+                }
                 _ => {
                     return Err(format!(
                         "records emergency access under grant {grant}, but the signer holds no emergency grant {grant} in force"
@@ -240,11 +346,13 @@ impl Policy {
                 }
             },
         }
-        Ok(())
+        Ok(vec![])
     }
 
-    /// Applies a change (already judged) made by `signer`.
-    pub fn apply(&mut self, change: &Change, signer: &str) {
+    /// Applies a change (already judged) made by `signer` in a commit signed
+    /// at `t`; `authority` is what the judgement returned. Statements take
+    /// effect at the signature time, not at the time they claim.
+    pub fn apply(&mut self, change: &Change, signer: &str, t: DateTime<Utc>, authority: &Authority) {
         match change {
             Change::Key(f) => {
                 self.keys.insert(f.clone());
@@ -258,18 +366,20 @@ impl Policy {
                         issued_by: signer.to_string(),
                         grant: grant.clone(),
                         revoked: None,
+                        issued_under: authority.clone(),
+                        revoked_in: None,
                     },
                 );
             }
-            Change::Statement(Statement::Revoke { id, issued_at, revokes }) => {
+            Change::Statement(Statement::Revoke { id, revokes, .. }) => {
                 if let Some(g) = self.grants.get_mut(revokes) {
-                    g.revoked = Some((*id, *issued_at));
+                    g.revoked = Some((*id, t));
                 }
             }
-            Change::Statement(Statement::EmergencyAccess { id, issued_at, grant, reason }) => {
+            Change::Statement(Statement::EmergencyAccess { id, grant, reason, .. }) => {
                 self.emergencies.push(EmergencyEvent {
                     id: *id,
-                    at: *issued_at,
+                    at: t,
                     by: signer.to_string(),
                     grant: *grant,
                     reason: reason.clone(),
@@ -285,12 +395,14 @@ impl Policy {
     /// name a key added with it and wraps may serve a reader granted in the
     /// same commit; each is still judged by this, the parent's, policy.
     /// Used by `verify`, and by every operation before it writes.
+    /// Also returns the authority each change relied on (non-empty ones only),
+    /// for the check against revocations known from other lines of history.
     pub fn judge_commit<'c>(
         &self,
         signer: &str,
         changes: &'c [Change],
         t: DateTime<Utc>,
-    ) -> Result<Policy, (&'c Change, String)> {
+    ) -> Result<(Policy, Vec<Authority>), (&'c Change, String)> {
         let rank = |c: &Change| match c {
             Change::Key(_) => 0,
             Change::Statement(_) => 1,
@@ -300,15 +412,30 @@ impl Policy {
         ordered.sort_by_key(|c| rank(c));
         let mut after = self.clone();
         for c in ordered.iter().filter(|c| rank(c) == 0) {
-            after.apply(c, signer);
+            after.apply(c, signer, t, &vec![]);
         }
+        let mut needs: Vec<Authority> = Vec::new();
         for c in ordered {
-            self.judge(signer, c, t, &after).map_err(|r| (c, r))?;
+            let a = self.judge(signer, c, t, &after).map_err(|r| (c, r))?;
             if rank(c) > 0 {
-                after.apply(c, signer);
+                after.apply(c, signer, t, &a);
+            }
+            if !a.is_empty() && !needs.contains(&a) {
+                needs.push(a);
             }
         }
-        Ok(after)
+        Ok((after, needs))
+    }
+
+    /// [`Policy::judge_commit`] for an operation about to write: the policy
+    /// after it, or why not.
+    pub fn judge_commit_checked<'c>(
+        &self,
+        signer: &str,
+        changes: &'c [Change],
+        t: DateTime<Utc>,
+    ) -> Result<Policy, (&'c Change, String)> {
+        self.judge_commit(signer, changes, t).map(|(p, _)| p)
     }
 
     /// Joins the policy of another verified history into this one (a merge).
@@ -316,8 +443,17 @@ impl Policy {
         self.keys.extend(other.keys);
         for (id, g) in other.grants {
             let e = self.grants.entry(id).or_insert_with(|| g.clone());
-            if e.revoked.is_none() {
-                e.revoked = g.revoked;
+            // The earliest revocation known on either side counts.
+            match (e.revoked, g.revoked) {
+                (None, Some(_)) => {
+                    e.revoked = g.revoked;
+                    e.revoked_in = g.revoked_in;
+                }
+                (Some(a), Some(b)) if b.1 < a.1 => {
+                    e.revoked = Some(b);
+                    e.revoked_in = g.revoked_in;
+                }
+                _ => {}
             }
         }
         for e in other.emergencies {
@@ -363,10 +499,10 @@ mod tests {
     #[test]
     fn grants_scope_writes_and_readers() {
         let mut p = Policy::new(fpr('A'));
-        p.apply(&Change::Key(fpr('B')), &fpr('A'));
+        p.apply(&Change::Key(fpr('B')), &fpr('A'), t(0), &vec![]);
         let g = grant(1, fpr('B'), &["medication"], vec![Right::Read, Right::Write], Some(100));
         p.judge(&fpr('A'), &Change::Statement(g.clone()), t(1), &p.clone()).unwrap();
-        p.apply(&Change::Statement(g.clone()), &fpr('A'));
+        p.apply(&Change::Statement(g.clone()), &fpr('A'), t(1), &vec![]);
         let id = Id::from_parts(t(1), [9; 10]);
         assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p).is_ok());
         assert!(p.judge(&fpr('B'), &Change::Entry(cat("mental-health"), id), t(50), &p).is_err());
@@ -379,7 +515,7 @@ mod tests {
         // Revocation ends writing and reading.
         let r = Statement::Revoke { id: Id::from_parts(t(3), [2; 10]), issued_at: t(3), revokes: g.id() };
         p.judge(&fpr('A'), &Change::Statement(r.clone()), t(3), &p).unwrap();
-        p.apply(&Change::Statement(r.clone()), &fpr('A'));
+        p.apply(&Change::Statement(r.clone()), &fpr('A'), t(3), &vec![]);
         assert!(p.judge(&fpr('B'), &Change::Entry(cat("medication"), id), t(50), &p).is_err());
         assert!(!p.recipients(&cat("medication"), &fpr('A'), t(50)).contains(&fpr('B')));
         assert!(p.judge(&fpr('A'), &Change::Statement(r), t(4), &p).is_err(), "double revocation");
@@ -391,7 +527,7 @@ mod tests {
         let g = grant(1, fpr('B'), &["general"], vec![Right::Read], None);
         assert!(p.judge(&fpr('A'), &Change::Statement(g), t(1), &p).is_err());
         let mut after = p.clone();
-        after.apply(&Change::Key(fpr('B')), &fpr('A'));
+        after.apply(&Change::Key(fpr('B')), &fpr('A'), t(0), &vec![]);
         let g = grant(1, fpr('B'), &["general"], vec![], None);
         assert!(p.judge(&fpr('A'), &Change::Statement(g), t(1), &after).is_err());
     }

@@ -5,20 +5,27 @@
 //! by that policy for that signer at the signature time. Nothing is ever
 //! modified, deleted or renamed, and nothing outside the layout exists.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
-use git2::{Oid, Sort};
+use git2::{ObjectType, Oid};
 
-use crate::crypto::commit::{CertIndex, SigError, parse_cert};
-use crate::crypto::message::recipient_keyids;
+use crate::crypto::commit::{CertIndex, MAX_CERT, SigError, parse_cert};
+use crate::crypto::message::entry_structure;
 use crate::id::Id;
 use crate::model::layout::HEADER;
+use crate::model::statement::MAX_STATEMENT;
 use crate::model::{Category, Fpr, Header, RepoPath, Statement};
 use crate::policy::{CLOCK_SKEW_SECS, Change, Policy};
-use crate::repo::diff::{Delta, diff};
+use crate::repo::diff::{Delta, bounded_tree, check_tree, diff};
+use crate::repo::object::{ObjectError, RawCommit, read_bounded, read_commit};
 use crate::repo::{Pin, Record};
+
+/// The largest entry file accepted (ciphertext; attachments are inside).
+pub const MAX_ENTRY: usize = 64 << 20;
+/// The largest later-access wrap accepted (a few PKESKs).
+pub const MAX_WRAP: usize = 64 << 10;
 
 /// Why a history does not verify: the first bad commit and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
@@ -96,6 +103,9 @@ pub struct CommitInfo {
     pub changes: Vec<Change>,
     /// How many parents it has.
     pub parents: usize,
+    /// The grants its changes relied on (see [`crate::policy::Authority`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<crate::policy::Authority>,
 }
 
 /// A history that verified.
@@ -121,7 +131,7 @@ pub struct Verified {
 /// Verifies the history ending at `head` (default: the branch). `pin` is the
 /// trust root this device expects; `now` bounds signature times from above.
 pub fn verify(rec: &Record, head: Option<Oid>, pin: Option<&Pin>, now: DateTime<Utc>) -> Result<Verified, Failure> {
-    verify_with_progress(rec, head, pin, now, &mut |_, _| {})
+    verify_from(rec, head, pin, now, None, None, &mut |_, _| {})
 }
 
 /// [`verify`], reporting (commits done, commits in all) as it goes.
@@ -132,19 +142,34 @@ pub fn verify_with_progress(
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Verified, Failure> {
-    verify_from(rec, head, pin, now, None, progress)
+    verify_from(rec, head, pin, now, None, None, progress)
 }
 
-/// Continues a verification: `start` is an earlier result (the state at its
-/// head), and only the commits after it are checked. Fails with code
-/// `resume` when the new history does not simply extend `start` (a merge
-/// with a line that forked before it); verify from the root then.
+/// What verifying one commit needs to keep of its parents.
+#[derive(Clone)]
+struct State {
+    policy: Policy,
+    time: DateTime<Utc>,
+    tree: Oid,
+}
+
+/// Verifies, optionally continuing an earlier result and knowing more.
+///
+/// `start` is an earlier result (the state at its head, and that head's
+/// time): only the commits after it are checked. Fails with code `resume`
+/// when the new history does not simply extend `start` (a merge with a line
+/// that forked before it); verify from the root then.
+///
+/// `known` is policy this copy knows from elsewhere (its own history, when
+/// judging a remote's): its revocations count against the history verified
+/// here, as the revocations on every line of that history do.
 pub fn verify_from(
     rec: &Record,
     head: Option<Oid>,
     pin: Option<&Pin>,
     now: DateTime<Utc>,
     start: Option<(Verified, DateTime<Utc>)>,
+    known: Option<&Policy>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Verified, Failure> {
     let git =
@@ -157,22 +182,38 @@ pub fn verify_from(
             .ok_or(Failure { commit: None, code: "empty", reason: "the record has no commits on main".into() })?,
     };
     let repo = &rec.repo;
-    let mut walk = repo.revwalk().map_err(git)?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(git)?;
-    walk.push(head).map_err(git)?;
+    let odb = repo.odb().map_err(git)?;
 
     let skew = Duration::seconds(CLOCK_SKEW_SECS);
-    let mut states: HashMap<Oid, (Policy, DateTime<Utc>)> = HashMap::new();
+    let mut states: HashMap<Oid, State> = HashMap::new();
     let mut certs = CertIndex::default();
     let mut commits = Vec::new();
     let mut entries = Vec::new();
     let mut access = HashMap::new();
     let mut categories: HashMap<Id, Category> = HashMap::new();
     let mut root: Option<(Oid, Header)> = None;
+    let mut done: HashSet<Oid> = HashSet::new();
     if let Some((s, t)) = start {
-        walk.hide(s.head).map_err(git)?;
-        states.insert(s.head, (s.policy, t));
+        // The clock must not stand before what was verified: cached state
+        // never lets an earlier clock see more (or verify less) than the
+        // history itself would.
+        if now + skew < t {
+            return Err(Failure {
+                commit: Some(s.head.to_string()),
+                code: "clock",
+                reason: format!(
+                    "this computer's clock ({}) is before the record's newest commit ({}); set the clock right",
+                    now.to_rfc3339(),
+                    t.to_rfc3339()
+                ),
+            });
+        }
+        let tree = repo.find_commit(s.head).map_err(git)?.tree_id();
+        states.insert(s.head, State { policy: s.policy, time: t, tree });
         certs = s.certs;
+        for c in &s.commits {
+            done.insert(c.oid);
+        }
         commits = s.commits;
         for e in &s.entries {
             categories.insert(e.id, e.category.clone());
@@ -182,83 +223,45 @@ pub fn verify_from(
         root = Some((s.root, s.header));
     }
 
-    let oids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
-    let total = oids.len();
-    for (n, oid) in oids.into_iter().enumerate() {
+    let (order, mut raw) = history(&odb, head, &done)?;
+    let total = order.len();
+    for (n, oid) in order.into_iter().enumerate() {
         if n % 256 == 0 {
             progress(n, total);
         }
-        let commit = repo.find_commit(oid).map_err(git)?;
-        let tree = commit.tree().map_err(git)?;
-        let parents: Vec<Oid> = commit.parent_ids().collect();
+        let c = raw.remove(&oid).expect("read by history()");
+        let tree = bounded_tree(repo, c.tree).map_err(|e| fail(oid, "too-large", format!("its tree {e}")))?;
+        let parents = c.parents.clone();
 
-        // The policy this commit is judged by.
+        // The policy this commit is judged by, and who may have signed it.
         let (policy, parent_time) = if parents.is_empty() {
-            if let Some((r, _)) = &root {
-                return Err(fail(
-                    oid,
-                    "second-root",
-                    format!("is a second root commit (the record's root is {r}); histories were joined"),
-                ));
-            }
-            if let Some(p) = pin
-                && p.root != oid
-            {
-                return Err(fail(
-                    oid,
-                    "root-rewritten",
-                    format!("is not the pinned root commit {}: the history was rewritten from its root", p.root),
-                ));
-            }
-            let bytes = rec
-                .read(&tree, HEADER)
-                .map_err(|e| fail(oid, "header", e.to_string()))?
-                .ok_or_else(|| fail(oid, "header", "root commit has no hrx.yaml; this is not an hrx record"))?;
-            let header = Header::from_yaml(&bytes).map_err(|e| fail(oid, "header", format!("hrx.yaml: {e}")))?;
-            if let Some(p) = pin
-                && p.patient != header.patient
-            {
-                return Err(fail(
-                    oid,
-                    "root-rewritten",
-                    format!("names patient {}, but this device pinned {}", header.patient, p.patient),
-                ));
-            }
-            let key_path = RepoPath::Key(header.patient.clone()).to_path();
-            let cert_bytes =
-                rec.read(&tree, &key_path).map_err(|e| fail(oid, "header", e.to_string()))?.ok_or_else(|| {
-                    fail(oid, "header", format!("root commit lacks the patient's certificate {key_path}"))
-                })?;
-            let cert = parse_cert(&cert_bytes).map_err(|e| fail(oid, "bad-key", format!("{key_path}: {e}")))?;
-            if cert.fingerprint().to_hex() != header.patient {
-                return Err(fail(oid, "bad-key", format!("{key_path} holds certificate {}", cert.fingerprint())));
-            }
+            let (cert, patient) = root_certificate(rec, &odb, oid, &tree, root.as_ref().map(|r| r.0), pin)?;
             certs.insert(cert);
-            let patient = header.patient.clone();
-            root = Some((oid, header));
             (Policy::new(patient), None)
         } else {
             let mut ps = parents.iter().map(|p| {
                 states.get(p).cloned().ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
             });
-            let (mut policy, mut t) = ps.next().expect("has a parent")?;
+            let first = ps.next().expect("has a parent")?;
+            let (mut policy, mut t) = (first.policy, first.time);
             for p in ps {
-                let (other, t2) = p?;
+                let other = p?;
                 // A merge joins two verified histories: everything either knew.
-                policy.merge(other);
-                t = t.max(t2);
+                policy.merge(other.policy);
+                t = t.max(other.time);
             }
             (policy, Some(t))
         };
 
-        // The signature.
-        let (sig, data) = repo
-            .extract_signature(&oid, None)
-            .map_err(|_| fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed"))?;
+        // The signature, before anything else of the commit is parsed.
+        let sig = c
+            .signature
+            .as_deref()
+            .ok_or_else(|| fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed"))?;
         let allowed = |f: &str| {
             if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
         };
-        let (signer, time) = certs.verify(&sig, &data, &allowed).map_err(|e| match e {
+        let (signer, time) = certs.verify(sig, &c.signed, &allowed).map_err(|e| match e {
             SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
             SigError::UnknownKey(k) => fail(
                 oid,
@@ -266,6 +269,11 @@ pub fn verify_from(
                 format!("is signed by key {k}, which is not a participant of this record at that point"),
             ),
             SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
+            SigError::Weak(m) => fail(
+                oid,
+                "weak-crypto",
+                format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
+            ),
         })?;
         if let Some(pt) = parent_time
             && time + skew < pt
@@ -280,20 +288,22 @@ pub fn verify_from(
             return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
         }
 
+        if parents.is_empty() {
+            // Authenticated: now the header may be read.
+            let header = root_header(&odb, oid, &tree, &policy.patient)?;
+            root = Some((oid, header));
+            commits.push(CommitInfo { oid, signer, time, changes: vec![], parents: 0, needs: vec![] });
+            states.insert(oid, State { policy, time, tree: c.tree });
+            continue;
+        }
+
         // What it changes.
-        let parent_tree = match parents.first() {
-            Some(p) => Some(repo.find_commit(*p).and_then(|c| c.tree()).map_err(git)?),
-            None => None,
-        };
-        let deltas = diff(repo, parent_tree.as_ref(), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
+        let parent_tree = repo.find_tree(states[&parents[0]].tree).map_err(git)?;
+        let deltas = diff(repo, Some(&parent_tree), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
         // A merge keeps everything every side had: nothing of the other
         // parents may go missing or change either.
-        let other_trees: Vec<git2::Tree> = parents
-            .iter()
-            .skip(1)
-            .map(|p| repo.find_commit(*p).and_then(|c| c.tree()))
-            .collect::<Result<_, _>>()
-            .map_err(git)?;
+        let other_trees: Vec<git2::Tree> =
+            parents.iter().skip(1).map(|p| repo.find_tree(states[p].tree)).collect::<Result<_, _>>().map_err(git)?;
         for (p, other) in parents.iter().skip(1).zip(&other_trees) {
             for d in diff(repo, Some(other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
                 match d {
@@ -307,6 +317,9 @@ pub fn verify_from(
                             format!("is a merge that changes {path} from its parent {p}"),
                         ));
                     }
+                    Delta::Malformed { path, reason } => {
+                        return Err(fail(oid, "malformed-tree", format!("has a malformed tree at {path}: {reason}")));
+                    }
                     Delta::Added { .. } => {}
                 }
             }
@@ -314,6 +327,9 @@ pub fn verify_from(
         let mut changes = Vec::new();
         let mut wraps = Vec::new();
         let mut added_entries = Vec::new();
+        // Removals first: a rename is reported as the removal it is.
+        let mut deltas = deltas;
+        deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
         for d in deltas {
             let (path, blob) = match d {
                 Delta::Removed(p) => {
@@ -329,6 +345,9 @@ pub fn verify_from(
                 Delta::Irregular(p) => {
                     return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
                 }
+                Delta::Malformed { path, reason } => {
+                    return Err(fail(oid, "malformed-tree", format!("has a malformed tree at {path}: {reason}")));
+                }
                 Delta::Added { path, blob } => (path, blob),
             };
             // In a merge, additions that come from the other side were judged there.
@@ -340,32 +359,48 @@ pub fn verify_from(
                 }
                 continue;
             }
-            let bytes = || rec.blob(blob).map_err(|e| fail(oid, "git", e.to_string()));
-            match RepoPath::parse(&path) {
-                Some(RepoPath::Header) if parents.is_empty() => {}
-                Some(RepoPath::Key(f)) => {
-                    let c = parse_cert(&bytes()?).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+            let kind = RepoPath::parse(&path);
+            let limit = match &kind {
+                Some(RepoPath::Key(_)) => MAX_CERT,
+                Some(RepoPath::Statement(_)) => MAX_STATEMENT,
+                Some(RepoPath::Entry { .. }) => MAX_ENTRY,
+                Some(RepoPath::Access { .. }) => MAX_WRAP,
+                _ => {
+                    return Err(fail(oid, "layout", format!("adds {path}, which is not part of the hrx record layout")));
+                }
+            };
+            let bytes = read_bounded(&odb, blob, ObjectType::Blob, limit).map_err(|e| {
+                let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
+                fail(oid, code, format!("{path} {e}"))
+            })?;
+            match kind.expect("matched above") {
+                RepoPath::Key(f) => {
+                    let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
                     if c.fingerprint().to_hex() != f {
                         return Err(fail(oid, "bad-key", format!("{path} holds certificate {}", c.fingerprint())));
                     }
-                    if !parents.is_empty() {
-                        certs.insert(c);
-                        changes.push(Change::Key(f));
-                    }
+                    certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
+                    changes.push(Change::Key(f));
                 }
-                Some(RepoPath::Statement(id)) => {
-                    let s = Statement::from_yaml(&bytes()?)
-                        .map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
+                RepoPath::Statement(id) => {
+                    check_time(oid, &path, "its id", id.time(), time)?;
+                    let s =
+                        Statement::from_yaml(&bytes).map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
                     if s.id() != id {
                         return Err(fail(oid, "bad-statement", format!("{path} carries statement id {}", s.id())));
                     }
+                    check_time(oid, &path, "its issued_at", s.issued_at(), time)?;
                     changes.push(Change::Statement(s));
                 }
-                Some(RepoPath::Entry { category, id }) => {
-                    let ids =
-                        recipient_keyids(&bytes()?).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
-                    if ids.is_empty() {
-                        return Err(fail(oid, "bad-entry", format!("{path} is not encrypted to anyone")));
+                RepoPath::Entry { category, id } => {
+                    check_time(oid, &path, "its id", id.time(), time)?;
+                    entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                    if let Some(other) = categories.get(&id) {
+                        return Err(fail(
+                            oid,
+                            "duplicate-id",
+                            format!("adds entry {id} under {category}, but it exists already under {other}"),
+                        ));
                     }
                     categories.insert(id, category.clone());
                     added_entries.push(EntryRef {
@@ -379,61 +414,217 @@ pub fn verify_from(
                     });
                     changes.push(Change::Entry(category, id));
                 }
-                Some(RepoPath::Access { entry, reader }) => {
+                RepoPath::Access { entry, reader } => {
                     let category = categories.get(&entry).cloned().ok_or_else(|| {
                         fail(oid, "bad-access", format!("{path} gives access to entry {entry}, which does not exist"))
                     })?;
                     // Checked below, once the commit's certificates are known.
-                    wraps.push((path.clone(), bytes()?, reader.clone()));
+                    wraps.push((path.clone(), bytes, reader.clone()));
                     access.insert((entry, reader.clone()), blob);
                     changes.push(Change::Access { entry, category, reader });
                 }
-                _ => {
-                    return Err(fail(
-                        oid,
-                        "layout",
-                        format!("adds {path}, which is not part of the hrx record layout"),
-                    ));
-                }
-            }
-        }
-        if parents.is_empty() {
-            // The root holds the header and the patient's certificate, nothing else.
-            let n = tree.iter().count();
-            let keys_n = tree.get_name("keys").and_then(|k| repo.find_tree(k.id()).ok()).map(|t| t.len()).unwrap_or(0);
-            if n != 2 || keys_n != 1 {
-                return Err(fail(
-                    oid,
-                    "layout",
-                    "root commit must hold exactly hrx.yaml and the patient's certificate",
-                ));
+                RepoPath::Header => unreachable!("no limit for it above"),
             }
         }
 
         for (path, bytes, reader) in wraps {
             check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
         }
-        let after = policy
+        let (mut after, mut needs) = policy
             .judge_commit(&signer, &changes, time)
             .map_err(|(c, r)| fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r))?;
-        if parents.len() > 1 && !policy.keys.contains(&signer) {
-            return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
+        for ch in &changes {
+            if let Change::Statement(Statement::Revoke { revokes, .. }) = ch
+                && let Some(g) = after.grants.get_mut(revokes)
+            {
+                g.revoked_in = Some(oid.to_string());
+            }
+        }
+        if parents.len() > 1 {
+            if !policy.keys.contains(&signer) {
+                return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
+            }
+            let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, "unauthorised", r))?;
+            if !a.is_empty() {
+                needs.push(a);
+            }
         }
 
         entries.extend(added_entries);
-        commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len() });
-        states.insert(oid, (after, time));
+        commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
+        states.insert(oid, State { policy: after, time, tree: c.tree });
     }
 
     progress(total, total);
     let (root, header) =
         root.ok_or(Failure { commit: None, code: "empty", reason: "the history has no root commit".into() })?;
-    let (policy, _) = states.remove(&head).expect("head was walked");
+    let policy = states.remove(&head).expect("head was walked").policy;
+
+    // A revocation ends the grantee's authority from its signature time on,
+    // on every line of history: judge every commit again by all the
+    // revocations known (in this history, and to this copy).
+    let mut everything = policy.clone();
+    if let Some(k) = known {
+        everything.merge(k.clone());
+    }
+    for c in &commits {
+        let predates = |g: &crate::policy::GrantRecord| {
+            g.revoked_in
+                .as_deref()
+                .and_then(|r| Oid::from_str(r).ok())
+                .is_some_and(|r| r == c.oid || repo.graph_descendant_of(r, c.oid).unwrap_or(false))
+        };
+        for a in &c.needs {
+            if !everything.authority_holds(a, c.time, &predates) {
+                return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
+            }
+        }
+    }
+
     // Topological order is commit order; ids made within one millisecond do
     // not sort by time, so keep it.
-    let mut seen = std::collections::HashSet::new();
-    entries.retain(|e| seen.insert(e.id));
     Ok(Verified { head, root, header, policy, certs, commits, entries, access })
+}
+
+/// Explains which revocation ended the authority a commit relied on.
+fn revoked_reason(p: &Policy, a: &crate::policy::Authority, c: &CommitInfo) -> String {
+    let ended: Vec<String> = a
+        .iter()
+        .filter_map(|id| p.grants.get(id))
+        .map(|g| match g.revoked {
+            Some((_, t)) if t <= c.time => format!("grant {} was revoked at {}", g.id, t.to_rfc3339()),
+            _ => format!("the delegation grant {} was made under was revoked", g.id),
+        })
+        .collect();
+    format!(
+        "is signed by {} at {}, but {}; a revocation ends authority from its time on, on every copy and every line of history",
+        c.signer,
+        c.time.to_rfc3339(),
+        ended.join(", ")
+    )
+}
+
+/// Checks that a time a file claims (its id's, a statement's issued_at)
+/// agrees with the signature time of the commit adding it.
+fn check_time(oid: Oid, path: &str, what: &str, claimed: DateTime<Utc>, signed: DateTime<Utc>) -> Result<(), Failure> {
+    if (claimed - signed).abs() > Duration::seconds(CLOCK_SKEW_SECS) {
+        return Err(fail(
+            oid,
+            "time-mismatch",
+            format!(
+                "adds {path}, whose {what} says {}, but the commit is signed at {}; times in a record must agree with the signature within {} s",
+                claimed.to_rfc3339(),
+                signed.to_rfc3339(),
+                CLOCK_SKEW_SECS
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every commit reachable from `head` and not in `done`, read with size
+/// bounds, parents before children. git's own walker loads whole commit
+/// objects first, which is what a compressed bomb relies on.
+fn history(odb: &git2::Odb, head: Oid, done: &HashSet<Oid>) -> Result<(Vec<Oid>, HashMap<Oid, RawCommit>), Failure> {
+    let mut order = Vec::new();
+    let mut raw: HashMap<Oid, RawCommit> = HashMap::new();
+    let mut stack = vec![(head, false)];
+    while let Some((oid, expanded)) = stack.pop() {
+        if expanded {
+            order.push(oid);
+            continue;
+        }
+        if done.contains(&oid) || raw.contains_key(&oid) {
+            continue;
+        }
+        let c = read_commit(odb, oid).map_err(|e| {
+            let code = match e {
+                ObjectError::TooLarge { .. } => "too-large",
+                ObjectError::Git(_) => "git",
+                _ => "malformed-commit",
+            };
+            fail(oid, code, format!("the commit {e}"))
+        })?;
+        stack.push((oid, true));
+        for p in c.parents.iter().rev() {
+            if !done.contains(p) && !raw.contains_key(p) {
+                stack.push((*p, false));
+            }
+        }
+        raw.insert(oid, c);
+    }
+    Ok((order, raw))
+}
+
+/// The root commit's certificate, read before its signature is checked (it
+/// is what the signature is checked with): the tree must hold exactly
+/// `hrx.yaml` and one certificate. Returns it and its fingerprint.
+fn root_certificate(
+    rec: &Record,
+    odb: &git2::Odb,
+    oid: Oid,
+    tree: &git2::Tree,
+    known_root: Option<Oid>,
+    pin: Option<&Pin>,
+) -> Result<(sequoia_openpgp::Cert, Fpr), Failure> {
+    if let Some(r) = known_root {
+        return Err(fail(
+            oid,
+            "second-root",
+            format!("is a second root commit (the record's root is {r}); histories were joined"),
+        ));
+    }
+    if let Some(p) = pin
+        && p.root != oid
+    {
+        return Err(fail(
+            oid,
+            "root-rewritten",
+            format!("is not the pinned root commit {}: the history was rewritten from its root", p.root),
+        ));
+    }
+    let layout = || fail(oid, "layout", "root commit must hold exactly hrx.yaml and the patient's certificate");
+    check_tree(tree).map_err(|r| fail(oid, "malformed-tree", format!("has a malformed tree: {r}")))?;
+    if tree.len() != 2 || tree.get_name(HEADER).is_none() {
+        return Err(layout());
+    }
+    let keys = tree.get_name("keys").ok_or_else(layout)?;
+    let keys = bounded_tree(&rec.repo, keys.id()).map_err(|e| fail(oid, "too-large", format!("keys/ {e}")))?;
+    check_tree(&keys).map_err(|r| fail(oid, "malformed-tree", format!("has a malformed tree at keys: {r}")))?;
+    if keys.len() != 1 {
+        return Err(layout());
+    }
+    let k = keys.get(0).ok_or_else(layout)?;
+    let name = String::from_utf8_lossy(k.name_bytes()).to_string();
+    let Some(RepoPath::Key(f)) = RepoPath::parse(&format!("keys/{name}")) else { return Err(layout()) };
+    if let Some(p) = pin
+        && p.patient != f
+    {
+        return Err(fail(oid, "root-rewritten", format!("names patient {f}, but this device pinned {}", p.patient)));
+    }
+    let bytes = read_bounded(odb, k.id(), ObjectType::Blob, MAX_CERT)
+        .map_err(|e| fail(oid, "bad-key", format!("keys/{name} {e}")))?;
+    let cert = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("keys/{name}: {e}")))?;
+    if cert.fingerprint().to_hex() != f {
+        return Err(fail(oid, "bad-key", format!("keys/{name} holds certificate {}", cert.fingerprint())));
+    }
+    Ok((cert, f))
+}
+
+/// The root commit's header, read once its signature has been checked.
+fn root_header(odb: &git2::Odb, oid: Oid, tree: &git2::Tree, patient: &str) -> Result<Header, Failure> {
+    let e = tree.get_name(HEADER).expect("checked by root_certificate");
+    let bytes =
+        read_bounded(odb, e.id(), ObjectType::Blob, 4096).map_err(|e| fail(oid, "header", format!("hrx.yaml {e}")))?;
+    let header = Header::from_yaml(&bytes).map_err(|e| fail(oid, "header", format!("hrx.yaml: {e}")))?;
+    if header.patient != patient {
+        return Err(fail(
+            oid,
+            "bad-key",
+            format!("hrx.yaml names patient {}, but keys/ holds {patient}", header.patient),
+        ));
+    }
+    Ok(header)
 }
 
 /// Checks a later-access wrap: one or more PKESK packets, every one of them

@@ -12,4 +12,5 @@ mod keys;
 mod record;
 mod robustness;
 mod sync;
+mod trust;
 mod tui;

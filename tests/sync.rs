@@ -92,7 +92,7 @@ fn three_parties_through_git_daemon_and_a_bundle() {
         .hrx(&lafe)
         .args(["clone", stick.to_str().unwrap()])
         .arg(&valencia)
-        .args(["--trust-root", &root[..12]])
+        .args(["--trust-root", &root])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));

@@ -25,6 +25,9 @@ pub enum BundleCommand {
     Import {
         /// The bundle file
         file: PathBuf,
+        /// Accept commits that arrive more than 7 days after their signer's grant ended
+        #[arg(long)]
+        accept_late: bool,
     },
 }
 
@@ -39,9 +42,9 @@ pub fn run(ctx: &mut Context, cmd: &BundleCommand, out: &Out) -> Result<i32> {
                 out.line(&format!("wrote {} commits to {} (head {})", done.commits, done.file, &done.head[..12]));
             }
         }
-        BundleCommand::Import { file } => {
+        BundleCommand::Import { file, accept_late } => {
             let mut p = super::progress::Progress::new(out.quiet || out.json);
-            let done = bundle_import(ctx, file, &mut |w, d, t| p.report(w, d, t))?;
+            let done = bundle_import(ctx, file, *accept_late, &mut |w, d, t| p.report(w, d, t))?;
             drop(p);
             if out.json {
                 out.json("import", &done);

@@ -49,7 +49,7 @@ fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()
         buf.extend_from_slice(
             b".SH ENVIRONMENT\n.TP\n\\fBHRX_HOME\\fR\nkeystore and configuration directory\n.TP\n\\fBHRX_KEY\\fR\nthe key to act with\n\
 .TP\n\\fBHRX_PASSPHRASE_FILE\\fR\nfile holding the secret key's passphrase\n.TP\n\\fBHRX_NOW\\fR\n\
-pin the clock to an RFC 3339 time (tests, reproducible demos)\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
+pin the clock to an RFC 3339 time; honoured only by debug (test) builds: a release build refuses it\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
         );
     }
     if top {

@@ -111,6 +111,14 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
                 }
             ));
         }
+        if !done.past_entries_refused.is_empty() {
+            out.info(&format!(
+                "warning: {} earlier entries did not decrypt and authenticate and were NOT shared (damaged or forged; \
+                 hrx verify names them): {}",
+                done.past_entries_refused.len(),
+                done.past_entries_refused.join(", ")
+            ));
+        }
     }
     Ok(super::exit::OK)
 }

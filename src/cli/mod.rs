@@ -145,7 +145,7 @@ pub fn main() -> i32 {
     match run(cli, &out) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("hrx: error: {}", exit::message(&e));
+            eprintln!("hrx: error: {}", crate::model::text::terminal_safe(&exit::message(&e)));
             if out.json {
                 out.json("error", &exit::json(&e));
             }

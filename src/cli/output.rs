@@ -25,7 +25,7 @@ impl Out {
     /// Prints a line of results. A closed pipe ends the program quietly.
     pub fn line(&self, s: &str) {
         let mut o = std::io::stdout().lock();
-        if writeln!(o, "{s}").is_err() {
+        if writeln!(o, "{}", crate::model::text::terminal_safe(s)).is_err() {
             std::process::exit(0);
         }
     }
@@ -33,7 +33,7 @@ impl Out {
     /// Prints information to stderr unless quiet.
     pub fn info(&self, s: &str) {
         if !self.quiet {
-            eprintln!("{s}");
+            eprintln!("{}", crate::model::text::terminal_safe(s));
         }
     }
 }

@@ -17,6 +17,10 @@ pub struct Args {
     /// Sync with every remote
     #[arg(long, conflicts_with = "remote")]
     pub all: bool,
+    /// Accept commits that arrive more than 7 days after their signer's grant ended
+    /// (offline work delivered late, or backdated: you decide)
+    #[arg(long)]
+    pub accept_late: bool,
 }
 
 /// Describes an integration for people.
@@ -33,13 +37,23 @@ pub fn describe(i: &Integrated) -> String {
     if i.verified > 0 {
         s.push_str(&format!("; verified {} commits from the root", i.verified));
     }
+    for l in &i.late {
+        s.push_str(&format!(
+            "\nLATE: commit {} by {} claims {}, after its grant ended {} (accepted with --accept-late)",
+            &l.commit[..12],
+            l.signer,
+            l.signed_at.to_rfc3339(),
+            l.grant_ended.to_rfc3339()
+        ));
+    }
     s
 }
 
 /// Runs `hrx sync`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let mut p = Progress::new(out.quiet || out.json);
-    let done = sync(ctx, if a.all { None } else { a.remote.as_deref() }, &mut |w, d, t| p.report(w, d, t))?;
+    let done =
+        sync(ctx, if a.all { None } else { a.remote.as_deref() }, a.accept_late, &mut |w, d, t| p.report(w, d, t))?;
     drop(p);
     if out.json {
         out.json("sync", &done);

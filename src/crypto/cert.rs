@@ -137,5 +137,13 @@ pub fn identity(cert: &Cert) -> Identity {
             organisation = Some(parts.join(", "));
         }
     }
-    Identity { fingerprint, name, email, organisation, country }
+    // What others wrote into their user ids is shown, never obeyed.
+    let clean = |s: String| crate::model::text::printable(&s).into_owned();
+    Identity {
+        fingerprint,
+        name: clean(name),
+        email: email.map(clean),
+        organisation: organisation.map(clean),
+        country: country.map(clean),
+    }
 }

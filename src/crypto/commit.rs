@@ -12,9 +12,10 @@ use openpgp::packet::Signature;
 use openpgp::packet::key::{PublicParts, UnspecifiedRole};
 use openpgp::packet::signature::SignatureBuilder;
 use openpgp::parse::Parse;
+use openpgp::policy::Policy as _;
 use openpgp::serialize::Marshal;
 use openpgp::types::SignatureType;
-use openpgp::{Cert, KeyHandle, Packet, PacketPile};
+use openpgp::{Cert, KeyHandle, Packet};
 use sequoia_openpgp as openpgp;
 
 use super::{policy, system_time};
@@ -43,6 +44,8 @@ pub enum SigError {
     UnknownKey(String),
     /// The maths does not check out, or the key could not sign then.
     Bad(String),
+    /// Made with an algorithm the OpenPGP policy rejects (SHA-1, MD5, ...).
+    Weak(String),
 }
 
 /// The certificates a history's commits may be signed by, indexed by every
@@ -56,7 +59,34 @@ pub struct CertIndex {
 }
 
 impl CertIndex {
-    /// Adds a certificate.
+    /// Whether `cert` may join: none of its keys (by fingerprint or key id)
+    /// may belong to another certificate already here. A certificate that
+    /// claims someone else's subkey (an authentication subkey needs no
+    /// back-signature) would otherwise take over that key's signatures.
+    pub fn check_new(&self, cert: &Cert) -> Result<(), String> {
+        let f = cert.fingerprint().to_hex();
+        for k in cert.keys() {
+            for h in [k.key().fingerprint().to_hex(), k.key().keyid().to_hex()] {
+                if let Some(owner) = self.by_key.get(&h)
+                    && *owner != f
+                {
+                    return Err(format!(
+                        "certificate {f} holds key {h}, which belongs to participant {owner}; one key belongs to one certificate"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a certificate, refusing one that claims another's key.
+    pub fn add(&mut self, cert: Cert) -> Result<(), String> {
+        self.check_new(&cert)?;
+        self.insert(cert);
+        Ok(())
+    }
+
+    /// Adds a certificate (already checked with [`CertIndex::check_new`]).
     pub fn insert(&mut self, cert: Cert) {
         let f = cert.fingerprint().to_hex();
         for k in cert.keys() {
@@ -100,12 +130,7 @@ impl CertIndex {
         data: &[u8],
         allowed: &dyn Fn(&str) -> bool,
     ) -> Result<(Fpr, DateTime<Utc>), SigError> {
-        let pile = PacketPile::from_bytes(sig).map_err(|e| SigError::Malformed(e.to_string()))?;
-        let sigs: Vec<&Signature> =
-            pile.descendants().filter_map(|p| if let Packet::Signature(s) = p { Some(s) } else { None }).collect();
-        let [sig] = sigs.as_slice() else {
-            return Err(SigError::Malformed(format!("expected one signature, found {}", sigs.len())));
-        };
+        let sig = &single_signature(sig)?;
         let t = sig
             .signature_creation_time()
             .ok_or_else(|| SigError::Malformed("signature has no creation time".into()))?;
@@ -126,7 +151,12 @@ impl CertIndex {
                 continue;
             }
             match sig.verify_message(&k.key, data) {
-                Ok(()) => return Ok((cert_fpr.clone(), t.into())),
+                Ok(()) => {
+                    policy()
+                        .signature(sig, openpgp::policy::HashAlgoSecurity::CollisionResistance)
+                        .map_err(|e| SigError::Weak(format!("{e} ({:?})", sig.hash_algo())))?;
+                    return Ok((cert_fpr.clone(), t.into()));
+                }
                 Err(e) => last = e.to_string(),
             }
         }
@@ -190,8 +220,63 @@ impl CertIndex {
     }
 }
 
-/// Parses every certificate in armoured or binary `bytes`, for `keys/` files.
+/// Parses a `gpgsig` value: exactly one signature packet, nothing else.
+/// Nothing is decompressed or descended into: a signature is checked before
+/// anything else in a commit is looked at, so this is all an unauthenticated
+/// commit gets parsed.
+fn single_signature(bytes: &[u8]) -> Result<Signature, SigError> {
+    use openpgp::parse::{PacketParserBuilder, PacketParserResult};
+    let bad = |m: String| SigError::Malformed(m);
+    if bytes.len() > crate::repo::object::MAX_SIGNATURE {
+        return Err(bad(format!("the signature is {} bytes; one signature is under 1 KiB", bytes.len())));
+    }
+    let mut ppr = PacketParserBuilder::from_bytes(bytes)
+        .and_then(|b| b.max_recursion_depth(0).build())
+        .map_err(|e| bad(e.to_string()))?;
+    let mut found = None;
+    while let PacketParserResult::Some(pp) = ppr {
+        if found.is_some() {
+            return Err(bad("expected exactly one signature packet, found more packets".into()));
+        }
+        let (packet, next) = pp.next().map_err(|e| bad(e.to_string()))?;
+        match packet {
+            Packet::Signature(s) => found = Some(s),
+            other => return Err(bad(format!("expected one signature packet, found a {} packet", other.tag()))),
+        }
+        ppr = next;
+    }
+    found.ok_or_else(|| bad("no signature packet".into()))
+}
+
+/// The largest certificate file accepted in `keys/`.
+pub const MAX_CERT: usize = 256 << 10;
+
+/// Parses a certificate in armoured or binary `bytes`, for `keys/` files.
+/// Bounded: at most [`MAX_CERT`] bytes, and only packets a certificate is
+/// made of (no compressed or encrypted data, which could hide a bomb).
 pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
+    use openpgp::parse::{PacketParserBuilder, PacketParserResult};
+    if bytes.len() > MAX_CERT {
+        return Err(format!("is {} bytes; a certificate over {MAX_CERT} bytes is not accepted", bytes.len()));
+    }
+    let mut ppr = PacketParserBuilder::from_bytes(bytes)
+        .and_then(|b| b.max_recursion_depth(0).build())
+        .map_err(|e| e.to_string())?;
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            Packet::PublicKey(_)
+            | Packet::PublicSubkey(_)
+            | Packet::UserID(_)
+            | Packet::UserAttribute(_)
+            | Packet::Signature(_)
+            | Packet::Marker(_)
+            | Packet::Trust(_)
+            | Packet::Padding(_) => {}
+            Packet::SecretKey(_) | Packet::SecretSubkey(_) => return Err("contains secret key material".into()),
+            other => return Err(format!("holds a {} packet, which has no place in a certificate", other.tag())),
+        }
+        ppr = pp.next().map_err(|e| e.to_string())?.1;
+    }
     let c = Cert::from_bytes(bytes).map_err(|e| e.to_string())?;
     if c.is_tsk() {
         return Err("contains secret key material".into());

@@ -62,23 +62,45 @@ pub fn seal(plaintext: &[u8], signer: KeyPair, recipients: &[&Cert], t: DateTime
 /// The key ids (16 hex digits) a message is encrypted to, read from its
 /// PKESK packets without decrypting anything.
 pub fn recipient_keyids(message: &[u8]) -> Result<Vec<String>> {
+    entry_structure(message).map_err(Error::Invalid)
+}
+
+/// Checks that an entry is a complete encrypted message as hrx writes it —
+/// one or more PKESKs, then exactly one SEIPD packet (version 1), then
+/// nothing — and returns the key ids the PKESKs name. Nothing is decrypted
+/// or decompressed. (Whether the encrypted part is authentic only its
+/// readers can tell: they check it when they open the entry.)
+pub fn entry_structure(message: &[u8]) -> std::result::Result<Vec<String>, String> {
+    use openpgp::parse::PacketParserBuilder;
     let mut ids = Vec::new();
-    let mut ppr =
-        PacketParser::from_bytes(message).map_err(|e| Error::Invalid(format!("not an OpenPGP message: {e}")))?;
+    let mut pkesks = 0;
+    let mut ppr = PacketParserBuilder::from_bytes(message)
+        .and_then(|b| b.max_recursion_depth(0).dearmor(openpgp::parse::Dearmor::Disabled).build())
+        .map_err(|e| format!("not an OpenPGP message: {e}"))?;
+    let mut seip = false;
     while let PacketParserResult::Some(pp) = ppr {
+        if seip {
+            return Err(format!("holds a {} packet after the encrypted data", pp.packet.tag()));
+        }
         match &pp.packet {
             Packet::PKESK(p) => {
+                pkesks += 1;
                 if let Some(h) = p.recipient() {
                     ids.push(openpgp::KeyID::from(h).to_hex());
                 }
             }
-            Packet::SEIP(_) => break,
-            Packet::SKESK(_) | Packet::Marker(_) => {}
-            other => {
-                return Err(Error::Invalid(format!("not an encrypted message: found a {} packet", other.tag())));
+            Packet::SEIP(s) if s.version() == 1 => {
+                if pkesks == 0 {
+                    return Err("is not encrypted to anyone (no PKESK before the encrypted data)".into());
+                }
+                seip = true;
             }
+            other => return Err(format!("is not an encrypted entry: it holds a {} packet", other.tag())),
         }
-        ppr = pp.next().map_err(|e| Error::Invalid(format!("malformed OpenPGP message: {e}")))?.1;
+        ppr = pp.next().map_err(|e| format!("malformed OpenPGP message: {e}"))?.1;
+    }
+    if !seip {
+        return Err("is not a complete encrypted message: it has no encrypted data".into());
     }
     Ok(ids)
 }

@@ -70,8 +70,12 @@ pub enum Invalid {
     Stored(String),
 }
 
+/// The largest entry document accepted (attachments are base64 inside).
+pub const MAX_ENTRY_YAML: usize = 48 << 20;
+
 /// Parses YAML input into a JSON value (YAML 1.2: dates stay strings).
 pub fn parse_yaml(text: &str) -> Result<Value, Invalid> {
+    super::yaml::check(text.as_bytes(), MAX_ENTRY_YAML).map_err(Invalid::Yaml)?;
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| Invalid::Yaml(e.to_string()))
 }
 

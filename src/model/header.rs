@@ -25,6 +25,7 @@ pub struct Header {
 impl Header {
     /// Parses and checks a header.
     pub fn from_yaml(bytes: &[u8]) -> Result<Header, String> {
+        super::yaml::check(bytes, 4096)?;
         let h: Header = serde_yaml_ng::from_slice(bytes).map_err(|e| e.to_string())?;
         if h.format != FORMAT {
             return Err(format!("format {:?} is not supported by this hrx (it reads {FORMAT})", h.format));

@@ -10,6 +10,8 @@ pub mod kind;
 pub mod layout;
 pub mod schema;
 pub mod statement;
+pub mod text;
+pub mod yaml;
 
 pub use category::Category;
 pub use entry::{Author, Entry};

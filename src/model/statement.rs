@@ -115,6 +115,9 @@ impl Scope {
     }
 }
 
+/// The largest statement file accepted.
+pub const MAX_STATEMENT: usize = 64 << 10;
+
 /// A policy statement as stored in `policy/ID.yaml`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "statement", rename_all = "kebab-case", deny_unknown_fields)]
@@ -161,8 +164,18 @@ impl Statement {
         }
     }
 
+    /// When the statement says it was made.
+    pub fn issued_at(&self) -> DateTime<Utc> {
+        match self {
+            Statement::Grant { issued_at, .. }
+            | Statement::Revoke { issued_at, .. }
+            | Statement::EmergencyAccess { issued_at, .. } => *issued_at,
+        }
+    }
+
     /// Parses a statement file.
     pub fn from_yaml(bytes: &[u8]) -> Result<Statement, String> {
+        super::yaml::check(bytes, MAX_STATEMENT)?;
         serde_yaml_ng::from_slice(bytes).map_err(|e| e.to_string())
     }
 

@@ -91,7 +91,7 @@ pub fn commit_entries(
         check_write(&v.policy, &author_fpr, e, now)?;
     }
     v.policy
-        .judge_commit(&author_fpr, &changes, now)
+        .judge_commit_checked(&author_fpr, &changes, now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let mut files = Vec::with_capacity(entries.len());
     let mut out = Vec::with_capacity(entries.len());

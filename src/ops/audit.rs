@@ -97,7 +97,10 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                                 emergency = true;
                                 actions.push(format!(
                                     "EMERGENCY ACCESS to the emergency summary{}",
-                                    reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                                    reason
+                                        .as_ref()
+                                        .map(|r| format!(": {}", crate::model::text::printable(r)))
+                                        .unwrap_or_default()
                                 ))
                             }
                             Change::Entry(cat, id) => actions.push(format!("added entry {id} ({cat})")),

@@ -17,7 +17,7 @@ use crate::repo::{Pin, Record};
 use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Cached {
@@ -103,7 +103,7 @@ pub fn verified(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool)
     if let (Some(h), Some((start, t))) = (head, load(rec, pin))
         && (start.head == h || rec.repo.graph_descendant_of(h, start.head).unwrap_or(false))
     {
-        match verify_from(rec, Some(h), pin, now, Some((start, t)), &mut |_, _| {}) {
+        match verify_from(rec, Some(h), pin, now, Some((start, t)), None, &mut |_, _| {}) {
             Ok(v) => {
                 if keep {
                     store(rec, &v);

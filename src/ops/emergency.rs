@@ -20,22 +20,47 @@ use crate::policy::{Change, Policy};
 /// How long an emergency access event opens the summary for.
 pub const WINDOW_HOURS: i64 = 24;
 
-/// Whether `who` reads `category` only through an emergency grant and has
-/// not opened it (no access event in the last [`WINDOW_HOURS`]).
-pub fn sealed(p: &Policy, who: &str, category: &crate::model::Category, now: DateTime<Utc>) -> bool {
+/// Whether `who` may read an entry in `category` (recorded at `recorded`)
+/// only by breaking the glass, and has not: it ever held an emergency grant
+/// covering the category, held no ordinary read grant covering it when the
+/// entry was recorded nor holds one now, and has no access event in the
+/// last [`WINDOW_HOURS`] under an emergency grant in force now.
+///
+/// The seal never lifts by itself: not when the emergency grant is revoked
+/// or expires (the key still decrypts), and not with an earlier clock.
+pub fn sealed(
+    p: &Policy,
+    who: &str,
+    category: &crate::model::Category,
+    recorded: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
     if who == p.patient {
         return false;
     }
-    let mut emergency = false;
-    for g in p.active_grants(who, now) {
-        if g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category) {
-            if g.grant.purpose != Purpose::Emergency {
-                return false;
-            }
-            emergency = true;
-        }
+    let reads = |g: &crate::policy::GrantRecord| {
+        g.grant.grantee == who && g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category)
+    };
+    let ordinary = p
+        .grants
+        .values()
+        .filter(|g| reads(g) && g.grant.purpose != Purpose::Emergency)
+        .any(|g| p.in_force(g, now) || (g.grant.in_window(recorded) && !g.revoked_by(recorded)));
+    if ordinary {
+        return false;
     }
-    emergency && !p.emergencies.iter().any(|e| e.by == who && e.at <= now && now - e.at < Duration::hours(WINDOW_HOURS))
+    let emergency: Vec<&crate::policy::GrantRecord> =
+        p.grants.values().filter(|g| reads(g) && g.grant.purpose == Purpose::Emergency).collect();
+    if emergency.is_empty() {
+        return false;
+    }
+    let open = p.emergencies.iter().any(|e| {
+        e.by == who
+            && e.at <= now
+            && now - e.at < Duration::hours(WINDOW_HOURS)
+            && emergency.iter().any(|g| g.id == e.grant && p.in_force(g, now))
+    });
+    !open
 }
 
 /// What `emergency open` did and shows.
@@ -73,7 +98,7 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
     let st = Statement::EmergencyAccess { id, issued_at: now, grant, reason };
     let files = vec![(RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes())];
     v.policy
-        .judge_commit(&me, &[Change::Statement(st)], now)
+        .judge_commit_checked(&me, &[Change::Statement(st)], now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit =
         rec.append(Some(v.head), &files, "hrx: emergency access", &mut unlocked.signer, &unlocked.identity, now)?;

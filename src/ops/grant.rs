@@ -11,7 +11,7 @@ use super::{Context, verified};
 use crate::crypto::Identity;
 use crate::crypto::cert::identity;
 use crate::crypto::commit::parse_cert;
-use crate::crypto::message::{recipient_keyids, session_key, wrap};
+use crate::crypto::message::{recipient_keyids, wrap};
 use crate::error::{Error, Result};
 use crate::model::category::EMERGENCY;
 use crate::model::statement::{Role, Scope};
@@ -84,6 +84,10 @@ pub struct Granted {
     pub past_entries_opened: usize,
     /// Past entries in scope the granter could not open, so not wrapped.
     pub past_entries_skipped: usize,
+    /// Past entries in scope that did not decrypt and authenticate (a
+    /// damaged or forged entry): never wrapped, listed by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub past_entries_refused: Vec<String>,
 }
 
 /// Reads a grantee given as a fingerprint (in the keystore) or a certificate file.
@@ -150,13 +154,16 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     if key_added {
         let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
         parse_cert(&armored).map_err(Error::Invalid)?;
+        // The same rule verify applies: one key belongs to one participant.
+        v.certs.check_new(&cert).map_err(|e| Error::Invalid(format!("refused: {e}")))?;
         files.push((RepoPath::Key(req.grantee.clone()).to_path(), armored));
         changes.push(Change::Key(req.grantee.clone()));
     }
     files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
     changes.push(Change::Statement(st));
-    let (mut opened, mut skipped) = (0, 0);
+    let (mut opened, mut skipped, mut refused) = (0, 0, vec![]);
     if grant.include_past {
+        let signers: Vec<Cert> = v.certs.all().cloned().collect();
         let grantee_keyids: Vec<String> = cert.keys().map(|k| k.key().keyid().to_hex()).collect();
         for e in &v.entries {
             if !grant.categories.covers(&e.category) || v.access.contains_key(&(e.id, req.grantee.clone())) {
@@ -171,8 +178,17 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
                 Some(b) => Some(rec.blob(*b)?),
                 None => None,
             };
-            match session_key(&bytes, prefix.as_deref(), &mut unlocked.decryptors)? {
-                Some((algo, sk)) => {
+            // A session key is passed on only after it has decrypted and
+            // authenticated this very entry (integrity check, inner signature
+            // by its committer, the id and category inside): a PKESK copied
+            // from another entry must never be laundered into a wrap for it.
+            match authentic_session_key(&bytes, prefix.as_deref(), &mut unlocked.decryptors, &signers, e, now) {
+                Authentic::Not => {
+                    refused.push(e.id.to_string());
+                    continue;
+                }
+                Authentic::Unreadable => skipped += 1,
+                Authentic::Key(algo, sk) => {
                     let w = wrap(algo, &sk, &cert, now)?;
                     files.push((RepoPath::Access { entry: e.id, reader: req.grantee.clone() }.to_path(), w));
                     changes.push(Change::Access {
@@ -182,12 +198,13 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
                     });
                     opened += 1;
                 }
-                None => skipped += 1,
             }
         }
     }
     // The same judgement verify will make, before anything is written.
-    v.policy.judge_commit(&me, &changes, now).map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    v.policy
+        .judge_commit_checked(&me, &changes, now)
+        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = rec.append(Some(v.head), &files, "hrx: grant", &mut unlocked.signer, &unlocked.identity, now)?;
     rec.refresh_worktree()?;
     super::remember(ctx, &rec);
@@ -197,7 +214,42 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         key_added,
         past_entries_opened: opened,
         past_entries_skipped: skipped,
+        past_entries_refused: refused,
     })
+}
+
+enum Authentic {
+    Key(sequoia_openpgp::types::SymmetricAlgorithm, sequoia_openpgp::crypto::SessionKey),
+    Unreadable,
+    Not,
+}
+
+/// Opens entry `e` in full and returns its session key only if it is
+/// authentic: it decrypts with integrity protection, is signed inside by
+/// the certificate that committed it, and names its own id and category.
+fn authentic_session_key(
+    bytes: &[u8],
+    prefix: Option<&[u8]>,
+    keys: &mut [sequoia_openpgp::crypto::KeyPair],
+    signers: &[Cert],
+    e: &crate::verify::EntryRef,
+    now: DateTime<Utc>,
+) -> Authentic {
+    use crate::crypto::message::{SignatureStatus, open};
+    let opened = match open(bytes, prefix, keys, signers, now) {
+        Ok(Some(o)) => o,
+        Ok(None) => return Authentic::Unreadable,
+        Err(_) => return Authentic::Not,
+    };
+    let signed_by_committer = matches!(&opened.signature, SignatureStatus::Good { signer, .. } if *signer == e.signer);
+    let names_itself = std::str::from_utf8(&opened.plaintext)
+        .ok()
+        .and_then(|t| crate::model::Entry::from_yaml(t).ok())
+        .is_some_and(|x| x.id == e.id && x.category == e.category);
+    match opened.session_key {
+        Some((algo, sk)) if signed_by_committer && names_itself => Authentic::Key(algo, sk),
+        _ => Authentic::Not,
+    }
 }
 
 /// What `revoke` did.
@@ -247,7 +299,9 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
         files.push((RepoPath::Statement(rid).to_path(), st.to_yaml().into_bytes()));
         changes.push(Change::Statement(st));
     }
-    v.policy.judge_commit(&me, &changes, now).map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    v.policy
+        .judge_commit_checked(&me, &changes, now)
+        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = rec.append(Some(v.head), &files, "hrx: revoke", &mut unlocked.signer, &unlocked.identity, now)?;
     rec.refresh_worktree()?;
     super::remember(ctx, &rec);
@@ -266,6 +320,9 @@ pub enum GrantStatus {
     Expired,
     /// Revoked.
     Revoked,
+    /// Made by a delegate whose delegation has ended (expired or revoked):
+    /// grants made under a delegation fall with it.
+    DelegationEnded,
 }
 
 /// A grant as `hrx grants` shows it.
@@ -315,12 +372,19 @@ fn who(v: &Verified, f: &str) -> Identity {
     })
 }
 
-/// The status of a grant at `now`.
-pub fn status(g: &GrantRecord, now: DateTime<Utc>) -> GrantStatus {
+/// The status of a grant at `now` under `policy`.
+pub fn status(policy: &crate::policy::Policy, g: &GrantRecord, now: DateTime<Utc>) -> GrantStatus {
     if g.revoked.is_some() {
         GrantStatus::Revoked
     } else if g.grant.until.is_some_and(|u| now >= u) {
         GrantStatus::Expired
+    } else if !g.issued_under.is_empty()
+        && !g
+            .issued_under
+            .iter()
+            .any(|d| policy.grants.get(d).is_some_and(|d| d.revoked.is_none() && d.grant.until.is_none_or(|u| now < u)))
+    {
+        GrantStatus::DelegationEnded
     } else if now < g.grant.from {
         GrantStatus::Pending
     } else {
@@ -342,7 +406,7 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
         .values()
         .map(|g| GrantView {
             id: g.id.to_string(),
-            status: status(g, now),
+            status: status(&v.policy, g, now),
             grantee: who(v, &g.grant.grantee),
             categories: g.grant.categories.clone(),
             rights: g.grant.rights.clone(),

@@ -56,6 +56,17 @@ pub struct EntryView {
     /// opens entries in the background).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
+    /// The reason code of the first problem (as `hrx verify` reports it).
+    #[serde(skip)]
+    pub problem_code: Option<&'static str>,
+}
+
+impl EntryView {
+    /// Notes a problem found on opening, with its reason code.
+    pub fn problem(&mut self, code: &'static str, what: impl Into<String>) {
+        self.problem_code.get_or_insert(code);
+        self.problems.push(what.into());
+    }
 }
 
 /// One recipient of an entry.
@@ -142,6 +153,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
         entry: None,
         sealed: false,
         pending: true,
+        problem_code: None,
     }
 }
 
@@ -161,7 +173,13 @@ pub fn view(
         organisation: None,
         country: None,
     });
-    let recipients = recipient_keyids(&bytes)?
+    // A damaged entry is reported on its own; it never stops the others.
+    let mut problems = vec![];
+    let recipients = recipient_keyids(&bytes)
+        .unwrap_or_else(|err| {
+            problems.push(err.to_string());
+            vec![]
+        })
         .into_iter()
         .map(|k| {
             let owner = v.certs.owner(&k).map(|c| c.fingerprint().to_hex());
@@ -181,59 +199,83 @@ pub fn view(
         signature: None,
         recipients,
         record: None,
-        problems: vec![],
+        problem_code: (!problems.is_empty()).then_some("bad-entry"),
+        problems,
         entry: None,
         sealed: false,
         pending: false,
     };
     if let Some(me) = &r.me
-        && super::emergency::sealed(&v.policy, me, &e.category, now)
+        && super::emergency::sealed(&v.policy, me, &e.category, e.time, now)
     {
         // Readable only by break-glass, and the glass is not broken.
         out.sealed = true;
         return Ok(out);
     }
-    let mut opened = open(&bytes, None, &mut r.keys, &r.certs, now)?;
-    if opened.is_none()
+    let mut opened = open(&bytes, None, &mut r.keys, &r.certs, now);
+    if matches!(opened, Ok(None))
         && let Some(blob) = r.me.as_ref().and_then(|me| v.access.get(&(e.id, me.clone())))
     {
         // Later access: the caller's wrap of the session key goes in front.
         let prefix = rec.blob(*blob)?;
-        opened = open(&bytes, Some(&prefix), &mut r.keys, &r.certs, now)?;
+        opened = open(&bytes, Some(&prefix), &mut r.keys, &r.certs, now);
     }
-    let Some(o) = opened else { return Ok(out) };
-    let text =
-        String::from_utf8(o.plaintext).map_err(|_| Error::Invalid(format!("entry {} is not UTF-8 text", e.id)))?;
+    let o = match opened {
+        Ok(Some(o)) => o,
+        Ok(None) => return Ok(out),
+        Err(err) => {
+            out.problem("bad-entry", format!("the entry does not decrypt and authenticate: {err}"));
+            return Ok(out);
+        }
+    };
+    let Ok(text) = String::from_utf8(o.plaintext) else {
+        out.problem("bad-entry", format!("entry {} is not UTF-8 text", e.id));
+        return Ok(out);
+    };
     match Entry::from_yaml(&text) {
         Ok(entry) => {
             if entry.id != e.id {
-                out.problems.push(format!("the record inside says id {}, but the file is {}", entry.id, e.id));
+                out.problem(
+                    "inner-content",
+                    format!("the record inside says id {}, but the file is {}", entry.id, e.id),
+                );
             }
             if entry.category != e.category {
-                out.problems.push(format!(
-                    "the record inside says category {}, but it is filed under {}",
-                    entry.category, e.category
-                ));
+                out.problem(
+                    "inner-content",
+                    format!("the record inside says category {}, but it is filed under {}", entry.category, e.category),
+                );
+            }
+            if (entry.recorded_at - e.time).abs() > chrono::Duration::seconds(crate::policy::CLOCK_SKEW_SECS) {
+                out.problem(
+                    "time-mismatch",
+                    format!(
+                        "the record says it was recorded at {}, but it was signed at {}",
+                        entry.recorded_at.to_rfc3339(),
+                        e.time.to_rfc3339()
+                    ),
+                );
             }
             if entry.author.fingerprint != e.signer {
-                out.problems.push(format!(
-                    "the record names author {}, but {} committed it",
-                    entry.author.fingerprint, e.signer
-                ));
+                out.problem(
+                    "inner-signature",
+                    format!("the record names author {}, but {} committed it", entry.author.fingerprint, e.signer),
+                );
             }
             out.kind = Some(entry.kind.to_string());
-            out.summary = Some(entry.summary(None));
+            out.summary = Some(crate::model::text::printable(&entry.summary(None)).into_owned());
             out.record = Some(entry.record.clone());
             out.entry = Some(entry);
         }
-        Err(err) => out.problems.push(err.to_string()),
+        Err(err) => out.problem("bad-entry", err.to_string()),
     }
     match &o.signature {
-        SignatureStatus::Good { signer, .. } if *signer != e.signer => out
-            .problems
-            .push(format!("the entry's inner signature is by {signer}, not by {} who committed it", e.signer)),
+        SignatureStatus::Good { signer, .. } if *signer != e.signer => out.problem(
+            "inner-signature",
+            format!("the entry's inner signature is by {signer}, not by {} who committed it", e.signer),
+        ),
         SignatureStatus::Good { .. } => {}
-        other => out.problems.push(format!("the entry's inner signature is not good: {other:?}")),
+        other => out.problem("inner-signature", format!("the entry's inner signature is not good: {other:?}")),
     }
     out.readable = true;
     out.signature = Some(o.signature);

@@ -50,8 +50,91 @@ pub struct Integrated {
     pub merge: Option<String>,
     /// Forks found.
     pub forks: Vec<Fork>,
+    /// New commits by signers whose grant had long ended when they arrived
+    /// (accepted only with `--accept-late`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<Late>,
     /// The head afterwards.
     pub head: String,
+}
+
+/// How long after a signer's grant ended its commits may still arrive
+/// unvouched. Offline writes are normal (a clinic without network for a
+/// weekend); a signer claiming a time inside its window for a commit that
+/// appears weeks after the window closed is what a backdating signer looks
+/// like. The signature time cannot tell the two apart; arrival can.
+pub const LATE_GRACE_DAYS: i64 = 7;
+
+/// A commit that arrived late: see [`LATE_GRACE_DAYS`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Late {
+    /// The commit.
+    pub commit: String,
+    /// Its signer.
+    pub signer: Fpr,
+    /// The time it claims.
+    pub signed_at: chrono::DateTime<chrono::Utc>,
+    /// When the signer's grant for it ended.
+    pub grant_ended: chrono::DateTime<chrono::Utc>,
+}
+
+/// New commits in `theirs` (not in `local`) whose authority ended more than
+/// [`LATE_GRACE_DAYS`] before `now`, with no later commit by another
+/// participant built on them.
+fn late_commits(
+    rec: &Record,
+    theirs: &Verified,
+    knowledge: &crate::policy::Policy,
+    local: Oid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Late>> {
+    let grace = chrono::Duration::days(LATE_GRACE_DAYS);
+    let ended = |id: &crate::id::Id| -> Option<chrono::DateTime<chrono::Utc>> {
+        let g = knowledge.grants.get(id)?;
+        let own = g.ends()?;
+        if g.issued_under.is_empty() {
+            return Some(own);
+        }
+        // The latest end of the delegations it was made under.
+        let mut under = None;
+        for d in &g.issued_under {
+            let e = knowledge.grants.get(d).and_then(|d| d.ends())?;
+            under = Some(under.map_or(e, |u: chrono::DateTime<chrono::Utc>| u.max(e)));
+        }
+        Some(own.min(under.expect("non-empty")))
+    };
+    let mut out = vec![];
+    for (i, c) in theirs.commits.iter().enumerate() {
+        // The latest end among the grants any of its authorities could use.
+        let mut end: Option<chrono::DateTime<chrono::Utc>> = None;
+        let mut open_ended = c.needs.is_empty();
+        for a in &c.needs {
+            for id in a {
+                match ended(id) {
+                    Some(e) => end = Some(end.map_or(e, |x| x.max(e))),
+                    None => open_ended = true,
+                }
+            }
+        }
+        let Some(end) = end.filter(|_| !open_ended) else { continue };
+        if end + grace >= now || c.time >= end {
+            continue;
+        }
+        if c.oid == local || rec.repo.graph_descendant_of(local, c.oid)? {
+            continue; // not new here
+        }
+        let mut vouched = false;
+        for x in &theirs.commits[i + 1..] {
+            if x.signer != c.signer && rec.repo.graph_descendant_of(x.oid, c.oid)? {
+                vouched = true;
+                break;
+            }
+        }
+        if !vouched {
+            out.push(Late { commit: c.oid.to_string(), signer: c.signer.clone(), signed_at: c.time, grant_ended: end });
+        }
+    }
+    Ok(out)
 }
 
 fn refuse(source: &str, f: Failure) -> Error {
@@ -75,6 +158,7 @@ pub fn integrate(
     source: &str,
     name: Option<&str>,
     incoming: Oid,
+    accept_late: bool,
     progress: Progress,
 ) -> Result<Integrated> {
     let now = ctx.clock.now();
@@ -99,19 +183,40 @@ pub fn integrate(
     }
     let local = rec.head()?;
     let received = count_new(rec, incoming, local)?;
-    let theirs = crate::verify::verify_with_progress(rec, Some(incoming), Some(&pin), now, &mut |d, t| {
-        progress("verifying commits", d, t)
-    })
-    .map_err(|f| refuse(source, f))?;
-    let mut out = Integrated { received, verified: theirs.commits.len(), ..Default::default() };
     let local = local.ok_or_else(|| Error::State("the local record has no commits".into()))?;
+    // What this copy knows counts against what arrives: a revocation it
+    // holds ends the revoked signer's authority on the remote's lines too.
+    let ours = verified(ctx, rec)?;
+    let theirs =
+        crate::verify::verify_from(rec, Some(incoming), Some(&pin), now, None, Some(&ours.policy), &mut |d, t| {
+            progress("verifying commits", d, t)
+        })
+        .map_err(|f| refuse(source, f))?;
+    let mut knowledge = theirs.policy.clone();
+    knowledge.merge(ours.policy.clone());
+    let late = late_commits(rec, &theirs, &knowledge, local, now)?;
+    if let Some(l) = late.first()
+        && !accept_late
+    {
+        return Err(Error::Verification(Failure {
+            commit: Some(l.commit.clone()),
+            code: "late",
+            reason: format!(
+                "{source} sent {} commit(s) signed by {} that claim {}, but its grant ended at {} and they arrive only now, with nobody else's commit built on them: either written offline long ago, or backdated to slip under the end of the grant. Nothing was integrated; if you trust them, sync again with --accept-late",
+                late.len(),
+                l.signer,
+                l.signed_at.to_rfc3339(),
+                l.grant_ended.to_rfc3339()
+            ),
+        }));
+    }
+    let mut out = Integrated { received, verified: theirs.commits.len(), late, ..Default::default() };
     if local == incoming || rec.repo.graph_descendant_of(local, incoming)? {
         out.outcome = "up-to-date";
     } else if rec.repo.graph_descendant_of(incoming, local)? {
         rec.advance(Some(local), incoming, &format!("hrx: fast-forward from {source}"))?;
         out.outcome = "fast-forward";
     } else {
-        let ours = verified(ctx, rec)?;
         out.forks = forks(rec, &ours, &theirs, local, incoming)?;
         let merge = merge(ctx, rec, &ours, local, incoming, source)?;
         fault::point("sync-before-merge-ref");
@@ -182,7 +287,7 @@ fn merge(ctx: &mut Context, rec: &Record, ours: &Verified, local: Oid, incoming:
                 b.upsert(path.as_str(), blob, git2::FileMode::Blob);
             }
             Delta::Removed(_) => {} // only this side has it
-            Delta::Modified(p) | Delta::Irregular(p) => {
+            Delta::Modified(p) | Delta::Irregular(p) | Delta::Malformed { path: p, .. } => {
                 return Err(Error::Verification(Failure {
                     commit: Some(incoming.to_string()),
                     code: "conflict",
@@ -281,17 +386,26 @@ pub fn remote_add(ctx: &Context, name: &str, url: &str) -> Result<()> {
 }
 
 /// Syncs with one remote: fetch, verify, integrate, push.
-pub fn sync_one(ctx: &mut Context, rec: &Record, name: &str, url: &str, progress: Progress) -> Result<Synced> {
+pub fn sync_one(
+    ctx: &mut Context,
+    rec: &Record,
+    name: &str,
+    url: &str,
+    accept_late: bool,
+    progress: Progress,
+) -> Result<Synced> {
     let mut last = None;
     for _attempt in 0..3 {
         let incoming = rec.fetch(name, url, progress)?;
         fault::point("sync-after-fetch");
         let integrated = match incoming {
             Some(i) => {
-                integrate(ctx, rec, &format!("remote {name}"), Some(name), i, &mut *progress).inspect_err(|_| {
-                    // Refused: keep nothing unverified referenced.
-                    let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
-                })?
+                integrate(ctx, rec, &format!("remote {name}"), Some(name), i, accept_late, &mut *progress).inspect_err(
+                    |_| {
+                        // Refused: keep nothing unverified referenced.
+                        let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
+                    },
+                )?
             }
             None => Integrated {
                 outcome: "up-to-date",
@@ -321,7 +435,7 @@ pub fn sync_one(ctx: &mut Context, rec: &Record, name: &str, url: &str, progress
 }
 
 /// Syncs with the named remote, or with all of them.
-pub fn sync(ctx: &mut Context, which: Option<&str>, progress: Progress) -> Result<Vec<Synced>> {
+pub fn sync(ctx: &mut Context, which: Option<&str>, accept_late: bool, progress: Progress) -> Result<Vec<Synced>> {
     let rec = ctx.record()?;
     let all = remotes(&rec)?;
     if all.is_empty() {
@@ -339,7 +453,7 @@ pub fn sync(ctx: &mut Context, which: Option<&str>, progress: Progress) -> Resul
     verified(ctx, &rec)?;
     let mut out = vec![];
     for (name, url) in chosen {
-        out.push(sync_one(ctx, &rec, &name, &url, progress)?);
+        out.push(sync_one(ctx, &rec, &name, &url, accept_late, progress)?);
     }
     Ok(out)
 }
@@ -372,6 +486,17 @@ pub fn clone(
     trust_root: Option<&str>,
     progress: Progress,
 ) -> Result<Cloned> {
+    // A trust root is the patient's whole fingerprint or the whole root
+    // commit id: a short prefix can be ground in minutes (2^28 work for 7 digits).
+    if let Some(t) = trust_root {
+        let t = t.trim();
+        let full = t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()) || crate::model::parse_fpr(t).is_some();
+        if !full {
+            return Err(Error::Usage(format!(
+                "--trust-root {t:?} is not a whole fingerprint or root commit id (40 hex digits); a prefix could belong to a record made to match it"
+            )));
+        }
+    }
     let is_bundle = Path::new(source).is_file();
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
         return Err(Error::State(format!("{} already exists and is not empty; choose a new directory", dir.display())));
@@ -393,7 +518,7 @@ pub fn clone(
         if let Some(t) = trust_root {
             let t = t.trim();
             let by_fpr = crate::model::parse_fpr(t).is_some_and(|f| f == v.header.patient);
-            let by_root = t.len() >= 7 && v.root.to_string().starts_with(&t.to_lowercase());
+            let by_root = v.root.to_string() == t.to_lowercase();
             if !by_fpr && !by_root {
                 return Err(Error::Verification(Failure {
                     commit: Some(v.root.to_string()),
@@ -464,12 +589,14 @@ pub fn bundle_create(ctx: &mut Context, file: &Path, since: Option<&str>) -> Res
 }
 
 /// Imports a bundle: verified like a sync, then integrated.
-pub fn bundle_import(ctx: &mut Context, file: &Path, progress: Progress) -> Result<Integrated> {
+pub fn bundle_import(ctx: &mut Context, file: &Path, accept_late: bool, progress: Progress) -> Result<Integrated> {
     let rec = ctx.record()?;
     let _lock = rec.lock()?;
     verified(ctx, &rec)?;
     let incoming = rec.read_bundle(file, "bundle")?;
-    integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, progress).inspect_err(|_| {
-        let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
-    })
+    integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, accept_late, progress).inspect_err(
+        |_| {
+            let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
+        },
+    )
 }

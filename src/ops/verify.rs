@@ -72,7 +72,7 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         if let Some(p) = view.problems.first() {
             return Err(Error::Verification(Failure {
                 commit: Some(e.commit.to_string()),
-                code: "inner-signature",
+                code: view.problem_code.unwrap_or("inner-signature"),
                 reason: format!("entry {}: {p}", e.id),
             }));
         }

@@ -22,26 +22,75 @@ pub enum Delta {
     /// Something that is not a plain file or directory (symlink, submodule,
     /// executable), or changed type.
     Irregular(String),
+    /// A tree that git itself would not write: a name repeated, out of
+    /// order, empty, `.`, `..`, `.git`, or holding `/` or NUL (such names
+    /// alias other paths or break checkouts), or a tree over the size limit.
+    Malformed {
+        /// The tree's path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Loads a tree after checking its size from the object header.
+pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<Tree<'r>, String> {
+    let odb = repo.odb().map_err(|e| e.message().to_string())?;
+    super::object::check_size(&odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(|e| e.to_string())?;
+    repo.find_tree(oid).map_err(|e| e.message().to_string())
+}
+
+/// Checks that `tree`'s names are valid and strictly in git's order.
+pub fn check_tree(tree: &Tree) -> std::result::Result<(), String> {
+    let mut prev: Option<git2::TreeEntry> = None;
+    for e in tree.iter() {
+        let n = e.name_bytes();
+        if n.is_empty()
+            || n == b"."
+            || n == b".."
+            || n.eq_ignore_ascii_case(b".git")
+            || n.contains(&b'/')
+            || n.contains(&0)
+        {
+            return Err(format!("holds the name {:?}, which no git tree may hold", String::from_utf8_lossy(n)));
+        }
+        if let Some(p) = &prev
+            && cmp(p, &e) != std::cmp::Ordering::Less
+        {
+            return Err(format!(
+                "lists {:?} after {:?}: names repeated or out of order",
+                String::from_utf8_lossy(n),
+                String::from_utf8_lossy(p.name_bytes())
+            ));
+        }
+        prev = Some(e);
+    }
+    Ok(())
+}
+
+/// git's tree order: by name, a tree's name compared as if it ended in '/'.
+fn cmp(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
+    let (an, at) = (a.name_bytes(), a.kind() == Some(ObjectType::Tree));
+    let (bn, bt) = (b.name_bytes(), b.kind() == Some(ObjectType::Tree));
+    let ai = an.iter().copied().chain(at.then_some(b'/'));
+    let bi = bn.iter().copied().chain(bt.then_some(b'/'));
+    ai.cmp(bi)
 }
 
 /// The differences from `old` (or nothing) to `new`.
 pub fn diff(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<Delta>> {
     let mut out = Vec::new();
+    if let Err(reason) = check_tree(new) {
+        return Ok(vec![Delta::Malformed { path: "/".into(), reason }]);
+    }
     walk(repo, old, Some(new), "", &mut out)?;
     Ok(out)
 }
 
 fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str, out: &mut Vec<Delta>) -> Result<()> {
-    // Both trees are in git's order (by name, a tree's name compared as if it
-    // ended in '/'); walk them side by side without copying, O(n) per
-    // changed tree and nothing for unchanged subtrees.
-    fn cmp(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
-        let (an, at) = (a.name_bytes(), a.kind() == Some(ObjectType::Tree));
-        let (bn, bt) = (b.name_bytes(), b.kind() == Some(ObjectType::Tree));
-        let ai = an.iter().copied().chain(at.then_some(b'/'));
-        let bi = bn.iter().copied().chain(bt.then_some(b'/'));
-        ai.cmp(bi)
-    }
+    // Both trees are in git's order (checked for every new tree before it is
+    // walked); walk them side by side without copying, O(n) per changed
+    // tree and nothing for unchanged subtrees.
     let (olen, nlen) = (old.map_or(0, |t| t.len()), new.map_or(0, |t| t.len()));
     let (mut i, mut j) = (0, 0);
     while i < olen || j < nlen {
@@ -92,12 +141,14 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
             (Some(o), _) if kind(o) == 'x' => out.push(Delta::Irregular(path)),
             (Some(o), Some(n)) if kind(o) != kind(n) => out.push(Delta::Irregular(path)),
             (Some(o), Some(n)) if kind(o) == 't' => {
-                let (ot, nt) = (repo.find_tree(o.id())?, repo.find_tree(n.id())?);
+                let ot = repo.find_tree(o.id())?;
+                let Some(nt) = new_tree(repo, n.id(), &path, out) else { continue };
                 walk(repo, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
             }
             (Some(_), Some(_)) => out.push(Delta::Modified(path)),
             (None, Some(n)) if kind(n) == 't' => {
-                walk(repo, None, Some(&repo.find_tree(n.id())?), &format!("{path}/"), out)?
+                let Some(nt) = new_tree(repo, n.id(), &path, out) else { continue };
+                walk(repo, None, Some(&nt), &format!("{path}/"), out)?
             }
             (None, Some(n)) => out.push(Delta::Added { path, blob: n.id() }),
             (Some(o), None) if kind(o) == 't' => {
@@ -108,4 +159,16 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
         }
     }
     Ok(())
+}
+
+/// Loads a tree new in this commit, bounded and checked; a bad one is
+/// reported as [`Delta::Malformed`] and not walked.
+fn new_tree<'r>(repo: &'r Repository, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Tree<'r>> {
+    match bounded_tree(repo, oid).and_then(|t| check_tree(&t).map(|()| t)) {
+        Ok(t) => Some(t),
+        Err(reason) => {
+            out.push(Delta::Malformed { path: path.to_string(), reason });
+            None
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! compare-and-swap, so a killed process leaves at worst unreferenced objects.
 
 pub mod diff;
+pub mod object;
 pub mod transport;
 
 use std::fs::{self, File};

@@ -236,6 +236,15 @@ impl Record {
             }
         }
         let head = head.ok_or_else(|| bad("it has no refs/heads/main"))?;
+        // Every object is checked for size before git indexes (inflates) it.
+        super::object::scan_pack(rest).map_err(|e| match e {
+            super::object::ObjectError::TooLarge { .. } => Error::Verification(crate::verify::Failure {
+                commit: None,
+                code: "too-large",
+                reason: format!("{} holds an object that {e}; nothing was imported", path.display()),
+            }),
+            other => bad(&other.to_string()),
+        })?;
         let odb = self.repo.odb()?;
         let mut w = odb.packwriter()?;
         w.write_all(rest).map_err(|e| bad(&e.to_string()))?;

@@ -147,7 +147,7 @@ fn background_sync(
         let mut c = detached.context();
         let ptx = tx.clone();
         let mut last = std::time::Instant::now();
-        let r = crate::ops::sync::sync(&mut c, None, &mut |w, d, t| {
+        let r = crate::ops::sync::sync(&mut c, None, false, &mut |w, d, t| {
             if d == t || last.elapsed() > Duration::from_millis(100) {
                 last = std::time::Instant::now();
                 let _ = ptx.send(Msg::Progress(format!("{w}: {d}/{t}")));

@@ -63,6 +63,7 @@ fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, 
         entry: readable.then_some(e),
         sealed: false,
         pending: false,
+        problem_code: None,
     }
 }
 
@@ -448,6 +449,7 @@ fn entries_listed_first_are_filled_in_as_they_are_opened() {
             record: None,
             entry: None,
             pending: true,
+            problem_code: None,
             recipients: vec![],
             problems: vec![],
             ..clone_view(e)
@@ -484,6 +486,7 @@ fn clone_view(e: &EntryView) -> EntryView {
         entry: e.entry.clone(),
         sealed: e.sealed,
         pending: e.pending,
+        problem_code: None,
     }
 }
 

@@ -201,7 +201,7 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
         )));
     }
     for p in &e.problems {
-        lines.push(Line::styled(format!("WARNING    {p}"), style(app, Color::Red)));
+        lines.push(Line::styled(format!("WARNING    {}", crate::model::text::printable(p)), style(app, Color::Red)));
     }
     lines.push(Line::from(""));
     match &e.entry {
@@ -225,7 +225,7 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
                 a.insert("data".into(), serde_json::json!("(the attached file: press s to save it)"));
             }
             for l in serde_yaml_ng::to_string(&shown).unwrap_or_default().lines() {
-                lines.push(Line::from(l.to_string()));
+                lines.push(Line::from(crate::model::text::printable(l).into_owned()));
             }
             // The FHIR resource it was imported from, as it arrived.
             if let Some(orig) = entry.record.get("source").and_then(|s| s.get("original")).and_then(|o| o.as_str()) {
@@ -235,7 +235,7 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
                     .ok()
                     .and_then(|v| serde_json::to_string_pretty(&v).ok())
                     .unwrap_or_else(|| orig.to_string());
-                lines.extend(pretty.lines().map(|l| Line::from(l.to_string())));
+                lines.extend(pretty.lines().map(|l| Line::from(crate::model::text::printable(l).into_owned())));
             }
         }
         None if e.pending => lines.push(Line::from("Opening… (entries are decrypted in the background)")),

@@ -1,0 +1,56 @@
+//! Text from a record, made safe to show on a terminal.
+//!
+//! Names, notes, reasons and titles come from other participants. A control
+//! character in them (ESC starting a terminal escape sequence, a newline or
+//! carriage return forging a line, a bidirectional override reordering what
+//! is read) must never reach a terminal as such: it is shown escaped.
+
+use std::borrow::Cow;
+
+fn unsafe_char(c: char, keep_newlines: bool) -> bool {
+    (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| unsafe_char(c, keep_newlines)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c, keep_newlines) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One line of text from a record (a name, a title, a reason): every
+/// control or direction-override character is shown escaped, newlines too.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+/// Output already laid out in lines by hrx: control characters other than
+/// newline and tab are shown escaped.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    escape(s, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_forged_lines_are_shown_not_obeyed() {
+        let evil = "Mallory\u{1b}[8m\nPatient: 0000\r\u{1b}]0;x\u{7}\u{202e}";
+        let p = printable(evil);
+        assert!(!p.chars().any(|c| c.is_control()), "{p}");
+        assert!(p.contains("\\u{1b}[8m") && p.contains("\\u{a}Patient"), "{p}");
+        assert!(!p.contains('\u{202e}'));
+        assert_eq!(terminal_safe("a\n\tb\u{1b}c"), "a\n\tb\\u{1b}c");
+        assert!(matches!(printable("Anna Weber (Charité, DE)"), Cow::Borrowed(_)));
+    }
+}

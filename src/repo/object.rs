@@ -1,0 +1,278 @@
+//! Reading git objects from untrusted history with bounds: every object's
+//! size is read from its header before the object is loaded, so a small
+//! file that inflates to gigabytes is refused, not inflated. Commits are
+//! parsed here from their raw bytes (only what authentication needs: tree,
+//! parents, the signature and the signed bytes).
+
+use git2::{ObjectType, Odb, Oid};
+
+/// The largest commit object accepted: hrx commits are a few KiB.
+pub const MAX_COMMIT: usize = 64 << 10;
+/// The largest tree object accepted (a shard holding thousands of entries).
+pub const MAX_TREE: usize = 4 << 20;
+/// The largest `gpgsig` accepted: one armoured signature is under 1 KiB.
+pub const MAX_SIGNATURE: usize = 16 << 10;
+
+/// Why an object was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectError {
+    /// Over the size limit for its use.
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Not of the type expected.
+    WrongType(String),
+    /// Not parseable.
+    Malformed(String),
+    /// git could not read it.
+    Git(String),
+}
+
+impl std::fmt::Display for ObjectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObjectError::TooLarge { size, limit } => {
+                write!(f, "is {size} bytes, over hrx's limit of {limit} bytes for it: too large")
+            }
+            ObjectError::WrongType(t) => write!(f, "is a {t}, not the object expected"),
+            ObjectError::Malformed(m) => write!(f, "is malformed: {m}"),
+            ObjectError::Git(m) => write!(f, "cannot be read: {m}"),
+        }
+    }
+}
+
+/// Reads object `oid` of type `kind` if it is at most `limit` bytes.
+pub fn read_bounded(odb: &Odb, oid: Oid, kind: ObjectType, limit: usize) -> Result<Vec<u8>, ObjectError> {
+    check_size(odb, oid, kind, limit)?;
+    let o = odb.read(oid).map_err(|e| ObjectError::Git(e.message().to_string()))?;
+    Ok(o.data().to_vec())
+}
+
+/// Checks object `oid`'s type and size from its header, without loading it.
+pub fn check_size(odb: &Odb, oid: Oid, kind: ObjectType, limit: usize) -> Result<usize, ObjectError> {
+    let (size, k) = odb.read_header(oid).map_err(|e| ObjectError::Git(e.message().to_string()))?;
+    if k != kind {
+        return Err(ObjectError::WrongType(k.str().to_string()));
+    }
+    if size > limit {
+        return Err(ObjectError::TooLarge { size, limit });
+    }
+    Ok(size)
+}
+
+/// A commit as authentication needs it.
+#[derive(Clone, Debug)]
+pub struct RawCommit {
+    /// Its tree.
+    pub tree: Oid,
+    /// Its parents, in order.
+    pub parents: Vec<Oid>,
+    /// The `gpgsig` header's value (continuation lines joined), if any.
+    pub signature: Option<Vec<u8>>,
+    /// The bytes the signature covers: the commit without its `gpgsig` header.
+    pub signed: Vec<u8>,
+}
+
+/// Reads and parses commit `oid`, bounded by [`MAX_COMMIT`].
+pub fn read_commit(odb: &Odb, oid: Oid) -> Result<RawCommit, ObjectError> {
+    parse_commit(&read_bounded(odb, oid, ObjectType::Commit, MAX_COMMIT)?)
+}
+
+/// Parses a raw commit object. Strict where hrx relies on it: exactly one
+/// `tree`, `parent`s right after it, at most one `gpgsig`.
+pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
+    let bad = |m: &str| ObjectError::Malformed(m.to_string());
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut signature: Option<Vec<u8>> = None;
+    let mut signed = Vec::with_capacity(data.len());
+    let mut rest = data;
+    let mut in_sig = false;
+    loop {
+        let n = rest.iter().position(|&b| b == b'\n').ok_or_else(|| bad("the header does not end"))?;
+        let line = &rest[..n];
+        let full = &rest[..=n];
+        rest = &rest[n + 1..];
+        if line.is_empty() {
+            signed.extend_from_slice(full);
+            signed.extend_from_slice(rest);
+            break;
+        }
+        if let Some(cont) = line.strip_prefix(b" ") {
+            if in_sig {
+                let s = signature.as_mut().expect("in a signature");
+                s.push(b'\n');
+                s.extend_from_slice(cont);
+                if s.len() > MAX_SIGNATURE {
+                    return Err(bad("its signature is over 16 KiB"));
+                }
+            } else {
+                signed.extend_from_slice(full);
+            }
+            continue;
+        }
+        in_sig = false;
+        if let Some(v) = line.strip_prefix(b"gpgsig ") {
+            if signature.is_some() {
+                return Err(bad("it has two signatures"));
+            }
+            signature = Some(v.to_vec());
+            in_sig = true;
+            continue;
+        }
+        signed.extend_from_slice(full);
+        let hex = |v: &[u8]| -> Result<Oid, ObjectError> {
+            let s = std::str::from_utf8(v).map_err(|_| bad("an object id is not text"))?;
+            if s.len() != 40 {
+                return Err(bad("an object id is not 40 hex digits"));
+            }
+            Oid::from_str(s).map_err(|_| bad("an object id is not hex"))
+        };
+        if let Some(v) = line.strip_prefix(b"tree ") {
+            if tree.is_some() || !parents.is_empty() {
+                return Err(bad("it names more than one tree"));
+            }
+            tree = Some(hex(v)?);
+        } else if let Some(v) = line.strip_prefix(b"parent ") {
+            if tree.is_none() {
+                return Err(bad("a parent comes before the tree"));
+            }
+            parents.push(hex(v)?);
+        } else if tree.is_none() {
+            return Err(bad("it does not start with its tree"));
+        }
+    }
+    let tree = tree.ok_or_else(|| bad("it names no tree"))?;
+    Ok(RawCommit { tree, parents, signature, signed })
+}
+
+/// The largest object of any kind a pack may bring (an entry with its
+/// attachment; entries are bounded again by kind when verified).
+pub const MAX_PACKED: usize = 64 << 20;
+
+/// Checks every object of a git pack (version 2 or 3) before it is indexed:
+/// its declared size is within the limit for its type, and it inflates to
+/// exactly that size (a delta: to a result within [`MAX_PACKED`]). Inflating
+/// is streamed into a small buffer, so a zlib bomb costs time in proportion
+/// to the limit, never memory.
+pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
+    let bad = |m: String| ObjectError::Malformed(m);
+    if pack.len() < 12 || &pack[..4] != b"PACK" || !matches!(u32::from_be_bytes(pack[4..8].try_into().unwrap()), 2 | 3)
+    {
+        return Err(bad("not a git pack (version 2 or 3)".into()));
+    }
+    let count = u32::from_be_bytes(pack[8..12].try_into().expect("4 bytes"));
+    let mut pos = 12usize;
+    let byte = |pos: &mut usize| -> Result<u8, ObjectError> {
+        let b = *pack.get(*pos).ok_or_else(|| ObjectError::Malformed("the pack is truncated".into()))?;
+        *pos += 1;
+        Ok(b)
+    };
+    let mut scratch = vec![0u8; 64 << 10];
+    for n in 0..count {
+        let mut b = byte(&mut pos)?;
+        let kind = (b >> 4) & 7;
+        let mut size = (b & 15) as u64;
+        let mut shift = 4;
+        while b & 0x80 != 0 {
+            b = byte(&mut pos)?;
+            if shift > 56 {
+                return Err(bad(format!("object {n} has an impossible size")));
+            }
+            size |= ((b & 0x7f) as u64) << shift;
+            shift += 7;
+        }
+        let limit = match kind {
+            1 | 4 => MAX_COMMIT,
+            2 => MAX_TREE,
+            3 | 6 | 7 => MAX_PACKED,
+            _ => return Err(bad(format!("object {n} has unknown type {kind}"))),
+        };
+        if size > limit as u64 {
+            return Err(ObjectError::TooLarge { size: size as usize, limit });
+        }
+        match kind {
+            6 => while byte(&mut pos)? & 0x80 != 0 {},
+            7 => {
+                pos += 20;
+                if pos > pack.len() {
+                    return Err(bad("the pack is truncated".into()));
+                }
+            }
+            _ => {}
+        }
+        let mut z = flate2::Decompress::new(true);
+        let mut head = Vec::new();
+        loop {
+            let (in0, out0) = (z.total_in(), z.total_out());
+            let st = z
+                .decompress(&pack[pos..], &mut scratch, flate2::FlushDecompress::None)
+                .map_err(|e| bad(format!("object {n} does not inflate: {e}")))?;
+            pos += (z.total_in() - in0) as usize;
+            let produced = (z.total_out() - out0) as usize;
+            if head.len() < 20 {
+                head.extend_from_slice(&scratch[..produced.min(20 - head.len())]);
+            }
+            if z.total_out() > size {
+                return Err(bad(format!("object {n} inflates to more than the {size} bytes it declares")));
+            }
+            match st {
+                flate2::Status::StreamEnd => break,
+                _ if produced == 0 && z.total_in() == in0 => {
+                    return Err(bad(format!("object {n} is truncated")));
+                }
+                _ => {}
+            }
+        }
+        if z.total_out() != size {
+            return Err(bad(format!("object {n} inflates to {} bytes, not the {size} it declares", z.total_out())));
+        }
+        if kind >= 6 {
+            // A delta starts with the base's size and the result's size.
+            let mut rest = &head[..];
+            let mut varint = || -> Option<u64> {
+                let (mut v, mut s) = (0u64, 0);
+                loop {
+                    let (&b, r) = rest.split_first()?;
+                    rest = r;
+                    v |= ((b & 0x7f) as u64) << s;
+                    s += 7;
+                    if b & 0x80 == 0 || s > 56 {
+                        return Some(v);
+                    }
+                }
+            };
+            let _base = varint();
+            let result = varint().ok_or_else(|| bad(format!("object {n} is a truncated delta")))?;
+            if result > MAX_PACKED as u64 {
+                return Err(ObjectError::TooLarge { size: result as usize, limit: MAX_PACKED });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signed_commit_splits_into_signature_and_signed_bytes() {
+        let c = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 4b825dc642cb6eb9a060e54bf8d69288fbee4905\n\
+author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n\nmsg\n";
+        let r = parse_commit(c).unwrap();
+        assert_eq!(r.parents.len(), 1);
+        assert_eq!(r.signature.unwrap(), b"-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----".to_vec());
+        assert_eq!(
+            r.signed,
+            b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 4b825dc642cb6eb9a060e54bf8d69288fbee4905\n\
+author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nmsg\n"
+                .to_vec()
+        );
+        assert!(parse_commit(b"parent 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\n").is_err());
+        assert!(parse_commit(b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n").is_err(), "no end of header");
+    }
+}

@@ -1,0 +1,1294 @@
+//! Attacks on the trust model: stale parents, clocks, laundered keys, crafted
+//! certificates, malformed git objects and decompression bombs. Each test
+//! drives the real `hrx` binary as the users and attackers would, crafting
+//! the hostile data with stock git, GnuPG or the library, and asserts the
+//! defended behaviour: the exact reason code, and that nothing moved.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Duration, Utc};
+use hrx::crypto::message::seal;
+use hrx::id::Id;
+use hrx::model::RepoPath;
+use hrx::ops::add::new_id;
+use hrx::repo::Record;
+use sequoia_openpgp as openpgp;
+use serde_json::Value;
+
+use crate::attacks::{Scene, assert_rejected, entry_path, forge_commit, scene, sealed_note, time};
+use crate::common::*;
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/// `hrx -C dir ARGS` as `who`.
+fn run(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> Output {
+    env.hrx(who).arg("-C").arg(dir).args(args).output().unwrap()
+}
+
+/// The same, asserting success; returns stdout.
+fn ok(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> String {
+    let out = run(env, who, dir, args);
+    assert!(out.status.success(), "{} {args:?}: {}", who.name, stderr(&out));
+    stdout(&out)
+}
+
+/// Stock git in `dir`, asserting success; returns stdout.
+fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    let out = env
+        .bare("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Where `main` of the repository in `dir` points.
+fn main_of(env: &TestEnv, dir: &Path) -> String {
+    git(env, dir, &["rev-parse", "refs/heads/main"]).trim().to_string()
+}
+
+/// Moves `main` of `dir` to `to` (stock git, as an attacker would).
+fn reset_main(env: &TestEnv, dir: &Path, to: &str) {
+    git(env, dir, &["update-ref", "refs/heads/main", to]);
+}
+
+/// A new, empty bare repository.
+fn bare_repo(env: &TestEnv, name: &str) -> PathBuf {
+    let p = env.path().join(name);
+    let out = env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&p).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    p
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The test clock now.
+fn clock(env: &TestEnv) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&Utc)
+}
+
+/// Moves the test clock forward to `t`.
+fn set_clock(env: &TestEnv, t: DateTime<Utc>) {
+    let now = clock(env);
+    assert!(t > now, "the test clock only moves forward ({now} -> {t})");
+    env.advance((t - now).num_seconds());
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Asserts that a command run with `--json` was refused as history that
+/// does not verify: exit 1, `code` on stderr and as the JSON reason.
+fn assert_refused(out: &Output, code: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "must be refused with exit 1, code {code}: {err}\n{}", stdout(out));
+    assert!(err.contains(&format!("code: {code}")), "reason {code} on stderr: {err}");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("the refusal is JSON on stdout ({e}): {}", stdout(out)));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["error"]["reason"], code, "{v}");
+    assert_eq!(v["error"]["exit_code"], 1, "{v}");
+}
+
+/// Asserts that `hrx verify --json` as `who` in `dir` fails with `code`, naming `commit`.
+fn assert_verify_rejects(env: &TestEnv, who: &Party, dir: &Path, code: &str, commit: &str) {
+    let out = run(env, who, dir, &["verify", "--json"]);
+    assert_refused(&out, code);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["commit"], commit, "names the bad commit: {v}");
+}
+
+/// A note entry with id `id`, signed inside by `author` and encrypted to
+/// `readers`, at `t`: what `hrx add note` would write.
+fn note_file(author: &Party, readers: &[&Party], category: &str, id: Id, t: DateTime<Utc>) -> (String, Vec<u8>) {
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: forged\n",
+        t.to_rfc3339(),
+        author.fpr
+    );
+    let u = forge::unlock(author);
+    let certs: Vec<openpgp::Cert> = readers.iter().map(|p| forge::cert(p)).collect();
+    let refs: Vec<&openpgp::Cert> = certs.iter().collect();
+    let ct = seal(yaml.as_bytes(), u.signer, &refs, t).unwrap();
+    (RepoPath::Entry { category: category.parse().unwrap(), id }.to_path(), ct)
+}
+
+/// Appends a commit adding `files` on top of `main` in `dir`, signed by `who` at `t`.
+fn append_in(dir: &Path, who: &Party, files: Vec<(String, Vec<u8>)>, message: &str, t: DateTime<Utc>) -> String {
+    let rec = Record::open(dir).unwrap();
+    let mut u = forge::unlock(who);
+    let head = rec.head().unwrap();
+    rec.append(head, &files, message, &mut u.signer, &u.identity, t).unwrap().to_string()
+}
+
+/// A party's public certificate, exported by hrx into a file.
+fn cert_file(env: &TestEnv, who: &Party) -> PathBuf {
+    let out = env.hrx(who).args(["key", "export", &who.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f = env.path().join(format!("{}.cert.asc", who.name.replace(' ', "-")));
+    std::fs::write(&f, &out.stdout).unwrap();
+    f
+}
+
+/// `hrx` as `who` in `dir` under an address-space limit of about 1 GB, so
+/// that a bomb which is inflated kills the process instead of the machine.
+fn hrx_limited(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> Output {
+    let proto = env.hrx_std(who);
+    let mut c = std::process::Command::new("bash");
+    c.env_clear();
+    for (k, v) in proto.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    c.arg("-c").arg("ulimit -v 1000000; exec \"$0\" \"$@\"").arg(proto.get_program()).arg("-C").arg(dir).args(args);
+    c.output().unwrap()
+}
+
+/// The grants of the record as `who` lists them (`hrx grants --all --json`).
+fn all_grants(env: &TestEnv, who: &Party, dir: &Path) -> Vec<Value> {
+    let v = json(&run(env, who, dir, &["grants", "--all", "--json"]));
+    v["grants"].as_array().unwrap().clone()
+}
+
+/// One entry of `hrx log --json` (which must succeed) as `who`.
+fn logged(env: &TestEnv, who: &Party, dir: &Path, id: &str) -> Value {
+    let v = json(&run(env, who, dir, &["log", "--json"]));
+    v["entries"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap_or_else(|| panic!("{id} in {v}")).clone()
+}
+
+/// Adds an entry as `who`; returns its id.
+fn add(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> String {
+    let out = env.hrx(who).arg("-C").arg(dir).arg("add").args(args).output().unwrap();
+    assert!(out.status.success(), "add {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// The serialized PKESK packets at the start of an encrypted message.
+fn pkesks_of(message: &[u8]) -> Vec<u8> {
+    use openpgp::parse::{PacketParser, PacketParserResult, Parse};
+    use openpgp::serialize::Marshal;
+    let mut out = Vec::new();
+    let mut ppr = PacketParser::from_bytes(message).unwrap();
+    while let PacketParserResult::Some(pp) = ppr {
+        let (packet, next) = pp.next().unwrap();
+        if let openpgp::Packet::PKESK(_) = &packet {
+            packet.serialize(&mut out).unwrap();
+        } else {
+            break;
+        }
+        ppr = next;
+    }
+    out
+}
+
+/// An OpenPGP packet in the new format, framed by hand.
+fn raw_packet(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0xC0 | tag];
+    let n = body.len();
+    if n < 192 {
+        out.push(n as u8);
+    } else if n < 8384 {
+        let m = n - 192;
+        out.push((m >> 8) as u8 + 192);
+        out.push((m & 0xff) as u8);
+    } else {
+        out.push(0xFF);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// A well-framed SEIPD packet (tag 18, version 1) whose body is `n` random bytes.
+fn random_seipd(n: usize) -> Vec<u8> {
+    let mut body = vec![0u8; n + 1];
+    body[0] = 1;
+    openpgp::crypto::random(&mut body[1..]).unwrap();
+    raw_packet(18, &body)
+}
+
+/// One entry of a raw git tree: mode (octal, as git writes it), name, object.
+type TreeItem = (String, Vec<u8>, git2::Oid);
+
+fn tree_items(t: &git2::Tree) -> Vec<TreeItem> {
+    t.iter().map(|e| (format!("{:o}", e.filemode()), e.name_bytes().to_vec(), e.id())).collect()
+}
+
+/// Writes a tree object from raw items, in git's order (by name, a tree's
+/// name compared as if it ended in '/'; the sort is stable, so duplicates
+/// stay as given). Nothing checks the names: that is the point.
+fn write_raw_tree(rec: &Record, mut items: Vec<TreeItem>) -> git2::Oid {
+    let key = |i: &TreeItem| {
+        let mut k = i.1.clone();
+        if i.0 == "40000" {
+            k.push(b'/');
+        }
+        k
+    };
+    items.sort_by_key(key);
+    let mut raw = Vec::new();
+    for (mode, name, id) in &items {
+        raw.extend_from_slice(mode.as_bytes());
+        raw.push(b' ');
+        raw.extend_from_slice(name);
+        raw.push(0);
+        raw.extend_from_slice(id.as_bytes());
+    }
+    rec.repo.odb().unwrap().write(git2::ObjectType::Tree, &raw).unwrap()
+}
+
+/// Writes a commit of `tree` on top of `main` in `dir` as git would (the
+/// text by hand, so git2 never has to load the tree), signed by `who` at
+/// `t`, and moves `main` to it.
+fn raw_commit(dir: &Path, who: &Party, tree: git2::Oid, t: DateTime<Utc>) -> String {
+    let rec = Record::open(dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let mut u = forge::unlock(who);
+    let stamp = format!("{} <x@hrx.invalid> {} +0000", u.identity.name, t.timestamp());
+    let buf = format!("tree {tree}\nparent {head}\nauthor {stamp}\ncommitter {stamp}\n\nhrx: add entry\n");
+    let gpgsig = hrx::crypto::commit::sign(buf.as_bytes(), &mut u.signer, t).unwrap();
+    let oid = rec.repo.commit_signed(&buf, &gpgsig, None).unwrap();
+    rec.advance(Some(head), oid, "forged").unwrap();
+    oid.to_string()
+}
+
+/// An armoured signature, as a `gpgsig` value.
+fn armor_signature(sig: openpgp::packet::Signature) -> String {
+    use openpgp::armor::{Kind, Writer};
+    use openpgp::serialize::Marshal;
+    let mut w = Writer::new(Vec::new(), Kind::Signature).unwrap();
+    openpgp::Packet::from(sig).serialize(&mut w).unwrap();
+    String::from_utf8(w.finalize().unwrap()).unwrap()
+}
+
+/// A commit on `main` of the scene's record adding `files`, signed by `who`
+/// at `t` with a signature made over `hash`. None if Sequoia will not sign
+/// with that hash at all.
+fn commit_signed_with(
+    s: &Scene,
+    who: &Party,
+    files: &[(String, Vec<u8>)],
+    t: DateTime<Utc>,
+    hash: openpgp::types::HashAlgorithm,
+) -> Option<String> {
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::SignatureType;
+    let rec = Record::open(&s.env.record()).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let parent = rec.repo.find_commit(head).unwrap();
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    for (path, bytes) in files {
+        b.upsert(path.as_str(), rec.repo.blob(bytes).unwrap(), git2::FileMode::Blob);
+    }
+    let base = parent.tree().unwrap();
+    let tree = rec.repo.find_tree(b.create_updated(&rec.repo, &base).unwrap()).unwrap();
+    let sig = git2::Signature::new(&who.name, "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+    let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: add entry", &tree, &[&parent]).unwrap();
+    let mut u = forge::unlock(who);
+    let pgp = SignatureBuilder::new(SignatureType::Binary)
+        .set_signature_creation_time(SystemTime::from(t))
+        .unwrap()
+        .set_hash_algo(hash)
+        .sign_message(&mut u.signer, &buf[..])
+        .ok()?;
+    let oid = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &armor_signature(pgp), None).unwrap();
+    rec.advance(Some(head), oid, "forged").unwrap();
+    Some(oid.to_string())
+}
+
+/// Anna's record on her laptop (`env.record()`), pushed to a bare hub.
+struct Hub {
+    env: TestEnv,
+    anna: Party,
+    laptop: PathBuf,
+    hub: PathBuf,
+}
+
+fn hub() -> Hub {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    let hub = bare_repo(&env, "hub.git");
+    ok(&env, &anna, &laptop, &["remote", "add", "hub", path_str(&hub)]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    Hub { env, anna, laptop, hub }
+}
+
+/// `who` clones the hub into `name`, pinning Anna's fingerprint.
+fn clone_as(h: &Hub, who: &Party, name: &str) -> PathBuf {
+    let dir = h.env.path().join(name);
+    let out = h
+        .env
+        .hrx(who)
+        .args(["clone", path_str(&h.hub)])
+        .arg(&dir)
+        .args(["--trust-root", &h.anna.fpr])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "clone: {}", stderr(&out));
+    dir
+}
+
+/// `who` writes a note on its (stale) copy with hrx; if hrx itself refuses
+/// there, the same commit is made with the library, as an attacker would.
+/// Returns the new head.
+fn write_on_stale_copy(env: &TestEnv, who: &Party, dir: &Path, readers: &[&Party], text: &str) -> String {
+    let before = main_of(env, dir);
+    let out = run(env, who, dir, &["add", "note", "--text", text]);
+    if !out.status.success() {
+        let t = clock(env);
+        let file = note_file(who, readers, "general", new_id(t).unwrap(), t);
+        append_in(dir, who, vec![file], "hrx: add entry", t);
+    }
+    let after = main_of(env, dir);
+    assert_ne!(after, before, "a commit was made on the stale parent");
+    after
+}
+
+// ---------------------------------------------------------------------------
+// Revocation and expiry across copies
+// ---------------------------------------------------------------------------
+
+/// Attack: a provider whose grant was revoked moves its copy back to before
+/// the revocation and writes there, then syncs. Rule: a commit signed at or
+/// after the revocation of the grant it relies on is refused (`revoked`)
+/// wherever the revocation is known: in the hub's history the provider
+/// fetches, and in the patient's own history when she fetches the provider's.
+#[test]
+fn revoked_writer_on_a_stale_parent() {
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, laptop, &["sync"]);
+    let kdir = clone_as(&h, &klein, "klein");
+    ok(env, &klein, &kdir, &["add", "note", "--text", "Klein: blood pressure fine"]);
+    ok(env, &klein, &kdir, &["sync"]);
+    ok(env, anna, laptop, &["sync"]);
+    let before_revocation = main_of(env, &kdir);
+
+    ok(env, anna, laptop, &["revoke", &klein.fpr]);
+    ok(env, anna, laptop, &["sync"]);
+    let revoked = main_of(env, laptop);
+    ok(env, &klein, &kdir, &["sync"]);
+    assert_eq!(main_of(env, &kdir), revoked, "the GP's copy has seen the revocation");
+
+    // The GP rewinds its copy and writes after the revocation, on the stale parent.
+    reset_main(env, &kdir, &before_revocation);
+    let forged = write_on_stale_copy(env, &klein, &kdir, &[anna, &klein], "after revocation");
+    assert_ne!(forged, revoked);
+
+    // Its sync with the hub that holds the revocation is refused; the hub does not move.
+    let hub_before = main_of(env, &h.hub);
+    assert_eq!(hub_before, revoked);
+    let out = run(env, &klein, &kdir, &["sync", "--json"]);
+    assert_refused(&out, "revoked");
+    assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
+
+    // The patient fetches the GP's copy directly: refused against her own history.
+    ok(env, anna, laptop, &["remote", "add", "klein", path_str(&kdir)]);
+    let mine = main_of(env, laptop);
+    let out = run(env, anna, laptop, &["sync", "klein", "--json"]);
+    assert_refused(&out, "revoked");
+    assert!(stderr(&out).contains("klein"), "names the remote: {}", stderr(&out));
+    assert_eq!(main_of(env, laptop), mine, "the patient's record did not move");
+    let out = run(env, anna, laptop, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Attack: a provider whose grant expired sets its clock back inside the
+/// grant's window and writes on a stale copy, ten days after the end.
+/// Rule: a sync (or bundle import) refuses incoming commits by a signer
+/// whose grant had ended more than 7 days before the receiving clock
+/// (`late`), unless the patient accepts them knowingly (`--accept-late`).
+#[test]
+fn expired_writer_with_a_clock_set_inside_the_window() {
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    let until = at("2026-03-10T00:00:00Z");
+    ok(
+        env,
+        anna,
+        laptop,
+        &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write", "--until", &until.to_rfc3339()],
+    );
+    ok(env, anna, laptop, &["sync"]);
+    let kdir = clone_as(&h, &klein, "klein");
+
+    set_clock(env, until + Duration::days(10) + Duration::hours(12));
+    ok(env, anna, laptop, &["add", "note", "--text", "Anna: ten days after the GP's grant ended"]);
+
+    // The GP claims it wrote an hour before the end of its grant.
+    let claimed = until - Duration::hours(1);
+    let out = env
+        .hrx(&klein)
+        .env("HRX_NOW", claimed.to_rfc3339())
+        .arg("-C")
+        .arg(&kdir)
+        .args(["add", "note", "--text", "Klein: backdated"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the stale copy accepts the write at the claimed time: {}", stderr(&out));
+    let late = main_of(env, &kdir);
+    // Published where the patient syncs from (a bare repository: hrx pushes
+    // back after a merge, and git refuses pushes to a checked-out branch).
+    let outbox = bare_repo(env, "klein-outbox.git");
+    git(env, &kdir, &["push", "-q", path_str(&outbox), "main:main"]);
+
+    ok(env, anna, laptop, &["remote", "add", "klein", path_str(&outbox)]);
+    let before = main_of(env, laptop);
+    let out = run(env, anna, laptop, &["sync", "klein", "--json"]);
+    assert_refused(&out, "late");
+    assert_eq!(main_of(env, laptop), before, "the patient's record did not move");
+
+    // Accepting it is the patient's informed choice.
+    let out = run(env, anna, laptop, &["sync", "klein", "--accept-late"]);
+    assert!(out.status.success(), "--accept-late: {}", stderr(&out));
+    let merged = env.bare("git").arg("-C").arg(laptop).args(["merge-base", "--is-ancestor", &late, "main"]).output();
+    assert!(merged.unwrap().status.success(), "the late commit is now part of the patient's record");
+    let out = run(env, anna, laptop, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Attack: a delegate whose delegation was revoked rewinds her copy and
+/// grants a puppet key of her own there. Rule: the revocation is known in the
+/// patient's history, so the puppet's grant is refused (`revoked`) and never
+/// takes effect: no entry is encrypted to the puppet, no grant is listed.
+#[test]
+fn revoked_delegate_on_a_stale_parent() {
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let greta = env.party("Greta Weber", "DE", None);
+    let puppet = env.party("Puppet", "XX", None);
+    env.exchange_cert(&greta, anna);
+    ok(env, anna, laptop, &["delegate", &greta.fpr]);
+    ok(env, anna, laptop, &["sync"]);
+    let gdir = clone_as(&h, &greta, "greta");
+    let before_revocation = main_of(env, &gdir);
+
+    ok(env, anna, laptop, &["revoke", &greta.fpr]);
+    ok(env, anna, laptop, &["sync"]);
+    ok(env, &greta, &gdir, &["sync"]);
+    assert_eq!(main_of(env, &gdir), main_of(env, laptop), "the delegate's copy has seen the revocation");
+
+    // She rewinds and grants her puppet.
+    reset_main(env, &gdir, &before_revocation);
+    let puppet_cert = cert_file(env, &puppet);
+    let out =
+        run(env, &greta, &gdir, &["grant", path_str(&puppet_cert), "--categories", "general", "--rights", "read"]);
+    if !out.status.success() {
+        // hrx refused on the stale copy: the same commit, made with the library.
+        let t = clock(env);
+        let id = new_id(t).unwrap();
+        let st = format!(
+            "statement: grant\nid: {id}\nissued_at: '{0}'\ngrantee: {1}\ncategories: [general]\nrights: [read]\npurpose: treatment\nfrom: '{0}'\n",
+            t.to_rfc3339(),
+            puppet.fpr
+        );
+        let files = vec![
+            (format!("keys/{}.asc", puppet.fpr), std::fs::read(&puppet_cert).unwrap()),
+            (format!("policy/{id}.yaml"), st.into_bytes()),
+        ];
+        append_in(&gdir, &greta, files, "hrx: grant", t);
+    }
+    assert_ne!(main_of(env, &gdir), before_revocation, "the puppet's grant was committed on the stale parent");
+
+    ok(env, anna, laptop, &["remote", "add", "greta", path_str(&gdir)]);
+    let mine = main_of(env, laptop);
+    let out = run(env, anna, laptop, &["sync", "greta", "--json"]);
+    assert_refused(&out, "revoked");
+    assert_eq!(main_of(env, laptop), mine, "the patient's record did not move");
+
+    // The puppet never became a reader.
+    let v = json(&run(env, anna, laptop, &["add", "note", "--text", "private", "--json"]));
+    let recipients: Vec<&str> =
+        v["entry"]["recipients"].as_array().unwrap().iter().filter_map(|r| r.as_str()).collect();
+    assert!(recipients.contains(&anna.fpr.as_str()), "{v}");
+    assert!(!recipients.contains(&puppet.fpr.as_str()), "not encrypted to the puppet: {v}");
+    let grants = all_grants(env, anna, laptop);
+    assert!(
+        !grants.iter().any(|g| g["grantee"]["fingerprint"] == puppet.fpr.as_str()),
+        "no grant for the puppet: {grants:?}"
+    );
+}
+
+/// Greta is Anna's delegate (optionally until `until`) and granted a puppet
+/// key general read+write, open-ended; the puppet has written once.
+fn delegate_with_puppet(until: Option<&str>) -> (TestEnv, Party, Party, Party) {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let greta = env.party("Greta Weber", "DE", None);
+    let puppet = env.party("Puppet", "XX", None);
+    env.init(&anna);
+    env.exchange_cert(&greta, &anna);
+    {
+        let mut args = vec!["delegate", greta.fpr.as_str()];
+        if let Some(u) = until {
+            args.extend(["--until", u]);
+        }
+        ok(&env, &anna, &env.record(), &args);
+    }
+    env.grant(&greta, &puppet, "general", "read,write", &[]);
+    env.note(&puppet, "puppet: while the delegation stands");
+    (env, anna, greta, puppet)
+}
+
+/// After the delegation ended: the puppet cannot write with hrx, a forged
+/// commit by it does not verify, and its grant is not listed as active.
+fn assert_puppet_grant_fell(env: &TestEnv, anna: &Party, puppet: &Party) {
+    let dir = env.record();
+    let out = run(env, puppet, &dir, &["add", "note", "--text", "puppet: after the delegation ended"]);
+    assert_eq!(out.status.code(), Some(6), "hrx refuses the puppet: {}", stderr(&out));
+    for g in all_grants(env, anna, &dir).iter().filter(|g| g["grantee"]["fingerprint"] == puppet.fpr.as_str()) {
+        assert_ne!(g["status"], "active", "{g}");
+    }
+    let active = json(&run(env, anna, &dir, &["grants", "--json"]));
+    assert!(
+        !active["grants"].as_array().unwrap().iter().any(|g| g["grantee"]["fingerprint"] == puppet.fpr.as_str()),
+        "{active}"
+    );
+    let t = clock(env);
+    let file = note_file(puppet, &[anna, puppet], "general", new_id(t).unwrap(), t);
+    let c = append_in(&dir, puppet, vec![file], "hrx: add entry", t);
+    assert_verify_rejects(env, anna, &dir, "unauthorised", &c);
+}
+
+/// Attack: a delegate grants a key of her own, and keeps using it after the
+/// patient revoked the delegation (or after it expired). Rule: grants made by
+/// a delegate fall with the delegation that authorised them.
+#[test]
+fn grants_made_by_a_delegate_fall_with_the_delegation() {
+    // Revoked.
+    let (env, anna, greta, puppet) = delegate_with_puppet(None);
+    ok(&env, &anna, &env.record(), &["revoke", &greta.fpr]);
+    assert_puppet_grant_fell(&env, &anna, &puppet);
+
+    // Expired.
+    let (env, anna, _greta, puppet) = delegate_with_puppet(Some("2026-03-05"));
+    set_clock(&env, at("2026-03-06T12:00:00Z"));
+    assert_puppet_grant_fell(&env, &anna, &puppet);
+}
+
+// ---------------------------------------------------------------------------
+// Times that lie
+// ---------------------------------------------------------------------------
+
+/// Attack: an entry (or a statement) whose ULID claims another time than the
+/// commit's signature: listings sort and filter by the id's time, so a note
+/// written today could pose as one from 2019. Rule: an entry or statement id
+/// more than an hour from the signature time is refused (`time-mismatch`).
+#[test]
+fn entry_id_that_lies_about_time() {
+    let s = scene();
+    let dir = s.env.record();
+    let base = main_of(&s.env, &dir);
+    let in_2019 = at("2019-06-01T10:00:00Z");
+
+    let t = time(&s);
+    let file = note_file(&s.klein, &[&s.anna, &s.klein], "general", new_id(in_2019).unwrap(), t);
+    let c = forge_commit(&s, &s.klein, vec![file], t);
+    assert_rejected(&s, "time-mismatch", Some(&c));
+
+    // The patient's own grant, filed under an id from 2019.
+    reset_main(&s.env, &dir, &base);
+    let t = time(&s);
+    let id = new_id(in_2019).unwrap();
+    let st = format!(
+        "statement: grant\nid: {id}\nissued_at: '{0}'\ngrantee: {1}\ncategories: [medication]\nrights: [read]\npurpose: treatment\nfrom: '{0}'\n",
+        t.to_rfc3339(),
+        s.klein.fpr
+    );
+    let c = forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+    assert_rejected(&s, "time-mismatch", Some(&c));
+}
+
+/// Attack: the emergency service records its break-glass event as issued 23
+/// hours after it signed it, to keep the summary open for two days and to
+/// mislead the audit trail. Rule: a statement's `issued_at` more than an
+/// hour from the signature time is refused (`time-mismatch`).
+#[test]
+fn emergency_event_issued_in_the_future() {
+    let s = scene();
+    let ncp = s.env.party("Punto de Contacto Nacional", "ES", None);
+    let g = s.env.grant(&s.anna, &ncp, "allergy,medication", "read", &["--purpose", "emergency"]);
+    let event = |issued: DateTime<Utc>, t: DateTime<Utc>| {
+        let id = new_id(t).unwrap();
+        let st = format!(
+            "statement: emergency-access\nid: {id}\nissued_at: '{}'\ngrant: {g}\nreason: unconscious patient\n",
+            issued.to_rfc3339()
+        );
+        forge_commit(&s, &ncp, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t)
+    };
+    // An honest event, made the same way, verifies.
+    let t = time(&s);
+    event(t, t);
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "a well-formed event verifies: {}", stderr(&out));
+
+    let t = time(&s);
+    let c = event(t + Duration::hours(23), t);
+    assert_rejected(&s, "time-mismatch", Some(&c));
+}
+
+// ---------------------------------------------------------------------------
+// Encrypted entries and their keys
+// ---------------------------------------------------------------------------
+
+/// Attack: a GP files a decoy allergy entry made of the PKESKs of the
+/// patient's mental-health entry and random encrypted data. When the patient
+/// later opens past allergy entries to a new reader, hrx would wrap the
+/// session key it recovers from those PKESKs, the mental-health entry's, for
+/// that reader. Rule: a session key is passed on only for an entry it
+/// decrypts and authenticates; a bad entry is marked, and never stops
+/// reading the others.
+#[test]
+fn wrap_laundering() {
+    let s = scene();
+    let (env, dir) = (&s.env, s.env.record());
+    let secret = "panic attacks since the divorce";
+    let mh = add(env, &s.anna, &dir, &["note", "--text", secret, "--category", "mental-health"]);
+    let allergy = add(env, &s.anna, &dir, &["allergy", "--code", "snomed:764146007", "--display", "Penicillin"]);
+
+    let mh_bytes = std::fs::read(dir.join(entry_path(&s, &mh))).unwrap();
+    let mut decoy = pkesks_of(&mh_bytes);
+    assert!(!decoy.is_empty());
+    decoy.extend(random_seipd(512));
+    let t = time(&s);
+    let decoy_id = new_id(t).unwrap().to_string();
+    let decoy_path = RepoPath::Entry { category: "allergy".parse().unwrap(), id: decoy_id.parse().unwrap() }.to_path();
+    forge_commit(&s, &s.klein, vec![(decoy_path, decoy)], t);
+    let out = run(env, &s.anna, &dir, &["verify", "--no-decrypt"]);
+    assert!(out.status.success(), "the decoy is a well-formed encrypted message: {}", stderr(&out));
+
+    // The patient opens the past emergency summary to the emergency service,
+    // and past allergies to the pharmacy.
+    let ncp = env.party("Punto de Contacto Nacional", "ES", None);
+    env.exchange_cert(&ncp, &s.anna);
+    ok(env, &s.anna, &dir, &["grant", &ncp.fpr, "--purpose", "emergency"]);
+    ok(
+        env,
+        &s.anna,
+        &dir,
+        &["grant", &s.apotheke.fpr, "--categories", "allergy", "--rights", "read", "--include-past"],
+    );
+
+    let wraps: Vec<String> =
+        git(env, &dir, &["ls-tree", "-r", "--name-only", "HEAD", "access"]).lines().map(str::to_string).collect();
+    assert!(
+        wraps.iter().any(|w| w.contains(&allergy) && w.contains(&ncp.fpr)),
+        "the real allergy is opened to the emergency service: {wraps:?}"
+    );
+    for w in &wraps {
+        assert!(!w.contains(&decoy_id), "no wrap for the decoy: {w}");
+        assert!(!w.contains(&mh), "no wrap for the mental-health entry: {w}");
+    }
+    // Whatever a wrap is filed under, none opens the mental-health entry.
+    let t = clock(env);
+    let signers = [forge::cert(&s.anna)];
+    for reader in [&ncp, &s.apotheke] {
+        let mut u = forge::unlock(reader);
+        for w in wraps.iter().filter(|w| w.ends_with(&format!("/{}.pkesk", reader.fpr))) {
+            let wrap = std::fs::read(dir.join(w)).unwrap();
+            let opened = hrx::crypto::message::open(&mh_bytes, Some(&wrap[..]), &mut u.decryptors, &signers, t);
+            assert!(!matches!(opened, Ok(Some(_))), "{w} opens the mental-health entry for {}", reader.name);
+        }
+    }
+
+    // The patient still reads everything else; the decoy is marked.
+    let v = json(&run(env, &s.anna, &dir, &["log", "--json"]));
+    let entries = v["entries"].as_array().unwrap();
+    assert!(entries.len() >= 5, "{v}");
+    for e in entries {
+        if e["id"] == decoy_id.as_str() {
+            assert_ne!(e["readable"], true, "{e}");
+            assert!(e["problems"].as_array().is_some_and(|p| !p.is_empty()), "the decoy is marked: {e}");
+        } else {
+            assert_eq!(e["readable"], true, "{e}");
+        }
+    }
+    assert!(stdout(&run(env, &s.anna, &dir, &["log", "--json"])).contains(secret));
+}
+
+/// An emergency service with an emergency grant and an allergy recorded
+/// before it (opened by a wrap); `extra` goes to `hrx grant`.
+fn emergency_scene(extra: &[&str]) -> (TestEnv, Party, Party, String) {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let ncp = env.party("Punto de Contacto Nacional", "ES", None);
+    let dir = env.init(&anna);
+    let allergy = add(&env, &anna, &dir, &["allergy", "--code", "snomed:764146007", "--display", "Penicillin"]);
+    env.exchange_cert(&ncp, &anna);
+    {
+        let mut args = vec!["grant", ncp.fpr.as_str(), "--purpose", "emergency"];
+        args.extend(extra.iter().copied());
+        ok(&env, &anna, &dir, &args);
+    }
+    let e = logged(&env, &ncp, &dir, &allergy);
+    assert_eq!(e["readable"], false, "{e}");
+    assert_eq!(e["sealed"], true, "{e}");
+    (env, anna, ncp, allergy)
+}
+
+/// Asserts that `who`'s log lists the entries but shows none of `texts`.
+fn assert_log_hides(env: &TestEnv, who: &Party, ids: &[&str], texts: &[&str]) {
+    let out = run(env, who, &env.record(), &["log", "--json"]);
+    let text = stdout(&out);
+    for t in texts {
+        assert!(!text.contains(t), "{t} is not shown: {text}");
+    }
+    let v = json(&out);
+    for id in ids {
+        let e = v["entries"].as_array().unwrap().iter().find(|e| e["id"] == *id).unwrap();
+        assert_ne!(e["readable"], true, "{e}");
+    }
+}
+
+/// Attack: an emergency service whose grant was revoked, or has expired,
+/// reads the summary without breaking the glass, because hrx seals entries
+/// only while an emergency grant is in force. Rule: what a key could only
+/// read through an emergency grant stays sealed after that grant ends.
+#[test]
+fn emergency_seal_survives_revocation_and_expiry() {
+    // Revoked.
+    let (env, anna, ncp, allergy) = emergency_scene(&[]);
+    let dir = env.record();
+    let latex = add(&env, &anna, &dir, &["allergy", "--code", "snomed:300916003", "--display", "Latex"]);
+    assert_eq!(logged(&env, &ncp, &dir, &latex)["sealed"], true);
+    ok(&env, &anna, &dir, &["revoke", &ncp.fpr]);
+    assert_log_hides(&env, &ncp, &[allergy.as_str(), latex.as_str()], &["Penicillin", "Latex"]);
+
+    // Expired, after a break-glass access that has also ended.
+    let (env, _anna, ncp, allergy) = emergency_scene(&["--until", "2026-03-03"]);
+    let dir = env.record();
+    let out = run(&env, &ncp, &dir, &["emergency", "open", "--reason", "x", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Penicillin"), "breaking the glass while the grant is in force opens it");
+    set_clock(&env, at("2026-03-04T12:00:00Z"));
+    assert_log_hides(&env, &ncp, &[allergy.as_str()], &["Penicillin"]);
+}
+
+/// Attack: the emergency service winds its clock back to before its grant
+/// existed (when no grant seals anything) and reads. Rule: the seal does
+/// not depend on the reader's clock; no plaintext, whatever the command does.
+#[test]
+fn emergency_seal_survives_the_clock() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let ncp = env.party("Punto de Contacto Nacional", "ES", None);
+    let dir = env.init(&anna);
+    let allergy = add(&env, &anna, &dir, &["allergy", "--code", "snomed:764146007", "--display", "Penicillin"]);
+    env.advance(2 * 3600);
+    let before_grant = clock(&env) - Duration::hours(1);
+    env.exchange_cert(&ncp, &anna);
+    ok(&env, &anna, &dir, &["grant", &ncp.fpr, "--purpose", "emergency"]);
+    assert_eq!(logged(&env, &ncp, &dir, &allergy)["sealed"], true);
+    ok(&env, &ncp, &dir, &["verify"]);
+
+    for args in [&["log", "--json"][..], &["log"], &["show", allergy.as_str(), "--json"]] {
+        let out =
+            env.hrx(&ncp).env("HRX_NOW", before_grant.to_rfc3339()).arg("-C").arg(&dir).args(args).output().unwrap();
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains("Penicillin"), "{args:?} with the clock before the grant: {all}");
+    }
+}
+
+/// Attack: an entry that is not a complete encrypted message (only the
+/// PKESKs of another entry, bytes that are not OpenPGP, or two messages
+/// one after the other). Rule: an entry is one or more PKESKs followed by
+/// exactly one SEIPD packet and nothing else (`bad-entry`).
+#[test]
+fn entry_that_is_only_a_pkesk() {
+    let s = scene();
+    let dir = s.env.record();
+    let base = main_of(&s.env, &dir);
+    let real = std::fs::read(dir.join(entry_path(&s, &s.note))).unwrap();
+    let only_pkesks = pkesks_of(&real);
+    assert!(!only_pkesks.is_empty() && only_pkesks.len() < real.len());
+    let twice = [real.clone(), real.clone()].concat();
+    for bytes in [only_pkesks, b"this is not an OpenPGP message at all\n".to_vec(), twice] {
+        reset_main(&s.env, &dir, &base);
+        let t = time(&s);
+        let path = RepoPath::Entry { category: "general".parse().unwrap(), id: new_id(t).unwrap() }.to_path();
+        let c = forge_commit(&s, &s.klein, vec![(path, bytes)], t);
+        assert_rejected(&s, "bad-entry", Some(&c));
+    }
+}
+
+/// Makes a certificate "Mallory" that also carries `victim`'s signing
+/// subkey (public part), bound by Mallory's own primary key as an
+/// authentication subkey (which needs no back-signature from the victim).
+fn cert_claiming_subkey_of(victim: &Party, t: DateTime<Utc>) -> openpgp::Cert {
+    use openpgp::cert::prelude::*;
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::{KeyFlags, SignatureType};
+    let p = openpgp::policy::StandardPolicy::new();
+    let victim_cert = forge::cert(victim);
+    let stolen = victim_cert
+        .keys()
+        .subkeys()
+        .with_policy(&p, SystemTime::from(t))
+        .for_signing()
+        .next()
+        .expect("the victim has a signing subkey")
+        .key()
+        .clone();
+    let (mallory, _) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_creation_time(SystemTime::from(t - Duration::minutes(5)))
+        .add_userid("Mallory (XX)")
+        .add_subkey(KeyFlags::empty().set_transport_encryption().set_storage_encryption(), None, None)
+        .generate()
+        .unwrap();
+    let mut primary = mallory.primary_key().key().clone().parts_into_secret().unwrap().into_keypair().unwrap();
+    let builder = SignatureBuilder::new(SignatureType::SubkeyBinding)
+        .set_signature_creation_time(SystemTime::from(t))
+        .unwrap()
+        .set_key_flags(KeyFlags::empty().set_authentication())
+        .unwrap();
+    let binding = stolen.bind(&mut primary, &mallory, builder).unwrap();
+    let mallory =
+        mallory.insert_packets(vec![openpgp::Packet::from(stolen), openpgp::Packet::from(binding)]).unwrap().0;
+    mallory.strip_secret_key_material()
+}
+
+/// Attack: a certificate that claims the patient's signing subkey as its
+/// own; once in `keys/`, signatures by that key could be attributed to it.
+/// Rule: hrx refuses to add it, and a certificate holding a key another
+/// participant's certificate holds is refused (`key-conflict`).
+#[test]
+fn certificate_claiming_the_patients_subkey() {
+    use openpgp::serialize::SerializeInto;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let dir = env.init(&anna);
+    env.note(&anna, "first note");
+    let mallory = cert_claiming_subkey_of(&anna, clock(&env));
+    let mallory_fpr = mallory.fingerprint().to_hex();
+    let armored = mallory.armored().to_vec().unwrap();
+    let file = env.path().join("mallory.asc");
+    std::fs::write(&file, &armored).unwrap();
+
+    let before = main_of(&env, &dir);
+    let out = run(&env, &anna, &dir, &["grant", path_str(&file), "--categories", "general", "--rights", "read"]);
+    assert!(out.status.code().is_some_and(|c| c != 0), "hrx grant refuses the certificate: {}", stderr(&out));
+    assert_eq!(main_of(&env, &dir), before, "nothing was written");
+
+    // Committed anyway, by the patient's own key.
+    let t = clock(&env);
+    let c = append_in(&dir, &anna, vec![(format!("keys/{mallory_fpr}.asc"), armored)], "hrx: grant", t);
+    assert_verify_rejects(&env, &anna, &dir, "key-conflict", &c);
+
+    // The good copy is unharmed.
+    reset_main(&env, &dir, &before);
+    ok(&env, &anna, &dir, &["verify"]);
+    env.note(&anna, "still writing");
+}
+
+/// Attack: a commit signature made over SHA-1 (or MD5), whose collisions an
+/// attacker can buy. Rule: a commit signature with a hash the Sequoia
+/// StandardPolicy rejects is refused (`weak-crypto`).
+#[test]
+fn weak_hash_commit_signature() {
+    use openpgp::types::HashAlgorithm;
+    let s = scene();
+    let dir = s.env.record();
+    let base = main_of(&s.env, &dir);
+
+    // The same commit with a good hash verifies: only the hash is wrong below.
+    let t = time(&s);
+    let note = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    commit_signed_with(&s, &s.klein, &[note], t, HashAlgorithm::SHA512).expect("SHA-512");
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    reset_main(&s.env, &dir, &base);
+    let t = time(&s);
+    let note = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    let c = commit_signed_with(&s, &s.klein, &[note], t, HashAlgorithm::SHA1).expect("Sequoia signs with SHA-1");
+    assert_rejected(&s, "weak-crypto", Some(&c));
+
+    if HashAlgorithm::MD5.is_supported() {
+        reset_main(&s.env, &dir, &base);
+        let t = time(&s);
+        let note = sealed_note(&s, &s.klein, &s.klein, "general", t);
+        if let Some(c) = commit_signed_with(&s, &s.klein, &[note], t, HashAlgorithm::MD5) {
+            assert_rejected(&s, "weak-crypto", Some(&c));
+        }
+    }
+}
+
+/// Attack: a participant's user id carrying terminal control sequences (an
+/// ESC that hides text, a newline that forges a line of output, an OSC that
+/// retitles the terminal). Rule: nothing from a certificate reaches the
+/// terminal unescaped.
+#[test]
+fn terminal_escapes_in_a_user_id() {
+    use openpgp::cert::prelude::*;
+    use openpgp::serialize::SerializeInto;
+    use openpgp::types::KeyFlags;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let dir = env.init(&anna);
+    let uid = "Mallory\u{1b}[8m\nPatient: 0000\r\u{1b}]0;x\u{7}";
+    let (cert, _) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_creation_time(SystemTime::from(clock(&env) - Duration::minutes(5)))
+        .add_userid(uid)
+        .add_signing_subkey()
+        .add_subkey(KeyFlags::empty().set_transport_encryption().set_storage_encryption(), None, None)
+        .generate()
+        .unwrap();
+    let mallory = Party {
+        name: "Mallory".into(),
+        home: env.path().join("home-Mallory"),
+        fpr: cert.fingerprint().to_hex(),
+        passphrase_file: None,
+    };
+    let secret = env.path().join("mallory.sec.asc");
+    std::fs::write(&secret, cert.as_tsk().armored().to_vec().unwrap()).unwrap();
+    env.hrx(&mallory).args(["key", "import"]).arg(&secret).assert().success();
+    let public = env.path().join("mallory.asc");
+    std::fs::write(&public, cert.armored().to_vec().unwrap()).unwrap();
+
+    ok(&env, &anna, &dir, &["grant", path_str(&public), "--categories", "general", "--rights", "read,write"]);
+    // Mallory writes, so that her name is an author too.
+    let note = env.note(&mallory, "hello from Mallory");
+    env.note(&anna, "for Mallory to read");
+
+    for args in [&["grants"][..], &["grants", "--all"], &["audit"], &["log"], &["show", note.as_str()]] {
+        let out = run(&env, &anna, &dir, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let all = [out.stdout.clone(), out.stderr.clone()].concat();
+        let shown = String::from_utf8_lossy(&all).to_string();
+        assert!(!all.contains(&0x1b), "{args:?} prints an ESC: {shown:?}");
+        assert!(!all.contains(&0x07), "{args:?} prints a BEL: {shown:?}");
+        assert!(!all.contains(&b'\r'), "{args:?} prints a CR: {shown:?}");
+        assert!(!shown.lines().any(|l| l.starts_with("Patient: 0000")), "{args:?} prints a forged line: {shown:?}");
+    }
+}
+
+/// Attack: a trust root given as a short prefix of the root commit, which an
+/// attacker can match by grinding commits. Rule: `--trust-root` is the full
+/// root commit id or the full patient fingerprint; anything shorter is a
+/// usage error (exit 2) and nothing is created.
+#[test]
+fn trust_root_prefix() {
+    let h = hub();
+    let env = &h.env;
+    let klein = env.party("Dr Klein", "DE", None);
+    let root = git(env, &h.laptop, &["rev-list", "--max-parents=0", "main"]).trim().to_string();
+    assert_eq!(root.len(), 40);
+    for (n, prefix) in [(7, &root[..7]), (39, &root[..39])] {
+        let dir = env.path().join(format!("prefix-{n}"));
+        let out = env.hrx(&klein).args(["clone", path_str(&h.hub)]).arg(&dir).args(["--trust-root", prefix]).output();
+        let out = out.unwrap();
+        assert_eq!(out.status.code(), Some(2), "a {n}-digit prefix is refused: {}", stderr(&out));
+        assert!(!dir.exists(), "nothing created for a {n}-digit prefix");
+    }
+    for (name, full) in [("by-root", root.as_str()), ("by-fpr", h.anna.fpr.as_str())] {
+        let dir = env.path().join(name);
+        let out = env.hrx(&klein).args(["clone", path_str(&h.hub)]).arg(&dir).args(["--trust-root", full]).output();
+        let out = out.unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_eq!(main_of(env, &dir), main_of(env, &h.laptop));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Malformed git objects
+// ---------------------------------------------------------------------------
+
+/// Attack: a tree that lists `entries` twice, pointing at two different
+/// trees: git and hrx may each see a different one. Rule: a tree with
+/// duplicate names is refused (`malformed-tree`).
+#[test]
+fn duplicate_names_in_a_tree() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    // The second `entries`: the first one plus a note by the patient.
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.anna, &s.anna, "general", t);
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
+    let alt = rec.repo.find_tree(b.create_updated(&rec.repo, &root).unwrap()).unwrap();
+    let alt_entries = alt.get_name("entries").unwrap().id();
+    let mut items = tree_items(&root);
+    let pos = items.iter().position(|i| i.1 == b"entries").unwrap();
+    assert_ne!(items[pos].2, alt_entries);
+    items.insert(pos + 1, ("40000".into(), b"entries".to_vec(), alt_entries));
+    let tree = write_raw_tree(&rec, items);
+    let c = raw_commit(&dir, &s.anna, tree, t);
+    assert_rejected(&s, "malformed-tree", Some(&c));
+}
+
+/// Attack: a blob directly under `entries/` whose name holds slashes, so
+/// that it reads as `entries/general/SHARD/ID.pgp`, the path of a real entry,
+/// with other content. Rule: a tree entry name containing `/` is refused
+/// (`malformed-tree`).
+#[test]
+fn slash_in_a_tree_entry_name() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let entries = rec.repo.find_tree(root.get_name("entries").unwrap().id()).unwrap();
+    let real = entry_path(&s, &s.note);
+    let alias = real.strip_prefix("entries/").unwrap();
+    assert!(alias.starts_with("general/") && alias.matches('/').count() == 3, "{alias}");
+    let t = time(&s);
+    let (_, other) = sealed_note(&s, &s.anna, &s.anna, "general", t);
+    let mut items = tree_items(&entries);
+    items.push(("100644".into(), alias.as_bytes().to_vec(), rec.repo.blob(&other).unwrap()));
+    let entries_id = write_raw_tree(&rec, items);
+    let mut top = tree_items(&root);
+    for i in &mut top {
+        if i.1 == b"entries" {
+            i.2 = entries_id;
+        }
+    }
+    let tree = write_raw_tree(&rec, top);
+    let c = raw_commit(&dir, &s.anna, tree, t);
+    assert_rejected(&s, "malformed-tree", Some(&c));
+}
+
+/// A `gpgsig` value: an armoured OpenPGP stream of compressed data holding
+/// compressed data holding a literal of `size` zero bytes.
+fn gpgsig_bomb(size: usize) -> String {
+    use openpgp::armor::{Kind, Writer};
+    use openpgp::serialize::stream::{Compressor, LiteralWriter, Message};
+    use openpgp::types::CompressionAlgorithm;
+    let mut binary = Vec::new();
+    {
+        let m = Message::new(&mut binary);
+        let m = Compressor::new(m).algo(CompressionAlgorithm::Zip).build().unwrap();
+        let m = Compressor::new(m).algo(CompressionAlgorithm::Zip).build().unwrap();
+        let mut w = LiteralWriter::new(m).build().unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(zeros.len());
+            w.write_all(&zeros[..n]).unwrap();
+            left -= n;
+        }
+        w.finalize().unwrap();
+    }
+    let mut a = Writer::new(Vec::new(), Kind::Signature).unwrap();
+    a.write_all(&binary).unwrap();
+    String::from_utf8(a.finalize().unwrap()).unwrap()
+}
+
+/// Attack: a commit whose `gpgsig` is a few KiB of nested compressed data
+/// that inflates to 256 MiB. Rule: a signature is exactly one signature
+/// packet; nothing in it is decompressed (`bad-signature`), and the
+/// receiving process survives a 1 GB address-space limit.
+#[test]
+fn compressed_gpgsig_bomb() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    env.note(&anna, "before the bomb");
+    let evil = env.path().join("evil");
+    let out = env.bare("git").args(["clone", "-q"]).arg(&laptop).arg(&evil).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let bomb = gpgsig_bomb(256 << 20);
+    assert!(bomb.len() < 8 << 10, "the bomb is small ({} bytes): a size limit alone does not catch it", bomb.len());
+    {
+        let rec = Record::open(&evil).unwrap();
+        let head = rec.head().unwrap().unwrap();
+        let parent = rec.repo.find_commit(head).unwrap();
+        let tree = parent.tree().unwrap();
+        let t = clock(&env);
+        let sig = git2::Signature::new("Anna Weber", "a@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+        let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: add entry", &tree, &[&parent]).unwrap();
+        let oid = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &bomb, None).unwrap();
+        rec.advance(Some(head), oid, "bomb").unwrap();
+    }
+
+    ok(&env, &anna, &laptop, &["remote", "add", "evil", path_str(&evil)]);
+    let before = main_of(&env, &laptop);
+    let out = hrx_limited(&env, &anna, &laptop, &["sync", "evil", "--json"]);
+    assert!(out.status.code().is_some(), "hrx was not killed: {:?} {}", out.status, stderr(&out));
+    assert_refused(&out, "bad-signature");
+    assert_eq!(main_of(&env, &laptop), before, "the patient's record did not move");
+}
+
+/// Writes a git bundle of `main` whose pack holds one commit object of
+/// `size` spaces after its tree line, zlib-compressed: a few MiB that
+/// inflate to `size`.
+fn zlib_bomb_bundle(path: &Path, size: u64) {
+    use openpgp::types::HashAlgorithm;
+    let prefix = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n";
+    let len = prefix.len() as u64 + size;
+    let chunk = vec![b' '; 1 << 20];
+    let each = |f: &mut dyn FnMut(&[u8])| {
+        f(&prefix[..]);
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            f(&chunk[..n]);
+            left -= n as u64;
+        }
+    };
+    // The object id: SHA-1 of "commit LEN\0" and the data.
+    let mut h = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    h.update(format!("commit {len}\0").as_bytes());
+    each(&mut |b| h.update(b));
+    let oid: String = h.into_digest().unwrap().iter().map(|b| format!("{b:02x}")).collect();
+
+    // A pack (version 2) of one object: type 1 (commit), its size, zlib data.
+    let mut pack = Vec::new();
+    pack.extend_from_slice(b"PACK");
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    pack.extend_from_slice(&1u32.to_be_bytes());
+    let mut s = len;
+    let mut byte = (1u8 << 4) | (s & 0x0f) as u8;
+    s >>= 4;
+    while s > 0 {
+        pack.push(byte | 0x80);
+        byte = (s & 0x7f) as u8;
+        s >>= 7;
+    }
+    pack.push(byte);
+    let mut z = flate2::write::ZlibEncoder::new(pack, flate2::Compression::fast());
+    each(&mut |b| z.write_all(b).unwrap());
+    let mut pack = z.finish().unwrap();
+    let mut h = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    h.update(&pack);
+    pack.extend_from_slice(&h.into_digest().unwrap());
+
+    let mut out = format!("# v2 git bundle\n{oid} refs/heads/main\n\n").into_bytes();
+    out.extend_from_slice(&pack);
+    std::fs::write(path, out).unwrap();
+}
+
+/// Asserts a clean refusal of something too large: exit 1 or 3 (not a
+/// signal, not an internal error), saying so.
+fn assert_too_large(out: &Output) {
+    let err = stderr(out);
+    assert!(matches!(out.status.code(), Some(1) | Some(3)), "a clean refusal, not a crash: {:?} {err}", out.status);
+    assert!(err.contains("too large") || err.contains("too-large"), "{err}");
+}
+
+/// Attack: a bundle of a few MiB whose one commit object inflates to 1 GiB.
+/// Rule: object sizes are checked from their headers before anything is
+/// inflated; over hrx's limits, the bundle is refused (`too-large`), on
+/// import and on clone, and nothing is left behind.
+#[test]
+fn zlib_bomb_in_a_bundle() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    let bundle = env.path().join("bomb.bundle");
+    zlib_bomb_bundle(&bundle, 1 << 30);
+    assert!(std::fs::metadata(&bundle).unwrap().len() < 64 << 20);
+
+    let before = main_of(&env, &laptop);
+    let out = hrx_limited(&env, &anna, &laptop, &["bundle", "import", path_str(&bundle)]);
+    assert_too_large(&out);
+    assert_eq!(main_of(&env, &laptop), before, "the patient's record did not move");
+
+    let dir = env.path().join("from-the-bundle");
+    let out = hrx_limited(&env, &anna, env.path(), &["clone", path_str(&bundle), path_str(&dir)]);
+    assert_too_large(&out);
+    assert!(!dir.exists(), "nothing left behind");
+}
+
+/// Attack: YAML nested 200,000 deep, which parsers take minutes (or their
+/// stack) over: in a statement, in an entry given to `hrx add`, and in the
+/// header of an unsigned root. Rule: nesting is bounded before parsing
+/// (`bad-statement`, "nested"); a non-manager's statement is refused for
+/// who signed it before its content is read (`policy`); `hrx add` refuses
+/// the input (exit 3); and nothing of an unsigned commit is parsed
+/// (`unsigned`).
+#[test]
+fn deep_nesting() {
+    const DEPTH: usize = 200_000;
+    let nested = || "[".repeat(DEPTH) + &"]".repeat(DEPTH);
+    let s = scene();
+    let dir = s.env.record();
+    let base = main_of(&s.env, &dir);
+
+    // (a) By the patient.
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let c = forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), nested().into_bytes())], t);
+    assert_rejected(&s, "bad-statement", Some(&c));
+    let out = s.env.verify(&s.anna);
+    assert!(stderr(&out).contains("nested"), "{}", stderr(&out));
+
+    // (b) By someone who may not change the policy at all.
+    reset_main(&s.env, &dir, &base);
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let c = forge_commit(&s, &s.klein, vec![(format!("policy/{id}.yaml"), nested().into_bytes())], t);
+    assert_rejected(&s, "policy", Some(&c));
+
+    // (c) As input to hrx add.
+    reset_main(&s.env, &dir, &base);
+    let file = s.env.path().join("deep.yaml");
+    std::fs::write(&file, format!("text: {}\n", nested())).unwrap();
+    let out = run(&s.env, &s.anna, &dir, &["add", "note", "--file", path_str(&file)]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nested"), "{}", stderr(&out));
+    assert_eq!(main_of(&s.env, &dir), base, "nothing written");
+
+    // (d) The header of an unsigned root commit, made with stock git.
+    let env = &s.env;
+    let plain = env.path().join("unsigned-root");
+    let out = env.bare("git").args(["init", "-q", "-b", "main"]).arg(&plain).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(plain.join("hrx.yaml"), "[".repeat(DEPTH)).unwrap();
+    std::fs::create_dir_all(plain.join("keys")).unwrap();
+    std::fs::copy(cert_file(env, &s.anna), plain.join(format!("keys/{}.asc", s.anna.fpr))).unwrap();
+    git(env, &plain, &["add", "-A"]);
+    git(env, &plain, &["-c", "commit.gpgsign=false", "commit", "-q", "-m", "hrx: create record"]);
+    let copy = env.path().join("copy-of-unsigned");
+    let out = env.hrx(&s.anna).args(["clone", path_str(&plain)]).arg(&copy).arg("--json").output().unwrap();
+    assert_refused(&out, "unsigned");
+    assert!(!copy.exists(), "nothing left behind");
+}
+
+/// Attack: an entry of 80 MiB, to exhaust the memory and time of everyone
+/// who verifies the record. Rule: git objects over hrx's size limits are
+/// refused (`too-large`).
+#[test]
+fn oversized_entry() {
+    let s = scene();
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let mut text = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: ",
+        t.to_rfc3339(),
+        s.klein.fpr
+    )
+    .into_bytes();
+    text.resize(text.len() + (80 << 20), b'x');
+    let u = forge::unlock(&s.klein);
+    let (a, k) = (forge::cert(&s.anna), forge::cert(&s.klein));
+    let ct = seal(&text, u.signer, &[&a, &k], t).unwrap();
+    assert!(ct.len() > 80 << 20);
+    let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    let c = forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "too-large", Some(&c));
+}
