@@ -24,6 +24,8 @@ use crate::repo::{Pin, Record};
 
 /// The largest entry file accepted (ciphertext; attachments are inside).
 pub const MAX_ENTRY: usize = 64 << 20;
+/// The largest statement a grantee (not a delegate) may add.
+pub const MAX_GRANTEE_STATEMENT: usize = 2048;
 /// The largest later-access wrap accepted (a few PKESKs).
 pub const MAX_WRAP: usize = 64 << 10;
 
@@ -366,7 +368,11 @@ pub fn verify_from(
                 Some(RepoPath::Entry { .. }) => MAX_ENTRY,
                 Some(RepoPath::Access { .. }) => MAX_WRAP,
                 _ => {
-                    return Err(fail(oid, "layout", format!("adds {path}, which is not part of the hrx record layout")));
+                    return Err(fail(
+                        oid,
+                        "layout",
+                        format!("adds {path}, which is not part of the hrx record layout"),
+                    ));
                 }
             };
             let bytes = read_bounded(&odb, blob, ObjectType::Blob, limit).map_err(|e| {
@@ -384,6 +390,18 @@ pub fn verify_from(
                 }
                 RepoPath::Statement(id) => {
                     check_time(oid, &path, "its id", id.time(), time)?;
+                    // Who signed decides what is read: a grantee may only give
+                    // up its grant or record an emergency access, both short.
+                    if !policy.is_manager(&signer, time) && bytes.len() > MAX_GRANTEE_STATEMENT {
+                        return Err(fail(
+                            oid,
+                            "policy",
+                            format!(
+                                "adds {path} ({} bytes), but its signer may only add short statements (giving up its own grant, recording an emergency access); it was not read",
+                                bytes.len()
+                            ),
+                        ));
+                    }
                     let s =
                         Statement::from_yaml(&bytes).map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
                     if s.id() != id {
@@ -484,6 +502,30 @@ pub fn verify_from(
     // Topological order is commit order; ids made within one millisecond do
     // not sort by time, so keep it.
     Ok(Verified { head, root, header, policy, certs, commits, entries, access })
+}
+
+/// Every commit reachable from `head`, parents first, read with the
+/// verifier's bounds, with its committer time and subject line (for listing
+/// a history that does not verify; nothing here is authenticated).
+pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc>, String)>, Failure> {
+    let odb = rec.repo.odb().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
+    let (order, raw) = history(&odb, head, &HashSet::new())?;
+    Ok(order
+        .into_iter()
+        .map(|oid| {
+            let c = &raw[&oid];
+            let text = String::from_utf8_lossy(&c.signed);
+            let time = text
+                .lines()
+                .find_map(|l| l.strip_prefix("committer "))
+                .and_then(|l| l.rsplit(' ').nth(1))
+                .and_then(|s| s.parse::<i64>().ok())
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+                .unwrap_or_default();
+            let subject = text.split_once("\n\n").map(|(_, m)| m.lines().next().unwrap_or("")).unwrap_or("");
+            (oid, time, subject.to_string())
+        })
+        .collect())
 }
 
 /// Explains which revocation ended the authority a commit relied on.

@@ -12,15 +12,15 @@ use crate::common::*;
 
 /// A record with a patient (Anna), a GP with a write grant on general and
 /// allergy (Klein), and a pharmacy with read-only access (Apotheke).
-struct Scene {
-    env: TestEnv,
-    anna: Party,
-    klein: Party,
-    apotheke: Party,
-    note: String,
+pub(crate) struct Scene {
+    pub(crate) env: TestEnv,
+    pub(crate) anna: Party,
+    pub(crate) klein: Party,
+    pub(crate) apotheke: Party,
+    pub(crate) note: String,
 }
 
-fn scene() -> Scene {
+pub(crate) fn scene() -> Scene {
     let env = TestEnv::new();
     let anna = env.party("Anna Weber", "DE", None);
     let klein = env.party("Dr Klein", "DE", None);
@@ -36,7 +36,7 @@ fn scene() -> Scene {
 }
 
 /// Asserts `verify` fails with exit 1, naming `HEAD` (or `commit`) and `code`.
-fn assert_rejected(s: &Scene, code: &str, commit: Option<&str>) {
+pub(crate) fn assert_rejected(s: &Scene, code: &str, commit: Option<&str>) {
     let head = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
     let commit = commit.unwrap_or(&head);
     let out = s.env.verify(&s.anna);
@@ -63,18 +63,18 @@ fn assert_rejected(s: &Scene, code: &str, commit: Option<&str>) {
     }
 }
 
-fn entry_path(s: &Scene, id: &str) -> String {
+pub(crate) fn entry_path(s: &Scene, id: &str) -> String {
     let files = stdout(&s.env.git(&["ls-files", "entries"]));
     files.lines().find(|l| l.contains(id)).unwrap().to_string()
 }
 
-fn time(s: &Scene) -> DateTime<Utc> {
+pub(crate) fn time(s: &Scene) -> DateTime<Utc> {
     s.env.advance(1);
     DateTime::parse_from_rfc3339(&s.env.now()).unwrap().with_timezone(&Utc)
 }
 
 /// Commits `files` on top of the branch, signed by `who`, at `t`.
-fn forge_commit(s: &Scene, who: &Party, files: Vec<(String, Vec<u8>)>, t: DateTime<Utc>) -> String {
+pub(crate) fn forge_commit(s: &Scene, who: &Party, files: Vec<(String, Vec<u8>)>, t: DateTime<Utc>) -> String {
     let rec = Record::open(&s.env.record()).unwrap();
     let mut u = forge::unlock(who);
     let head = rec.head().unwrap();
@@ -82,7 +82,13 @@ fn forge_commit(s: &Scene, who: &Party, files: Vec<(String, Vec<u8>)>, t: DateTi
 }
 
 /// A well-formed entry by `author`, encrypted to Anna and the author.
-fn sealed_note(s: &Scene, author: &Party, signer: &Party, category: &str, t: DateTime<Utc>) -> (String, Vec<u8>) {
+pub(crate) fn sealed_note(
+    s: &Scene,
+    author: &Party,
+    signer: &Party,
+    category: &str,
+    t: DateTime<Utc>,
+) -> (String, Vec<u8>) {
     let id = hrx::ops::add::new_id(t).unwrap();
     let yaml = format!(
         "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: forged\n",
@@ -292,7 +298,7 @@ fn rolled_back_history_still_verifies_but_never_from_a_foreign_root() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-fn grant_id_of(s: &Scene, who: &Party) -> String {
+pub(crate) fn grant_id_of(s: &Scene, who: &Party) -> String {
     let v =
         json(&s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["grants", "--all", "--json"]).output().unwrap());
     v["grants"].as_array().unwrap().iter().find(|g| g["grantee"]["fingerprint"] == who.fpr.as_str()).unwrap()["id"]
@@ -301,7 +307,7 @@ fn grant_id_of(s: &Scene, who: &Party) -> String {
         .to_string()
 }
 
-fn statement(s: &Scene, who: &Party, yaml: impl Fn(&str, &str) -> String) -> String {
+pub(crate) fn statement(s: &Scene, who: &Party, yaml: impl Fn(&str, &str) -> String) -> String {
     let t = time(s);
     let id = hrx::ops::add::new_id(t).unwrap();
     forge_commit(s, who, vec![(format!("policy/{id}.yaml"), yaml(&id.to_string(), &t.to_rfc3339()).into_bytes())], t)
@@ -400,7 +406,7 @@ fn later_access_wrap_addressed_to_another_key() {
     assert_rejected(&s, "bad-access", None);
 }
 
-fn access_path(entry: &str, reader: &Party) -> String {
+pub(crate) fn access_path(entry: &str, reader: &Party) -> String {
     RepoPath::Access { entry: entry.parse().unwrap(), reader: reader.fpr.clone() }.to_path()
 }
 

@@ -29,6 +29,7 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
             };
             let mark = match (e.emergency, e.status) {
                 (true, _) => "!!",
+                (_, "verified") if !e.warnings.is_empty() => "!?",
                 (_, "verified") => "ok",
                 (_, "failed") => "XX",
                 _ => "??",
@@ -39,6 +40,9 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
             }
             if let Some(p) = &e.problem {
                 out.line(&format!("      DOES NOT VERIFY: {p}"));
+            }
+            for w in &e.warnings {
+                out.line(&format!("      LATE: {w}"));
             }
         }
     }

@@ -143,6 +143,22 @@ struct Helper<'a> {
     keys: &'a mut [KeyPair],
     status: Option<SignatureStatus>,
     session_key: Option<(SymmetricAlgorithm, SessionKey)>,
+    /// What the decryption found when it could not decrypt (the helper is
+    /// gone by the time the error comes back).
+    outcome: std::rc::Rc<std::cell::Cell<Outcome>>,
+}
+
+/// Why a message was not decrypted.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum Outcome {
+    #[default]
+    Tried,
+    /// None of the keys is a recipient.
+    NoKey,
+    /// A PKESK addressed to one of the keys gave a session key that does not
+    /// fit the encrypted data: the entry is damaged, or its PKESK was copied
+    /// from another entry.
+    WrongSessionKey,
 }
 
 impl VerificationHelper for Helper<'_> {
@@ -186,6 +202,7 @@ impl DecryptionHelper for Helper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
+        let mut wrong = false;
         for p in pkesks {
             for k in self.keys.iter_mut() {
                 let matches = match p.recipient() {
@@ -195,14 +212,16 @@ impl DecryptionHelper for Helper<'_> {
                 if !matches {
                     continue;
                 }
-                if let Some((algo, sk)) = p.decrypt(k, sym_algo)
-                    && decrypt(algo, &sk)
-                {
-                    self.session_key = algo.map(|a| (a, sk));
-                    return Ok(None);
+                if let Some((algo, sk)) = p.decrypt(k, sym_algo) {
+                    if decrypt(algo, &sk) {
+                        self.session_key = algo.map(|a| (a, sk));
+                        return Ok(None);
+                    }
+                    wrong = true;
                 }
             }
         }
+        self.outcome.set(if wrong { Outcome::WrongSessionKey } else { Outcome::NoKey });
         Err(anyhow::anyhow!("no key to decrypt"))
     }
 }
@@ -227,17 +246,29 @@ pub fn open(
 ) -> Result<Option<Opened>> {
     let bytes = with_prefix(message, prefix);
     let bytes = &bytes[..];
-    let helper = Helper { certs, keys, status: None, session_key: None };
+    let outcome = std::rc::Rc::new(std::cell::Cell::new(Outcome::Tried));
+    let helper = Helper { certs, keys, status: None, session_key: None, outcome: outcome.clone() };
     let d = DecryptorBuilder::from_bytes(bytes)
         .map_err(|e| Error::Invalid(format!("malformed entry: {e}")))?
         .with_policy(policy(), system_time(t), helper);
-    let mut d = match d {
-        Ok(d) => d,
-        Err(e) if e.to_string().contains("no key to decrypt") => return Ok(None),
-        Err(e) => return Err(Error::Invalid(format!("entry does not decrypt: {e}"))),
+    let mut d = match (d, outcome.get()) {
+        (Ok(d), _) => d,
+        (Err(_), Outcome::NoKey) => return Ok(None),
+        (Err(_), Outcome::WrongSessionKey) => {
+            return Err(Error::Invalid(
+                "a session key addressed to you does not fit this entry's encrypted data: the entry is damaged or forged (its key may have been copied from another entry)".into(),
+            ));
+        }
+        (Err(e), Outcome::Tried) => return Err(Error::Invalid(format!("entry does not decrypt: {e}"))),
     };
+    // Bounded: a grantee could encrypt a compressed bomb to its readers.
     let mut plaintext = Vec::new();
-    std::io::copy(&mut d, &mut plaintext).map_err(|e| Error::Invalid(format!("entry does not decrypt: {e}")))?;
+    let limit = crate::model::entry::MAX_ENTRY_YAML as u64;
+    std::io::copy(&mut std::io::Read::take(&mut d, limit + 1), &mut plaintext)
+        .map_err(|e| Error::Invalid(format!("entry does not decrypt: {e}")))?;
+    if plaintext.len() as u64 > limit {
+        return Err(Error::Invalid(format!("entry is larger than {limit} bytes when decrypted; not read")));
+    }
     let h = d.into_helper();
     Ok(Some(Opened {
         plaintext,

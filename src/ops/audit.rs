@@ -2,7 +2,6 @@
 //! what it did, and whether it verified.
 
 use chrono::{DateTime, Utc};
-use git2::Sort;
 use serde::Serialize;
 
 use super::Context;
@@ -33,6 +32,67 @@ pub struct AuditEvent {
     /// Why it failed, for the failed commit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// Suspicious timing that verification cannot decide (see
+    /// [`lateness`]): a grantee's commit written on a copy that was behind,
+    /// or beside a revocation of its grant that it did not know.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// How much later than the history it was written on a grantee's commit
+/// may be before the trail points it out.
+pub const STALE_AFTER_HOURS: i64 = 24;
+
+/// Timing a patient should see, for one verified commit `c`: time is what
+/// the signer claims, so an old copy (a device offline, or a revoked
+/// provider writing on a copy from before its revocation and setting its
+/// clock back) shows only in how the commit sits among the others.
+pub fn lateness(rec: &crate::repo::Record, v: &crate::verify::Verified, c: &crate::verify::CommitInfo) -> Vec<String> {
+    let mut out = vec![];
+    if c.needs.is_empty() {
+        return out; // the patient's own commits
+    }
+    let contains = |a: git2::Oid, b: git2::Oid| a == b || rec.repo.graph_descendant_of(a, b).unwrap_or(false);
+    // Revocations of the grants it used, on lines it did not contain.
+    for a in &c.needs {
+        for id in a {
+            let Some(g) = v.policy.grants.get(id) else { continue };
+            if let (Some((_, rt)), Some(r)) =
+                (g.revoked, g.revoked_in.as_deref().and_then(|r| git2::Oid::from_str(r).ok()))
+                && c.time < rt
+                && !contains(r, c.oid)
+                && !contains(c.oid, r)
+            {
+                out.push(format!(
+                    "written beside the revocation of grant {id} ({}), on a copy that did not have it: \
+                     before it by the signer's clock",
+                    rt.to_rfc3339()
+                ));
+            }
+        }
+    }
+    // Commits by others it did not contain, made between its parent and it.
+    if let Ok(commit) = rec.repo.find_commit(c.oid) {
+        let parents: Vec<git2::Oid> = commit.parent_ids().collect();
+        let times: std::collections::HashMap<git2::Oid, DateTime<Utc>> =
+            v.commits.iter().filter(|x| parents.contains(&x.oid)).map(|x| (x.oid, x.time)).collect();
+        if let Some(pt) = times.values().max()
+            && c.time - *pt > chrono::Duration::hours(STALE_AFTER_HOURS)
+        {
+            let missed = v
+                .commits
+                .iter()
+                .filter(|x| x.time > *pt && x.time < c.time && x.signer != c.signer && !contains(c.oid, x.oid))
+                .count();
+            if missed > 0 {
+                out.push(format!(
+                    "written on a copy {} days behind: {missed} commit(s) by others made meanwhile were not in it",
+                    (c.time - *pt).num_days()
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The whole trail, oldest first, and the verification failure if any.
@@ -124,6 +184,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                         status: "verified",
                         emergency,
                         problem: None,
+                        warnings: lateness(&rec, &v, c),
                     }
                 })
                 .collect();
@@ -132,28 +193,27 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
         Err(f) => {
             // List what is there; commits up to the bad one passed (verify
             // walks in this order), the rest were not judged.
-            let mut walk = rec.repo.revwalk()?;
-            walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-            if let Some(h) = rec.head()? {
-                walk.push(h)?;
-            }
+            // Read with the verifier's bounds: this history is not authentic.
+            let listed = match rec.head()? {
+                Some(h) => crate::verify::commits_bounded(&rec, h).unwrap_or_default(),
+                None => vec![],
+            };
             let mut status = "verified";
             let mut events = Vec::new();
-            for oid in walk {
-                let oid = oid?;
-                let c = rec.repo.find_commit(oid)?;
+            for (oid, time, summary) in listed {
                 let bad = f.commit.as_deref() == Some(oid.to_string().as_str());
                 if bad {
                     status = "failed";
                 }
                 events.push(AuditEvent {
                     commit: oid.to_string(),
-                    time: DateTime::from_timestamp(c.time().seconds(), 0).unwrap_or_default(),
+                    time,
                     signer: None,
-                    actions: vec![c.summary().ok().flatten().unwrap_or_default().to_string()],
+                    actions: vec![crate::model::text::printable(&summary).into_owned()],
                     status,
                     emergency: false,
                     problem: bad.then(|| f.reason.clone()),
+                    warnings: vec![],
                 });
                 if bad {
                     status = "unverified";

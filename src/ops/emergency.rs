@@ -78,6 +78,11 @@ pub struct Opened {
 
 /// Records a break-glass access by the caller and returns the emergency summary.
 pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
+    if reason.as_ref().is_some_and(|r| r.len() > 1000) {
+        return Err(Error::Usage(
+            "--reason is over 1000 bytes; keep it short (it is visible to anyone with a copy)".into(),
+        ));
+    }
     let rec = ctx.record()?;
     let now = ctx.clock.now();
     let me = ctx.key_fpr()?;

@@ -143,6 +143,7 @@ fn snapshot() -> Snapshot {
         status: "verified",
         emergency,
         problem: None,
+        warnings: vec![],
     };
     let ncp = person("Punto de Contacto", Some("Ministerio"), "ES", 'E');
     let audit = vec![

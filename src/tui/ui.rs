@@ -319,12 +319,25 @@ fn audit(f: &mut Frame, app: &App, area: Rect) {
                 .as_ref()
                 .map(|s| who(&s.name, &s.organisation, &s.country))
                 .unwrap_or_else(|| "(not verified)".into());
-            let st = if e.emergency { style(app, Color::Red).add_modifier(Modifier::BOLD) } else { Style::default() };
+            let st = if e.emergency {
+                style(app, Color::Red).add_modifier(Modifier::BOLD)
+            } else if !e.warnings.is_empty() {
+                style(app, Color::Yellow)
+            } else {
+                Style::default()
+            };
+            let what = e.actions.iter().chain(e.warnings.iter().map(|w| w as &String)).cloned().collect::<Vec<_>>();
             Row::new(vec![
-                if e.emergency { "!!".to_string() } else { e.status.to_string() },
+                if e.emergency {
+                    "!!".to_string()
+                } else if !e.warnings.is_empty() {
+                    "late".to_string()
+                } else {
+                    e.status.to_string()
+                },
                 e.time.format("%Y-%m-%d %H:%M").to_string(),
                 signer,
-                e.actions.join("; "),
+                what.join("; "),
             ])
             .style(st)
         })
