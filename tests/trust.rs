@@ -146,6 +146,7 @@ fn cert_file(env: &TestEnv, who: &Party) -> PathBuf {
 /// that a bomb which is inflated kills the process instead of the machine.
 fn hrx_limited(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> Output {
     let proto = env.hrx_std(who);
+    let rss = env.path().join(format!("maxrss-{}", std::process::id()));
     let mut c = std::process::Command::new("bash");
     c.env_clear();
     for (k, v) in proto.get_envs() {
@@ -153,8 +154,22 @@ fn hrx_limited(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> Output 
             c.env(k, v);
         }
     }
-    c.arg("-c").arg("ulimit -v 1000000; exec \"$0\" \"$@\"").arg(proto.get_program()).arg("-C").arg(dir).args(args);
-    c.output().unwrap()
+    // The address-space limit keeps a regression from hurting the machine;
+    // GNU time measures the peak resident memory the issue bounds.
+    c.arg("-c")
+        .arg("ulimit -v 1000000; exec /usr/bin/time -f %M -o \"$HRX_TEST_RSS\" \"$0\" \"$@\"")
+        .arg(proto.get_program())
+        .env("HRX_TEST_RSS", &rss)
+        .arg("-C")
+        .arg(dir)
+        .args(args);
+    let out = c.output().unwrap();
+    let kb: u64 = std::fs::read_to_string(&rss)
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("no peak memory measured: {}", stderr(&out)));
+    assert!(kb <= 256 * 1024, "peak memory {kb} KiB on hostile input is over 256 MiB: {args:?}");
+    out
 }
 
 /// The grants of the record as `who` lists them (`hrx grants --all --json`).
@@ -1290,4 +1305,159 @@ fn oversized_entry() {
     let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
     let c = forge_commit(&s, &s.klein, vec![(path, ct)], t);
     assert_rejected(&s, "too-large", Some(&c));
+}
+
+// ---------------------------------------------------------------------------
+// From our own adversarial pass
+// ---------------------------------------------------------------------------
+
+/// An entry encrypted (to Anna and its author) around compressed data that
+/// inflates to `size` bytes: signed, literal, all as `hrx add` would, but
+/// compressed inside the encryption.
+fn compressed_note(author: &Party, readers: &[&Party], size: u64, t: DateTime<Utc>) -> (String, Vec<u8>) {
+    use openpgp::serialize::stream::{Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
+    use openpgp::types::{CompressionAlgorithm, Features, SymmetricAlgorithm};
+    let id = new_id(t).unwrap();
+    let certs: Vec<openpgp::Cert> = readers.iter().map(|p| forge::cert(p)).collect();
+    let p = openpgp::policy::StandardPolicy::new();
+    let keys: Vec<_> = certs
+        .iter()
+        .flat_map(|c| {
+            c.keys()
+                .with_policy(&p, SystemTime::from(t))
+                .for_storage_encryption()
+                .map(|k| k.key().clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let recips: Vec<Recipient> = keys
+        .iter()
+        .map(|k| Recipient::new(Features::empty().set_seipdv1(), openpgp::KeyHandle::from(k.keyid()), k))
+        .collect();
+    let u = forge::unlock(author);
+    let mut out = Vec::new();
+    let m = Message::new(&mut out);
+    let m = Encryptor::for_recipients(m, recips).symmetric_algo(SymmetricAlgorithm::AES256).build().unwrap();
+    let m = Compressor::new(m).algo(CompressionAlgorithm::Zip).build().unwrap();
+    let m = Signer::new(m, u.signer).unwrap().creation_time(SystemTime::from(t)).build().unwrap();
+    let mut w = LiteralWriter::new(m).build().unwrap();
+    let head = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: |\n",
+        t.to_rfc3339(),
+        author.fpr
+    );
+    w.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        w.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+    w.finalize().unwrap();
+    (RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path(), out)
+}
+
+/// Attack: a grantee with write access encrypts to the patient an entry whose
+/// plaintext is a compressed bomb (a few hundred KiB that inflate to
+/// 300 MiB). It is a well-formed encrypted message, so the history
+/// verifies; the damage would come when the patient reads. Rule: opening an
+/// entry reads at most the size limit of a decrypted entry; the bomb is
+/// reported as a problem of that one entry, the others stay readable, and
+/// memory stays bounded.
+#[test]
+fn compressed_bomb_inside_an_entry() {
+    let s = scene();
+    let t = time(&s);
+    let (path, ct) = compressed_note(&s.klein, &[&s.anna, &s.klein], 300 << 20, t);
+    assert!(ct.len() < 4 << 20, "the bomb is small on disk: {}", ct.len());
+    let c = forge_commit(&s, &s.klein, vec![(path.clone(), ct)], t);
+    let dir = s.env.record();
+    let out = run(&s.env, &s.anna, &dir, &["verify", "--no-decrypt"]);
+    assert!(out.status.success(), "structurally it is an entry: {}", stderr(&out));
+
+    let out = hrx_limited(&s.env, &s.anna, &dir, &["log", "--json"]);
+    assert!(out.status.success(), "one bad entry never stops the log: {}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    let bomb = entries.iter().find(|e| e["commit"] == c.as_str()).expect("the bomb is listed");
+    assert_eq!(bomb["readable"], false);
+    assert!(bomb["problems"].to_string().contains("larger than"), "{bomb}");
+    assert!(entries.iter().any(|e| e["readable"] == true && e["id"] == s.note.as_str()), "the others stay readable");
+    // And verify as the patient names it.
+    let out = hrx_limited(&s.env, &s.anna, &dir, &["verify", "--json"]);
+    assert_refused(&out, "bad-entry");
+}
+
+/// Attack: a 1 GiB commit object written into the record itself (a loose
+/// object of about 1 MiB, put on main with plain git). Rule: every command
+/// reads an object's size from its header before loading it: verify, log
+/// and audit refuse the history (`too-large`) with bounded memory.
+#[test]
+fn a_one_gigabyte_commit_on_main() {
+    let s = scene();
+    let dir = s.env.record();
+    let mut child = std::process::Command::new("git")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", s.env.path().join("userhome"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", s.env.path().join("userhome/gitconfig"))
+        .arg("-C")
+        .arg(&dir)
+        .args(["hash-object", "-t", "commit", "--literally", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        bomb_data(1 << 30, &mut |b| stdin.write_all(b).unwrap());
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let oid = stdout(&out).trim().to_string();
+    git(&s.env, &dir, &["update-ref", "refs/heads/main", &oid]);
+    for args in [&["verify", "--json"][..], &["log", "--json"], &["audit", "--json"]] {
+        let out = hrx_limited(&s.env, &s.anna, &dir, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        if args[0] != "audit" {
+            assert_refused(&out, "too-large");
+        }
+    }
+}
+
+/// A provider with an offline copy writes while the patient's record moved
+/// on, and (second part) while its grant was being revoked; both arrive
+/// within the grace period, so they are accepted, but the patient's audit
+/// trail points them out. Rule: timing that verification cannot decide is
+/// shown (`hrx audit`: LATE), never silently accepted.
+#[test]
+fn audit_marks_commits_written_on_an_old_copy() {
+    let h = hub();
+    let (env, anna) = (&h.env, &h.anna);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, &h.laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, &h.laptop, &["sync"]);
+    let copy = clone_as(&h, &klein, "klein");
+    // Two days pass; the patient writes; the provider, offline, has not synced.
+    env.advance(2 * 86_400);
+    ok(env, anna, &h.laptop, &["add", "note", "--text", "patient meanwhile"]);
+    ok(env, anna, &h.laptop, &["sync"]);
+    let late = add(env, &klein, &copy, &["note", "--text", "written offline"]);
+    // Back online, the provider hands its copy over through an outbox.
+    let outbox = bare_repo(env, "klein-out.git");
+    git(env, &copy, &["push", "-q", path_str(&outbox), "main"]);
+    ok(env, anna, &h.laptop, &["remote", "add", "klein", path_str(&outbox)]);
+    ok(env, anna, &h.laptop, &["sync", "klein"]);
+    let merged = git(env, &h.laptop, &["log", "--format=%H", "main"]);
+    let klein_commit = git(env, &copy, &["rev-parse", "main"]).trim().to_string();
+    assert!(merged.contains(&klein_commit), "accepted within the grace period");
+    let v = json(&run(env, anna, &h.laptop, &["audit", "--json"]));
+    let ev = v["audit"]["events"].as_array().unwrap().iter().find(|e| e["commit"] == klein_commit.as_str()).unwrap();
+    assert!(ev["warnings"].to_string().contains("behind"), "{ev}");
+    let text = ok(env, anna, &h.laptop, &["audit"]);
+    assert!(text.contains("LATE:"), "{text}");
+    assert!(!late.is_empty());
 }
