@@ -133,6 +133,14 @@ impl Policy {
                 || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(|d| d.active_at(t))))
     }
 
+    /// Whether grant `g` was in force at a past time `t`, by what is known
+    /// now: issued by then (whatever its `from` says), in its window, not yet
+    /// revoked, and made under a delegation that was in force then too.
+    pub fn was_in_force(&self, g: &GrantRecord, t: DateTime<Utc>) -> bool {
+        let at = |g: &GrantRecord| g.issued_at <= t && g.grant.in_window(t) && !g.revoked_by(t);
+        at(g) && (g.issued_under.is_empty() || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(at)))
+    }
+
     /// Grants to `who` in force at `t`.
     pub fn active_grants<'a>(&'a self, who: &'a str, t: DateTime<Utc>) -> impl Iterator<Item = &'a GrantRecord> + 'a {
         self.grants.values().filter(move |g| g.grant.grantee == who && self.in_force(g, t))
@@ -320,8 +328,11 @@ impl Policy {
                 };
                 if !is_patient {
                     let own = g.grant.grantee == signer;
+                    // A delegate revokes only grants it could have made:
+                    // rights it holds itself, on categories it manages.
                     let manages = !g.grant.rights.contains(&Right::Manage)
-                        && self.allows_scope(signer, Right::Manage, &g.grant.categories, t);
+                        && self.allows_scope(signer, Right::Manage, &g.grant.categories, t)
+                        && g.grant.rights.iter().all(|r| self.allows_scope(signer, *r, &g.grant.categories, t));
                     // A grantee may always give up its own grant.
                     if !own && !manages {
                         return Err(format!(

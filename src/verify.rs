@@ -232,7 +232,7 @@ pub fn verify_from(
             progress(n, total);
         }
         let c = raw.remove(&oid).expect("read by history()");
-        let tree = bounded_tree(repo, c.tree).map_err(|e| fail(oid, "too-large", format!("its tree {e}")))?;
+        let tree = bounded_tree(repo, c.tree).map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?;
         let parents = c.parents.clone();
 
         // The policy this commit is judged by, and who may have signed it.
@@ -445,6 +445,11 @@ pub fn verify_from(
             }
         }
 
+        if parents.len() == 1 && changes.is_empty() {
+            // Every commit adds something; an empty one could only serve to
+            // look like someone built on another's work.
+            return Err(fail(oid, "empty-commit", "adds nothing; every commit in a record adds files"));
+        }
         for (path, bytes, reader) in wraps {
             check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
         }
@@ -631,7 +636,7 @@ fn root_certificate(
         return Err(layout());
     }
     let keys = tree.get_name("keys").ok_or_else(layout)?;
-    let keys = bounded_tree(&rec.repo, keys.id()).map_err(|e| fail(oid, "too-large", format!("keys/ {e}")))?;
+    let keys = bounded_tree(&rec.repo, keys.id()).map_err(|(code, e)| fail(oid, code, format!("keys/ {e}")))?;
     check_tree(&keys).map_err(|r| fail(oid, "malformed-tree", format!("has a malformed tree at keys: {r}")))?;
     if keys.len() != 1 {
         return Err(layout());

@@ -1266,6 +1266,19 @@ fn deep_nesting() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("nested"), "{}", stderr(&out));
     assert_eq!(main_of(&s.env, &dir), base, "nothing written");
+    // ... also behind quotes that do not open a quoted scalar (found in review:
+    // a quote inside plain text once hid everything after it).
+    for hidden in [
+        format!("title: a \"\ntext: {deep}\n"),
+        format!("title: some\n  more\n  \"text\ntext: {deep}\n"),
+        format!("text: |\n  \"\ntitle: {deep}\n"),
+    ] {
+        std::fs::write(&file, hidden).unwrap();
+        let out = run(&s.env, &s.anna, &dir, &["add", "note", "--file", path_str(&file)]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert!(stderr(&out).contains("nested"), "{}", stderr(&out));
+    }
+    assert_eq!(main_of(&s.env, &dir), base, "nothing written");
 
     // (d) The header of an unsigned root commit, made with stock git.
     let env = &s.env;
@@ -1460,4 +1473,148 @@ fn audit_marks_commits_written_on_an_old_copy() {
     let text = ok(env, anna, &h.laptop, &["audit"]);
     assert!(text.contains("LATE:"), "{text}");
     assert!(!late.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Found by an independent adversarial review of the above
+// ---------------------------------------------------------------------------
+
+/// Attack: a tree that lists a subtree with the mode written `040000`
+/// (git writes `40000`). libgit2 reads it the same, but tools that compare
+/// the mode text (hrx's own bundle writer did) skip the subtree, so every
+/// later bundle of the record was incomplete. Rule: modes are as git writes
+/// them (`malformed-tree`).
+#[test]
+fn zero_padded_tree_mode() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.anna, &s.anna, "general", t);
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let new = rec.repo.find_tree(b.create_updated(&rec.repo, &root).unwrap()).unwrap();
+    let items: Vec<TreeItem> = tree_items(&new)
+        .into_iter()
+        .map(|(m, n, id)| if n == b"entries" { ("040000".to_string(), n, id) } else { (m, n, id) })
+        .collect();
+    // write_raw_tree sorts on "40000"; the padded mode sorts the same here.
+    let tree = write_raw_tree(&rec, items);
+    let c = raw_commit(&dir, &s.anna, tree, t);
+    assert_rejected(&s, "malformed-tree", Some(&c));
+}
+
+/// Attack: a commit whose second `parent` line stands after `committer`:
+/// git (and libgit2) see one parent, a reader of the raw text two, so the
+/// copies would disagree about the history. Rule: parents only right after
+/// the tree (`malformed-commit`).
+#[test]
+fn a_parent_line_where_git_does_not_read_it() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let first = rec.repo.find_commit(head).unwrap().parent_id(0).unwrap();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let tree = b.create_updated(&rec.repo, &root).unwrap();
+    let mut u = forge::unlock(&s.klein);
+    let stamp = format!("Dr Klein <k@hrx.invalid> {} +0000", t.timestamp());
+    let buf =
+        format!("tree {tree}\nparent {head}\nauthor {stamp}\ncommitter {stamp}\nparent {first}\n\nhrx: add entry\n");
+    let gpgsig = hrx::crypto::commit::sign(buf.as_bytes(), &mut u.signer, t).unwrap();
+    let oid = rec.repo.commit_signed(&buf, &gpgsig, None).unwrap();
+    rec.advance(Some(head), oid, "forged").unwrap();
+    assert_rejected(&s, "malformed-commit", Some(&oid.to_string()));
+}
+
+/// Attack: an empty commit (it adds nothing, so it needs no grant) signed by
+/// a key a revoked delegate slipped in, built on a backdated commit so that
+/// "someone else built on it" and the late rule looks satisfied. Rule: every
+/// commit but a merge adds something (`empty-commit`); and only the patient
+/// or a grantee in force vouches for a late commit.
+#[test]
+fn an_empty_commit() {
+    let s = scene();
+    let t = time(&s);
+    let c = forge_commit(&s, &s.anna, vec![], t);
+    assert_rejected(&s, "empty-commit", Some(&c));
+}
+
+/// Attack: one commit that adds an entry under a grant that ended long ago
+/// (medication, revoked) and one under a grant still open (general),
+/// backdated to before the revocation on an old copy, delivered 30 days
+/// later. Rule: the late rule judges each change's own authority; one open
+/// grant does not carry the others (`late`).
+#[test]
+fn late_rule_judges_each_change() {
+    let h = hub();
+    let (env, anna) = (&h.env, &h.anna);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, &h.laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, &h.laptop, &["grant", &klein.fpr, "--categories", "medication", "--rights", "read,write"]);
+    ok(env, anna, &h.laptop, &["sync"]);
+    let copy = clone_as(&h, &klein, "klein");
+    let before_revocation = clock(env);
+    env.advance(3600);
+    let med = all_grants(env, anna, &h.laptop)
+        .into_iter()
+        .find(|g| g["categories"].to_string().contains("medication"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(env, anna, &h.laptop, &["revoke", &med]);
+    ok(env, anna, &h.laptop, &["sync"]);
+    // 30 days later the provider delivers a commit it claims it made before.
+    env.advance(30 * 86_400);
+    let t = before_revocation + Duration::seconds(60);
+    let a = note_file(&klein, &[anna, &klein], "medication", new_id(t).unwrap(), t);
+    let b = note_file(&klein, &[anna, &klein], "general", new_id(t + Duration::milliseconds(1)).unwrap(), t);
+    append_in(&copy, &klein, vec![a, b], "hrx: add entry", t);
+    let outbox = bare_repo(env, "klein-out.git");
+    git(env, &copy, &["push", "-q", path_str(&outbox), "main"]);
+    ok(env, anna, &h.laptop, &["remote", "add", "klein", path_str(&outbox)]);
+    let before = main_of(env, &h.laptop);
+    let out = run(env, anna, &h.laptop, &["sync", "klein", "--json"]);
+    assert_refused(&out, "late");
+    assert_eq!(main_of(env, &h.laptop), before);
+}
+
+/// Attack: a delegate gives the emergency contact point an ordinary read
+/// grant; the delegation is revoked; the patient's next allergy entry is
+/// encrypted to the contact point only through its emergency grant. Rule:
+/// a grant made under a delegation that has fallen gives no ordinary access,
+/// so the seal holds (no plaintext without `hrx emergency open`).
+#[test]
+fn emergency_seal_holds_when_a_delegates_grant_falls() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let greta = env.party("Greta Weber", "DE", None);
+    let ncp = env.party("Punto de Contacto", "ES", None);
+    let dir = env.init(&anna);
+    env.exchange_cert(&greta, &anna);
+    env.exchange_cert(&ncp, &anna);
+    env.exchange_cert(&ncp, &greta);
+    ok(&env, &anna, &dir, &["delegate", &greta.fpr]);
+    ok(&env, &anna, &dir, &["grant", &ncp.fpr, "--purpose", "emergency"]);
+    ok(&env, &greta, &dir, &["grant", &ncp.fpr, "--categories", "allergy", "--rights", "read"]);
+    let delegation =
+        all_grants(&env, &anna, &dir).into_iter().find(|g| g["grantee"]["fingerprint"] == greta.fpr.as_str()).unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    ok(&env, &anna, &dir, &["revoke", &delegation]);
+    let id = add(&env, &anna, &dir, &["allergy", "--code", "snomed:764146007", "--display", "Penicillin"]);
+    let out = run(&env, &ncp, &dir, &["log", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("Penicillin"), "{}", stdout(&out));
+    assert_eq!(logged(&env, &ncp, &dir, &id)["sealed"], true);
 }

@@ -39,6 +39,8 @@ pub fn line(v: &EntryView) -> String {
     };
     let what = if v.readable {
         format!("{:<12} {}", v.kind.as_deref().unwrap_or("?"), v.summary.as_deref().unwrap_or(""))
+    } else if v.sealed {
+        format!("{:<12} (sealed: emergency access only; hrx emergency open --reason ...)", "-")
     } else {
         format!("{:<12} (not readable with your keys)", "-")
     };

@@ -196,6 +196,8 @@ impl CertIndex {
         if vc.revocation_status() != sequoia_openpgp::types::RevocationStatus::NotAsFarAsWeKnow {
             return Err(SigError::Bad(format!("certificate {f} is revoked")));
         }
+        // A key cannot sign past its certificate's own expiry either.
+        let cert_until = vc.primary_key().key_expiration_time();
         let ks: Vec<SigningKey> = vc
             .keys()
             .for_signing()
@@ -206,7 +208,10 @@ impl CertIndex {
                 SigningKey {
                     key: ka.key().clone().role_into_unspecified(),
                     from: binding.max(ka.key().creation_time()),
-                    until: ka.key_expiration_time(),
+                    until: match (ka.key_expiration_time(), cert_until) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    },
                 }
             })
             .collect();

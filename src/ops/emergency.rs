@@ -45,7 +45,7 @@ pub fn sealed(
         .grants
         .values()
         .filter(|g| reads(g) && g.grant.purpose != Purpose::Emergency)
-        .any(|g| p.in_force(g, now) || (g.grant.in_window(recorded) && !g.revoked_by(recorded)));
+        .any(|g| p.in_force(g, now) || p.was_in_force(g, recorded));
     if ordinary {
         return false;
     }

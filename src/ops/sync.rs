@@ -103,20 +103,28 @@ fn late_commits(
         }
         Some(own.min(under.expect("non-empty")))
     };
+    // Who may vouch for a commit by building on it: the patient, or someone
+    // whose grant is in force now (not a key a revoked delegate just added).
+    let may_vouch = |who: &str| who == knowledge.patient || knowledge.active_grants(who, now).next().is_some();
     let mut out = vec![];
     for (i, c) in theirs.commits.iter().enumerate() {
-        // The latest end among the grants any of its authorities could use.
+        // Each change stands on its own authority: the commit is late if any
+        // of them ended long ago (the latest end among its alternatives).
         let mut end: Option<chrono::DateTime<chrono::Utc>> = None;
-        let mut open_ended = c.needs.is_empty();
         for a in &c.needs {
+            let mut latest: Option<chrono::DateTime<chrono::Utc>> = None;
+            let mut open_ended = false;
             for id in a {
                 match ended(id) {
-                    Some(e) => end = Some(end.map_or(e, |x| x.max(e))),
+                    Some(e) => latest = Some(latest.map_or(e, |x| x.max(e))),
                     None => open_ended = true,
                 }
             }
+            if let Some(l) = latest.filter(|_| !open_ended) {
+                end = Some(end.map_or(l, |x| x.min(l)));
+            }
         }
-        let Some(end) = end.filter(|_| !open_ended) else { continue };
+        let Some(end) = end else { continue };
         if end + grace >= now || c.time >= end {
             continue;
         }
@@ -125,7 +133,7 @@ fn late_commits(
         }
         let mut vouched = false;
         for x in &theirs.commits[i + 1..] {
-            if x.signer != c.signer && rec.repo.graph_descendant_of(x.oid, c.oid)? {
+            if x.signer != c.signer && may_vouch(&x.signer) && rec.repo.graph_descendant_of(x.oid, c.oid)? {
                 vouched = true;
                 break;
             }

@@ -33,11 +33,35 @@ pub enum Delta {
     },
 }
 
-/// Loads a tree after checking its size from the object header.
-pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<Tree<'r>, String> {
-    let odb = repo.odb().map_err(|e| e.message().to_string())?;
-    super::object::check_size(&odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(|e| e.to_string())?;
-    repo.find_tree(oid).map_err(|e| e.message().to_string())
+/// Loads a tree after checking its size from the object header, and checks
+/// that its modes are written as git writes them (`40000`, not `040000`:
+/// tools that compare mode text would read such a tree differently).
+/// The error is a reason code (`too-large`, `malformed-tree`, `git`) and what is wrong.
+pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<Tree<'r>, (&'static str, String)> {
+    let git = |e: git2::Error| ("git", e.message().to_string());
+    let odb = repo.odb().map_err(git)?;
+    super::object::check_size(&odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(|e| match e {
+        super::object::ObjectError::TooLarge { .. } => ("too-large", e.to_string()),
+        other => ("malformed-tree", other.to_string()),
+    })?;
+    let raw = odb.read(oid).map_err(git)?;
+    let bad = |m: &str| ("malformed-tree", m.to_string());
+    let mut rest = raw.data();
+    while !rest.is_empty() {
+        let sp = rest.iter().position(|&b| b == b' ').ok_or_else(|| bad("is not a git tree"))?;
+        if !matches!(&rest[..sp], b"40000" | b"100644" | b"100755" | b"120000" | b"160000") {
+            return Err(bad(&format!(
+                "holds the mode {:?}, which git never writes",
+                String::from_utf8_lossy(&rest[..sp])
+            )));
+        }
+        let nul = rest.iter().position(|&b| b == 0).ok_or_else(|| bad("is not a git tree"))?;
+        if rest.len() < nul + 21 {
+            return Err(bad("is a truncated git tree"));
+        }
+        rest = &rest[nul + 21..];
+    }
+    repo.find_tree(oid).map_err(git)
 }
 
 /// Checks that `tree`'s names are valid and strictly in git's order.
@@ -49,8 +73,7 @@ pub fn check_tree(tree: &Tree) -> std::result::Result<(), String> {
             || n == b"."
             || n == b".."
             || n.eq_ignore_ascii_case(b".git")
-            || n.contains(&b'/')
-            || n.contains(&0)
+            || n.iter().any(|&b| b == b'/' || b < 0x20 || b == 0x7f)
         {
             return Err(format!("holds the name {:?}, which no git tree may hold", String::from_utf8_lossy(n)));
         }
@@ -164,7 +187,7 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
 /// Loads a tree new in this commit, bounded and checked; a bad one is
 /// reported as [`Delta::Malformed`] and not walked.
 fn new_tree<'r>(repo: &'r Repository, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Tree<'r>> {
-    match bounded_tree(repo, oid).and_then(|t| check_tree(&t).map(|()| t)) {
+    match bounded_tree(repo, oid).map_err(|(_, m)| m).and_then(|t| check_tree(&t).map(|()| t)) {
         Ok(t) => Some(t),
         Err(reason) => {
             out.push(Delta::Malformed { path: path.to_string(), reason });

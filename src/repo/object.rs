@@ -91,6 +91,7 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
     let mut signed = Vec::with_capacity(data.len());
     let mut rest = data;
     let mut in_sig = false;
+    let mut after_parents = false;
     loop {
         let n = rest.iter().position(|&b| b == b'\n').ok_or_else(|| bad("the header does not end"))?;
         let line = &rest[..n];
@@ -116,6 +117,7 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
         }
         in_sig = false;
         if let Some(v) = line.strip_prefix(b"gpgsig ") {
+            after_parents = true;
             if signature.is_some() {
                 return Err(bad("it has two signatures"));
             }
@@ -137,12 +139,16 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
             }
             tree = Some(hex(v)?);
         } else if let Some(v) = line.strip_prefix(b"parent ") {
-            if tree.is_none() {
-                return Err(bad("a parent comes before the tree"));
+            // git reads parents only right after the tree; one anywhere
+            // else would make hrx and git disagree about the history.
+            if tree.is_none() || after_parents {
+                return Err(bad("a parent line is not right after the tree"));
             }
             parents.push(hex(v)?);
         } else if tree.is_none() {
             return Err(bad("it does not start with its tree"));
+        } else {
+            after_parents = true;
         }
     }
     let tree = tree.ok_or_else(|| bad("it names no tree"))?;
@@ -152,6 +158,11 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
 /// The largest object of any kind a pack may bring (an entry with its
 /// attachment; entries are bounded again by kind when verified).
 pub const MAX_PACKED: usize = 64 << 20;
+
+/// The most a pack's objects may expand to in all (deltas included): each
+/// byte costs time when git indexes the pack, so a small pack of deltas
+/// that each rebuild a large object must not cost hours.
+pub const MAX_PACK_EXPANDED: u64 = 2 << 30;
 
 /// Checks every object of a git pack (version 2 or 3) before it is indexed:
 /// its declared size is within the limit for its type, and it inflates to
@@ -172,6 +183,14 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
         Ok(b)
     };
     let mut scratch = vec![0u8; 64 << 10];
+    let mut expanded = 0u64;
+    let mut budget = |size: u64| -> Result<(), ObjectError> {
+        expanded += size;
+        if expanded > MAX_PACK_EXPANDED {
+            return Err(ObjectError::TooLarge { size: expanded as usize, limit: MAX_PACK_EXPANDED as usize });
+        }
+        Ok(())
+    };
     for n in 0..count {
         let mut b = byte(&mut pos)?;
         let kind = (b >> 4) & 7;
@@ -230,6 +249,9 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
         if z.total_out() != size {
             return Err(bad(format!("object {n} inflates to {} bytes, not the {size} it declares", z.total_out())));
         }
+        if kind < 6 {
+            budget(size)?;
+        }
         if kind >= 6 {
             // A delta starts with the base's size and the result's size.
             let mut rest = &head[..];
@@ -250,6 +272,7 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
             if result > MAX_PACKED as u64 {
                 return Err(ObjectError::TooLarge { size: result as usize, limit: MAX_PACKED });
             }
+            budget(result)?;
         }
     }
     Ok(())
