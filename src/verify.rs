@@ -18,7 +18,7 @@ use crate::model::layout::HEADER;
 use crate::model::statement::MAX_STATEMENT;
 use crate::model::{Category, Fpr, Header, RepoPath, Statement};
 use crate::policy::{CLOCK_SKEW_SECS, Change, Policy};
-use crate::repo::diff::{Delta, bounded_tree, check_tree, diff};
+use crate::repo::diff::{Delta, bounded_tree, diff};
 use crate::repo::object::{ObjectError, RawCommit, read_bounded, read_commit};
 use crate::repo::{Pin, Record};
 
@@ -225,258 +225,298 @@ pub fn verify_from(
         root = Some((s.root, s.header));
     }
 
-    let (order, mut raw) = history(&odb, head, &done)?;
+    let (order, raw) = history(&odb, head, &done)?;
     let total = order.len();
-    for (n, oid) in order.into_iter().enumerate() {
-        if n % 256 == 0 {
-            progress(n, total);
-        }
-        let c = raw.remove(&oid).expect("read by history()");
-        let tree = bounded_tree(repo, c.tree).map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?;
-        let parents = c.parents.clone();
-
-        // The policy this commit is judged by, and who may have signed it.
-        let (policy, parent_time) = if parents.is_empty() {
-            let (cert, patient) = root_certificate(rec, &odb, oid, &tree, root.as_ref().map(|r| r.0), pin)?;
-            certs.insert(cert);
-            (Policy::new(patient), None)
-        } else {
-            let mut ps = parents.iter().map(|p| {
-                states.get(p).cloned().ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
-            });
-            let first = ps.next().expect("has a parent")?;
-            let (mut policy, mut t) = (first.policy, first.time);
-            for p in ps {
-                let other = p?;
-                // A merge joins two verified histories: everything either knew.
-                policy.merge(other.policy);
-                t = t.max(other.time);
+    // Signatures are parsed and their arithmetic done on other cores, in
+    // order, while this walk judges each commit (see check_ahead); the keys
+    // are those of the certificates known so far and, for a long history,
+    // those in keys/ at its head.
+    let mut signers: Vec<sequoia_openpgp::Cert> = certs.all().cloned().collect();
+    if total >= 64 {
+        signers.extend(candidate_certs(rec, &odb, raw.get(&head).map(|c| c.tree)));
+    }
+    let items: Vec<(&[u8], &[u8])> =
+        order.iter().map(|o| &raw[o]).map(|c| (c.signature.as_deref().unwrap_or(b""), c.signed.as_slice())).collect();
+    let walked = crate::crypto::commit::check_ahead(&signers, &items, |next| -> Result<(), Failure> {
+        for (n, &oid) in order.iter().enumerate() {
+            let pre = next(n);
+            if n % 256 == 0 {
+                progress(n, total);
             }
-            (policy, Some(t))
-        };
+            let c = &raw[&oid];
+            let tree = bounded_tree(repo, c.tree).map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?;
+            let parents = c.parents.clone();
 
-        // The signature, before anything else of the commit is parsed.
-        let sig = c
-            .signature
-            .as_deref()
-            .ok_or_else(|| fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed"))?;
-        let allowed = |f: &str| {
-            if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
-        };
-        let (signer, time) = certs.verify(sig, &c.signed, &allowed).map_err(|e| match e {
-            SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
-            SigError::UnknownKey(k) => fail(
-                oid,
-                "unknown-signer",
-                format!("is signed by key {k}, which is not a participant of this record at that point"),
-            ),
-            SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
-            SigError::Weak(m) => fail(
-                oid,
-                "weak-crypto",
-                format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
-            ),
-        })?;
-        if let Some(pt) = parent_time
-            && time + skew < pt
-        {
-            return Err(fail(
-                oid,
-                "backdated",
-                format!("is signed at {}, before its parent ({}): backdated", time.to_rfc3339(), pt.to_rfc3339()),
-            ));
-        }
-        if time > now + skew {
-            return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
-        }
+            // The policy this commit is judged by, and who may have signed it.
+            let (policy, parent_time) = if parents.is_empty() {
+                let (cert, patient) = root_certificate(rec, &odb, oid, &tree, root.as_ref().map(|r| r.0), pin)?;
+                certs.insert(cert);
+                (Policy::new(patient), None)
+            } else {
+                let mut ps = parents.iter().map(|p| {
+                    states
+                        .get(p)
+                        .cloned()
+                        .ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
+                });
+                let first = ps.next().expect("has a parent")?;
+                let (mut policy, mut t) = (first.policy, first.time);
+                for p in ps {
+                    let other = p?;
+                    // A merge joins two verified histories: everything either knew.
+                    policy.merge(other.policy);
+                    t = t.max(other.time);
+                }
+                (policy, Some(t))
+            };
 
-        if parents.is_empty() {
-            // Authenticated: now the header may be read.
-            let header = root_header(&odb, oid, &tree, &policy.patient)?;
-            root = Some((oid, header));
-            commits.push(CommitInfo { oid, signer, time, changes: vec![], parents: 0, needs: vec![] });
-            states.insert(oid, State { policy, time, tree: c.tree });
-            continue;
-        }
+            // The signature, before anything else of the commit is parsed.
+            let sig = c.signature.as_deref().ok_or_else(|| {
+                fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed")
+            })?;
+            let allowed = |f: &str| {
+                if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
+            };
+            let _ = sig; // parsed by check_ahead's workers, as `pre`
+            let (signer, time) =
+                pre.and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed)).map_err(|e| match e {
+                    SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
+                    SigError::UnknownKey(k) => fail(
+                        oid,
+                        "unknown-signer",
+                        format!("is signed by key {k}, which is not a participant of this record at that point"),
+                    ),
+                    SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
+                    SigError::Weak(m) => fail(
+                        oid,
+                        "weak-crypto",
+                        format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
+                    ),
+                })?;
+            if let Some(pt) = parent_time
+                && time + skew < pt
+            {
+                return Err(fail(
+                    oid,
+                    "backdated",
+                    format!("is signed at {}, before its parent ({}): backdated", time.to_rfc3339(), pt.to_rfc3339()),
+                ));
+            }
+            if time > now + skew {
+                return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
+            }
 
-        // What it changes.
-        let parent_tree = repo.find_tree(states[&parents[0]].tree).map_err(git)?;
-        let deltas = diff(repo, Some(&parent_tree), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
-        // A merge keeps everything every side had: nothing of the other
-        // parents may go missing or change either.
-        let other_trees: Vec<git2::Tree> =
-            parents.iter().skip(1).map(|p| repo.find_tree(states[p].tree)).collect::<Result<_, _>>().map_err(git)?;
-        for (p, other) in parents.iter().skip(1).zip(&other_trees) {
-            for d in diff(repo, Some(other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
-                match d {
-                    Delta::Removed(path) => {
-                        return Err(fail(oid, "deleted", format!("is a merge that drops {path} from its parent {p}")));
+            if parents.is_empty() {
+                // Authenticated: now the header may be read.
+                let header = root_header(&odb, oid, &tree, &policy.patient)?;
+                root = Some((oid, header));
+                commits.push(CommitInfo { oid, signer, time, changes: vec![], parents: 0, needs: vec![] });
+                states.insert(oid, State { policy, time, tree: c.tree });
+                continue;
+            }
+
+            // What it changes.
+            let parent_tree = repo.find_tree(states[&parents[0]].tree).map_err(git)?;
+            let deltas = diff(repo, Some(&parent_tree), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
+            // A merge keeps everything every side had: nothing of the other
+            // parents may go missing or change either.
+            let other_trees: Vec<git2::Tree> = parents
+                .iter()
+                .skip(1)
+                .map(|p| repo.find_tree(states[p].tree))
+                .collect::<Result<_, _>>()
+                .map_err(git)?;
+            for (p, other) in parents.iter().skip(1).zip(&other_trees) {
+                for d in diff(repo, Some(other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
+                    match d {
+                        Delta::Removed(path) => {
+                            return Err(fail(
+                                oid,
+                                "deleted",
+                                format!("is a merge that drops {path} from its parent {p}"),
+                            ));
+                        }
+                        Delta::Modified(path) | Delta::Irregular(path) => {
+                            return Err(fail(
+                                oid,
+                                "modified",
+                                format!("is a merge that changes {path} from its parent {p}"),
+                            ));
+                        }
+                        Delta::Malformed { path, reason } => {
+                            return Err(fail(
+                                oid,
+                                "malformed-tree",
+                                format!("has a malformed tree at {path}: {reason}"),
+                            ));
+                        }
+                        Delta::Added { .. } => {}
                     }
-                    Delta::Modified(path) | Delta::Irregular(path) => {
+                }
+            }
+            let mut changes = Vec::new();
+            let mut wraps = Vec::new();
+            let mut added_entries = Vec::new();
+            // Removals first: a rename is reported as the removal it is.
+            let mut deltas = deltas;
+            deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
+            for d in deltas {
+                let (path, blob) = match d {
+                    Delta::Removed(p) => {
+                        return Err(fail(
+                            oid,
+                            "deleted",
+                            format!("deletes or renames {p}; nothing in a record is ever deleted or renamed"),
+                        ));
+                    }
+                    Delta::Modified(p) => {
                         return Err(fail(
                             oid,
                             "modified",
-                            format!("is a merge that changes {path} from its parent {p}"),
+                            format!("modifies {p}; nothing in a record is ever modified"),
                         ));
+                    }
+                    Delta::Irregular(p) => {
+                        return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
                     }
                     Delta::Malformed { path, reason } => {
                         return Err(fail(oid, "malformed-tree", format!("has a malformed tree at {path}: {reason}")));
                     }
-                    Delta::Added { .. } => {}
+                    Delta::Added { path, blob } => (path, blob),
+                };
+                // In a merge, additions that come from the other side were judged there.
+                if parents.len() > 1 {
+                    let from_other = other_trees
+                        .iter()
+                        .any(|t| t.get_path(std::path::Path::new(&path)).is_ok_and(|e| e.id() == blob));
+                    if !from_other {
+                        return Err(fail(oid, "merge", format!("is a merge that adds {path}, which neither side has")));
+                    }
+                    continue;
+                }
+                let kind = RepoPath::parse(&path);
+                let limit = match &kind {
+                    Some(RepoPath::Key(_)) => MAX_CERT,
+                    Some(RepoPath::Statement(_)) => MAX_STATEMENT,
+                    Some(RepoPath::Entry { .. }) => MAX_ENTRY,
+                    Some(RepoPath::Access { .. }) => MAX_WRAP,
+                    _ => {
+                        return Err(fail(
+                            oid,
+                            "layout",
+                            format!("adds {path}, which is not part of the hrx record layout"),
+                        ));
+                    }
+                };
+                let bytes = read_bounded(&odb, blob, ObjectType::Blob, limit).map_err(|e| {
+                    let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
+                    fail(oid, code, format!("{path} {e}"))
+                })?;
+                match kind.expect("matched above") {
+                    RepoPath::Key(f) => {
+                        let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                        if c.fingerprint().to_hex() != f {
+                            return Err(fail(oid, "bad-key", format!("{path} holds certificate {}", c.fingerprint())));
+                        }
+                        certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
+                        changes.push(Change::Key(f));
+                    }
+                    RepoPath::Statement(id) => {
+                        check_time(oid, &path, "its id", id.time(), time)?;
+                        // Who signed decides what is read: a grantee may only give
+                        // up its grant or record an emergency access, both short.
+                        if !policy.is_manager(&signer, time) && bytes.len() > MAX_GRANTEE_STATEMENT {
+                            return Err(fail(
+                                oid,
+                                "policy",
+                                format!(
+                                    "adds {path} ({} bytes), but its signer may only add short statements (giving up its own grant, recording an emergency access); it was not read",
+                                    bytes.len()
+                                ),
+                            ));
+                        }
+                        let s = Statement::from_yaml(&bytes)
+                            .map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
+                        if s.id() != id {
+                            return Err(fail(oid, "bad-statement", format!("{path} carries statement id {}", s.id())));
+                        }
+                        check_time(oid, &path, "its issued_at", s.issued_at(), time)?;
+                        changes.push(Change::Statement(s));
+                    }
+                    RepoPath::Entry { category, id } => {
+                        check_time(oid, &path, "its id", id.time(), time)?;
+                        entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                        if let Some(other) = categories.get(&id) {
+                            return Err(fail(
+                                oid,
+                                "duplicate-id",
+                                format!("adds entry {id} under {category}, but it exists already under {other}"),
+                            ));
+                        }
+                        categories.insert(id, category.clone());
+                        added_entries.push(EntryRef {
+                            id,
+                            category: category.clone(),
+                            path: path.clone(),
+                            blob,
+                            commit: oid,
+                            signer: signer.clone(),
+                            time,
+                        });
+                        changes.push(Change::Entry(category, id));
+                    }
+                    RepoPath::Access { entry, reader } => {
+                        let category = categories.get(&entry).cloned().ok_or_else(|| {
+                            fail(
+                                oid,
+                                "bad-access",
+                                format!("{path} gives access to entry {entry}, which does not exist"),
+                            )
+                        })?;
+                        // Checked below, once the commit's certificates are known.
+                        wraps.push((path.clone(), bytes, reader.clone()));
+                        access.insert((entry, reader.clone()), blob);
+                        changes.push(Change::Access { entry, category, reader });
+                    }
+                    RepoPath::Header => unreachable!("no limit for it above"),
                 }
             }
-        }
-        let mut changes = Vec::new();
-        let mut wraps = Vec::new();
-        let mut added_entries = Vec::new();
-        // Removals first: a rename is reported as the removal it is.
-        let mut deltas = deltas;
-        deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
-        for d in deltas {
-            let (path, blob) = match d {
-                Delta::Removed(p) => {
-                    return Err(fail(
-                        oid,
-                        "deleted",
-                        format!("deletes or renames {p}; nothing in a record is ever deleted or renamed"),
-                    ));
-                }
-                Delta::Modified(p) => {
-                    return Err(fail(oid, "modified", format!("modifies {p}; nothing in a record is ever modified")));
-                }
-                Delta::Irregular(p) => {
-                    return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
-                }
-                Delta::Malformed { path, reason } => {
-                    return Err(fail(oid, "malformed-tree", format!("has a malformed tree at {path}: {reason}")));
-                }
-                Delta::Added { path, blob } => (path, blob),
-            };
-            // In a merge, additions that come from the other side were judged there.
-            if parents.len() > 1 {
-                let from_other =
-                    other_trees.iter().any(|t| t.get_path(std::path::Path::new(&path)).is_ok_and(|e| e.id() == blob));
-                if !from_other {
-                    return Err(fail(oid, "merge", format!("is a merge that adds {path}, which neither side has")));
-                }
-                continue;
+
+            if parents.len() == 1 && changes.is_empty() {
+                // Every commit adds something; an empty one could only serve to
+                // look like someone built on another's work.
+                return Err(fail(oid, "empty-commit", "adds nothing; every commit in a record adds files"));
             }
-            let kind = RepoPath::parse(&path);
-            let limit = match &kind {
-                Some(RepoPath::Key(_)) => MAX_CERT,
-                Some(RepoPath::Statement(_)) => MAX_STATEMENT,
-                Some(RepoPath::Entry { .. }) => MAX_ENTRY,
-                Some(RepoPath::Access { .. }) => MAX_WRAP,
-                _ => {
-                    return Err(fail(
-                        oid,
-                        "layout",
-                        format!("adds {path}, which is not part of the hrx record layout"),
-                    ));
-                }
-            };
-            let bytes = read_bounded(&odb, blob, ObjectType::Blob, limit).map_err(|e| {
-                let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
-                fail(oid, code, format!("{path} {e}"))
+            for (path, bytes, reader) in wraps {
+                check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
+            }
+            let (mut after, mut needs) = policy.judge_commit(&signer, &changes, time).map_err(|(c, r)| {
+                fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r)
             })?;
-            match kind.expect("matched above") {
-                RepoPath::Key(f) => {
-                    let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
-                    if c.fingerprint().to_hex() != f {
-                        return Err(fail(oid, "bad-key", format!("{path} holds certificate {}", c.fingerprint())));
-                    }
-                    certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
-                    changes.push(Change::Key(f));
+            for ch in &changes {
+                if let Change::Statement(Statement::Revoke { revokes, .. }) = ch
+                    && let Some(g) = after.grants.get_mut(revokes)
+                {
+                    g.revoked_in = Some(oid.to_string());
                 }
-                RepoPath::Statement(id) => {
-                    check_time(oid, &path, "its id", id.time(), time)?;
-                    // Who signed decides what is read: a grantee may only give
-                    // up its grant or record an emergency access, both short.
-                    if !policy.is_manager(&signer, time) && bytes.len() > MAX_GRANTEE_STATEMENT {
-                        return Err(fail(
-                            oid,
-                            "policy",
-                            format!(
-                                "adds {path} ({} bytes), but its signer may only add short statements (giving up its own grant, recording an emergency access); it was not read",
-                                bytes.len()
-                            ),
-                        ));
-                    }
-                    let s =
-                        Statement::from_yaml(&bytes).map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
-                    if s.id() != id {
-                        return Err(fail(oid, "bad-statement", format!("{path} carries statement id {}", s.id())));
-                    }
-                    check_time(oid, &path, "its issued_at", s.issued_at(), time)?;
-                    changes.push(Change::Statement(s));
-                }
-                RepoPath::Entry { category, id } => {
-                    check_time(oid, &path, "its id", id.time(), time)?;
-                    entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
-                    if let Some(other) = categories.get(&id) {
-                        return Err(fail(
-                            oid,
-                            "duplicate-id",
-                            format!("adds entry {id} under {category}, but it exists already under {other}"),
-                        ));
-                    }
-                    categories.insert(id, category.clone());
-                    added_entries.push(EntryRef {
-                        id,
-                        category: category.clone(),
-                        path: path.clone(),
-                        blob,
-                        commit: oid,
-                        signer: signer.clone(),
-                        time,
-                    });
-                    changes.push(Change::Entry(category, id));
-                }
-                RepoPath::Access { entry, reader } => {
-                    let category = categories.get(&entry).cloned().ok_or_else(|| {
-                        fail(oid, "bad-access", format!("{path} gives access to entry {entry}, which does not exist"))
-                    })?;
-                    // Checked below, once the commit's certificates are known.
-                    wraps.push((path.clone(), bytes, reader.clone()));
-                    access.insert((entry, reader.clone()), blob);
-                    changes.push(Change::Access { entry, category, reader });
-                }
-                RepoPath::Header => unreachable!("no limit for it above"),
             }
-        }
+            if parents.len() > 1 {
+                if !policy.keys.contains(&signer) {
+                    return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
+                }
+                let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, "unauthorised", r))?;
+                if !a.is_empty() {
+                    needs.push(a);
+                }
+            }
 
-        if parents.len() == 1 && changes.is_empty() {
-            // Every commit adds something; an empty one could only serve to
-            // look like someone built on another's work.
-            return Err(fail(oid, "empty-commit", "adds nothing; every commit in a record adds files"));
+            entries.extend(added_entries);
+            commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
+            states.insert(oid, State { policy: after, time, tree: c.tree });
         }
-        for (path, bytes, reader) in wraps {
-            check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
-        }
-        let (mut after, mut needs) = policy
-            .judge_commit(&signer, &changes, time)
-            .map_err(|(c, r)| fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r))?;
-        for ch in &changes {
-            if let Change::Statement(Statement::Revoke { revokes, .. }) = ch
-                && let Some(g) = after.grants.get_mut(revokes)
-            {
-                g.revoked_in = Some(oid.to_string());
-            }
-        }
-        if parents.len() > 1 {
-            if !policy.keys.contains(&signer) {
-                return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
-            }
-            let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, "unauthorised", r))?;
-            if !a.is_empty() {
-                needs.push(a);
-            }
-        }
-
-        entries.extend(added_entries);
-        commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
-        states.insert(oid, State { policy: after, time, tree: c.tree });
-    }
+        Ok(())
+    });
+    walked?;
 
     progress(total, total);
     let (root, header) =
@@ -531,6 +571,19 @@ pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc
             (oid, time, subject.to_string())
         })
         .collect())
+}
+
+/// The certificates in `keys/` of the head's tree, read with the verifier's
+/// bounds; whatever does not parse is left out (the walk judges it where
+/// it was added). Only their keys are used, to check signatures early.
+fn candidate_certs(rec: &Record, odb: &git2::Odb, tree: Option<Oid>) -> Vec<sequoia_openpgp::Cert> {
+    let Some(tree) = tree.and_then(|t| bounded_tree(&rec.repo, t).ok()) else { return vec![] };
+    let Some(keys) = tree.get_name("keys").and_then(|k| bounded_tree(&rec.repo, k.id()).ok()) else { return vec![] };
+    keys.iter()
+        .take(10_000)
+        .filter_map(|k| read_bounded(odb, k.id(), ObjectType::Blob, MAX_CERT).ok())
+        .filter_map(|b| parse_cert(&b).ok())
+        .collect()
 }
 
 /// Explains which revocation ended the authority a commit relied on.
@@ -631,13 +684,11 @@ fn root_certificate(
         ));
     }
     let layout = || fail(oid, "layout", "root commit must hold exactly hrx.yaml and the patient's certificate");
-    check_tree(tree).map_err(|r| fail(oid, "malformed-tree", format!("has a malformed tree: {r}")))?;
     if tree.len() != 2 || tree.get_name(HEADER).is_none() {
         return Err(layout());
     }
     let keys = tree.get_name("keys").ok_or_else(layout)?;
     let keys = bounded_tree(&rec.repo, keys.id()).map_err(|(code, e)| fail(oid, code, format!("keys/ {e}")))?;
-    check_tree(&keys).map_err(|r| fail(oid, "malformed-tree", format!("has a malformed tree at keys: {r}")))?;
     if keys.len() != 1 {
         return Err(layout());
     }

@@ -22,13 +22,20 @@ impl Tmux<'_> {
 
     /// Waits until the screen shows `text`.
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits until the screen shows every one of `texts` at once: the exact
+    /// state a test then asserts (entries are opened in the background, so
+    /// a header can show before its rows are filled in).
+    fn wait_for_all(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if texts.iter().all(|t| s.contains(t)) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "the screen never showed {text:?}:\n{s}");
+            assert!(Instant::now() < deadline, "the screen never showed all of {texts:?}:\n{s}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -76,16 +83,13 @@ fn browse_a_record_in_a_real_terminal() {
     env.note(&anna, "Trip to Valencia");
 
     let t = start(&env, &anna, &env.record());
-    let s = t.wait_for("Timeline (2 entries)");
-    assert!(s.contains("Trip to Valencia") && s.contains("Penicillin"), "{s}");
+    t.wait_for_all(&["Timeline (2 entries)", "Trip to Valencia", "Penicillin"]);
     // Open the newest entry.
     t.keys(&["Enter"]);
-    let s = t.wait_for("Entry (Esc: back)");
-    assert!(s.contains("signature  good"), "{s}");
+    t.wait_for_all(&["Entry (Esc: back)", "signature  good"]);
     // Grants: the GP's grant expires within 14 days.
     t.keys(&["Escape", "2"]);
-    let s = t.wait_for("Grants (1)");
-    assert!(s.contains("expiring") && s.contains("Dr Klein"), "{s}");
+    t.wait_for_all(&["Grants (1)", "expiring", "Dr Klein"]);
     // Audit, help, quit: the terminal is given back and hrx exits 0.
     t.keys(&["3"]);
     t.wait_for("Audit trail");

@@ -130,7 +130,17 @@ impl CertIndex {
         data: &[u8],
         allowed: &dyn Fn(&str) -> bool,
     ) -> Result<(Fpr, DateTime<Utc>), SigError> {
-        let sig = &single_signature(sig)?;
+        self.verify_parsed(&single_signature(sig)?, data, allowed)
+    }
+
+    /// [`CertIndex::verify`] for a signature already parsed with
+    /// [`single_signature`].
+    pub fn verify_parsed(
+        &self,
+        sig: &Signature,
+        data: &[u8],
+        allowed: &dyn Fn(&str) -> bool,
+    ) -> Result<(Fpr, DateTime<Utc>), SigError> {
         let t = sig
             .signature_creation_time()
             .ok_or_else(|| SigError::Malformed("signature has no creation time".into()))?;
@@ -223,6 +233,65 @@ impl CertIndex {
         }
         Ok(ks)
     }
+}
+
+/// Parses and checks many commit signatures on other cores while the
+/// caller walks the history: `items[i]` is a `gpgsig` and the bytes it
+/// signs. `walk` gets a function that returns the parsed signature of item
+/// `i` (waiting for it; items are done in order), or the parse error.
+///
+/// Sequoia keeps a process-wide cache of the signatures it has verified
+/// (keyed on the signature, the digest of the data and the key), so when
+/// the walk checks a signature with [`CertIndex::verify_parsed`] the
+/// arithmetic is already done and costs a lookup. The walk still decides
+/// everything (which certificate may sign, when, with which key); the
+/// workers only do the expensive part early, on raw bytes, with the keys of
+/// `certs` that the signatures name.
+pub fn check_ahead<R>(
+    certs: &[Cert],
+    items: &[(&[u8], &[u8])],
+    walk: impl FnOnce(&mut dyn FnMut(usize) -> Result<Signature, SigError>) -> R,
+) -> R {
+    use std::sync::mpsc;
+    let mut keys: HashMap<String, Vec<Key<PublicParts, UnspecifiedRole>>> = HashMap::new();
+    for c in certs {
+        for k in c.keys() {
+            let key = k.key().clone().role_into_unspecified();
+            keys.entry(key.fingerprint().to_hex()).or_default().push(key.clone());
+            keys.entry(key.keyid().to_hex()).or_default().push(key);
+        }
+    }
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let keys = &keys;
+    std::thread::scope(|scope| {
+        let mut rx = Vec::new();
+        for w in 0..workers {
+            // Bounded, so a walk that stops early stops the workers too.
+            let (tx, r) = mpsc::sync_channel::<Result<Signature, SigError>>(256);
+            rx.push(r);
+            scope.spawn(move || {
+                for (sig, data) in items.iter().skip(w).step_by(workers) {
+                    let parsed = single_signature(sig);
+                    if let Ok(s) = &parsed
+                        && let Some(ks) = s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
+                    {
+                        for k in ks {
+                            let _ = s.verify_message(k, *data);
+                        }
+                    }
+                    if tx.send(parsed).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let mut next = |i: usize| -> Result<Signature, SigError> {
+            rx[i % workers].recv().unwrap_or_else(|_| Err(SigError::Malformed("signature check stopped".into())))
+        };
+        let out = walk(&mut next);
+        drop(rx);
+        out
+    })
 }
 
 /// Parses a `gpgsig` value: exactly one signature packet, nothing else.

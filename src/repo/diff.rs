@@ -45,48 +45,53 @@ pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<T
         other => ("malformed-tree", other.to_string()),
     })?;
     let raw = odb.read(oid).map_err(git)?;
-    let bad = |m: &str| ("malformed-tree", m.to_string());
-    let mut rest = raw.data();
-    while !rest.is_empty() {
-        let sp = rest.iter().position(|&b| b == b' ').ok_or_else(|| bad("is not a git tree"))?;
-        if !matches!(&rest[..sp], b"40000" | b"100644" | b"100755" | b"120000" | b"160000") {
-            return Err(bad(&format!(
-                "holds the mode {:?}, which git never writes",
-                String::from_utf8_lossy(&rest[..sp])
-            )));
-        }
-        let nul = rest.iter().position(|&b| b == 0).ok_or_else(|| bad("is not a git tree"))?;
-        if rest.len() < nul + 21 {
-            return Err(bad("is a truncated git tree"));
-        }
-        rest = &rest[nul + 21..];
-    }
+    check_raw_tree(raw.data()).map_err(|m| ("malformed-tree", m))?;
     repo.find_tree(oid).map_err(git)
 }
 
-/// Checks that `tree`'s names are valid and strictly in git's order.
-pub fn check_tree(tree: &Tree) -> std::result::Result<(), String> {
-    let mut prev: Option<git2::TreeEntry> = None;
-    for e in tree.iter() {
-        let n = e.name_bytes();
-        if n.is_empty()
-            || n == b"."
-            || n == b".."
-            || n.eq_ignore_ascii_case(b".git")
-            || n.iter().any(|&b| b == b'/' || b < 0x20 || b == 0x7f)
-        {
-            return Err(format!("holds the name {:?}, which no git tree may hold", String::from_utf8_lossy(n)));
+/// Checks a raw tree object as git would write it: every mode one git
+/// writes, in its canonical form (`40000`, not `040000`: tools that compare
+/// mode text would read such a tree differently); every name valid (not
+/// empty, `.`, `..` or `.git`, no `/`, NUL or control character: such
+/// names alias other paths, break checkouts or forge lines on a terminal);
+/// names unique and in git's order (a tree's name compared as if it ended
+/// in `/`).
+pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
+    let mut rest = data;
+    let mut prev: Option<(&[u8], bool)> = None;
+    while !rest.is_empty() {
+        let sp = rest.iter().position(|&b| b == b' ').ok_or("is not a git tree")?;
+        let mode = &rest[..sp];
+        if !matches!(mode, b"40000" | b"100644" | b"100755" | b"120000" | b"160000") {
+            return Err(format!("holds the mode {:?}, which git never writes", String::from_utf8_lossy(mode)));
         }
-        if let Some(p) = &prev
-            && cmp(p, &e) != std::cmp::Ordering::Less
-        {
-            return Err(format!(
-                "lists {:?} after {:?}: names repeated or out of order",
-                String::from_utf8_lossy(n),
-                String::from_utf8_lossy(p.name_bytes())
-            ));
+        let nul = sp + 1 + rest[sp + 1..].iter().position(|&b| b == 0).ok_or("is not a git tree")?;
+        if rest.len() < nul + 21 {
+            return Err("is a truncated git tree".into());
         }
-        prev = Some(e);
+        let name = &rest[sp + 1..nul];
+        if name.is_empty()
+            || name == b"."
+            || name == b".."
+            || name.eq_ignore_ascii_case(b".git")
+            || name.iter().any(|&b| b == b'/' || b < 0x20 || b == 0x7f)
+        {
+            return Err(format!("holds the name {:?}, which no git tree may hold", String::from_utf8_lossy(name)));
+        }
+        let is_tree = mode == b"40000";
+        if let Some((p, pt)) = prev {
+            let a = p.iter().copied().chain(pt.then_some(b'/'));
+            let b = name.iter().copied().chain(is_tree.then_some(b'/'));
+            if a.cmp(b) != std::cmp::Ordering::Less {
+                return Err(format!(
+                    "lists {:?} after {:?}: names repeated or out of order",
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(p)
+                ));
+            }
+        }
+        prev = Some((name, is_tree));
+        rest = &rest[nul + 21..];
     }
     Ok(())
 }
@@ -103,9 +108,6 @@ fn cmp(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
 /// The differences from `old` (or nothing) to `new`.
 pub fn diff(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<Delta>> {
     let mut out = Vec::new();
-    if let Err(reason) = check_tree(new) {
-        return Ok(vec![Delta::Malformed { path: "/".into(), reason }]);
-    }
     walk(repo, old, Some(new), "", &mut out)?;
     Ok(out)
 }
@@ -187,7 +189,7 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
 /// Loads a tree new in this commit, bounded and checked; a bad one is
 /// reported as [`Delta::Malformed`] and not walked.
 fn new_tree<'r>(repo: &'r Repository, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Tree<'r>> {
-    match bounded_tree(repo, oid).map_err(|(_, m)| m).and_then(|t| check_tree(&t).map(|()| t)) {
+    match bounded_tree(repo, oid).map_err(|(_, m)| m) {
         Ok(t) => Some(t),
         Err(reason) => {
             out.push(Delta::Malformed { path: path.to_string(), reason });
