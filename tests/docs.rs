@@ -75,3 +75,47 @@ fn demo_runs_and_tells_the_story() {
     let out = env.hrx_nobody().args(["demo", "--dir"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(7), "refuses an existing directory");
 }
+
+/// The format page is the spec: every attack test it names exists, every
+/// attack test in tests/trust.rs is named by a rule there, and every reason
+/// code the verifier can give is in the page.
+#[test]
+fn the_format_page_names_the_attack_tests_and_reason_codes() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(repo.join("man/hrx-repository.5")).unwrap();
+    let tests = std::fs::read_to_string(repo.join("tests/trust.rs")).unwrap();
+    let defined: Vec<&str> = tests.split("#[test]\nfn ").skip(1).filter_map(|s| s.split('(').next()).collect();
+    assert!(defined.len() >= 19, "{defined:?}");
+    for t in &defined {
+        assert!(page.contains(&format!("trust::{t}")), "hrx-repository(5) names no rule for the attack test {t}");
+    }
+    for named in page.split("trust::").skip(1) {
+        let name: String = named.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        assert!(defined.contains(&name.as_str()), "hrx-repository(5) names trust::{name}, which does not exist");
+    }
+    // Reason codes: every `fail(oid, "code"` and `code: "code"` in the verifier.
+    let mut codes = vec![];
+    for src in ["src/verify.rs", "src/ops/sync.rs", "src/repo/diff.rs", "src/repo/transport.rs"] {
+        let text = std::fs::read_to_string(repo.join(src)).unwrap();
+        for part in text.split("fail(").skip(1).chain(text.split("code: \"").skip(1)) {
+            let part = part.trim_start_matches("oid, ").trim_start_matches("c.oid, ").trim_start_matches("oid,");
+            let part = part.trim_start();
+            let code: String = if let Some(rest) = part.strip_prefix('"') {
+                rest.chars().take_while(|c| *c != '"').collect()
+            } else if !part.starts_with(|c: char| c.is_ascii_lowercase()) {
+                continue;
+            } else {
+                part.chars().take_while(|c| *c != '"').collect()
+            };
+            if !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+                codes.push(code);
+            }
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    let internal = ["git", "empty", "resume", "clock", "code"];
+    for c in codes.iter().filter(|c| !internal.contains(&c.as_str())) {
+        assert!(page.contains(&format!("\\fB{c}\\fR")), "reason code {c} is not in hrx-repository(5)");
+    }
+}
