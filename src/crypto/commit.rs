@@ -304,9 +304,15 @@ fn single_signature(bytes: &[u8]) -> Result<Signature, SigError> {
     if bytes.len() > crate::repo::object::MAX_SIGNATURE {
         return Err(bad(format!("the signature is {} bytes; one signature is under 1 KiB", bytes.len())));
     }
-    let mut ppr = PacketParserBuilder::from_bytes(bytes)
-        .and_then(|b| b.max_recursion_depth(0).build())
-        .map_err(|e| bad(e.to_string()))?;
+    // The armour git stores is simple; undo it directly (Sequoia's armour
+    // reader costs as much as the rest of the parse), else let Sequoia try.
+    let binary = dearmor_signature(bytes);
+    let mut ppr = match &binary {
+        Some(b) => PacketParserBuilder::from_bytes(b.as_slice())
+            .and_then(|b| b.dearmor(openpgp::parse::Dearmor::Disabled).max_recursion_depth(0).build()),
+        None => PacketParserBuilder::from_bytes(bytes).and_then(|b| b.max_recursion_depth(0).build()),
+    }
+    .map_err(|e| bad(e.to_string()))?;
     let mut found = None;
     while let PacketParserResult::Some(pp) = ppr {
         if found.is_some() {
@@ -320,6 +326,41 @@ fn single_signature(bytes: &[u8]) -> Result<Signature, SigError> {
         ppr = next;
     }
     found.ok_or_else(|| bad("no signature packet".into()))
+}
+
+/// The binary packets of an ASCII-armoured signature as git stores it
+/// (`-----BEGIN PGP SIGNATURE-----`, optional headers, a blank line,
+/// base64, an optional `=` checksum line, the end line), or None if it is
+/// not in that form.
+fn dearmor_signature(bytes: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut lines = text.lines().map(str::trim_end);
+    if lines.next()? != "-----BEGIN PGP SIGNATURE-----" {
+        return None;
+    }
+    // Headers, if any, end with a blank line; without headers the blank
+    // line comes first.
+    let mut body = String::new();
+    let mut in_headers = true;
+    for l in lines.by_ref() {
+        if in_headers {
+            if l.is_empty() {
+                in_headers = false;
+            } else if !l.contains(": ") {
+                return None;
+            }
+            continue;
+        }
+        if l == "-----END PGP SIGNATURE-----" {
+            return base64::engine::general_purpose::STANDARD.decode(body).ok();
+        }
+        if l.starts_with('=') {
+            continue; // the CRC-24 checksum; the packet parser checks the content
+        }
+        body.push_str(l);
+    }
+    None
 }
 
 /// The largest certificate file accepted in `keys/`.
