@@ -576,15 +576,37 @@ pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc
 /// The certificates in `keys/` of the head's tree, read with the verifier's
 /// bounds; whatever does not parse is left out (the walk judges it where
 /// it was added). Only their keys are used, to check signatures early.
+///
+/// Nothing here is authenticated yet, so the work is capped: each blob once,
+/// at most [`CANDIDATE_CERTS`] certificates and [`CANDIDATE_BYTES`] in all
+/// (a record has a handful of participants; a hostile head with thousands
+/// of large certificates only loses the head start, never the verdict).
 fn candidate_certs(rec: &Record, odb: &git2::Odb, tree: Option<Oid>) -> Vec<sequoia_openpgp::Cert> {
     let Some(tree) = tree.and_then(|t| bounded_tree(&rec.repo, t).ok()) else { return vec![] };
     let Some(keys) = tree.get_name("keys").and_then(|k| bounded_tree(&rec.repo, k.id()).ok()) else { return vec![] };
-    keys.iter()
-        .take(10_000)
-        .filter_map(|k| read_bounded(odb, k.id(), ObjectType::Blob, MAX_CERT).ok())
-        .filter_map(|b| parse_cert(&b).ok())
-        .collect()
+    let mut seen = HashSet::new();
+    let mut budget = CANDIDATE_BYTES;
+    let mut out = vec![];
+    for k in keys.iter() {
+        if out.len() >= CANDIDATE_CERTS || !seen.insert(k.id()) {
+            continue;
+        }
+        let Ok(size) = crate::repo::object::check_size(odb, k.id(), ObjectType::Blob, MAX_CERT) else { continue };
+        if size > budget {
+            break;
+        }
+        budget -= size;
+        if let Some(c) = read_bounded(odb, k.id(), ObjectType::Blob, MAX_CERT).ok().and_then(|b| parse_cert(&b).ok()) {
+            out.push(c);
+        }
+    }
+    out
 }
+
+/// How many certificates [`candidate_certs`] reads at most.
+const CANDIDATE_CERTS: usize = 256;
+/// How many bytes of certificates [`candidate_certs`] reads at most.
+const CANDIDATE_BYTES: usize = 1 << 20;
 
 /// Explains which revocation ended the authority a commit relied on.
 fn revoked_reason(p: &Policy, a: &crate::policy::Authority, c: &CommitInfo) -> String {

@@ -1272,6 +1272,10 @@ fn deep_nesting() {
         format!("title: a \"\ntext: {deep}\n"),
         format!("title: some\n  more\n  \"text\ntext: {deep}\n"),
         format!("text: |\n  \"\ntitle: {deep}\n"),
+        // (second review: a lone CR ends a comment for the parser; a block
+        // scalar in a compact node ends at the node's column)
+        format!("text: hi # c\rtitle: {deep}\n"),
+        format!("title: x\nlist:\n- a: |\n  b: {deep}\n"),
     ] {
         std::fs::write(&file, hidden).unwrap();
         let out = run(&s.env, &s.anna, &dir, &["add", "note", "--file", path_str(&file)]);

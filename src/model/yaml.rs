@@ -7,10 +7,12 @@
 //! indented. The scan is linear and allocation-free.
 //!
 //! It follows YAML's lexical rules as far as they decide where text is
-//! quoted (a quote opens a scalar only where a scalar may start), where a
-//! block scalar's lines are, and where comments are. Where it is unsure it
-//! counts a bracket rather than skip it: a false alarm refuses a strange
-//! document; a miss would let the parser run for hours.
+//! quoted (a quote opens a scalar only where a scalar may start) and where
+//! comments are, with every line break YAML knows (`\n`, `\r`, NEL, U+2028,
+//! U+2029). Where it could be wrong it errs towards counting: a quote never
+//! hides more than the rest of its line, and the text of block scalars is
+//! scanned like the rest. A false alarm refuses a strange document; a miss
+//! would let the parser run for hours.
 
 /// How deeply flow collections may nest. Records nest a few levels.
 pub const MAX_FLOW_DEPTH: usize = 64;
@@ -28,33 +30,16 @@ pub fn check(bytes: &[u8], max_len: usize) -> Result<(), String> {
     let deep =
         |line: usize| format!("line {line}: collections nested more than {MAX_FLOW_DEPTH} deep: nested too deeply");
     let mut depth = 0usize;
-    // Open quote and whether it is double (backslash escapes) or single.
-    let mut quote: Option<u8> = None;
-    // The indentation of the line that opened a block scalar (`|`, `>`):
-    // more indented (and blank) lines after it are its text.
-    let mut block: Option<usize> = None;
     // The previous content line: its indentation, and whether it ended in a
     // plain scalar (then a more indented line continues that scalar, and a
     // quote at its start is text).
     let mut prev_indent = 0usize;
     let mut prev_plain = false;
-    for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+    for (n, raw) in Lines(bytes).enumerate() {
         let line = n + 1;
         let indent = raw.iter().take_while(|&&b| b == b' ').count();
         let content = &raw[indent..];
-        let blank = content.iter().all(|b| b.is_ascii_whitespace());
-        if let Some(q) = quote {
-            // A quoted scalar spanning lines: scan on from the line start.
-            quote = scan(content, Some(q), &mut depth, line, false, &deep)?.0;
-            continue;
-        }
-        if let Some(b) = block {
-            if blank || indent > b {
-                continue;
-            }
-            block = None;
-        }
-        if blank {
+        if content.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
         if indent > MAX_INDENT {
@@ -63,18 +48,49 @@ pub fn check(bytes: &[u8], max_len: usize) -> Result<(), String> {
         // A line that may continue the plain scalar before it: a quote at
         // its start is text then, so it must not hide what follows.
         let continuation = prev_plain && (depth > 0 || indent > prev_indent);
+        // A quote still open at the end of the line is dropped: a quote the
+        // scan opened where the parser sees text must not hide later lines.
         let (q, ends_plain, opens_block) = scan(content, None, &mut depth, line, !continuation, &deep)?;
-        quote = q;
-        if opens_block {
-            block = Some(indent);
-        }
         if !continuation {
             // The indentation of the line that holds the scalar's start.
             prev_indent = indent;
         }
-        prev_plain = (ends_plain || (continuation && q.is_none() && !opens_block)) && quote.is_none();
+        prev_plain = (ends_plain || (continuation && !opens_block)) && q.is_none();
     }
     Ok(())
+}
+
+/// The lines of a document, split at every line break YAML knows: `\n`,
+/// `\r\n`, a lone `\r`, NEL (U+0085), LINE SEPARATOR and PARAGRAPH
+/// SEPARATOR (U+2028, U+2029).
+struct Lines<'a>(&'a [u8]);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let s = self.0;
+        let mut i = 0;
+        while i < s.len() {
+            let brk = match s[i] {
+                b'\n' => 1,
+                b'\r' if s.get(i + 1) == Some(&b'\n') => 2,
+                b'\r' => 1,
+                0xC2 if s.get(i + 1) == Some(&0x85) => 2,
+                0xE2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xA8 | 0xA9)) => 3,
+                _ => 0,
+            };
+            if brk > 0 {
+                self.0 = &s[i + brk..];
+                return Some(&s[..i]);
+            }
+            i += 1;
+        }
+        self.0 = &[];
+        Some(s)
+    }
 }
 
 /// Scans one line's content. `start` says whether a scalar may start at its
@@ -192,6 +208,19 @@ mod tests {
         // `a - "` is text.
         let deep = format!("t: a - \"\nx: {}", "[".repeat(100));
         assert!(check(deep.as_bytes(), 1 << 20).is_err(), "dash inside text");
+        // Every YAML line break ends a comment.
+        for brk in ["\r", "\u{85}", "\u{2028}", "\u{2029}"] {
+            let deep = format!("text: hi # c{brk}x: {}", "[".repeat(100));
+            assert!(check(deep.as_bytes(), 1 << 20).is_err(), "line break {brk:?}");
+        }
+        // A block scalar in a compact nested node ends before its line's indent.
+        let deep = format!("x:\n- a: |\n  b: {}", "[".repeat(100));
+        assert!(check(deep.as_bytes(), 1 << 20).is_err(), "compact block");
+        let deep = format!("- ? |\n  b: {}", "[".repeat(100));
+        assert!(check(deep.as_bytes(), 1 << 20).is_err(), "complex key block");
+        // A quote at column 0 after a top-level plain scalar.
+        let deep = format!("abc\n\"\n--- {}", "[".repeat(100));
+        assert!(check(deep.as_bytes(), 1 << 20).is_err(), "top-level continuation");
         // Single quotes escape by doubling.
         let deep = format!("x: 'it''s'\ny: {}", "[".repeat(100));
         assert!(check(deep.as_bytes(), 1 << 20).is_err());
@@ -203,7 +232,7 @@ mod tests {
         let ok = format!(
             "text: \"{many}\"\ntitle: 'a [quoted] {{thing}} {many}'\n# a comment {many}\n\
              code: {{system: snomed, code: '1', display: {{en: x}}}}\nlist: [1, [2, [3]]]\n\
-             note: |\n  {many}\n  \"unbalanced\n  {many}\nafter: a[b]c\n- \"item {many}\"\n"
+             note: |\n  a [bracketed] {{note}}\n  \"unbalanced\n  more\nafter: a[b]c\n- \"item {many}\"\n"
         );
         check(ok.as_bytes(), 1 << 20).unwrap();
         // What hrx itself writes, with a FHIR original inside.
