@@ -95,9 +95,9 @@ pub fn store(rec: &Record, v: &Verified) {
 }
 
 /// The verified state of the branch head: from the cache plus the commits
-/// after it when it fits, else from the root. With `keep`, the result is
-/// stored; only operations that have just written do that, so a command
-/// that fails or only reads leaves the repository as it found it.
+/// after it when it fits, else from the root (which is then kept). With
+/// `keep`, a result continued from the cache is stored too; only operations
+/// that have just written do that.
 pub fn verified(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool) -> Result<Verified, Failure> {
     let head = rec.head().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
     if let (Some(h), Some((start, t))) = (head, load(rec, pin))
@@ -114,9 +114,11 @@ pub fn verified(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool)
             Err(f) => return Err(f),
         }
     }
+    // A verification from the root is kept whoever asked for it: it is
+    // derived state, and without it a command that checks the record twice
+    // (before asking for a passphrase, then under the lock) and once more
+    // after writing would verify the whole history three times.
     let v = verify(rec, None, pin, now)?;
-    if keep {
-        store(rec, &v);
-    }
+    store(rec, &v);
     Ok(v)
 }

@@ -165,38 +165,51 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     if grant.include_past {
         let signers: Vec<Cert> = v.certs.all().cloned().collect();
         let grantee_keyids: Vec<String> = cert.keys().map(|k| k.key().keyid().to_hex()).collect();
-        for e in &v.entries {
-            if !grant.categories.covers(&e.category) || v.access.contains_key(&(e.id, req.grantee.clone())) {
-                continue;
+        let in_scope: Vec<&crate::verify::EntryRef> = v
+            .entries
+            .iter()
+            .filter(|e| grant.categories.covers(&e.category) && !v.access.contains_key(&(e.id, req.grantee.clone())))
+            .collect();
+        // In batches: read (git is single-threaded), then open and wrap on
+        // every core (each entry is decrypted in full: see below).
+        for batch in in_scope.chunks(256) {
+            let mut work = Vec::with_capacity(batch.len());
+            for e in batch {
+                let bytes = rec.blob(e.blob)?;
+                if recipient_keyids(&bytes)?.iter().any(|k| grantee_keyids.contains(k)) {
+                    continue; // it can read it already
+                }
+                // The granter's own wrap, if that is how it reads the entry.
+                let prefix = match v.access.get(&(e.id, me.clone())) {
+                    Some(b) => Some(rec.blob(*b)?),
+                    None => None,
+                };
+                work.push((*e, bytes, prefix));
             }
-            let bytes = rec.blob(e.blob)?;
-            if recipient_keyids(&bytes)?.iter().any(|k| grantee_keyids.contains(k)) {
-                continue; // it can read it already
-            }
-            // The granter's own wrap, if that is how it reads the entry.
-            let prefix = match v.access.get(&(e.id, me.clone())) {
-                Some(b) => Some(rec.blob(*b)?),
-                None => None,
-            };
             // A session key is passed on only after it has decrypted and
             // authenticated this very entry (integrity check, inner signature
             // by its committer, the id and category inside): a PKESK copied
             // from another entry must never be laundered into a wrap for it.
-            match authentic_session_key(&bytes, prefix.as_deref(), &mut unlocked.decryptors, &signers, e, now) {
-                Authentic::Not => {
-                    refused.push(e.id.to_string());
-                    continue;
+            let results = on_every_core(&work, &unlocked.decryptors, |(e, bytes, prefix), keys| {
+                match authentic_session_key(bytes, prefix.as_deref(), keys, &signers, e, now) {
+                    Authentic::Key(algo, sk) => wrap(algo, &sk, &cert, now).map(Some).map(Ok),
+                    Authentic::Unreadable => Ok(Ok(None)),
+                    Authentic::Not => Ok(Err(())),
                 }
-                Authentic::Unreadable => skipped += 1,
-                Authentic::Key(algo, sk) => {
-                    let w = wrap(algo, &sk, &cert, now)?;
-                    files.push((RepoPath::Access { entry: e.id, reader: req.grantee.clone() }.to_path(), w));
-                    changes.push(Change::Access {
-                        entry: e.id,
-                        category: e.category.clone(),
-                        reader: req.grantee.clone(),
-                    });
-                    opened += 1;
+            });
+            for ((e, _, _), r) in work.iter().zip(results) {
+                match r? {
+                    Err(()) => refused.push(e.id.to_string()),
+                    Ok(None) => skipped += 1,
+                    Ok(Some(w)) => {
+                        files.push((RepoPath::Access { entry: e.id, reader: req.grantee.clone() }.to_path(), w));
+                        changes.push(Change::Access {
+                            entry: e.id,
+                            category: e.category.clone(),
+                            reader: req.grantee.clone(),
+                        });
+                        opened += 1;
+                    }
                 }
             }
         }
@@ -215,6 +228,28 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         past_entries_opened: opened,
         past_entries_skipped: skipped,
         past_entries_refused: refused,
+    })
+}
+
+/// Runs `f` over `items` on every core, each thread with its own copy of
+/// the decryption `keys`; results in the order of `items`.
+fn on_every_core<T: Sync, R: Send>(
+    items: &[T],
+    keys: &[sequoia_openpgp::crypto::KeyPair],
+    f: impl Fn(&T, &mut [sequoia_openpgp::crypto::KeyPair]) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let per = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|chunk| {
+                let mut keys = keys.to_vec();
+                let f = &f;
+                scope.spawn(move || chunk.iter().map(|t| f(t, &mut keys)).collect::<Vec<R>>())
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a worker panicked")).collect()
     })
 }
 
