@@ -1622,3 +1622,17 @@ fn emergency_seal_holds_when_a_delegates_grant_falls() {
     assert!(!stdout(&out).contains("Penicillin"), "{}", stdout(&out));
     assert_eq!(logged(&env, &ncp, &dir, &id)["sealed"], true);
 }
+
+/// Attack: one entry id filed under two categories (the same encrypted
+/// entry, or two), so that listings and category checks disagree about it.
+/// Rule: an id appears once in the whole tree (`duplicate-id`).
+#[test]
+fn one_entry_id_under_two_categories() {
+    let s = scene();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.anna, &s.anna, "general", t);
+    let twin = path.replace("entries/general/", "entries/allergy/");
+    assert_ne!(path, twin);
+    let c = forge_commit(&s, &s.anna, vec![(path, ct.clone()), (twin, ct)], t);
+    assert_rejected(&s, "duplicate-id", Some(&c));
+}
