@@ -237,6 +237,13 @@ pub fn verify_from(
     }
     let items: Vec<(&[u8], &[u8])> =
         order.iter().map(|o| &raw[o]).map(|c| (c.signature.as_deref().unwrap_or(b""), c.signed.as_slice())).collect();
+    // A parent's state is kept until its last child has been judged.
+    let mut children: HashMap<Oid, usize> = HashMap::new();
+    for o in &order {
+        for p in &raw[o].parents {
+            *children.entry(*p).or_default() += 1;
+        }
+    }
     let walked = crate::crypto::commit::check_ahead(&signers, &items, |next| -> Result<(), Failure> {
         for (n, &oid) in order.iter().enumerate() {
             let pre = next(n);
@@ -513,6 +520,14 @@ pub fn verify_from(
             entries.extend(added_entries);
             commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
             states.insert(oid, State { policy: after, time, tree: c.tree });
+            for p in &parents {
+                if let Some(n) = children.get_mut(p) {
+                    *n -= 1;
+                    if *n == 0 && *p != head {
+                        states.remove(p);
+                    }
+                }
+            }
         }
         Ok(())
     });
