@@ -1636,3 +1636,80 @@ fn one_entry_id_under_two_categories() {
     let c = forge_commit(&s, &s.anna, vec![(path, ct.clone()), (twin, ct)], t);
     assert_rejected(&s, "duplicate-id", Some(&c));
 }
+
+/// Attack: a provider whose certificate expires keeps signing with it. The
+/// first commit (before the expiry) put its signing key in the verifier's
+/// cache with no end, and the cache then served later times too. Rule: a key
+/// signs only while its certificate is valid too (`bad-signature` after).
+#[test]
+fn signing_after_the_certificate_expired() {
+    use openpgp::cert::prelude::*;
+    use openpgp::types::{Features, KeyFlags};
+    let s = scene();
+    let t0 = time(&s);
+    // A provider's certificate valid for 10 days (made as GnuPG would let one be).
+    let (cert, _) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_profile(openpgp::Profile::RFC4880)
+        .unwrap()
+        .set_features(Features::empty().set_seipdv1())
+        .unwrap()
+        .set_creation_time(SystemTime::from(t0 - Duration::seconds(60)))
+        .set_validity_period(std::time::Duration::from_secs(10 * 86_400))
+        .set_primary_key_flags(KeyFlags::empty().set_certification())
+        .add_userid("Dr Kurz (Praxis, DE)")
+        // Subkeys without an expiry of their own: only the certificate expires.
+        .add_subkey(KeyFlags::empty().set_signing(), Some(std::time::Duration::from_secs(0)), None)
+        .add_subkey(
+            KeyFlags::empty().set_transport_encryption().set_storage_encryption(),
+            Some(std::time::Duration::from_secs(0)),
+            None,
+        )
+        .generate()
+        .unwrap();
+    let fpr = cert.fingerprint().to_hex();
+    let public = s.env.path().join("kurz.asc");
+    {
+        use openpgp::serialize::SerializeInto;
+        std::fs::write(&public, cert.clone().strip_secret_key_material().armored().to_vec().unwrap()).unwrap();
+    }
+    let dir = s.env.record();
+    ok(&s.env, &s.anna, &dir, &["grant", path_str(&public), "--categories", "general", "--rights", "read,write"]);
+    // The provider's own tools sign whatever the clock says (hrx's keystore
+    // would refuse an expired key: this is an attacker's signer).
+    let signer = |t: DateTime<Utc>| {
+        let p = openpgp::policy::StandardPolicy::new();
+        let vc = cert.with_policy(&p, SystemTime::from(t0)).unwrap();
+        let k = vc.keys().secret().for_signing().next().unwrap();
+        let _ = t;
+        k.key().clone().parts_into_secret().unwrap().into_keypair().unwrap()
+    };
+    let who = hrx::crypto::Identity {
+        fingerprint: fpr.clone(),
+        name: "Dr Kurz".into(),
+        email: None,
+        organisation: None,
+        country: Some("DE".into()),
+    };
+    let commit_at = |t: DateTime<Utc>| {
+        let id = new_id(t).unwrap();
+        let yaml = format!(
+            "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {fpr}, name: X}}\ntext: late\n",
+            t.to_rfc3339()
+        );
+        let anna = forge::cert(&s.anna);
+        let ct = seal(yaml.as_bytes(), signer(t), &[&anna], t).unwrap();
+        let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+        let rec = Record::open(&dir).unwrap();
+        let head = rec.head().unwrap();
+        rec.append(head, &[(path, ct)], "hrx: add entry", &mut signer(t), &who, t).unwrap().to_string()
+    };
+    // Before the expiry: accepted.
+    commit_at(time(&s));
+    let out = run(&s.env, &s.anna, &dir, &["verify", "--no-decrypt"]);
+    assert!(out.status.success(), "before the expiry: {}", stderr(&out));
+    // After it: refused, although the same key verified a moment before.
+    s.env.advance(11 * 86_400);
+    let c = commit_at(clock(&s.env));
+    assert_rejected(&s, "bad-signature", Some(&c));
+}
