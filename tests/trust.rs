@@ -1713,3 +1713,79 @@ fn signing_after_the_certificate_expired() {
     let c = commit_at(clock(&s.env));
     assert_rejected(&s, "bad-signature", Some(&c));
 }
+
+/// Git's variable-length object header in a pack: type and size.
+fn pack_header(out: &mut Vec<u8>, kind: u8, mut size: u64) {
+    let mut byte = (kind << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
+}
+
+/// Attack (second review): a bundle of a few KiB whose deltas each rebuild
+/// a 64 MiB object from one 16 MiB blob: git would spend minutes of CPU
+/// resolving them. Rule: a pack may expand to at most 2 GiB in all, deltas
+/// included, checked before git indexes it (`too-large`).
+#[test]
+fn delta_bomb_in_a_bundle() {
+    use openpgp::types::HashAlgorithm;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    let base_len: u64 = 16 << 20;
+    let mut h = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    h.update(format!("blob {base_len}\0").as_bytes());
+    h.update(&vec![0u8; base_len as usize]);
+    let base_id = h.into_digest().unwrap();
+    let deltas = 40u32;
+    let mut pack = Vec::new();
+    pack.extend_from_slice(b"PACK");
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    pack.extend_from_slice(&(deltas + 1).to_be_bytes());
+    pack_header(&mut pack, 3, base_len);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&vec![0u8; base_len as usize]).unwrap();
+    pack.extend_from_slice(&z.finish().unwrap());
+    let varint = |out: &mut Vec<u8>, mut v: u64| loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            break;
+        }
+        out.push(b | 0x80);
+    };
+    for i in 0..deltas {
+        // Three copies of 16 MiB - 1 and a fourth a little shorter: each
+        // delta rebuilds a different object of almost 64 MiB.
+        let last = 0xFF_FFFFu64 - 1 - i as u64;
+        let mut d = Vec::new();
+        varint(&mut d, base_len);
+        varint(&mut d, 3 * 0xFF_FFFF + last);
+        for size in [0xFF_FFFF, 0xFF_FFFF, 0xFF_FFFF, last] {
+            d.extend_from_slice(&[0x80 | 0x70, (size & 0xff) as u8, ((size >> 8) & 0xff) as u8, (size >> 16) as u8]);
+        }
+        pack_header(&mut pack, 7, d.len() as u64);
+        pack.extend_from_slice(&base_id);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&d).unwrap();
+        pack.extend_from_slice(&z.finish().unwrap());
+    }
+    let mut h = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    h.update(&pack);
+    pack.extend_from_slice(&h.into_digest().unwrap());
+    let bundle = env.path().join("deltas.bundle");
+    let mut out = format!("# v2 git bundle\n{} refs/heads/main\n\n", "1".repeat(40)).into_bytes();
+    out.extend_from_slice(&pack);
+    std::fs::write(&bundle, out).unwrap();
+    assert!(std::fs::metadata(&bundle).unwrap().len() < 1 << 20, "a small file");
+
+    let before = main_of(&env, &laptop);
+    let out = hrx_limited(&env, &anna, &laptop, &["bundle", "import", path_str(&bundle)]);
+    assert_too_large(&out);
+    assert_eq!(main_of(&env, &laptop), before);
+}
