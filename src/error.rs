@@ -33,6 +33,12 @@ pub enum Error {
     #[error("{0}")]
     Verification(#[from] crate::verify::Failure),
 
+    /// History from elsewhere (a remote, a bundle, a clone source) was
+    /// refused: it does not verify, or not together with this copy's. The
+    /// local record is unchanged.
+    #[error("{0}")]
+    Refused(crate::verify::Failure),
+
     /// The repository is not in a state where this can be done.
     #[error("{0}")]
     State(String),

@@ -420,6 +420,9 @@ fn revoked_writer_on_a_stale_parent() {
     let out = run(env, anna, laptop, &["sync", "klein", "--json"]);
     assert_refused(&out, "revoked");
     assert!(stderr(&out).contains("klein"), "names the remote: {}", stderr(&out));
+    // What was refused is the remote's history, not this copy.
+    assert!(stderr(&out).contains("the local record is as it was"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Do not trust this copy"), "{}", stderr(&out));
     assert_eq!(main_of(env, laptop), mine, "the patient's record did not move");
     let out = run(env, anna, laptop, &["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));

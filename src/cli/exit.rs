@@ -43,7 +43,7 @@ pub fn code(e: &Error) -> i32 {
         Error::NotFound(_) => NOT_FOUND,
         Error::Key(_) => KEY,
         Error::Denied(_) => DENIED,
-        Error::Verification(_) => VERIFY_FAILED,
+        Error::Verification(_) | Error::Refused(_) => VERIFY_FAILED,
         Error::State(_) => STATE,
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => NOT_FOUND,
         Error::Io { .. } | Error::Git(_) | Error::Crypto(_) => FAILURE,
@@ -57,6 +57,9 @@ pub fn message(e: &Error) -> String {
             "the record does not verify: {f}\nDo not trust this copy; obtain the record again from a source you trust (code: {})",
             f.code
         ),
+        Error::Refused(f) => {
+            format!("refused: {f}\nNothing was taken in; the local record is as it was (code: {})", f.code)
+        }
         other => other.to_string(),
     }
 }
@@ -70,14 +73,14 @@ pub fn json(e: &Error) -> serde_json::Value {
         Error::NotFound(_) => "not-found",
         Error::Key(_) => "key",
         Error::Denied(_) => "denied",
-        Error::Verification(_) => "verification",
+        Error::Verification(_) | Error::Refused(_) => "verification",
         Error::State(_) => "state",
         Error::Io { .. } => "io",
         Error::Git(_) => "git",
         Error::Crypto(_) => "openpgp",
     };
     let mut v = serde_json::json!({ "exit_code": code(e), "kind": kind, "message": e.to_string() });
-    if let Error::Verification(f) = e {
+    if let Error::Verification(f) | Error::Refused(f) = e {
         v["commit"] = serde_json::json!(f.commit);
         v["reason"] = serde_json::json!(f.code);
     }

@@ -146,7 +146,7 @@ fn late_commits(
 }
 
 fn refuse(source: &str, f: Failure) -> Error {
-    Error::Verification(Failure { reason: format!("{source} sent history that does not verify: {}", f.reason), ..f })
+    Error::Refused(Failure { reason: format!("{source} sent history that does not verify: {}", f.reason), ..f })
 }
 
 fn count_new(rec: &Record, incoming: Oid, local: Option<Oid>) -> Result<usize> {
@@ -179,7 +179,7 @@ pub fn integrate(
         && mark != incoming
         && !rec.repo.graph_descendant_of(incoming, mark)?
     {
-        return Err(Error::Verification(Failure {
+        return Err(Error::Refused(Failure {
             commit: Some(incoming.to_string()),
             code: "rolled-back",
             reason: format!(
@@ -206,7 +206,7 @@ pub fn integrate(
     if let Some(l) = late.first()
         && !accept_late
     {
-        return Err(Error::Verification(Failure {
+        return Err(Error::Refused(Failure {
             commit: Some(l.commit.clone()),
             code: "late",
             reason: format!(
@@ -230,7 +230,7 @@ pub fn integrate(
         // old copy finds out here, before anything is merged or pushed).
         crate::verify::verify_from(rec, Some(local), Some(&pin), now, None, Some(&theirs.policy), &mut |_, _| {})
             .map_err(|f| {
-                Error::Verification(Failure {
+                Error::Refused(Failure {
                     reason: format!(
                         "this copy's history does not verify with what {source} knows: {}; nothing was merged",
                         f.reason
@@ -242,7 +242,7 @@ pub fn integrate(
         let merge = merge(ctx, rec, &ours, local, incoming, source)?;
         fault::point("sync-before-merge-ref");
         // The merged history must verify as a whole before main moves.
-        verify(rec, Some(merge), Some(&pin), now).map_err(Error::Verification)?;
+        verify(rec, Some(merge), Some(&pin), now).map_err(Error::Refused)?;
         rec.advance(Some(local), merge, &format!("hrx: merge {source}"))?;
         out.outcome = "merge";
         out.merge = Some(merge.to_string());
@@ -309,7 +309,7 @@ fn merge(ctx: &mut Context, rec: &Record, ours: &Verified, local: Oid, incoming:
             }
             Delta::Removed(_) => {} // only this side has it
             Delta::Modified(p) | Delta::Irregular(p) | Delta::Malformed { path: p, .. } => {
-                return Err(Error::Verification(Failure {
+                return Err(Error::Refused(Failure {
                     commit: Some(incoming.to_string()),
                     code: "conflict",
                     reason: format!("{source} and this copy hold different content at {p}; nothing was merged"),
@@ -541,7 +541,7 @@ pub fn clone(
             let by_fpr = crate::model::parse_fpr(t).is_some_and(|f| f == v.header.patient);
             let by_root = v.root.to_string() == t.to_lowercase();
             if !by_fpr && !by_root {
-                return Err(Error::Verification(Failure {
+                return Err(Error::Refused(Failure {
                     commit: Some(v.root.to_string()),
                     code: "trust-root",
                     reason: format!(

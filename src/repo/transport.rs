@@ -238,7 +238,7 @@ impl Record {
         let head = head.ok_or_else(|| bad("it has no refs/heads/main"))?;
         // Every object is checked for size before git indexes (inflates) it.
         super::object::scan_pack(rest).map_err(|e| match e {
-            super::object::ObjectError::TooLarge { .. } => Error::Verification(crate::verify::Failure {
+            super::object::ObjectError::TooLarge { .. } => Error::Refused(crate::verify::Failure {
                 commit: None,
                 code: "too-large",
                 reason: format!("{} holds an object that {e}; nothing was imported", path.display()),
