@@ -128,17 +128,21 @@ impl Policy {
     /// Whether grant `g` is in force at `t`: itself, and the delegation it
     /// was made under (grants made by a delegate fall with the delegation).
     pub fn in_force(&self, g: &GrantRecord, t: DateTime<Utc>) -> bool {
-        g.active_at(t)
-            && (g.issued_under.is_empty()
-                || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(|d| d.active_at(t))))
+        self.with_delegation(g, &|g| g.active_at(t))
+    }
+
+    /// Whether `test` holds for grant `g` and, if a delegate made it, for
+    /// one of the delegations it was made under: the one rule by which a
+    /// grant falls with its delegation, whatever the test.
+    fn with_delegation(&self, g: &GrantRecord, test: &dyn Fn(&GrantRecord) -> bool) -> bool {
+        test(g) && (g.issued_under.is_empty() || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(test)))
     }
 
     /// Whether grant `g` was in force at a past time `t`, by what is known
     /// now: issued by then (whatever its `from` says), in its window, not yet
     /// revoked, and made under a delegation that was in force then too.
     pub fn was_in_force(&self, g: &GrantRecord, t: DateTime<Utc>) -> bool {
-        let at = |g: &GrantRecord| g.issued_at <= t && g.grant.in_window(t) && !g.revoked_by(t);
-        at(g) && (g.issued_under.is_empty() || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(at)))
+        self.with_delegation(g, &|g| g.issued_at <= t && g.grant.in_window(t) && !g.revoked_by(t))
     }
 
     /// Grants to `who` in force at `t`.
@@ -155,14 +159,7 @@ impl Policy {
     /// count against it).
     pub fn authority_holds(&self, a: &Authority, t: DateTime<Utc>, predates: &dyn Fn(&GrantRecord) -> bool) -> bool {
         let ok = |g: &GrantRecord| !g.revoked_by(t) || predates(g);
-        a.is_empty()
-            || a.iter().any(|id| {
-                self.grants.get(id).is_some_and(|g| {
-                    ok(g)
-                        && (g.issued_under.is_empty()
-                            || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(ok)))
-                })
-            })
+        a.is_empty() || a.iter().any(|id| self.grants.get(id).is_some_and(|g| self.with_delegation(g, &ok)))
     }
 
     /// The grants of `who` in force at `t` that give `right` on `category`.

@@ -538,19 +538,34 @@ pub fn verify_from(
         root.ok_or(Failure { commit: None, code: "empty", reason: "the history has no root commit".into() })?;
     let policy = states.remove(&head).expect("head was walked").policy;
 
-    // A revocation ends the grantee's authority from its signature time on,
-    // on every line of history: judge every commit again by all the
-    // revocations known (in this history, and to this copy).
+    check_revocations(rec, &commits, &policy, known)?;
+
+    // Topological order is commit order; ids made within one millisecond do
+    // not sort by time, so keep it.
+    Ok(Verified { head, root, header, policy, certs, commits, entries, access })
+}
+
+/// A revocation ends the grantee's authority from its signature time on, on
+/// every line of history: judges every commit of a verified history again
+/// by all the revocations known — in it (`policy`, its head's) and, if
+/// given, elsewhere (`known`: another copy's). Commits the revoking commit
+/// contains are exempt: they were made before it, whatever the clocks say.
+pub fn check_revocations(
+    rec: &Record,
+    commits: &[CommitInfo],
+    policy: &Policy,
+    known: Option<&Policy>,
+) -> Result<(), Failure> {
     let mut everything = policy.clone();
     if let Some(k) = known {
         everything.merge(k.clone());
     }
-    for c in &commits {
+    for c in commits {
         let predates = |g: &crate::policy::GrantRecord| {
             g.revoked_in
                 .as_deref()
                 .and_then(|r| Oid::from_str(r).ok())
-                .is_some_and(|r| r == c.oid || repo.graph_descendant_of(r, c.oid).unwrap_or(false))
+                .is_some_and(|r| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false))
         };
         for a in &c.needs {
             if !everything.authority_holds(a, c.time, &predates) {
@@ -558,10 +573,7 @@ pub fn verify_from(
             }
         }
     }
-
-    // Topological order is commit order; ids made within one millisecond do
-    // not sort by time, so keep it.
-    Ok(Verified { head, root, header, policy, certs, commits, entries, access })
+    Ok(())
 }
 
 /// Every commit reachable from `head`, parents first, read with the

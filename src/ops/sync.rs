@@ -225,19 +225,19 @@ pub fn integrate(
         rec.advance(Some(local), incoming, &format!("hrx: fast-forward from {source}"))?;
         out.outcome = "fast-forward";
     } else {
-        // Knowledge flows both ways: this copy's own new commits are judged by
-        // the revocations the remote knows (a revoked signer writing on an
-        // old copy finds out here, before anything is merged or pushed).
-        crate::verify::verify_from(rec, Some(local), Some(&pin), now, None, Some(&theirs.policy), &mut |_, _| {})
-            .map_err(|f| {
-                Error::Refused(Failure {
-                    reason: format!(
-                        "this copy's history does not verify with what {source} knows: {}; nothing was merged",
-                        f.reason
-                    ),
-                    ..f
-                })
-            })?;
+        // Knowledge flows both ways: this copy's own commits (verified
+        // already) are judged by the revocations the remote knows (a revoked
+        // signer writing on an old copy finds out here, before anything is
+        // merged or pushed).
+        crate::verify::check_revocations(rec, &ours.commits, &ours.policy, Some(&theirs.policy)).map_err(|f| {
+            Error::Refused(Failure {
+                reason: format!(
+                    "this copy's history does not verify with what {source} knows: {}; nothing was merged",
+                    f.reason
+                ),
+                ..f
+            })
+        })?;
         out.forks = forks(rec, &ours, &theirs, local, incoming)?;
         let merge = merge(ctx, rec, &ours, local, incoming, source)?;
         fault::point("sync-before-merge-ref");

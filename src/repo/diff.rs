@@ -57,19 +57,12 @@ pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<T
 /// names unique and in git's order (a tree's name compared as if it ended
 /// in `/`).
 pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
-    let mut rest = data;
     let mut prev: Option<(&[u8], bool)> = None;
-    while !rest.is_empty() {
-        let sp = rest.iter().position(|&b| b == b' ').ok_or("is not a git tree")?;
-        let mode = &rest[..sp];
+    for entry in super::object::raw_tree_entries(data) {
+        let (mode, name, _) = entry?;
         if !matches!(mode, b"40000" | b"100644" | b"100755" | b"120000" | b"160000") {
             return Err(format!("holds the mode {:?}, which git never writes", String::from_utf8_lossy(mode)));
         }
-        let nul = sp + 1 + rest[sp + 1..].iter().position(|&b| b == 0).ok_or("is not a git tree")?;
-        if rest.len() < nul + 21 {
-            return Err("is a truncated git tree".into());
-        }
-        let name = &rest[sp + 1..nul];
         if name.is_empty()
             || name == b"."
             || name == b".."
@@ -79,30 +72,24 @@ pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
             return Err(format!("holds the name {:?}, which no git tree may hold", String::from_utf8_lossy(name)));
         }
         let is_tree = mode == b"40000";
-        if let Some((p, pt)) = prev {
-            let a = p.iter().copied().chain(pt.then_some(b'/'));
-            let b = name.iter().copied().chain(is_tree.then_some(b'/'));
-            if a.cmp(b) != std::cmp::Ordering::Less {
-                return Err(format!(
-                    "lists {:?} after {:?}: names repeated or out of order",
-                    String::from_utf8_lossy(name),
-                    String::from_utf8_lossy(p)
-                ));
-            }
+        if let Some((p, pt)) = prev
+            && super::object::git_order(p, pt, name, is_tree) != std::cmp::Ordering::Less
+        {
+            return Err(format!(
+                "lists {:?} after {:?}: names repeated or out of order",
+                String::from_utf8_lossy(name),
+                String::from_utf8_lossy(p)
+            ));
         }
         prev = Some((name, is_tree));
-        rest = &rest[nul + 21..];
     }
     Ok(())
 }
 
-/// git's tree order: by name, a tree's name compared as if it ended in '/'.
+/// git's tree order of two entries.
 fn cmp(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
-    let (an, at) = (a.name_bytes(), a.kind() == Some(ObjectType::Tree));
-    let (bn, bt) = (b.name_bytes(), b.kind() == Some(ObjectType::Tree));
-    let ai = an.iter().copied().chain(at.then_some(b'/'));
-    let bi = bn.iter().copied().chain(bt.then_some(b'/'));
-    ai.cmp(bi)
+    let tree = |e: &git2::TreeEntry| e.kind() == Some(ObjectType::Tree);
+    super::object::git_order(a.name_bytes(), tree(a), b.name_bytes(), tree(b))
 }
 
 /// The differences from `old` (or nothing) to `new`.

@@ -63,6 +63,41 @@ pub fn check_size(odb: &Odb, oid: Oid, kind: ObjectType, limit: usize) -> Result
     Ok(size)
 }
 
+/// One entry of a raw tree object: its mode as written, its name, its object.
+pub type RawTreeEntry<'a> = (&'a [u8], &'a [u8], Oid);
+
+/// The entries of a raw tree object (`MODE NAME\0` and a 20-byte id each),
+/// in the order written; an error for bytes that are not a tree.
+pub fn raw_tree_entries(data: &[u8]) -> impl Iterator<Item = Result<RawTreeEntry<'_>, String>> {
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let entry = (|| {
+            let sp = rest.iter().position(|&b| b == b' ').ok_or("is not a git tree")?;
+            let nul = sp + 1 + rest[sp + 1..].iter().position(|&b| b == 0).ok_or("is not a git tree")?;
+            if rest.len() < nul + 21 {
+                return Err("is a truncated git tree".to_string());
+            }
+            let id = Oid::from_bytes(&rest[nul + 1..nul + 21]).map_err(|e| e.message().to_string())?;
+            let e = (&rest[..sp], &rest[sp + 1..nul], id);
+            rest = &rest[nul + 21..];
+            Ok(e)
+        })();
+        if entry.is_err() {
+            rest = &[];
+        }
+        Some(entry)
+    })
+}
+
+/// git's order of tree entries: by name, a tree's name compared as if it
+/// ended in `/`.
+pub fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
+    a.iter().copied().chain(a_tree.then_some(b'/')).cmp(b.iter().copied().chain(b_tree.then_some(b'/')))
+}
+
 /// A commit as authentication needs it.
 #[derive(Clone, Debug)]
 pub struct RawCommit {

@@ -268,18 +268,9 @@ fn walk_tree(
     }
     let obj = odb.read(tree)?;
     visit(obj.kind(), obj.data())?;
-    let mut rest = obj.data();
-    while !rest.is_empty() {
-        let sp =
-            rest.iter().position(|&b| b == b' ').ok_or_else(|| Error::State(format!("tree {tree} is malformed")))?;
-        let nul = rest.iter().position(|&b| b == 0).ok_or_else(|| Error::State(format!("tree {tree} is malformed")))?;
-        if rest.len() < nul + 21 {
-            return Err(Error::State(format!("tree {tree} is malformed")));
-        }
-        let is_tree = &rest[..sp] == b"40000";
-        let child = Oid::from_bytes(&rest[nul + 1..nul + 21])?;
-        rest = &rest[nul + 21..];
-        if is_tree {
+    for entry in super::object::raw_tree_entries(obj.data()) {
+        let (mode, _, child) = entry.map_err(|e| Error::State(format!("tree {tree} {e}")))?;
+        if mode == b"40000" {
             walk_tree(odb, child, seen, visit)?;
         } else if seen.insert(child) {
             let o = odb.read(child)?;
