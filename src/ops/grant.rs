@@ -260,8 +260,9 @@ enum Authentic {
 }
 
 /// Opens entry `e` in full and returns its session key only if it is
-/// authentic: it decrypts with integrity protection, is signed inside by
-/// the certificate that committed it, and names its own id and category.
+/// authentic: it decrypts with integrity protection and a reader finds
+/// nothing wrong with it (signed inside by its committer, its own id,
+/// category, author and time inside).
 fn authentic_session_key(
     bytes: &[u8],
     prefix: Option<&[u8]>,
@@ -270,19 +271,18 @@ fn authentic_session_key(
     e: &crate::verify::EntryRef,
     now: DateTime<Utc>,
 ) -> Authentic {
-    use crate::crypto::message::{SignatureStatus, open};
-    let opened = match open(bytes, prefix, keys, signers, now) {
+    let opened = match crate::crypto::message::open(bytes, prefix, keys, signers, now) {
         Ok(Some(o)) => o,
         Ok(None) => return Authentic::Unreadable,
         Err(_) => return Authentic::Not,
     };
-    let signed_by_committer = matches!(&opened.signature, SignatureStatus::Good { signer, .. } if *signer == e.signer);
-    let names_itself = std::str::from_utf8(&opened.plaintext)
-        .ok()
-        .and_then(|t| crate::model::Entry::from_yaml(t).ok())
-        .is_some_and(|x| x.id == e.id && x.category == e.category);
+    let Ok(text) = std::str::from_utf8(&opened.plaintext) else { return Authentic::Not };
+    // The same judgement a reader makes of it (see read::inconsistencies).
+    let entry = crate::model::Entry::from_yaml(text);
     match opened.session_key {
-        Some((algo, sk)) if signed_by_committer && names_itself => Authentic::Key(algo, sk),
+        Some((algo, sk)) if super::read::inconsistencies(e, &opened.signature, &entry).is_empty() => {
+            Authentic::Key(algo, sk)
+        }
         _ => Authentic::Not,
     }
 }

@@ -232,54 +232,74 @@ pub fn view(
         out.problem("bad-entry", format!("entry {} is not UTF-8 text", e.id));
         return Ok(out);
     };
-    match Entry::from_yaml(&text) {
+    let entry = Entry::from_yaml(&text);
+    for (code, what) in inconsistencies(e, &o.signature, &entry) {
+        out.problem(code, what);
+    }
+    if let Ok(entry) = entry {
+        out.kind = Some(entry.kind.to_string());
+        out.summary = Some(crate::model::text::printable(&entry.summary(None)).into_owned());
+        out.record = Some(entry.record.clone());
+        out.entry = Some(entry);
+    }
+    out.readable = true;
+    out.signature = Some(o.signature);
+    Ok(out)
+}
+
+/// Where a decrypted entry disagrees with what the verified history says of
+/// it (the id and category of its file, the committer, the signature time),
+/// or is not a record, or is not signed by its committer: each with its
+/// reason code. Empty for an authentic entry. Readers report these; later
+/// access is given only to entries that have none.
+pub fn inconsistencies(
+    e: &EntryRef,
+    signature: &SignatureStatus,
+    entry: &std::result::Result<Entry, crate::model::entry::Invalid>,
+) -> Vec<(&'static str, String)> {
+    let mut out = vec![];
+    match entry {
         Ok(entry) => {
             if entry.id != e.id {
-                out.problem(
+                out.push((
                     "inner-content",
                     format!("the record inside says id {}, but the file is {}", entry.id, e.id),
-                );
+                ));
             }
             if entry.category != e.category {
-                out.problem(
+                out.push((
                     "inner-content",
                     format!("the record inside says category {}, but it is filed under {}", entry.category, e.category),
-                );
+                ));
             }
             if (entry.recorded_at - e.time).abs() > chrono::Duration::seconds(crate::policy::CLOCK_SKEW_SECS) {
-                out.problem(
+                out.push((
                     "time-mismatch",
                     format!(
                         "the record says it was recorded at {}, but it was signed at {}",
                         entry.recorded_at.to_rfc3339(),
                         e.time.to_rfc3339()
                     ),
-                );
+                ));
             }
             if entry.author.fingerprint != e.signer {
-                out.problem(
+                out.push((
                     "inner-signature",
                     format!("the record names author {}, but {} committed it", entry.author.fingerprint, e.signer),
-                );
+                ));
             }
-            out.kind = Some(entry.kind.to_string());
-            out.summary = Some(crate::model::text::printable(&entry.summary(None)).into_owned());
-            out.record = Some(entry.record.clone());
-            out.entry = Some(entry);
         }
-        Err(err) => out.problem("bad-entry", err.to_string()),
+        Err(err) => out.push(("bad-entry", err.to_string())),
     }
-    match &o.signature {
-        SignatureStatus::Good { signer, .. } if *signer != e.signer => out.problem(
+    match signature {
+        SignatureStatus::Good { signer, .. } if *signer != e.signer => out.push((
             "inner-signature",
             format!("the entry's inner signature is by {signer}, not by {} who committed it", e.signer),
-        ),
+        )),
         SignatureStatus::Good { .. } => {}
-        other => out.problem("inner-signature", format!("the entry's inner signature is not good: {other:?}")),
+        other => out.push(("inner-signature", format!("the entry's inner signature is not good: {other:?}"))),
     }
-    out.readable = true;
-    out.signature = Some(o.signature);
-    Ok(out)
+    out
 }
 
 /// The entries of the record, oldest first, filtered.
