@@ -43,11 +43,38 @@ pub struct AuditEvent {
 /// may be before the trail points it out.
 pub const STALE_AFTER_HOURS: i64 = 24;
 
+/// The commits of a verified history by time, built once per trail.
+pub struct Timeline<'v> {
+    by_time: Vec<&'v crate::verify::CommitInfo>,
+    time_of: std::collections::HashMap<git2::Oid, DateTime<Utc>>,
+}
+
+impl<'v> Timeline<'v> {
+    /// Indexes `v`'s commits.
+    pub fn new(v: &'v crate::verify::Verified) -> Timeline<'v> {
+        let mut by_time: Vec<&crate::verify::CommitInfo> = v.commits.iter().collect();
+        by_time.sort_by_key(|c| c.time);
+        Timeline { by_time, time_of: v.commits.iter().map(|c| (c.oid, c.time)).collect() }
+    }
+
+    /// The commits signed strictly between `a` and `b`.
+    fn between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> &[&'v crate::verify::CommitInfo] {
+        let from = self.by_time.partition_point(|c| c.time <= a);
+        let to = self.by_time.partition_point(|c| c.time < b);
+        &self.by_time[from..to.max(from)]
+    }
+}
+
 /// Timing a patient should see, for one verified commit `c`: time is what
 /// the signer claims, so an old copy (a device offline, or a revoked
 /// provider writing on a copy from before its revocation and setting its
 /// clock back) shows only in how the commit sits among the others.
-pub fn lateness(rec: &crate::repo::Record, v: &crate::verify::Verified, c: &crate::verify::CommitInfo) -> Vec<String> {
+pub fn lateness(
+    rec: &crate::repo::Record,
+    v: &crate::verify::Verified,
+    line: &Timeline,
+    c: &crate::verify::CommitInfo,
+) -> Vec<String> {
     let mut out = vec![];
     if c.needs.is_empty() {
         return out; // the patient's own commits
@@ -72,24 +99,17 @@ pub fn lateness(rec: &crate::repo::Record, v: &crate::verify::Verified, c: &crat
         }
     }
     // Commits by others it did not contain, made between its parent and it.
-    if let Ok(commit) = rec.repo.find_commit(c.oid) {
-        let parents: Vec<git2::Oid> = commit.parent_ids().collect();
-        let times: std::collections::HashMap<git2::Oid, DateTime<Utc>> =
-            v.commits.iter().filter(|x| parents.contains(&x.oid)).map(|x| (x.oid, x.time)).collect();
-        if let Some(pt) = times.values().max()
-            && c.time - *pt > chrono::Duration::hours(STALE_AFTER_HOURS)
-        {
-            let missed = v
-                .commits
-                .iter()
-                .filter(|x| x.time > *pt && x.time < c.time && x.signer != c.signer && !contains(c.oid, x.oid))
-                .count();
-            if missed > 0 {
-                out.push(format!(
-                    "written on a copy {} days behind: {missed} commit(s) by others made meanwhile were not in it",
-                    (c.time - *pt).num_days()
-                ));
-            }
+    if let Ok(commit) = rec.repo.find_commit(c.oid)
+        && let Some(pt) = commit.parent_ids().filter_map(|p| line.time_of.get(&p)).max()
+        && c.time - *pt > chrono::Duration::hours(STALE_AFTER_HOURS)
+    {
+        let missed =
+            line.between(*pt, c.time).iter().filter(|x| x.signer != c.signer && !contains(c.oid, x.oid)).count();
+        if missed > 0 {
+            out.push(format!(
+                "written on a copy {} days behind: {missed} commit(s) by others made meanwhile were not in it",
+                (c.time - *pt).num_days()
+            ));
         }
     }
     out
@@ -122,6 +142,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
     match super::cache::verified(&rec, pin.as_ref(), now, false) {
         Ok(v) => {
             let name = |f: &str| v.certs.get(f).map(|c| identity(c).name).unwrap_or_else(|| f.to_string());
+            let line = Timeline::new(&v);
             let events = v
                 .commits
                 .iter()
@@ -184,7 +205,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                         status: "verified",
                         emergency,
                         problem: None,
-                        warnings: lateness(&rec, &v, c),
+                        warnings: lateness(&rec, &v, &line, c),
                     }
                 })
                 .collect();
