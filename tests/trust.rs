@@ -1175,15 +1175,7 @@ fn zlib_bomb_bundle(path: &Path, size: u64) {
     pack.extend_from_slice(b"PACK");
     pack.extend_from_slice(&2u32.to_be_bytes());
     pack.extend_from_slice(&1u32.to_be_bytes());
-    let mut s = len;
-    let mut byte = (1u8 << 4) | (s & 0x0f) as u8;
-    s >>= 4;
-    while s > 0 {
-        pack.push(byte | 0x80);
-        byte = (s & 0x7f) as u8;
-        s >>= 7;
-    }
-    pack.push(byte);
+    pack_header(&mut pack, 1, len);
     let mut z = flate2::write::ZlibEncoder::new(pack, flate2::Compression::fast());
     bomb_data(size, &mut |b| z.write_all(b).unwrap());
     let mut pack = z.finish().unwrap();
