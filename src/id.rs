@@ -33,13 +33,14 @@ impl Id {
         DateTime::from_timestamp_millis(ms).unwrap_or_default()
     }
 
-    /// The shard directories an entry with this id lives in: the first four
-    /// characters (about three days of time) and the last one (random, 32
-    /// ways), so that each commit rewrites small trees, even when thousands of
-    /// entries are imported at once.
+    /// The shard directories an entry with this id lives in, four levels
+    /// so that no tree a commit rewrites grows with the record, whether its
+    /// entries were written over a lifetime or imported in one go: the
+    /// first three characters (about a year), the fourth (about twelve
+    /// days), then the last two (random, 32 ways each).
     pub fn shard(&self) -> String {
         let s = self.to_string();
-        format!("{}/{}", &s[..4], &s[25..])
+        format!("{}/{}/{}/{}", &s[..3], &s[3..4], &s[25..], &s[24..25])
     }
 }
 

@@ -18,7 +18,7 @@ use crate::model::layout::HEADER;
 use crate::model::statement::MAX_STATEMENT;
 use crate::model::{Category, Fpr, Header, RepoPath, Statement};
 use crate::policy::{CLOCK_SKEW_SECS, Change, Policy};
-use crate::repo::diff::{Delta, bounded_tree, diff};
+use crate::repo::diff::{Delta, Trees, bounded_tree, diff};
 use crate::repo::object::{ObjectError, RawCommit, read_bounded, read_commit};
 use crate::repo::{Pin, Record};
 
@@ -244,111 +244,214 @@ pub fn verify_from(
             *children.entry(*p).or_default() += 1;
         }
     }
-    let walked = crate::crypto::commit::check_ahead(&signers, &items, |next| -> Result<(), Failure> {
-        for (n, &oid) in order.iter().enumerate() {
-            let pre = next(n);
-            if n % 256 == 0 {
-                progress(n, total);
-            }
-            let c = &raw[&oid];
-            let tree = bounded_tree(repo, c.tree).map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?;
-            let parents = c.parents.clone();
-
-            // The policy this commit is judged by, and who may have signed it.
-            let (policy, parent_time) = if parents.is_empty() {
-                let (cert, patient) = root_certificate(rec, &odb, oid, &tree, root.as_ref().map(|r| r.0), pin)?;
-                certs.insert(cert);
-                (Policy::new(patient), None)
-            } else {
-                let mut ps = parents.iter().map(|p| {
-                    states
-                        .get(p)
-                        .cloned()
-                        .ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
-                });
-                let first = ps.next().expect("has a parent")?;
-                let (mut policy, mut t) = (first.policy, first.time);
-                for p in ps {
-                    let other = p?;
-                    // A merge joins two verified histories: everything either knew.
-                    policy.merge(other.policy);
-                    t = t.max(other.time);
-                }
-                (policy, Some(t))
-            };
-
-            // The signature, before anything else of the commit is parsed.
-            let sig = c.signature.as_deref().ok_or_else(|| {
-                fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed")
-            })?;
-            let allowed = |f: &str| {
-                if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
-            };
-            let _ = sig; // parsed by check_ahead's workers, as `pre`
-            let (signer, time) =
-                pre.and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed)).map_err(|e| match e {
-                    SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
-                    SigError::UnknownKey(k) => fail(
-                        oid,
-                        "unknown-signer",
-                        format!("is signed by key {k}, which is not a participant of this record at that point"),
-                    ),
-                    SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
-                    SigError::Weak(m) => fail(
-                        oid,
-                        "weak-crypto",
-                        format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
-                    ),
-                })?;
-            if let Some(pt) = parent_time
-                && time + skew < pt
+    // The workers also read what a commit with one parent changes, once its
+    // signature's arithmetic checks out with a known key (nothing of an
+    // unauthenticated commit is read); the walk judges it in order.
+    let mut tree_of: HashMap<Oid, Oid> = raw.iter().map(|(o, c)| (*o, c.tree)).collect();
+    for (o, st) in &states {
+        tree_of.insert(*o, st.tree);
+    }
+    let git_dir = repo.path().to_path_buf();
+    let prepare = |trees: &mut Option<Trees<'static>>, i: usize| -> Option<Prepared> {
+        let c = &raw[&order[i]];
+        let trees = trees.as_mut()?;
+        let [parent] = c.parents[..] else { return None };
+        let parent_tree = *tree_of.get(&parent)?;
+        let top = trees.get(c.tree).map(|_| ());
+        let diff = top.is_ok().then(|| diff(trees, Some(parent_tree), c.tree).map_err(|e| e.to_string()));
+        let mut blobs = HashMap::new();
+        let mut budget = PREFETCH_BYTES;
+        for d in diff.iter().flatten().flatten() {
+            if let Delta::Added { path, blob } = d
+                && let Some(limit) = limit(&RepoPath::parse(path))
             {
-                return Err(fail(
-                    oid,
-                    "backdated",
-                    format!("is signed at {}, before its parent ({}): backdated", time.to_rfc3339(), pt.to_rfc3339()),
-                ));
+                let b = read_bounded(trees.odb(), *blob, ObjectType::Blob, limit);
+                budget = budget.saturating_sub(b.as_ref().map_or(0, |b| b.len()));
+                blobs.insert(*blob, b);
+                if budget == 0 {
+                    break;
+                }
             }
-            if time > now + skew {
-                return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
-            }
+        }
+        Some(Prepared { top, diff, blobs })
+    };
+    let mut trees = Trees::new(repo.odb().map_err(git)?);
+    let walked = crate::crypto::commit::check_ahead(
+        &signers,
+        &items,
+        || Trees::open(&git_dir).ok(),
+        |t, i| prepare(t, i),
+        |next| -> Result<(), Failure> {
+            for (n, &oid) in order.iter().enumerate() {
+                let ahead = next(n);
+                let (pre, prepared) = (ahead.signature, ahead.prepared.flatten());
+                if n % 256 == 0 {
+                    progress(n, total);
+                }
+                let c = &raw[&oid];
+                let parents = c.parents.clone();
+                // The commit's tree: a root's is read in full (its header and
+                // key), a merge's to find where its files come from.
+                let top = match &prepared {
+                    Some(p) => p.top.clone(),
+                    None => trees.get(c.tree).map(|_| ()),
+                };
+                top.map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?;
+                let tree = if parents.len() == 1 {
+                    None
+                } else {
+                    Some(bounded_tree(repo, c.tree).map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?)
+                };
+                let (mut prepared_diff, mut prepared_blobs) = match prepared {
+                    Some(p) => (p.diff, p.blobs),
+                    None => (None, HashMap::new()),
+                };
 
-            if parents.is_empty() {
-                // Authenticated: now the header may be read.
-                let header = root_header(&odb, oid, &tree, &policy.patient)?;
-                root = Some((oid, header));
-                commits.push(CommitInfo { oid, signer, time, changes: vec![], parents: 0, needs: vec![] });
-                states.insert(oid, State { policy, time, tree: c.tree });
-                continue;
-            }
+                // The policy this commit is judged by, and who may have signed it.
+                let (policy, parent_time) = if parents.is_empty() {
+                    let (cert, patient) = root_certificate(
+                        rec,
+                        &odb,
+                        oid,
+                        tree.as_ref().expect("read for a root"),
+                        root.as_ref().map(|r| r.0),
+                        pin,
+                    )?;
+                    certs.insert(cert);
+                    (Policy::new(patient), None)
+                } else {
+                    let mut ps = parents.iter().map(|p| {
+                        states
+                            .get(p)
+                            .cloned()
+                            .ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
+                    });
+                    let first = ps.next().expect("has a parent")?;
+                    let (mut policy, mut t) = (first.policy, first.time);
+                    for p in ps {
+                        let other = p?;
+                        // A merge joins two verified histories: everything either knew.
+                        policy.merge(other.policy);
+                        t = t.max(other.time);
+                    }
+                    (policy, Some(t))
+                };
 
-            // What it changes.
-            let parent_tree = repo.find_tree(states[&parents[0]].tree).map_err(git)?;
-            let deltas = diff(repo, Some(&parent_tree), &tree).map_err(|e| fail(oid, "git", e.to_string()))?;
-            // A merge keeps everything every side had: nothing of the other
-            // parents may go missing or change either.
-            let other_trees: Vec<git2::Tree> = parents
-                .iter()
-                .skip(1)
-                .map(|p| repo.find_tree(states[p].tree))
-                .collect::<Result<_, _>>()
-                .map_err(git)?;
-            for (p, other) in parents.iter().skip(1).zip(&other_trees) {
-                for d in diff(repo, Some(other), &tree).map_err(|e| fail(oid, "git", e.to_string()))? {
-                    match d {
-                        Delta::Removed(path) => {
+                // The signature, before anything else of the commit is parsed.
+                let sig = c.signature.as_deref().ok_or_else(|| {
+                    fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed")
+                })?;
+                let allowed = |f: &str| {
+                    if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
+                };
+                let _ = sig; // parsed by check_ahead's workers, as `pre`
+                let (signer, time) =
+                    pre.and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed)).map_err(|e| match e {
+                        SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
+                        SigError::UnknownKey(k) => fail(
+                            oid,
+                            "unknown-signer",
+                            format!("is signed by key {k}, which is not a participant of this record at that point"),
+                        ),
+                        SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
+                        SigError::Weak(m) => fail(
+                            oid,
+                            "weak-crypto",
+                            format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
+                        ),
+                    })?;
+                if let Some(pt) = parent_time
+                    && time + skew < pt
+                {
+                    return Err(fail(
+                        oid,
+                        "backdated",
+                        format!(
+                            "is signed at {}, before its parent ({}): backdated",
+                            time.to_rfc3339(),
+                            pt.to_rfc3339()
+                        ),
+                    ));
+                }
+                if time > now + skew {
+                    return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
+                }
+
+                if parents.is_empty() {
+                    // Authenticated: now the header may be read.
+                    let header = root_header(&odb, oid, tree.as_ref().expect("read for a root"), &policy.patient)?;
+                    root = Some((oid, header));
+                    commits.push(CommitInfo { oid, signer, time, changes: vec![], parents: 0, needs: vec![] });
+                    states.insert(oid, State { policy, time, tree: c.tree });
+                    continue;
+                }
+
+                // What it changes.
+                let deltas = match prepared_diff.take() {
+                    Some(d) => d,
+                    None => diff(&mut trees, Some(states[&parents[0]].tree), c.tree).map_err(|e| e.to_string()),
+                }
+                .map_err(|e| fail(oid, "git", e))?;
+                // A merge keeps everything every side had: nothing of the other
+                // parents may go missing or change either.
+                let other_trees: Vec<git2::Tree> = parents
+                    .iter()
+                    .skip(1)
+                    .map(|p| repo.find_tree(states[p].tree))
+                    .collect::<Result<_, _>>()
+                    .map_err(git)?;
+                for (p, other) in parents.iter().skip(1).zip(&other_trees) {
+                    for d in diff(&mut trees, Some(other.id()), c.tree).map_err(|e| fail(oid, "git", e.to_string()))? {
+                        match d {
+                            Delta::Removed(path) => {
+                                return Err(fail(
+                                    oid,
+                                    "deleted",
+                                    format!("is a merge that drops {path} from its parent {p}"),
+                                ));
+                            }
+                            Delta::Modified(path) | Delta::Irregular(path) => {
+                                return Err(fail(
+                                    oid,
+                                    "modified",
+                                    format!("is a merge that changes {path} from its parent {p}"),
+                                ));
+                            }
+                            Delta::Malformed { path, reason } => {
+                                return Err(fail(
+                                    oid,
+                                    "malformed-tree",
+                                    format!("has a malformed tree at {path}: {reason}"),
+                                ));
+                            }
+                            Delta::Added { .. } => {}
+                        }
+                    }
+                }
+                let mut changes = Vec::new();
+                let mut wraps = Vec::new();
+                let mut added_entries = Vec::new();
+                // Removals first: a rename is reported as the removal it is.
+                let mut deltas = deltas;
+                deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
+                for d in deltas {
+                    let (path, blob) = match d {
+                        Delta::Removed(p) => {
                             return Err(fail(
                                 oid,
                                 "deleted",
-                                format!("is a merge that drops {path} from its parent {p}"),
+                                format!("deletes or renames {p}; nothing in a record is ever deleted or renamed"),
                             ));
                         }
-                        Delta::Modified(path) | Delta::Irregular(path) => {
+                        Delta::Modified(p) => {
                             return Err(fail(
                                 oid,
                                 "modified",
-                                format!("is a merge that changes {path} from its parent {p}"),
+                                format!("modifies {p}; nothing in a record is ever modified"),
                             ));
+                        }
+                        Delta::Irregular(p) => {
+                            return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
                         }
                         Delta::Malformed { path, reason } => {
                             return Err(fail(
@@ -357,180 +460,159 @@ pub fn verify_from(
                                 format!("has a malformed tree at {path}: {reason}"),
                             ));
                         }
-                        Delta::Added { .. } => {}
+                        Delta::Added { path, blob } => (path, blob),
+                    };
+                    // In a merge, additions that come from the other side were judged there.
+                    if parents.len() > 1 {
+                        let from_other = other_trees
+                            .iter()
+                            .any(|t| t.get_path(std::path::Path::new(&path)).is_ok_and(|e| e.id() == blob));
+                        if !from_other {
+                            return Err(fail(
+                                oid,
+                                "merge",
+                                format!("is a merge that adds {path}, which neither side has"),
+                            ));
+                        }
+                        continue;
                     }
-                }
-            }
-            let mut changes = Vec::new();
-            let mut wraps = Vec::new();
-            let mut added_entries = Vec::new();
-            // Removals first: a rename is reported as the removal it is.
-            let mut deltas = deltas;
-            deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
-            for d in deltas {
-                let (path, blob) = match d {
-                    Delta::Removed(p) => {
-                        return Err(fail(
-                            oid,
-                            "deleted",
-                            format!("deletes or renames {p}; nothing in a record is ever deleted or renamed"),
-                        ));
-                    }
-                    Delta::Modified(p) => {
-                        return Err(fail(
-                            oid,
-                            "modified",
-                            format!("modifies {p}; nothing in a record is ever modified"),
-                        ));
-                    }
-                    Delta::Irregular(p) => {
-                        return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
-                    }
-                    Delta::Malformed { path, reason } => {
-                        return Err(fail(oid, "malformed-tree", format!("has a malformed tree at {path}: {reason}")));
-                    }
-                    Delta::Added { path, blob } => (path, blob),
-                };
-                // In a merge, additions that come from the other side were judged there.
-                if parents.len() > 1 {
-                    let from_other = other_trees
-                        .iter()
-                        .any(|t| t.get_path(std::path::Path::new(&path)).is_ok_and(|e| e.id() == blob));
-                    if !from_other {
-                        return Err(fail(oid, "merge", format!("is a merge that adds {path}, which neither side has")));
-                    }
-                    continue;
-                }
-                let kind = RepoPath::parse(&path);
-                let limit = match &kind {
-                    Some(RepoPath::Key(_)) => MAX_CERT,
-                    Some(RepoPath::Statement(_)) => MAX_STATEMENT,
-                    Some(RepoPath::Entry { .. }) => MAX_ENTRY,
-                    Some(RepoPath::Access { .. }) => MAX_WRAP,
-                    _ => {
+                    let kind = RepoPath::parse(&path);
+                    let Some(limit) = limit(&kind) else {
                         return Err(fail(
                             oid,
                             "layout",
                             format!("adds {path}, which is not part of the hrx record layout"),
                         ));
+                    };
+                    let bytes = match prepared_blobs.remove(&blob) {
+                        Some(b) => b,
+                        None => read_bounded(&odb, blob, ObjectType::Blob, limit),
                     }
-                };
-                let bytes = read_bounded(&odb, blob, ObjectType::Blob, limit).map_err(|e| {
-                    let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
-                    fail(oid, code, format!("{path} {e}"))
+                    .map_err(|e| {
+                        let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
+                        fail(oid, code, format!("{path} {e}"))
+                    })?;
+                    match kind.expect("matched above") {
+                        RepoPath::Key(f) => {
+                            let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                            if c.fingerprint().to_hex() != f {
+                                return Err(fail(
+                                    oid,
+                                    "bad-key",
+                                    format!("{path} holds certificate {}", c.fingerprint()),
+                                ));
+                            }
+                            certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
+                            changes.push(Change::Key(f));
+                        }
+                        RepoPath::Statement(id) => {
+                            check_time(oid, &path, "its id", id.time(), time)?;
+                            // Who signed decides what is read: a grantee may only give
+                            // up its grant or record an emergency access, both short.
+                            if !policy.is_manager(&signer, time) && bytes.len() > MAX_GRANTEE_STATEMENT {
+                                return Err(fail(
+                                    oid,
+                                    "policy",
+                                    format!(
+                                        "adds {path} ({} bytes), but its signer may only add short statements (giving up its own grant, recording an emergency access); it was not read",
+                                        bytes.len()
+                                    ),
+                                ));
+                            }
+                            let s = Statement::from_yaml(&bytes)
+                                .map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
+                            if s.id() != id {
+                                return Err(fail(
+                                    oid,
+                                    "bad-statement",
+                                    format!("{path} carries statement id {}", s.id()),
+                                ));
+                            }
+                            check_time(oid, &path, "its issued_at", s.issued_at(), time)?;
+                            changes.push(Change::Statement(s));
+                        }
+                        RepoPath::Entry { category, id } => {
+                            check_time(oid, &path, "its id", id.time(), time)?;
+                            entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                            if let Some(other) = categories.get(&id) {
+                                return Err(fail(
+                                    oid,
+                                    "duplicate-id",
+                                    format!("adds entry {id} under {category}, but it exists already under {other}"),
+                                ));
+                            }
+                            categories.insert(id, category.clone());
+                            added_entries.push(EntryRef {
+                                id,
+                                category: category.clone(),
+                                path: path.clone(),
+                                blob,
+                                commit: oid,
+                                signer: signer.clone(),
+                                time,
+                            });
+                            changes.push(Change::Entry(category, id));
+                        }
+                        RepoPath::Access { entry, reader } => {
+                            let category = categories.get(&entry).cloned().ok_or_else(|| {
+                                fail(
+                                    oid,
+                                    "bad-access",
+                                    format!("{path} gives access to entry {entry}, which does not exist"),
+                                )
+                            })?;
+                            // Checked below, once the commit's certificates are known.
+                            wraps.push((path.clone(), bytes, reader.clone()));
+                            access.insert((entry, reader.clone()), blob);
+                            changes.push(Change::Access { entry, category, reader });
+                        }
+                        RepoPath::Header => unreachable!("no limit for it above"),
+                    }
+                }
+
+                if parents.len() == 1 && changes.is_empty() {
+                    // Every commit adds something; an empty one could only serve to
+                    // look like someone built on another's work.
+                    return Err(fail(oid, "empty-commit", "adds nothing; every commit in a record adds files"));
+                }
+                for (path, bytes, reader) in wraps {
+                    check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
+                }
+                let (mut after, mut needs) = policy.judge_commit(&signer, &changes, time).map_err(|(c, r)| {
+                    fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r)
                 })?;
-                match kind.expect("matched above") {
-                    RepoPath::Key(f) => {
-                        let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
-                        if c.fingerprint().to_hex() != f {
-                            return Err(fail(oid, "bad-key", format!("{path} holds certificate {}", c.fingerprint())));
-                        }
-                        certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
-                        changes.push(Change::Key(f));
+                for ch in &changes {
+                    if let Change::Statement(Statement::Revoke { revokes, .. }) = ch
+                        && let Some(g) = after.grants.get_mut(revokes)
+                    {
+                        g.revoked_in = Some(oid.to_string());
                     }
-                    RepoPath::Statement(id) => {
-                        check_time(oid, &path, "its id", id.time(), time)?;
-                        // Who signed decides what is read: a grantee may only give
-                        // up its grant or record an emergency access, both short.
-                        if !policy.is_manager(&signer, time) && bytes.len() > MAX_GRANTEE_STATEMENT {
-                            return Err(fail(
-                                oid,
-                                "policy",
-                                format!(
-                                    "adds {path} ({} bytes), but its signer may only add short statements (giving up its own grant, recording an emergency access); it was not read",
-                                    bytes.len()
-                                ),
-                            ));
-                        }
-                        let s = Statement::from_yaml(&bytes)
-                            .map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
-                        if s.id() != id {
-                            return Err(fail(oid, "bad-statement", format!("{path} carries statement id {}", s.id())));
-                        }
-                        check_time(oid, &path, "its issued_at", s.issued_at(), time)?;
-                        changes.push(Change::Statement(s));
-                    }
-                    RepoPath::Entry { category, id } => {
-                        check_time(oid, &path, "its id", id.time(), time)?;
-                        entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
-                        if let Some(other) = categories.get(&id) {
-                            return Err(fail(
-                                oid,
-                                "duplicate-id",
-                                format!("adds entry {id} under {category}, but it exists already under {other}"),
-                            ));
-                        }
-                        categories.insert(id, category.clone());
-                        added_entries.push(EntryRef {
-                            id,
-                            category: category.clone(),
-                            path: path.clone(),
-                            blob,
-                            commit: oid,
-                            signer: signer.clone(),
-                            time,
-                        });
-                        changes.push(Change::Entry(category, id));
-                    }
-                    RepoPath::Access { entry, reader } => {
-                        let category = categories.get(&entry).cloned().ok_or_else(|| {
-                            fail(
-                                oid,
-                                "bad-access",
-                                format!("{path} gives access to entry {entry}, which does not exist"),
-                            )
-                        })?;
-                        // Checked below, once the commit's certificates are known.
-                        wraps.push((path.clone(), bytes, reader.clone()));
-                        access.insert((entry, reader.clone()), blob);
-                        changes.push(Change::Access { entry, category, reader });
-                    }
-                    RepoPath::Header => unreachable!("no limit for it above"),
                 }
-            }
+                if parents.len() > 1 {
+                    if !policy.keys.contains(&signer) {
+                        return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
+                    }
+                    let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, "unauthorised", r))?;
+                    if !a.is_empty() {
+                        needs.push(a);
+                    }
+                }
 
-            if parents.len() == 1 && changes.is_empty() {
-                // Every commit adds something; an empty one could only serve to
-                // look like someone built on another's work.
-                return Err(fail(oid, "empty-commit", "adds nothing; every commit in a record adds files"));
-            }
-            for (path, bytes, reader) in wraps {
-                check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
-            }
-            let (mut after, mut needs) = policy.judge_commit(&signer, &changes, time).map_err(|(c, r)| {
-                fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r)
-            })?;
-            for ch in &changes {
-                if let Change::Statement(Statement::Revoke { revokes, .. }) = ch
-                    && let Some(g) = after.grants.get_mut(revokes)
-                {
-                    g.revoked_in = Some(oid.to_string());
-                }
-            }
-            if parents.len() > 1 {
-                if !policy.keys.contains(&signer) {
-                    return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
-                }
-                let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, "unauthorised", r))?;
-                if !a.is_empty() {
-                    needs.push(a);
-                }
-            }
-
-            entries.extend(added_entries);
-            commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
-            states.insert(oid, State { policy: after, time, tree: c.tree });
-            for p in &parents {
-                if let Some(n) = children.get_mut(p) {
-                    *n -= 1;
-                    if *n == 0 && *p != head {
-                        states.remove(p);
+                entries.extend(added_entries);
+                commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
+                states.insert(oid, State { policy: after, time, tree: c.tree });
+                for p in &parents {
+                    if let Some(n) = children.get_mut(p) {
+                        *n -= 1;
+                        if *n == 0 && *p != head {
+                            states.remove(p);
+                        }
                     }
                 }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     walked?;
 
     progress(total, total);
@@ -636,6 +718,32 @@ const CANDIDATE_CERTS: usize = 256;
 const CANDIDATE_BYTES: usize = 1 << 20;
 
 /// Explains which revocation ended the authority a commit relied on.
+/// What a worker read for a commit with one parent, ahead of the walk.
+struct Prepared {
+    /// Whether its tree is within bounds and well formed.
+    top: Result<(), (&'static str, String)>,
+    /// What it changes from its parent.
+    diff: Option<Result<Vec<Delta>, String>>,
+    /// The files it adds, read within their limits (up to
+    /// [`PREFETCH_BYTES`] per commit; the walk reads the rest).
+    blobs: HashMap<Oid, Result<Vec<u8>, ObjectError>>,
+}
+
+/// How much of a commit's added files a worker reads ahead of the walk.
+const PREFETCH_BYTES: usize = 4 << 20;
+
+/// The largest file a record may hold at `path`, or None if the layout has
+/// no place for it.
+fn limit(path: &Option<RepoPath>) -> Option<usize> {
+    match path {
+        Some(RepoPath::Key(_)) => Some(MAX_CERT),
+        Some(RepoPath::Statement(_)) => Some(MAX_STATEMENT),
+        Some(RepoPath::Entry { .. }) => Some(MAX_ENTRY),
+        Some(RepoPath::Access { .. }) => Some(MAX_WRAP),
+        Some(RepoPath::Header) | None => None,
+    }
+}
+
 fn revoked_reason(p: &Policy, a: &crate::policy::Authority, c: &CommitInfo) -> String {
     let ended: Vec<String> = a
         .iter()

@@ -1063,7 +1063,7 @@ fn slash_in_a_tree_entry_name() {
     let entries = rec.repo.find_tree(root.get_name("entries").unwrap().id()).unwrap();
     let real = entry_path(&s, &s.note);
     let alias = real.strip_prefix("entries/").unwrap();
-    assert!(alias.starts_with("general/") && alias.matches('/').count() == 3, "{alias}");
+    assert!(alias.starts_with("general/") && alias.matches('/').count() == 5, "{alias}");
     let t = time(&s);
     let (_, other) = sealed_note(&s, &s.anna, &s.anna, "general", t);
     let mut items = tree_items(&entries);

@@ -237,22 +237,31 @@ impl CertIndex {
 
 /// Parses and checks many commit signatures on other cores while the
 /// caller walks the history: `items[i]` is a `gpgsig` and the bytes it
-/// signs. `walk` gets a function that returns the parsed signature of item
-/// `i` (waiting for it; items are done in order), or the parse error.
+/// signs. `walk` gets a function that returns, for item `i` (waiting for
+/// it; items are done in order), the parsed signature (or the parse error)
+/// and, if the signature's arithmetic checked out with a key of `certs`,
+/// what `prepare` made of the item on the worker (with the worker's own
+/// `state`, made once per worker by `state`).
 ///
 /// Sequoia keeps a process-wide cache of the signatures it has verified
 /// (keyed on the signature, the digest of the data and the key), so when
 /// the walk checks a signature with [`CertIndex::verify_parsed`] the
-/// arithmetic is already done and costs a lookup. The walk still decides
-/// everything (which certificate may sign, when, with which key); the
-/// workers only do the expensive part early, on raw bytes, with the keys of
-/// `certs` that the signatures name.
-pub fn check_ahead<R>(
+/// arithmetic is already done (by [`super::ed25519`] for Ed25519 keys) and
+/// costs a lookup. The walk still decides everything (which certificate
+/// may sign, when, with which key); the workers only do the expensive part
+/// early, on raw bytes, with the keys of `certs` that the signatures name,
+/// and prepare only what a known key signed.
+pub fn check_ahead<S, T: Send, R>(
     certs: &[Cert],
     items: &[(&[u8], &[u8])],
-    walk: impl FnOnce(&mut dyn FnMut(usize) -> Result<Signature, SigError>) -> R,
+    state: impl Fn() -> S + Sync,
+    prepare: impl Fn(&mut S, usize) -> T + Sync,
+    walk: impl FnOnce(&mut dyn FnMut(usize) -> Ahead<T>) -> R,
 ) -> R {
     use std::sync::mpsc;
+    // Consecutive items go to one worker, so what one commit read (its
+    // trees) is at hand for the next.
+    const CHUNK: usize = 32;
     let mut keys: HashMap<String, Vec<Key<PublicParts, UnspecifiedRole>>> = HashMap::new();
     for c in certs {
         for k in c.keys() {
@@ -262,36 +271,71 @@ pub fn check_ahead<R>(
         }
     }
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let keys = &keys;
+    let (keys, state, prepare) = (&keys, &state, &prepare);
     std::thread::scope(|scope| {
         let mut rx = Vec::new();
         for w in 0..workers {
             // Bounded, so a walk that stops early stops the workers too.
-            let (tx, r) = mpsc::sync_channel::<Result<Signature, SigError>>(256);
+            let (tx, r) = mpsc::sync_channel::<Ahead<T>>(256);
             rx.push(r);
             scope.spawn(move || {
-                for (sig, data) in items.iter().skip(w).step_by(workers) {
-                    let parsed = single_signature(sig);
-                    if let Ok(s) = &parsed
-                        && let Some(ks) = s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
-                    {
-                        for k in ks {
-                            let _ = s.verify_message(k, *data);
+                let mut st = state();
+                for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
+                    let group = chunk..(chunk + CHUNK).min(items.len());
+                    let mut good = Vec::new();
+                    let checked: Vec<(Result<Signature, SigError>, bool)> = items[group.clone()]
+                        .iter()
+                        .map(|(sig, data)| {
+                            let parsed = single_signature(sig);
+                            let mut known = false;
+                            if let Ok(s) = &parsed
+                                && let Some(ks) =
+                                    s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
+                                && let Some(digest) = super::ed25519::document_digest(s, data)
+                            {
+                                for k in ks {
+                                    match super::ed25519::check(s, &digest, k) {
+                                        Some(g) => {
+                                            good.push(g);
+                                            known = true;
+                                        }
+                                        // Not Ed25519 (or not good): Sequoia's own arithmetic.
+                                        None => known |= s.verify_digest(k, &digest).is_ok(),
+                                    }
+                                }
+                            }
+                            (parsed, known)
+                        })
+                        .collect();
+                    super::ed25519::remember(good);
+                    for (i, (signature, known)) in group.zip(checked) {
+                        let prepared = known.then(|| prepare(&mut st, i));
+                        if tx.send(Ahead { signature, prepared }).is_err() {
+                            return;
                         }
-                    }
-                    if tx.send(parsed).is_err() {
-                        return;
                     }
                 }
             });
         }
-        let mut next = |i: usize| -> Result<Signature, SigError> {
-            rx[i % workers].recv().unwrap_or_else(|_| Err(SigError::Malformed("signature check stopped".into())))
+        let mut next = |i: usize| -> Ahead<T> {
+            rx[(i / CHUNK) % workers].recv().unwrap_or_else(|_| Ahead {
+                signature: Err(SigError::Malformed("signature check stopped".into())),
+                prepared: None,
+            })
         };
         let out = walk(&mut next);
         drop(rx);
         out
     })
+}
+
+/// What [`check_ahead`]'s workers found for one item.
+pub struct Ahead<T> {
+    /// The parsed signature, or why it is not one.
+    pub signature: Result<Signature, SigError>,
+    /// What was prepared, if the signature's arithmetic checked out with a
+    /// known key.
+    pub prepared: Option<T>,
 }
 
 /// Parses a `gpgsig` value: exactly one signature packet, nothing else.

@@ -8,6 +8,7 @@
 
 pub mod cert;
 pub mod commit;
+pub mod ed25519;
 pub mod keystore;
 pub mod message;
 

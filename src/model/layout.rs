@@ -19,7 +19,7 @@ pub enum RepoPath {
     /// `policy/ID.yaml`: a grant, revocation or other policy statement.
     Statement(Id),
     /// `entries/CATEGORY/SHARD/ID.pgp`: one encrypted, signed entry (SHARD
-    /// is two directories, see [`Id::shard`]).
+    /// is four directories, see [`Id::shard`]).
     Entry {
         /// Its category (visible metadata, so anyone can check write rights).
         category: Category,
@@ -47,14 +47,14 @@ impl RepoPath {
                 (p == fpr).then_some(RepoPath::Key(p))
             }
             ["policy", f] => Some(RepoPath::Statement(f.strip_suffix(".yaml")?.parse().ok()?)),
-            ["entries", cat, time, bucket, f] => {
+            ["entries", cat, year, days, r1, r2, f] => {
                 let id: Id = f.strip_suffix(".pgp")?.parse().ok()?;
                 let category = cat.parse().ok()?;
-                (id.shard() == format!("{time}/{bucket}")).then_some(RepoPath::Entry { category, id })
+                (id.shard() == format!("{year}/{days}/{r1}/{r2}")).then_some(RepoPath::Entry { category, id })
             }
-            ["access", time, bucket, e, f] => {
+            ["access", year, days, r1, r2, e, f] => {
                 let entry: Id = e.parse().ok()?;
-                if entry.shard() != format!("{time}/{bucket}") {
+                if entry.shard() != format!("{year}/{days}/{r1}/{r2}") {
                     return None;
                 }
                 let fpr = f.strip_suffix(".pkesk")?;
@@ -96,12 +96,18 @@ mod tests {
         ] {
             assert_eq!(RepoPath::parse(&p.to_path()), Some(p));
         }
+        assert_eq!(
+            RepoPath::Entry { category: "allergy".parse().unwrap(), id }.to_path(),
+            "entries/allergy/01J/D/P/1/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp"
+        );
         for bad in [
             "README.md",
             "keys/abc.asc",
             &format!("keys/{}.asc", "a".repeat(40)),
-            "entries/allergy/01JE/P/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
-            "entries/allergy/01JD/Q/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "entries/allergy/01J/E/P/1/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "entries/allergy/01J/D/P/Q/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "entries/allergy/01J/D/1/P/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
+            "entries/allergy/01JD/P/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
             "access/01JD3Q6R9Z8X7W6V5T4S3R2Q1P/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.pkesk",
             "entries/unknown/01JD/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
             "entries/allergy/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",

@@ -16,7 +16,7 @@ use crate::crypto::cert::identity;
 use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::Fpr;
-use crate::repo::diff::{Delta, diff};
+use crate::repo::diff::{Delta, Trees, diff};
 use crate::repo::transport::{Progress, incoming_ref, verified_ref};
 use crate::repo::{Pin, Record};
 use crate::verify::{Failure, Verified, verify};
@@ -302,7 +302,7 @@ fn merge(ctx: &mut Context, rec: &Record, ours: &Verified, local: Oid, incoming:
     let repo = &rec.repo;
     let (lt, it) = (repo.find_commit(local)?.tree()?, repo.find_commit(incoming)?.tree()?);
     let mut b = git2::build::TreeUpdateBuilder::new();
-    for d in diff(repo, Some(&lt), &it)? {
+    for d in diff(&mut Trees::new(repo.odb()?), Some(lt.id()), it.id())? {
         match d {
             Delta::Added { path, blob } => {
                 b.upsert(path.as_str(), blob, git2::FileMode::Blob);

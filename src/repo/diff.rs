@@ -1,7 +1,13 @@
 //! Tree differences, computed by walking both trees and skipping identical
 //! subtrees by object id, so a commit costs in proportion to what it changed.
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use git2::{ObjectType, Odb, Oid, Repository, Tree};
+
+use super::object::{ObjectError, entry_oid, git_order};
 
 use crate::error::Result;
 
@@ -86,85 +92,142 @@ pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// git's tree order of two entries.
-fn cmp(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
-    let tree = |e: &git2::TreeEntry| e.kind() == Some(ObjectType::Tree);
-    super::object::git_order(a.name_bytes(), tree(a), b.name_bytes(), tree(b))
+/// Trees read for diffing: bounded, checked once, and kept while they are
+/// likely to be the older side of the next commit's diff. Trees are kept by
+/// id in two generations (the current one and the one before it), so what
+/// the last few hundred trees read is at hand without the cache growing
+/// with the history.
+pub struct Trees<'o> {
+    odb: Odb<'o>,
+    current: HashMap<Oid, Arc<[u8]>>,
+    previous: HashMap<Oid, Arc<[u8]>>,
+    bytes: usize,
 }
 
-/// The differences from `old` (or nothing) to `new`.
-pub fn diff(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<Delta>> {
+/// Trees kept per generation, and bytes.
+const GENERATION: usize = 512;
+const GENERATION_BYTES: usize = 16 << 20;
+
+impl<'o> Trees<'o> {
+    /// Reads trees from `odb`.
+    pub fn new(odb: Odb<'o>) -> Self {
+        Trees { odb, current: HashMap::new(), previous: HashMap::new(), bytes: 0 }
+    }
+
+    /// Reads trees from the repository at `git_dir` with an object
+    /// database of their own (one per thread: libgit2's are not shared).
+    pub fn open(git_dir: &std::path::Path) -> std::result::Result<Trees<'static>, git2::Error> {
+        let odb = Odb::new()?;
+        odb.add_disk_alternate(&git_dir.join("objects").to_string_lossy())?;
+        Ok(Trees::new(odb))
+    }
+
+    /// The object database trees are read from.
+    pub fn odb(&self) -> &Odb<'o> {
+        &self.odb
+    }
+
+    /// The raw tree `oid`, read within [`super::object::MAX_TREE`] and
+    /// checked with [`check_raw_tree`]. The error is a reason code
+    /// (`too-large`, `malformed-tree`, `git`) and what is wrong.
+    pub fn get(&mut self, oid: Oid) -> std::result::Result<Arc<[u8]>, (&'static str, String)> {
+        if let Some(t) = self.current.get(&oid) {
+            return Ok(t.clone());
+        }
+        let t = match self.previous.remove(&oid) {
+            Some(t) => t,
+            None => {
+                let data = super::object::read_bounded(&self.odb, oid, ObjectType::Tree, super::object::MAX_TREE)
+                    .map_err(|e| match e {
+                        ObjectError::TooLarge { .. } => ("too-large", e.to_string()),
+                        ObjectError::Git(m) => ("git", m),
+                        other => ("malformed-tree", other.to_string()),
+                    })?;
+                check_raw_tree(&data).map_err(|m| ("malformed-tree", m))?;
+                Arc::from(data)
+            }
+        };
+        if self.current.len() >= GENERATION || self.bytes + t.len() > GENERATION_BYTES {
+            self.previous = std::mem::take(&mut self.current);
+            self.bytes = 0;
+        }
+        self.bytes += t.len();
+        self.current.insert(oid, t.clone());
+        Ok(t)
+    }
+}
+
+/// The differences from tree `old` (or nothing) to tree `new`. A `new`
+/// tree (or subtree) that is too large or malformed is reported as
+/// [`Delta::Malformed`] and not walked.
+pub fn diff(trees: &mut Trees, old: Option<Oid>, new: Oid) -> Result<Vec<Delta>> {
     let mut out = Vec::new();
-    walk(repo, old, Some(new), "", &mut out)?;
+    let old = match old {
+        Some(o) => Some(trees.get(o).map_err(|(_, m)| crate::Error::State(format!("tree {o} {m}")))?),
+        None => None,
+    };
+    let Some(new) = new_tree(trees, new, "", &mut out) else { return Ok(out) };
+    walk(trees, old.as_deref(), Some(&new), "", &mut out)?;
     Ok(out)
 }
 
-fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str, out: &mut Vec<Delta>) -> Result<()> {
-    // Both trees are in git's order (checked for every new tree before it is
-    // walked); walk them side by side without copying, O(n) per changed
-    // tree and nothing for unchanged subtrees.
-    let (olen, nlen) = (old.map_or(0, |t| t.len()), new.map_or(0, |t| t.len()));
-    let (mut i, mut j) = (0, 0);
-    while i < olen || j < nlen {
-        let oe = old.and_then(|t| t.get(i)).filter(|_| i < olen);
-        let ne = new.and_then(|t| t.get(j)).filter(|_| j < nlen);
-        let ord = match (&oe, &ne) {
-            (Some(o), Some(n)) => cmp(o, n),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, _) => std::cmp::Ordering::Greater,
+/// What a tree entry is, for diffing: a tree, a plain file, or anything
+/// else (symlink, submodule, executable).
+fn kind(mode: &[u8]) -> char {
+    match mode {
+        b"40000" => 't',
+        b"100644" => 'b',
+        _ => 'x',
+    }
+}
+
+fn walk(trees: &mut Trees, old: Option<&[u8]>, new: Option<&[u8]>, prefix: &str, out: &mut Vec<Delta>) -> Result<()> {
+    // Both trees are in git's order (checked when read); walk them side by
+    // side, O(n) per changed tree and nothing for unchanged subtrees.
+    let (mut olds, mut news) = (entries(old), entries(new));
+    loop {
+        let ord = match (olds.peek(), news.peek()) {
+            (Some(o), Some(n)) => git_order(o.1, kind(o.0) == 't', n.1, kind(n.0) == 't'),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => break,
         };
         let (o, n) = match ord {
-            std::cmp::Ordering::Less => {
-                i += 1;
-                (oe, None)
-            }
-            std::cmp::Ordering::Greater => {
-                j += 1;
-                (None, ne)
-            }
-            std::cmp::Ordering::Equal => {
-                i += 1;
-                j += 1;
-                (oe, ne)
-            }
+            Ordering::Less => (olds.next(), None),
+            Ordering::Greater => (None, news.next()),
+            Ordering::Equal => (olds.next(), news.next()),
         };
-        let (o, n) = (o.as_ref(), n.as_ref());
         // Unchanged: the common case, so decide it before building any path.
         if let (Some(o), Some(n)) = (o, n)
-            && o.id() == n.id()
-            && o.filemode() == n.filemode()
+            && o.2 == n.2
+            && o.0 == n.0
         {
             continue;
         }
-        let name = String::from_utf8_lossy(match (o, n) {
-            (Some(o), _) => o.name_bytes(),
-            (None, Some(n)) => n.name_bytes(),
+        let name = match (o, n) {
+            (Some(o), _) => o.1,
+            (None, Some(n)) => n.1,
             (None, None) => break,
-        })
-        .to_string();
-        let path = format!("{prefix}{name}");
-        let kind = |e: &git2::TreeEntry| match (e.kind(), e.filemode()) {
-            (Some(ObjectType::Tree), _) => 't',
-            (Some(ObjectType::Blob), 0o100644) => 'b',
-            _ => 'x',
         };
+        let path = format!("{prefix}{}", String::from_utf8_lossy(name));
         match (o, n) {
-            (_, Some(n)) if kind(n) == 'x' => out.push(Delta::Irregular(path)),
-            (Some(o), _) if kind(o) == 'x' => out.push(Delta::Irregular(path)),
-            (Some(o), Some(n)) if kind(o) != kind(n) => out.push(Delta::Irregular(path)),
-            (Some(o), Some(n)) if kind(o) == 't' => {
-                let ot = repo.find_tree(o.id())?;
-                let Some(nt) = new_tree(repo, n.id(), &path, out) else { continue };
-                walk(repo, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
+            (_, Some(n)) if kind(n.0) == 'x' => out.push(Delta::Irregular(path)),
+            (Some(o), _) if kind(o.0) == 'x' => out.push(Delta::Irregular(path)),
+            (Some(o), Some(n)) if kind(o.0) != kind(n.0) => out.push(Delta::Irregular(path)),
+            (Some(o), Some(n)) if kind(o.0) == 't' => {
+                let ot = trees.get(entry_oid(o.2)).map_err(|(_, m)| crate::Error::State(format!("tree {path} {m}")))?;
+                let Some(nt) = new_tree(trees, entry_oid(n.2), &path, out) else { continue };
+                walk(trees, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
             }
             (Some(_), Some(_)) => out.push(Delta::Modified(path)),
-            (None, Some(n)) if kind(n) == 't' => {
-                let Some(nt) = new_tree(repo, n.id(), &path, out) else { continue };
-                walk(repo, None, Some(&nt), &format!("{path}/"), out)?
+            (None, Some(n)) if kind(n.0) == 't' => {
+                let Some(nt) = new_tree(trees, entry_oid(n.2), &path, out) else { continue };
+                walk(trees, None, Some(&nt), &format!("{path}/"), out)?
             }
-            (None, Some(n)) => out.push(Delta::Added { path, blob: n.id() }),
-            (Some(o), None) if kind(o) == 't' => {
-                walk(repo, Some(&repo.find_tree(o.id())?), None, &format!("{path}/"), out)?
+            (None, Some(n)) => out.push(Delta::Added { path, blob: entry_oid(n.2) }),
+            (Some(o), None) if kind(o.0) == 't' => {
+                let ot = trees.get(entry_oid(o.2)).map_err(|(_, m)| crate::Error::State(format!("tree {path} {m}")))?;
+                walk(trees, Some(&ot), None, &format!("{path}/"), out)?
             }
             (Some(_), None) => out.push(Delta::Removed(path)),
             (None, None) => {}
@@ -173,12 +236,17 @@ fn walk(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str,
     Ok(())
 }
 
+/// The entries of a tree read with [`Trees::get`] (checked when read).
+fn entries(t: Option<&[u8]>) -> std::iter::Peekable<impl Iterator<Item = super::object::RawTreeEntry<'_>>> {
+    super::object::raw_tree_entries(t.unwrap_or(&[])).map_while(|e| e.ok()).peekable()
+}
+
 /// Loads a tree new in this commit, bounded and checked; a bad one is
 /// reported as [`Delta::Malformed`] and not walked.
-fn new_tree<'r>(repo: &'r Repository, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Tree<'r>> {
-    match bounded_tree(repo, oid).map_err(|(_, m)| m) {
+fn new_tree(trees: &mut Trees, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Arc<[u8]>> {
+    match trees.get(oid) {
         Ok(t) => Some(t),
-        Err(reason) => {
+        Err((_, reason)) => {
             out.push(Delta::Malformed { path: path.to_string(), reason });
             None
         }

@@ -40,15 +40,13 @@ pub struct Pin {
     pub patient: Fpr,
 }
 
-/// Lets libgit2 keep shard trees in its object cache (by default it caches
-/// trees only up to 4 KiB): verify reads each tree twice, as a commit's new
-/// tree and as its child's old one.
+/// Lets libgit2 keep commits in its object cache (verify keeps the trees
+/// it needs itself, see `diff::Trees`).
 fn tune_cache() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: libgit2 global options, set once before any repository is used.
         unsafe {
-            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 64 << 10);
         }
     });

@@ -270,6 +270,7 @@ fn walk_tree(
     visit(obj.kind(), obj.data())?;
     for entry in super::object::raw_tree_entries(obj.data()) {
         let (mode, _, child) = entry.map_err(|e| Error::State(format!("tree {tree} {e}")))?;
+        let child = super::object::entry_oid(child);
         if mode == b"40000" {
             walk_tree(odb, child, seen, visit)?;
         } else if seen.insert(child) {

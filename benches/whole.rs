@@ -1,0 +1,144 @@
+//! Whole-process benchmark (issue 13): what users run, the `hrx` binary,
+//! on records of lifetime size. Run with `cargo bench --bench whole`.
+//!
+//! Records are generated through the library (fast; not what is timed):
+//! N entries written one commit each over the years before today (a
+//! lifetime's shape), or all at once (`HRX_BENCH_SHAPE=burst`, the shape of
+//! a big import), then repacked as `git gc` would. The timed operations
+//! are fresh `hrx` processes, as the patient (decryption included):
+//! `verify`, `verify --no-decrypt`, `log --json` and `add`. Peak memory
+//! comes from GNU time (installed by `.ci/setup`).
+//!
+//! `HRX_BENCH_SIZES` sets the sizes (default `1000,10000`);
+//! `HRX_BENCH_KEEP=DIR` keeps the records under DIR (`DIR/N/record`, with
+//! its keystore in `DIR/N/home`) to time other commands on them.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use hrx::clock::Clock;
+use hrx::crypto::cert::NewCert;
+use hrx::crypto::message::seal;
+use hrx::crypto::{Keystore, NoPassphrase};
+use hrx::model::{Author, Entry, Kind, RepoPath};
+use hrx::ops::{self, Context};
+use hrx::repo::Record;
+use serde_json::json;
+
+const HRX: &str = env!("CARGO_BIN_EXE_hrx");
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("HRX_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let burst = std::env::var("HRX_BENCH_SHAPE").is_ok_and(|s| s == "burst");
+    println!(
+        "| entries | shape | verify (commits/s, peak) | verify --no-decrypt | log --json cold / warm | add median | .git |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for n in sizes {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = match std::env::var_os("HRX_BENCH_KEEP") {
+            Some(k) => Path::new(&k).join(n.to_string()),
+            None => tmp.path().to_path_buf(),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        let home = dir.join("home");
+        let record = dir.join("record");
+        generate(&home, &record, n, burst);
+        let run = |args: &[&str]| timed(&home, &record, args);
+        let (v, v_kb) = run(&["verify"]);
+        let (nd, nd_kb) = run(&["verify", "--no-decrypt"]);
+        let (cold, _) = run(&["log", "--json"]);
+        let (warm, _) = run(&["log", "--json"]);
+        let mut adds: Vec<f64> =
+            (0..15).map(|i| run(&["add", "note", "--text", &format!("bench note {i}")]).0).collect();
+        adds.sort_by(f64::total_cmp);
+        let commits = n + 1;
+        println!(
+            "| {n} | {} | {:.2} s = {:.0}/s, {} MB | {:.2} s = {:.0}/s, {} MB | {:.2} s / {:.2} s | {:.0} ms | {} MB |",
+            if burst { "burst" } else { "lifetime" },
+            v,
+            commits as f64 / v,
+            v_kb / 1024,
+            nd,
+            commits as f64 / nd,
+            nd_kb / 1024,
+            cold,
+            warm,
+            adds[adds.len() / 2] * 1000.0,
+            du(&record.join(".git")) / (1 << 20),
+        );
+    }
+}
+
+/// Runs `hrx ARGS` in a fresh process; its wall time (s) and peak memory (KiB).
+fn timed(home: &Path, record: &Path, args: &[&str]) -> (f64, u64) {
+    let rss = dir_file(home, "rss");
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut cmd = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "%M", "-o"]).arg(&rss).arg(HRX);
+        c
+    } else {
+        Command::new(HRX)
+    };
+    cmd.arg("-C").arg(record).args(args).env("HRX_HOME", home).env("HOME", home).env("GIT_CONFIG_GLOBAL", "/dev/null");
+    let t0 = Instant::now();
+    let out = cmd.output().unwrap();
+    let dt = t0.elapsed().as_secs_f64();
+    assert!(out.status.success(), "hrx {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let kb = std::fs::read_to_string(&rss).ok().and_then(|s| s.trim().lines().last()?.parse().ok()).unwrap_or(0);
+    (dt, kb)
+}
+
+fn dir_file(dir: &Path, name: &str) -> std::path::PathBuf {
+    dir.join(name)
+}
+
+fn du(p: &Path) -> u64 {
+    let mut total = 0;
+    for e in std::fs::read_dir(p).unwrap().flatten() {
+        let m = e.metadata().unwrap();
+        total += if m.is_dir() { du(&e.path()) } else { m.len() };
+    }
+    total
+}
+
+/// A record of `n` note entries by its patient (no passphrase), one commit
+/// each, written over the years before now (or all now, for `burst`).
+fn generate(home: &Path, record: &Path, n: usize, burst: bool) {
+    let now = Utc::now() - Duration::minutes(5);
+    let step = if burst { Duration::milliseconds(3) } else { Duration::hours(21) };
+    let start: DateTime<Utc> = now - step * (n as i32 + 1);
+    let mut ctx = Context {
+        keystore: Keystore::open(home),
+        key: None,
+        clock: Clock::Fixed(start),
+        dir: record.to_path_buf(),
+        passphrase: Box::new(NoPassphrase),
+    };
+    let who = ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
+    ops::init::init(&mut ctx, record, None).unwrap();
+    let mut u = ctx.unlock().unwrap();
+    let cert = ctx.keystore.cert(&who.fingerprint).unwrap();
+    let rec = Record::open(record).unwrap();
+    let author =
+        Author { fingerprint: who.fingerprint.clone(), name: who.name.clone(), organisation: None, country: None };
+    let mut head = rec.head().unwrap();
+    for i in 0..n {
+        let t = start + step * (i as i32 + 1);
+        let id = ops::add::new_id(t).unwrap();
+        let text = format!("entry {i}: {}", "clinical narrative ".repeat(60));
+        let e = Entry::new(Kind::Note, json!({ "text": text }), id, author.clone(), t).unwrap();
+        let ct = seal(e.to_yaml().as_bytes(), u.signer.clone(), &[&cert], t).unwrap();
+        let path = RepoPath::Entry { category: e.category.clone(), id }.to_path();
+        head = Some(rec.append(head, &[(path, ct)], "hrx: add entry", &mut u.signer, &u.identity, t).unwrap());
+    }
+    let st = Command::new("git").arg("-C").arg(record).args(["repack", "-a", "-d", "-q"]).status().unwrap();
+    assert!(st.success());
+}

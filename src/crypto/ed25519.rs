@@ -1,0 +1,144 @@
+//! Ed25519 arithmetic on curve25519-dalek, answered into Sequoia's
+//! signature verification cache.
+//!
+//! Nearly every signature in a record (each commit's, and each entry's
+//! inner one) is Ed25519. The OpenSSL backend Sequoia uses here checks one in
+//! ~120 µs on this project's reference machine; dalek's vectorised
+//! arithmetic does it in ~45 µs, and a `verify` from the root does two per
+//! entry. Sequoia keeps a process-wide cache of verified signatures, keyed
+//! on a hash of (signature, digest, key), which it consults before doing the
+//! arithmetic and which it lets a program preload
+//! ([`SignatureVerificationCache::restore`]). So hrx checks the arithmetic
+//! first with dalek's *strict* verification and preloads the result;
+//! Sequoia then runs every other check (policy, key validity and
+//! capabilities at the signature time, versions, creation times) as always
+//! and finds the arithmetic answered.
+//!
+//! Safety: only signatures dalek verified strictly are ever preloaded, and
+//! the value binds the signature, the digest and the key, so a preloaded
+//! value cannot vouch for anything else. If Sequoia changes how it computes
+//! cache values, the preloaded values simply never match and Sequoia does
+//! the arithmetic itself: slower, never wrong (a unit test notices).
+
+use std::sync::mpsc;
+
+use openpgp::crypto::mpi;
+use openpgp::packet::Key;
+use openpgp::packet::Signature;
+use openpgp::packet::key::{PublicParts, UnspecifiedRole};
+use openpgp::packet::signature::cache::SignatureVerificationCache;
+use openpgp::serialize::{Marshal, MarshalInto};
+use openpgp::types::{Curve, HashAlgorithm};
+use sequoia_openpgp as openpgp;
+
+/// A signature found good, as Sequoia's cache knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Good([u8; 32]);
+
+/// Checks an Ed25519 `sig` over `digest` (the hash the signature signs,
+/// trailer included) with `key`. Returns `None` if either is not Ed25519 or
+/// the signature does not check out; Sequoia then decides on its own.
+pub fn check(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedRole>) -> Option<Good> {
+    let (public, rs): ([u8; 32], [u8; 64]) = match (key.mpis(), sig.mpis()) {
+        (mpi::PublicKey::Ed25519 { a }, mpi::Signature::Ed25519 { s }) => (*a, **s),
+        (mpi::PublicKey::EdDSA { curve: Curve::Ed25519, q }, mpi::Signature::EdDSA { r, s }) => {
+            let (point, _) = q.decode_point(&Curve::Ed25519).ok()?;
+            let mut rs = [0u8; 64];
+            rs[..32].copy_from_slice(&r.value_padded(32).ok()?);
+            rs[32..].copy_from_slice(&s.value_padded(32).ok()?);
+            (point.try_into().ok()?, rs)
+        }
+        _ => return None,
+    };
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&public).ok()?;
+    vk.verify_strict(digest, &ed25519_dalek::Signature::from_bytes(&rs)).ok()?;
+    cache_value(sig, digest, key).map(Good)
+}
+
+/// The digest a document signature over `data` signs.
+pub fn document_digest(sig: &Signature, data: &[u8]) -> Option<Vec<u8>> {
+    use openpgp::crypto::hash::Hash;
+    let mut h = sig.hash_algo().context().ok()?.for_signature(sig.version());
+    if let Some(salt) = sig.salt() {
+        h.update(salt);
+    }
+    h.update(data);
+    sig.hash(&mut h).ok()?;
+    h.into_digest().ok()
+}
+
+/// Sequoia's cache key for (signature, digest, key): the first 32 bytes of
+/// SHA-512 over a version byte (0), the length (u32, little endian) and
+/// bytes of the signature's MPIs, the hash algorithm, the digest and the
+/// key's MPIs.
+fn cache_value(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedRole>) -> Option<[u8; 32]> {
+    let mut h = HashAlgorithm::SHA512.context().ok()?.for_digest();
+    h.update(&[0]);
+    h.update(&(sig.mpis().serialized_len() as u32).to_le_bytes());
+    sig.mpis().export(&mut h).ok()?;
+    h.update(&[u8::from(sig.hash_algo())]);
+    h.update(digest);
+    key.mpis().export(&mut h).ok()?;
+    let full = h.into_digest().ok()?;
+    full.get(..32)?.try_into().ok()
+}
+
+/// Tells Sequoia's cache that these signatures are good, and returns once
+/// it knows (the cache loads them on a thread of its own).
+pub fn remember(good: Vec<Good>) {
+    if good.is_empty() {
+        return;
+    }
+    let (tx, rx) = mpsc::channel();
+    SignatureVerificationCache::restore(good.into_iter().map(|g| g.0.to_vec()), move || {
+        let _ = tx.send(());
+    });
+    let _ = rx.recv();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openpgp::cert::CertBuilder;
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::policy::StandardPolicy;
+    use openpgp::types::SignatureType;
+
+    fn signer() -> (openpgp::Cert, openpgp::crypto::KeyPair) {
+        let (cert, _) = CertBuilder::new().add_signing_subkey().generate().unwrap();
+        let p = StandardPolicy::new();
+        let k = cert.keys().with_policy(&p, None).for_signing().secret().next().unwrap();
+        let pair = k.key().clone().into_keypair().unwrap();
+        (cert, pair)
+    }
+
+    #[test]
+    fn a_good_signature_is_good_and_a_changed_document_is_not() {
+        let (_, mut pair) = signer();
+        let key = pair.public().clone().role_into_unspecified();
+        let sig = SignatureBuilder::new(SignatureType::Binary).sign_message(&mut pair, b"the record").unwrap();
+        let d = document_digest(&sig, b"the record").unwrap();
+        assert!(check(&sig, &d, &key).is_some());
+        // Sequoia agrees on the digest.
+        sig.verify_digest(&key, &d).unwrap();
+        let other = document_digest(&sig, b"the recorD").unwrap();
+        assert!(check(&sig, &other, &key).is_none());
+    }
+
+    /// Sequoia computes its cache values as `cache_value` does: a value
+    /// preloaded for a signature that is *not* good makes Sequoia accept it
+    /// without the arithmetic. (This is why only strictly verified
+    /// signatures are ever preloaded.) If this fails after a Sequoia
+    /// upgrade, preloading has stopped working: nothing is accepted wrongly,
+    /// but verification is back to OpenSSL's speed.
+    #[test]
+    fn preloaded_values_are_the_ones_sequoia_looks_up() {
+        let (_, mut pair) = signer();
+        let key = pair.public().clone().role_into_unspecified();
+        let sig = SignatureBuilder::new(SignatureType::Binary).sign_message(&mut pair, b"signed").unwrap();
+        let digest = document_digest(&sig, b"preloaded, never signed").unwrap();
+        assert!(sig.verify_digest(&key, &digest).is_err(), "the arithmetic fails");
+        remember(vec![Good(cache_value(&sig, &digest, &key).unwrap())]);
+        assert!(sig.verify_digest(&key, &digest).is_ok(), "Sequoia did not find the preloaded value");
+    }
+}
