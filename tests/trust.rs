@@ -718,7 +718,8 @@ fn wrap_laundering() {
     }
     // Whatever a wrap is filed under, none opens the mental-health entry.
     let t = clock(env);
-    let signers = [forge::cert(&s.anna)];
+    let mut signers = hrx::crypto::commit::CertIndex::default();
+    signers.insert(forge::cert(&s.anna));
     for reader in [&ncp, &s.apotheke] {
         let mut u = forge::unlock(reader);
         for w in wraps.iter().filter(|w| w.ends_with(&format!("/{}.pkesk", reader.fpr))) {

@@ -54,8 +54,9 @@ pub enum SigError {
 pub struct CertIndex {
     certs: HashMap<Fpr, Cert>,
     by_key: HashMap<String, Fpr>,
-    signing: std::cell::RefCell<HashMap<Fpr, Vec<SigningKey>>>,
-    identities: std::cell::RefCell<HashMap<Fpr, super::Identity>>,
+    // Mutexes, not cells: readers open entries on every core.
+    signing: std::sync::Mutex<HashMap<Fpr, Vec<SigningKey>>>,
+    identities: std::sync::Mutex<HashMap<Fpr, super::Identity>>,
 }
 
 impl CertIndex {
@@ -108,11 +109,11 @@ impl CertIndex {
 
     /// Who holds certificate `f` (computed once per certificate).
     pub fn identity(&self, f: &str) -> Option<super::Identity> {
-        if let Some(i) = self.identities.borrow().get(f) {
+        if let Some(i) = self.identities.lock().unwrap_or_else(|e| e.into_inner()).get(f) {
             return Some(i.clone());
         }
         let i = super::cert::identity(self.certs.get(f)?);
-        self.identities.borrow_mut().insert(f.to_string(), i.clone());
+        self.identities.lock().unwrap_or_else(|e| e.into_inner()).insert(f.to_string(), i.clone());
         Some(i)
     }
 
@@ -141,6 +142,39 @@ impl CertIndex {
         data: &[u8],
         allowed: &dyn Fn(&str) -> bool,
     ) -> Result<(Fpr, DateTime<Utc>), SigError> {
+        self.verify_with(sig, allowed, &|k| sig.verify_message(k, data))
+    }
+
+    /// Checks a signature over a document (an entry's inner signature)
+    /// whose digest the packet parser computed, by the rules of commit
+    /// signatures: a key of a certificate here that could sign at the
+    /// signature time, under the OpenPGP policy. `now` bounds its creation
+    /// time and expiry.
+    pub fn verify_document(
+        &self,
+        sig: &Signature,
+        digest: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(Fpr, DateTime<Utc>), SigError> {
+        if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
+            return Err(SigError::Bad(format!("a {} signature does not sign a document", sig.typ())));
+        }
+        sig.signature_alive(system_time(now), std::time::Duration::from_secs(crate::policy::CLOCK_SKEW_SECS as u64))
+            .map_err(|e| SigError::Bad(e.to_string()))?;
+        self.verify_with(sig, &|_| true, &|k| match super::ed25519::verify_digest(sig, digest, k) {
+            Some(()) => Ok(()),
+            None => sig.verify_digest(k, digest),
+        })
+    }
+
+    /// The certificate and time of a signature whose arithmetic `check`
+    /// does with a key.
+    fn verify_with(
+        &self,
+        sig: &Signature,
+        allowed: &dyn Fn(&str) -> bool,
+        check: &dyn Fn(&Key<PublicParts, UnspecifiedRole>) -> openpgp::Result<()>,
+    ) -> Result<(Fpr, DateTime<Utc>), SigError> {
         let t = sig
             .signature_creation_time()
             .ok_or_else(|| SigError::Malformed("signature has no creation time".into()))?;
@@ -160,7 +194,7 @@ impl CertIndex {
             if !issuers.iter().any(|h| h.aliases(KeyHandle::from(k.key.fingerprint()))) {
                 continue;
             }
-            match sig.verify_message(&k.key, data) {
+            match check(&k.key) {
                 Ok(()) => {
                     policy()
                         .signature(sig, openpgp::policy::HashAlgoSecurity::CollisionResistance)
@@ -194,7 +228,7 @@ impl CertIndex {
     /// later time inside the keys' windows (certificates in `keys/` never
     /// change: the record is append-only).
     fn signing_keys(&self, f: &str, t: std::time::SystemTime) -> Result<Vec<SigningKey>, SigError> {
-        if let Some(ks) = self.signing.borrow().get(f)
+        if let Some(ks) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(f)
             && ks.iter().any(|k| k.valid_at(t))
         {
             return Ok(ks.clone());
@@ -229,7 +263,7 @@ impl CertIndex {
         let revocations = cert.primary_key().self_revocations().count()
             + cert.keys().subkeys().map(|k| k.self_revocations().count()).sum::<usize>();
         if revocations == 0 {
-            self.signing.borrow_mut().insert(f.to_string(), ks.clone());
+            self.signing.lock().unwrap_or_else(|e| e.into_inner()).insert(f.to_string(), ks.clone());
         }
         Ok(ks)
     }

@@ -83,6 +83,26 @@ fn cache_value(sig: &Signature, digest: &[u8], key: &Key<PublicParts, Unspecifie
     full.get(..32)?.try_into().ok()
 }
 
+/// Sequoia's `Signature::verify_digest` with the arithmetic done here, for
+/// one-off checks where preloading the cache (a thread per load) would cost
+/// more than it saves: the same checks Sequoia makes before the arithmetic
+/// (signature and key versions agree, a v6 signature's salt has the size
+/// its hash needs, the signature is not older than the key), then dalek's
+/// strict verification. `None` if the key is not Ed25519 or dalek does not
+/// find the signature good: then Sequoia decides.
+pub fn verify_digest(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedRole>) -> Option<()> {
+    if (sig.version() == 6) != (key.version() == 6) {
+        return None;
+    }
+    if sig.version() == 6 && Some(sig.hash_algo().salt_size().ok()?) != sig.salt().map(|s| s.len()) {
+        return None;
+    }
+    if sig.signature_creation_time()? < key.creation_time() {
+        return None;
+    }
+    check(sig, digest, key).map(|_| ())
+}
+
 /// Tells Sequoia's cache that these signatures are good, and returns once
 /// it knows (the cache loads them on a thread of its own).
 pub fn remember(good: Vec<Good>) {
@@ -121,8 +141,10 @@ mod tests {
         assert!(check(&sig, &d, &key).is_some());
         // Sequoia agrees on the digest.
         sig.verify_digest(&key, &d).unwrap();
+        assert!(verify_digest(&sig, &d, &key).is_some());
         let other = document_digest(&sig, b"the recorD").unwrap();
         assert!(check(&sig, &other, &key).is_none());
+        assert!(verify_digest(&sig, &other, &key).is_none());
     }
 
     /// Sequoia computes its cache values as `cache_value` does: a value

@@ -14,6 +14,7 @@ use openpgp::types::{Features, SymmetricAlgorithm};
 use openpgp::{Cert, KeyHandle, Packet};
 use sequoia_openpgp as openpgp;
 
+use super::commit::{CertIndex, SigError};
 use super::{policy, system_time};
 use crate::error::{Error, Result};
 use crate::model::Fpr;
@@ -139,10 +140,14 @@ pub enum SignatureStatus {
 }
 
 struct Helper<'a> {
-    certs: &'a [Cert],
     keys: &'a mut [KeyPair],
+    /// What Sequoia made of the signature layer (with no certificates,
+    /// every good-looking signature is "unknown signer").
     status: Option<SignatureStatus>,
     session_key: Option<(SymmetricAlgorithm, SessionKey)>,
+    /// The signatures, checked by the caller against the record's
+    /// certificates (see [`open`]).
+    unchecked: Vec<openpgp::packet::Signature>,
     /// What the decryption found when it could not decrypt (the helper is
     /// gone by the time the error comes back).
     outcome: std::rc::Rc<std::cell::Cell<Outcome>>,
@@ -162,14 +167,10 @@ enum Outcome {
 }
 
 impl VerificationHelper for Helper<'_> {
-    fn get_certs(&mut self, ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
-        // Only the certificates that hold a key the signature names.
-        Ok(self
-            .certs
-            .iter()
-            .filter(|c| c.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
-            .cloned()
-            .collect())
+    fn get_certs(&mut self, _ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
+        // None: the caller checks the signatures with the record's
+        // certificates, by the record's rules (see `open`).
+        Ok(vec![])
     }
     fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
         let mut status = SignatureStatus::Bad { reason: "the entry is not signed".into() };
@@ -181,9 +182,12 @@ impl VerificationHelper for Helper<'_> {
                             signer: g.ka.cert().fingerprint().to_hex(),
                             time: g.sig.signature_creation_time().map(DateTime::<Utc>::from).unwrap_or_default(),
                         },
-                        Err(VerificationError::MissingKey { sig }) => SignatureStatus::UnknownSigner {
-                            issuer: sig.get_issuers().first().map(|h| h.to_hex()).unwrap_or_else(|| "?".into()),
-                        },
+                        Err(VerificationError::MissingKey { sig }) => {
+                            self.unchecked.push(sig.clone());
+                            SignatureStatus::UnknownSigner {
+                                issuer: sig.get_issuers().first().map(|h| h.to_hex()).unwrap_or_else(|| "?".into()),
+                            }
+                        }
                         Err(e) => SignatureStatus::Bad { reason: e.to_string() },
                     };
                 }
@@ -236,18 +240,53 @@ fn with_prefix<'a>(message: &'a [u8], prefix: Option<&[u8]>) -> std::borrow::Cow
 
 /// Decrypts and verifies an entry. `prefix` is an extra PKESK (a later-access
 /// wrap) to put in front of the message. `certs` are the certificates that
-/// may have signed it. Returns `None` if none of `keys` can decrypt it.
+/// may have signed it; the inner signature is judged by the same rules as a
+/// commit signature (see [`CertIndex::verify_document`]). Returns `None` if
+/// none of `keys` can decrypt it.
 pub fn open(
     message: &[u8],
     prefix: Option<&[u8]>,
     keys: &mut [KeyPair],
-    certs: &[Cert],
+    certs: &CertIndex,
     t: DateTime<Utc>,
 ) -> Result<Option<Opened>> {
     let bytes = with_prefix(message, prefix);
-    let bytes = &bytes[..];
+    let Some(pass) = decrypt_pass(&bytes, keys, t)? else { return Ok(None) };
+    let mut opened = pass.opened;
+    // The signatures as parsed (with the digest of what they sign).
+    let mut status = SignatureStatus::Bad { reason: "the entry is not signed".into() };
+    for sig in &pass.unchecked {
+        status = match sig.computed_digest() {
+            None => SignatureStatus::Bad { reason: "the signature's digest was not computed".into() },
+            Some(digest) => match certs.verify_document(sig, digest, t) {
+                Ok((signer, time)) => SignatureStatus::Good { signer, time },
+                Err(SigError::UnknownKey(issuer)) => SignatureStatus::UnknownSigner { issuer },
+                Err(SigError::Bad(m) | SigError::Weak(m) | SigError::Malformed(m)) => {
+                    SignatureStatus::Bad { reason: m }
+                }
+            },
+        };
+    }
+    if pass.bad_structure {
+        status = SignatureStatus::Bad { reason: "the entry's signature does not cover its content".into() };
+    }
+    opened.signature = status;
+    Ok(Some(opened))
+}
+
+struct Pass {
+    opened: Opened,
+    /// The signatures, for the caller to check.
+    unchecked: Vec<openpgp::packet::Signature>,
+    /// Whether the message's signature layer was not the simple one an
+    /// entry has (e.g. a signature Sequoia could not relate to the data).
+    bad_structure: bool,
+}
+
+/// Decrypts a message; its signatures are returned unchecked.
+fn decrypt_pass(bytes: &[u8], keys: &mut [KeyPair], t: DateTime<Utc>) -> Result<Option<Pass>> {
     let outcome = std::rc::Rc::new(std::cell::Cell::new(Outcome::Tried));
-    let helper = Helper { certs, keys, status: None, session_key: None, outcome: outcome.clone() };
+    let helper = Helper { keys, status: None, session_key: None, unchecked: Vec::new(), outcome: outcome.clone() };
     let d = DecryptorBuilder::from_bytes(bytes)
         .map_err(|e| Error::Invalid(format!("malformed entry: {e}")))?
         .with_policy(policy(), system_time(t), helper);
@@ -270,10 +309,15 @@ pub fn open(
         return Err(Error::Invalid(format!("entry is larger than {limit} bytes when decrypted; not read")));
     }
     let h = d.into_helper();
-    Ok(Some(Opened {
-        plaintext,
-        signature: h.status.unwrap_or(SignatureStatus::Bad { reason: "the entry is not signed".into() }),
-        session_key: h.session_key,
+    let bad_structure = matches!(h.status, Some(SignatureStatus::Bad { .. }));
+    Ok(Some(Pass {
+        opened: Opened {
+            plaintext,
+            signature: SignatureStatus::Bad { reason: "the entry is not signed".into() },
+            session_key: h.session_key,
+        },
+        unchecked: h.unchecked,
+        bad_structure,
     }))
 }
 

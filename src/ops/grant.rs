@@ -163,7 +163,7 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     changes.push(Change::Statement(st));
     let (mut opened, mut skipped, mut refused) = (0, 0, vec![]);
     if grant.include_past {
-        let signers: Vec<Cert> = v.certs.all().cloned().collect();
+        let signers = &v.certs;
         let grantee_keyids: Vec<String> = cert.keys().map(|k| k.key().keyid().to_hex()).collect();
         let in_scope: Vec<&crate::verify::EntryRef> = v
             .entries
@@ -191,7 +191,7 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
             // by its committer, the id and category inside): a PKESK copied
             // from another entry must never be laundered into a wrap for it.
             let results = on_every_core(&work, &unlocked.decryptors, |(e, bytes, prefix), keys| {
-                match authentic_session_key(bytes, prefix.as_deref(), keys, &signers, e, now) {
+                match authentic_session_key(bytes, prefix.as_deref(), keys, signers, e, now) {
                     Authentic::Key(algo, sk) => wrap(algo, &sk, &cert, now).map(Some).map(Ok),
                     Authentic::Unreadable => Ok(Ok(None)),
                     Authentic::Not => Ok(Err(())),
@@ -267,7 +267,7 @@ fn authentic_session_key(
     bytes: &[u8],
     prefix: Option<&[u8]>,
     keys: &mut [sequoia_openpgp::crypto::KeyPair],
-    signers: &[Cert],
+    signers: &crate::crypto::commit::CertIndex,
     e: &crate::verify::EntryRef,
     now: DateTime<Utc>,
 ) -> Authentic {

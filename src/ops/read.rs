@@ -1,7 +1,6 @@
 //! `hrx log` and `hrx show`: entries, decrypted where the caller can.
 
 use chrono::{DateTime, Utc};
-use sequoia_openpgp::Cert;
 use sequoia_openpgp::crypto::KeyPair;
 use serde::Serialize;
 
@@ -103,12 +102,12 @@ pub fn unlock_reader(ctx: &mut Context) -> Result<Option<Unlocked>> {
 
 /// The caller as a reader of one verified record: its decryption keys and
 /// the certificates entries may be signed by.
+#[derive(Clone)]
 pub struct Reader {
     /// The caller's fingerprint, if it has a key.
     pub me: Option<Fpr>,
     /// Its decryption keys (empty if it has none).
     pub keys: Vec<KeyPair>,
-    certs: Vec<Cert>,
 }
 
 impl Reader {
@@ -119,11 +118,10 @@ impl Reader {
     }
 
     /// A reader from already unlocked keys.
-    pub fn with(u: Option<Unlocked>, v: &Verified) -> Reader {
-        let certs = v.certs.all().cloned().collect();
+    pub fn with(u: Option<Unlocked>, _v: &Verified) -> Reader {
         match u {
-            Some(u) => Reader { me: Some(u.identity.fingerprint.clone()), keys: u.decryptors, certs },
-            None => Reader { me: None, keys: vec![], certs },
+            Some(u) => Reader { me: Some(u.identity.fingerprint.clone()), keys: u.decryptors },
+            None => Reader { me: None, keys: vec![] },
         }
     }
 }
@@ -212,13 +210,13 @@ pub fn view(
         out.sealed = true;
         return Ok(out);
     }
-    let mut opened = open(&bytes, None, &mut r.keys, &r.certs, now);
+    let mut opened = open(&bytes, None, &mut r.keys, &v.certs, now);
     if matches!(opened, Ok(None))
         && let Some(blob) = r.me.as_ref().and_then(|me| v.access.get(&(e.id, me.clone())))
     {
         // Later access: the caller's wrap of the session key goes in front.
         let prefix = rec.blob(*blob)?;
-        opened = open(&bytes, Some(&prefix), &mut r.keys, &r.certs, now);
+        opened = open(&bytes, Some(&prefix), &mut r.keys, &v.certs, now);
     }
     let o = match opened {
         Ok(Some(o)) => o,
@@ -245,6 +243,42 @@ pub fn view(
     out.readable = true;
     out.signature = Some(o.signature);
     Ok(out)
+}
+
+/// [`view`] of many entries, on every core (each worker with its own
+/// repository handle and copy of the reader's keys); in the order given.
+pub fn views(
+    rec: &crate::repo::Record,
+    v: &Verified,
+    entries: &[&EntryRef],
+    r: &mut Reader,
+    now: DateTime<Utc>,
+) -> Result<Vec<EntryView>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    if threads == 1 || entries.len() < 32 {
+        return entries.iter().map(|e| view(rec, v, e, r, now)).collect();
+    }
+    let git_dir = rec.repo.path().to_path_buf();
+    let per = entries.len().div_ceil(threads);
+    let reader = &*r;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(per)
+            .map(|chunk| {
+                let git_dir = git_dir.clone();
+                scope.spawn(move || -> Result<Vec<EntryView>> {
+                    let rec = crate::repo::Record { repo: git2::Repository::open(&git_dir)? };
+                    let mut r = reader.clone();
+                    chunk.iter().map(|e| view(&rec, v, e, &mut r, now)).collect()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(entries.len());
+        for w in workers {
+            out.extend(w.join().map_err(|_| Error::State("a reader thread failed".into()))??);
+        }
+        Ok(out)
+    })
 }
 
 /// Where a decrypted entry disagrees with what the verified history says of
@@ -308,18 +342,10 @@ pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
     let v = verified(ctx, &rec)?;
     let mut reader = Reader::new(ctx, &v)?;
     let now = ctx.clock.now();
-    let mut out = Vec::new();
-    for e in &v.entries {
-        if filter.since.is_some_and(|s| e.id.time() < s) {
-            continue;
-        }
-        let view = view(&rec, &v, e, &mut reader, now)?;
-        if let Some(k) = filter.kind
-            && view.kind.as_deref() != Some(k.name())
-        {
-            continue;
-        }
-        out.push(view);
+    let wanted: Vec<&EntryRef> = v.entries.iter().filter(|e| filter.since.is_none_or(|s| e.id.time() >= s)).collect();
+    let mut out = views(&rec, &v, &wanted, &mut reader, now)?;
+    if let Some(k) = filter.kind {
+        out.retain(|view| view.kind.as_deref() == Some(k.name()));
     }
     Ok(out)
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Context;
-use super::read::{Reader, unlock_reader, view};
+use super::read::{Reader, unlock_reader, views};
 use crate::error::{Error, Result};
 use crate::model::Fpr;
 use crate::verify::{Failure, verify as verify_history};
@@ -67,8 +67,8 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         }
         Err(e) => return Err(e),
     };
-    for e in &v.entries {
-        let view = view(&rec, &v, e, &mut reader, now)?;
+    let all: Vec<&crate::verify::EntryRef> = v.entries.iter().collect();
+    for (e, view) in all.iter().zip(views(&rec, &v, &all, &mut reader, now)?) {
         if let Some(p) = view.problems.first() {
             return Err(Error::Verification(Failure {
                 commit: Some(e.commit.to_string()),
