@@ -1081,6 +1081,46 @@ fn slash_in_a_tree_entry_name() {
     assert_rejected(&s, "malformed-tree", Some(&c));
 }
 
+/// Attack: a few small trees that stand for millions of paths, each level
+/// naming the next one 40 times (40^4 = 2.5 million files from four tree
+/// objects), signed by a participant or by anyone whose certificate the
+/// head lists; listing its changes would take gigabytes. Rule: a tree new
+/// in a commit may appear at one path only, and a commit changes at most a
+/// million files (`malformed-tree`), in bounded memory.
+#[test]
+fn tree_that_repeats_a_subtree() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let blob = rec.repo.blob(b"x").unwrap();
+    let names = |mode: &str, id: git2::Oid| -> Vec<TreeItem> {
+        (0..40).map(|i| (mode.to_string(), format!("n{i:02}").into_bytes(), id)).collect()
+    };
+    let mut level = write_raw_tree(&rec, names("100644", blob));
+    for _ in 0..3 {
+        level = write_raw_tree(&rec, names("40000", level));
+    }
+    let entries = rec.repo.find_tree(root.get_name("entries").unwrap().id()).unwrap();
+    let mut items = tree_items(&entries);
+    items.push(("40000".into(), b"zz".to_vec(), level));
+    let entries_id = write_raw_tree(&rec, items);
+    let mut top = tree_items(&root);
+    for i in &mut top {
+        if i.1 == b"entries" {
+            i.2 = entries_id;
+        }
+    }
+    let tree = write_raw_tree(&rec, top);
+    let t = time(&s);
+    let c = raw_commit(&dir, &s.anna, tree, t);
+    let out = hrx_limited(&s.env, &s.anna, &dir, &["verify", "--no-decrypt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("code: malformed-tree") && stderr(&out).contains(&c[..12]), "{}", stderr(&out));
+    assert_rejected(&s, "malformed-tree", Some(&c));
+}
+
 /// A `gpgsig` value: an armoured OpenPGP stream of compressed data holding
 /// compressed data holding a literal of `size` zero bytes.
 fn gpgsig_bomb(size: usize) -> String {

@@ -2,7 +2,7 @@
 //! subtrees by object id, so a commit costs in proportion to what it changed.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use git2::{ObjectType, Odb, Oid, Repository, Tree};
@@ -157,17 +157,32 @@ impl<'o> Trees<'o> {
     }
 }
 
+/// The most files one commit may add, change or remove. A lifetime's record
+/// holds about a hundred thousand entries; one commit (an import, later
+/// access to every past entry) touches at most that many files.
+pub const MAX_CHANGES: usize = 1_000_000;
+
 /// The differences from tree `old` (or nothing) to tree `new`. A `new`
 /// tree (or subtree) that is too large or malformed is reported as
-/// [`Delta::Malformed`] and not walked.
+/// [`Delta::Malformed`] and not walked. So is a new tree that appears at two
+/// paths (hrx never writes one: the names in it would be two entries with
+/// one id), which would otherwise let a few small trees stand for billions
+/// of paths, and a commit that changes more than [`MAX_CHANGES`] files.
 pub fn diff(trees: &mut Trees, old: Option<Oid>, new: Oid) -> Result<Vec<Delta>> {
     let mut out = Vec::new();
     let old = match old {
         Some(o) => Some(trees.get(o).map_err(|(_, m)| crate::Error::State(format!("tree {o} {m}")))?),
         None => None,
     };
-    let Some(new) = new_tree(trees, new, "", &mut out) else { return Ok(out) };
-    walk(trees, old.as_deref(), Some(&new), "", &mut out)?;
+    let mut seen = HashSet::new();
+    let Some(new) = new_tree(trees, &mut seen, new, "", &mut out) else { return Ok(out) };
+    walk(trees, &mut seen, old.as_deref(), Some(&new), "", &mut out)?;
+    if out.len() >= MAX_CHANGES {
+        out.push(Delta::Malformed {
+            path: String::new(),
+            reason: format!("changes more than {MAX_CHANGES} files in one commit"),
+        });
+    }
     Ok(out)
 }
 
@@ -181,11 +196,18 @@ fn kind(mode: &[u8]) -> char {
     }
 }
 
-fn walk(trees: &mut Trees, old: Option<&[u8]>, new: Option<&[u8]>, prefix: &str, out: &mut Vec<Delta>) -> Result<()> {
+fn walk(
+    trees: &mut Trees,
+    seen: &mut HashSet<Oid>,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    prefix: &str,
+    out: &mut Vec<Delta>,
+) -> Result<()> {
     // Both trees are in git's order (checked when read); walk them side by
     // side, O(n) per changed tree and nothing for unchanged subtrees.
     let (mut olds, mut news) = (entries(old), entries(new));
-    loop {
+    while out.len() < MAX_CHANGES {
         let ord = match (olds.peek(), news.peek()) {
             (Some(o), Some(n)) => git_order(o.1, kind(o.0) == 't', n.1, kind(n.0) == 't'),
             (Some(_), None) => Ordering::Less,
@@ -216,18 +238,18 @@ fn walk(trees: &mut Trees, old: Option<&[u8]>, new: Option<&[u8]>, prefix: &str,
             (Some(o), Some(n)) if kind(o.0) != kind(n.0) => out.push(Delta::Irregular(path)),
             (Some(o), Some(n)) if kind(o.0) == 't' => {
                 let ot = trees.get(entry_oid(o.2)).map_err(|(_, m)| crate::Error::State(format!("tree {path} {m}")))?;
-                let Some(nt) = new_tree(trees, entry_oid(n.2), &path, out) else { continue };
-                walk(trees, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
+                let Some(nt) = new_tree(trees, seen, entry_oid(n.2), &path, out) else { continue };
+                walk(trees, seen, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
             }
             (Some(_), Some(_)) => out.push(Delta::Modified(path)),
             (None, Some(n)) if kind(n.0) == 't' => {
-                let Some(nt) = new_tree(trees, entry_oid(n.2), &path, out) else { continue };
-                walk(trees, None, Some(&nt), &format!("{path}/"), out)?
+                let Some(nt) = new_tree(trees, seen, entry_oid(n.2), &path, out) else { continue };
+                walk(trees, seen, None, Some(&nt), &format!("{path}/"), out)?
             }
             (None, Some(n)) => out.push(Delta::Added { path, blob: entry_oid(n.2) }),
             (Some(o), None) if kind(o.0) == 't' => {
                 let ot = trees.get(entry_oid(o.2)).map_err(|(_, m)| crate::Error::State(format!("tree {path} {m}")))?;
-                walk(trees, Some(&ot), None, &format!("{path}/"), out)?
+                walk(trees, seen, Some(&ot), None, &format!("{path}/"), out)?
             }
             (Some(_), None) => out.push(Delta::Removed(path)),
             (None, None) => {}
@@ -243,7 +265,20 @@ fn entries(t: Option<&[u8]>) -> std::iter::Peekable<impl Iterator<Item = super::
 
 /// Loads a tree new in this commit, bounded and checked; a bad one is
 /// reported as [`Delta::Malformed`] and not walked.
-fn new_tree(trees: &mut Trees, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Arc<[u8]>> {
+fn new_tree(
+    trees: &mut Trees,
+    seen: &mut HashSet<Oid>,
+    oid: Oid,
+    path: &str,
+    out: &mut Vec<Delta>,
+) -> Option<Arc<[u8]>> {
+    if !seen.insert(oid) {
+        out.push(Delta::Malformed {
+            path: path.to_string(),
+            reason: format!("repeats tree {oid}, new in this commit, at a second path"),
+        });
+        return None;
+    }
     match trees.get(oid) {
         Ok(t) => Some(t),
         Err((_, reason)) => {
