@@ -267,7 +267,7 @@ pub fn verify_from(
             {
                 let b = read_bounded(trees.odb(), *blob, ObjectType::Blob, limit);
                 budget = budget.saturating_sub(b.as_ref().map_or(0, |b| b.len()));
-                blobs.insert(*blob, b);
+                blobs.insert(path.clone(), b);
                 if budget == 0 {
                     break;
                 }
@@ -276,9 +276,14 @@ pub fn verify_from(
         Some(Prepared { top, diff, blobs })
     };
     let mut trees = Trees::new(repo.odb().map_err(git)?);
+    let accepted = crate::crypto::commit::Accepted::default();
+    for c in certs.all() {
+        accepted.add(&c.fingerprint().to_hex());
+    }
     let walked = crate::crypto::commit::check_ahead(
         &signers,
         &items,
+        &accepted,
         || Trees::open(&git_dir).ok(),
         |t, i| prepare(t, i),
         |next| -> Result<(), Failure> {
@@ -317,6 +322,7 @@ pub fn verify_from(
                         root.as_ref().map(|r| r.0),
                         pin,
                     )?;
+                    accepted.add(&cert.fingerprint().to_hex());
                     certs.insert(cert);
                     (Policy::new(patient), None)
                 } else {
@@ -484,7 +490,7 @@ pub fn verify_from(
                             format!("adds {path}, which is not part of the hrx record layout"),
                         ));
                     };
-                    let bytes = match prepared_blobs.remove(&blob) {
+                    let bytes = match prepared_blobs.remove(&path) {
                         Some(b) => b,
                         None => read_bounded(&odb, blob, ObjectType::Blob, limit),
                     }
@@ -503,6 +509,7 @@ pub fn verify_from(
                                 ));
                             }
                             certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
+                            accepted.add(&f);
                             changes.push(Change::Key(f));
                         }
                         RepoPath::Statement(id) => {
@@ -726,7 +733,7 @@ struct Prepared {
     diff: Option<Result<Vec<Delta>, String>>,
     /// The files it adds, read within their limits (up to
     /// [`PREFETCH_BYTES`] per commit; the walk reads the rest).
-    blobs: HashMap<Oid, Result<Vec<u8>, ObjectError>>,
+    blobs: HashMap<String, Result<Vec<u8>, ObjectError>>,
 }
 
 /// How much of a commit's added files a worker reads ahead of the walk.

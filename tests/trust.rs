@@ -1081,6 +1081,85 @@ fn slash_in_a_tree_entry_name() {
     assert_rejected(&s, "malformed-tree", Some(&c));
 }
 
+/// Attack: a shard directory holding an entry and, beside it, an empty
+/// tree of the same name (git fsck: duplicateEntries; a remote checking
+/// objects would refuse every later push), or any empty directory. Rule: a
+/// file and a tree of one name are one name twice, and no record holds an
+/// empty tree (`malformed-tree`).
+#[test]
+fn file_and_empty_tree_of_one_name() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let empty = rec.repo.treebuilder(None).unwrap().write().unwrap();
+    let real = entry_path(&s, &s.note);
+    let (shard, name) = real.rsplit_once('/').unwrap();
+    let t = time(&s);
+    for (what, extra) in [("same name", name.to_string()), ("empty directory", "zzz".to_string())] {
+        let leaf = rec.repo.find_tree(root.get_path(Path::new(shard)).unwrap().id()).unwrap();
+        let mut items = tree_items(&leaf);
+        items.push(("40000".into(), extra.into_bytes(), empty));
+        let new_leaf = write_raw_tree(&rec, items);
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        b.upsert(shard, new_leaf, git2::FileMode::Tree);
+        let tree = b.create_updated(&rec.repo, &root).unwrap();
+        let c = raw_commit(&dir, &s.anna, tree, t);
+        let out = s.env.verify(&s.anna);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("code: malformed-tree") && stderr(&out).contains(&c[..12]),
+            "{what}: {}",
+            stderr(&out)
+        );
+        s.env.git(&["update-ref", "refs/heads/main", &head.to_string()]);
+    }
+}
+
+/// Attack: an entry carrying two inner signatures, a stranger's and the
+/// committer's; judged one at a time, the verdict depends on their order
+/// (the last one counted). Rule: an entry is signed exactly once, by its
+/// author (`inner-signature`).
+#[test]
+fn entry_with_two_inner_signatures() {
+    use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient, Signer};
+    let s = scene();
+    let t = time(&s);
+    let stranger = s.env.party("Stranger", "XX", None);
+    let id = new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: two signers\n",
+        t.to_rfc3339(),
+        s.klein.fpr
+    );
+    let anna = forge::cert(&s.anna);
+    let p = openpgp::policy::StandardPolicy::new();
+    let keys: Vec<_> =
+        anna.keys().with_policy(&p, SystemTime::from(t)).for_storage_encryption().map(|k| k.key().clone()).collect();
+    let recips: Vec<Recipient> = keys
+        .iter()
+        .map(|k| {
+            Recipient::new(openpgp::types::Features::empty().set_seipdv1(), openpgp::KeyHandle::from(k.keyid()), k)
+        })
+        .collect();
+    let mut ct = Vec::new();
+    let m = Encryptor::for_recipients(Message::new(&mut ct), recips).build().unwrap();
+    let m = Signer::new(m, forge::unlock(&s.klein).signer)
+        .unwrap()
+        .add_signer(forge::unlock(&stranger).signer)
+        .unwrap()
+        .creation_time(SystemTime::from(t))
+        .build()
+        .unwrap();
+    let mut w = LiteralWriter::new(m).build().unwrap();
+    w.write_all(yaml.as_bytes()).unwrap();
+    w.finalize().unwrap();
+    let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    let c = forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "inner-signature", Some(&c));
+}
+
 /// Attack: a few small trees that stand for millions of paths, each level
 /// naming the next one 40 times (40^4 = 2.5 million files from four tree
 /// objects), signed by a participant or by anyone whose certificate the
@@ -1669,7 +1748,17 @@ fn one_entry_id_under_two_categories() {
     let (path, ct) = sealed_note(&s, &s.anna, &s.anna, "general", t);
     let twin = path.replace("entries/general/", "entries/allergy/");
     assert_ne!(path, twin);
-    let c = forge_commit(&s, &s.anna, vec![(path, ct.clone()), (twin, ct)], t);
+    // The same entry encrypted again (other bytes), so that the two shard
+    // trees differ and only the id is the same.
+    let plain = {
+        let mut u = forge::unlock(&s.anna);
+        let mut certs = hrx::crypto::commit::CertIndex::default();
+        certs.insert(forge::cert(&s.anna));
+        hrx::crypto::message::open(&ct, None, &mut u.decryptors, &certs, t).unwrap().unwrap().plaintext
+    };
+    let again = seal(&plain, forge::unlock(&s.anna).signer, &[&forge::cert(&s.anna)], t).unwrap();
+    assert_ne!(again, ct);
+    let c = forge_commit(&s, &s.anna, vec![(path, ct), (twin, again)], t);
     assert_rejected(&s, "duplicate-id", Some(&c));
 }
 

@@ -273,9 +273,10 @@ impl CertIndex {
 /// caller walks the history: `items[i]` is a `gpgsig` and the bytes it
 /// signs. `walk` gets a function that returns, for item `i` (waiting for
 /// it; items are done in order), the parsed signature (or the parse error)
-/// and, if the signature's arithmetic checked out with a key of `certs`,
-/// what `prepare` made of the item on the worker (with the worker's own
-/// `state`, made once per worker by `state`).
+/// and, if the signature's arithmetic checked out with a key of `certs`
+/// whose certificate the walk has already `accepted` into the record, what
+/// `prepare` made of the item on the worker (with the worker's own `state`,
+/// made once per worker by `state`; the walk does it itself otherwise).
 ///
 /// Sequoia keeps a process-wide cache of the signatures it has verified
 /// (keyed on the signature, the digest of the data and the key), so when
@@ -288,6 +289,7 @@ impl CertIndex {
 pub fn check_ahead<S, T: Send, R>(
     certs: &[Cert],
     items: &[(&[u8], &[u8])],
+    accepted: &Accepted,
     state: impl Fn() -> S + Sync,
     prepare: impl Fn(&mut S, usize) -> T + Sync,
     walk: impl FnOnce(&mut dyn FnMut(usize) -> Ahead<T>) -> R,
@@ -296,12 +298,14 @@ pub fn check_ahead<S, T: Send, R>(
     // Consecutive items go to one worker, so what one commit read (its
     // trees) is at hand for the next.
     const CHUNK: usize = 32;
-    let mut keys: HashMap<String, Vec<Key<PublicParts, UnspecifiedRole>>> = HashMap::new();
+    type Keys = HashMap<String, Vec<(Fpr, Key<PublicParts, UnspecifiedRole>)>>;
+    let mut keys: Keys = HashMap::new();
     for c in certs {
+        let f = c.fingerprint().to_hex();
         for k in c.keys() {
             let key = k.key().clone().role_into_unspecified();
-            keys.entry(key.fingerprint().to_hex()).or_default().push(key.clone());
-            keys.entry(key.keyid().to_hex()).or_default().push(key);
+            keys.entry(key.fingerprint().to_hex()).or_default().push((f.clone(), key.clone()));
+            keys.entry(key.keyid().to_hex()).or_default().push((f.clone(), key));
         }
     }
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
@@ -317,33 +321,39 @@ pub fn check_ahead<S, T: Send, R>(
                 for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
                     let group = chunk..(chunk + CHUNK).min(items.len());
                     let mut good = Vec::new();
-                    let checked: Vec<(Result<Signature, SigError>, bool)> = items[group.clone()]
+                    let checked: Vec<(Result<Signature, SigError>, Option<Fpr>)> = items[group.clone()]
                         .iter()
                         .map(|(sig, data)| {
                             let parsed = single_signature(sig);
-                            let mut known = false;
+                            let mut signer = None;
                             if let Ok(s) = &parsed
                                 && let Some(ks) =
                                     s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
                                 && let Some(digest) = super::ed25519::document_digest(s, data)
                             {
-                                for k in ks {
-                                    match super::ed25519::check(s, &digest, k) {
+                                for (f, k) in ks {
+                                    let good_here = match super::ed25519::check(s, &digest, k) {
                                         Some(g) => {
                                             good.push(g);
-                                            known = true;
+                                            true
                                         }
                                         // Not Ed25519 (or not good): Sequoia's own arithmetic.
-                                        None => known |= s.verify_digest(k, &digest).is_ok(),
+                                        None => s.verify_digest(k, &digest).is_ok(),
+                                    };
+                                    if good_here {
+                                        signer = Some(f.clone());
                                     }
                                 }
                             }
-                            (parsed, known)
+                            (parsed, signer)
                         })
                         .collect();
                     super::ed25519::remember(good);
-                    for (i, (signature, known)) in group.zip(checked) {
-                        let prepared = known.then(|| prepare(&mut st, i));
+                    for (i, (signature, signer)) in group.zip(checked) {
+                        // Only for a certificate the walk has accepted into
+                        // the record: anyone can sign, and put a certificate
+                        // in the head they send.
+                        let prepared = signer.filter(|f| accepted.holds(f)).map(|_| prepare(&mut st, i));
                         if tx.send(Ahead { signature, prepared }).is_err() {
                             return;
                         }
@@ -361,6 +371,23 @@ pub fn check_ahead<S, T: Send, R>(
         drop(rx);
         out
     })
+}
+
+/// The certificates a walk has accepted into the record so far, shared with
+/// [`check_ahead`]'s workers (which prepare only what these signed).
+#[derive(Default)]
+pub struct Accepted(std::sync::RwLock<std::collections::HashSet<Fpr>>);
+
+impl Accepted {
+    /// Notes that the walk accepted certificate `f`.
+    pub fn add(&self, f: &str) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(f.to_string());
+    }
+
+    /// Whether the walk has accepted certificate `f`.
+    pub fn holds(&self, f: &str) -> bool {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).contains(f)
+    }
 }
 
 /// What [`check_ahead`]'s workers found for one item.

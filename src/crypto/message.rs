@@ -267,6 +267,15 @@ pub fn open(
             },
         };
     }
+    if pass.unchecked.len() > 1 {
+        // Judged one by one, the verdict would depend on their order.
+        status = SignatureStatus::Bad {
+            reason: format!(
+                "the entry carries {} signatures; an entry is signed once, by its author",
+                pass.unchecked.len()
+            ),
+        };
+    }
     if pass.bad_structure {
         status = SignatureStatus::Bad { reason: "the entry's signature does not cover its content".into() };
     }

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use super::Fpr;
 
 /// The format this version of hrx writes and reads.
-pub const FORMAT: &str = "hrx/1";
+pub const FORMAT: &str = "hrx/2";
 
 /// The header of a record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
-    /// Format version, `hrx/1`.
+    /// Format version, `hrx/2` (`hrx/1` had two-level entry shards).
     pub format: String,
     /// The patient's certificate fingerprint: the trust root.
     pub patient: Fpr,

@@ -60,9 +60,13 @@ pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<T
 /// mode text would read such a tree differently); every name valid (not
 /// empty, `.`, `..` or `.git`, no `/`, NUL or control character: such
 /// names alias other paths, break checkouts or forge lines on a terminal);
-/// names unique and in git's order (a tree's name compared as if it ended
-/// in `/`).
+/// names unique (a file and a tree of one name included) and in git's
+/// order (a tree's name compared as if it ended in `/`); not empty.
 pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
+    if data.is_empty() {
+        // hrx never writes an empty directory, and git does not keep one.
+        return Err("is an empty tree, which no record holds".into());
+    }
     let mut prev: Option<(&[u8], bool)> = None;
     for entry in super::object::raw_tree_entries(data) {
         let (mode, name, _) = entry?;
@@ -78,8 +82,10 @@ pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
             return Err(format!("holds the name {:?}, which no git tree may hold", String::from_utf8_lossy(name)));
         }
         let is_tree = mode == b"40000";
+        // A file and a tree of one name sort apart in git's order, but
+        // are still one name twice (git fsck: duplicateEntries).
         if let Some((p, pt)) = prev
-            && super::object::git_order(p, pt, name, is_tree) != std::cmp::Ordering::Less
+            && (p == name || super::object::git_order(p, pt, name, is_tree) != std::cmp::Ordering::Less)
         {
             return Err(format!(
                 "lists {:?} after {:?}: names repeated or out of order",
