@@ -50,9 +50,30 @@ pub fn check(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedR
         }
         _ => return None,
     };
-    let vk = ed25519_dalek::VerifyingKey::from_bytes(&public).ok()?;
-    vk.verify_strict(digest, &ed25519_dalek::Signature::from_bytes(&rs)).ok()?;
+    verifying_key(&public)?.verify_strict(digest, &ed25519_dalek::Signature::from_bytes(&rs)).ok()?;
     cache_value(sig, digest, key).map(Good)
+}
+
+/// The public key as a curve point. Decompressing it costs a fifth of a
+/// verification, and a record has few keys: kept per thread.
+fn verifying_key(public: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static KEYS: RefCell<HashMap<[u8; 32], ed25519_dalek::VerifyingKey>> = RefCell::new(HashMap::new());
+    }
+    KEYS.with(|k| {
+        let mut k = k.borrow_mut();
+        if let Some(vk) = k.get(public) {
+            return Some(*vk);
+        }
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(public).ok()?;
+        if k.len() >= 1024 {
+            k.clear();
+        }
+        k.insert(*public, vk);
+        Some(vk)
+    })
 }
 
 /// The digest a document signature over `data` signs.

@@ -40,14 +40,16 @@ pub struct Pin {
     pub patient: Fpr,
 }
 
-/// Lets libgit2 keep commits in its object cache (verify keeps the trees
-/// it needs itself, see `diff::Trees`).
+/// Lets libgit2 keep commits in its object cache, and no trees: verify
+/// keeps the trees it needs itself (see `diff::Trees`), and caching every
+/// tree read costs a lock and a copy each.
 fn tune_cache() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: libgit2 global options, set once before any repository is used.
         unsafe {
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 64 << 10);
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 0);
         }
     });
 }
