@@ -322,3 +322,50 @@ fn displays_follow_the_asked_language() {
         stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--lang", "es"]).output().unwrap());
     assert!(shown.contains("substance: Penicilina"), "{shown}");
 }
+
+/// Once git would pack on its own (`gc.auto` loose objects, estimated as
+/// git does from `objects/17`), a write packs the record's objects, and the
+/// record verifies as before.
+#[test]
+fn writes_pack_loose_objects_when_git_would() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "before packing");
+    let dir = env.record();
+    let repo = git2::Repository::open(&dir).unwrap();
+    let packs = || std::fs::read_dir(dir.join(".git/objects/pack")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(packs(), 0, "a new record's objects are loose");
+    // Enough loose objects in git's sample directory to pass gc.auto = 1.
+    env.git(&["config", "gc.auto", "1"]);
+    let mut made = 0;
+    for i in 0u32.. {
+        let data = format!("filler {i}");
+        let oid = git2::Oid::hash_object(git2::ObjectType::Blob, data.as_bytes()).unwrap();
+        if oid.to_string().starts_with("17") {
+            repo.blob(data.as_bytes()).unwrap();
+            made += 1;
+            if made == 3 {
+                break;
+            }
+        }
+    }
+    let id = env.note(&anna, "after packing");
+    assert!(packs() >= 2, "a pack (and its index) was written");
+    // The new entry's file is in the pack, not loose.
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let entry = head.tree().unwrap();
+    let mut loose_entry = false;
+    entry
+        .walk(git2::TreeWalkMode::PreOrder, |_, e| {
+            if e.name().is_ok_and(|n| n.starts_with(&id)) {
+                let h = e.id().to_string();
+                loose_entry = dir.join(".git/objects").join(&h[..2]).join(&h[2..]).exists();
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .unwrap();
+    assert!(!loose_entry, "the entry written last is packed");
+    let out = env.verify(&anna);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

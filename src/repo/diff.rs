@@ -143,13 +143,13 @@ impl<'o> Trees<'o> {
         let t = match self.previous.remove(&oid) {
             Some(t) => t,
             None => {
-                super::object::check_size(&self.odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(
-                    |e| match e {
+                super::object::check_size(&self.odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(|e| {
+                    match e {
                         ObjectError::TooLarge { .. } => ("too-large", e.to_string()),
                         ObjectError::Git(m) => ("git", m),
                         other => ("malformed-tree", other.to_string()),
-                    },
-                )?;
+                    }
+                })?;
                 let o = self.odb.read(oid).map_err(|e| ("git", e.message().to_string()))?;
                 check_raw_tree(o.data()).map_err(|m| ("malformed-tree", m))?;
                 Arc::from(o.data())
