@@ -338,6 +338,15 @@ fn writes_pack_loose_objects_when_git_would() {
     assert_eq!(packs(), 0, "a new record's objects are loose");
     // Enough loose objects in git's sample directory to pass gc.auto = 1.
     env.git(&["config", "gc.auto", "1"]);
+    // A record copied whole brings its hooks: packing must not run them.
+    let hook = dir.join(".git/hooks/pre-auto-gc");
+    let ran = env.path().join("hook-ran");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, format!("#!/bin/sh\ntouch '{}'\n", ran.display())).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let mut made = 0;
     for i in 0u32.. {
         let data = format!("filler {i}");
@@ -366,6 +375,7 @@ fn writes_pack_loose_objects_when_git_would() {
         })
         .unwrap();
     assert!(!loose_entry, "the entry written last is packed");
+    assert!(!ran.exists(), "the record's own pre-auto-gc hook ran");
     let out = env.verify(&anna);
     assert!(out.status.success(), "{}", stderr(&out));
 }

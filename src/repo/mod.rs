@@ -218,6 +218,9 @@ impl Record {
         let _ = std::process::Command::new("git")
             .arg("--git-dir")
             .arg(self.repo.path())
+            // A record copied whole (a USB stick) brings its own .git:
+            // none of its hooks or command settings may run.
+            .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"])
             .args(["-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
