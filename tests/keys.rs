@@ -130,3 +130,57 @@ fn a_locked_key_asks_for_its_passphrase_on_the_terminal() {
     assert!(stdout(&out).contains("wrong passphrase"), "{}", stdout(&out));
     assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
 }
+
+/// `hrx key list` shows what `gpg --list-keys` shows: when a certificate was
+/// made and expires, and what each key may do; it warns in the month before
+/// an expiry and says when a certificate has expired.
+#[test]
+fn key_list_shows_expiry_and_capabilities_and_warns_before_expiry() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let v = json(&env.hrx(&anna).args(["key", "list", "--json"]).output().unwrap());
+    let k = &v["keys"][0];
+    assert_eq!(k["status"], "valid");
+    assert!(k.get("expires").is_none(), "hrx keys do not expire: {k}");
+    let caps: Vec<String> = k["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|k| k["capabilities"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()))
+        .collect();
+    for c in ["certify", "sign", "encrypt"] {
+        assert!(caps.iter().any(|x| x == c), "{c} in {caps:?}");
+    }
+    assert_eq!(k["keys"][0]["algorithm"], "Ed25519");
+
+    // A provider's GnuPG certificate valid for 20 days.
+    let gpg = Gpg::new(&env);
+    let o = gpg.run(&["--quick-gen-key", "Dr Ruiz <ruiz@example.org>", "ed25519", "cert,sign", "20d"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cert = env.path().join("ruiz.asc");
+    let o = gpg.run(&["--armor", "--output", cert.to_str().unwrap(), "--export", "ruiz@example.org"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = env.hrx(&anna).args(["key", "import"]).arg(&cert).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ruiz = |env: &TestEnv| {
+        let out = env.hrx(&anna).args(["key", "list"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let at = text.find("Dr Ruiz").expect("listed");
+        (text[at..].lines().take(2).collect::<Vec<_>>().join("\n"), stderr(&out))
+    };
+    let (lines, warn) = ruiz(&env);
+    assert!(lines.contains("[expires-soon]"), "{lines}");
+    assert!(!lines.contains("does not expire"), "{lines}");
+    assert!(lines.contains("Ed25519 certify+sign"), "{lines}");
+    assert!(warn.contains("the certificate of Dr Ruiz expires in 19 days"), "{warn}");
+    let v = json(&env.hrx(&anna).args(["key", "list", "--json"]).output().unwrap());
+    let r = v["keys"].as_array().unwrap().iter().find(|k| k["name"] == "Dr Ruiz").unwrap().clone();
+    assert_eq!(r["status"], "expires-soon");
+    assert!(r["expires"].as_str().is_some());
+
+    env.advance(21 * 86_400);
+    let (lines, warn) = ruiz(&env);
+    assert!(lines.contains("[expired]"), "{lines}");
+    assert!(warn.contains("the certificate of Dr Ruiz has expired"), "{warn}");
+}

@@ -70,6 +70,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
         }
         KeyCommand::List => {
             let keys = key::list(ctx)?;
+            let now = ctx.clock.now();
             if out.json {
                 out.json("keys", &keys);
             } else {
@@ -86,6 +87,10 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                         .flatten()
                         .collect::<Vec<_>>()
                         .join(", ");
+                    let v = &k.validity;
+                    if v.status != "valid" {
+                        tags.push(v.status);
+                    }
                     out.line(&format!(
                         "{}  {}{}{}",
                         k.identity.fingerprint,
@@ -93,6 +98,26 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                         if org.is_empty() { String::new() } else { format!(" ({org})") },
                         if tags.is_empty() { String::new() } else { format!("  [{}]", tags.join(", ")) }
                     ));
+                    let expiry = match v.expires {
+                        Some(e) => format!("expires {}", e.format("%Y-%m-%d")),
+                        None => "does not expire".into(),
+                    };
+                    let keys: Vec<String> =
+                        v.keys.iter().map(|k| format!("{} {}", k.algorithm, k.capabilities.join("+"))).collect();
+                    out.line(&format!("    created {}, {expiry}; {}", v.created.format("%Y-%m-%d"), keys.join(", ")));
+                    let days = v.expires.map(|e| (e - now).num_days());
+                    match (v.status, days) {
+                        ("expires-soon", Some(d)) => out.info(&format!(
+                            "warning: the certificate of {} expires in {d} days ({}); extend it before then, or entries can no longer be encrypted to it",
+                            k.identity.name,
+                            v.expires.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default()
+                        )),
+                        ("expired", _) => out.info(&format!(
+                            "warning: the certificate of {} has expired; entries can no longer be encrypted to it",
+                            k.identity.name
+                        )),
+                        _ => {}
+                    }
                 }
             }
         }

@@ -147,3 +147,97 @@ pub fn identity(cert: &Cert) -> Identity {
         country: country.map(clean),
     }
 }
+
+/// Days before a certificate's expiry from which hrx warns about it.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// What a certificate can do, and until when, as `hrx key list` shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Validity {
+    /// When the certificate (its primary key) was made.
+    pub created: DateTime<Utc>,
+    /// When it expires, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<DateTime<Utc>>,
+    /// `valid`, `expires-soon` (within [`EXPIRY_WARNING_DAYS`]),
+    /// `expired`, `revoked`, or `invalid` (no valid self-signature under
+    /// the OpenPGP policy).
+    pub status: &'static str,
+    /// Its keys.
+    pub keys: Vec<KeyValidity>,
+}
+
+/// One key of a certificate.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct KeyValidity {
+    /// Its fingerprint.
+    pub fingerprint: Fpr,
+    /// Its algorithm (and curve).
+    pub algorithm: String,
+    /// What it may be used for: `certify`, `sign`, `encrypt`, `authenticate`.
+    pub capabilities: Vec<&'static str>,
+    /// When it expires, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<DateTime<Utc>>,
+    /// As for the certificate.
+    pub status: &'static str,
+}
+
+/// A certificate's validity at `now`.
+pub fn validity(cert: &Cert, now: DateTime<Utc>) -> Validity {
+    use openpgp::types::RevocationStatus;
+    let created: DateTime<Utc> = cert.primary_key().key().creation_time().into();
+    let status = |revoked: bool, alive: bool, expires: Option<DateTime<Utc>>| {
+        if revoked {
+            "revoked"
+        } else if !alive {
+            "expired"
+        } else if expires.is_some_and(|e| e - now < chrono::Duration::days(EXPIRY_WARNING_DAYS)) {
+            "expires-soon"
+        } else {
+            "valid"
+        }
+    };
+    let Ok(vc) = cert.with_policy(policy(), system_time(now)) else {
+        return Validity { created, expires: None, status: "invalid", keys: vec![] };
+    };
+    let expires = vc.primary_key().key_expiration_time().map(DateTime::<Utc>::from);
+    let revoked = matches!(vc.revocation_status(), RevocationStatus::Revoked(_));
+    let keys = vc
+        .keys()
+        .map(|ka| {
+            let mut capabilities = vec![];
+            if ka.for_certification() {
+                capabilities.push("certify");
+            }
+            if ka.for_signing() {
+                capabilities.push("sign");
+            }
+            if ka.for_transport_encryption() || ka.for_storage_encryption() {
+                capabilities.push("encrypt");
+            }
+            if ka.for_authentication() {
+                capabilities.push("authenticate");
+            }
+            let algorithm = match ka.key().mpis() {
+                openpgp::crypto::mpi::PublicKey::EdDSA { curve, .. }
+                | openpgp::crypto::mpi::PublicKey::ECDH { curve, .. }
+                | openpgp::crypto::mpi::PublicKey::ECDSA { curve, .. } => format!("{curve}"),
+                _ => match ka.key().mpis().bits() {
+                    Some(b) => format!("{} {b}", ka.key().pk_algo()),
+                    None => ka.key().pk_algo().to_string(),
+                },
+            };
+            let kexp = ka.key_expiration_time().map(DateTime::<Utc>::from);
+            let krevoked = revoked || matches!(ka.revocation_status(), RevocationStatus::Revoked(_));
+            KeyValidity {
+                fingerprint: ka.key().fingerprint().to_hex(),
+                algorithm,
+                capabilities,
+                expires: kexp,
+                status: status(krevoked, ka.alive().is_ok() && vc.alive().is_ok(), kexp.or(expires)),
+            }
+        })
+        .collect();
+    Validity { created, expires, status: status(revoked, vc.alive().is_ok(), expires), keys }
+}

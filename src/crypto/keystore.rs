@@ -56,6 +56,9 @@ pub struct KeyInfo {
     pub locked: bool,
     /// Whether it is the default key for signing.
     pub default: bool,
+    /// What it can do, and until when.
+    #[serde(flatten)]
+    pub validity: super::cert::Validity,
 }
 
 /// A certificate with its secret keys decrypted, ready to sign and decrypt.
@@ -198,7 +201,7 @@ impl Keystore {
     }
 
     /// Every key in the store.
-    pub fn list(&self) -> Result<Vec<KeyInfo>> {
+    pub fn list(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<KeyInfo>> {
         let default = self.config()?.default_key;
         let mut all: BTreeMap<Fpr, KeyInfo> = BTreeMap::new();
         for (dir, ext) in [("certs", "asc"), ("secret", "pgp")] {
@@ -224,6 +227,7 @@ impl Keystore {
                     secret: false,
                     locked: false,
                     default: default.as_deref() == Some(f.as_str()),
+                    validity: super::cert::validity(&cert, now),
                 });
                 info.secret |= secret;
                 info.locked |= locked;

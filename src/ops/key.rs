@@ -17,7 +17,7 @@ pub fn generate(ctx: &Context, new: &NewCert, password: Option<Password>) -> Res
 
 /// Lists the keystore.
 pub fn list(ctx: &Context) -> Result<Vec<KeyInfo>> {
-    ctx.keystore.list()
+    ctx.keystore.list(ctx.clock.now())
 }
 
 /// Imports certificates and secret keys.
