@@ -192,40 +192,7 @@ impl Record {
                 e.into()
             }
         })?;
-        self.maintain();
         Ok(())
-    }
-
-    /// Packs loose objects as git does on its own, with git's settings:
-    /// once there are more than `gc.auto` (6,700 by default) loose objects,
-    /// `git gc --auto` packs them (and consolidates packs past
-    /// `gc.autoPackLimit`). Each commit adds about eight objects, so this
-    /// runs about every 800 entries, in the foreground, and a record keeps
-    /// its history in packs: several times smaller, and faster to verify.
-    /// Best effort: without git on the PATH, or if it fails, objects stay
-    /// loose, which is slower but as correct.
-    pub fn maintain(&self) {
-        let limit = self.repo.config().and_then(|c| c.get_i64("gc.auto")).unwrap_or(6700);
-        if limit <= 0 {
-            return;
-        }
-        // git's own estimate: the loose objects in one of the 256 fan-out
-        // directories, times 256.
-        let sample = std::fs::read_dir(self.repo.path().join("objects/17")).map(|d| d.count()).unwrap_or(0) as i64;
-        if sample <= (limit + 255) / 256 {
-            return;
-        }
-        let _ = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(self.repo.path())
-            // A record copied whole (a USB stick) brings its own .git:
-            // none of its hooks or command settings may run.
-            .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"])
-            .args(["-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
     }
 
     /// Brings the work tree (if any) up to date with the branch, so that
