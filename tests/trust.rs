@@ -1081,6 +1081,52 @@ fn slash_in_a_tree_entry_name() {
     assert_rejected(&s, "malformed-tree", Some(&c));
 }
 
+/// Attack: a participant (even one whose grant was revoked: still a known
+/// signer until the walk judges it) signs a tree nested 2,000 directories deep, or with a
+/// name of 300 bytes: the diff recursed once per level and overflowed the
+/// stack, and long names multiplied the memory each path takes. Rule: trees
+/// nest at most 16 deep and names are at most 255 bytes (`malformed-tree`).
+#[test]
+fn tree_nested_too_deep_or_with_a_long_name() {
+    let s = scene();
+    let dir = s.env.record();
+    let rec = Record::open(&dir).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let root = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let blob = rec.repo.blob(b"x").unwrap();
+    let t = time(&s);
+    let deep = {
+        let mut level = write_raw_tree(&rec, vec![("100644".into(), b"f".to_vec(), blob)]);
+        for _ in 0..2000 {
+            level = write_raw_tree(&rec, vec![("40000".into(), b"d".to_vec(), level)]);
+        }
+        level
+    };
+    let long = write_raw_tree(&rec, vec![("100644".into(), vec![b'n'; 300], blob)]);
+    for (what, sub) in [("2,000 deep", deep), ("a 300-byte name", long)] {
+        let entries = rec.repo.find_tree(root.get_name("entries").unwrap().id()).unwrap();
+        let mut items = tree_items(&entries);
+        items.push(("40000".into(), b"zz".to_vec(), sub));
+        let entries_id = write_raw_tree(&rec, items);
+        let mut top = tree_items(&root);
+        for i in &mut top {
+            if i.1 == b"entries" {
+                i.2 = entries_id;
+            }
+        }
+        let tree = write_raw_tree(&rec, top);
+        let c = raw_commit(&dir, &s.anna, tree, t);
+        let out = hrx_limited(&s.env, &s.anna, &dir, &["verify", "--no-decrypt"]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("code: malformed-tree") && stderr(&out).contains(&c[..12]),
+            "{what}: {}",
+            stderr(&out)
+        );
+        s.env.git(&["update-ref", "refs/heads/main", &head.to_string()]);
+    }
+}
+
 /// Attack: a shard directory holding an entry and, beside it, an empty
 /// tree of the same name (git fsck: duplicateEntries; a remote checking
 /// objects would refuse every later push), or any empty directory. Rule: a

@@ -73,6 +73,9 @@ pub fn check_raw_tree(data: &[u8]) -> std::result::Result<(), String> {
         if !matches!(mode, b"40000" | b"100644" | b"100755" | b"120000" | b"160000") {
             return Err(format!("holds the mode {:?}, which git never writes", String::from_utf8_lossy(mode)));
         }
+        if name.len() > MAX_NAME {
+            return Err(format!("holds a name of {} bytes; names are at most {MAX_NAME} bytes", name.len()));
+        }
         if name.is_empty()
             || name == b"."
             || name == b".."
@@ -170,6 +173,31 @@ impl<'o> Trees<'o> {
 /// access to every past entry) touches at most that many files.
 pub const MAX_CHANGES: usize = 1_000_000;
 
+/// The deepest a record's tree nests (its layout goes seven deep).
+pub const MAX_DEPTH: usize = 16;
+
+/// The longest name in a tree (hrx's longest is 46 bytes).
+pub const MAX_NAME: usize = 255;
+
+/// The most bytes of paths one commit's changes may name (about 60 bytes
+/// each for hrx's paths), so that listing them stays within memory.
+pub const MAX_PATH_BYTES: usize = 64 << 20;
+
+/// What a diff has used of its limits.
+#[derive(Default)]
+struct Budget {
+    /// Trees new in this commit, each allowed at one path.
+    seen: HashSet<Oid>,
+    /// Bytes of paths named so far.
+    path_bytes: usize,
+}
+
+impl Budget {
+    fn spent(&self, out: &[Delta]) -> bool {
+        out.len() >= MAX_CHANGES || self.path_bytes >= MAX_PATH_BYTES
+    }
+}
+
 /// The differences from tree `old` (or nothing) to tree `new`. A `new`
 /// tree (or subtree) that is too large or malformed is reported as
 /// [`Delta::Malformed`] and not walked. So is a new tree that appears at two
@@ -182,13 +210,15 @@ pub fn diff(trees: &mut Trees, old: Option<Oid>, new: Oid) -> Result<Vec<Delta>>
         Some(o) => Some(trees.get(o).map_err(|(_, m)| crate::Error::State(format!("tree {o} {m}")))?),
         None => None,
     };
-    let mut seen = HashSet::new();
-    let Some(new) = new_tree(trees, &mut seen, new, "", &mut out) else { return Ok(out) };
-    walk(trees, &mut seen, old.as_deref(), Some(&new), "", &mut out)?;
-    if out.len() >= MAX_CHANGES {
+    let mut budget = Budget::default();
+    let Some(new) = new_tree(trees, &mut budget, new, "", &mut out) else { return Ok(out) };
+    walk(trees, &mut budget, old.as_deref(), Some(&new), "", 0, &mut out)?;
+    if budget.spent(&out) {
         out.push(Delta::Malformed {
             path: String::new(),
-            reason: format!("changes more than {MAX_CHANGES} files in one commit"),
+            reason: format!(
+                "changes more than {MAX_CHANGES} files, or names more than {MAX_PATH_BYTES} bytes of paths, in one commit"
+            ),
         });
     }
     Ok(out)
@@ -206,16 +236,24 @@ fn kind(mode: &[u8]) -> char {
 
 fn walk(
     trees: &mut Trees,
-    seen: &mut HashSet<Oid>,
+    budget: &mut Budget,
     old: Option<&[u8]>,
     new: Option<&[u8]>,
     prefix: &str,
+    depth: usize,
     out: &mut Vec<Delta>,
 ) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        out.push(Delta::Malformed {
+            path: prefix.trim_end_matches('/').to_string(),
+            reason: format!("nests more than {MAX_DEPTH} directories deep"),
+        });
+        return Ok(());
+    }
     // Both trees are in git's order (checked when read); walk them side by
     // side, O(n) per changed tree and nothing for unchanged subtrees.
     let (mut olds, mut news) = (entries(old), entries(new));
-    while out.len() < MAX_CHANGES {
+    while !budget.spent(out) {
         let ord = match (olds.peek(), news.peek()) {
             (Some(o), Some(n)) => git_order(o.1, kind(o.0) == 't', n.1, kind(n.0) == 't'),
             (Some(_), None) => Ordering::Less,
@@ -240,24 +278,25 @@ fn walk(
             (None, None) => break,
         };
         let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+        budget.path_bytes += path.len();
         match (o, n) {
             (_, Some(n)) if kind(n.0) == 'x' => out.push(Delta::Irregular(path)),
             (Some(o), _) if kind(o.0) == 'x' => out.push(Delta::Irregular(path)),
             (Some(o), Some(n)) if kind(o.0) != kind(n.0) => out.push(Delta::Irregular(path)),
             (Some(o), Some(n)) if kind(o.0) == 't' => {
                 let ot = trees.get(entry_oid(o.2)).map_err(|(_, m)| crate::Error::State(format!("tree {path} {m}")))?;
-                let Some(nt) = new_tree(trees, seen, entry_oid(n.2), &path, out) else { continue };
-                walk(trees, seen, Some(&ot), Some(&nt), &format!("{path}/"), out)?;
+                let Some(nt) = new_tree(trees, budget, entry_oid(n.2), &path, out) else { continue };
+                walk(trees, budget, Some(&ot), Some(&nt), &format!("{path}/"), depth + 1, out)?;
             }
             (Some(_), Some(_)) => out.push(Delta::Modified(path)),
             (None, Some(n)) if kind(n.0) == 't' => {
-                let Some(nt) = new_tree(trees, seen, entry_oid(n.2), &path, out) else { continue };
-                walk(trees, seen, None, Some(&nt), &format!("{path}/"), out)?
+                let Some(nt) = new_tree(trees, budget, entry_oid(n.2), &path, out) else { continue };
+                walk(trees, budget, None, Some(&nt), &format!("{path}/"), depth + 1, out)?
             }
             (None, Some(n)) => out.push(Delta::Added { path, blob: entry_oid(n.2) }),
             (Some(o), None) if kind(o.0) == 't' => {
                 let ot = trees.get(entry_oid(o.2)).map_err(|(_, m)| crate::Error::State(format!("tree {path} {m}")))?;
-                walk(trees, seen, Some(&ot), None, &format!("{path}/"), out)?
+                walk(trees, budget, Some(&ot), None, &format!("{path}/"), depth + 1, out)?
             }
             (Some(_), None) => out.push(Delta::Removed(path)),
             (None, None) => {}
@@ -273,14 +312,8 @@ fn entries(t: Option<&[u8]>) -> std::iter::Peekable<impl Iterator<Item = super::
 
 /// Loads a tree new in this commit, bounded and checked; a bad one is
 /// reported as [`Delta::Malformed`] and not walked.
-fn new_tree(
-    trees: &mut Trees,
-    seen: &mut HashSet<Oid>,
-    oid: Oid,
-    path: &str,
-    out: &mut Vec<Delta>,
-) -> Option<Arc<[u8]>> {
-    if !seen.insert(oid) {
+fn new_tree(trees: &mut Trees, budget: &mut Budget, oid: Oid, path: &str, out: &mut Vec<Delta>) -> Option<Arc<[u8]>> {
+    if !budget.seen.insert(oid) {
         out.push(Delta::Malformed {
             path: path.to_string(),
             reason: format!("repeats tree {oid}, new in this commit, at a second path"),
