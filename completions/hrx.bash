@@ -600,13 +600,17 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__clone)
-            opts="-q -h -V --trust-root --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --trust-root --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -672,13 +676,17 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__demo)
-            opts="-q -h -V --dir --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --dir --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1754,13 +1762,17 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__init)
-            opts="-q -h -V --patient --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --patient --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --patient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

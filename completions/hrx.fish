@@ -111,6 +111,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l patient -d 'The patient\'s certificate fingerprint (a key in your keystore) [default: your key]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand init" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
@@ -242,6 +243,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print n
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l trust-root -d 'The patient\'s fingerprint or the root commit, as the patient reads it out' -r
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
@@ -399,6 +401,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand tui" -s q -l quiet -d 'Print not
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F

@@ -322,3 +322,21 @@ fn displays_follow_the_asked_language() {
         stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--lang", "es"]).output().unwrap());
     assert!(shown.contains("substance: Penicilina"), "{shown}");
 }
+
+/// `hrx init DIR` and `hrx clone SOURCE DIR` with relative paths make the
+/// record exactly there (the positional DIR once also filled the global
+/// `-C`, and the record landed in DIR/DIR).
+#[test]
+fn relative_directories_are_taken_from_where_hrx_runs() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let out = env.hrx(&anna).current_dir(env.path()).args(["init", "s/rec"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env.path().join("s/rec/.git").is_dir(), "the record is in s/rec: {}", stdout(&out));
+    let out =
+        env.hrx(&anna).current_dir(env.path()).args(["-C", "s/rec", "add", "note", "--text", "hi"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.hrx(&anna).current_dir(env.path()).args(["clone", "s/rec", "c/copy"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env.path().join("c/copy/.git").is_dir(), "the clone is in c/copy: {}", stdout(&out));
+}

@@ -16,6 +16,8 @@ pub struct Args {
     /// A git URL (path, file://, git://, ssh, https) or a bundle file
     pub source: String,
     /// Directory to create [default: the last part of SOURCE]
+    // Its own id: sharing the global -C's id ("dir") made clap fill both.
+    #[arg(id = "record_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// The patient's fingerprint or the root commit, as the patient reads it out
     #[arg(long, value_name = "FPR|COMMIT")]

@@ -23,7 +23,8 @@ use crate::ops::{self, Context};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to create the demo (must not exist) [default: a new temporary directory]
-    #[arg(long)]
+    // Its own id: sharing the global -C's id ("dir") made clap fill both.
+    #[arg(long = "dir", id = "demo_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
 

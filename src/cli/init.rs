@@ -10,6 +10,8 @@ use crate::ops::{Context, init};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Directory to create the record in [default: the -C directory or .]
+    // Its own id: sharing the global -C's id ("dir") made clap fill both.
+    #[arg(id = "record_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// The patient's certificate fingerprint (a key in your keystore) [default: your key]
     #[arg(long, value_name = "FPR")]
@@ -23,6 +25,9 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         Some(d) => ctx.dir.join(d),
         None => ctx.dir.clone(),
     };
+    // Absolute, so that the record is made where it was asked for
+    // (git resolves a relative work tree against the repository again).
+    let dir = std::path::absolute(&dir).map_err(|e| crate::Error::io(&dir, e))?;
     let done = init::init(ctx, &dir, a.patient.as_deref())?;
     if out.json {
         out.json("record", &done);
