@@ -340,3 +340,54 @@ fn relative_directories_are_taken_from_where_hrx_runs() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(env.path().join("c/copy/.git").is_dir(), "the clone is in c/copy: {}", stdout(&out));
 }
+
+/// Once about a thousand objects are loose (estimated from one fan-out
+/// directory, as git does), a write packs them with libgit2 and removes the
+/// loose copies; everything stays readable and the record verifies. No git
+/// runs, so nothing in the record's own .git/config or hooks can.
+#[test]
+fn writes_pack_loose_objects() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "before packing");
+    let dir = env.record();
+    let objects = dir.join(".git/objects");
+    let packs = || std::fs::read_dir(objects.join("pack")).map(|d| d.count()).unwrap_or(0);
+    let loose = || {
+        (0..256)
+            .map(|d| std::fs::read_dir(objects.join(format!("{d:02x}"))).map(|r| r.count()).unwrap_or(0))
+            .sum::<usize>()
+    };
+    assert_eq!(packs(), 0, "a new record's objects are loose");
+    // Five loose objects in git's sample directory stand for 1,280.
+    let repo = git2::Repository::open(&dir).unwrap();
+    let mut fillers = vec![];
+    for i in 0u32.. {
+        let data = format!("filler {i}");
+        let oid = git2::Oid::hash_object(git2::ObjectType::Blob, data.as_bytes()).unwrap();
+        if oid.to_string().starts_with("17") {
+            fillers.push(repo.blob(data.as_bytes()).unwrap());
+            if fillers.len() == 5 {
+                break;
+            }
+        }
+    }
+    // A hook or a command in the record's config would run if git did.
+    let ran = env.path().join("ran");
+    std::fs::write(dir.join(".git/hooks/pre-auto-gc"), format!("#!/bin/sh\ntouch '{}'\n", ran.display())).ok();
+    env.git(&["config", "gc.recentObjectsHook", &format!("touch '{}'", ran.display())]);
+    let before = loose();
+    assert!(before > 5, "{before}");
+    env.note(&anna, "after packing");
+    assert!(packs() >= 2, "a pack and its index");
+    assert_eq!(loose(), 0, "no loose objects left");
+    assert!(!ran.exists(), "nothing of the record's own configuration ran");
+    let repo = git2::Repository::open(&dir).unwrap();
+    for f in &fillers {
+        repo.find_blob(*f).unwrap();
+    }
+    let out = env.verify(&anna);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 entries"), "{}", stdout(&out));
+}

@@ -40,6 +40,9 @@ pub struct Pin {
     pub patient: Fpr,
 }
 
+/// Loose objects after which a write packs them (see [`Record::pack_loose`]).
+pub const PACK_AFTER_LOOSE: usize = 1024;
+
 /// Lets libgit2 keep commits in its object cache, and no trees: verify
 /// keeps the trees it needs itself (see `diff::Trees`), and caching every
 /// tree read costs a lock and a copy each.
@@ -192,7 +195,64 @@ impl Record {
                 e.into()
             }
         })?;
+        // Best effort: loose objects are as correct, only slower and larger.
+        let _ = self.pack_loose();
         Ok(())
+    }
+
+    /// Packs the record's loose objects into one new pack with libgit2 and
+    /// removes the loose copies, once there are about [`PACK_AFTER_LOOSE`]
+    /// of them (estimated as git does, from one of the 256 fan-out
+    /// directories): about every 150 entries, a few milliseconds each time.
+    /// Git itself is never run for this: it would read the record's own
+    /// `.git/config`, and a record copied whole can name commands there.
+    /// Returns how many objects were packed.
+    pub fn pack_loose(&self) -> Result<usize> {
+        let objects = self.repo.path().join("objects");
+        let is_loose = |n: &str| n.len() == 38 && n.bytes().all(|b| b.is_ascii_hexdigit());
+        let sample = fs::read_dir(objects.join("17"))
+            .map(|d| d.flatten().filter(|e| is_loose(&e.file_name().to_string_lossy())).count())
+            .unwrap_or(0);
+        if sample * 256 < PACK_AFTER_LOOSE {
+            return Ok(0);
+        }
+        let mut loose = Vec::new();
+        for d in 0..256 {
+            let dir = objects.join(format!("{d:02x}"));
+            let Ok(rd) = fs::read_dir(&dir) else { continue };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if is_loose(&name)
+                    && let Ok(oid) = Oid::from_str(&format!("{d:02x}{name}"))
+                {
+                    loose.push((oid, e.path()));
+                }
+            }
+        }
+        let mut pb = self.repo.packbuilder()?;
+        for (oid, _) in &loose {
+            pb.insert_object(*oid, None)?;
+        }
+        let odb = self.repo.odb()?;
+        let mut w = odb.packwriter()?;
+        let mut failed = None;
+        pb.foreach(|chunk| match std::io::Write::write_all(&mut w, chunk) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(Error::io(&objects, e));
+        }
+        // The pack and its index are in place (written aside, then renamed):
+        // only now may the loose copies go.
+        w.commit()?;
+        for (_, p) in &loose {
+            let _ = fs::remove_file(p);
+        }
+        Ok(loose.len())
     }
 
     /// Brings the work tree (if any) up to date with the branch, so that
