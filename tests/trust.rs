@@ -1366,6 +1366,53 @@ fn assert_too_large(out: &Output) {
 /// Rule: object sizes are checked from their headers before anything is
 /// inflated; over hrx's limits, the bundle is refused (`too-large`), on
 /// import and on clone, and nothing is left behind.
+/// Attack: a record copied whole (a USB stick) holding, among its loose
+/// objects, one that inflates to 300 MiB; the next write packs loose
+/// objects. Rule: packing reads no object larger than a record's largest
+/// (64 MiB); it stays loose, and the write stays within bounded memory.
+#[test]
+fn loose_bomb_in_a_copied_record() {
+    let s = scene();
+    let dir = s.env.record();
+    let objects = dir.join(".git/objects");
+    // Enough loose objects in git's sample directory for packing to start.
+    let repo = git2::Repository::open(&dir).unwrap();
+    let mut n = 0;
+    for i in 0u32.. {
+        let data = format!("filler {i}");
+        if git2::Oid::hash_object(git2::ObjectType::Blob, data.as_bytes()).unwrap().to_string().starts_with("17") {
+            repo.blob(data.as_bytes()).unwrap();
+            n += 1;
+            if n == 5 {
+                break;
+            }
+        }
+    }
+    // The bomb, written loose as git would (zlib of "commit SIZE\0..."),
+    // under its own id.
+    let size = 300u64 << 20;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let header = format!("commit {}\0", size + BOMB_PREFIX.len() as u64);
+    z.write_all(header.as_bytes()).unwrap();
+    let mut sha = openpgp::types::HashAlgorithm::SHA1.context().unwrap().for_digest();
+    sha.update(header.as_bytes());
+    bomb_data(size, &mut |b| {
+        z.write_all(b).unwrap();
+        sha.update(b);
+    });
+    let compressed = z.finish().unwrap();
+    let id = sha.into_digest().unwrap();
+    let hex = git2::Oid::from_bytes(&id).unwrap().to_string();
+    std::fs::create_dir_all(objects.join(&hex[..2])).unwrap();
+    std::fs::write(objects.join(&hex[..2]).join(&hex[2..]), &compressed).unwrap();
+    assert!(compressed.len() < 4 << 20);
+
+    let out = hrx_limited(&s.env, &s.anna, &dir, &["add", "note", "--text", "after the copy"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(objects.join(&hex[..2]).join(&hex[2..]).exists(), "the bomb stays loose");
+    assert!(std::fs::read_dir(objects.join("pack")).unwrap().count() >= 2, "the rest was packed");
+}
+
 #[test]
 fn zlib_bomb_in_a_bundle() {
     let env = TestEnv::new();

@@ -229,11 +229,14 @@ impl Record {
                 }
             }
         }
+        let odb = self.repo.odb()?;
+        // Nothing larger than a record's largest object is read whole: a
+        // copied record could hold a loose 1 GB object in a 1 KB file.
+        loose.retain(|(oid, _)| odb.read_header(*oid).is_ok_and(|(size, _)| size <= object::MAX_PACKED));
         let mut pb = self.repo.packbuilder()?;
         for (oid, _) in &loose {
             pb.insert_object(*oid, None)?;
         }
-        let odb = self.repo.odb()?;
         let mut w = odb.packwriter()?;
         let mut failed = None;
         pb.foreach(|chunk| match std::io::Write::write_all(&mut w, chunk) {
