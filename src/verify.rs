@@ -247,16 +247,15 @@ pub fn verify_from(
     // The workers also read what a commit with one parent changes, once its
     // signature's arithmetic checks out with a known key (nothing of an
     // unauthenticated commit is read); the walk judges it in order.
-    let mut tree_of: HashMap<Oid, Oid> = raw.iter().map(|(o, c)| (*o, c.tree)).collect();
-    for (o, st) in &states {
-        tree_of.insert(*o, st.tree);
-    }
+    // A parent is in this walk, or is the verified head it resumes from.
+    let resumed: Option<(Oid, Oid)> = states.iter().map(|(o, st)| (*o, st.tree)).next();
+    let tree_of = |p: Oid| raw.get(&p).map(|c| c.tree).or(resumed.filter(|r| r.0 == p).map(|r| r.1));
     let git_dir = repo.path().to_path_buf();
     let prepare = |trees: &mut Option<Trees<'static>>, i: usize| -> Option<Prepared> {
         let c = &raw[&order[i]];
         let trees = trees.as_mut()?;
         let [parent] = c.parents[..] else { return None };
-        let parent_tree = *tree_of.get(&parent)?;
+        let parent_tree = tree_of(parent)?;
         let top = trees.get(c.tree).map(|_| ());
         let diff = top.is_ok().then(|| diff(trees, Some(parent_tree), c.tree).map_err(|e| e.to_string()));
         let mut blobs = HashMap::new();
@@ -285,7 +284,7 @@ pub fn verify_from(
         &items,
         &accepted,
         || Trees::open(&git_dir).ok(),
-        |t, i| prepare(t, i),
+        prepare,
         |next| -> Result<(), Failure> {
             for (n, &oid) in order.iter().enumerate() {
                 let ahead = next(n);

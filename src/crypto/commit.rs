@@ -298,7 +298,6 @@ pub fn check_ahead<S, T: Send, R>(
     // Consecutive items go to one worker, so what one commit read (its
     // trees) is at hand for the next.
     const CHUNK: usize = 32;
-    type Keys = HashMap<String, Vec<(Fpr, Key<PublicParts, UnspecifiedRole>)>>;
     let mut keys: Keys = HashMap::new();
     for c in certs {
         let f = c.fingerprint().to_hex();
@@ -321,33 +320,8 @@ pub fn check_ahead<S, T: Send, R>(
                 for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
                     let group = chunk..(chunk + CHUNK).min(items.len());
                     let mut good = Vec::new();
-                    let checked: Vec<(Result<Signature, SigError>, Option<Fpr>)> = items[group.clone()]
-                        .iter()
-                        .map(|(sig, data)| {
-                            let parsed = single_signature(sig);
-                            let mut signer = None;
-                            if let Ok(s) = &parsed
-                                && let Some(ks) =
-                                    s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
-                                && let Some(digest) = super::ed25519::document_digest(s, data)
-                            {
-                                for (f, k) in ks {
-                                    let good_here = match super::ed25519::check(s, &digest, k) {
-                                        Some(g) => {
-                                            good.push(g);
-                                            true
-                                        }
-                                        // Not Ed25519 (or not good): Sequoia's own arithmetic.
-                                        None => s.verify_digest(k, &digest).is_ok(),
-                                    };
-                                    if good_here {
-                                        signer = Some(f.clone());
-                                    }
-                                }
-                            }
-                            (parsed, signer)
-                        })
-                        .collect();
+                    let checked: Vec<_> =
+                        items[group.clone()].iter().map(|(sig, data)| check_one(sig, data, keys, &mut good)).collect();
                     super::ed25519::remember(good);
                     for (i, (signature, signer)) in group.zip(checked) {
                         // Only for a certificate the walk has accepted into
@@ -388,6 +362,41 @@ impl Accepted {
     pub fn holds(&self, f: &str) -> bool {
         self.0.read().unwrap_or_else(|e| e.into_inner()).contains(f)
     }
+}
+
+/// Keys by fingerprint and key id (hex), with their certificate's.
+type Keys = HashMap<String, Vec<(Fpr, Key<PublicParts, UnspecifiedRole>)>>;
+
+/// Parses one `gpgsig` and does its arithmetic with the keys it names
+/// (Ed25519 ones on dalek, noted in `good` for Sequoia's cache; others by
+/// Sequoia itself). Returns the parsed signature and the certificate whose
+/// key it checked out with, if any.
+fn check_one(
+    sig: &[u8],
+    data: &[u8],
+    keys: &Keys,
+    good: &mut Vec<super::ed25519::Good>,
+) -> (Result<Signature, SigError>, Option<Fpr>) {
+    let parsed = single_signature(sig);
+    let mut signer = None;
+    if let Ok(s) = &parsed
+        && let Some(ks) = s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
+        && let Some(digest) = super::ed25519::document_digest(s, data)
+    {
+        for (f, k) in ks {
+            let ok = match super::ed25519::check(s, &digest, k) {
+                Some(g) => {
+                    good.push(g);
+                    true
+                }
+                None => s.verify_digest(k, &digest).is_ok(),
+            };
+            if ok {
+                signer = Some(f.clone());
+            }
+        }
+    }
+    (parsed, signer)
 }
 
 /// What [`check_ahead`]'s workers found for one item.

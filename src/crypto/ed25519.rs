@@ -39,6 +39,13 @@ pub struct Good([u8; 32]);
 /// trailer included) with `key`. Returns `None` if either is not Ed25519 or
 /// the signature does not check out; Sequoia then decides on its own.
 pub fn check(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedRole>) -> Option<Good> {
+    arithmetic(sig, digest, key)?;
+    cache_value(sig, digest, key).map(Good)
+}
+
+/// dalek's strict verification of an Ed25519 `sig` over `digest` with
+/// `key`; `None` if either is not Ed25519 or it does not check out.
+fn arithmetic(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedRole>) -> Option<()> {
     let (public, rs): ([u8; 32], [u8; 64]) = match (key.mpis(), sig.mpis()) {
         (mpi::PublicKey::Ed25519 { a }, mpi::Signature::Ed25519 { s }) => (*a, **s),
         (mpi::PublicKey::EdDSA { curve: Curve::Ed25519, q }, mpi::Signature::EdDSA { r, s }) => {
@@ -50,8 +57,7 @@ pub fn check(sig: &Signature, digest: &[u8], key: &Key<PublicParts, UnspecifiedR
         }
         _ => return None,
     };
-    verifying_key(&public)?.verify_strict(digest, &ed25519_dalek::Signature::from_bytes(&rs)).ok()?;
-    cache_value(sig, digest, key).map(Good)
+    verifying_key(&public)?.verify_strict(digest, &ed25519_dalek::Signature::from_bytes(&rs)).ok()
 }
 
 /// The public key as a curve point. Decompressing it costs a fifth of a
@@ -121,7 +127,7 @@ pub fn verify_digest(sig: &Signature, digest: &[u8], key: &Key<PublicParts, Unsp
     if sig.signature_creation_time()? < key.creation_time() {
         return None;
     }
-    check(sig, digest, key).map(|_| ())
+    arithmetic(sig, digest, key)
 }
 
 /// Tells Sequoia's cache that these signatures are good, and returns once

@@ -141,9 +141,10 @@ pub enum SignatureStatus {
 
 struct Helper<'a> {
     keys: &'a mut [KeyPair],
-    /// What Sequoia made of the signature layer (with no certificates,
-    /// every good-looking signature is "unknown signer").
-    status: Option<SignatureStatus>,
+    /// Whether the signature layer held something other than signatures
+    /// to check (Sequoia is given no certificates, so every well-formed
+    /// signature comes back as "missing key").
+    malformed: bool,
     session_key: Option<(SymmetricAlgorithm, SessionKey)>,
     /// The signatures, checked by the caller against the record's
     /// certificates (see [`open`]).
@@ -173,27 +174,18 @@ impl VerificationHelper for Helper<'_> {
         Ok(vec![])
     }
     fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
-        let mut status = SignatureStatus::Bad { reason: "the entry is not signed".into() };
         for layer in structure.into_iter() {
             if let MessageLayer::SignatureGroup { results } = layer {
                 for r in results {
-                    status = match r {
-                        Ok(g) => SignatureStatus::Good {
-                            signer: g.ka.cert().fingerprint().to_hex(),
-                            time: g.sig.signature_creation_time().map(DateTime::<Utc>::from).unwrap_or_default(),
-                        },
-                        Err(VerificationError::MissingKey { sig }) => {
-                            self.unchecked.push(sig.clone());
-                            SignatureStatus::UnknownSigner {
-                                issuer: sig.get_issuers().first().map(|h| h.to_hex()).unwrap_or_else(|| "?".into()),
-                            }
-                        }
-                        Err(e) => SignatureStatus::Bad { reason: e.to_string() },
-                    };
+                    match r {
+                        Err(VerificationError::MissingKey { sig }) => self.unchecked.push(sig.clone()),
+                        // With no certificates given, anything else is a
+                        // signature Sequoia could not relate to the data.
+                        _ => self.malformed = true,
+                    }
                 }
             }
         }
-        self.status = Some(status);
         Ok(())
     }
 }
@@ -253,32 +245,22 @@ pub fn open(
     let bytes = with_prefix(message, prefix);
     let Some(pass) = decrypt_pass(&bytes, keys, t)? else { return Ok(None) };
     let mut opened = pass.opened;
-    // The signatures as parsed (with the digest of what they sign).
-    let mut status = SignatureStatus::Bad { reason: "the entry is not signed".into() };
-    for sig in &pass.unchecked {
-        status = match sig.computed_digest() {
-            None => SignatureStatus::Bad { reason: "the signature's digest was not computed".into() },
+    let bad = |reason: String| SignatureStatus::Bad { reason };
+    let status = match pass.unchecked.as_slice() {
+        _ if pass.malformed => bad("the entry's signature does not cover its content".into()),
+        [] => bad("the entry is not signed".into()),
+        // One signature, by its author; more would be judged in some order.
+        [sig] => match sig.computed_digest() {
+            None => bad("the signature's digest was not computed".into()),
+            // The parser hashed what the signature covers.
             Some(digest) => match certs.verify_document(sig, digest, t) {
                 Ok((signer, time)) => SignatureStatus::Good { signer, time },
                 Err(SigError::UnknownKey(issuer)) => SignatureStatus::UnknownSigner { issuer },
-                Err(SigError::Bad(m) | SigError::Weak(m) | SigError::Malformed(m)) => {
-                    SignatureStatus::Bad { reason: m }
-                }
+                Err(SigError::Bad(m) | SigError::Weak(m) | SigError::Malformed(m)) => bad(m),
             },
-        };
-    }
-    if pass.unchecked.len() > 1 {
-        // Judged one by one, the verdict would depend on their order.
-        status = SignatureStatus::Bad {
-            reason: format!(
-                "the entry carries {} signatures; an entry is signed once, by its author",
-                pass.unchecked.len()
-            ),
-        };
-    }
-    if pass.bad_structure {
-        status = SignatureStatus::Bad { reason: "the entry's signature does not cover its content".into() };
-    }
+        },
+        many => bad(format!("the entry carries {} signatures; an entry is signed once, by its author", many.len())),
+    };
     opened.signature = status;
     Ok(Some(opened))
 }
@@ -287,15 +269,14 @@ struct Pass {
     opened: Opened,
     /// The signatures, for the caller to check.
     unchecked: Vec<openpgp::packet::Signature>,
-    /// Whether the message's signature layer was not the simple one an
-    /// entry has (e.g. a signature Sequoia could not relate to the data).
-    bad_structure: bool,
+    /// See `Helper::malformed`.
+    malformed: bool,
 }
 
 /// Decrypts a message; its signatures are returned unchecked.
 fn decrypt_pass(bytes: &[u8], keys: &mut [KeyPair], t: DateTime<Utc>) -> Result<Option<Pass>> {
     let outcome = std::rc::Rc::new(std::cell::Cell::new(Outcome::Tried));
-    let helper = Helper { keys, status: None, session_key: None, unchecked: Vec::new(), outcome: outcome.clone() };
+    let helper = Helper { keys, malformed: false, session_key: None, unchecked: Vec::new(), outcome: outcome.clone() };
     let d = DecryptorBuilder::from_bytes(bytes)
         .map_err(|e| Error::Invalid(format!("malformed entry: {e}")))?
         .with_policy(policy(), system_time(t), helper);
@@ -318,7 +299,6 @@ fn decrypt_pass(bytes: &[u8], keys: &mut [KeyPair], t: DateTime<Utc>) -> Result<
         return Err(Error::Invalid(format!("entry is larger than {limit} bytes when decrypted; not read")));
     }
     let h = d.into_helper();
-    let bad_structure = matches!(h.status, Some(SignatureStatus::Bad { .. }));
     Ok(Some(Pass {
         opened: Opened {
             plaintext,
@@ -326,7 +306,7 @@ fn decrypt_pass(bytes: &[u8], keys: &mut [KeyPair], t: DateTime<Utc>) -> Result<
             session_key: h.session_key,
         },
         unchecked: h.unchecked,
-        bad_structure,
+        malformed: h.malformed,
     }))
 }
 

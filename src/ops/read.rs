@@ -112,13 +112,13 @@ pub struct Reader {
 
 impl Reader {
     /// A reader with the caller's keys, unlocked.
-    pub fn new(ctx: &mut Context, v: &Verified) -> Result<Reader> {
+    pub fn new(ctx: &mut Context) -> Result<Reader> {
         let u = unlock_reader(ctx)?;
-        Ok(Reader::with(u, v))
+        Ok(Reader::with(u))
     }
 
     /// A reader from already unlocked keys.
-    pub fn with(u: Option<Unlocked>, _v: &Verified) -> Reader {
+    pub fn with(u: Option<Unlocked>) -> Reader {
         match u {
             Some(u) => Reader { me: Some(u.identity.fingerprint.clone()), keys: u.decryptors },
             None => Reader { me: None, keys: vec![] },
@@ -340,7 +340,7 @@ pub fn inconsistencies(
 pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
-    let mut reader = Reader::new(ctx, &v)?;
+    let mut reader = Reader::new(ctx)?;
     let now = ctx.clock.now();
     let wanted: Vec<&EntryRef> = v.entries.iter().filter(|e| filter.since.is_none_or(|s| e.id.time() >= s)).collect();
     let mut out = views(&rec, &v, &wanted, &mut reader, now)?;
@@ -365,6 +365,6 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
             return Err(Error::Usage(format!("{id} matches {} entries; give more of the id", matches.len())));
         }
     };
-    let mut reader = Reader::new(ctx, &v)?;
+    let mut reader = Reader::new(ctx)?;
     view(&rec, &v, e, &mut reader, ctx.clock.now())
 }

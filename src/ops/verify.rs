@@ -56,7 +56,7 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         return Ok(report);
     }
     let mut reader = match unlock_reader(ctx) {
-        Ok(Some(u)) => Reader::with(Some(u), &v),
+        Ok(Some(u)) => Reader::with(Some(u)),
         Ok(None) => {
             report.inner_skipped = Some("no secret key in the keystore".into());
             return Ok(report);

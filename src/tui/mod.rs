@@ -73,7 +73,7 @@ fn background_open(
         let mut c = detached.context();
         let Ok(rec) = c.record() else { return };
         let Ok(v) = crate::ops::verified(&c, &rec) else { return };
-        let Ok(mut reader) = crate::ops::read::Reader::new(&mut c, &v) else { return };
+        let Ok(mut reader) = crate::ops::read::Reader::new(&mut c) else { return };
         let head = v.head.to_string();
         let now = c.clock.now();
         for (n, chunk) in v.entries.chunks(128).enumerate() {
