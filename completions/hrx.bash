@@ -235,6 +235,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__key,list)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__list"
                 ;;
+            hrx__subcmd__help__subcmd__key,update)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__update"
+                ;;
             hrx__subcmd__help__subcmd__remote,add)
                 cmd="hrx__subcmd__help__subcmd__remote__subcmd__add"
                 ;;
@@ -268,6 +271,9 @@ _hrx() {
             hrx__subcmd__key,list)
                 cmd="hrx__subcmd__key__subcmd__list"
                 ;;
+            hrx__subcmd__key,update)
+                cmd="hrx__subcmd__key__subcmd__update"
+                ;;
             hrx__subcmd__key__subcmd__help,export)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__export"
                 ;;
@@ -282,6 +288,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key__subcmd__help,list)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__list"
+                ;;
+            hrx__subcmd__key__subcmd__help,update)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__update"
                 ;;
             hrx__subcmd__remote,add)
                 cmd="hrx__subcmd__remote__subcmd__add"
@@ -1460,7 +1469,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import"
+            opts="generate list export import update"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1516,6 +1525,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1796,7 +1819,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1902,7 +1925,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import help"
+            opts="generate list export import update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1985,6 +2008,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__key__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__key__subcmd__import)
             opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2016,6 +2053,36 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__list)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__update)
             opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

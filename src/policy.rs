@@ -23,6 +23,17 @@ pub const CLOCK_SKEW_SECS: i64 = 3600;
 pub enum Change {
     /// A participant's certificate.
     Key(Fpr),
+    /// A later version of a participant's certificate (`keys/FPR/ID.asc`),
+    /// with the keys its holder revoked in it and from when that counts.
+    KeyUpdate {
+        /// Whose certificate.
+        fpr: Fpr,
+        /// The update.
+        id: Id,
+        /// (key fingerprint, in effect from) for each key it revokes.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        revokes: Vec<(Fpr, DateTime<Utc>)>,
+    },
     /// A grant, revocation or emergency access event.
     Statement(Statement),
     /// An entry in a category.
@@ -105,6 +116,20 @@ pub struct EmergencyEvent {
     pub reason: Option<String>,
 }
 
+/// A key its certificate's holder revoked, in a certificate update.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyRevocation {
+    /// The certificate the key belongs to.
+    pub cert: Fpr,
+    /// From when signatures by the key are refused: the revocation's own
+    /// time, but never before the commit that brought it.
+    pub at: DateTime<Utc>,
+    /// The commit (hex id) that brought it, once known: commits it contains
+    /// were made before it, whatever their clocks say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_in: Option<String>,
+}
+
 /// The policy state of a record after some commit.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
@@ -116,13 +141,27 @@ pub struct Policy {
     pub grants: BTreeMap<Id, GrantRecord>,
     /// Every break-glass access.
     pub emergencies: Vec<EmergencyEvent>,
+    /// The certificate updates this history holds, by participant: the
+    /// certificate as known here is `keys/FPR.asc` merged with these.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub key_updates: BTreeMap<Fpr, BTreeSet<Id>>,
+    /// Keys revoked in certificate updates, by key fingerprint.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revoked_keys: BTreeMap<Fpr, KeyRevocation>,
 }
 
 impl Policy {
     /// The policy of a new record: the patient alone.
     pub fn new(patient: Fpr) -> Policy {
         let keys = BTreeSet::from([patient.clone()]);
-        Policy { patient, keys, grants: BTreeMap::new(), emergencies: Vec::new() }
+        Policy {
+            patient,
+            keys,
+            grants: BTreeMap::new(),
+            emergencies: Vec::new(),
+            key_updates: BTreeMap::new(),
+            revoked_keys: BTreeMap::new(),
+        }
     }
 
     /// Whether grant `g` is in force at `t`: itself, and the delegation it
@@ -240,6 +279,32 @@ impl Policy {
                 if !is_patient {
                     return Ok(self.delegations(signer, t));
                 }
+            }
+            Change::KeyUpdate { fpr: f, .. } => {
+                if !self.keys.contains(f) {
+                    return Err(format!("updates certificate {f}, which is not a participant's (not in keys/)"));
+                }
+                // The holder may refresh its own certificate while it takes
+                // part; the patient and delegates may for anyone.
+                if is_patient {
+                    return Ok(vec![]);
+                }
+                if signer == f {
+                    let a: Authority = self.active_grants(signer, t).map(|g| g.id).collect();
+                    if a.is_empty() {
+                        return Err(format!(
+                            "updates its own certificate, but holds no grant in force at {}",
+                            t.to_rfc3339()
+                        ));
+                    }
+                    return Ok(a);
+                }
+                if !self.is_manager(signer, t) {
+                    return Err(format!(
+                        "updates certificate {f}, but only its holder, the patient or a delegate may update a certificate"
+                    ));
+                }
+                return Ok(self.delegations(signer, t));
             }
             Change::Statement(s) => return self.judge_statement(signer, s, t, after),
             Change::Entry(category, id) => {
@@ -365,6 +430,13 @@ impl Policy {
             Change::Key(f) => {
                 self.keys.insert(f.clone());
             }
+            Change::KeyUpdate { fpr, id, revokes } => {
+                self.key_updates.entry(fpr.clone()).or_default().insert(*id);
+                for (k, at) in revokes {
+                    let r = KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: None };
+                    self.revoked_keys.entry(k.clone()).and_modify(|e| e.at = e.at.min(*at)).or_insert(r);
+                }
+            }
             Change::Statement(Statement::Grant { id, issued_at, grant }) => {
                 self.grants.insert(
                     *id,
@@ -412,7 +484,7 @@ impl Policy {
         t: DateTime<Utc>,
     ) -> Result<(Policy, Vec<Authority>), (&'c Change, String)> {
         let rank = |c: &Change| match c {
-            Change::Key(_) => 0,
+            Change::Key(_) | Change::KeyUpdate { .. } => 0,
             Change::Statement(_) => 1,
             Change::Entry(..) | Change::Access { .. } => 2,
         };
@@ -470,6 +542,17 @@ impl Policy {
             }
         }
         self.emergencies.sort_by_key(|e| e.id);
+        for (f, ids) in other.key_updates {
+            self.key_updates.entry(f).or_default().extend(ids);
+        }
+        for (k, r) in other.revoked_keys {
+            match self.revoked_keys.get(&k) {
+                Some(mine) if mine.at <= r.at => {}
+                _ => {
+                    self.revoked_keys.insert(k, r);
+                }
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use git2::{ObjectType, Oid};
 
-use crate::crypto::commit::{CertIndex, MAX_CERT, SigError, parse_cert};
+use crate::crypto::commit::{CertIndex, Known, MAX_CERT, SigError, parse_cert};
 use crate::crypto::message::entry_structure;
 use crate::id::Id;
 use crate::model::layout::HEADER;
@@ -87,6 +87,10 @@ pub struct EntryRef {
     pub commit: Oid,
     /// Who signed that commit.
     pub signer: Fpr,
+    /// The updates of the signer's certificate its commit's parent knew:
+    /// the inner signature is judged with those (see `crypto::commit::Known`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certs_at: Vec<Id>,
     /// When.
     pub time: DateTime<Utc>,
 }
@@ -108,6 +112,9 @@ pub struct CommitInfo {
     /// The grants its changes relied on (see [`crate::policy::Authority`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<crate::policy::Authority>,
+    /// The key that signed it, when not the certificate's primary key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<Fpr>,
 }
 
 /// A history that verified.
@@ -350,21 +357,24 @@ pub fn verify_from(
                     if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
                 };
                 let _ = sig; // parsed by check_ahead's workers, as `pre`
-                let (signer, time) =
-                    pre.and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed)).map_err(|e| match e {
-                        SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
-                        SigError::UnknownKey(k) => fail(
-                            oid,
-                            "unknown-signer",
-                            format!("is signed by key {k}, which is not a participant of this record at that point"),
-                        ),
-                        SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
-                        SigError::Weak(m) => fail(
-                            oid,
-                            "weak-crypto",
-                            format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
-                        ),
-                    })?;
+                let known = Known::Line { updates: &policy.key_updates, revoked: &policy.revoked_keys };
+                let (signer, time, key) = pre
+                    .and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed, Some(known)))
+                    .map_err(|e| match e {
+                    SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
+                    SigError::UnknownKey(k) => fail(
+                        oid,
+                        "unknown-signer",
+                        format!("is signed by key {k}, which is not a participant of this record at that point"),
+                    ),
+                    SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
+                    SigError::Revoked(m) => fail(oid, "key-revoked", format!("is not valid: {m}")),
+                    SigError::Weak(m) => fail(
+                        oid,
+                        "weak-crypto",
+                        format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
+                    ),
+                })?;
                 if let Some(pt) = parent_time
                     && time + skew < pt
                 {
@@ -386,7 +396,15 @@ pub fn verify_from(
                     // Authenticated: now the header may be read.
                     let header = root_header(&odb, oid, tree.as_ref().expect("read for a root"), &policy.patient)?;
                     root = Some((oid, header));
-                    commits.push(CommitInfo { oid, signer, time, changes: vec![], parents: 0, needs: vec![] });
+                    commits.push(CommitInfo {
+                        oid,
+                        signer,
+                        time,
+                        changes: vec![],
+                        parents: 0,
+                        needs: vec![],
+                        key: None,
+                    });
                     states.insert(oid, State { policy, time, tree: c.tree });
                     continue;
                 }
@@ -511,6 +529,14 @@ pub fn verify_from(
                             accepted.add(&f);
                             changes.push(Change::Key(f));
                         }
+                        RepoPath::KeyUpdate { fpr, id } => {
+                            check_time(oid, &path, "its id", id.time(), time)?;
+                            let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                            let revokes = certs
+                                .add_update(&fpr, id, c, time)
+                                .map_err(|(code, e)| fail(oid, code, format!("{path} {e}")))?;
+                            changes.push(Change::KeyUpdate { fpr, id, revokes });
+                        }
                         RepoPath::Statement(id) => {
                             check_time(oid, &path, "its id", id.time(), time)?;
                             // Who signed decides what is read: a grantee may only give
@@ -549,6 +575,11 @@ pub fn verify_from(
                             }
                             categories.insert(id, category.clone());
                             added_entries.push(EntryRef {
+                                certs_at: policy
+                                    .key_updates
+                                    .get(&signer)
+                                    .map(|u| u.iter().copied().collect())
+                                    .unwrap_or_default(),
                                 id,
                                 category: category.clone(),
                                 path: path.clone(),
@@ -593,6 +624,15 @@ pub fn verify_from(
                     {
                         g.revoked_in = Some(oid.to_string());
                     }
+                    if let Change::KeyUpdate { revokes, .. } = ch {
+                        for (k, _) in revokes {
+                            if let Some(r) = after.revoked_keys.get_mut(k)
+                                && r.revoked_in.is_none()
+                            {
+                                r.revoked_in = Some(oid.to_string());
+                            }
+                        }
+                    }
                 }
                 if parents.len() > 1 {
                     if !policy.keys.contains(&signer) {
@@ -605,7 +645,8 @@ pub fn verify_from(
                 }
 
                 entries.extend(added_entries);
-                commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs });
+                let key = Some(key).filter(|k| *k != signer);
+                commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs, key });
                 states.insert(oid, State { policy: after, time, tree: c.tree });
                 for p in &parents {
                     if let Some(n) = children.get_mut(p) {
@@ -660,6 +701,30 @@ pub fn check_revocations(
                 return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
             }
         }
+        // A key its holder revoked signs nothing after the revocation, on
+        // any line of history.
+        let key = c.key.as_ref().unwrap_or(&c.signer);
+        for k in [key, &c.signer] {
+            if let Some(r) = everything.revoked_keys.get(k)
+                && r.cert == c.signer
+                && r.at <= c.time
+                && !r
+                    .revoked_in
+                    .as_deref()
+                    .and_then(|r| Oid::from_str(r).ok())
+                    .is_some_and(|r| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false))
+            {
+                return Err(fail(
+                    c.oid,
+                    "key-revoked",
+                    format!(
+                        "is signed at {} by key {key}, which its holder revoked in effect from {}",
+                        c.time.to_rfc3339(),
+                        r.at.to_rfc3339()
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -702,16 +767,23 @@ fn candidate_certs(rec: &Record, odb: &git2::Odb, tree: Option<Oid>) -> Vec<sequ
     let mut seen = HashSet::new();
     let mut budget = CANDIDATE_BYTES;
     let mut out = vec![];
-    for k in keys.iter() {
-        if out.len() >= CANDIDATE_CERTS || !seen.insert(k.id()) {
+    // Certificates, then their updates (which may bring new signing keys).
+    let mut blobs: Vec<Oid> = keys.iter().filter(|k| k.kind() == Some(ObjectType::Blob)).map(|k| k.id()).collect();
+    for dir in keys.iter().filter(|k| k.kind() == Some(ObjectType::Tree)).take(CANDIDATE_CERTS) {
+        if let Ok(t) = bounded_tree(&rec.repo, dir.id()) {
+            blobs.extend(t.iter().take(CANDIDATE_CERTS).map(|k| k.id()));
+        }
+    }
+    for k in blobs {
+        if out.len() >= CANDIDATE_CERTS || !seen.insert(k) {
             continue;
         }
-        let Ok(size) = crate::repo::object::check_size(odb, k.id(), ObjectType::Blob, MAX_CERT) else { continue };
+        let Ok(size) = crate::repo::object::check_size(odb, k, ObjectType::Blob, MAX_CERT) else { continue };
         if size > budget {
             break;
         }
         budget -= size;
-        if let Some(c) = read_bounded(odb, k.id(), ObjectType::Blob, MAX_CERT).ok().and_then(|b| parse_cert(&b).ok()) {
+        if let Some(c) = read_bounded(odb, k, ObjectType::Blob, MAX_CERT).ok().and_then(|b| parse_cert(&b).ok()) {
             out.push(c);
         }
     }
@@ -742,7 +814,7 @@ const PREFETCH_BYTES: usize = 4 << 20;
 /// no place for it.
 fn limit(path: &Option<RepoPath>) -> Option<usize> {
     match path {
-        Some(RepoPath::Key(_)) => Some(MAX_CERT),
+        Some(RepoPath::Key(_) | RepoPath::KeyUpdate { .. }) => Some(MAX_CERT),
         Some(RepoPath::Statement(_)) => Some(MAX_STATEMENT),
         Some(RepoPath::Entry { .. }) => Some(MAX_ENTRY),
         Some(RepoPath::Access { .. }) => Some(MAX_WRAP),

@@ -184,3 +184,91 @@ fn key_list_shows_expiry_and_capabilities_and_warns_before_expiry() {
     assert!(lines.contains("[expired]"), "{lines}");
     assert!(warn.contains("the certificate of Dr Ruiz has expired"), "{warn}");
 }
+
+/// A provider's GnuPG certificate for Dr Ruiz, valid for 14 days (primary
+/// key and encryption subkey), imported into `anna`'s keystore and granted
+/// read and write on everything. Returns its fingerprint.
+fn expiring_provider(env: &TestEnv, gpg: &Gpg, anna: &Party) -> String {
+    let o = gpg.run(&["--quick-gen-key", "Dr Ruiz <ruiz@example.org>", "default", "default", "14d"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gpg.run(&["--with-colons", "--list-keys", "ruiz@example.org"]);
+    let fpr = stdout(&o).lines().find_map(|l| l.strip_prefix("fpr:")).unwrap().trim_matches(':').to_string();
+    let cert = env.path().join("ruiz.asc");
+    let o = gpg.run(&["--armor", "--output", cert.to_str().unwrap(), "--export", &fpr]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    env.hrx(anna).args(["key", "import"]).arg(&cert).assert().success();
+    let out = env
+        .hrx(anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["grant", &fpr, "--categories", "all", "--rights", "read,write"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "grant: {}", stderr(&out));
+    fpr
+}
+
+/// Issue 10: a grantee's certificate expires; the patient cannot write
+/// until the refreshed certificate (extended with `gpg --quick-set-expire`)
+/// is added to the record with `hrx key update`, as an appended file.
+#[test]
+fn an_expired_grantee_is_unblocked_by_a_certificate_update_from_gnupg() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let gpg = Gpg::new(&env);
+    let ruiz = expiring_provider(&env, &gpg, &anna);
+    env.note(&anna, "before expiry");
+    let base = stdout(&env.git(&["rev-parse", &format!("HEAD:keys/{ruiz}.asc")]));
+
+    env.advance(15 * 86_400);
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--text", "blocked"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&ruiz), "{}", stderr(&out));
+
+    // Nothing new: refused, nothing written.
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let old = env.path().join("ruiz.asc");
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["key", "update"]).arg(&old).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing to update"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
+
+    // Dr Ruiz extends the certificate in GnuPG and sends it again.
+    for args in [vec!["--quick-set-expire", &ruiz, "2y"], vec!["--quick-set-expire", &ruiz, "2y", "*"]] {
+        let o = gpg.run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let new = env.path().join("ruiz-extended.asc");
+    let o = gpg.run(&["--armor", "--output", new.to_str().unwrap(), "--export", &ruiz]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["key", "update", "--json"]).arg(&new).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["updated"]["fingerprint"], ruiz.as_str());
+    assert_eq!(v["updated"]["validity"]["status"], "valid");
+    let id = v["updated"]["id"].as_str().unwrap().to_string();
+
+    // Appended, never modified: one new file, the first version untouched.
+    let o = env.git(&["diff", "--name-status", "HEAD~1", "HEAD"]);
+    assert_eq!(stdout(&o).trim(), format!("A\tkeys/{ruiz}/{id}.asc"));
+    assert_eq!(stdout(&env.git(&["rev-parse", &format!("HEAD:keys/{ruiz}.asc")])), base);
+
+    // The patient writes again, to both, and Dr Ruiz reads it with GnuPG.
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--text", "after", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let added = json(&out);
+    assert!(added["entry"]["recipients"].as_array().unwrap().iter().any(|r| r == ruiz.as_str()), "{added}");
+    let id = added["entry"]["id"].as_str().unwrap();
+    let path =
+        TestEnv::files_under(&rec.join("entries")).into_iter().find(|p| p.to_string_lossy().contains(id)).unwrap();
+    let out = env.hrx(&anna).args(["key", "export", &anna.fpr]).output().unwrap();
+    let anna_cert = env.path().join("anna.asc");
+    std::fs::write(&anna_cert, &out.stdout).unwrap();
+    assert!(gpg.run(&["--import", anna_cert.to_str().unwrap()]).status.success());
+    let o = gpg.run(&["--decrypt", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("after"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("Good signature"), "{}", stderr(&o));
+    assert!(env.verify(&anna).status.success());
+}

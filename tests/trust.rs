@@ -724,7 +724,7 @@ fn wrap_laundering() {
         let mut u = forge::unlock(reader);
         for w in wraps.iter().filter(|w| w.ends_with(&format!("/{}.pkesk", reader.fpr))) {
             let wrap = std::fs::read(dir.join(w)).unwrap();
-            let opened = hrx::crypto::message::open(&mh_bytes, Some(&wrap[..]), &mut u.decryptors, &signers, t);
+            let opened = hrx::crypto::message::open(&mh_bytes, Some(&wrap[..]), &mut u.decryptors, &signers, &[], t);
             assert!(!matches!(opened, Ok(Some(_))), "{w} opens the mental-health entry for {}", reader.name);
         }
     }
@@ -1847,7 +1847,7 @@ fn one_entry_id_under_two_categories() {
         let mut u = forge::unlock(&s.anna);
         let mut certs = hrx::crypto::commit::CertIndex::default();
         certs.insert(forge::cert(&s.anna));
-        hrx::crypto::message::open(&ct, None, &mut u.decryptors, &certs, t).unwrap().unwrap().plaintext
+        hrx::crypto::message::open(&ct, None, &mut u.decryptors, &certs, &[], t).unwrap().unwrap().plaintext
     };
     let again = seal(&plain, forge::unlock(&s.anna).signer, &[&forge::cert(&s.anna)], t).unwrap();
     assert_ne!(again, ct);
@@ -2006,4 +2006,160 @@ fn delta_bomb_in_a_bundle() {
     let out = hrx_limited(&env, &anna, &laptop, &["bundle", "import", path_str(&bundle)]);
     assert_too_large(&out);
     assert_eq!(main_of(&env, &laptop), before);
+}
+
+// ---------------------------------------------------------------------------
+// Certificate updates (keys/FPR/ID.asc)
+// ---------------------------------------------------------------------------
+
+/// `who`'s certificate with `sigs` added, armoured: an update as its holder
+/// would make it.
+fn updated_cert(who: &Party, sigs: Vec<openpgp::Packet>) -> Vec<u8> {
+    use openpgp::serialize::SerializeInto;
+    let (c, _) = forge::cert(who).insert_packets(sigs).unwrap();
+    c.armored().to_vec().unwrap()
+}
+
+/// The primary key of `who`, able to sign.
+fn primary_signer(who: &Party) -> openpgp::crypto::KeyPair {
+    let sec = hrx::crypto::Keystore::open(&who.home).secret(&who.fpr).unwrap();
+    sec.primary_key().key().clone().parts_into_secret().unwrap().into_keypair().unwrap()
+}
+
+/// Attack: an update filed under one participant's fingerprint that holds
+/// another's certificate (it would take over the first one's signatures).
+/// Rule: `keys/FPR/ID.asc` must hold certificate FPR (`bad-key`).
+#[test]
+fn certificate_update_filed_under_another_fingerprint() {
+    use openpgp::serialize::SerializeInto;
+    let s = scene();
+    let dir = s.env.record();
+    let t = time(&s);
+    let klein = forge::cert(&s.klein).armored().to_vec().unwrap();
+    let path = RepoPath::KeyUpdate { fpr: s.apotheke.fpr.clone(), id: new_id(t).unwrap() }.to_path();
+    let c = append_in(&dir, &s.anna, vec![(path, klein)], "hrx: update certificate", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "bad-key", &c);
+}
+
+/// Attack: a participant who is not the certificate's holder, the patient
+/// or a delegate files an update of someone else's certificate. Rule: only
+/// those three may (`policy`); the holder only while it holds a grant.
+#[test]
+fn certificate_update_by_another_participant() {
+    use openpgp::serialize::SerializeInto;
+    let s = scene();
+    let dir = s.env.record();
+    let base = main_of(&s.env, &dir);
+    let t = time(&s);
+    let klein = forge::cert(&s.klein).armored().to_vec().unwrap();
+    let path = RepoPath::KeyUpdate { fpr: s.klein.fpr.clone(), id: new_id(t).unwrap() }.to_path();
+    let c = append_in(&dir, &s.apotheke, vec![(path.clone(), klein.clone())], "hrx: update certificate", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "policy", &c);
+    // The same file from its holder is accepted.
+    reset_main(&s.env, &dir, &base);
+    append_in(&dir, &s.klein, vec![(path, klein)], "hrx: update certificate", t);
+    ok(&s.env, &s.anna, &dir, &["verify"]);
+}
+
+/// Attack: the holder files an update whose new self-signature is dated
+/// back to the key's creation and says the key expired a minute later:
+/// judged with it, every commit and entry it signed since would turn bad,
+/// and the record with them. Rule: every signature is judged with the
+/// certificate as its commit's parent knew it (inner signatures included),
+/// so an update changes what holds after it, never the past; signatures
+/// made on top of it are judged by it (`bad-signature`).
+#[test]
+fn certificate_update_that_would_rewrite_the_past() {
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::SignatureType;
+    let s = scene();
+    let dir = s.env.record();
+    s.env.advance(2 * 3600);
+    s.env.note(&s.klein, "a later GP note");
+    let created = forge::cert(&s.klein).primary_key().key().creation_time();
+    let sig = SignatureBuilder::new(SignatureType::DirectKey)
+        .set_signature_creation_time(created + std::time::Duration::from_secs(1))
+        .unwrap()
+        .set_key_validity_period(Some(std::time::Duration::from_secs(60)))
+        .unwrap()
+        .sign_direct_key(&mut primary_signer(&s.klein), None)
+        .unwrap();
+    let file = s.env.path().join("klein-backdated.asc");
+    std::fs::write(&file, updated_cert(&s.klein, vec![sig.into()])).unwrap();
+    ok(&s.env, &s.klein, &dir, &["key", "update", path_str(&file)]);
+    // Everything before it stays good, the GP's entries included.
+    let out = run(&s.env, &s.anna, &dir, &["verify", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verify"]["report"]["inner_checked"], v["verify"]["report"]["entries"], "{v}");
+    let out = run(&s.env, &s.anna, &dir, &["log"]);
+    assert!(!stdout(&out).contains("[!]"), "{}", stdout(&out));
+    // What the key signs on top of it is judged by it: expired.
+    let t = time(&s);
+    let note = note_file(&s.klein, &[&s.anna], "general", new_id(t).unwrap(), t);
+    let c = append_in(&dir, &s.klein, vec![note], "hrx: add entry", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "bad-signature", &c);
+}
+
+/// Attack: a provider revokes its own key as compromised (a hard
+/// revocation, which OpenPGP applies to every signature ever made) and then
+/// signs on: on top of the revocation, and on a copy from before it. Rule:
+/// a revocation in a certificate update ends the key's signatures from its
+/// time on (never before the commit that brought it) on every line of
+/// history (`key-revoked`); what the key signed before stays good, inner
+/// signatures included.
+#[test]
+fn key_signing_after_its_holder_revoked_it() {
+    use openpgp::types::ReasonForRevocation;
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, laptop, &["sync"]);
+    let kdir = clone_as(&h, &klein, "klein");
+    ok(env, &klein, &kdir, &["add", "note", "--text", "Klein: blood pressure fine"]);
+    ok(env, &klein, &kdir, &["sync"]);
+    let before = main_of(env, &kdir);
+
+    // The laptop is stolen: Dr Klein revokes the key from a backup.
+    let rev = openpgp::cert::CertRevocationBuilder::new()
+        .set_signature_creation_time(SystemTime::from(clock(env)))
+        .unwrap()
+        .set_reason_for_revocation(ReasonForRevocation::KeyCompromised, b"laptop stolen")
+        .unwrap()
+        .build(&mut primary_signer(&klein), &forge::cert(&klein), None)
+        .unwrap();
+    let file = env.path().join("klein-revoked.asc");
+    std::fs::write(&file, updated_cert(&klein, vec![rev.into()])).unwrap();
+    let out = run(env, &klein, &kdir, &["key", "update", "--json", path_str(&file)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["updated"]["revokes"][0][0], klein.fpr.as_str(), "{v}");
+    ok(env, &klein, &kdir, &["sync"]);
+    ok(env, anna, laptop, &["sync"]);
+    // The past stays good, the GP's entry included.
+    let out = run(env, anna, laptop, &["verify", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verify"]["report"]["inner_checked"], v["verify"]["report"]["entries"], "{v}");
+
+    // The thief signs on top of the revocation.
+    let t = clock(env) + Duration::seconds(5);
+    let file = note_file(&klein, &[anna], "general", new_id(t).unwrap(), t);
+    let revoked = main_of(env, &kdir);
+    let c = append_in(&kdir, &klein, vec![file], "hrx: add entry", t);
+    assert_verify_rejects(env, anna, &kdir, "key-revoked", &c);
+
+    // ... and on a copy from before it: the hub, which has seen the
+    // revocation, refuses it.
+    reset_main(env, &kdir, &before);
+    let t = clock(env) + Duration::seconds(10);
+    let file = note_file(&klein, &[anna], "general", new_id(t).unwrap(), t);
+    append_in(&kdir, &klein, vec![file], "hrx: add entry", t);
+    let hub_before = main_of(env, &h.hub);
+    assert_eq!(hub_before, revoked);
+    let out = run(env, &klein, &kdir, &["sync", "--json"]);
+    assert_refused(&out, "key-revoked");
+    assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
 }

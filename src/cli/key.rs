@@ -46,6 +46,18 @@ pub enum KeyCommand {
         /// File to read, or - for standard input
         file: PathBuf,
     },
+    /// Add a participant's newer certificate to the record (extended
+    /// expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc
+    ///
+    /// The holder of the certificate, the patient or a delegate may do this.
+    /// The update travels with `hrx sync`; signatures it adds may not be
+    /// dated before the record's newest commit (an update changes what holds
+    /// from now on, never the past).
+    Update {
+        /// A certificate file (e.g. from `gpg --export`), or the fingerprint
+        /// of a certificate in your keystore (after `hrx key import`)
+        source: String,
+    },
 }
 
 /// Runs a key subcommand.
@@ -125,6 +137,25 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             let bytes = key::export(ctx, fpr, *secret)?;
             let mut o = std::io::stdout().lock();
             o.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+        }
+        KeyCommand::Update { source } => {
+            let u = key::update(ctx, source)?;
+            if out.json {
+                out.json("updated", &u);
+            } else {
+                out.line(&u.commit);
+                let expiry = match u.validity.expires {
+                    Some(e) => format!("expires {}", e.format("%Y-%m-%d")),
+                    None => "does not expire".into(),
+                };
+                out.info(&format!(
+                    "updated the certificate {} in the record ({}, {expiry})",
+                    u.fingerprint, u.validity.status
+                ));
+                for (k, t) in &u.revokes {
+                    out.info(&format!("key {k} is revoked: it signs nothing dated from {} on", t.to_rfc3339()));
+                }
+            }
         }
         KeyCommand::Import { file } => {
             let bytes = if file.as_os_str() == "-" {

@@ -20,6 +20,7 @@ use sequoia_openpgp as openpgp;
 
 use super::{policy, system_time};
 use crate::error::{Error, Result};
+use crate::id::Id;
 use crate::model::Fpr;
 
 /// Makes the `gpgsig` value for a commit buffer.
@@ -46,17 +47,62 @@ pub enum SigError {
     Bad(String),
     /// Made with an algorithm the OpenPGP policy rejects (SHA-1, MD5, ...).
     Weak(String),
+    /// Made by a key its holder had revoked (in a certificate update) by then.
+    Revoked(String),
 }
 
 /// The certificates a history's commits may be signed by, indexed by every
 /// key they hold, so that each signature is checked against exactly one key.
+///
+/// A certificate is its `keys/FPR.asc` merged with the updates
+/// (`keys/FPR/ID.asc`) a history holds. A commit is judged with the updates
+/// on its own line of history ([`Known`]); everything else (readers,
+/// writers, inner signatures) uses all of them.
 #[derive(Default)]
 pub struct CertIndex {
+    /// Every certificate with every update merged, revocations included.
     certs: HashMap<Fpr, Cert>,
+    /// Each certificate as it entered the record.
+    base: HashMap<Fpr, Cert>,
+    /// The updates of each certificate: self-signatures only, without
+    /// revocations (those are in `revokes`, judged by hrx's rule).
+    updates: HashMap<Fpr, std::collections::BTreeMap<Id, Update>>,
     by_key: HashMap<String, Fpr>,
     // Mutexes, not cells: readers open entries on every core.
-    signing: std::sync::Mutex<HashMap<Fpr, Vec<SigningKey>>>,
+    signing: std::sync::Mutex<SigningCache>,
     identities: std::sync::Mutex<HashMap<Fpr, super::Identity>>,
+}
+
+/// Signing keys with their windows, by certificate and the updates merged.
+type SigningCache = HashMap<(Fpr, Vec<Id>), Vec<SigningKey>>;
+
+/// (key fingerprint, from when) for each key a certificate update revokes.
+pub type Revokes = Vec<(Fpr, DateTime<Utc>)>;
+
+/// One certificate update, as the verifier uses it.
+#[derive(Clone)]
+struct Update {
+    /// Its self-signatures (bindings, direct-key signatures), no revocations.
+    clean: Cert,
+    /// (key fingerprint, from when) for each key it revokes.
+    revokes: Vec<(Fpr, DateTime<Utc>)>,
+}
+
+/// Which certificate updates (and the key revocations in them) count for
+/// one signature: those its commit's parent knew. A signature is never
+/// judged with what was added to the record after it.
+#[derive(Clone, Copy)]
+pub enum Known<'a> {
+    /// What a line of history holds: its policy's updates and revoked keys.
+    Line {
+        /// Updates by certificate.
+        updates: &'a std::collections::BTreeMap<Fpr, std::collections::BTreeSet<Id>>,
+        /// Revoked keys.
+        revoked: &'a std::collections::BTreeMap<Fpr, crate::policy::KeyRevocation>,
+    },
+    /// These updates of the signer's certificate (an entry's inner
+    /// signature: those its commit's parent knew, see `EntryRef::certs_at`).
+    Updates(&'a [Id]),
 }
 
 impl CertIndex {
@@ -94,7 +140,131 @@ impl CertIndex {
             self.by_key.insert(k.key().fingerprint().to_hex(), f.clone());
             self.by_key.insert(k.key().keyid().to_hex(), f.clone());
         }
+        self.base.insert(f.clone(), cert.clone());
         self.certs.insert(f, cert);
+    }
+
+    /// Adds an update of certificate `fpr` brought by a commit signed at
+    /// `at`. Refused: another certificate's fingerprint, and a key that
+    /// belongs to another participant. Whatever it says, it cannot change
+    /// the past: signatures are judged with the updates their commit's
+    /// parent knew ([`Known`]). Revocations in it take effect at their own
+    /// time, but never before `at`. Returns (key, from when) for each key
+    /// it revokes.
+    pub fn add_update(
+        &mut self,
+        fpr: &str,
+        id: Id,
+        update: Cert,
+        at: DateTime<Utc>,
+    ) -> Result<Revokes, (&'static str, String)> {
+        let (merged, clean, revokes) = self.check_update(fpr, update, at)?;
+        self.insert_update(fpr, id, merged, clean, revokes.clone());
+        Ok(revokes)
+    }
+
+    /// The rule of [`CertIndex::add_update`], without adding: the merged
+    /// certificate, the update's clean part and what it revokes from when.
+    pub fn check_update(
+        &self,
+        fpr: &str,
+        update: Cert,
+        at: DateTime<Utc>,
+    ) -> Result<(Cert, Cert, Revokes), (&'static str, String)> {
+        if update.fingerprint().to_hex() != fpr {
+            return Err(("bad-key", format!("holds certificate {}, not an update of {fpr}", update.fingerprint())));
+        }
+        if !self.base.contains_key(fpr) {
+            return Err(("bad-key", format!("is an update of certificate {fpr}, which is not in keys/")));
+        }
+        let (clean, revokes) = split_update(&update).map_err(|e| ("bad-key", e))?;
+        let merged = self.certs[fpr].clone().merge_public(update).map_err(|e| ("bad-key", e.to_string()))?;
+        self.check_new(&merged).map_err(|e| ("key-conflict", e))?;
+        let revokes: Vec<(Fpr, DateTime<Utc>)> = revokes.into_iter().map(|(k, t)| (k, t.max(at))).collect();
+        Ok((merged, clean, revokes))
+    }
+
+    /// Adds an update already judged (by a verification whose result was
+    /// kept): `revoked_at` says from when each key it revokes is refused.
+    pub fn restore_update(
+        &mut self,
+        fpr: &str,
+        id: Id,
+        update: Cert,
+        revoked_at: &dyn Fn(&str) -> Option<DateTime<Utc>>,
+    ) -> Result<(), String> {
+        let (clean, revokes) = split_update(&update)?;
+        let revokes = revokes.into_iter().filter_map(|(k, _)| Some((k.clone(), revoked_at(&k)?))).collect();
+        let merged = self
+            .certs
+            .get(fpr)
+            .ok_or("no such certificate")?
+            .clone()
+            .merge_public(update)
+            .map_err(|e| e.to_string())?;
+        self.insert_update(fpr, id, merged, clean, revokes);
+        Ok(())
+    }
+
+    fn insert_update(&mut self, fpr: &str, id: Id, merged: Cert, clean: Cert, revokes: Vec<(Fpr, DateTime<Utc>)>) {
+        for k in merged.keys() {
+            self.by_key.insert(k.key().fingerprint().to_hex(), fpr.to_string());
+            self.by_key.insert(k.key().keyid().to_hex(), fpr.to_string());
+        }
+        self.certs.insert(fpr.to_string(), merged);
+        self.updates.entry(fpr.to_string()).or_default().insert(id, Update { clean, revokes });
+        self.identities.lock().unwrap_or_else(|e| e.into_inner()).remove(fpr);
+    }
+
+    /// The certificate as a line of history knowing updates `ids` sees it,
+    /// for judging signatures: the base merged with those updates' clean parts.
+    fn view(&self, fpr: &str, ids: &[Id]) -> Cert {
+        let mut c = self.base[fpr].clone();
+        if let Some(us) = self.updates.get(fpr) {
+            for id in ids {
+                if let Some(u) = us.get(id) {
+                    c = c.clone().merge_public(u.clean.clone()).unwrap_or(c);
+                }
+            }
+        }
+        c
+    }
+
+    /// The updates of `fpr` a signature is judged with: those `known`
+    /// names, or all of them.
+    fn known_ids(&self, fpr: &str, known: Option<Known>) -> Vec<Id> {
+        let mine = self.updates.get(fpr);
+        match known {
+            Some(Known::Line { updates, .. }) => {
+                updates.get(fpr).map(|s| s.iter().copied().collect()).unwrap_or_default()
+            }
+            Some(Known::Updates(ids)) => {
+                ids.iter().copied().filter(|i| mine.is_some_and(|m| m.contains_key(i))).collect()
+            }
+            None => mine.map(|u| u.keys().copied().collect()).unwrap_or_default(),
+        }
+    }
+
+    /// From when key `key` of `fpr` (or its whole certificate) is revoked
+    /// by an update `known` holds (or any update), if it is.
+    fn revoked_from(&self, fpr: &str, key: &str, known: Option<Known>) -> Option<DateTime<Utc>> {
+        let ids = self.known_ids(fpr, known);
+        let hit = |k: &str| match known {
+            Some(Known::Line { revoked, .. }) => revoked.get(k).filter(|r| r.cert == fpr).map(|r| r.at),
+            _ => {
+                let us = self.updates.get(fpr)?;
+                ids.iter()
+                    .filter_map(|i| us.get(i))
+                    .flat_map(|u| &u.revokes)
+                    .filter(|(r, _)| r == k)
+                    .map(|(_, t)| *t)
+                    .min()
+            }
+        };
+        match (hit(fpr), hit(key)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// A certificate by its fingerprint.
@@ -130,19 +300,23 @@ impl CertIndex {
         sig: &[u8],
         data: &[u8],
         allowed: &dyn Fn(&str) -> bool,
+        known: Option<Known>,
     ) -> Result<(Fpr, DateTime<Utc>), SigError> {
-        self.verify_parsed(&single_signature(sig)?, data, allowed)
+        self.verify_parsed(&single_signature(sig)?, data, allowed, known).map(|(f, t, _)| (f, t))
     }
 
     /// [`CertIndex::verify`] for a signature already parsed with
-    /// [`single_signature`].
+    /// [`single_signature`]. `known` is what the commit's line of history
+    /// knows of certificate updates (default: all of them). Also returns
+    /// the fingerprint of the key that made it.
     pub fn verify_parsed(
         &self,
         sig: &Signature,
         data: &[u8],
         allowed: &dyn Fn(&str) -> bool,
-    ) -> Result<(Fpr, DateTime<Utc>), SigError> {
-        self.verify_with(sig, allowed, &|k| sig.verify_message(k, data))
+        known: Option<Known>,
+    ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
+        self.verify_with(sig, allowed, known, &|k| sig.verify_message(k, data))
     }
 
     /// Checks a signature over a document (an entry's inner signature)
@@ -154,6 +328,7 @@ impl CertIndex {
         &self,
         sig: &Signature,
         digest: &[u8],
+        known: &[Id],
         now: DateTime<Utc>,
     ) -> Result<(Fpr, DateTime<Utc>), SigError> {
         if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
@@ -161,10 +336,13 @@ impl CertIndex {
         }
         sig.signature_alive(system_time(now), std::time::Duration::from_secs(crate::policy::CLOCK_SKEW_SECS as u64))
             .map_err(|e| SigError::Bad(e.to_string()))?;
-        self.verify_with(sig, &|_| true, &|k| match super::ed25519::verify_digest(sig, digest, k) {
+        self.verify_with(sig, &|_| true, Some(Known::Updates(known)), &|k| match super::ed25519::verify_digest(
+            sig, digest, k,
+        ) {
             Some(()) => Ok(()),
             None => sig.verify_digest(k, digest),
         })
+        .map(|(f, t, _)| (f, t))
     }
 
     /// The certificate and time of a signature whose arithmetic `check`
@@ -173,8 +351,9 @@ impl CertIndex {
         &self,
         sig: &Signature,
         allowed: &dyn Fn(&str) -> bool,
+        known: Option<Known>,
         check: &dyn Fn(&Key<PublicParts, UnspecifiedRole>) -> openpgp::Result<()>,
-    ) -> Result<(Fpr, DateTime<Utc>), SigError> {
+    ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
         let t = sig
             .signature_creation_time()
             .ok_or_else(|| SigError::Malformed("signature has no creation time".into()))?;
@@ -188,10 +367,23 @@ impl CertIndex {
                     issuers.first().map(super::message::handle_hex).unwrap_or_else(|| "(no issuer)".into()),
                 )
             })?;
-        let keys = self.signing_keys(cert_fpr, t)?;
-        let mut last = String::from("no signing-capable key matches the issuer");
+        let ids = self.known_ids(cert_fpr, known);
+        let keys = self.signing_keys(cert_fpr, &ids, t)?;
+        let mut last = SigError::Bad("no signing-capable key matches the issuer".into());
+        let when: DateTime<Utc> = t.into();
         for k in keys.iter().filter(|k| k.valid_at(t)) {
             if !issuers.iter().any(|h| h.aliases(KeyHandle::from(k.key.fingerprint()))) {
+                continue;
+            }
+            if let Some(r) = self.revoked_from(cert_fpr, &k.key.fingerprint().to_hex(), known)
+                && r <= when
+            {
+                last = SigError::Revoked(format!(
+                    "key {} was revoked by its holder, in effect from {}, and this signature is dated {}",
+                    k.key.fingerprint(),
+                    r.to_rfc3339(),
+                    when.to_rfc3339()
+                ));
                 continue;
             }
             match check(&k.key) {
@@ -199,12 +391,12 @@ impl CertIndex {
                     policy()
                         .signature(sig, openpgp::policy::HashAlgoSecurity::CollisionResistance)
                         .map_err(|e| SigError::Weak(format!("{e} ({:?})", sig.hash_algo())))?;
-                    return Ok((cert_fpr.clone(), t.into()));
+                    return Ok((cert_fpr.clone(), t.into(), k.key.fingerprint().to_hex()));
                 }
-                Err(e) => last = e.to_string(),
+                Err(e) => last = SigError::Bad(e.to_string()),
             }
         }
-        Err(SigError::Bad(last))
+        Err(last)
     }
 }
 
@@ -227,13 +419,15 @@ impl CertIndex {
     /// several binding signatures, so the result is kept and reused for any
     /// later time inside the keys' windows (certificates in `keys/` never
     /// change: the record is append-only).
-    fn signing_keys(&self, f: &str, t: std::time::SystemTime) -> Result<Vec<SigningKey>, SigError> {
-        if let Some(ks) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(f)
+    fn signing_keys(&self, f: &str, ids: &[Id], t: std::time::SystemTime) -> Result<Vec<SigningKey>, SigError> {
+        let slot = (f.to_string(), ids.to_vec());
+        if let Some(ks) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(&slot)
             && ks.iter().any(|k| k.valid_at(t))
         {
             return Ok(ks.clone());
         }
-        let cert = &self.certs[f];
+        let view = if ids.is_empty() { None } else { Some(self.view(f, ids)) };
+        let cert = view.as_ref().unwrap_or(&self.base[f]);
         let vc = cert
             .with_policy(policy(), t)
             .map_err(|e| SigError::Bad(format!("certificate {f} was not valid at the signature time: {e}")))?;
@@ -263,7 +457,7 @@ impl CertIndex {
         let revocations = cert.primary_key().self_revocations().count()
             + cert.keys().subkeys().map(|k| k.self_revocations().count()).sum::<usize>();
         if revocations == 0 {
-            self.signing.lock().unwrap_or_else(|e| e.into_inner()).insert(f.to_string(), ks.clone());
+            self.signing.lock().unwrap_or_else(|e| e.into_inner()).insert(slot, ks.clone());
         }
         Ok(ks)
     }
@@ -475,6 +669,37 @@ fn dearmor_signature(bytes: &[u8]) -> Option<Vec<u8>> {
         body.push_str(l);
     }
     None
+}
+
+/// An update's self-signatures as a certificate (no third-party
+/// signatures, no revocations), and the keys it revokes with the
+/// revocation times: (key fingerprint, time); the primary key's is the
+/// certificate's.
+fn split_update(u: &Cert) -> Result<(Cert, Revokes), String> {
+    let mut packets: Vec<Packet> = vec![Packet::PublicKey(u.primary_key().key().clone())];
+    packets.extend(u.primary_key().self_signatures().cloned().map(Packet::from));
+    for ua in u.userids() {
+        packets.push(ua.userid().clone().into());
+        packets.extend(ua.self_signatures().cloned().map(Packet::from));
+    }
+    for ua in u.user_attributes() {
+        packets.push(ua.user_attribute().clone().into());
+        packets.extend(ua.self_signatures().cloned().map(Packet::from));
+    }
+    let mut revokes = Vec::new();
+    let time = |s: &Signature| -> DateTime<Utc> { s.signature_creation_time().map(Into::into).unwrap_or_default() };
+    if let Some(r) = u.primary_key().self_revocations().map(time).min() {
+        revokes.push((u.fingerprint().to_hex(), r));
+    }
+    for ka in u.keys().subkeys() {
+        packets.push(Packet::PublicSubkey(ka.key().clone()));
+        packets.extend(ka.self_signatures().cloned().map(Packet::from));
+        if let Some(r) = ka.self_revocations().map(time).min() {
+            revokes.push((ka.key().fingerprint().to_hex(), r));
+        }
+    }
+    let clean = Cert::from_packets(packets.into_iter()).map_err(|e| e.to_string())?;
+    Ok((clean, revokes))
 }
 
 /// The largest certificate file accepted in `keys/`.

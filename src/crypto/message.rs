@@ -240,6 +240,7 @@ pub fn open(
     prefix: Option<&[u8]>,
     keys: &mut [KeyPair],
     certs: &CertIndex,
+    known: &[crate::id::Id],
     t: DateTime<Utc>,
 ) -> Result<Option<Opened>> {
     let bytes = with_prefix(message, prefix);
@@ -253,10 +254,10 @@ pub fn open(
         [sig] => match sig.computed_digest() {
             None => bad("the signature's digest was not computed".into()),
             // The parser hashed what the signature covers.
-            Some(digest) => match certs.verify_document(sig, digest, t) {
+            Some(digest) => match certs.verify_document(sig, digest, known, t) {
                 Ok((signer, time)) => SignatureStatus::Good { signer, time },
                 Err(SigError::UnknownKey(issuer)) => SignatureStatus::UnknownSigner { issuer },
-                Err(SigError::Bad(m) | SigError::Weak(m) | SigError::Malformed(m)) => bad(m),
+                Err(SigError::Bad(m) | SigError::Weak(m) | SigError::Malformed(m) | SigError::Revoked(m)) => bad(m),
             },
         },
         many => bad(format!("the entry carries {} signatures; an entry is signed once, by its author", many.len())),

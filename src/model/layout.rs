@@ -16,6 +16,14 @@ pub enum RepoPath {
     Header,
     /// `keys/FPR.asc`: a participant's public certificate.
     Key(Fpr),
+    /// `keys/FPR/ID.asc`: a later version of that certificate (extended
+    /// expiry, new subkeys, revocations), merged with it.
+    KeyUpdate {
+        /// Whose certificate.
+        fpr: Fpr,
+        /// The update's id (its time is when it was made).
+        id: Id,
+    },
     /// `policy/ID.yaml`: a grant, revocation or other policy statement.
     Statement(Id),
     /// `entries/CATEGORY/SHARD/ID.pgp`: one encrypted, signed entry (SHARD
@@ -46,6 +54,10 @@ impl RepoPath {
                 let p = parse_fpr(fpr)?;
                 (p == fpr).then_some(RepoPath::Key(p))
             }
+            ["keys", f, u] => {
+                let fpr = parse_fpr(f).filter(|p| p == f)?;
+                Some(RepoPath::KeyUpdate { fpr, id: u.strip_suffix(".asc")?.parse().ok()? })
+            }
             ["policy", f] => Some(RepoPath::Statement(f.strip_suffix(".yaml")?.parse().ok()?)),
             ["entries", cat, year, days, r1, r2, f] => {
                 let id: Id = f.strip_suffix(".pgp")?.parse().ok()?;
@@ -70,6 +82,7 @@ impl RepoPath {
         match self {
             RepoPath::Header => HEADER.to_string(),
             RepoPath::Key(f) => format!("keys/{f}.asc"),
+            RepoPath::KeyUpdate { fpr, id } => format!("keys/{fpr}/{id}.asc"),
             RepoPath::Statement(id) => format!("policy/{id}.yaml"),
             RepoPath::Entry { category, id } => {
                 format!("entries/{category}/{}/{id}.pgp", id.shard())
@@ -90,6 +103,7 @@ mod tests {
         for p in [
             RepoPath::Header,
             RepoPath::Key(fpr.clone()),
+            RepoPath::KeyUpdate { fpr: fpr.clone(), id },
             RepoPath::Statement(id),
             RepoPath::Entry { category: "allergy".parse().unwrap(), id },
             RepoPath::Access { entry: id, reader: fpr.clone() },
@@ -103,6 +117,8 @@ mod tests {
         for bad in [
             "README.md",
             "keys/abc.asc",
+            &format!("keys/{}/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp", "A".repeat(40)),
+            &format!("keys/{}/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.asc", "a".repeat(40)),
             &format!("keys/{}.asc", "a".repeat(40)),
             "entries/allergy/01J/E/P/1/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",
             "entries/allergy/01J/D/P/Q/01JD3Q6R9Z8X7W6V5T4S3R2Q1P.pgp",

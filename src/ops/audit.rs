@@ -156,6 +156,11 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     for ch in &c.changes {
                         match ch {
                             Change::Key(f) => actions.push(format!("added the certificate of {}", name(f))),
+                            Change::KeyUpdate { fpr, revokes, .. } => actions.push(if revokes.is_empty() {
+                                format!("updated the certificate of {}", name(fpr))
+                            } else {
+                                format!("updated the certificate of {}, revoking {} key(s)", name(fpr), revokes.len())
+                            }),
                             Change::Statement(Statement::Grant { id, grant, .. }) => actions.push(format!(
                                 "granted {} {} on {} for {}{} (grant {id})",
                                 name(&grant.grantee),

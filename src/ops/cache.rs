@@ -17,7 +17,7 @@ use crate::repo::{Pin, Record};
 use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Cached {
@@ -52,8 +52,18 @@ fn load(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>)> {
     let mut certs = CertIndex::default();
     let tree = rec.repo.find_commit(head).ok()?.tree().ok()?;
     let keys = rec.repo.find_tree(tree.get_name("keys")?.id()).ok()?;
-    for k in keys.iter() {
+    for k in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Blob)) {
         certs.insert(parse_cert(rec.repo.find_blob(k.id()).ok()?.content()).ok()?);
+    }
+    // Then their updates (keys/FPR/ID.asc), with the revocation times verify found.
+    for dir in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Tree)) {
+        let fpr = dir.name().ok()?.to_string();
+        for u in rec.repo.find_tree(dir.id()).ok()?.iter() {
+            let id: Id = u.name().ok()?.strip_suffix(".asc")?.parse().ok()?;
+            let cert = parse_cert(rec.repo.find_blob(u.id()).ok()?.content()).ok()?;
+            let at = |k: &str| c.policy.revoked_keys.get(k).map(|r| r.at);
+            certs.restore_update(&fpr, id, cert, &at).ok()?;
+        }
     }
     let access = c.access.into_iter().filter_map(|(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
     let v = Verified {

@@ -271,7 +271,7 @@ fn authentic_session_key(
     e: &crate::verify::EntryRef,
     now: DateTime<Utc>,
 ) -> Authentic {
-    let opened = match crate::crypto::message::open(bytes, prefix, keys, signers, now) {
+    let opened = match crate::crypto::message::open(bytes, prefix, keys, signers, &e.certs_at, now) {
         Ok(Some(o)) => o,
         Ok(None) => return Authentic::Unreadable,
         Err(_) => return Authentic::Not,

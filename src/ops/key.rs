@@ -30,3 +30,86 @@ pub fn export(ctx: &Context, fpr: &str, secret: bool) -> Result<Vec<u8>> {
     let f = ctx.keystore.resolve(Some(fpr))?;
     ctx.keystore.export(&f, secret)
 }
+
+/// What `key update` did.
+#[derive(Debug, serde::Serialize)]
+pub struct Updated {
+    /// Whose certificate.
+    pub fingerprint: crate::model::Fpr,
+    /// The update's id (`keys/FPR/ID.asc`).
+    pub id: String,
+    /// The commit.
+    pub commit: String,
+    /// Keys the update revokes, with the time from which they sign nothing.
+    pub revokes: Vec<(crate::model::Fpr, chrono::DateTime<chrono::Utc>)>,
+    /// The certificate's expiry and status as the record now knows it.
+    pub validity: crate::crypto::cert::Validity,
+}
+
+/// Adds a newer version of a participant's certificate to the record, as
+/// `keys/FPR/ID.asc`: `source` is a certificate file, or the fingerprint of
+/// one in the keystore. Signed by the caller: the certificate's holder, the
+/// patient or a delegate. Refused, writing nothing, when it brings nothing
+/// new or breaks a rule of `verify`.
+pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
+    use crate::crypto::commit::parse_cert;
+    use crate::error::Error;
+    use crate::model::RepoPath;
+    use crate::policy::Change;
+    use sequoia_openpgp::serialize::SerializeInto;
+
+    let rec = ctx.record()?;
+    let now = ctx.clock.now();
+    let me = ctx.key_fpr()?;
+    let path = std::path::Path::new(source);
+    let cert = if crate::model::parse_fpr(source).is_none() && path.exists() {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        parse_cert(&bytes).map_err(|e| Error::Invalid(format!("{source}: {e}")))?
+    } else {
+        let f = ctx.keystore.resolve(Some(source))?;
+        ctx.keystore.cert(&f)?
+    };
+    let cert = cert.strip_secret_key_material();
+    let fpr = cert.fingerprint().to_hex();
+    let check = |v: &crate::verify::Verified| -> Result<Vec<_>> {
+        if !v.policy.keys.contains(&fpr) {
+            return Err(Error::Invalid(format!(
+                "certificate {fpr} is not in this record; a new participant's certificate comes with a grant (hrx grant)"
+            )));
+        }
+        let current = v.certs.get(&fpr).expect("participants have certificates");
+        if current.clone().merge_public(cert.clone()).is_ok_and(|m| &m == current) {
+            return Err(Error::Invalid(format!(
+                "the record already has everything in this certificate of {fpr}; nothing to update (make the change in the key first, e.g. gpg --quick-set-expire, then export it)"
+            )));
+        }
+        let (_, _, revokes) = v
+            .certs
+            .check_update(&fpr, cert.clone(), now)
+            .map_err(|(_, e)| Error::Invalid(format!("refused: the certificate {e}")))?;
+        let change = Change::KeyUpdate { fpr: fpr.clone(), id: crate::id::Id::from_parts(now, [0; 10]), revokes };
+        v.policy
+            .judge_commit_checked(&me, std::slice::from_ref(&change), now)
+            .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+        let Change::KeyUpdate { revokes, .. } = change else { unreachable!() };
+        Ok(revokes)
+    };
+    check(&super::verified(ctx, &rec)?)?;
+    let mut unlocked = ctx.unlock()?;
+    let _lock = rec.lock()?;
+    let v = super::verified(ctx, &rec)?;
+    let revokes = check(&v)?;
+    let id = super::add::new_id(now)?;
+    let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
+    let files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
+    let name = crate::crypto::cert::identity(&cert).name;
+    let message = format!("hrx: update the certificate of {}", crate::model::text::printable(&name));
+    let commit = rec.append(Some(v.head), &files, &message, &mut unlocked.signer, &unlocked.identity, now)?;
+    rec.refresh_worktree()?;
+    // The keystore learns the newer certificate too.
+    ctx.keystore.store_cert(&cert)?;
+    super::remember(ctx, &rec);
+    let v = super::verified(ctx, &rec)?;
+    let validity = crate::crypto::cert::validity(v.certs.get(&fpr).unwrap_or(&cert), now);
+    Ok(Updated { fingerprint: fpr, id: id.to_string(), commit: commit.to_string(), revokes, validity })
+}

@@ -210,13 +210,13 @@ pub fn view(
         out.sealed = true;
         return Ok(out);
     }
-    let mut opened = open(&bytes, None, &mut r.keys, &v.certs, now);
+    let mut opened = open(&bytes, None, &mut r.keys, &v.certs, &e.certs_at, now);
     if matches!(opened, Ok(None))
         && let Some(blob) = r.me.as_ref().and_then(|me| v.access.get(&(e.id, me.clone())))
     {
         // Later access: the caller's wrap of the session key goes in front.
         let prefix = rec.blob(*blob)?;
-        opened = open(&bytes, Some(&prefix), &mut r.keys, &v.certs, now);
+        opened = open(&bytes, Some(&prefix), &mut r.keys, &v.certs, &e.certs_at, now);
     }
     let o = match opened {
         Ok(Some(o)) => o,
