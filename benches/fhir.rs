@@ -17,6 +17,7 @@ fn fresh(dir: &std::path::Path) -> Context {
         clock: Clock::System,
         dir: record.clone(),
         passphrase: Box::new(NoPassphrase),
+        skip_unusable_recipients: false,
     };
     ops::key::generate(&c, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut c, &record, None).unwrap();

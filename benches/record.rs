@@ -26,6 +26,7 @@ fn main() {
         clock: Clock::System,
         dir: record.clone(),
         passphrase: Box::new(NoPassphrase),
+        skip_unusable_recipients: false,
     };
     let who = ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut ctx, &record, None).unwrap();

@@ -23,6 +23,7 @@ fn ctx(home: &Path, dir: &Path) -> Context {
         clock: Clock::System,
         dir: dir.to_path_buf(),
         passphrase: Box::new(NoPassphrase),
+        skip_unusable_recipients: false,
     }
 }
 

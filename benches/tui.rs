@@ -105,6 +105,7 @@ fn main() {
         clock: Clock::System,
         dir: record.clone(),
         passphrase: Box::new(NoPassphrase),
+        skip_unusable_recipients: false,
     };
     ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut ctx, &record, None).unwrap();

@@ -121,6 +121,7 @@ fn generate(home: &Path, record: &Path, n: usize, burst: bool) {
         clock: Clock::Fixed(start),
         dir: record.to_path_buf(),
         passphrase: Box::new(NoPassphrase),
+        skip_unusable_recipients: false,
     };
     let who = ops::key::generate(&ctx, &NewCert { name: "Bench Patient".into(), ..Default::default() }, None).unwrap();
     ops::init::init(&mut ctx, record, None).unwrap();

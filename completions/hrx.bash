@@ -347,7 +347,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__add)
-            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --criticality --dosage --attach --content-type --json --key --passphrase-file --home --quiet --help --version"
+            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --criticality --dosage --attach --content-type --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

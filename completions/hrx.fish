@@ -145,6 +145,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -s C -d 'Run as if started 
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l skip-unusable-recipients -d 'Write even if a reader\'s certificate has expired or was revoked, leaving that reader out (named on stderr); never the patient or you'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help'

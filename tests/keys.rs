@@ -187,8 +187,9 @@ fn key_list_shows_expiry_and_capabilities_and_warns_before_expiry() {
 
 /// A provider's GnuPG certificate for Dr Ruiz, valid for 14 days (primary
 /// key and encryption subkey), imported into `anna`'s keystore and granted
-/// read and write on everything. Returns its fingerprint.
-fn expiring_provider(env: &TestEnv, gpg: &Gpg, anna: &Party) -> String {
+/// read and write on everything. Returns its fingerprint and what
+/// `hrx grant` said on stderr.
+fn expiring_provider(env: &TestEnv, gpg: &Gpg, anna: &Party) -> (String, String) {
     let o = gpg.run(&["--quick-gen-key", "Dr Ruiz <ruiz@example.org>", "default", "default", "14d"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = gpg.run(&["--with-colons", "--list-keys", "ruiz@example.org"]);
@@ -205,7 +206,14 @@ fn expiring_provider(env: &TestEnv, gpg: &Gpg, anna: &Party) -> String {
         .output()
         .unwrap();
     assert!(out.status.success(), "grant: {}", stderr(&out));
-    fpr
+    (fpr, stderr(&out))
+}
+
+/// `hrx grants` as `who`: (stdout, stderr).
+fn grants(env: &TestEnv, who: &Party) -> (String, String) {
+    let out = env.hrx(who).arg("-C").arg(env.record()).arg("grants").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    (stdout(&out), stderr(&out))
 }
 
 /// Issue 10: a grantee's certificate expires; the patient cannot write
@@ -217,14 +225,46 @@ fn an_expired_grantee_is_unblocked_by_a_certificate_update_from_gnupg() {
     let anna = env.party("Anna Weber", "DE", None);
     let rec = env.init(&anna);
     let gpg = Gpg::new(&env);
-    let ruiz = expiring_provider(&env, &gpg, &anna);
+    let (ruiz, said) = expiring_provider(&env, &gpg, &anna);
+    // Seen before it bites: when granting, and in the list of grants.
+    assert!(said.contains("warning: the certificate of Dr Ruiz expires on 2026-03-15"), "{said}");
+    let (list, warn) = grants(&env, &anna);
+    assert!(list.contains("[certificate expires-soon 2026-03-15]"), "{list}");
+    assert!(warn.contains("expires on 2026-03-15"), "{warn}");
     env.note(&anna, "before expiry");
     let base = stdout(&env.git(&["rev-parse", &format!("HEAD:keys/{ruiz}.asc")]));
 
     env.advance(15 * 86_400);
+    let (list, warn) = grants(&env, &anna);
+    assert!(list.contains("[certificate expired"), "{list}");
+    assert!(warn.contains("entries cannot be encrypted to Dr Ruiz: its certificate expired on 2026-03-15"), "{warn}");
     let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--text", "blocked"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&ruiz), "{}", stderr(&out));
+    let err = stderr(&out);
+    // It names whom, since when, and the ways out.
+    for want in [
+        ruiz.as_str(),
+        "Dr Ruiz",
+        "expired on 2026-03-15",
+        "hrx key update",
+        "hrx revoke",
+        "--skip-unusable-recipients",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    // Knowingly writing to the others only: it says whom it left out.
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(&rec)
+        .args(["add", "note", "--text", "to Anna only", "--skip-unusable-recipients", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["entry"]["skipped"][0][0], ruiz.as_str(), "{v}");
+    assert_eq!(v["entry"]["recipients"], serde_json::json!([anna.fpr]), "{v}");
+    assert!(stderr(&out).contains(&format!("not encrypted to {ruiz}")), "{}", stderr(&out));
 
     // Nothing new: refused, nothing written.
     let head = stdout(&env.git(&["rev-parse", "HEAD"]));
@@ -248,6 +288,9 @@ fn an_expired_grantee_is_unblocked_by_a_certificate_update_from_gnupg() {
     assert_eq!(v["updated"]["fingerprint"], ruiz.as_str());
     assert_eq!(v["updated"]["validity"]["status"], "valid");
     let id = v["updated"]["id"].as_str().unwrap().to_string();
+    let (list, warn) = grants(&env, &anna);
+    assert!(!list.contains("[certificate"), "{list}");
+    assert!(!warn.contains("warning"), "{warn}");
 
     // Appended, never modified: one new file, the first version untouched.
     let o = env.git(&["diff", "--name-status", "HEAD~1", "HEAD"]);

@@ -58,6 +58,10 @@ pub struct Args {
     /// Document: media type of --attach [default: from the file name]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
+    /// Write even if a reader's certificate has expired or was revoked,
+    /// leaving that reader out (named on stderr); never the patient or you
+    #[arg(long)]
+    pub skip_unusable_recipients: bool,
 }
 
 /// Builds the input record from the flags.
@@ -176,7 +180,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     if let (Some(e), Value::Object(m)) = (&a.effective, &mut input) {
         m.insert("effective".into(), json!(e));
     }
+    ctx.skip_unusable_recipients = a.skip_unusable_recipients;
     let done = add::add(ctx, kind, input)?;
+    for (f, why) in &done.skipped {
+        out.info(&format!("warning: not encrypted to {f}: {why}; it cannot read this entry"));
+    }
     if out.json {
         out.json("entry", &done);
     } else {

@@ -40,6 +40,7 @@ fn party(base: &std::path::Path, slug: &str, record: &std::path::Path, clock: Cl
         clock,
         dir: record.to_path_buf(),
         passphrase: Box::new(NoPassphrase),
+        skip_unusable_recipients: false,
     };
     let id = ops::key::generate(&ctx, &new, None)?;
     Ok(Party { ctx, id })

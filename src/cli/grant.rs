@@ -96,6 +96,10 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     // Emergency grants always cover the past: an allergy recorded last year matters tonight.
     req.include_past = a.include_past || purpose == Purpose::Emergency;
     let done = grant(ctx, req)?;
+    // On stderr either way: scripts see it in the JSON too.
+    if let Some(w) = &done.warning {
+        out.info(&format!("warning: {w}"));
+    }
     if out.json {
         out.json("grant", &done);
     } else {

@@ -4,7 +4,7 @@ use super::output::Out;
 use crate::error::Result;
 use crate::model::statement::Scope;
 use crate::ops::Context;
-use crate::ops::grant::{GrantView, list};
+use crate::ops::grant::{GrantStatus, GrantView, list};
 
 /// Arguments of `hrx grants`.
 #[derive(clap::Args, Debug)]
@@ -26,8 +26,15 @@ pub fn line(g: &GrantView) -> String {
         (None, Some(c)) => format!("{} ({c})", g.grantee.name),
         _ => g.grantee.name.clone(),
     };
+    let cert = match g.certificate {
+        "valid" => String::new(),
+        other => format!(
+            "  [certificate {other}{}]",
+            g.encryptable_until.map(|u| format!(" {}", u.format("%Y-%m-%d"))).unwrap_or_default()
+        ),
+    };
     format!(
-        "{}  {:<8} {}  {} on {}  for {:?}{}  until {}  granted by {}",
+        "{}  {:<8} {}  {} on {}  for {:?}{}  until {}  granted by {}{cert}",
         g.id,
         format!("{:?}", g.status).to_lowercase(),
         who,
@@ -51,6 +58,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         }
         for g in &grants {
             out.line(&line(g));
+        }
+        for g in grants.iter().filter(|g| matches!(g.status, GrantStatus::Active | GrantStatus::Pending)) {
+            if let Some(w) = &g.warning {
+                out.info(&format!("warning: grant {}: {w}", g.id));
+            }
         }
     }
     Ok(super::exit::OK)

@@ -170,6 +170,7 @@ pub fn context(cli: &Cli) -> Result<Context> {
         clock: Clock::from_env()?,
         dir,
         passphrase: Box::new(passphrase::CliPassphrase::new(cli.passphrase_file.clone())),
+        skip_unusable_recipients: false,
     })
 }
 

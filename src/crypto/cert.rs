@@ -241,3 +241,77 @@ pub fn validity(cert: &Cert, now: DateTime<Utc>) -> Validity {
         .collect();
     Validity { created, expires, status: status(revoked, vc.alive().is_ok(), expires), keys }
 }
+
+/// Why entries cannot be encrypted to `cert` at `now`, saying since when if
+/// that is known (its expiry or revocation), or None if they can.
+pub fn encryption_problem(cert: &Cert, now: DateTime<Utc>) -> Option<String> {
+    use openpgp::types::RevocationStatus;
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    let Ok(vc) = cert.with_policy(policy(), system_time(now)) else {
+        return Some("its certificate has no valid self-signature under the OpenPGP policy".into());
+    };
+    if let RevocationStatus::Revoked(sigs) = vc.revocation_status() {
+        let since = sigs.iter().filter_map(|s| s.signature_creation_time()).min().map(DateTime::<Utc>::from);
+        return Some(match since {
+            Some(t) => format!("its certificate was revoked on {}", day(t)),
+            None => "its certificate is revoked".into(),
+        });
+    }
+    if vc.alive().is_err() {
+        let exp = vc.primary_key().key_expiration_time().map(DateTime::<Utc>::from);
+        return Some(match exp {
+            Some(t) => format!("its certificate expired on {}", day(t)),
+            None => "its certificate is not valid now".into(),
+        });
+    }
+    let enc: Vec<_> = vc.keys().supported().for_storage_encryption().for_transport_encryption().collect();
+    if enc.iter().any(|ka| ka.alive().is_ok() && !matches!(ka.revocation_status(), RevocationStatus::Revoked(_))) {
+        return None;
+    }
+    let last = enc.iter().filter_map(|ka| ka.key_expiration_time()).max().map(DateTime::<Utc>::from);
+    Some(match (enc.is_empty(), last) {
+        (true, _) => "its certificate has no encryption key".into(),
+        (false, Some(t)) => format!("its encryption key expired on {}", day(t)),
+        (false, None) => "its encryption keys are revoked".into(),
+    })
+}
+
+/// Until when entries can be encrypted to `cert`, judged at `now`: the
+/// earlier of the certificate's expiry and the last expiry of its
+/// encryption keys (None: no end known).
+pub fn encryptable_until(cert: &Cert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let v = validity(cert, now);
+    let keys: Vec<&KeyValidity> = v.keys.iter().filter(|k| k.capabilities.contains(&"encrypt")).collect();
+    let keys_until =
+        if keys.iter().any(|k| k.expires.is_none()) { None } else { keys.iter().filter_map(|k| k.expires).max() };
+    match (v.expires, keys_until) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A warning about `cert` (named `who`) to show at `now`, if entries
+/// cannot be encrypted to it or soon cannot: within
+/// [`EXPIRY_WARNING_DAYS`], or before `needed_until`.
+pub fn expiry_warning(
+    cert: &Cert,
+    who: &str,
+    now: DateTime<Utc>,
+    needed_until: Option<DateTime<Utc>>,
+) -> Option<String> {
+    if let Some(why) = encryption_problem(cert, now) {
+        return Some(format!(
+            "entries cannot be encrypted to {who}: {why}; ask for the refreshed certificate and add it with `hrx key update FILE`"
+        ));
+    }
+    let until = encryptable_until(cert, now)?;
+    let soon = until - now < chrono::Duration::days(EXPIRY_WARNING_DAYS);
+    let before_needed = needed_until.is_none_or(|n| until < n);
+    (soon || (before_needed && needed_until.is_some())).then(|| {
+        format!(
+            "the certificate of {who} expires on {} ({} days); ask them to extend it and add the refreshed certificate with `hrx key update FILE`",
+            until.format("%Y-%m-%d"),
+            (until - now).num_days()
+        )
+    })
+}

@@ -24,6 +24,10 @@ pub struct Added {
     pub commit: String,
     /// Who it is encrypted to.
     pub recipients: Vec<Fpr>,
+    /// Readers left out because their certificate cannot be encrypted to
+    /// (only with `--skip-unusable-recipients`): (fingerprint, why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<(Fpr, String)>,
 }
 
 /// Makes a fresh id for `now`.
@@ -96,7 +100,9 @@ pub fn commit_entries(
     let mut files = Vec::with_capacity(entries.len());
     let mut out = Vec::with_capacity(entries.len());
     for e in &entries {
-        let recipients = v.policy.recipients(&e.category, &author_fpr, now);
+        let mut recipients = v.policy.recipients(&e.category, &author_fpr, now);
+        let skipped = unusable(ctx, &v, &recipients, &author_fpr, now)?;
+        recipients.retain(|r| !skipped.iter().any(|(s, _)| s == r));
         let certs = recipients
             .iter()
             .map(|f| {
@@ -111,6 +117,7 @@ pub fn commit_entries(
             category: e.category.to_string(),
             commit: String::new(),
             recipients: recipients.into_iter().collect(),
+            skipped,
         });
     }
     let commit = rec.append(Some(v.head), &files, message, &mut unlocked.signer, &unlocked.identity, now)?;
@@ -120,6 +127,47 @@ pub fn commit_entries(
         a.commit = commit.to_string();
     }
     Ok(out)
+}
+
+/// The readers among `recipients` whose certificate cannot be encrypted to
+/// now, if the caller asked to write without them; otherwise an error
+/// naming each, since when, and what to do. The patient and the author are
+/// never left out.
+fn unusable(
+    ctx: &Context,
+    v: &crate::verify::Verified,
+    recipients: &std::collections::BTreeSet<Fpr>,
+    author: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(Fpr, String)>> {
+    let mut out = vec![];
+    for f in recipients {
+        let Some(cert) = v.certs.get(f) else { continue };
+        if let Some(why) = crate::crypto::cert::encryption_problem(cert, now) {
+            out.push((f.clone(), why));
+        }
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let name = |f: &str| {
+        let who = v.certs.identity(f).map(|i| crate::model::text::printable(&i.name).into_owned()).unwrap_or_default();
+        format!("{who} ({f})")
+    };
+    let list = out.iter().map(|(f, why)| format!("{}: {why}", name(f))).collect::<Vec<_>>().join("; ");
+    let essential = out.iter().find(|(f, _)| *f == v.policy.patient || f == author);
+    if let Some((f, _)) = essential {
+        let whose = if *f == v.policy.patient { "the patient's" } else { "your own" };
+        return Err(Error::Key(format!(
+            "cannot encrypt to {whose} certificate, {list}; the entry would not be readable by it. Extend the key (hrx key extend, or gpg --quick-set-expire) and add the refreshed certificate with `hrx key update FILE`"
+        )));
+    }
+    if ctx.skip_unusable_recipients {
+        return Ok(out);
+    }
+    Err(Error::Key(format!(
+        "cannot encrypt to {list}; the entry would not be readable by it. Either add its refreshed certificate (`hrx key update FILE`, after the holder extends it, e.g. gpg --quick-set-expire), or revoke its grant (`hrx revoke FPR`), or write to the others only with --skip-unusable-recipients"
+    )))
 }
 
 fn check_write(

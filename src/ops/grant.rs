@@ -88,6 +88,10 @@ pub struct Granted {
     /// damaged or forged entry): never wrapped, listed by id.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub past_entries_refused: Vec<String>,
+    /// What to do about the grantee's certificate, if it expires within a
+    /// month or before the grant ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// Reads a grantee given as a fingerprint (in the keystore) or a certificate file.
@@ -228,6 +232,10 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         past_entries_opened: opened,
         past_entries_skipped: skipped,
         past_entries_refused: refused,
+        warning: {
+            let name = crate::model::text::printable(&identity(&cert).name).into_owned();
+            crate::crypto::cert::expiry_warning(&cert, &name, now, grant.until)
+        },
     })
 }
 
@@ -395,6 +403,16 @@ pub struct GrantView {
     /// The patient's note.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The grantee's certificate as the record knows it (`valid`,
+    /// `expires-soon`, `expired`, `revoked`, `invalid`).
+    pub certificate: &'static str,
+    /// Until when entries can be encrypted to the grantee, if that ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryptable_until: Option<DateTime<Utc>>,
+    /// What to do about the grantee's certificate, if anything: it cannot
+    /// be encrypted to, or soon cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 fn who(v: &Verified, f: &str) -> Identity {
@@ -454,6 +472,20 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
             revoked_at: g.revoked.map(|r| r.1),
             include_past: g.grant.include_past,
             note: g.grant.note.clone(),
+            certificate: v
+                .certs
+                .get(&g.grant.grantee)
+                .map(|c| crate::crypto::cert::validity(c, now).status)
+                .unwrap_or("invalid"),
+            encryptable_until: v
+                .certs
+                .get(&g.grant.grantee)
+                .and_then(|c| crate::crypto::cert::encryptable_until(c, now)),
+            warning: v.certs.get(&g.grant.grantee).and_then(|c| {
+                let name = crate::model::text::printable(&identity(c).name).into_owned();
+                let needed = g.grant.until.filter(|u| *u > now);
+                crate::crypto::cert::expiry_warning(c, &name, now, needed)
+            }),
         })
         .filter(|g| all || matches!(g.status, GrantStatus::Active | GrantStatus::Pending))
         .collect()

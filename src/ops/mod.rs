@@ -35,6 +35,10 @@ pub struct Context {
     pub dir: PathBuf,
     /// Asks for passphrases.
     pub passphrase: Box<dyn PassphraseProvider>,
+    /// Writes leave out readers whose certificate cannot be encrypted to
+    /// (`--skip-unusable-recipients`), saying whom; never the patient or
+    /// the author.
+    pub skip_unusable_recipients: bool,
 }
 
 impl Context {

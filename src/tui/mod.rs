@@ -200,6 +200,7 @@ impl Detached {
             clock: self.clock,
             dir: self.dir,
             passphrase: Box::new(Remembered(self.password)),
+            skip_unusable_recipients: false,
         }
     }
 }

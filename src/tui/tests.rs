@@ -122,6 +122,9 @@ fn snapshot() -> Snapshot {
             revoked_at: None,
             include_past: false,
             note: None,
+            certificate: "valid",
+            encryptable_until: None,
+            warning: None,
         };
     let grants = vec![
         grant(
