@@ -164,7 +164,7 @@ fn main() {
     assert_eq!(entries.len(), n + 2);
     let t0 = Instant::now();
     let ips = ops::export::ips(&mut ctx, "es").unwrap();
-    println!("export ips on {} entries: {:.3} s ({} KB)", n + 2, t0.elapsed().as_secs_f64(), ips.len() / 1024);
+    println!("export ips on {} entries: {:.3} s ({} KB)", n + 2, t0.elapsed().as_secs_f64(), ips.document.len() / 1024);
     println!(
         "log: {} entries decrypted in {:.3} s = {:.0} entries/s",
         entries.len(),

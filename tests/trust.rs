@@ -299,6 +299,18 @@ fn commit_signed_with(
     t: DateTime<Utc>,
     hash: openpgp::types::HashAlgorithm,
 ) -> Option<String> {
+    commit_signed_as(s, who, files, t, |b| b.set_hash_algo(hash))
+}
+
+/// A commit on `main` of the scene's record adding `files`, signed by `who`
+/// at `t` with a signature `template` shapes. None if Sequoia will not sign.
+fn commit_signed_as(
+    s: &Scene,
+    who: &Party,
+    files: &[(String, Vec<u8>)],
+    t: DateTime<Utc>,
+    template: impl FnOnce(openpgp::packet::signature::SignatureBuilder) -> openpgp::packet::signature::SignatureBuilder,
+) -> Option<String> {
     use openpgp::packet::signature::SignatureBuilder;
     use openpgp::types::SignatureType;
     let rec = Record::open(&s.env.record()).unwrap();
@@ -313,12 +325,11 @@ fn commit_signed_with(
     let sig = git2::Signature::new(&who.name, "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
     let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: add entry", &tree, &[&parent]).unwrap();
     let mut u = forge::unlock(who);
-    let pgp = SignatureBuilder::new(SignatureType::Binary)
-        .set_signature_creation_time(SystemTime::from(t))
-        .unwrap()
-        .set_hash_algo(hash)
-        .sign_message(&mut u.signer, &buf[..])
-        .ok()?;
+    let pgp = template(
+        SignatureBuilder::new(SignatureType::Binary).set_signature_creation_time(SystemTime::from(t)).unwrap(),
+    )
+    .sign_message(&mut u.signer, &buf[..])
+    .ok()?;
     let oid = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &armor_signature(pgp), None).unwrap();
     rec.advance(Some(head), oid, "forged").unwrap();
     Some(oid.to_string())
@@ -2162,4 +2173,283 @@ fn key_signing_after_its_holder_revoked_it() {
     let out = run(env, &klein, &kdir, &["sync", "--json"]);
     assert_refused(&out, "key-revoked");
     assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
+}
+
+// ---------------------------------------------------------------------------
+// Third hostile review
+// ---------------------------------------------------------------------------
+
+/// Attack (third review): a writer with write rights on `general` files an
+/// entry there whose content says it is the patient's medication (an
+/// opioid at a lethal dose); `verify` flags it, but the exports put it in
+/// the summary a clinician abroad reads. Rule: an export holds only
+/// entries a reader finds nothing wrong with; the others are left out and
+/// named on stderr (`inner-content` and every other reader's code).
+#[test]
+fn forged_entry_kept_out_of_exports() {
+    let s = scene();
+    let dir = s.env.record();
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: medication\ncategory: medication\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: Anna}}\nmedication: {{text: Fentanyl}}\ndosage: 800 mg three times daily\nstatus: active\n",
+        t.to_rfc3339(),
+        s.anna.fpr
+    );
+    let (a, k) = (forge::cert(&s.anna), forge::cert(&s.klein));
+    let ct = seal(yaml.as_bytes(), forge::unlock(&s.klein).signer, &[&a, &k], t).unwrap();
+    let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    append_in(&dir, &s.klein, vec![(path, ct)], "hrx: add entry", t);
+    let out = run(&s.env, &s.anna, &dir, &["verify", "--json"]);
+    assert_refused(&out, "inner-content");
+
+    for args in [&["export", "ips"][..], &["export", "fhir"][..]] {
+        let out = run(&s.env, &s.anna, &dir, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(!stdout(&out).contains("Fentanyl"), "{args:?} exported the forged entry");
+        assert!(stderr(&out).contains(&format!("entry {id} was left out")), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("inner-content"), "{}", stderr(&out));
+    }
+    let research = s.env.path().join("research");
+    let out = run(&s.env, &s.anna, &dir, &["export", "research", "--out", path_str(&research), "--keep-text"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!std::fs::read_to_string(research.join("entries.jsonl")).unwrap().contains("Fentanyl"));
+    assert!(stderr(&out).contains("was left out"), "{}", stderr(&out));
+}
+
+/// Attack (third review): a writer puts 200,000 junk session-key packets in
+/// front of an entry (19 MB); it verifies, and then every reader spends
+/// minutes on it at every read, for the life of the record. Rule: an entry
+/// carries at most 1,000 session-key packets (`bad-entry`), checked at
+/// receipt without decrypting anything.
+#[test]
+fn session_key_flood_in_an_entry() {
+    use openpgp::crypto::SessionKey;
+    use openpgp::packet::PKESK;
+    use openpgp::packet::pkesk::PKESK3;
+    use openpgp::serialize::Marshal;
+    use openpgp::types::SymmetricAlgorithm;
+    let s = scene();
+    let dir = s.env.record();
+    let t = time(&s);
+    let (path, ct) = note_file(&s.klein, &[&s.anna, &s.klein], "general", new_id(t).unwrap(), t);
+    let (junk_cert, _) = openpgp::cert::CertBuilder::new().add_transport_encryption_subkey().generate().unwrap();
+    let p = openpgp::policy::StandardPolicy::new();
+    let key = junk_cert.keys().with_policy(&p, None).for_transport_encryption().next().unwrap().key().clone();
+    let one = {
+        let sk = SessionKey::new(32).unwrap();
+        let pk = PKESK3::for_recipient(SymmetricAlgorithm::AES256, &sk, &key).unwrap();
+        let mut b = Vec::new();
+        openpgp::Packet::from(PKESK::from(pk)).serialize(&mut b).unwrap();
+        b
+    };
+    let mut flooded = one.repeat(1001);
+    flooded.extend_from_slice(&ct);
+    let c = append_in(&dir, &s.klein, vec![(path.clone(), flooded)], "hrx: add entry", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "bad-entry", &c);
+    let out = run(&s.env, &s.anna, &dir, &["verify"]);
+    assert!(stderr(&out).contains("more than 1000 keys"), "{}", stderr(&out));
+}
+
+/// Attack (third review): a certificate whose signing subkey has a second,
+/// later binding that ends it (a planned retirement). A commit signed
+/// before that binding made the verifier keep the key's window from the
+/// first binding, so a commit signed after the end was accepted, though
+/// the same commit alone was refused: the verdict hung on the order of
+/// commits. Rule: a certificate is judged at each signature's time by the
+/// self-signatures dated up to then (`bad-signature`), in any order.
+#[test]
+fn later_binding_ends_a_key_whatever_was_checked_first() {
+    use openpgp::cert::prelude::*;
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::{Features, KeyFlags};
+    let s = scene();
+    let t0 = time(&s);
+    let (cert, _) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_profile(openpgp::Profile::RFC4880)
+        .unwrap()
+        .set_features(Features::empty().set_seipdv1())
+        .unwrap()
+        .set_creation_time(SystemTime::from(t0 - Duration::seconds(60)))
+        .set_primary_key_flags(KeyFlags::empty().set_certification())
+        .add_userid("Dr Vier (Praxis, DE)")
+        .add_subkey(KeyFlags::empty().set_signing(), None, None)
+        .add_subkey(KeyFlags::empty().set_transport_encryption().set_storage_encryption(), None, None)
+        .generate()
+        .unwrap();
+    // The second binding of the signing subkey, dated ten minutes on: the
+    // key ends a minute after that.
+    let p = openpgp::policy::StandardPolicy::new();
+    let sub = cert.keys().subkeys().with_policy(&p, SystemTime::from(t0)).for_signing().next().unwrap();
+    let mut primary = cert.primary_key().key().clone().parts_into_secret().unwrap().into_keypair().unwrap();
+    let age = (t0 + Duration::seconds(660)) - (t0 - Duration::seconds(60));
+    let rebinding = SignatureBuilder::from(sub.binding_signature().clone())
+        .set_signature_creation_time(SystemTime::from(t0 + Duration::seconds(600)))
+        .unwrap()
+        .set_key_validity_period(Some(age.to_std().unwrap()))
+        .unwrap()
+        .sign_subkey_binding(&mut primary, None, sub.key())
+        .unwrap();
+    let (cert, _) = cert.insert_packets(vec![openpgp::Packet::from(rebinding)]).unwrap();
+    let fpr = cert.fingerprint().to_hex();
+    let public = s.env.path().join("vier.asc");
+    {
+        use openpgp::serialize::SerializeInto;
+        std::fs::write(&public, cert.clone().strip_secret_key_material().armored().to_vec().unwrap()).unwrap();
+    }
+    let dir = s.env.record();
+    ok(&s.env, &s.anna, &dir, &["grant", path_str(&public), "--categories", "general", "--rights", "read,write"]);
+    let signer = || {
+        let vc = cert.with_policy(&p, SystemTime::from(t0)).unwrap();
+        vc.keys()
+            .secret()
+            .for_signing()
+            .next()
+            .unwrap()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .unwrap()
+            .into_keypair()
+            .unwrap()
+    };
+    let who = hrx::crypto::Identity {
+        fingerprint: fpr.clone(),
+        name: "Dr Vier".into(),
+        email: None,
+        organisation: None,
+        country: Some("DE".into()),
+    };
+    let commit_at = |t: DateTime<Utc>| {
+        let id = new_id(t).unwrap();
+        let yaml = format!(
+            "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {fpr}, name: X}}\ntext: note\n",
+            t.to_rfc3339()
+        );
+        let anna = forge::cert(&s.anna);
+        let ct = seal(yaml.as_bytes(), signer(), &[&anna], t).unwrap();
+        let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+        let rec = Record::open(&dir).unwrap();
+        let head = rec.head().unwrap();
+        rec.append(head, &[(path, ct)], "hrx: add entry", &mut signer(), &who, t).unwrap().to_string()
+    };
+    // Before the second binding: good.
+    set_clock(&s.env, t0 + Duration::seconds(300));
+    commit_at(clock(&s.env));
+    let out = run(&s.env, &s.anna, &dir, &["verify", "--no-decrypt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // After the end it gave the key: refused, after a good use of the key.
+    set_clock(&s.env, t0 + Duration::seconds(1200));
+    let c = commit_at(clock(&s.env));
+    assert_verify_rejects(&s.env, &s.anna, &dir, "bad-signature", &c);
+}
+
+/// An entry of `yaml` encrypted to `readers` and signed inside by `author`
+/// with a signature `template` shapes (hrx's own `seal` makes plain ones).
+fn sealed_with(
+    author: &Party,
+    readers: &[&Party],
+    yaml: &str,
+    template: openpgp::packet::signature::SignatureBuilder,
+) -> Vec<u8> {
+    use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient, Signer};
+    let p = openpgp::policy::StandardPolicy::new();
+    let certs: Vec<openpgp::Cert> = readers.iter().map(|r| forge::cert(r)).collect();
+    let recipients: Vec<Recipient> = certs
+        .iter()
+        .flat_map(|c| {
+            c.keys().with_policy(&p, None).for_storage_encryption().subkeys().map(Recipient::from).collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out = Vec::new();
+    let m = Message::new(&mut out);
+    let m = Encryptor::for_recipients(m, recipients).build().unwrap();
+    let m = Signer::with_template(m, forge::unlock(author).signer, template).unwrap().build().unwrap();
+    let mut w = LiteralWriter::new(m).build().unwrap();
+    std::io::Write::write_all(&mut w, yaml.as_bytes()).unwrap();
+    w.finalize().unwrap();
+    out
+}
+
+/// Attack (third review): signatures that expire. A commit signature good
+/// for a minute was accepted (GnuPG calls it expired); an inner signature
+/// good for an hour verified, then turned the record bad on every copy an
+/// hour later. Rule: no signature in a record carries an expiry
+/// (`bad-signature`, `inner-signature`).
+#[test]
+fn signatures_that_expire() {
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::SignatureType;
+    let s = scene();
+    let dir = s.env.record();
+    let base = main_of(&s.env, &dir);
+    let minute = std::time::Duration::from_secs(60);
+    let t = time(&s);
+    let note = note_file(&s.klein, &[&s.anna, &s.klein], "general", new_id(t).unwrap(), t);
+    let c = commit_signed_as(&s, &s.klein, &[note], t, |b| b.set_signature_validity_period(minute).unwrap()).unwrap();
+    assert_verify_rejects(&s.env, &s.anna, &dir, "bad-signature", &c);
+
+    reset_main(&s.env, &dir, &base);
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: fades\n",
+        t.to_rfc3339(),
+        s.klein.fpr
+    );
+    let template = SignatureBuilder::new(SignatureType::Binary)
+        .set_signature_creation_time(SystemTime::from(t))
+        .unwrap()
+        .set_signature_validity_period(60 * minute)
+        .unwrap();
+    let ct = sealed_with(&s.klein, &[&s.anna, &s.klein], &yaml, template);
+    let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    let c = append_in(&dir, &s.klein, vec![(path, ct)], "hrx: add entry", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "inner-signature", &c);
+}
+
+/// Attack (third review): an inner signature dated two hours before its
+/// commit (say, before a subkey was retired, or a grant began), made and
+/// committed by a participant whose commit signature is good. Rule: an
+/// entry's inner signature is dated within the clock skew of its commit
+/// (`time-mismatch`).
+#[test]
+fn inner_signature_dated_away_from_its_commit() {
+    let s = scene();
+    let dir = s.env.record();
+    s.env.advance(3 * 3600);
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: early\n",
+        t.to_rfc3339(),
+        s.klein.fpr
+    );
+    let (a, k) = (forge::cert(&s.anna), forge::cert(&s.klein));
+    let ct = seal(yaml.as_bytes(), forge::unlock(&s.klein).signer, &[&a, &k], t - Duration::hours(2)).unwrap();
+    let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    let c = append_in(&dir, &s.klein, vec![(path, ct)], "hrx: add entry", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "time-mismatch", &c);
+}
+
+/// Attack (third review): a writer's entry whose coded display holds a
+/// newline and a line of hrx's own (`signature:  good, by ...`): `hrx show`
+/// printed it as a second line under the real header. Rule: text from an
+/// entry or a certificate is one line wherever hrx shows it, control
+/// characters escaped.
+#[test]
+fn line_forged_by_an_entry_in_show() {
+    let s = scene();
+    let dir = s.env.record();
+    let evil = "Penicillin\nsignature:  good, by FORGED\r\u{1b}[31m";
+    let out = run(&s.env, &s.klein, &dir, &["add", "allergy", "--display", evil]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    let out = run(&s.env, &s.anna, &dir, &["show", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.lines().any(|l| l.starts_with("signature:  good, by FORGED")), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+    assert!(text.lines().any(|l| l.starts_with("signature:  good, by ")), "{text}");
 }

@@ -50,7 +50,19 @@ populations can still point to a person.")]
     },
 }
 
-fn emit(text: &str, output: &Option<PathBuf>, out: &Out) -> Result<()> {
+/// Says which entries an export left out, and why.
+fn warn(left_out: &[crate::ops::export::LeftOut], out: &Out) {
+    for l in left_out {
+        out.info(&format!(
+            "warning: entry {} was left out: it is not authentic ({}: {}); hrx verify names the commit",
+            l.id, l.code, l.problem
+        ));
+    }
+}
+
+fn emit(done: &crate::ops::export::Exported, output: &Option<PathBuf>, out: &Out) -> Result<()> {
+    warn(&done.left_out, out);
+    let text = &done.document;
     match output {
         Some(p) => {
             crate::fsutil::write_private(p, text.as_bytes())?;
@@ -79,6 +91,7 @@ pub fn run(ctx: &mut Context, cmd: &ExportCommand, out: &Out) -> Result<i32> {
                     done.entries, done.dir, done.dates
                 ));
             }
+            warn(&done.left_out, out);
         }
     }
     Ok(super::exit::OK)

@@ -4,6 +4,7 @@ use super::output::Out;
 use crate::crypto::message::SignatureStatus;
 use crate::error::{Error, Result};
 use crate::model::attachment;
+use crate::model::text::printable;
 use crate::ops::Context;
 use crate::ops::read::show;
 
@@ -39,10 +40,13 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     out.line(&format!("entry:      {}", v.id));
     out.line(&format!("recorded:   {}", v.date.to_rfc3339()));
     out.line(&format!("category:   {}", v.category));
-    out.line(&format!("committed:  {} by {} ({})", &v.commit[..12], v.author.name, v.author.fingerprint));
+    // Everything below the header lines comes from the entry or a
+    // certificate: one line each, whatever it holds (a newline in a name
+    // or a display must not forge a line of hrx's own).
+    out.line(&format!("committed:  {} by {} ({})", &v.commit[..12], printable(&v.author.name), v.author.fingerprint));
     for r in &v.recipients {
         let who = match (&r.name, &r.fingerprint) {
-            (Some(n), Some(f)) => format!("{n} ({f})"),
+            (Some(n), Some(f)) => format!("{} ({f})", printable(n)),
             _ => format!("unknown key {}", r.key_id),
         };
         out.line(&format!("encrypted to: {who}"));
@@ -55,14 +59,15 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         None => {}
     }
     for p in &v.problems {
-        out.line(&format!("WARNING:    {p}"));
+        out.line(&format!("WARNING:    {}", printable(p)));
     }
     match &v.entry {
         Some(e) => {
             let lang = a.lang.as_deref();
             for field in ["code", "substance", "medication", "vaccine", "device_type", "directive"] {
                 if let Some(t) = e.record.get(field).and_then(|c| crate::model::entry::display_of(c, lang)) {
-                    out.line(&format!("{field}:{}{t}", " ".repeat(11usize.saturating_sub(field.len() + 1))));
+                    let pad = " ".repeat(11usize.saturating_sub(field.len() + 1));
+                    out.line(&format!("{field}:{pad}{}", printable(&t)));
                 }
             }
             out.line("---");

@@ -74,7 +74,7 @@ pub struct CertIndex {
 }
 
 /// Signing keys with their windows, by certificate and the updates merged.
-type SigningCache = HashMap<(Fpr, Vec<Id>), Vec<SigningKey>>;
+type SigningCache = HashMap<(Fpr, Vec<Id>), Vec<Epoch>>;
 
 /// (key fingerprint, from when) for each key a certificate update revokes.
 pub type Revokes = Vec<(Fpr, DateTime<Utc>)>;
@@ -357,6 +357,13 @@ impl CertIndex {
         let t = sig
             .signature_creation_time()
             .ok_or_else(|| SigError::Malformed("signature has no creation time".into()))?;
+        // An expiring signature would turn a verified record bad by itself
+        // one day, on every copy (and GnuPG would call it expired).
+        if sig.signature_validity_period().is_some_and(|d| !d.is_zero()) {
+            return Err(SigError::Bad(
+                "the signature carries an expiry (a signature expiration time); a record's signatures must stay valid as long as the record".into(),
+            ));
+        }
         let issuers = sig.get_issuers();
         let cert_fpr = issuers
             .iter()
@@ -415,16 +422,19 @@ impl SigningKey {
 }
 
 impl CertIndex {
-    /// The signing keys of `f` valid at `t`. Validating a certificate checks
-    /// several binding signatures, so the result is kept and reused for any
-    /// later time inside the keys' windows (certificates in `keys/` never
-    /// change: the record is append-only).
+    /// The signing keys of `f` (as known with updates `ids`) at `t`, each
+    /// with its window. Validating a certificate checks several binding
+    /// signatures, so the result is kept for the whole epoch it holds in:
+    /// from the newest self-signature dated at or before `t` to the next
+    /// one after it (a binding, revocation or expiry change dated later
+    /// changes the answer from its date on, whatever order signatures are
+    /// checked in).
     fn signing_keys(&self, f: &str, ids: &[Id], t: std::time::SystemTime) -> Result<Vec<SigningKey>, SigError> {
         let slot = (f.to_string(), ids.to_vec());
-        if let Some(ks) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(&slot)
-            && ks.iter().any(|k| k.valid_at(t))
+        if let Some(epochs) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(&slot)
+            && let Some(e) = epochs.iter().find(|e| e.from <= t && e.until.is_none_or(|u| t < u))
         {
-            return Ok(ks.clone());
+            return Ok(e.keys.clone());
         }
         let view = if ids.is_empty() { None } else { Some(self.view(f, ids)) };
         let cert = view.as_ref().unwrap_or(&self.base[f]);
@@ -453,14 +463,41 @@ impl CertIndex {
                 }
             })
             .collect();
-        // A certificate carrying a revocation is judged afresh at each time.
-        let revocations = cert.primary_key().self_revocations().count()
-            + cert.keys().subkeys().map(|k| k.self_revocations().count()).sum::<usize>();
-        if revocations == 0 {
-            self.signing.lock().unwrap_or_else(|e| e.into_inner()).insert(slot, ks.clone());
-        }
+        let times = self_signature_times(cert);
+        let epoch = Epoch {
+            from: times.iter().copied().filter(|x| *x <= t).max().unwrap_or(std::time::UNIX_EPOCH),
+            until: times.iter().copied().filter(|x| *x > t).min(),
+            keys: ks.clone(),
+        };
+        self.signing.lock().unwrap_or_else(|e| e.into_inner()).entry(slot).or_default().push(epoch);
         Ok(ks)
     }
+}
+
+/// A span of time in which a certificate's self-signatures give one answer.
+#[derive(Clone)]
+struct Epoch {
+    from: std::time::SystemTime,
+    until: Option<std::time::SystemTime>,
+    keys: Vec<SigningKey>,
+}
+
+/// The creation times of every self-signature and self-revocation of a
+/// certificate, of every component, valid or not (an invalid one changes
+/// nothing, so counting it only splits an epoch).
+fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
+    let primary = c.primary_key();
+    let uids = c.userids().flat_map(|u| u.self_signatures().chain(u.self_revocations()).collect::<Vec<_>>());
+    let uas = c.user_attributes().flat_map(|u| u.self_signatures().chain(u.self_revocations()).collect::<Vec<_>>());
+    let subs = c.keys().subkeys().flat_map(|k| k.self_signatures().chain(k.self_revocations()).collect::<Vec<_>>());
+    primary
+        .self_signatures()
+        .chain(primary.self_revocations())
+        .chain(uids)
+        .chain(uas)
+        .chain(subs)
+        .filter_map(|s| s.signature_creation_time())
+        .collect()
 }
 
 /// Parses and checks many commit signatures on other cores while the

@@ -66,6 +66,11 @@ pub fn recipient_keyids(message: &[u8]) -> Result<Vec<String>> {
     entry_structure(message).map_err(Error::Invalid)
 }
 
+/// The most session-key packets an entry may carry. Each costs every
+/// reader time on every read, for the record's life; a record with a
+/// hundred readers of two keys each needs 200.
+pub const MAX_PKESKS: usize = 1000;
+
 /// Checks that an entry is a complete encrypted message as hrx writes it —
 /// one or more PKESKs, then exactly one SEIPD packet (version 1), then
 /// nothing — and returns the key ids the PKESKs name. Nothing is decrypted
@@ -86,6 +91,11 @@ pub fn entry_structure(message: &[u8]) -> std::result::Result<Vec<String>, Strin
         match &pp.packet {
             Packet::PKESK(p) => {
                 pkesks += 1;
+                if pkesks > MAX_PKESKS {
+                    return Err(format!(
+                        "is encrypted to more than {MAX_PKESKS} keys; an entry goes to the patient, its author and the readers the grants name"
+                    ));
+                }
                 if let Some(h) = p.recipient() {
                     ids.push(openpgp::KeyID::from(h).to_hex());
                 }

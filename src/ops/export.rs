@@ -20,28 +20,65 @@ fn uuid() -> String {
     format!("urn:uuid:{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
-fn readable(ctx: &mut Context) -> Result<Vec<Entry>> {
-    Ok(log(ctx, &Filter::default())?.into_iter().filter_map(|v| v.entry).collect())
+/// An entry an export left out because it is not authentic.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeftOut {
+    /// The entry.
+    pub id: String,
+    /// The reason code (as `hrx verify` gives it).
+    pub code: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// An exported document and the entries it left out.
+#[derive(Debug)]
+pub struct Exported {
+    /// The document (JSON).
+    pub document: String,
+    /// Entries the caller could read that were not authentic (forged,
+    /// filed where their content says otherwise, not signed by their
+    /// committer): never exported.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// What the caller can read and is authentic; an entry with any problem is
+/// left out (a forged medication must never reach a summary), and listed.
+fn readable(ctx: &mut Context) -> Result<(Vec<Entry>, Vec<LeftOut>)> {
+    let mut good = vec![];
+    let mut left_out = vec![];
+    for v in log(ctx, &Filter::default())? {
+        match (v.entry, v.problems.first()) {
+            (Some(e), None) => good.push(e),
+            (_, Some(p)) => left_out.push(LeftOut {
+                id: v.id.clone(),
+                code: v.problem_code.unwrap_or("inner-signature"),
+                problem: p.clone(),
+            }),
+            (None, None) => {}
+        }
+    }
+    Ok((good, left_out))
 }
 
 /// An International Patient Summary of everything the caller may read, in `lang`.
-pub fn ips(ctx: &mut Context, lang: &str) -> Result<String> {
+pub fn ips(ctx: &mut Context, lang: &str) -> Result<Exported> {
     if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
         return Err(Error::Usage(format!("--lang {lang:?} is not a language code (e.g. en, de, es)")));
     }
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
-    let entries = readable(ctx)?;
+    let (entries, left_out) = readable(ctx)?;
     let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut uuid);
-    Ok(serde_json::to_string_pretty(&bundle).expect("json"))
+    Ok(Exported { document: serde_json::to_string_pretty(&bundle).expect("json"), left_out })
 }
 
 /// A `collection` Bundle of everything the caller may read. Entries imported
 /// from FHIR carry their original resource, written out byte for byte;
 /// others are mapped to the closest FHIR resource (notes become
 /// DocumentReferences with a text/plain attachment).
-pub fn fhir(ctx: &mut Context) -> Result<String> {
-    let entries = readable(ctx)?;
+pub fn fhir(ctx: &mut Context) -> Result<Exported> {
+    let (entries, left_out) = readable(ctx)?;
     let patient = entries
         .iter()
         .rfind(|e| e.kind == Kind::Patient)
@@ -111,7 +148,7 @@ pub fn fhir(ctx: &mut Context) -> Result<String> {
         timestamp: ctx.clock.now().to_rfc3339(),
         entry: items,
     };
-    Ok(serde_json::to_string_pretty(&b).expect("json"))
+    Ok(Exported { document: serde_json::to_string_pretty(&b).expect("json"), left_out })
 }
 
 fn note_or_document(e: &Entry, id: &str, patient: &str) -> Value {
@@ -151,6 +188,9 @@ pub struct Research {
     pub entries: usize,
     /// `shifted` or `year`.
     pub dates: &'static str,
+    /// Entries left out because they are not authentic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOut>,
 }
 
 /// A de-identified export of what the caller may read, for research: the
@@ -178,7 +218,7 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
         let d = (u16::from_le_bytes(b) % 730) as i64 - 365;
         Dates::Shift(if d == 0 { 1 } else { d })
     };
-    let entries = readable(ctx)?;
+    let (entries, left_out) = readable(ctx)?;
     let mut lines = String::new();
     for e in &entries {
         let mut d = deidentify(&e.record, dates, keep_text);
@@ -205,5 +245,6 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
         dir: out.display().to_string(),
         entries: entries.len(),
         dates: if year_only { "year" } else { "shifted" },
+        left_out,
     })
 }

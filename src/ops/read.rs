@@ -330,6 +330,18 @@ pub fn inconsistencies(
             "inner-signature",
             format!("the entry's inner signature is by {signer}, not by {} who committed it", e.signer),
         )),
+        SignatureStatus::Good { time, .. }
+            if (*time - e.time).abs() > chrono::Duration::seconds(crate::policy::CLOCK_SKEW_SECS) =>
+        {
+            out.push((
+                "time-mismatch",
+                format!(
+                    "the entry's inner signature is dated {}, but it was committed at {}",
+                    time.to_rfc3339(),
+                    e.time.to_rfc3339()
+                ),
+            ))
+        }
         SignatureStatus::Good { .. } => {}
         other => out.push(("inner-signature", format!("the entry's inner signature is not good: {other:?}"))),
     }
