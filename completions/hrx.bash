@@ -226,6 +226,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__key,export)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__export"
                 ;;
+            hrx__subcmd__help__subcmd__key,extend)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__extend"
+                ;;
             hrx__subcmd__help__subcmd__key,generate)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__generate"
                 ;;
@@ -259,6 +262,9 @@ _hrx() {
             hrx__subcmd__key,export)
                 cmd="hrx__subcmd__key__subcmd__export"
                 ;;
+            hrx__subcmd__key,extend)
+                cmd="hrx__subcmd__key__subcmd__extend"
+                ;;
             hrx__subcmd__key,generate)
                 cmd="hrx__subcmd__key__subcmd__generate"
                 ;;
@@ -276,6 +282,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key__subcmd__help,export)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__export"
+                ;;
+            hrx__subcmd__key__subcmd__help,extend)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__extend"
                 ;;
             hrx__subcmd__key__subcmd__help,generate)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__generate"
@@ -1469,7 +1478,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import update"
+            opts="generate list export import update extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1483,6 +1492,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__extend)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1819,7 +1842,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1855,6 +1878,44 @@ _hrx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__extend)
+            opts="-C -q -h -V --until --for --never --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1925,7 +1986,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import update help"
+            opts="generate list export import update extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1939,6 +2000,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__help__subcmd__extend)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

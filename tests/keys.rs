@@ -315,3 +315,60 @@ fn an_expired_grantee_is_unblocked_by_a_certificate_update_from_gnupg() {
     assert!(stderr(&o).contains("Good signature"), "{}", stderr(&o));
     assert!(env.verify(&anna).status.success());
 }
+
+/// Issue 10: a provider whose key (made in GnuPG, 14 days) is held in its
+/// hrx keystore extends it with `hrx key extend`: before the expiry it
+/// publishes the refreshed certificate into the record itself; after the
+/// expiry the record no longer accepts its signature, so hrx says so and the
+/// patient adds the refreshed certificate with `hrx key update`.
+#[test]
+fn a_provider_extends_its_own_key_before_and_after_it_expires() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let gpg = Gpg::new(&env);
+    let (fpr, _) = expiring_provider(&env, &gpg, &anna);
+    let secret = env.path().join("ruiz.sec.asc");
+    let o = gpg.run(&["--armor", "--output", secret.to_str().unwrap(), "--export-secret-keys", &fpr]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ruiz =
+        Party { name: "Dr Ruiz".into(), home: env.path().join("home-ruiz"), fpr: fpr.clone(), passphrase_file: None };
+    env.hrx(&ruiz).args(["key", "import"]).arg(&secret).assert().success();
+    env.note(&ruiz, "Ruiz: first visit");
+
+    // Ten days on: extended for a year, and published by Ruiz itself.
+    env.advance(10 * 86_400);
+    let out = env.hrx(&ruiz).arg("-C").arg(&rec).args(["key", "extend", "--for", "1y", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    assert!(v["extended"]["expires"].as_str().unwrap().starts_with("2027-03-11"), "{v}");
+    assert_eq!(v["extended"]["published"]["validity"]["status"], "valid", "{v}");
+    let o = env.git(&["log", "-1", "--format=%an"]);
+    assert_eq!(stdout(&o).trim(), "Dr Ruiz", "published by its holder");
+    env.advance(10 * 86_400);
+    env.note(&anna, "Anna: to both, after the first expiry");
+    env.note(&ruiz, "Ruiz: still writing");
+
+    // A year and a day after that: expired. Extending works in the keystore,
+    // but the record knows the key as expired and would refuse Ruiz's own
+    // commit: hrx says whom to send it to, and writes nothing.
+    env.advance(366 * 86_400);
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let out = env.hrx(&ruiz).arg("-C").arg(&rec).args(["key", "extend", "--until", "2030-01-01"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the record would refuse your signature"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hrx key update"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "nothing written");
+    let out = env.hrx(&ruiz).arg("-C").arg(&rec).args(["add", "note", "--text", "too early"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "no commit the record would refuse: {}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "nothing written");
+
+    let out = env.hrx(&ruiz).args(["key", "export", &fpr]).output().unwrap();
+    let refreshed = env.path().join("ruiz-2030.asc");
+    std::fs::write(&refreshed, &out.stdout).unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["key", "update"]).arg(&refreshed).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    env.note(&ruiz, "Ruiz: back");
+    assert!(env.verify(&anna).status.success());
+    assert!(env.verify(&ruiz).status.success());
+}

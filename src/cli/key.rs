@@ -58,6 +58,35 @@ pub enum KeyCommand {
         /// of a certificate in your keystore (after `hrx key import`)
         source: String,
     },
+    /// Set when your key expires (an expired key too), and publish the
+    /// refreshed certificate into the record when run in one
+    #[command(group = clap::ArgGroup::new("when").required(true).args(["until", "period", "never"]))]
+    Extend {
+        /// The new expiry: a date (YYYY-MM-DD) or RFC 3339 time
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// The new expiry from now: N followed by d, w, m or y (e.g. 2y)
+        #[arg(long = "for", value_name = "PERIOD")]
+        period: Option<String>,
+        /// Never expire
+        #[arg(long)]
+        never: bool,
+    },
+}
+
+/// `2y`, `18m`, `6w`, `90d` from `now`.
+fn after(now: chrono::DateTime<chrono::Utc>, period: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    let bad = || Error::Usage(format!("--for {period:?}: give a number followed by d, w, m or y (e.g. 2y)"));
+    let (n, unit) = period.split_at(period.len().saturating_sub(1));
+    let n: u32 = n.parse().map_err(|_| bad())?;
+    let t = match unit {
+        "d" => now.checked_add_signed(chrono::Duration::days(n.into())),
+        "w" => now.checked_add_signed(chrono::Duration::weeks(n.into())),
+        "m" => now.checked_add_months(chrono::Months::new(n)),
+        "y" => n.checked_mul(12).and_then(|m| now.checked_add_months(chrono::Months::new(m))),
+        _ => None,
+    };
+    t.filter(|t| t.timestamp() < u32::MAX as i64).ok_or_else(bad)
 }
 
 /// Runs a key subcommand.
@@ -154,6 +183,30 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 ));
                 for (k, t) in &u.revokes {
                     out.info(&format!("key {k} is revoked: it signs nothing dated from {} on", t.to_rfc3339()));
+                }
+            }
+        }
+        KeyCommand::Extend { until, period, never } => {
+            let now = ctx.clock.now();
+            let until = match (until, period, never) {
+                (Some(u), _, _) => Some(super::log::parse_time(u)?),
+                (_, Some(p), _) => Some(after(now, p)?),
+                _ => None,
+            };
+            let e = key::extend(ctx, until)?;
+            if out.json {
+                out.json("extended", &e);
+            } else {
+                out.line(&e.fingerprint);
+                out.info(&match e.expires {
+                    Some(t) => format!("your key now expires on {}", t.format("%Y-%m-%d")),
+                    None => "your key no longer expires".into(),
+                });
+                match &e.published {
+                    Some(u) => out.info(&format!("published into the record in commit {}", &u.commit[..12])),
+                    None => out.info(
+                        "not in a record you take part in: run it again with -C RECORD, or send the certificate (hrx key export) to be added with hrx key update",
+                    ),
                 }
             }
         }

@@ -230,6 +230,30 @@ impl CertIndex {
         c
     }
 
+    /// Whether key `key` of certificate `f` may sign at `t` as a line of
+    /// history that knows `known` judges it; if not, why.
+    pub fn can_sign(&self, f: &str, key: &str, known: Known, t: DateTime<Utc>) -> Result<(), String> {
+        if !self.base.contains_key(f) {
+            return Err(format!("certificate {f} is not in the record"));
+        }
+        let ids = self.known_ids(f, Some(known));
+        let ks = self.signing_keys(f, &ids, system_time(t)).map_err(|e| match e {
+            SigError::Bad(m)
+            | SigError::Malformed(m)
+            | SigError::Weak(m)
+            | SigError::Revoked(m)
+            | SigError::UnknownKey(m) => m,
+        })?;
+        let k = ks
+            .iter()
+            .find(|k| k.key.fingerprint().to_hex() == key && k.valid_at(system_time(t)))
+            .ok_or_else(|| format!("key {key} of certificate {f} cannot sign at {} as the record knows the certificate (expired, or not a signing key in it)", t.to_rfc3339()))?;
+        match self.revoked_from(f, &k.key.fingerprint().to_hex(), Some(known)) {
+            Some(r) if r <= t => Err(format!("key {key} was revoked by its holder, in effect from {}", r.to_rfc3339())),
+            _ => Ok(()),
+        }
+    }
+
     /// The updates of `fpr` a signature is judged with: those `known`
     /// names, or all of them.
     fn known_ids(&self, fpr: &str, known: Option<Known>) -> Vec<Id> {

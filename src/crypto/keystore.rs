@@ -19,10 +19,12 @@ use openpgp::serialize::SerializeInto;
 use sequoia_openpgp as openpgp;
 
 use super::cert::{Identity, fpr, identity};
-use super::policy;
+use super::{policy, system_time};
 use crate::error::{Error, Result};
 use crate::fsutil::{private_dir, write_private};
 use crate::model::{Fpr, parse_fpr};
+use chrono::{DateTime, Utc};
+use openpgp::Packet;
 
 /// Asks for the passphrase of a locked key. The CLI reads a file or the
 /// terminal; the TUI asks in a dialog; tests pass one in.
@@ -285,13 +287,126 @@ impl Keystore {
     pub fn unlock(&self, f: &str, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
         unlock(self.secret(f)?, pp)
     }
+
+    /// [`Keystore::unlock`], choosing the keys that are valid at `now` (the
+    /// command's clock) rather than at the computer's time.
+    pub fn unlock_at(&self, f: &str, pp: &mut dyn PassphraseProvider, now: DateTime<Utc>) -> Result<Unlocked> {
+        unlock_at(self.secret(f)?, pp, Some(now))
+    }
+}
+
+impl Keystore {
+    /// Sets when key `f` expires (primary key and every subkey; None: never),
+    /// with self-signatures dated `now`, and keeps the result. Works on an
+    /// already expired key: extending it is the way back. Returns the
+    /// public certificate, to publish.
+    pub fn set_expiry(
+        &self,
+        f: &str,
+        until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        pp: &mut dyn PassphraseProvider,
+    ) -> Result<Cert> {
+        use openpgp::packet::signature::SignatureBuilder;
+        use openpgp::types::SignatureType;
+        let tsk = self.secret(f)?;
+        let who = identity(&tsk);
+        if until.is_some_and(|u| u <= now) {
+            return Err(Error::Usage("the new expiry must be in the future".into()));
+        }
+        let crypto = |e: anyhow::Error| Error::crypto("setting the expiry", e);
+        let vc = tsk
+            .with_policy(policy(), system_time(now))
+            .map_err(|e| Error::Key(format!("certificate {f} is not valid: {e}")))?;
+        let period =
+            |created: std::time::SystemTime| until.map(|u| system_time(u).duration_since(created).unwrap_or_default());
+        // The primary key signs every binding; a signing subkey also signs
+        // its own back-signature.
+        let mut password: Option<Password> = None;
+        let mut primary = unlock_key(vc.primary_key().key().clone().role_into_unspecified(), &who, pp, &mut password)?;
+        let t = system_time(now);
+        let mut sigs: Vec<Packet> = Vec::new();
+        let primary_period = period(vc.primary_key().key().creation_time());
+        if let Ok(direct) = vc.direct_key_signature() {
+            let s = SignatureBuilder::from(direct.clone())
+                .set_signature_creation_time(t)
+                .and_then(|b| b.set_key_validity_period(primary_period))
+                .and_then(|b| b.sign_direct_key(&mut primary, None))
+                .map_err(crypto)?;
+            sigs.push(s.into());
+        }
+        for ua in vc.userids() {
+            let s = SignatureBuilder::from(ua.binding_signature().clone())
+                .set_signature_creation_time(t)
+                .and_then(|b| b.set_key_validity_period(primary_period))
+                .and_then(|b| b.sign_userid_binding(&mut primary, None, ua.userid()))
+                .map_err(crypto)?;
+            sigs.push(s.into());
+        }
+        for ka in vc.keys().subkeys().revoked(false) {
+            let mut b = SignatureBuilder::from(ka.binding_signature().clone())
+                .set_signature_creation_time(t)
+                .and_then(|b| b.set_key_validity_period(period(ka.key().creation_time())))
+                .map_err(crypto)?;
+            if ka.for_signing() {
+                let mut sub = unlock_key(ka.key().clone().role_into_unspecified(), &who, pp, &mut password)?;
+                let back = SignatureBuilder::new(SignatureType::PrimaryKeyBinding)
+                    .set_signature_creation_time(t)
+                    .and_then(|b| b.sign_primary_key_binding(&mut sub, vc.primary_key().key(), ka.key()))
+                    .map_err(crypto)?;
+                b = b.set_embedded_signature(back).map_err(crypto)?;
+            }
+            let s = b.sign_subkey_binding(&mut primary, None, ka.key()).map_err(crypto)?;
+            sigs.push(s.into());
+        }
+        let (updated, _) = tsk.insert_packets(sigs).map_err(crypto)?;
+        self.store_secret(&updated)?;
+        Ok(updated.strip_secret_key_material())
+    }
+}
+
+/// Decrypts one secret key, asking for the passphrase (kept in `password`
+/// for the next key) up to three times.
+fn unlock_key(
+    k: openpgp::packet::Key<openpgp::packet::key::PublicParts, openpgp::packet::key::UnspecifiedRole>,
+    who: &Identity,
+    pp: &mut dyn PassphraseProvider,
+    password: &mut Option<Password>,
+) -> Result<KeyPair> {
+    let k = k
+        .parts_into_secret()
+        .map_err(|_| Error::Key(format!("no secret key for {} in the keystore", who.fingerprint)))?;
+    for attempt in 0..=3 {
+        if k.has_unencrypted_secret() {
+            return k.into_keypair().map_err(|e| Error::crypto("unlocking key", e));
+        }
+        if let Some(pw) = password.as_ref()
+            && let Ok(kp) = k.clone().decrypt_secret(pw).and_then(|k| k.into_keypair())
+        {
+            return Ok(kp);
+        }
+        if attempt == 3 {
+            break;
+        }
+        match pp.passphrase(who, attempt + 1) {
+            Ok(p) => *password = Some(p),
+            Err(_) if password.is_some() => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)))
 }
 
 /// Decrypts a certificate's secret keys; see [`Keystore::unlock`].
 pub fn unlock(tsk: Cert, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
+    unlock_at(tsk, pp, None)
+}
+
+/// [`unlock`] with the keys valid at `now` (default: the computer's time).
+pub fn unlock_at(tsk: Cert, pp: &mut dyn PassphraseProvider, now: Option<DateTime<Utc>>) -> Result<Unlocked> {
     let who = identity(&tsk);
     let vc = tsk
-        .with_policy(policy(), None)
+        .with_policy(policy(), now.map(system_time))
         .map_err(|e| Error::Key(format!("certificate {} is not valid: {e}", who.fingerprint)))?;
     let signing: Vec<_> = vc.keys().secret().for_signing().alive().revoked(false).map(|k| k.key().clone()).collect();
     let encrypting: Vec<_> = vc

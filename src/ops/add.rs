@@ -120,7 +120,7 @@ pub fn commit_entries(
             skipped,
         });
     }
-    let commit = rec.append(Some(v.head), &files, message, &mut unlocked.signer, &unlocked.identity, now)?;
+    let commit = super::append(rec, &v, &files, message, &mut unlocked, now)?;
     rec.refresh_worktree()?;
     super::remember(ctx, rec);
     for a in &mut out {

@@ -105,8 +105,7 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
     v.policy
         .judge_commit_checked(&me, &[Change::Statement(st)], now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
-    let commit =
-        rec.append(Some(v.head), &files, "hrx: emergency access", &mut unlocked.signer, &unlocked.identity, now)?;
+    let commit = super::append(&rec, &v, &files, "hrx: emergency access", &mut unlocked, now)?;
     rec.refresh_worktree()?;
     super::remember(ctx, &rec);
     drop(lock);

@@ -222,7 +222,7 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     v.policy
         .judge_commit_checked(&me, &changes, now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
-    let commit = rec.append(Some(v.head), &files, "hrx: grant", &mut unlocked.signer, &unlocked.identity, now)?;
+    let commit = super::append(&rec, &v, &files, "hrx: grant", &mut unlocked, now)?;
     rec.refresh_worktree()?;
     super::remember(ctx, &rec);
     Ok(Granted {
@@ -345,7 +345,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
     v.policy
         .judge_commit_checked(&me, &changes, now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
-    let commit = rec.append(Some(v.head), &files, "hrx: revoke", &mut unlocked.signer, &unlocked.identity, now)?;
+    let commit = super::append(&rec, &v, &files, "hrx: revoke", &mut unlocked, now)?;
     rec.refresh_worktree()?;
     super::remember(ctx, &rec);
     Ok(Revoked { revoked: ids.iter().map(|i| i.to_string()).collect(), commit: commit.to_string() })

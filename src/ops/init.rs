@@ -41,7 +41,7 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
         return Err(Error::State(format!("{} already exists and is not empty; choose a new directory", dir.display())));
     }
-    let mut unlocked = crate::crypto::keystore::unlock(tsk, ctx.passphrase.as_mut())?;
+    let mut unlocked = crate::crypto::keystore::unlock_at(tsk, ctx.passphrase.as_mut(), Some(ctx.clock.now()))?;
     let now = ctx.clock.now();
     let mut rid = [0u8; 16];
     sequoia_openpgp::crypto::random(&mut rid).map_err(|e| Error::crypto("random", e))?;

@@ -54,13 +54,6 @@ pub struct Updated {
 pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
     use crate::crypto::commit::parse_cert;
     use crate::error::Error;
-    use crate::model::RepoPath;
-    use crate::policy::Change;
-    use sequoia_openpgp::serialize::SerializeInto;
-
-    let rec = ctx.record()?;
-    let now = ctx.clock.now();
-    let me = ctx.key_fpr()?;
     let path = std::path::Path::new(source);
     let cert = if crate::model::parse_fpr(source).is_none() && path.exists() {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -69,6 +62,20 @@ pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
         let f = ctx.keystore.resolve(Some(source))?;
         ctx.keystore.cert(&f)?
     };
+    publish(ctx, cert)
+}
+
+/// Adds `cert`, a newer version of a participant's certificate, to the
+/// record; see [`update`].
+fn publish(ctx: &mut Context, cert: sequoia_openpgp::Cert) -> Result<Updated> {
+    use crate::error::Error;
+    use crate::model::RepoPath;
+    use crate::policy::Change;
+    use sequoia_openpgp::serialize::SerializeInto;
+
+    let rec = ctx.record()?;
+    let now = ctx.clock.now();
+    let me = ctx.key_fpr()?;
     let cert = cert.strip_secret_key_material();
     let fpr = cert.fingerprint().to_hex();
     let check = |v: &crate::verify::Verified| -> Result<Vec<_>> {
@@ -104,7 +111,7 @@ pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
     let files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
     let name = crate::crypto::cert::identity(&cert).name;
     let message = format!("hrx: update the certificate of {}", crate::model::text::printable(&name));
-    let commit = rec.append(Some(v.head), &files, &message, &mut unlocked.signer, &unlocked.identity, now)?;
+    let commit = super::append(&rec, &v, &files, &message, &mut unlocked, now)?;
     rec.refresh_worktree()?;
     // The keystore learns the newer certificate too.
     ctx.keystore.store_cert(&cert)?;
@@ -112,4 +119,33 @@ pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
     let v = super::verified(ctx, &rec)?;
     let validity = crate::crypto::cert::validity(v.certs.get(&fpr).unwrap_or(&cert), now);
     Ok(Updated { fingerprint: fpr, id: id.to_string(), commit: commit.to_string(), revokes, validity })
+}
+
+/// What `key extend` did.
+#[derive(Debug, serde::Serialize)]
+pub struct Extended {
+    /// The key.
+    pub fingerprint: crate::model::Fpr,
+    /// Its new expiry (None: it no longer expires).
+    pub expires: Option<chrono::DateTime<chrono::Utc>>,
+    /// The record update that published it, if run in a record the key
+    /// takes part in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<Updated>,
+}
+
+/// Sets when the caller's own key expires (extending an expired one
+/// too), in the keystore, and publishes the refreshed certificate into the
+/// record (when run in one the key takes part in), so that entries are
+/// encrypted to it again.
+pub fn extend(ctx: &mut Context, until: Option<chrono::DateTime<chrono::Utc>>) -> Result<Extended> {
+    let f = ctx.key_fpr()?;
+    let now = ctx.clock.now();
+    let cert = ctx.keystore.set_expiry(&f, until, now, ctx.passphrase.as_mut())?;
+    let participant = match ctx.record() {
+        Ok(rec) => super::verified(ctx, &rec)?.policy.keys.contains(&f),
+        Err(_) => false,
+    };
+    let published = if participant { Some(publish(ctx, cert)?) } else { None };
+    Ok(Extended { fingerprint: f, expires: until, published })
 }

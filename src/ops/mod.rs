@@ -50,7 +50,7 @@ impl Context {
     /// Unlocks the key to act with.
     pub fn unlock(&mut self) -> Result<Unlocked> {
         let f = self.key_fpr()?;
-        self.keystore.unlock(&f, self.passphrase.as_mut())
+        self.keystore.unlock_at(&f, self.passphrase.as_mut(), self.clock.now())
     }
 
     /// Opens the record.
@@ -74,4 +74,28 @@ pub fn remember(ctx: &Context, rec: &Record) {
     if let Ok(pin) = rec.pinned() {
         let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true);
     }
+}
+
+/// Appends a commit adding `files` on top of the verified head, signed
+/// with the caller's key, after checking that the record will accept that
+/// signature: a key the record knows as expired or revoked (the keystore
+/// may know better, before the refreshed certificate is in the record)
+/// would make a commit every verifier refuses.
+pub fn append(
+    rec: &Record,
+    v: &crate::verify::Verified,
+    files: &[(String, Vec<u8>)],
+    message: &str,
+    unlocked: &mut crate::crypto::Unlocked,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<git2::Oid> {
+    let me = &unlocked.identity.fingerprint;
+    let key = unlocked.signer.public().fingerprint().to_hex();
+    let known = crate::crypto::commit::Known::Line { updates: &v.policy.key_updates, revoked: &v.policy.revoked_keys };
+    v.certs.can_sign(me, &key, known, now).map_err(|e| {
+        Error::Key(format!(
+            "the record would refuse your signature: {e}. If you extended or replaced your key, the refreshed certificate must be in the record first: send it (hrx key export {me}) to the patient or a delegate to add with hrx key update"
+        ))
+    })?;
+    rec.append(Some(v.head), files, message, &mut unlocked.signer, &unlocked.identity, now)
 }
