@@ -135,6 +135,10 @@ pub struct Verified {
     pub entries: Vec<EntryRef>,
     /// Later-access wraps: (entry, reader) -> blob.
     pub access: HashMap<(Id, Fpr), Oid>,
+    /// None: `commits`, `entries` and `access` cover the whole history.
+    /// Some(h): they hold only what came after the verified head `h`, whose
+    /// state was kept (writers need no more; see `ops::cache`).
+    pub base: Option<Oid>,
 }
 
 /// Verifies the history ending at `head` (default: the branch). `pin` is the
@@ -202,6 +206,7 @@ pub fn verify_from(
     let mut categories: HashMap<Id, Category> = HashMap::new();
     let mut root: Option<(Oid, Header)> = None;
     let mut done: HashSet<Oid> = HashSet::new();
+    let mut partial: Option<Oid> = None;
     if let Some((s, t)) = start {
         // The clock must not stand before what was verified: cached state
         // never lets an earlier clock see more (or verify less) than the
@@ -220,9 +225,11 @@ pub fn verify_from(
         let tree = repo.find_commit(s.head).map_err(git)?.tree_id();
         states.insert(s.head, State { policy: s.policy, time: t, tree });
         certs = s.certs;
+        done.insert(s.head);
         for c in &s.commits {
             done.insert(c.oid);
         }
+        partial = s.base;
         commits = s.commits;
         for e in &s.entries {
             categories.insert(e.id, e.category.clone());
@@ -234,6 +241,15 @@ pub fn verify_from(
 
     let (order, raw) = history(&odb, head, &done)?;
     let total = order.len();
+    // Continuing a kept state that holds only its head: a line that forked
+    // before it walks down to the root; verify from the root then.
+    if partial.is_some() && root.is_some() && order.iter().any(|o| raw[o].parents.is_empty()) {
+        return Err(Failure {
+            commit: None,
+            code: "resume",
+            reason: "the history joins a line older than the kept state".into(),
+        });
+    }
     // Signatures are parsed and their arithmetic done on other cores, in
     // order, while this walk judges each commit (see check_ahead); the keys
     // are those of the certificates known so far and, for a long history,
@@ -566,7 +582,11 @@ pub fn verify_from(
                         RepoPath::Entry { category, id } => {
                             check_time(oid, &path, "its id", id.time(), time)?;
                             entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
-                            if let Some(other) = categories.get(&id) {
+                            if let Some(other) = categories
+                                .get(&id)
+                                .cloned()
+                                .or_else(|| partial.and(kept_category(repo, states[&parents[0]].tree, id)))
+                            {
                                 return Err(fail(
                                     oid,
                                     "duplicate-id",
@@ -591,13 +611,17 @@ pub fn verify_from(
                             changes.push(Change::Entry(category, id));
                         }
                         RepoPath::Access { entry, reader } => {
-                            let category = categories.get(&entry).cloned().ok_or_else(|| {
-                                fail(
-                                    oid,
-                                    "bad-access",
-                                    format!("{path} gives access to entry {entry}, which does not exist"),
-                                )
-                            })?;
+                            let category = categories
+                                .get(&entry)
+                                .cloned()
+                                .or_else(|| partial.and(kept_category(repo, states[&parents[0]].tree, entry)))
+                                .ok_or_else(|| {
+                                    fail(
+                                        oid,
+                                        "bad-access",
+                                        format!("{path} gives access to entry {entry}, which does not exist"),
+                                    )
+                                })?;
                             // Checked below, once the commit's certificates are known.
                             wraps.push((path.clone(), bytes, reader.clone()));
                             access.insert((entry, reader.clone()), blob);
@@ -671,7 +695,7 @@ pub fn verify_from(
 
     // Topological order is commit order; ids made within one millisecond do
     // not sort by time, so keep it.
-    Ok(Verified { head, root, header, policy, certs, commits, entries, access })
+    Ok(Verified { head, root, header, policy, certs, commits, entries, access, base: partial })
 }
 
 /// A revocation ends the grantee's authority from its signature time on, on
@@ -855,6 +879,18 @@ fn check_time(oid: Oid, path: &str, what: &str, claimed: DateTime<Utc>, signed: 
         ));
     }
     Ok(())
+}
+
+/// The category entry `id` is filed under in `tree`, if it is there (for
+/// a verification that continues a kept state without its entry list; an
+/// id's path is fixed by its category and shard).
+fn kept_category(repo: &git2::Repository, tree: Oid, id: Id) -> Option<Category> {
+    let tree = repo.find_tree(tree).ok()?;
+    crate::model::category::ALL.iter().find_map(|c| {
+        let category: Category = c.parse().ok()?;
+        let path = RepoPath::Entry { category: category.clone(), id }.to_path();
+        tree.get_path(std::path::Path::new(&path)).ok().map(|_| category)
+    })
 }
 
 /// Every commit reachable from `head` and not in `done`, read with size

@@ -1,6 +1,7 @@
 //! Concurrency and crashes: writers take turns, and a writer that dies at
 //! any point leaves a record that verifies and accepts the next write.
 
+use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -93,7 +94,8 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     env.init(&anna);
     env.grant(&anna, &klein, "general", "read,write", &[]);
     env.note(&klein, "one");
-    let cache = env.record().join(".git/hrx/verified.json");
+    let state = env.record().join(".git/hrx/state");
+    let cache = state.join("head.json");
     assert!(cache.exists(), "operations keep the verified state");
     let log = |who: &Party| json(&env.hrx(who).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
     let before = log(&anna);
@@ -101,9 +103,21 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     std::fs::write(&cache, "{ not json").unwrap();
     assert_eq!(log(&anna)["entries"], before["entries"]);
     assert!(std::fs::read_to_string(&cache).unwrap().starts_with('{'));
+    // Writers append to the lists, never rewrite them: what was there stays
+    // byte for byte; a tail an interrupted append left is ignored, then cut.
+    let commits = std::fs::read(state.join("commits.jsonl")).unwrap();
+    let entries = std::fs::read(state.join("entries.jsonl")).unwrap();
+    std::fs::OpenOptions::new().append(true).open(state.join("entries.jsonl")).unwrap().write_all(b"{\"half").unwrap();
+    assert_eq!(log(&anna)["entries"], before["entries"]);
+    env.note(&klein, "one and a half");
+    let after = std::fs::read(state.join("commits.jsonl")).unwrap();
+    assert!(after.len() > commits.len() && after.starts_with(&commits), "appended");
+    let after = std::fs::read(state.join("entries.jsonl")).unwrap();
+    assert!(after.starts_with(&entries) && !String::from_utf8_lossy(&after).contains("{\"half"), "cut, then appended");
+    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 2);
     // New commits after the cached head are verified on top of it...
     env.note(&klein, "two");
-    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 3);
     // ... and a bad one is caught even though everything before it is cached.
     std::fs::write(env.record().join("stray.txt"), "x").unwrap();
     env.git(&["add", "-A"]);
@@ -112,6 +126,32 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     assert_eq!(out.status.code(), Some(1));
     // A head that does not extend the cached one is verified from the root.
     env.git(&["reset", "-q", "--hard", "HEAD~1"]);
-    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(log(&anna)["entries"].as_array().unwrap().len(), 3);
+    assert!(env.verify(&anna).status.success());
+}
+
+/// A write puts only its own new files into the work tree (no scan of the
+/// record), and a symlink planted in a copied record's work tree never
+/// carries that write elsewhere.
+#[test]
+fn writes_touch_only_their_files_and_never_follow_a_planted_symlink() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "one");
+    let status = || stdout(&env.git(&["status", "--porcelain"]));
+    assert_eq!(status(), "", "the work tree matches the branch");
+    env.note(&anna, "two");
+    assert_eq!(status(), "", "and still does after an incremental write");
+    assert_eq!(TestEnv::files_under(&rec.join("entries")).len(), 2);
+
+    // The general category's directory becomes a link to somewhere else.
+    let outside = env.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let general = rec.join("entries/general");
+    std::fs::rename(&general, env.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(&outside, &general).unwrap();
+    env.note(&anna, "three");
+    assert!(TestEnv::files_under(&outside).is_empty(), "nothing was written through the link");
     assert!(env.verify(&anna).status.success());
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Context, verified};
+use super::{Context, verified_head};
 use crate::crypto::cert::identity;
 use crate::crypto::message::seal;
 use crate::error::{Error, Result};
@@ -82,14 +82,14 @@ pub fn commit_entries(
     let author_fpr = ctx.key_fpr()?;
     let now = ctx.clock.now();
     // Quick policy check before asking for a passphrase; repeated under the lock.
-    let v = verified(ctx, rec)?;
+    let v = verified_head(ctx, rec)?;
     for e in &entries {
         check_write(&v.policy, &author_fpr, e, now)?;
     }
     let mut unlocked = ctx.unlock()?;
 
     let _lock = rec.lock()?;
-    let v = verified(ctx, rec)?;
+    let v = verified_head(ctx, rec)?;
     let changes: Vec<Change> = entries.iter().map(|e| Change::Entry(e.category.clone(), e.id)).collect();
     for e in &entries {
         check_write(&v.policy, &author_fpr, e, now)?;
@@ -121,7 +121,7 @@ pub fn commit_entries(
         });
     }
     let commit = super::append(rec, &v, &files, message, &mut unlocked, now)?;
-    rec.refresh_worktree()?;
+    rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, rec);
     for a in &mut out {
         a.commit = commit.to_string();

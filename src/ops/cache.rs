@@ -1,9 +1,20 @@
 //! The verified-state cache: what `verify` established about the history up
-//! to some head, kept in `.git/hrx/verified.json`, so that an operation only
+//! to some head, kept in `.git/hrx/state/`, so that an operation only
 //! verifies the commits after it. `hrx verify` never uses it; everything
 //! else does, and falls back to verifying from the root whenever the cache
 //! does not fit (other root, a head it is not an ancestor of, a merge with an
 //! older line, a damaged file).
+//!
+//! Nothing in it grows per command with the record: `head.json` is the
+//! state at the head (policy, header; small), and the commits, entries and
+//! later-access wraps are append-only JSON lines in `commits.jsonl`,
+//! `entries.jsonl` and `access.jsonl`, of which `head.json` records the
+//! lengths that belong to its head (a tail left by an interrupted append is
+//! ignored, then cut). Writers load only `head.json` and append what they
+//! verified; readers load the lines too.
+
+use std::io::Write;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use git2::Oid;
@@ -14,93 +25,191 @@ use crate::id::Id;
 use crate::model::{Fpr, Header};
 use crate::policy::Policy;
 use crate::repo::{Pin, Record};
-use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
+use crate::verify::{Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
+
+/// The three logs, in the order of [`Lens`].
+const LOGS: [&str; 3] = ["commits.jsonl", "entries.jsonl", "access.jsonl"];
+
+/// How many bytes of each log belong to the head.
+type Lens = [u64; 3];
 
 #[derive(Serialize, Deserialize)]
-struct Cached {
+struct Head {
     version: u32,
     head: String,
     head_time: DateTime<Utc>,
     root: String,
     header: Header,
     policy: Policy,
-    commits: Vec<CommitInfo>,
-    entries: Vec<EntryRef>,
-    access: Vec<(Id, Fpr, String)>,
+    lens: Lens,
 }
 
-fn path(rec: &Record) -> std::path::PathBuf {
-    rec.state_dir().join("verified.json")
+/// One later-access wrap, as a log line.
+#[derive(Serialize, Deserialize)]
+struct Access(Id, Fpr, String);
+
+fn dir(rec: &Record) -> PathBuf {
+    rec.state_dir().join("state")
 }
 
-fn load(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>)> {
-    let c: Cached = serde_json::from_slice(&std::fs::read(path(rec)).ok()?).ok()?;
-    if c.version != VERSION {
+/// Only one process writes the state at a time; one that finds it busy
+/// skips storing (the state is a cache: it only costs time).
+fn try_lock(rec: &Record) -> Option<std::fs::File> {
+    let d = dir(rec);
+    crate::fsutil::private_dir(&d).ok()?;
+    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(d.join("lock")).ok()?;
+    f.try_lock().ok()?;
+    Some(f)
+}
+
+fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Head, Verified)> {
+    let h: Head = serde_json::from_slice(&std::fs::read(dir(rec).join("head.json")).ok()?).ok()?;
+    if h.version != VERSION {
         return None;
     }
-    let head = Oid::from_str(&c.head).ok()?;
-    let root = Oid::from_str(&c.root).ok()?;
+    let head = Oid::from_str(&h.head).ok()?;
+    let root = Oid::from_str(&h.root).ok()?;
     if let Some(p) = pin
-        && (p.root != root || p.patient != c.header.patient)
+        && (p.root != root || p.patient != h.header.patient)
     {
         return None;
     }
-    // The certificates come from keys/ at the cached head, as verify read them.
+    // The certificates come from keys/ at the cached head, as verify read
+    // them: each certificate, then its updates (keys/FPR/ID.asc) with the
+    // revocation times verify found.
     let mut certs = CertIndex::default();
     let tree = rec.repo.find_commit(head).ok()?.tree().ok()?;
     let keys = rec.repo.find_tree(tree.get_name("keys")?.id()).ok()?;
     for k in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Blob)) {
         certs.insert(parse_cert(rec.repo.find_blob(k.id()).ok()?.content()).ok()?);
     }
-    // Then their updates (keys/FPR/ID.asc), with the revocation times verify found.
-    for dir in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Tree)) {
-        let fpr = dir.name().ok()?.to_string();
-        for u in rec.repo.find_tree(dir.id()).ok()?.iter() {
+    for d in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Tree)) {
+        let fpr = d.name().ok()?.to_string();
+        for u in rec.repo.find_tree(d.id()).ok()?.iter() {
             let id: Id = u.name().ok()?.strip_suffix(".asc")?.parse().ok()?;
             let cert = parse_cert(rec.repo.find_blob(u.id()).ok()?.content()).ok()?;
-            let at = |k: &str| c.policy.revoked_keys.get(k).map(|r| r.at);
+            let at = |k: &str| h.policy.revoked_keys.get(k).map(|r| r.at);
             certs.restore_update(&fpr, id, cert, &at).ok()?;
         }
     }
-    let access = c.access.into_iter().filter_map(|(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
     let v = Verified {
         head,
         root,
-        header: c.header,
-        policy: c.policy,
+        header: h.header.clone(),
+        policy: h.policy.clone(),
         certs,
-        commits: c.commits,
-        entries: c.entries,
-        access,
+        commits: vec![],
+        entries: vec![],
+        access: Default::default(),
+        base: Some(head),
     };
-    Some((v, c.head_time))
+    Some((h, v))
+}
+
+/// The lines of log `i` that belong to the head, parsed.
+fn read_log<T: for<'de> Deserialize<'de>>(rec: &Record, i: usize, len: u64) -> Option<Vec<T>> {
+    let bytes = std::fs::read(dir(rec).join(LOGS[i])).ok()?;
+    let part = bytes.get(..usize::try_from(len).ok()?)?;
+    part.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).ok()).collect()
+}
+
+fn load_full(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>)> {
+    let (h, mut v) = load_head(rec, pin)?;
+    v.commits = read_log(rec, 0, h.lens[0])?;
+    // The lines must end at this head (not another process's state).
+    if v.commits.last().map(|c| c.oid) != Some(v.head) {
+        return None;
+    }
+    v.entries = read_log(rec, 1, h.lens[1])?;
+    let access: Vec<Access> = read_log(rec, 2, h.lens[2])?;
+    v.access = access.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
+    v.base = None;
+    Some((v, h.head_time))
+}
+
+/// Log lines for what `v` holds.
+fn lines(v: &Verified) -> [Vec<u8>; 3] {
+    let mut out = [Vec::new(), Vec::new(), Vec::new()];
+    for c in &v.commits {
+        out[0].extend(serde_json::to_vec(c).expect("json"));
+        out[0].push(b'\n');
+    }
+    for e in &v.entries {
+        out[1].extend(serde_json::to_vec(e).expect("json"));
+        out[1].push(b'\n');
+    }
+    let mut a: Vec<_> = v.access.iter().map(|((e, f), b)| Access(*e, f.clone(), b.to_string())).collect();
+    a.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    for x in a {
+        out[2].extend(serde_json::to_vec(&x).expect("json"));
+        out[2].push(b'\n');
+    }
+    out
 }
 
 /// Stores a verified state (best effort: a cache that cannot be written
-/// only costs time).
+/// only costs time). A whole history replaces the logs; a continuation of
+/// the kept head (`v.base`) appends to them.
 pub fn store(rec: &Record, v: &Verified) {
-    let Some(t) = v.commits.iter().rev().find(|c| c.oid == v.head).map(|c| c.time) else { return };
-    let c = Cached {
+    let _ = try_store(rec, v);
+}
+
+fn try_store(rec: &Record, v: &Verified) -> Option<()> {
+    let head_time = v.commits.iter().rev().find(|c| c.oid == v.head).map(|c| c.time)?;
+    let _lock = try_lock(rec)?;
+    let d = dir(rec);
+    let new = lines(v);
+    let lens: Lens = match v.base {
+        None => {
+            // The single-file cache of earlier versions.
+            let _ = std::fs::remove_file(rec.state_dir().join("verified.json"));
+            let mut lens = [0; 3];
+            for (i, bytes) in new.iter().enumerate() {
+                crate::fsutil::write_private(&d.join(LOGS[i]), bytes).ok()?;
+                lens[i] = bytes.len() as u64;
+            }
+            lens
+        }
+        Some(base) => {
+            let old: Head = serde_json::from_slice(&std::fs::read(d.join("head.json")).ok()?).ok()?;
+            if old.version != VERSION || old.head != base.to_string() {
+                return None;
+            }
+            let mut lens = old.lens;
+            for (i, bytes) in new.iter().enumerate() {
+                let mut f = std::fs::OpenOptions::new().write(true).open(d.join(LOGS[i])).ok()?;
+                // Cut what an interrupted append left, then add.
+                f.set_len(lens[i]).ok()?;
+                f.seek_end()?;
+                f.write_all(bytes).ok()?;
+                f.sync_data().ok()?;
+                lens[i] += bytes.len() as u64;
+            }
+            lens
+        }
+    };
+    let h = Head {
         version: VERSION,
         head: v.head.to_string(),
-        head_time: t,
+        head_time,
         root: v.root.to_string(),
         header: v.header.clone(),
         policy: v.policy.clone(),
-        commits: v.commits.clone(),
-        entries: v.entries.clone(),
-        access: {
-            let mut a: Vec<_> = v.access.iter().map(|((e, f), b)| (*e, f.clone(), b.to_string())).collect();
-            a.sort();
-            a
-        },
+        lens,
     };
-    let _ = std::fs::create_dir_all(rec.state_dir());
-    if let Ok(bytes) = serde_json::to_vec(&c) {
-        let _ = crate::fsutil::write_private(&path(rec), &bytes);
+    crate::fsutil::write_private(&d.join("head.json"), &serde_json::to_vec(&h).ok()?).ok()
+}
+
+trait SeekEnd {
+    fn seek_end(&mut self) -> Option<()>;
+}
+
+impl SeekEnd for std::fs::File {
+    fn seek_end(&mut self) -> Option<()> {
+        std::io::Seek::seek(self, std::io::SeekFrom::End(0)).ok().map(|_| ())
     }
 }
 
@@ -109,13 +218,35 @@ pub fn store(rec: &Record, v: &Verified) {
 /// `keep`, a result continued from the cache is stored too; only operations
 /// that have just written do that.
 pub fn verified(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool) -> Result<Verified, Failure> {
+    resume(rec, pin, now, keep, load_full)
+}
+
+/// [`verified`] for writers: the state at the head (policy, certificates,
+/// header) and what came after the kept head, without the whole history's
+/// lists (`base` is set). Work does not grow with the record.
+pub fn verified_head(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool) -> Result<Verified, Failure> {
+    let head_only = |rec: &Record, pin: Option<&Pin>| {
+        let (h, v) = load_head(rec, pin)?;
+        Some((v, h.head_time))
+    };
+    resume(rec, pin, now, keep, head_only)
+}
+
+fn resume(
+    rec: &Record,
+    pin: Option<&Pin>,
+    now: DateTime<Utc>,
+    keep: bool,
+    load: impl Fn(&Record, Option<&Pin>) -> Option<(Verified, DateTime<Utc>)>,
+) -> Result<Verified, Failure> {
     let head = rec.head().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
     if let (Some(h), Some((start, t))) = (head, load(rec, pin))
         && (start.head == h || rec.repo.graph_descendant_of(h, start.head).unwrap_or(false))
     {
+        let unchanged = start.head == h;
         match verify_from(rec, Some(h), pin, now, Some((start, t)), None, &mut |_, _| {}) {
             Ok(v) => {
-                if keep {
+                if keep && !unchanged {
                     store(rec, &v);
                 }
                 return Ok(v);

@@ -10,9 +10,9 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::Context;
 use super::add::new_id;
 use super::read::{EntryView, Filter, log};
-use super::{Context, verified};
 use crate::error::{Error, Result};
 use crate::model::{Purpose, RepoPath, Right, Statement};
 use crate::policy::{Change, Policy};
@@ -91,13 +91,13 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
             .find(|g| g.grant.purpose == Purpose::Emergency)
             .map(|g| (g.id, g.grant.categories.clone()))
     };
-    let v = verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     find(&v.policy).ok_or_else(|| {
         Error::Denied(format!("your key {me} holds no emergency grant in force for this record; nothing was recorded"))
     })?;
     let mut unlocked = ctx.unlock()?;
     let lock = rec.lock()?;
-    let v = verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     let (grant, scope) = find(&v.policy).ok_or_else(|| Error::Denied("the emergency grant ended meanwhile".into()))?;
     let id = new_id(now)?;
     let st = Statement::EmergencyAccess { id, issued_at: now, grant, reason };
@@ -106,7 +106,7 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
         .judge_commit_checked(&me, &[Change::Statement(st)], now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = super::append(&rec, &v, &files, "hrx: emergency access", &mut unlocked, now)?;
-    rec.refresh_worktree()?;
+    rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, &rec);
     drop(lock);
     let entries = log(ctx, &Filter::default())?

@@ -134,11 +134,14 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     if req.include_past && !req.rights.contains(&Right::Read) {
         return Err(Error::Usage("--include-past needs the read right".into()));
     }
-    let v = verified(ctx, &rec)?;
+    // Past entries are listed only for --include-past; otherwise the state
+    // at the head is all a grant needs.
+    let state = |ctx: &Context| if req.include_past { verified(ctx, &rec) } else { super::verified_head(ctx, &rec) };
+    let v = state(ctx)?;
     check_manager(&v, &me, now)?;
     let mut unlocked = ctx.unlock()?;
     let _lock = rec.lock()?;
-    let v = verified(ctx, &rec)?;
+    let v = state(ctx)?;
     let id = new_id(now)?;
     let grant = Grant {
         grantee: req.grantee.clone(),
@@ -223,7 +226,7 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         .judge_commit_checked(&me, &changes, now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = super::append(&rec, &v, &files, "hrx: grant", &mut unlocked, now)?;
-    rec.refresh_worktree()?;
+    rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, &rec);
     Ok(Granted {
         id: id.to_string(),
@@ -309,7 +312,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
     let rec = ctx.record()?;
     let now = ctx.clock.now();
     let me = ctx.key_fpr()?;
-    let v = verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     check_manager(&v, &me, now)?;
     let targets = |v: &Verified| -> Result<Vec<crate::id::Id>> {
         if let Ok(id) = what.parse::<crate::id::Id>() {
@@ -331,7 +334,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
     targets(&v)?;
     let mut unlocked = ctx.unlock()?;
     let _lock = rec.lock()?;
-    let v = verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     let ids = targets(&v)?;
     let mut files = vec![];
     let mut changes = vec![];
@@ -346,7 +349,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
         .judge_commit_checked(&me, &changes, now)
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = super::append(&rec, &v, &files, "hrx: revoke", &mut unlocked, now)?;
-    rec.refresh_worktree()?;
+    rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, &rec);
     Ok(Revoked { revoked: ids.iter().map(|i| i.to_string()).collect(), commit: commit.to_string() })
 }

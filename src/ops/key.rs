@@ -101,10 +101,10 @@ fn publish(ctx: &mut Context, cert: sequoia_openpgp::Cert) -> Result<Updated> {
         let Change::KeyUpdate { revokes, .. } = change else { unreachable!() };
         Ok(revokes)
     };
-    check(&super::verified(ctx, &rec)?)?;
+    check(&super::verified_head(ctx, &rec)?)?;
     let mut unlocked = ctx.unlock()?;
     let _lock = rec.lock()?;
-    let v = super::verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     let revokes = check(&v)?;
     let id = super::add::new_id(now)?;
     let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
@@ -112,11 +112,11 @@ fn publish(ctx: &mut Context, cert: sequoia_openpgp::Cert) -> Result<Updated> {
     let name = crate::crypto::cert::identity(&cert).name;
     let message = format!("hrx: update the certificate of {}", crate::model::text::printable(&name));
     let commit = super::append(&rec, &v, &files, &message, &mut unlocked, now)?;
-    rec.refresh_worktree()?;
+    rec.advance_worktree(v.head, commit, &files)?;
     // The keystore learns the newer certificate too.
     ctx.keystore.store_cert(&cert)?;
     super::remember(ctx, &rec);
-    let v = super::verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     let validity = crate::crypto::cert::validity(v.certs.get(&fpr).unwrap_or(&cert), now);
     Ok(Updated { fingerprint: fpr, id: id.to_string(), commit: commit.to_string(), revokes, validity })
 }
@@ -143,7 +143,7 @@ pub fn extend(ctx: &mut Context, until: Option<chrono::DateTime<chrono::Utc>>) -
     let now = ctx.clock.now();
     let cert = ctx.keystore.set_expiry(&f, until, now, ctx.passphrase.as_mut())?;
     let participant = match ctx.record() {
-        Ok(rec) => super::verified(ctx, &rec)?.policy.keys.contains(&f),
+        Ok(rec) => super::verified_head(ctx, &rec)?.policy.keys.contains(&f),
         Err(_) => false,
     };
     let published = if participant { Some(publish(ctx, cert)?) } else { None };

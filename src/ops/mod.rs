@@ -67,12 +67,20 @@ pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> 
     cache::verified(rec, pin.as_ref(), ctx.clock.now(), false).map_err(Error::Verification)
 }
 
+/// [`verified`] without the whole history's lists of commits, entries and
+/// wraps (`base` is set): the policy, certificates and header at the head,
+/// which is all a writer needs, at a cost that does not grow with the record.
+pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
+    let pin = rec.pinned()?;
+    cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false).map_err(Error::Verification)
+}
+
 /// After an operation wrote: verifies what it wrote on top of the cached
 /// state and keeps the result, so the next command starts from there.
 /// Failure here is not the operation's failure (verify will report it).
 pub fn remember(ctx: &Context, rec: &Record) {
     if let Ok(pin) = rec.pinned() {
-        let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true);
+        let _ = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), true);
     }
 }
 

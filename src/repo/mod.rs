@@ -264,9 +264,64 @@ impl Record {
         if self.repo.is_bare() {
             return Ok(());
         }
+        // libgit2's checkout writes through a directory symlink it finds in
+        // the work tree; a record copied whole (a USB stick) can carry one
+        // that points into the user's home. A record's work tree holds only
+        // directories and files hrx wrote: links are removed (never their
+        // targets) before checking out.
+        if let Some(wd) = self.workdir() {
+            remove_symlinks(wd, 0)?;
+        }
         let mut co = git2::build::CheckoutBuilder::new();
         co.force();
         self.repo.checkout_head(Some(&mut co))?;
+        if let Some(h) = self.head()? {
+            let _ = crate::fsutil::write_private(&self.worktree_marker(), h.to_string().as_bytes());
+        }
+        Ok(())
+    }
+
+    /// Where the head the work tree was last brought to is noted.
+    fn worktree_marker(&self) -> PathBuf {
+        self.state_dir().join("worktree")
+    }
+
+    /// After a commit `to` that only added `files` on top of `from`: writes
+    /// those files into the work tree and the index, without scanning the
+    /// rest (a full checkout stats every file of the record). Falls back to
+    /// [`Record::refresh_worktree`] when the work tree was not at `from`, or
+    /// a directory on the way is not a plain directory (a symlink planted in
+    /// a copied record must not carry a write elsewhere).
+    pub fn advance_worktree(&self, from: Oid, to: Oid, files: &[(String, Vec<u8>)]) -> Result<()> {
+        let Some(wd) = self.workdir().map(Path::to_path_buf) else { return Ok(()) };
+        let at = fs::read_to_string(self.worktree_marker()).ok().and_then(|s| Oid::from_str(s.trim()).ok());
+        if at != Some(from) {
+            return self.refresh_worktree();
+        }
+        let mut index = self.repo.index()?;
+        for (path, bytes) in files {
+            let rel = Path::new(path);
+            let mut p = wd.clone();
+            let parent = rel.parent().map(|d| d.components().collect::<Vec<_>>()).unwrap_or_default();
+            for c in parent {
+                p.push(c);
+                match fs::symlink_metadata(&p) {
+                    Ok(m) if m.is_dir() => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        fs::create_dir(&p).map_err(|e| Error::io(&p, e))?;
+                    }
+                    _ => return self.refresh_worktree(),
+                }
+            }
+            let file = wd.join(rel);
+            if fs::symlink_metadata(&file).is_ok() {
+                return self.refresh_worktree();
+            }
+            fs::write(&file, bytes).map_err(|e| Error::io(&file, e))?;
+            index.add_path(rel)?;
+        }
+        index.write()?;
+        let _ = crate::fsutil::write_private(&self.worktree_marker(), to.to_string().as_bytes());
         Ok(())
     }
 
@@ -291,4 +346,25 @@ impl Record {
             _ => Ok(None),
         }
     }
+}
+
+/// Removes every symbolic link under `dir` (not following any), except in
+/// `.git`; `depth` bounds the walk (the layout is at most 7 deep).
+fn remove_symlinks(dir: &Path, depth: usize) -> Result<()> {
+    if depth > 16 {
+        return Ok(());
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    for e in entries.flatten() {
+        if depth == 0 && e.file_name() == ".git" {
+            continue;
+        }
+        let p = e.path();
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => fs::remove_file(&p).map_err(|err| Error::io(&p, err))?,
+            Ok(m) if m.is_dir() => remove_symlinks(&p, depth + 1)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
