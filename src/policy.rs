@@ -18,6 +18,10 @@ use crate::model::{Category, Fpr, Grant, Purpose, Right, Statement};
 /// as backdating (which could smuggle a write in before a grant expired).
 pub const CLOCK_SKEW_SECS: i64 = 3600;
 
+/// The most updates one certificate may have in a record (one a year for a
+/// lifetime, with room to spare): each costs every verification time.
+pub const MAX_KEY_UPDATES: usize = 100;
+
 /// One addition a commit makes, as the policy sees it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Change {
@@ -283,6 +287,11 @@ impl Policy {
             Change::KeyUpdate { fpr: f, .. } => {
                 if !self.keys.contains(f) {
                     return Err(format!("updates certificate {f}, which is not a participant's (not in keys/)"));
+                }
+                if self.key_updates.get(f).is_some_and(|u| u.len() >= MAX_KEY_UPDATES) {
+                    return Err(format!(
+                        "updates certificate {f}, which has {MAX_KEY_UPDATES} updates already; a certificate that needs more is replaced (a new key, granted anew)"
+                    ));
                 }
                 // The holder may refresh its own certificate while it takes
                 // part; the patient and delegates may for anyone.
@@ -621,5 +630,24 @@ mod tests {
         after.apply(&Change::Key(fpr('B')), &fpr('A'), t(0), &vec![]);
         let g = grant(1, fpr('B'), &["general"], vec![], None);
         assert!(p.judge(&fpr('A'), &Change::Statement(g), t(1), &after).is_err());
+    }
+
+    #[test]
+    fn certificate_updates_are_judged_and_bounded() {
+        let mut p = Policy::new(fpr('A'));
+        p.apply(&Change::Key(fpr('B')), &fpr('A'), t(0), &vec![]);
+        let g = grant(1, fpr('B'), &["general"], vec![Right::Read, Right::Write], Some(100));
+        p.apply(&Change::Statement(g), &fpr('A'), t(1), &vec![]);
+        let upd =
+            |n: u8, f: char| Change::KeyUpdate { fpr: fpr(f), id: Id::from_parts(t(2), [n; 10]), revokes: vec![] };
+        // Only for a participant; by its holder while granted, or the patient.
+        assert!(p.judge(&fpr('A'), &upd(0, 'C'), t(2), &p).is_err());
+        assert!(p.judge(&fpr('B'), &upd(0, 'B'), t(2), &p).is_ok());
+        assert!(p.judge(&fpr('B'), &upd(0, 'B'), t(100), &p).is_err(), "its grant has ended");
+        assert!(p.judge(&fpr('B'), &upd(0, 'A'), t(2), &p).is_err(), "not the patient's");
+        for n in 0..MAX_KEY_UPDATES as u8 {
+            p.apply(&upd(n, 'B'), &fpr('A'), t(2), &vec![]);
+        }
+        assert!(p.judge(&fpr('A'), &upd(200, 'B'), t(3), &p).is_err(), "at most {MAX_KEY_UPDATES}");
     }
 }

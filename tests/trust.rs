@@ -2113,12 +2113,15 @@ fn certificate_update_that_would_rewrite_the_past() {
 }
 
 /// Attack: a provider revokes its own key as compromised (a hard
-/// revocation, which OpenPGP applies to every signature ever made) and then
-/// signs on: on top of the revocation, and on a copy from before it. Rule:
-/// a revocation in a certificate update ends the key's signatures from its
-/// time on (never before the commit that brought it) on every line of
-/// history (`key-revoked`); what the key signed before stays good, inner
-/// signatures included.
+/// revocation, which OpenPGP applies to every signature ever made); the
+/// thief signs on, on top of the revocation, and on a copy taken before it
+/// with a date just before the revocation. Rule: a hard revocation in a
+/// certificate update voids the key's signatures on every commit the
+/// revoking commit does not contain, whatever their date (a soft one, key
+/// retired or superseded, from its own time on, never before the commit
+/// that brought it), on every line of history (`key-revoked`); what the
+/// record held when the revocation came stays good, inner signatures
+/// included.
 #[test]
 fn key_signing_after_its_holder_revoked_it() {
     use openpgp::types::ReasonForRevocation;
@@ -2134,8 +2137,9 @@ fn key_signing_after_its_holder_revoked_it() {
     let before = main_of(env, &kdir);
 
     // The laptop is stolen: Dr Klein revokes the key from a backup.
+    let revoked_at = clock(env);
     let rev = openpgp::cert::CertRevocationBuilder::new()
-        .set_signature_creation_time(SystemTime::from(clock(env)))
+        .set_signature_creation_time(SystemTime::from(revoked_at))
         .unwrap()
         .set_reason_for_revocation(ReasonForRevocation::KeyCompromised, b"laptop stolen")
         .unwrap()
@@ -2162,10 +2166,10 @@ fn key_signing_after_its_holder_revoked_it() {
     let c = append_in(&kdir, &klein, vec![file], "hrx: add entry", t);
     assert_verify_rejects(env, anna, &kdir, "key-revoked", &c);
 
-    // ... and on a copy from before it: the hub, which has seen the
-    // revocation, refuses it.
+    // ... and on a copy from before it, dated just before the revocation:
+    // the hub, which has seen the revocation, refuses it.
     reset_main(env, &kdir, &before);
-    let t = clock(env) + Duration::seconds(10);
+    let t = revoked_at - Duration::seconds(2);
     let file = note_file(&klein, &[anna], "general", new_id(t).unwrap(), t);
     append_in(&kdir, &klein, vec![file], "hrx: add entry", t);
     let hub_before = main_of(env, &h.hub);
@@ -2452,4 +2456,75 @@ fn line_forged_by_an_entry_in_show() {
     assert!(!text.lines().any(|l| l.starts_with("signature:  good, by FORGED")), "{text}");
     assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
     assert!(text.lines().any(|l| l.starts_with("signature:  good, by ")), "{text}");
+}
+
+/// Attack (fourth review): a grantee files updates of its own certificate,
+/// each under the size limit but carrying about 1,400 authentication
+/// subkeys (which need no back-signature); 60 of them cost every copy 45 s
+/// and gigabytes to verify, and `hrx add` two minutes. Rule: a certificate,
+/// with its updates merged, has at most 64 keys and 64 user ids
+/// (`bad-key`); one certificate has at most 100 updates (`policy`).
+#[test]
+fn certificate_update_with_hundreds_of_subkeys() {
+    use openpgp::packet::key::{Key4, SecretParts, SubordinateRole};
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::{KeyFlags, SignatureType};
+    let s = scene();
+    let dir = s.env.record();
+    let mut primary = primary_signer(&s.klein);
+    let mut sigs: Vec<openpgp::Packet> = Vec::new();
+    for _ in 0..64 {
+        let k: openpgp::packet::Key<SecretParts, SubordinateRole> =
+            Key4::generate_ecc(true, openpgp::types::Curve::Ed25519).unwrap().into();
+        let k = k.parts_into_public();
+        let b = SignatureBuilder::new(SignatureType::SubkeyBinding)
+            .set_key_flags(KeyFlags::empty().set_authentication())
+            .unwrap()
+            .sign_subkey_binding(&mut primary, None, &k)
+            .unwrap();
+        sigs.push(k.into());
+        sigs.push(b.into());
+    }
+    let file = s.env.path().join("klein-many.asc");
+    std::fs::write(&file, updated_cert(&s.klein, sigs)).unwrap();
+    let before = main_of(&s.env, &dir);
+    let out = run(&s.env, &s.klein, &dir, &["key", "update", path_str(&file)]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 64"), "{}", stderr(&out));
+    assert_eq!(main_of(&s.env, &dir), before, "nothing was written");
+    let t = time(&s);
+    let path = RepoPath::KeyUpdate { fpr: s.klein.fpr.clone(), id: new_id(t).unwrap() }.to_path();
+    let c = append_in(&dir, &s.klein, vec![(path, std::fs::read(&file).unwrap())], "hrx: update certificate", t);
+    assert_verify_rejects(&s.env, &s.anna, &dir, "bad-key", &c);
+}
+
+/// Attack (fourth review): a grantee's update adds the user id "Anna Weber
+/// (DE)", marked primary: audit, grants and log then showed the patient's
+/// name for the grantee and for everything it did before. Rule: a
+/// participant is named as its certificate named it when it entered the
+/// record; updates never rename anyone.
+#[test]
+fn certificate_update_that_takes_the_patients_name() {
+    use openpgp::packet::UserID;
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::SignatureType;
+    let s = scene();
+    let dir = s.env.record();
+    let uid = UserID::from("Anna Weber (DE)");
+    let b = SignatureBuilder::new(SignatureType::PositiveCertification)
+        .set_primary_userid(true)
+        .unwrap()
+        .sign_userid_binding(&mut primary_signer(&s.klein), None, &uid)
+        .unwrap();
+    let file = s.env.path().join("klein-as-anna.asc");
+    std::fs::write(&file, updated_cert(&s.klein, vec![uid.into(), b.into()])).unwrap();
+    ok(&s.env, &s.klein, &dir, &["key", "update", path_str(&file)]);
+    let grants = ok(&s.env, &s.anna, &dir, &["grants"]);
+    let line = grants.lines().find(|l| l.contains("read,write on general")).unwrap();
+    assert!(line.contains("active   Dr Klein") && !line.contains("Anna Weber (DE)"), "{grants}");
+    let log = ok(&s.env, &s.anna, &dir, &["log"]);
+    let line = log.lines().find(|l| l.contains("GP note")).unwrap();
+    assert!(line.contains("Dr Klein") && !line.contains("Anna Weber"), "{log}");
+    let audit = ok(&s.env, &s.anna, &dir, &["audit"]);
+    assert!(audit.contains("granted Dr Klein") && !audit.contains("granted Anna Weber"), "{audit}");
 }

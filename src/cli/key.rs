@@ -182,7 +182,11 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     u.fingerprint, u.validity.status
                 ));
                 for (k, t) in &u.revokes {
-                    out.info(&format!("key {k} is revoked: it signs nothing dated from {} on", t.to_rfc3339()));
+                    out.info(&if *t == crate::crypto::commit::HARD {
+                        format!("key {k} is revoked as compromised: nothing it signs counts unless the record held it before this update")
+                    } else {
+                        format!("key {k} is retired: it signs nothing dated from {} on", t.to_rfc3339())
+                    });
                 }
             }
         }

@@ -179,8 +179,10 @@ impl CertIndex {
         }
         let (clean, revokes) = split_update(&update).map_err(|e| ("bad-key", e))?;
         let merged = self.certs[fpr].clone().merge_public(update).map_err(|e| ("bad-key", e.to_string()))?;
+        check_size(&merged).map_err(|e| ("bad-key", format!("merged with the certificate, {e}")))?;
         self.check_new(&merged).map_err(|e| ("key-conflict", e))?;
-        let revokes: Vec<(Fpr, DateTime<Utc>)> = revokes.into_iter().map(|(k, t)| (k, t.max(at))).collect();
+        let revokes: Revokes =
+            revokes.into_iter().map(|(k, t)| (k, if t == HARD { HARD } else { t.max(at) })).collect();
         Ok((merged, clean, revokes))
     }
 
@@ -301,12 +303,14 @@ impl CertIndex {
         self.by_key.get(key).and_then(|f| self.certs.get(f))
     }
 
-    /// Who holds certificate `f` (computed once per certificate).
+    /// Who holds certificate `f` (computed once per certificate), as its
+    /// certificate said when it entered the record: a user id added by a
+    /// later update never renames a participant (nor what it did before).
     pub fn identity(&self, f: &str) -> Option<super::Identity> {
         if let Some(i) = self.identities.lock().unwrap_or_else(|e| e.into_inner()).get(f) {
             return Some(i.clone());
         }
-        let i = super::cert::identity(self.certs.get(f)?);
+        let i = super::cert::identity(self.base.get(f)?);
         self.identities.lock().unwrap_or_else(|e| e.into_inner()).insert(f.to_string(), i.clone());
         Some(i)
     }
@@ -748,7 +752,13 @@ fn split_update(u: &Cert) -> Result<(Cert, Revokes), String> {
         packets.extend(ua.self_signatures().cloned().map(Packet::from));
     }
     let mut revokes = Vec::new();
-    let time = |s: &Signature| -> DateTime<Utc> { s.signature_creation_time().map(Into::into).unwrap_or_default() };
+    // A hard revocation (compromised, or no reason given) counts from the
+    // beginning of time: see HARD.
+    let time = |s: &Signature| -> DateTime<Utc> {
+        let hard =
+            s.reason_for_revocation().is_none_or(|(r, _)| r.revocation_type() == openpgp::types::RevocationType::Hard);
+        if hard { HARD } else { s.signature_creation_time().map(Into::into).unwrap_or_default() }
+    };
     if let Some(r) = u.primary_key().self_revocations().map(time).min() {
         revokes.push((u.fingerprint().to_hex(), r));
     }
@@ -762,6 +772,12 @@ fn split_update(u: &Cert) -> Result<(Cert, Revokes), String> {
     let clean = Cert::from_packets(packets.into_iter()).map_err(|e| e.to_string())?;
     Ok((clean, revokes))
 }
+
+/// The time a hard revocation (key compromised, or no reason given) takes
+/// effect from: the beginning. What the key signed counts only where the
+/// revoking commit contains it; a thief's signature dated before the
+/// revocation, on a copy made before it, is refused.
+pub const HARD: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
 
 /// The largest certificate file accepted in `keys/`.
 pub const MAX_CERT: usize = 256 << 10;
@@ -796,5 +812,23 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
     if c.is_tsk() {
         return Err("contains secret key material".into());
     }
+    check_size(&c)?;
     Ok(c)
+}
+
+/// The most keys (primary and subkeys), and the most user ids and
+/// attributes, a certificate in a record may have, updates merged: each
+/// one costs every verification of every copy time, for the record's life.
+pub const MAX_CERT_PARTS: usize = 64;
+
+/// Refuses a certificate with more than [`MAX_CERT_PARTS`] keys or names.
+fn check_size(c: &Cert) -> Result<(), String> {
+    let keys = c.keys().count();
+    let names = c.userids().count() + c.user_attributes().count();
+    if keys > MAX_CERT_PARTS || names > MAX_CERT_PARTS {
+        return Err(format!(
+            "has {keys} keys and {names} user ids; a certificate in a record has at most {MAX_CERT_PARTS} of each"
+        ));
+    }
+    Ok(())
 }

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::Context;
 use crate::crypto::Identity;
-use crate::crypto::cert::identity;
 use crate::error::Result;
 use crate::model::Statement;
 use crate::model::statement::Scope;
@@ -141,7 +140,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
     let now = ctx.clock.now();
     match super::cache::verified(&rec, pin.as_ref(), now, false) {
         Ok(v) => {
-            let name = |f: &str| v.certs.get(f).map(|c| identity(c).name).unwrap_or_else(|| f.to_string());
+            let name = |f: &str| v.certs.identity(f).map(|i| i.name).unwrap_or_else(|| f.to_string());
             let line = Timeline::new(&v);
             let events = v
                 .commits
@@ -205,7 +204,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     AuditEvent {
                         commit: c.oid.to_string(),
                         time: c.time,
-                        signer: v.certs.get(&c.signer).map(identity),
+                        signer: v.certs.identity(&c.signer),
                         actions,
                         status: "verified",
                         emergency,

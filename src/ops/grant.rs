@@ -419,7 +419,7 @@ pub struct GrantView {
 }
 
 fn who(v: &Verified, f: &str) -> Identity {
-    v.certs.get(f).map(identity).unwrap_or_else(|| Identity {
+    v.certs.identity(f).unwrap_or_else(|| Identity {
         fingerprint: f.to_string(),
         name: "(unknown)".into(),
         email: None,
@@ -485,7 +485,7 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
                 .get(&g.grant.grantee)
                 .and_then(|c| crate::crypto::cert::encryptable_until(c, now)),
             warning: v.certs.get(&g.grant.grantee).and_then(|c| {
-                let name = crate::model::text::printable(&identity(c).name).into_owned();
+                let name = crate::model::text::printable(&who(v, &g.grant.grantee).name).into_owned();
                 let needed = g.grant.until.filter(|u| *u > now);
                 crate::crypto::cert::expiry_warning(c, &name, now, needed)
             }),

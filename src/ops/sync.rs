@@ -12,7 +12,6 @@ use git2::Oid;
 use serde::Serialize;
 
 use super::{Context, verified};
-use crate::crypto::cert::identity;
 use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::Fpr;
@@ -281,7 +280,7 @@ fn forks(rec: &Record, ours: &Verified, theirs: &Verified, local: Oid, incoming:
         .filter_map(|(s, l)| {
             other.get(s).map(|r| Fork {
                 signer: s.clone(),
-                name: ours.certs.get(s).map(|c| identity(c).name).unwrap_or_default(),
+                name: ours.certs.identity(s).map(|i| i.name).unwrap_or_default(),
                 local: l.to_string(),
                 remote: r.to_string(),
             })
@@ -565,7 +564,7 @@ pub fn clone(
         super::cache::store(&rec, &v);
         Ok(Cloned {
             path: dir.display().to_string(),
-            patient_name: v.certs.get(&v.header.patient).map(|c| identity(c).name).unwrap_or_default(),
+            patient_name: v.certs.identity(&v.header.patient).map(|i| i.name).unwrap_or_default(),
             patient: v.header.patient.clone(),
             root: v.root.to_string(),
             commits: v.commits.len(),
