@@ -142,6 +142,7 @@ pub fn main() -> i32 {
         }
     };
     let out = Out { json: cli.json, quiet: cli.quiet };
+    skip_tls_roots(&cli.command);
     match run(cli, &out) {
         Ok(code) => code,
         Err(e) => {
@@ -151,6 +152,29 @@ pub fn main() -> i32 {
             }
             exit::code(&e)
         }
+    }
+}
+
+/// libgit2, built with OpenSSL for HTTPS remotes, parses the system's
+/// certificate authorities when it starts (about 25 ms, most of a `hrx
+/// add`). Commands that never reach a network (all but clone, sync and the
+/// TUI, which syncs) point OpenSSL at no authorities instead, whatever the
+/// environment says: nothing else uses them (Sequoia verifies nothing
+/// against X.509), and the network commands keep the user's setting.
+fn skip_tls_roots(command: &Command) {
+    if matches!(command, Command::Clone(_) | Command::Sync(_) | Command::Tui(_)) {
+        return;
+    }
+    if !std::path::Path::new("/dev/null").exists() {
+        return;
+    }
+    // An empty file that exists: git2's probe for authorities keeps a
+    // setting that points at something readable. (A directory of
+    // authorities is looked up lazily, by hash, so it costs nothing.)
+    // SAFETY: called from `main` before any thread is started and before
+    // any library reads the environment.
+    unsafe {
+        std::env::set_var("SSL_CERT_FILE", "/dev/null");
     }
 }
 
