@@ -585,7 +585,7 @@ pub fn verify_from(
                             if let Some(other) = categories
                                 .get(&id)
                                 .cloned()
-                                .or_else(|| partial.and(kept_category(repo, states[&parents[0]].tree, id)))
+                                .or_else(|| partial.and_then(|_| kept_category(repo, states[&parents[0]].tree, id)))
                             {
                                 return Err(fail(
                                     oid,
@@ -614,7 +614,7 @@ pub fn verify_from(
                             let category = categories
                                 .get(&entry)
                                 .cloned()
-                                .or_else(|| partial.and(kept_category(repo, states[&parents[0]].tree, entry)))
+                                .or_else(|| partial.and_then(|_| kept_category(repo, states[&parents[0]].tree, entry)))
                                 .ok_or_else(|| {
                                     fail(
                                         oid,
