@@ -126,7 +126,7 @@ fn snapshot() -> Snapshot {
             encryptable_until: None,
             warning: None,
         };
-    let grants = vec![
+    let mut grants = vec![
         grant(
             1,
             &klein,
@@ -138,6 +138,9 @@ fn snapshot() -> Snapshot {
         grant(2, &lafe, &["results"], Some("2026-03-12T00:00:00Z"), GrantStatus::Active, Purpose::Treatment),
         grant(3, &roth, &["mental-health"], None, GrantStatus::Revoked, Purpose::Treatment),
     ];
+    // Dr. Garcia's certificate expires within the month.
+    grants[1].certificate = "expires-soon";
+    grants[1].encryptable_until = Some(t("2026-03-20T00:00:00Z"));
     let ev = |when: &str, by: &Identity, what: &str, emergency: bool| AuditEvent {
         commit: "d".repeat(40),
         time: t(when),
@@ -208,7 +211,10 @@ fn views_render_at_80x24_and_200x50() {
     assert_eq!(app.view, View::Detail);
     snap("detail-80x24", &render(&app, 80, 24));
     press(&mut app, KeyCode::Char('2'));
-    snap("grants-80x24", &render(&app, 80, 24));
+    let grants = render(&app, 80, 24);
+    // A grantee's certificate that expires within the month is flagged.
+    assert!(grants.contains("exp 2026-03-20"), "{grants}");
+    snap("grants-80x24", &grants);
     press(&mut app, KeyCode::Char('3'));
     snap("audit-80x24", &render(&app, 80, 24));
     snap("audit-200x50", &render(&app, 200, 50));

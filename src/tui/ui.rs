@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use super::app::{App, View};
 use super::keymap::HELP;
@@ -275,13 +275,22 @@ fn grants(f: &mut Frame, app: &App, area: Rect) {
                 }
                 s => (format!("{s:?}").to_lowercase(), Style::default()),
             };
+            // The grantee's certificate: entries cannot be encrypted to an
+            // expired one, so it is flagged a month ahead.
+            let day = g.encryptable_until.map(|u| u.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            let cert = match g.certificate {
+                "valid" => Cell::from("ok"),
+                "expires-soon" => Cell::from(format!("exp {day}")).style(style(app, Color::Yellow)),
+                other => Cell::from(other.to_uppercase()).style(style(app, Color::Red).add_modifier(Modifier::BOLD)),
+            };
             Row::new(vec![
-                status,
-                who(&g.grantee.name, &g.grantee.organisation, &g.grantee.country),
-                g.rights.iter().map(|r| format!("{r:?}").to_lowercase()).collect::<Vec<_>>().join(","),
-                cats,
-                format!("{:?}", g.purpose).to_lowercase(),
-                g.until.map(|u| u.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into()),
+                Cell::from(status),
+                Cell::from(who(&g.grantee.name, &g.grantee.organisation, &g.grantee.country)),
+                Cell::from(g.rights.iter().map(|r| format!("{r:?}").to_lowercase()).collect::<Vec<_>>().join(",")),
+                Cell::from(cats),
+                Cell::from(format!("{:?}", g.purpose).to_lowercase()),
+                Cell::from(g.until.map(|u| u.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into())),
+                cert,
             ])
             .style(st)
         })
@@ -291,14 +300,15 @@ fn grants(f: &mut Frame, app: &App, area: Rect) {
         [
             Constraint::Length(9),
             Constraint::Fill(2),
-            Constraint::Length(17),
-            Constraint::Fill(2),
+            Constraint::Length(11),
+            Constraint::Fill(1),
+            Constraint::Length(9),
             Constraint::Length(10),
-            Constraint::Length(10),
+            Constraint::Length(14),
         ],
     )
     .header(
-        Row::new(vec!["status", "grantee", "rights", "categories", "purpose", "until"])
+        Row::new(vec!["status", "grantee", "rights", "categories", "purpose", "until", "certificate"])
             .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .row_highlight_style(selected(app))
