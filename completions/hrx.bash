@@ -238,6 +238,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__key,list)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__list"
                 ;;
+            hrx__subcmd__help__subcmd__key,revoke)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__revoke"
+                ;;
             hrx__subcmd__help__subcmd__key,update)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__update"
                 ;;
@@ -277,6 +280,9 @@ _hrx() {
             hrx__subcmd__key,list)
                 cmd="hrx__subcmd__key__subcmd__list"
                 ;;
+            hrx__subcmd__key,revoke)
+                cmd="hrx__subcmd__key__subcmd__revoke"
+                ;;
             hrx__subcmd__key,update)
                 cmd="hrx__subcmd__key__subcmd__update"
                 ;;
@@ -297,6 +303,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key__subcmd__help,list)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__list"
+                ;;
+            hrx__subcmd__key__subcmd__help,revoke)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__revoke"
                 ;;
             hrx__subcmd__key__subcmd__help,update)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__update"
@@ -1478,7 +1487,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import update extend"
+            opts="generate list export import update revoke extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1548,6 +1557,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1842,7 +1865,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update extend help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update revoke extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1986,7 +2009,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import update extend help"
+            opts="generate list export import update revoke extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2083,6 +2106,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__key__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__key__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2134,6 +2171,40 @@ _hrx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__revoke)
+            opts="-C -q -h -V --compromised --retired --reason --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -372,3 +372,44 @@ fn a_provider_extends_its_own_key_before_and_after_it_expires() {
     assert!(env.verify(&anna).status.success());
     assert!(env.verify(&ruiz).status.success());
 }
+
+/// Issue 10: a provider whose laptop was stolen revokes its own key from a
+/// backup of its keystore with `hrx key revoke --compromised`; the record
+/// learns it, the key can sign nothing more, the patient is told that
+/// entries can no longer be encrypted to it, and the past stays good.
+#[test]
+fn a_provider_revokes_its_own_compromised_key() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let rec = env.init(&anna);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    env.note(&klein, "before the theft");
+    let out = env
+        .hrx(&klein)
+        .arg("-C")
+        .arg(&rec)
+        .args(["key", "revoke", "--compromised", "--reason", "laptop stolen", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["revoked"]["revokes"][0][0], klein.fpr.as_str(), "{v}");
+    assert_eq!(v["revoked"]["validity"]["status"], "revoked", "{v}");
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let out = env.hrx(&klein).arg("-C").arg(&rec).args(["add", "note", "--text", "after"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "nothing written");
+    let out = env.hrx(&anna).arg("-C").arg(&rec).arg("grants").output().unwrap();
+    assert!(stdout(&out).contains("[certificate revoked"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("entries cannot be encrypted to Dr Klein: its certificate was revoked"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.verify(&anna);
+    assert!(out.status.success(), "the past stays good: {}", stderr(&out));
+    // Without a record to publish into, nothing is revoked.
+    let out = env.hrx(&anna).arg("-C").arg(env.path()).args(["key", "revoke", "--retired"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+}

@@ -58,6 +58,25 @@ pub enum KeyCommand {
         /// of a certificate in your keystore (after `hrx key import`)
         source: String,
     },
+    /// Revoke your own key and publish the revocation into the record
+    ///
+    /// --compromised (the key may be in someone else's hands): every copy
+    /// that has the revocation refuses what the key signs that the record
+    /// did not already hold, whatever its date. --retired: what it signs
+    /// from now on. Your key can sign nothing afterwards; a new key is
+    /// granted anew by the patient.
+    #[command(group = clap::ArgGroup::new("how").required(true).args(["compromised", "retired"]))]
+    Revoke {
+        /// The key may be in someone else's hands
+        #[arg(long)]
+        compromised: bool,
+        /// The key is no longer used
+        #[arg(long)]
+        retired: bool,
+        /// Why, in a few words (kept in the revocation, public)
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Set when your key expires (an expired key too), and publish the
     /// refreshed certificate into the record when run in one
     #[command(group = clap::ArgGroup::new("when").required(true).args(["until", "period", "never"]))]
@@ -212,6 +231,19 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                         "not in a record you take part in: run it again with -C RECORD, or send the certificate (hrx key export) to be added with hrx key update",
                     ),
                 }
+            }
+        }
+        KeyCommand::Revoke { compromised, retired: _, reason } => {
+            let u = key::revoke_own(ctx, *compromised, reason)?;
+            if out.json {
+                out.json("revoked", &u);
+            } else {
+                out.line(&u.commit);
+                out.info(&format!(
+                    "revoked your key {} ({}) and published it into the record; sync so that every copy learns it",
+                    u.fingerprint,
+                    if *compromised { "compromised" } else { "retired" }
+                ));
             }
         }
         KeyCommand::Import { file } => {

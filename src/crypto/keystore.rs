@@ -365,6 +365,37 @@ impl Keystore {
     }
 }
 
+impl Keystore {
+    /// Revokes key `f` as a whole (its primary key), with a revocation
+    /// dated `now`: `hard` for a key that may be in someone else's hands
+    /// (compromised), else retired. Keeps the result; returns the public
+    /// certificate carrying the revocation, to publish.
+    pub fn revoke(
+        &self,
+        f: &str,
+        hard: bool,
+        reason: &str,
+        now: DateTime<Utc>,
+        pp: &mut dyn PassphraseProvider,
+    ) -> Result<Cert> {
+        use openpgp::types::ReasonForRevocation;
+        let tsk = self.secret(f)?;
+        let who = identity(&tsk);
+        let mut password: Option<Password> = None;
+        let mut primary = unlock_key(tsk.primary_key().key().clone().role_into_unspecified(), &who, pp, &mut password)?;
+        let code = if hard { ReasonForRevocation::KeyCompromised } else { ReasonForRevocation::KeyRetired };
+        let crypto = |e: anyhow::Error| Error::crypto("revoking the key", e);
+        let sig = openpgp::cert::CertRevocationBuilder::new()
+            .set_signature_creation_time(system_time(now))
+            .and_then(|b| b.set_reason_for_revocation(code, reason.as_bytes()))
+            .and_then(|b| b.build(&mut primary, &tsk, None))
+            .map_err(crypto)?;
+        let (updated, _) = tsk.insert_packets(vec![Packet::from(sig)]).map_err(crypto)?;
+        self.store_secret(&updated)?;
+        Ok(updated.strip_secret_key_material())
+    }
+}
+
 /// Decrypts one secret key, asking for the passphrase (kept in `password`
 /// for the next key) up to three times.
 fn unlock_key(

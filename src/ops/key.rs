@@ -68,6 +68,15 @@ pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
 /// Adds `cert`, a newer version of a participant's certificate, to the
 /// record; see [`update`].
 fn publish(ctx: &mut Context, cert: sequoia_openpgp::Cert) -> Result<Updated> {
+    publish_with(ctx, cert, None)
+}
+
+/// [`publish`], signing with `unlocked` if given.
+fn publish_with(
+    ctx: &mut Context,
+    cert: sequoia_openpgp::Cert,
+    unlocked: Option<crate::crypto::Unlocked>,
+) -> Result<Updated> {
     use crate::error::Error;
     use crate::model::RepoPath;
     use crate::policy::Change;
@@ -102,7 +111,10 @@ fn publish(ctx: &mut Context, cert: sequoia_openpgp::Cert) -> Result<Updated> {
         Ok(revokes)
     };
     check(&super::verified_head(ctx, &rec)?)?;
-    let mut unlocked = ctx.unlock()?;
+    let mut unlocked = match unlocked {
+        Some(u) => u,
+        None => ctx.unlock()?,
+    };
     let _lock = rec.lock()?;
     let v = super::verified_head(ctx, &rec)?;
     let revokes = check(&v)?;
@@ -148,4 +160,27 @@ pub fn extend(ctx: &mut Context, until: Option<chrono::DateTime<chrono::Utc>>) -
     };
     let published = if participant { Some(publish(ctx, cert)?) } else { None };
     Ok(Extended { fingerprint: f, expires: until, published })
+}
+
+/// Revokes the caller's own key (`hard`: compromised, may be in someone
+/// else's hands; else retired) in the keystore and publishes the
+/// revocation into the record, as a certificate update: every copy that
+/// has it refuses what the key signs that the record did not hold, or, for
+/// a retired key, what it signs from now on.
+pub fn revoke_own(ctx: &mut Context, hard: bool, reason: &str) -> Result<Updated> {
+    let f = ctx.key_fpr()?;
+    let rec = ctx.record()?;
+    // The record must take the update before the key can no longer sign.
+    let v = super::verified_head(ctx, &rec)?;
+    if !v.policy.keys.contains(&f) {
+        return Err(crate::error::Error::Invalid(format!(
+            "your key {f} is not a participant of this record; run this in a record it takes part in"
+        )));
+    }
+    let now = ctx.clock.now();
+    // Unlocked before the revocation: the commit that carries it is signed
+    // with the key as it was (the record judges it by its parent).
+    let unlocked = ctx.unlock()?;
+    let cert = ctx.keystore.revoke(&f, hard, reason, now, ctx.passphrase.as_mut())?;
+    publish_with(ctx, cert, Some(unlocked))
 }
