@@ -373,7 +373,7 @@ pub fn verify_from(
                     if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
                 };
                 let _ = sig; // parsed by check_ahead's workers, as `pre`
-                let known = Known::Line { updates: &policy.key_updates, revoked: &policy.revoked_keys };
+                let known = Known::line(&policy);
                 let (signer, time, key) = pre
                     .and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed, Some(known)))
                     .map_err(|e| match e {
@@ -582,11 +582,8 @@ pub fn verify_from(
                         RepoPath::Entry { category, id } => {
                             check_time(oid, &path, "its id", id.time(), time)?;
                             entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
-                            if let Some(other) = categories
-                                .get(&id)
-                                .cloned()
-                                .or_else(|| partial.and_then(|_| kept_category(repo, states[&parents[0]].tree, id)))
-                            {
+                            let parent_tree = states[&parents[0]].tree;
+                            if let Some(other) = category_of(&categories, partial.map(|_| (repo, parent_tree)), id) {
                                 return Err(fail(
                                     oid,
                                     "duplicate-id",
@@ -611,10 +608,8 @@ pub fn verify_from(
                             changes.push(Change::Entry(category, id));
                         }
                         RepoPath::Access { entry, reader } => {
-                            let category = categories
-                                .get(&entry)
-                                .cloned()
-                                .or_else(|| partial.and_then(|_| kept_category(repo, states[&parents[0]].tree, entry)))
+                            let parent_tree = states[&parents[0]].tree;
+                            let category = category_of(&categories, partial.map(|_| (repo, parent_tree)), entry)
                                 .ok_or_else(|| {
                                     fail(
                                         oid,
@@ -714,12 +709,13 @@ pub fn check_revocations(
         everything.merge(k.clone());
     }
     for c in commits {
-        let predates = |g: &crate::policy::GrantRecord| {
-            g.revoked_in
-                .as_deref()
+        // Whether the revoking commit (hex id) contains this one.
+        let contained = |revoked_in: Option<&str>| {
+            revoked_in
                 .and_then(|r| Oid::from_str(r).ok())
                 .is_some_and(|r| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false))
         };
+        let predates = |g: &crate::policy::GrantRecord| contained(g.revoked_in.as_deref());
         for a in &c.needs {
             if !everything.authority_holds(a, c.time, &predates) {
                 return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
@@ -732,11 +728,7 @@ pub fn check_revocations(
             if let Some(r) = everything.revoked_keys.get(k)
                 && r.cert == c.signer
                 && r.at <= c.time
-                && !r
-                    .revoked_in
-                    .as_deref()
-                    .and_then(|r| Oid::from_str(r).ok())
-                    .is_some_and(|r| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false))
+                && !contained(r.revoked_in.as_deref())
             {
                 return Err(fail(
                     c.oid,
@@ -881,8 +873,14 @@ fn check_time(oid: Oid, path: &str, what: &str, claimed: DateTime<Utc>, signed: 
     Ok(())
 }
 
-/// The category entry `id` is filed under in `tree`, if it is there (for
-/// a verification that continues a kept state without its entry list; an
+/// The category entry `id` is filed under: from the entries this
+/// verification has seen, or, when it continues a kept state without its
+/// entry list, from the parent's tree (`kept`).
+fn category_of(seen: &HashMap<Id, Category>, kept: Option<(&git2::Repository, Oid)>, id: Id) -> Option<Category> {
+    seen.get(&id).cloned().or_else(|| kept.and_then(|(repo, tree)| kept_category(repo, tree, id)))
+}
+
+/// The category entry `id` is filed under in `tree`, if it is there (an
 /// id's path is fixed by its category and shard).
 fn kept_category(repo: &git2::Repository, tree: Oid, id: Id) -> Option<Category> {
     let tree = repo.find_tree(tree).ok()?;

@@ -133,6 +133,45 @@ fn append_in(dir: &Path, who: &Party, files: Vec<(String, Vec<u8>)>, message: &s
     rec.append(head, &files, message, &mut u.signer, &u.identity, t).unwrap().to_string()
 }
 
+/// A note by the holder of `cert` (named `name`), sealed to Anna and signed
+/// inside and on its commit with the signing key `cert` has at `keys_at`,
+/// committed on `main` of `dir` at `t`: what a provider's own tools make,
+/// whatever the clock says (hrx's keystore would refuse an expired key).
+fn note_by(
+    s: &Scene,
+    dir: &Path,
+    cert: &openpgp::Cert,
+    name: &str,
+    keys_at: DateTime<Utc>,
+    t: DateTime<Utc>,
+) -> String {
+    let p = openpgp::policy::StandardPolicy::new();
+    let signer = || {
+        let vc = cert.with_policy(&p, SystemTime::from(keys_at)).unwrap();
+        let k = vc.keys().secret().for_signing().next().unwrap();
+        k.key().clone().parts_into_secret().unwrap().into_keypair().unwrap()
+    };
+    let fpr = cert.fingerprint().to_hex();
+    let who = hrx::crypto::Identity {
+        fingerprint: fpr.clone(),
+        name: name.into(),
+        email: None,
+        organisation: None,
+        country: Some("DE".into()),
+    };
+    let id = new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {fpr}, name: X}}\ntext: note\n",
+        t.to_rfc3339()
+    );
+    let anna = forge::cert(&s.anna);
+    let ct = seal(yaml.as_bytes(), signer(), &[&anna], t).unwrap();
+    let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    let rec = Record::open(dir).unwrap();
+    let head = rec.head().unwrap();
+    rec.append(head, &[(path, ct)], "hrx: add entry", &mut signer(), &who, t).unwrap().to_string()
+}
+
 /// A party's public certificate, exported by hrx into a file.
 fn cert_file(env: &TestEnv, who: &Party) -> PathBuf {
     let out = env.hrx(who).args(["key", "export", &who.fpr]).output().unwrap();
@@ -1896,7 +1935,6 @@ fn signing_after_the_certificate_expired() {
         )
         .generate()
         .unwrap();
-    let fpr = cert.fingerprint().to_hex();
     let public = s.env.path().join("kurz.asc");
     {
         use openpgp::serialize::SerializeInto;
@@ -1906,33 +1944,7 @@ fn signing_after_the_certificate_expired() {
     ok(&s.env, &s.anna, &dir, &["grant", path_str(&public), "--categories", "general", "--rights", "read,write"]);
     // The provider's own tools sign whatever the clock says (hrx's keystore
     // would refuse an expired key: this is an attacker's signer).
-    let signer = |t: DateTime<Utc>| {
-        let p = openpgp::policy::StandardPolicy::new();
-        let vc = cert.with_policy(&p, SystemTime::from(t0)).unwrap();
-        let k = vc.keys().secret().for_signing().next().unwrap();
-        let _ = t;
-        k.key().clone().parts_into_secret().unwrap().into_keypair().unwrap()
-    };
-    let who = hrx::crypto::Identity {
-        fingerprint: fpr.clone(),
-        name: "Dr Kurz".into(),
-        email: None,
-        organisation: None,
-        country: Some("DE".into()),
-    };
-    let commit_at = |t: DateTime<Utc>| {
-        let id = new_id(t).unwrap();
-        let yaml = format!(
-            "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {fpr}, name: X}}\ntext: late\n",
-            t.to_rfc3339()
-        );
-        let anna = forge::cert(&s.anna);
-        let ct = seal(yaml.as_bytes(), signer(t), &[&anna], t).unwrap();
-        let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
-        let rec = Record::open(&dir).unwrap();
-        let head = rec.head().unwrap();
-        rec.append(head, &[(path, ct)], "hrx: add entry", &mut signer(t), &who, t).unwrap().to_string()
-    };
+    let commit_at = |t: DateTime<Utc>| note_by(&s, &dir, &cert, "Dr Kurz", t0, t);
     // Before the expiry: accepted.
     commit_at(time(&s));
     let out = run(&s.env, &s.anna, &dir, &["verify", "--no-decrypt"]);
@@ -2296,7 +2308,6 @@ fn later_binding_ends_a_key_whatever_was_checked_first() {
         .sign_subkey_binding(&mut primary, None, sub.key())
         .unwrap();
     let (cert, _) = cert.insert_packets(vec![openpgp::Packet::from(rebinding)]).unwrap();
-    let fpr = cert.fingerprint().to_hex();
     let public = s.env.path().join("vier.asc");
     {
         use openpgp::serialize::SerializeInto;
@@ -2304,40 +2315,7 @@ fn later_binding_ends_a_key_whatever_was_checked_first() {
     }
     let dir = s.env.record();
     ok(&s.env, &s.anna, &dir, &["grant", path_str(&public), "--categories", "general", "--rights", "read,write"]);
-    let signer = || {
-        let vc = cert.with_policy(&p, SystemTime::from(t0)).unwrap();
-        vc.keys()
-            .secret()
-            .for_signing()
-            .next()
-            .unwrap()
-            .key()
-            .clone()
-            .parts_into_secret()
-            .unwrap()
-            .into_keypair()
-            .unwrap()
-    };
-    let who = hrx::crypto::Identity {
-        fingerprint: fpr.clone(),
-        name: "Dr Vier".into(),
-        email: None,
-        organisation: None,
-        country: Some("DE".into()),
-    };
-    let commit_at = |t: DateTime<Utc>| {
-        let id = new_id(t).unwrap();
-        let yaml = format!(
-            "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {fpr}, name: X}}\ntext: note\n",
-            t.to_rfc3339()
-        );
-        let anna = forge::cert(&s.anna);
-        let ct = seal(yaml.as_bytes(), signer(), &[&anna], t).unwrap();
-        let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
-        let rec = Record::open(&dir).unwrap();
-        let head = rec.head().unwrap();
-        rec.append(head, &[(path, ct)], "hrx: add entry", &mut signer(), &who, t).unwrap().to_string()
-    };
+    let commit_at = |t: DateTime<Utc>| note_by(&s, &dir, &cert, "Dr Vier", t0, t);
     // Before the second binding: good.
     set_clock(&s.env, t0 + Duration::seconds(300));
     commit_at(clock(&s.env));

@@ -276,11 +276,10 @@ pub fn encryption_problem(cert: &Cert, now: DateTime<Utc>) -> Option<String> {
     })
 }
 
-/// Until when entries can be encrypted to `cert`, judged at `now`: the
-/// earlier of the certificate's expiry and the last expiry of its
-/// encryption keys (None: no end known).
-pub fn encryptable_until(cert: &Cert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let v = validity(cert, now);
+/// Until when entries can be encrypted to a certificate of validity `v`:
+/// the earlier of its expiry and the last expiry of its encryption keys
+/// (None: no end known).
+pub fn encryptable_until(v: &Validity) -> Option<DateTime<Utc>> {
     let keys: Vec<&KeyValidity> = v.keys.iter().filter(|k| k.capabilities.contains(&"encrypt")).collect();
     let keys_until =
         if keys.iter().any(|k| k.expires.is_none()) { None } else { keys.iter().filter_map(|k| k.expires).max() };
@@ -290,11 +289,12 @@ pub fn encryptable_until(cert: &Cert, now: DateTime<Utc>) -> Option<DateTime<Utc
     }
 }
 
-/// A warning about `cert` (named `who`) to show at `now`, if entries
-/// cannot be encrypted to it or soon cannot: within
+/// A warning about `cert` (named `who`, of validity `v` at `now`) to show,
+/// if entries cannot be encrypted to it or soon cannot: within
 /// [`EXPIRY_WARNING_DAYS`], or before `needed_until`.
 pub fn expiry_warning(
     cert: &Cert,
+    v: &Validity,
     who: &str,
     now: DateTime<Utc>,
     needed_until: Option<DateTime<Utc>>,
@@ -304,7 +304,7 @@ pub fn expiry_warning(
             "entries cannot be encrypted to {who}: {why}; ask for the refreshed certificate and add it with `hrx key update FILE`"
         ));
     }
-    let until = encryptable_until(cert, now)?;
+    let until = encryptable_until(v)?;
     let soon = until - now < chrono::Duration::days(EXPIRY_WARNING_DAYS);
     let before_needed = needed_until.is_none_or(|n| until < n);
     (soon || (before_needed && needed_until.is_some())).then(|| {

@@ -73,8 +73,9 @@ pub struct CertIndex {
     identities: std::sync::Mutex<HashMap<Fpr, super::Identity>>,
 }
 
-/// Signing keys with their windows, by certificate and the updates merged.
-type SigningCache = HashMap<(Fpr, Vec<Id>), Vec<Epoch>>;
+/// Signing keys with their windows, by certificate, then by the updates
+/// merged into it (looked up without allocating: this is on every commit).
+type SigningCache = HashMap<Fpr, HashMap<Vec<Id>, Vec<Epoch>>>;
 
 /// (key fingerprint, from when) for each key a certificate update revokes.
 pub type Revokes = Vec<(Fpr, DateTime<Utc>)>;
@@ -85,7 +86,7 @@ struct Update {
     /// Its self-signatures (bindings, direct-key signatures), no revocations.
     clean: Cert,
     /// (key fingerprint, from when) for each key it revokes.
-    revokes: Vec<(Fpr, DateTime<Utc>)>,
+    revokes: Revokes,
 }
 
 /// Which certificate updates (and the key revocations in them) count for
@@ -103,6 +104,13 @@ pub enum Known<'a> {
     /// These updates of the signer's certificate (an entry's inner
     /// signature: those its commit's parent knew, see `EntryRef::certs_at`).
     Updates(&'a [Id]),
+}
+
+impl<'a> Known<'a> {
+    /// What the line of history whose policy is `p` holds.
+    pub fn line(p: &'a crate::policy::Policy) -> Known<'a> {
+        Known::Line { updates: &p.key_updates, revoked: &p.revoked_keys }
+    }
 }
 
 impl CertIndex {
@@ -136,12 +144,17 @@ impl CertIndex {
     /// Adds a certificate (already checked with [`CertIndex::check_new`]).
     pub fn insert(&mut self, cert: Cert) {
         let f = cert.fingerprint().to_hex();
-        for k in cert.keys() {
-            self.by_key.insert(k.key().fingerprint().to_hex(), f.clone());
-            self.by_key.insert(k.key().keyid().to_hex(), f.clone());
-        }
+        self.index_keys(&f, &cert);
         self.base.insert(f.clone(), cert.clone());
         self.certs.insert(f, cert);
+    }
+
+    /// Notes that every key of `cert` (by fingerprint and key id) is `f`'s.
+    fn index_keys(&mut self, f: &str, cert: &Cert) {
+        for k in cert.keys() {
+            self.by_key.insert(k.key().fingerprint().to_hex(), f.to_string());
+            self.by_key.insert(k.key().keyid().to_hex(), f.to_string());
+        }
     }
 
     /// Adds an update of certificate `fpr` brought by a commit signed at
@@ -179,7 +192,7 @@ impl CertIndex {
         }
         let (clean, revokes) = split_update(&update).map_err(|e| ("bad-key", e))?;
         let merged = self.certs[fpr].clone().merge_public(update).map_err(|e| ("bad-key", e.to_string()))?;
-        check_size(&merged).map_err(|e| ("bad-key", format!("merged with the certificate, {e}")))?;
+        check_parts(&merged).map_err(|e| ("bad-key", format!("merged with the certificate, {e}")))?;
         self.check_new(&merged).map_err(|e| ("key-conflict", e))?;
         let revokes: Revokes =
             revokes.into_iter().map(|(k, t)| (k, if t == HARD { HARD } else { t.max(at) })).collect();
@@ -208,11 +221,8 @@ impl CertIndex {
         Ok(())
     }
 
-    fn insert_update(&mut self, fpr: &str, id: Id, merged: Cert, clean: Cert, revokes: Vec<(Fpr, DateTime<Utc>)>) {
-        for k in merged.keys() {
-            self.by_key.insert(k.key().fingerprint().to_hex(), fpr.to_string());
-            self.by_key.insert(k.key().keyid().to_hex(), fpr.to_string());
-        }
+    fn insert_update(&mut self, fpr: &str, id: Id, merged: Cert, clean: Cert, revokes: Revokes) {
+        self.index_keys(fpr, &merged);
         self.certs.insert(fpr.to_string(), merged);
         self.updates.entry(fpr.to_string()).or_default().insert(id, Update { clean, revokes });
         self.identities.lock().unwrap_or_else(|e| e.into_inner()).remove(fpr);
@@ -274,12 +284,12 @@ impl CertIndex {
     /// From when key `key` of `fpr` (or its whole certificate) is revoked
     /// by an update `known` holds (or any update), if it is.
     fn revoked_from(&self, fpr: &str, key: &str, known: Option<Known>) -> Option<DateTime<Utc>> {
-        let ids = self.known_ids(fpr, known);
         let hit = |k: &str| match known {
             Some(Known::Line { revoked, .. }) => revoked.get(k).filter(|r| r.cert == fpr).map(|r| r.at),
             _ => {
                 let us = self.updates.get(fpr)?;
-                ids.iter()
+                self.known_ids(fpr, known)
+                    .iter()
                     .filter_map(|i| us.get(i))
                     .flat_map(|u| &u.revokes)
                     .filter(|(r, _)| r == k)
@@ -458,8 +468,7 @@ impl CertIndex {
     /// changes the answer from its date on, whatever order signatures are
     /// checked in).
     fn signing_keys(&self, f: &str, ids: &[Id], t: std::time::SystemTime) -> Result<Vec<SigningKey>, SigError> {
-        let slot = (f.to_string(), ids.to_vec());
-        if let Some(epochs) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(&slot)
+        if let Some(epochs) = self.signing.lock().unwrap_or_else(|e| e.into_inner()).get(f).and_then(|v| v.get(ids))
             && let Some(e) = epochs.iter().find(|e| e.from <= t && e.until.is_none_or(|u| t < u))
         {
             return Ok(e.keys.clone());
@@ -497,7 +506,8 @@ impl CertIndex {
             until: times.iter().copied().filter(|x| *x > t).min(),
             keys: ks.clone(),
         };
-        self.signing.lock().unwrap_or_else(|e| e.into_inner()).entry(slot).or_default().push(epoch);
+        let mut cache = self.signing.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(f.to_string()).or_default().entry(ids.to_vec()).or_default().push(epoch);
         Ok(ks)
     }
 }
@@ -812,7 +822,7 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
     if c.is_tsk() {
         return Err("contains secret key material".into());
     }
-    check_size(&c)?;
+    check_parts(&c)?;
     Ok(c)
 }
 
@@ -822,7 +832,7 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
 pub const MAX_CERT_PARTS: usize = 64;
 
 /// Refuses a certificate with more than [`MAX_CERT_PARTS`] keys or names.
-fn check_size(c: &Cert) -> Result<(), String> {
+fn check_parts(c: &Cert) -> Result<(), String> {
     let keys = c.keys().count();
     let names = c.userids().count() + c.user_attributes().count();
     if keys > MAX_CERT_PARTS || names > MAX_CERT_PARTS {

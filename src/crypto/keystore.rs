@@ -293,9 +293,7 @@ impl Keystore {
     pub fn unlock_at(&self, f: &str, pp: &mut dyn PassphraseProvider, now: DateTime<Utc>) -> Result<Unlocked> {
         unlock_at(self.secret(f)?, pp, Some(now))
     }
-}
 
-impl Keystore {
     /// Sets when key `f` expires (primary key and every subkey; None: never),
     /// with self-signatures dated `now`, and keeps the result. Works on an
     /// already expired key: extending it is the way back. Returns the
@@ -359,13 +357,9 @@ impl Keystore {
             let s = b.sign_subkey_binding(&mut primary, None, ka.key()).map_err(crypto)?;
             sigs.push(s.into());
         }
-        let (updated, _) = tsk.insert_packets(sigs).map_err(crypto)?;
-        self.store_secret(&updated)?;
-        Ok(updated.strip_secret_key_material())
+        self.keep_signatures(tsk, sigs)
     }
-}
 
-impl Keystore {
     /// Revokes key `f` as a whole (its primary key), with a revocation
     /// dated `now`: `hard` for a key that may be in someone else's hands
     /// (compromised), else retired. Keeps the result; returns the public
@@ -390,7 +384,13 @@ impl Keystore {
             .and_then(|b| b.set_reason_for_revocation(code, reason.as_bytes()))
             .and_then(|b| b.build(&mut primary, &tsk, None))
             .map_err(crypto)?;
-        let (updated, _) = tsk.insert_packets(vec![Packet::from(sig)]).map_err(crypto)?;
+        self.keep_signatures(tsk, vec![Packet::from(sig)])
+    }
+
+    /// Adds new self-signatures to key `tsk` and keeps it; returns the
+    /// public certificate, to publish.
+    fn keep_signatures(&self, tsk: Cert, sigs: Vec<Packet>) -> Result<Cert> {
+        let (updated, _) = tsk.insert_packets(sigs).map_err(|e| Error::crypto("adding self-signatures", e))?;
         self.store_secret(&updated)?;
         Ok(updated.strip_secret_key_material())
     }
@@ -421,6 +421,7 @@ fn unlock_key(
         }
         match pp.passphrase(who, attempt + 1) {
             Ok(p) => *password = Some(p),
+            // The provider has nothing better to offer (a file): the one tried was wrong.
             Err(_) if password.is_some() => break,
             Err(e) => return Err(e),
         }
@@ -452,31 +453,15 @@ pub fn unlock_at(tsk: Cert, pp: &mut dyn PassphraseProvider, now: Option<DateTim
         return Err(Error::Key(format!("certificate {} has no usable signing key", who.fingerprint)));
     };
     let mut password: Option<Password> = None;
-    let mut attempt = 0;
-    let decrypt = |k: openpgp::packet::Key<_, _>, pw: &Option<Password>| -> Option<KeyPair> {
+    let signer = unlock_key(sign_key.parts_into_public().role_into_unspecified(), &who, pp, &mut password)?;
+    // The encryption keys open with the passphrase the signing key took.
+    let decrypt = |k: openpgp::packet::Key<_, _>| -> Option<KeyPair> {
         if k.has_unencrypted_secret() {
             return k.into_keypair().ok();
         }
-        k.decrypt_secret(pw.as_ref()?).ok()?.into_keypair().ok()
+        k.decrypt_secret(password.as_ref()?).ok()?.into_keypair().ok()
     };
-    let signer = loop {
-        if let Some(kp) = decrypt(sign_key.clone().role_into_unspecified(), &password) {
-            break kp;
-        }
-        attempt += 1;
-        if attempt > 3 {
-            return Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)));
-        }
-        match pp.passphrase(&who, attempt) {
-            Ok(p) => password = Some(p),
-            // The provider has nothing better to offer (a file): the one tried was wrong.
-            Err(_) if password.is_some() => {
-                return Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)));
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let decryptors = encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified(), &password)).collect();
+    let decryptors = encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified())).collect();
     Ok(Unlocked { cert: tsk.strip_secret_key_material(), identity: who, signer, decryptors })
 }
 

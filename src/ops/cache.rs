@@ -65,7 +65,9 @@ fn try_lock(rec: &Record) -> Option<std::fs::File> {
     Some(f)
 }
 
-fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Head, Verified)> {
+/// The kept state at its head (lists empty, `base` set), the lengths of
+/// the logs that belong to it, and the head's time.
+fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, Lens, DateTime<Utc>)> {
     let h: Head = serde_json::from_slice(&std::fs::read(dir(rec).join("head.json")).ok()?).ok()?;
     if h.version != VERSION {
         return None;
@@ -98,15 +100,15 @@ fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Head, Verified)> {
     let v = Verified {
         head,
         root,
-        header: h.header.clone(),
-        policy: h.policy.clone(),
+        header: h.header,
+        policy: h.policy,
         certs,
         commits: vec![],
         entries: vec![],
         access: Default::default(),
         base: Some(head),
     };
-    Some((h, v))
+    Some((v, h.lens, h.head_time))
 }
 
 /// The lines of log `i` that belong to the head, parsed.
@@ -117,37 +119,34 @@ fn read_log<T: for<'de> Deserialize<'de>>(rec: &Record, i: usize, len: u64) -> O
 }
 
 fn load_full(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>)> {
-    let (h, mut v) = load_head(rec, pin)?;
-    v.commits = read_log(rec, 0, h.lens[0])?;
+    let (mut v, lens, head_time) = load_head(rec, pin)?;
+    v.commits = read_log(rec, 0, lens[0])?;
     // The lines must end at this head (not another process's state).
     if v.commits.last().map(|c| c.oid) != Some(v.head) {
         return None;
     }
-    v.entries = read_log(rec, 1, h.lens[1])?;
-    let access: Vec<Access> = read_log(rec, 2, h.lens[2])?;
+    v.entries = read_log(rec, 1, lens[1])?;
+    let access: Vec<Access> = read_log(rec, 2, lens[2])?;
     v.access = access.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
     v.base = None;
-    Some((v, h.head_time))
+    Some((v, head_time))
+}
+
+/// One JSON line per item.
+fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for x in items {
+        out.extend(serde_json::to_vec(&x).expect("json"));
+        out.push(b'\n');
+    }
+    out
 }
 
 /// Log lines for what `v` holds.
 fn lines(v: &Verified) -> [Vec<u8>; 3] {
-    let mut out = [Vec::new(), Vec::new(), Vec::new()];
-    for c in &v.commits {
-        out[0].extend(serde_json::to_vec(c).expect("json"));
-        out[0].push(b'\n');
-    }
-    for e in &v.entries {
-        out[1].extend(serde_json::to_vec(e).expect("json"));
-        out[1].push(b'\n');
-    }
     let mut a: Vec<_> = v.access.iter().map(|((e, f), b)| Access(*e, f.clone(), b.to_string())).collect();
     a.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
-    for x in a {
-        out[2].extend(serde_json::to_vec(&x).expect("json"));
-        out[2].push(b'\n');
-    }
-    out
+    [jsonl(&v.commits), jsonl(&v.entries), jsonl(a)]
 }
 
 /// Stores a verified state (best effort: a cache that cannot be written
@@ -180,10 +179,9 @@ fn try_store(rec: &Record, v: &Verified) -> Option<()> {
             }
             let mut lens = old.lens;
             for (i, bytes) in new.iter().enumerate() {
-                let mut f = std::fs::OpenOptions::new().write(true).open(d.join(LOGS[i])).ok()?;
+                let mut f = std::fs::OpenOptions::new().append(true).open(d.join(LOGS[i])).ok()?;
                 // Cut what an interrupted append left, then add.
                 f.set_len(lens[i]).ok()?;
-                f.seek_end()?;
                 f.write_all(bytes).ok()?;
                 f.sync_data().ok()?;
                 lens[i] += bytes.len() as u64;
@@ -203,16 +201,6 @@ fn try_store(rec: &Record, v: &Verified) -> Option<()> {
     crate::fsutil::write_private(&d.join("head.json"), &serde_json::to_vec(&h).ok()?).ok()
 }
 
-trait SeekEnd {
-    fn seek_end(&mut self) -> Option<()>;
-}
-
-impl SeekEnd for std::fs::File {
-    fn seek_end(&mut self) -> Option<()> {
-        std::io::Seek::seek(self, std::io::SeekFrom::End(0)).ok().map(|_| ())
-    }
-}
-
 /// The verified state of the branch head: from the cache plus the commits
 /// after it when it fits, else from the root (which is then kept). With
 /// `keep`, a result continued from the cache is stored too; only operations
@@ -225,10 +213,7 @@ pub fn verified(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool)
 /// header) and what came after the kept head, without the whole history's
 /// lists (`base` is set). Work does not grow with the record.
 pub fn verified_head(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool) -> Result<Verified, Failure> {
-    let head_only = |rec: &Record, pin: Option<&Pin>| {
-        let (h, v) = load_head(rec, pin)?;
-        Some((v, h.head_time))
-    };
+    let head_only = |rec: &Record, pin: Option<&Pin>| load_head(rec, pin).map(|(v, _, t)| (v, t));
     resume(rec, pin, now, keep, head_only)
 }
 

@@ -94,17 +94,14 @@ pub struct Granted {
     pub warning: Option<String>,
 }
 
-/// Reads a grantee given as a fingerprint (in the keystore) or a certificate file.
+/// Reads a grantee given as a fingerprint (in the keystore) or a certificate
+/// file; one read from a file is kept in the keystore.
 pub fn resolve_grantee(ctx: &Context, grantee: &str) -> Result<Cert> {
-    let path = std::path::Path::new(grantee);
-    if crate::model::parse_fpr(grantee).is_none() && path.exists() {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let cert = parse_cert(&bytes).map_err(|e| Error::Invalid(format!("{grantee}: {e}")))?;
+    let (cert, from_file) = super::key::read_cert(ctx, grantee)?;
+    if from_file {
         ctx.keystore.store_cert(&cert)?;
-        return Ok(cert);
     }
-    let f = ctx.keystore.resolve(Some(grantee))?;
-    ctx.keystore.cert(&f)
+    Ok(cert)
 }
 
 fn check_manager(v: &Verified, me: &str, now: DateTime<Utc>) -> Result<()> {
@@ -237,7 +234,8 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         past_entries_refused: refused,
         warning: {
             let name = crate::model::text::printable(&identity(&cert).name).into_owned();
-            crate::crypto::cert::expiry_warning(&cert, &name, now, grant.until)
+            let validity = crate::crypto::cert::validity(&cert, now);
+            crate::crypto::cert::expiry_warning(&cert, &validity, &name, now, grant.until)
         },
     })
 }
@@ -460,35 +458,34 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
     v.policy
         .grants
         .values()
-        .map(|g| GrantView {
-            id: g.id.to_string(),
-            status: status(&v.policy, g, now),
-            grantee: who(v, &g.grant.grantee),
-            categories: g.grant.categories.clone(),
-            rights: g.grant.rights.clone(),
-            purpose: g.grant.purpose,
-            role: g.grant.role,
-            from: g.grant.from,
-            until: g.grant.until,
-            granted_by: who(v, &g.issued_by),
-            issued_at: g.issued_at,
-            revoked_at: g.revoked.map(|r| r.1),
-            include_past: g.grant.include_past,
-            note: g.grant.note.clone(),
-            certificate: v
-                .certs
-                .get(&g.grant.grantee)
-                .map(|c| crate::crypto::cert::validity(c, now).status)
-                .unwrap_or("invalid"),
-            encryptable_until: v
-                .certs
-                .get(&g.grant.grantee)
-                .and_then(|c| crate::crypto::cert::encryptable_until(c, now)),
-            warning: v.certs.get(&g.grant.grantee).and_then(|c| {
-                let name = crate::model::text::printable(&who(v, &g.grant.grantee).name).into_owned();
-                let needed = g.grant.until.filter(|u| *u > now);
-                crate::crypto::cert::expiry_warning(c, &name, now, needed)
-            }),
+        .map(|g| {
+            // The grantee's certificate, judged once.
+            let judged = v.certs.get(&g.grant.grantee).map(|c| (c, crate::crypto::cert::validity(c, now)));
+            let cert = judged.as_ref().map(|(c, val)| (*c, val));
+            let grantee = who(v, &g.grant.grantee);
+            let name = crate::model::text::printable(&grantee.name).into_owned();
+            GrantView {
+                id: g.id.to_string(),
+                status: status(&v.policy, g, now),
+                categories: g.grant.categories.clone(),
+                rights: g.grant.rights.clone(),
+                purpose: g.grant.purpose,
+                role: g.grant.role,
+                from: g.grant.from,
+                until: g.grant.until,
+                granted_by: who(v, &g.issued_by),
+                issued_at: g.issued_at,
+                revoked_at: g.revoked.map(|r| r.1),
+                include_past: g.grant.include_past,
+                note: g.grant.note.clone(),
+                certificate: cert.map(|(_, val)| val.status).unwrap_or("invalid"),
+                encryptable_until: cert.and_then(|(_, val)| crate::crypto::cert::encryptable_until(val)),
+                warning: cert.and_then(|(c, val)| {
+                    let needed = g.grant.until.filter(|u| *u > now);
+                    crate::crypto::cert::expiry_warning(c, val, &name, now, needed)
+                }),
+                grantee,
+            }
         })
         .filter(|g| all || matches!(g.status, GrantStatus::Active | GrantStatus::Pending))
         .collect()

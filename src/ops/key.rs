@@ -52,17 +52,23 @@ pub struct Updated {
 /// patient or a delegate. Refused, writing nothing, when it brings nothing
 /// new or breaks a rule of `verify`.
 pub fn update(ctx: &mut Context, source: &str) -> Result<Updated> {
-    use crate::crypto::commit::parse_cert;
+    let (cert, _) = read_cert(ctx, source)?;
+    publish(ctx, cert)
+}
+
+/// A certificate named by `source`: a certificate file, or a fingerprint
+/// (or unique prefix) of one in the keystore; and whether it came from a
+/// file.
+pub fn read_cert(ctx: &Context, source: &str) -> Result<(sequoia_openpgp::Cert, bool)> {
     use crate::error::Error;
     let path = std::path::Path::new(source);
-    let cert = if crate::model::parse_fpr(source).is_none() && path.exists() {
+    if crate::model::parse_fpr(source).is_none() && path.exists() {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        parse_cert(&bytes).map_err(|e| Error::Invalid(format!("{source}: {e}")))?
-    } else {
-        let f = ctx.keystore.resolve(Some(source))?;
-        ctx.keystore.cert(&f)?
-    };
-    publish(ctx, cert)
+        let cert = crate::crypto::commit::parse_cert(&bytes).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+        return Ok((cert, true));
+    }
+    let f = ctx.keystore.resolve(Some(source))?;
+    Ok((ctx.keystore.cert(&f)?, false))
 }
 
 /// Adds `cert`, a newer version of a participant's certificate, to the
@@ -87,7 +93,9 @@ fn publish_with(
     let me = ctx.key_fpr()?;
     let cert = cert.strip_secret_key_material();
     let fpr = cert.fingerprint().to_hex();
-    let check = |v: &crate::verify::Verified| -> Result<Vec<_>> {
+    // The update as verify will judge it: the merged certificate and what
+    // it revokes.
+    let check = |v: &crate::verify::Verified| -> Result<(sequoia_openpgp::Cert, crate::crypto::commit::Revokes)> {
         if !v.policy.keys.contains(&fpr) {
             return Err(Error::Invalid(format!(
                 "certificate {fpr} is not in this record; a new participant's certificate comes with a grant (hrx grant)"
@@ -99,16 +107,16 @@ fn publish_with(
                 "the record already has everything in this certificate of {fpr}; nothing to update (make the change in the key first, e.g. gpg --quick-set-expire, then export it)"
             )));
         }
-        let (_, _, revokes) = v
+        let (merged, _, revokes) = v
             .certs
             .check_update(&fpr, cert.clone(), now)
             .map_err(|(_, e)| Error::Invalid(format!("refused: the certificate {e}")))?;
-        let change = Change::KeyUpdate { fpr: fpr.clone(), id: crate::id::Id::from_parts(now, [0; 10]), revokes };
+        let id = crate::id::Id::from_parts(now, [0; 10]);
+        let change = Change::KeyUpdate { fpr: fpr.clone(), id, revokes: revokes.clone() };
         v.policy
-            .judge_commit_checked(&me, std::slice::from_ref(&change), now)
+            .judge_commit_checked(&me, &[change], now)
             .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
-        let Change::KeyUpdate { revokes, .. } = change else { unreachable!() };
-        Ok(revokes)
+        Ok((merged, revokes))
     };
     check(&super::verified_head(ctx, &rec)?)?;
     let mut unlocked = match unlocked {
@@ -117,7 +125,7 @@ fn publish_with(
     };
     let _lock = rec.lock()?;
     let v = super::verified_head(ctx, &rec)?;
-    let revokes = check(&v)?;
+    let (merged, revokes) = check(&v)?;
     let id = super::add::new_id(now)?;
     let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     let files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
@@ -128,8 +136,7 @@ fn publish_with(
     // The keystore learns the newer certificate too.
     ctx.keystore.store_cert(&cert)?;
     super::remember(ctx, &rec);
-    let v = super::verified_head(ctx, &rec)?;
-    let validity = crate::crypto::cert::validity(v.certs.get(&fpr).unwrap_or(&cert), now);
+    let validity = crate::crypto::cert::validity(&merged, now);
     Ok(Updated { fingerprint: fpr, id: id.to_string(), commit: commit.to_string(), revokes, validity })
 }
 

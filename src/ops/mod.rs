@@ -99,8 +99,7 @@ pub fn append(
 ) -> Result<git2::Oid> {
     let me = &unlocked.identity.fingerprint;
     let key = unlocked.signer.public().fingerprint().to_hex();
-    let known = crate::crypto::commit::Known::Line { updates: &v.policy.key_updates, revoked: &v.policy.revoked_keys };
-    v.certs.can_sign(me, &key, known, now).map_err(|e| {
+    v.certs.can_sign(me, &key, crate::crypto::commit::Known::line(&v.policy), now).map_err(|e| {
         Error::Key(format!(
             "the record would refuse your signature: {e}. If you extended or replaced your key, the refreshed certificate must be in the record first: send it (hrx key export {me}) to the patient or a delegate to add with hrx key update"
         ))

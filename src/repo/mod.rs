@@ -276,7 +276,7 @@ impl Record {
         co.force();
         self.repo.checkout_head(Some(&mut co))?;
         if let Some(h) = self.head()? {
-            let _ = crate::fsutil::write_private(&self.worktree_marker(), h.to_string().as_bytes());
+            self.note_worktree(h);
         }
         Ok(())
     }
@@ -284,6 +284,12 @@ impl Record {
     /// Where the head the work tree was last brought to is noted.
     fn worktree_marker(&self) -> PathBuf {
         self.state_dir().join("worktree")
+    }
+
+    /// Notes that the work tree is at `head` (best effort: without the
+    /// note, the next write checks out in full).
+    fn note_worktree(&self, head: Oid) {
+        let _ = crate::fsutil::write_private(&self.worktree_marker(), head.to_string().as_bytes());
     }
 
     /// After a commit `to` that only added `files` on top of `from`: writes
@@ -302,8 +308,7 @@ impl Record {
         for (path, bytes) in files {
             let rel = Path::new(path);
             let mut p = wd.clone();
-            let parent = rel.parent().map(|d| d.components().collect::<Vec<_>>()).unwrap_or_default();
-            for c in parent {
+            for c in rel.parent().into_iter().flat_map(Path::components) {
                 p.push(c);
                 match fs::symlink_metadata(&p) {
                     Ok(m) if m.is_dir() => {}
@@ -321,7 +326,7 @@ impl Record {
             index.add_path(rel)?;
         }
         index.write()?;
-        let _ = crate::fsutil::write_private(&self.worktree_marker(), to.to_string().as_bytes());
+        self.note_worktree(to);
         Ok(())
     }
 
