@@ -63,6 +63,7 @@ fn synthetic(n: usize) -> Snapshot {
                 sealed: false,
                 pending: false,
                 problem_code: None,
+                void: None,
             }
         })
         .collect();

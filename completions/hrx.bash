@@ -2195,12 +2195,16 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__revoke)
-            opts="-C -q -h -V --compromised --retired --reason --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --compromised --retired --since --reason --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -67,7 +67,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcomm
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "revoke" -d 'Revoke your own key and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l name -d 'Your name, or the name of the practice or hospital' -r
@@ -116,6 +116,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l since -d 'With --compromised: from when the key may have been in other hands (YYYY-MM-DD or RFC 3339); what it signed from then on is void' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -d 'Why, in a few words (kept in the revocation, public)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -143,7 +144,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke your own key and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l patient -d 'The patient\'s certificate fingerprint (a key in your keystore) [default: your key]' -r
@@ -482,7 +483,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke your own key and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from emergency" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from remote" -f -a "add" -d 'Add a remote copy of the record (any git URL)'

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::id::Id;
-use crate::model::statement::Scope;
+use crate::model::statement::{KeyRevocationReason, Scope};
 use crate::model::{Category, Fpr, Grant, Purpose, Right, Statement};
 
 /// How far a commit's signature time may lie before its parent's. Clocks of
@@ -21,6 +21,12 @@ pub const CLOCK_SKEW_SECS: i64 = 3600;
 /// The most updates one certificate may have in a record (one a year for a
 /// lifetime, with room to spare): each costs every verification time.
 pub const MAX_KEY_UPDATES: usize = 100;
+
+/// The time a hard revocation (key compromised, or no reason given) takes
+/// effect from: the beginning. What the key signed counts only where the
+/// revoking commit contains it; a thief's signature dated before the
+/// revocation, on a copy made before it, is refused.
+pub const HARD: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
 
 /// One addition a commit makes, as the policy sees it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -75,6 +81,10 @@ pub struct GrantRecord {
     /// it contains were made before it, whatever their clocks say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_in: Option<String>,
+    /// Made in a commit that is void (signed with a key after it was
+    /// compromised, see [`Policy::void`]): never in force.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub void: bool,
 }
 
 impl GrantRecord {
@@ -132,6 +142,11 @@ pub struct KeyRevocation {
     /// were made before it, whatever their clocks say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_in: Option<String>,
+    /// For a compromised key whose revocation names a time: from when it
+    /// may have been in other hands. What it signed from then on is void
+    /// even in commits the revoking commit contains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// The policy state of a record after some commit.
@@ -152,6 +167,11 @@ pub struct Policy {
     /// Keys revoked in certificate updates, by key fingerprint.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub revoked_keys: BTreeMap<Fpr, KeyRevocation>,
+    /// Commits (hex id) the record holds but that count for nothing: signed
+    /// with a key after it was compromised, or drawing their authority from
+    /// such a commit; with why. Found after the whole history is walked.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub void: BTreeMap<String, String>,
 }
 
 impl Policy {
@@ -165,6 +185,7 @@ impl Policy {
             emergencies: Vec::new(),
             key_updates: BTreeMap::new(),
             revoked_keys: BTreeMap::new(),
+            void: BTreeMap::new(),
         }
     }
 
@@ -178,6 +199,7 @@ impl Policy {
     /// one of the delegations it was made under: the one rule by which a
     /// grant falls with its delegation, whatever the test.
     fn with_delegation(&self, g: &GrantRecord, test: &dyn Fn(&GrantRecord) -> bool) -> bool {
+        let test = |g: &GrantRecord| !g.void && test(g);
         test(g) && (g.issued_under.is_empty() || g.issued_under.iter().any(|d| self.grants.get(d).is_some_and(test)))
     }
 
@@ -415,6 +437,38 @@ impl Policy {
                     }
                 }
             }
+            Statement::RevokeKey { certificate, reason, since, .. } => {
+                if !self.keys.contains(certificate) {
+                    return Err(format!(
+                        "revokes the key of {certificate}, which is not a participant's (not in keys/)"
+                    ));
+                }
+                if *certificate == self.patient {
+                    return Err(format!(
+                        "revokes the patient's own key {certificate}; the patient's key is replaced (rotation, recovery), never revoked"
+                    ));
+                }
+                if !is_patient && signer != certificate {
+                    return Err(format!(
+                        "revokes the key of {certificate}, but only the patient or the key's holder may revoke a key"
+                    ));
+                }
+                match (reason, since) {
+                    (KeyRevocationReason::Retired, Some(_)) => {
+                        return Err(format!(
+                            "revokes the key of {certificate} as retired since a time; a retired key's past stays valid (since is for a compromised key)"
+                        ));
+                    }
+                    (_, Some(s)) if *s > t => {
+                        return Err(format!(
+                            "revokes the key of {certificate} as compromised since {}, after the statement was signed ({})",
+                            s.to_rfc3339(),
+                            t.to_rfc3339()
+                        ));
+                    }
+                    _ => {}
+                }
+            }
             Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
                 Some(g)
                     if g.grant.grantee == signer && g.grant.purpose == Purpose::Emergency && self.in_force(g, t) =>
@@ -442,8 +496,7 @@ impl Policy {
             Change::KeyUpdate { fpr, id, revokes } => {
                 self.key_updates.entry(fpr.clone()).or_default().insert(*id);
                 for (k, at) in revokes {
-                    let r = KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: None };
-                    self.revoked_keys.entry(k.clone()).and_modify(|e| e.at = e.at.min(*at)).or_insert(r);
+                    self.revoke_key(k, KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: None, since: None });
                 }
             }
             Change::Statement(Statement::Grant { id, issued_at, grant }) => {
@@ -457,6 +510,7 @@ impl Policy {
                         revoked: None,
                         issued_under: authority.clone(),
                         revoked_in: None,
+                        void: false,
                     },
                 );
             }
@@ -474,7 +528,31 @@ impl Policy {
                     reason: reason.clone(),
                 });
             }
+            Change::Statement(Statement::RevokeKey { certificate, reason, since, .. }) => {
+                let (at, since) = match reason {
+                    KeyRevocationReason::Compromised => (HARD, *since),
+                    KeyRevocationReason::Retired => (t, None),
+                };
+                self.revoke_key(certificate, KeyRevocation { cert: certificate.clone(), at, revoked_in: None, since });
+            }
             Change::Entry(..) | Change::Access { .. } => {}
+        }
+    }
+
+    /// Records that key `k` is revoked; of two revocations of one key the
+    /// earlier time counts, and the earlier since.
+    fn revoke_key(&mut self, k: &str, r: KeyRevocation) {
+        match self.revoked_keys.get_mut(k) {
+            Some(e) => {
+                e.at = e.at.min(r.at);
+                e.since = earlier(e.since, r.since);
+                if e.revoked_in.is_none() {
+                    e.revoked_in = r.revoked_in;
+                }
+            }
+            None => {
+                self.revoked_keys.insert(k.to_string(), r);
+            }
         }
     }
 
@@ -532,6 +610,7 @@ impl Policy {
         self.keys.extend(other.keys);
         for (id, g) in other.grants {
             let e = self.grants.entry(id).or_insert_with(|| g.clone());
+            e.void |= g.void;
             // The earliest revocation known on either side counts.
             match (e.revoked, g.revoked) {
                 (None, Some(_)) => {
@@ -555,13 +634,24 @@ impl Policy {
             self.key_updates.entry(f).or_default().extend(ids);
         }
         for (k, r) in other.revoked_keys {
-            match self.revoked_keys.get(&k) {
-                Some(mine) if mine.at <= r.at => {}
+            match self.revoked_keys.get_mut(&k) {
+                Some(mine) if mine.at <= r.at => mine.since = earlier(mine.since, r.since),
                 _ => {
-                    self.revoked_keys.insert(k, r);
+                    let since = self.revoked_keys.get(&k).and_then(|m| m.since);
+                    let since = earlier(since, r.since);
+                    self.revoked_keys.insert(k, KeyRevocation { since, ..r });
                 }
             }
         }
+        self.void.extend(other.void);
+    }
+}
+
+/// The earlier of two optional times.
+fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -207,6 +207,7 @@ pub fn verify_from(
     let mut root: Option<(Oid, Header)> = None;
     let mut done: HashSet<Oid> = HashSet::new();
     let mut partial: Option<Oid> = None;
+    let resuming = start.is_some();
     if let Some((s, t)) = start {
         // The clock must not stand before what was verified: cached state
         // never lets an earlier clock see more (or verify less) than the
@@ -643,13 +644,23 @@ pub fn verify_from(
                     {
                         g.revoked_in = Some(oid.to_string());
                     }
-                    if let Change::KeyUpdate { revokes, .. } = ch {
-                        for (k, _) in revokes {
-                            if let Some(r) = after.revoked_keys.get_mut(k)
-                                && r.revoked_in.is_none()
-                            {
-                                r.revoked_in = Some(oid.to_string());
+                    let revoked: Vec<&Fpr> = match ch {
+                        Change::KeyUpdate { revokes, .. } => revokes.iter().map(|(k, _)| k).collect(),
+                        Change::Statement(Statement::RevokeKey { certificate, since, .. }) => {
+                            // A time in the past can void commits the kept
+                            // state holds: judge the whole history again.
+                            if resuming && since.is_some() {
+                                return Err(fail(oid, "resume", "revokes a key since a past time"));
                             }
+                            vec![certificate]
+                        }
+                        _ => vec![],
+                    };
+                    for k in revoked {
+                        if let Some(r) = after.revoked_keys.get_mut(k)
+                            && r.revoked_in.is_none()
+                        {
+                            r.revoked_in = Some(oid.to_string());
                         }
                     }
                 }
@@ -684,13 +695,38 @@ pub fn verify_from(
     progress(total, total);
     let (root, header) =
         root.ok_or(Failure { commit: None, code: "empty", reason: "the history has no root commit".into() })?;
-    let policy = states.remove(&head).expect("head was walked").policy;
+    let mut policy = states.remove(&head).expect("head was walked").policy;
 
-    check_revocations(rec, &commits, &policy, known)?;
+    let voided = check_revocations(rec, &commits, &policy, known)?;
+    voided.apply(&mut policy);
 
     // Topological order is commit order; ids made within one millisecond do
     // not sort by time, so keep it.
     Ok(Verified { head, root, header, policy, certs, commits, entries, access, base: partial })
+}
+
+/// What a revocation of a compromised key since a past time voids: commits
+/// the record keeps but that count for nothing (with why), and the grants
+/// they made.
+#[derive(Debug, Default)]
+pub struct Voided {
+    /// Commit (hex) -> why it is void.
+    pub commits: std::collections::BTreeMap<String, String>,
+    /// Grants made in void commits.
+    pub grants: HashSet<Id>,
+}
+
+impl Voided {
+    /// Marks what is void in the policy at the head: the commits, and the
+    /// grants they made, which are then never in force.
+    pub fn apply(self, policy: &mut Policy) {
+        for g in &self.grants {
+            if let Some(g) = policy.grants.get_mut(g) {
+                g.void = true;
+            }
+        }
+        policy.void.extend(self.commits);
+    }
 }
 
 /// A revocation ends the grantee's authority from its signature time on, on
@@ -698,51 +734,121 @@ pub fn verify_from(
 /// by all the revocations known — in it (`policy`, its head's) and, if
 /// given, elsewhere (`known`: another copy's). Commits the revoking commit
 /// contains are exempt: they were made before it, whatever the clocks say.
+///
+/// A key revoked as compromised since a time voids what it signed from then
+/// on, also in commits the revoking commit contains (except that commit
+/// itself), and, in turn, every commit the revoking commit contains whose
+/// authority holds only through grants made in void commits. Voiding takes
+/// away what void commits gave (their entries count for nothing, their
+/// grants are never in force); it never gives back what they took.
 pub fn check_revocations(
     rec: &Record,
     commits: &[CommitInfo],
     policy: &Policy,
     known: Option<&Policy>,
-) -> Result<(), Failure> {
+) -> Result<Voided, Failure> {
     let mut everything = policy.clone();
     if let Some(k) = known {
         everything.merge(k.clone());
     }
+    // Authority as the revocations alone decide it, and (below) as voiding
+    // leaves it.
+    let mut real = everything.clone();
+    for g in real.grants.values_mut() {
+        g.void = false;
+    }
+    let mut voided = Voided::default();
+    // Which revoking commit each void grant goes back to.
+    let mut void_grant_origin: HashMap<Id, Oid> = HashMap::new();
     for c in commits {
-        // Whether the revoking commit (hex id) contains this one.
-        let contained = |revoked_in: Option<&str>| {
-            revoked_in
-                .and_then(|r| Oid::from_str(r).ok())
-                .is_some_and(|r| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false))
-        };
+        // Whether commit `r` (hex id) contains this one.
+        let contains = |r: Oid| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false);
+        let contained = |revoked_in: Option<&str>| revoked_in.and_then(|r| Oid::from_str(r).ok()).is_some_and(contains);
         let predates = |g: &crate::policy::GrantRecord| contained(g.revoked_in.as_deref());
-        for a in &c.needs {
-            if !everything.authority_holds(a, c.time, &predates) {
-                return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
-            }
-        }
-        // A key its holder revoked signs nothing after the revocation, on
-        // any line of history.
+        let mut void: Option<(Oid, String)> = None;
+        // A key its holder (or the patient) revoked signs nothing after the
+        // revocation, on any line of history; a compromised one nothing from
+        // the time it was taken, either.
         let key = c.key.as_ref().unwrap_or(&c.signer);
         for k in [key, &c.signer] {
-            if let Some(r) = everything.revoked_keys.get(k)
-                && r.cert == c.signer
-                && r.at <= c.time
-                && !contained(r.revoked_in.as_deref())
+            let Some(r) = everything.revoked_keys.get(k).filter(|r| r.cert == c.signer) else { continue };
+            let revoking = r.revoked_in.as_deref().and_then(|r| Oid::from_str(r).ok());
+            if let (Some(since), Some(by)) = (r.since, revoking)
+                && since <= c.time
+                && by != c.oid
+                && contains(by)
             {
+                void = Some((
+                    by,
+                    format!(
+                        "its commit was signed at {} by key {key}, revoked as compromised since {} (in commit {})",
+                        c.time.to_rfc3339(),
+                        since.to_rfc3339(),
+                        &by.to_string()[..12]
+                    ),
+                ));
+                break;
+            }
+            if r.at <= c.time && !contained(r.revoked_in.as_deref()) {
                 return Err(fail(
                     c.oid,
                     "key-revoked",
                     format!(
-                        "is signed at {} by key {key}, which its holder revoked in effect from {}",
+                        "is signed at {} by key {key}, which was revoked in effect from {}",
                         c.time.to_rfc3339(),
                         r.at.to_rfc3339()
                     ),
                 ));
             }
         }
+        if void.is_none() {
+            for a in &c.needs {
+                if !real.authority_holds(a, c.time, &predates) {
+                    return Err(fail(c.oid, "revoked", revoked_reason(&real, a, c)));
+                }
+                if everything.authority_holds(a, c.time, &predates) {
+                    continue;
+                }
+                // It held only through grants made in void commits.
+                let origin = a.iter().find_map(|g| void_grant_origin.get(g)).copied();
+                match origin {
+                    Some(by) if contains(by) => {
+                        void = Some((
+                            by,
+                            format!(
+                                "its commit drew its authority from grant {}, made in a void commit",
+                                a.iter().find(|g| void_grant_origin.contains_key(g)).expect("found above")
+                            ),
+                        ));
+                        break;
+                    }
+                    _ => {
+                        return Err(fail(
+                            c.oid,
+                            "revoked",
+                            format!(
+                                "relies on grants ({}) made in commits that are void: they were signed with a compromised key",
+                                a.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some((by, why)) = void {
+            for ch in &c.changes {
+                if let Change::Statement(Statement::Grant { id, .. }) = ch {
+                    voided.grants.insert(*id);
+                    void_grant_origin.insert(*id, by);
+                    if let Some(g) = everything.grants.get_mut(id) {
+                        g.void = true;
+                    }
+                }
+            }
+            voided.commits.insert(c.oid.to_string(), why);
+        }
     }
-    Ok(())
+    Ok(voided)
 }
 
 /// Every commit reachable from `head`, parents first, read with the

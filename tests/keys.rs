@@ -394,8 +394,8 @@ fn a_provider_revokes_its_own_compromised_key() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let v = json(&out);
-    assert_eq!(v["revoked"]["revokes"][0][0], klein.fpr.as_str(), "{v}");
-    assert_eq!(v["revoked"]["validity"]["status"], "revoked", "{v}");
+    assert_eq!(v["revoked"]["update"]["revokes"][0][0], klein.fpr.as_str(), "{v}");
+    assert_eq!(v["revoked"]["update"]["validity"]["status"], "revoked", "{v}");
     let head = stdout(&env.git(&["rev-parse", "HEAD"]));
     let out = env.hrx(&klein).arg("-C").arg(&rec).args(["add", "note", "--text", "after"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
@@ -412,4 +412,128 @@ fn a_provider_revokes_its_own_compromised_key() {
     // Without a record to publish into, nothing is revoked.
     let out = env.hrx(&anna).arg("-C").arg(env.path()).args(["key", "revoke", "--retired"]).output().unwrap();
     assert_ne!(out.status.code(), Some(0));
+}
+
+/// `hrx -C dir ARGS` as `who`, asserting success; returns stdout.
+fn ok_in(env: &TestEnv, who: &Party, dir: &std::path::Path, args: &[&str]) -> String {
+    let out = env.hrx(who).arg("-C").arg(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "{} {args:?}: {}", who.name, stderr(&out));
+    stdout(&out)
+}
+
+/// Dr Klein's laptop is stolen. The thief writes with Klein's key and
+/// syncs to the hub before anyone notices; the patient revokes the key as
+/// compromised since the theft. Every copy then holds the thief's commit
+/// as void (kept, counting for nothing: marked in log, left out of
+/// exports), Klein's entry from before the theft stays good, and what the
+/// thief writes next on the stolen copy is refused by the hub.
+#[test]
+fn the_patient_revokes_a_stolen_key_since_the_theft() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let roth = env.party("Dr Roth", "ES", None);
+    let laptop = env.init(&anna);
+    let hub = env.path().join("hub.git");
+    let out = env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&hub).output().unwrap();
+    assert!(out.status.success());
+    let hub_s = hub.to_str().unwrap();
+    ok_in(&env, &anna, &laptop, &["remote", "add", "hub", hub_s]);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    ok_in(&env, &anna, &laptop, &["sync"]);
+    let kdir = env.path().join("klein");
+    let out = env.hrx(&klein).args(["clone", hub_s]).arg(&kdir).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before =
+        ok_in(&env, &klein, &kdir, &["add", "note", "--text", "Klein: blood pressure fine"]).trim().to_string();
+    ok_in(&env, &klein, &kdir, &["sync"]);
+
+    // The theft; an hour later the thief writes with Klein's key and syncs.
+    env.advance(600);
+    let theft = env.now();
+    env.advance(3600);
+    let forged = ok_in(&env, &klein, &kdir, &["add", "note", "--text", "stop all anticoagulants"]).trim().to_string();
+    ok_in(&env, &klein, &kdir, &["sync"]);
+    let forged_commit = stdout(&env.bare("git").arg("-C").arg(&kdir).args(["rev-parse", "main"]).output().unwrap());
+    ok_in(&env, &anna, &laptop, &["sync"]);
+
+    // A provider may not revoke someone else's key; the patient may not
+    // revoke her own (it governs the record). Nothing is written.
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let out =
+        env.hrx(&klein).arg("-C").arg(&kdir).args(["key", "revoke", &anna.fpr, "--compromised"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let out = env.hrx(&anna).arg("-C").arg(&laptop).args(["key", "revoke", "--compromised"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("never revoked"), "{}", stderr(&out));
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(&laptop)
+        .args(["key", "revoke", &klein.fpr, "--retired", "--since", &theft])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--since needs --compromised: {}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "nothing written");
+
+    // Anna revokes Klein's key as compromised since the theft.
+    let prefix = &klein.fpr[..12];
+    let v = json(
+        &env.hrx(&anna)
+            .arg("-C")
+            .arg(&laptop)
+            .args(["key", "revoke", prefix, "--compromised", "--since", &theft, "--reason", "laptop stolen", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["revoked"]["fingerprint"], klein.fpr.as_str(), "{v}");
+    let void = v["revoked"]["void"].as_array().unwrap();
+    assert_eq!(void.len(), 1, "only the thief's commit: {v}");
+    assert_eq!(void[0][0], forged_commit.trim(), "{v}");
+    ok_in(&env, &anna, &laptop, &["sync"]);
+
+    // Valencia clones the record afterwards: it verifies, with the thief's
+    // commit void and Klein's earlier entry good.
+    let rdir = env.path().join("valencia");
+    let out = env.hrx(&roth).args(["clone", hub_s]).arg(&rdir).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.hrx(&roth).arg("-C").arg(&rdir).args(["verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 void commit"), "{}", stdout(&out));
+    let v = json(&env.hrx(&anna).arg("-C").arg(&laptop).args(["log", "--json"]).output().unwrap());
+    let entries = v["entries"].as_array().unwrap();
+    let entry = |id: &str| entries.iter().find(|e| e["id"] == id).unwrap_or_else(|| panic!("{id} in {v}"));
+    assert!(entry(&forged)["void"].as_str().unwrap().contains("compromised since"), "{v}");
+    assert!(entry(&before).get("void").is_none(), "{v}");
+    assert!(entry(&before)["problems"].is_null(), "{v}");
+    let out = env.hrx(&anna).arg("-C").arg(&laptop).args(["log"]).output().unwrap();
+    let line = stdout(&out).lines().find(|l| l.starts_with(&forged)).unwrap().to_string();
+    assert!(line.ends_with("[VOID]"), "{line}");
+    let out = env.hrx(&anna).arg("-C").arg(&laptop).args(["show", &forged]).output().unwrap();
+    assert!(stdout(&out).contains("VOID:"), "{}", stdout(&out));
+    // Exports leave it out and say so.
+    let fhir = env.path().join("all.json");
+    let out = env.hrx(&anna).arg("-C").arg(&laptop).args(["export", "fhir", "-o"]).arg(&fhir).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&forged), "names the void entry: {}", stderr(&out));
+    let doc = std::fs::read_to_string(&fhir).unwrap();
+    assert_eq!(doc.matches("\"DocumentReference\"").count(), 1, "Klein's note only: {doc}");
+    let v = json(&env.hrx(&anna).arg("-C").arg(&laptop).args(["audit", "--json"]).output().unwrap());
+    let events = v["audit"]["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["status"] == "void" && e["commit"] == forged_commit.trim()), "{v}");
+    assert!(events.iter().any(|e| e["actions"][0].as_str().is_some_and(|a| a.contains("as compromised since"))), "{v}");
+
+    // The thief writes again on the stolen copy, which has not seen the
+    // revocation: the hub refuses it and stays as it was.
+    let hub_head = stdout(&env.bare("git").arg("-C").arg(&hub).args(["rev-parse", "main"]).output().unwrap());
+    ok_in(&env, &klein, &kdir, &["add", "note", "--text", "again"]);
+    let out = env.hrx(&klein).arg("-C").arg(&kdir).args(["sync", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("key-revoked"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.bare("git").arg("-C").arg(&hub).args(["rev-parse", "main"]).output().unwrap()), hub_head);
+    // And on the patient's copy, Klein's key writes nothing more.
+    let out = env.hrx(&klein).arg("-C").arg(&laptop).args(["add", "note", "--text", "on her laptop"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = env.verify(&anna);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -2506,3 +2506,93 @@ fn certificate_update_that_takes_the_patients_name() {
     let audit = ok(&s.env, &s.anna, &dir, &["audit"]);
     assert!(audit.contains("granted Dr Klein") && !audit.contains("granted Anna Weber"), "{audit}");
 }
+
+// ---------------------------------------------------------------------------
+// Compromised keys, revoked since a time
+// ---------------------------------------------------------------------------
+
+/// Attack: a thief holding a delegate's key grants a puppet key of its own,
+/// and the puppet writes; the patient then revokes the delegate's key as
+/// compromised since the theft. Rule: what the key signed from then on is
+/// void, and so, in turn, is every commit whose authority holds only
+/// through grants made in void commits: the puppet's grant is never in
+/// force, its entry counts for nothing, it can write nothing more, and new
+/// entries are not encrypted to it.
+#[test]
+fn compromised_delegate_key_and_its_puppet() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let greta = env.party("Greta Weber", "DE", None);
+    let puppet = env.party("Puppet", "XX", None);
+    let dir = env.init(&anna);
+    env.exchange_cert(&greta, &anna);
+    ok(&env, &anna, &dir, &["delegate", &greta.fpr]);
+    let honest = env.note(&greta, "Greta: before the theft");
+    env.advance(600);
+    let theft = env.now();
+    env.advance(600);
+    env.grant(&greta, &puppet, "general", "read,write", &[]);
+    let planted = env.note(&puppet, "puppet: planted");
+    let out = run(&env, &anna, &dir, &["key", "revoke", &greta.fpr, "--compromised", "--since", &theft, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["revoked"]["void"].as_array().unwrap().len(), 2, "the grant and the puppet's entry: {v}");
+    let out = run(&env, &anna, &dir, &["verify", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let void = v["verify"]["report"]["void"].as_array().unwrap();
+    assert_eq!(void.len(), 2, "{v}");
+    assert!(void.iter().any(|c| c[1].as_str().unwrap().contains("made in a void commit")), "{v}");
+    assert!(logged(&env, &anna, &dir, &planted)["void"].is_string());
+    assert!(logged(&env, &anna, &dir, &honest).get("void").is_none());
+    let g = all_grants(&env, &anna, &dir);
+    let pg = g.iter().find(|g| g["grantee"]["fingerprint"] == puppet.fpr.as_str()).unwrap();
+    assert_eq!(pg["status"], "void", "{pg}");
+    // The puppet writes nothing more, with hrx or without.
+    let out = run(&env, &puppet, &dir, &["add", "note", "--text", "puppet: again"]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    // New entries are not encrypted to it.
+    let id = env.note(&anna, "Anna: after the revocation");
+    let readers: Vec<Value> = logged(&env, &anna, &dir, &id)["recipients"].as_array().unwrap().clone();
+    assert!(!readers.iter().any(|r| r["fingerprint"] == puppet.fpr.as_str()), "{readers:?}");
+    let t = clock(&env);
+    let file = note_file(&puppet, &[&anna, &puppet], "general", new_id(t).unwrap(), t);
+    let c = append_in(&dir, &puppet, vec![file], "hrx: add entry", t);
+    assert_verify_rejects(&env, &anna, &dir, "revoked", &c);
+}
+
+/// Attack: a provider forges a key revocation against another participant
+/// (to silence a colleague's entries from a time on), or against the
+/// patient. Rule: only the patient, or the key's holder, may revoke a key,
+/// and never the patient's (policy).
+#[test]
+fn key_revocation_forged_by_a_provider() {
+    let s = scene();
+    let dir = s.env.record();
+    let head = main_of(&s.env, &dir);
+    let out = run(&s.env, &s.klein, &dir, &["key", "revoke", &s.apotheke.fpr, "--compromised"]);
+    assert_eq!(out.status.code(), Some(6), "hrx refuses it: {}", stderr(&out));
+    assert_eq!(main_of(&s.env, &dir), head, "nothing written");
+    for victim in [&s.apotheke, &s.anna] {
+        let t = time(&s);
+        let id = new_id(t).unwrap();
+        let st = format!(
+            "statement: revoke-key\nid: {id}\nissued_at: '{0}'\ncertificate: {1}\nreason: compromised\nsince: '2026-01-01T00:00:00Z'\n",
+            t.to_rfc3339(),
+            victim.fpr
+        );
+        let c = forge_commit(&s, &s.klein, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+        assert_rejected(&s, "policy", Some(&c));
+        reset_main(&s.env, &dir, &head);
+    }
+    // Nor the patient against herself: her key governs the record.
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let st = format!(
+        "statement: revoke-key\nid: {id}\nissued_at: '{0}'\ncertificate: {1}\nreason: retired\n",
+        t.to_rfc3339(),
+        s.anna.fpr
+    );
+    let c = forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+    assert_rejected(&s, "policy", Some(&c));
+}

@@ -32,6 +32,7 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
                 (_, "verified") if !e.warnings.is_empty() => "!?",
                 (_, "verified") => "ok",
                 (_, "failed") => "XX",
+                (_, "void") => "VV",
                 _ => "??",
             };
             out.line(&format!("{mark} {}  {}  {}", e.time.format("%Y-%m-%d %H:%M"), &e.commit[..12], who));

@@ -58,21 +58,34 @@ pub enum KeyCommand {
         /// of a certificate in your keystore (after `hrx key import`)
         source: String,
     },
-    /// Revoke your own key and publish the revocation into the record
+    /// Revoke a key (your own, or, as the patient, a participant's) and
+    /// publish the revocation into the record
     ///
     /// --compromised (the key may be in someone else's hands): every copy
     /// that has the revocation refuses what the key signs that the record
-    /// did not already hold, whatever its date. --retired: what it signs
-    /// from now on. Your key can sign nothing afterwards; a new key is
-    /// granted anew by the patient.
+    /// did not already hold, whatever its date. With --since TIME, what it
+    /// signed from TIME on is void even where the record already holds it:
+    /// kept (nothing is deleted) but counting for nothing: its entries are
+    /// marked void and left out of exports, its grants are never in force.
+    /// --retired: what it signs from now on. A revoked key signs nothing
+    /// afterwards; a new key is granted anew by the patient. Your own key is
+    /// revoked in your keystore too, and the OpenPGP revocation travels in
+    /// the record so that GnuPG sees it; the patient's key is never revoked.
     #[command(group = clap::ArgGroup::new("how").required(true).args(["compromised", "retired"]))]
     Revoke {
+        /// Whose key: a participant's fingerprint (or a unique prefix);
+        /// default your own. Only the patient revokes another's key.
+        fpr: Option<String>,
         /// The key may be in someone else's hands
         #[arg(long)]
         compromised: bool,
         /// The key is no longer used
         #[arg(long)]
         retired: bool,
+        /// With --compromised: from when the key may have been in other
+        /// hands (YYYY-MM-DD or RFC 3339); what it signed from then on is void
+        #[arg(long, value_name = "TIME", requires = "compromised")]
+        since: Option<String>,
         /// Why, in a few words (kept in the revocation, public)
         #[arg(long, default_value = "")]
         reason: String,
@@ -233,17 +246,30 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 }
             }
         }
-        KeyCommand::Revoke { compromised, retired: _, reason } => {
-            let u = key::revoke_own(ctx, *compromised, reason)?;
+        KeyCommand::Revoke { fpr, compromised, retired: _, since, reason } => {
+            let since = since.as_deref().map(super::log::parse_time).transpose()?;
+            let u = key::revoke(ctx, fpr.as_deref(), *compromised, since, reason)?;
             if out.json {
                 out.json("revoked", &u);
             } else {
                 out.line(&u.commit);
+                let whose = if u.update.is_some() { "your key" } else { "the key of" };
                 out.info(&format!(
-                    "revoked your key {} ({}) and published it into the record; sync so that every copy learns it",
+                    "revoked {whose} {} ({}) and published it into the record; sync so that every copy learns it",
                     u.fingerprint,
                     if *compromised { "compromised" } else { "retired" }
                 ));
+                if let Some(s) = u.since {
+                    out.info(&format!(
+                        "what it signed from {} on is void: {} commit{} of this record",
+                        s.to_rfc3339(),
+                        u.void.len(),
+                        if u.void.len() == 1 { "" } else { "s" }
+                    ));
+                    for (c, why) in &u.void {
+                        out.info(&format!("  void {}: {}", &c[..12.min(c.len())], crate::model::text::printable(why)));
+                    }
+                }
             }
         }
         KeyCommand::Import { file } => {

@@ -44,7 +44,11 @@ pub fn line(v: &EntryView) -> String {
     } else {
         format!("{:<12} (not readable with your keys)", "-")
     };
-    let warn = if v.problems.is_empty() { "" } else { "  [!]" };
+    let warn = match (&v.void, v.problems.is_empty()) {
+        (Some(_), _) => "  [VOID]",
+        (None, false) => "  [!]",
+        (None, true) => "",
+    };
     format!("{}  {}  {:<17} {}  — {}{}", v.id, v.date.format("%Y-%m-%d %H:%M"), v.category, what, who, warn)
 }
 

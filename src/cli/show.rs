@@ -58,6 +58,9 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         Some(other) => out.line(&format!("signature:  NOT GOOD: {other:?}")),
         None => {}
     }
+    if let Some(why) = &v.void {
+        out.line(&format!("VOID:       this entry counts for nothing: {}", printable(why)));
+    }
     for p in &v.problems {
         out.line(&format!("WARNING:    {}", printable(p)));
     }

@@ -32,6 +32,16 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             r.inner_checked,
             r.inner_skipped.as_ref().map(|s| format!(" (rest not checked: {s})")).unwrap_or_default()
         ));
+        if !r.void.is_empty() {
+            out.line(&format!(
+                "{} void commit{} (kept, counting for nothing):",
+                r.void.len(),
+                if r.void.len() == 1 { "" } else { "s" }
+            ));
+            for (c, why) in &r.void {
+                out.line(&format!("  void {}: {}", &c[..12.min(c.len())], crate::model::text::printable(why)));
+            }
+        }
     }
     Ok(super::exit::OK)
 }

@@ -783,11 +783,7 @@ fn split_update(u: &Cert) -> Result<(Cert, Revokes), String> {
     Ok((clean, revokes))
 }
 
-/// The time a hard revocation (key compromised, or no reason given) takes
-/// effect from: the beginning. What the key signed counts only where the
-/// revoking commit contains it; a thief's signature dated before the
-/// revocation, on a copy made before it, is refused.
-pub const HARD: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
+pub use crate::policy::HARD;
 
 /// The largest certificate file accepted in `keys/`.
 pub const MAX_CERT: usize = 256 << 10;

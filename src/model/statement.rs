@@ -154,13 +154,47 @@ pub enum Statement {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// Declares every key of a participant's certificate unusable: by the
+    /// patient for anyone but herself, or by the certificate's holder.
+    RevokeKey {
+        /// Same as the file name.
+        id: Id,
+        /// When.
+        issued_at: DateTime<Utc>,
+        /// The certificate (its primary key's fingerprint).
+        certificate: Fpr,
+        /// Compromised (in someone else's hands) or retired.
+        reason: KeyRevocationReason,
+        /// For a compromised key: from when it may have been in other hands.
+        /// What it signed from then on is void, even where the record held
+        /// it before the revocation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<DateTime<Utc>>,
+        /// Free text (public: keep it short).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+}
+
+/// Why a key is revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyRevocationReason {
+    /// The key may be in someone else's hands: nothing it signs that the
+    /// record did not hold counts, whatever its date.
+    Compromised,
+    /// The key is no longer used: it signs nothing from the revocation on.
+    Retired,
 }
 
 impl Statement {
     /// The statement's id.
     pub fn id(&self) -> Id {
         match self {
-            Statement::Grant { id, .. } | Statement::Revoke { id, .. } | Statement::EmergencyAccess { id, .. } => *id,
+            Statement::Grant { id, .. }
+            | Statement::Revoke { id, .. }
+            | Statement::EmergencyAccess { id, .. }
+            | Statement::RevokeKey { id, .. } => *id,
         }
     }
 
@@ -169,7 +203,8 @@ impl Statement {
         match self {
             Statement::Grant { issued_at, .. }
             | Statement::Revoke { issued_at, .. }
-            | Statement::EmergencyAccess { issued_at, .. } => *issued_at,
+            | Statement::EmergencyAccess { issued_at, .. }
+            | Statement::RevokeKey { issued_at, .. } => *issued_at,
         }
     }
 

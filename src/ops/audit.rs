@@ -24,7 +24,9 @@ pub struct AuditEvent {
     pub signer: Option<Identity>,
     /// What it did, one line each.
     pub actions: Vec<String>,
-    /// `verified`, `failed` (the first bad commit) or `unverified` (after it).
+    /// `verified`, `void` (verified, but signed with a compromised key or
+    /// drawing its authority from such a commit: it counts for nothing),
+    /// `failed` (the first bad commit) or `unverified` (after it).
     pub status: &'static str,
     /// Whether this is a break-glass access.
     pub emergency: bool,
@@ -178,6 +180,17 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                                     v.policy.grants.get(revokes).map(|g| name(&g.grant.grantee)).unwrap_or_default();
                                 actions.push(format!("revoked grant {revokes} of {g}"))
                             }
+                            Change::Statement(Statement::RevokeKey { certificate, reason, since, .. }) => {
+                                actions.push(format!(
+                                    "revoked the key of {} as {}{}",
+                                    name(certificate),
+                                    match reason {
+                                        crate::model::statement::KeyRevocationReason::Compromised => "compromised",
+                                        crate::model::statement::KeyRevocationReason::Retired => "retired",
+                                    },
+                                    since.map(|s| format!(" since {}", s.to_rfc3339())).unwrap_or_default()
+                                ))
+                            }
                             Change::Statement(Statement::EmergencyAccess { reason, .. }) => {
                                 emergency = true;
                                 actions.push(format!(
@@ -201,15 +214,20 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     if c.parents > 1 && actions.is_empty() {
                         actions.push("merged two copies of the record".into());
                     }
+                    let void = v.policy.void.get(&c.oid.to_string());
+                    let mut warnings = lateness(&rec, &v, &line, c);
+                    if let Some(why) = void {
+                        warnings.insert(0, format!("VOID: counts for nothing: {why}"));
+                    }
                     AuditEvent {
                         commit: c.oid.to_string(),
                         time: c.time,
                         signer: v.certs.identity(&c.signer),
                         actions,
-                        status: "verified",
+                        status: if void.is_some() { "void" } else { "verified" },
                         emergency,
                         problem: None,
-                        warnings: lateness(&rec, &v, &line, c),
+                        warnings,
                     }
                 })
                 .collect();

@@ -48,6 +48,10 @@ fn readable(ctx: &mut Context) -> Result<(Vec<Entry>, Vec<LeftOut>)> {
     let mut good = vec![];
     let mut left_out = vec![];
     for v in log(ctx, &Filter::default())? {
+        if let Some(why) = &v.void {
+            left_out.push(LeftOut { id: v.id.clone(), code: "void", problem: format!("the entry is void: {why}") });
+            continue;
+        }
         match (v.entry, v.problems.first()) {
             (Some(e), None) => good.push(e),
             (_, Some(p)) => left_out.push(LeftOut {

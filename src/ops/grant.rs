@@ -173,6 +173,8 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
             .entries
             .iter()
             .filter(|e| grant.categories.covers(&e.category) && !v.access.contains_key(&(e.id, req.grantee.clone())))
+            // A void entry counts for nothing: it is never shared.
+            .filter(|e| !v.policy.void.contains_key(&e.commit.to_string()))
             .collect();
         // In batches: read (git is single-threaded), then open and wrap on
         // every core (each entry is decrypted in full: see below).
@@ -364,6 +366,8 @@ pub enum GrantStatus {
     Expired,
     /// Revoked.
     Revoked,
+    /// Made in a void commit (signed with a compromised key): never in force.
+    Void,
     /// Made by a delegate whose delegation has ended (expired or revoked):
     /// grants made under a delegation fall with it.
     DelegationEnded,
@@ -428,7 +432,9 @@ fn who(v: &Verified, f: &str) -> Identity {
 
 /// The status of a grant at `now` under `policy`.
 pub fn status(policy: &crate::policy::Policy, g: &GrantRecord, now: DateTime<Utc>) -> GrantStatus {
-    if g.revoked.is_some() {
+    if g.void {
+        GrantStatus::Void
+    } else if g.revoked.is_some() {
         GrantStatus::Revoked
     } else if g.grant.until.is_some_and(|u| now >= u) {
         GrantStatus::Expired

@@ -74,14 +74,16 @@ pub fn read_cert(ctx: &Context, source: &str) -> Result<(sequoia_openpgp::Cert, 
 /// Adds `cert`, a newer version of a participant's certificate, to the
 /// record; see [`update`].
 fn publish(ctx: &mut Context, cert: sequoia_openpgp::Cert) -> Result<Updated> {
-    publish_with(ctx, cert, None)
+    publish_with(ctx, cert, None, None)
 }
 
-/// [`publish`], signing with `unlocked` if given.
+/// [`publish`], signing with `unlocked` if given, and adding `statement`
+/// in the same commit if given.
 fn publish_with(
     ctx: &mut Context,
     cert: sequoia_openpgp::Cert,
     unlocked: Option<crate::crypto::Unlocked>,
+    statement: Option<crate::model::Statement>,
 ) -> Result<Updated> {
     use crate::error::Error;
     use crate::model::RepoPath;
@@ -112,9 +114,10 @@ fn publish_with(
             .check_update(&fpr, cert.clone(), now)
             .map_err(|(_, e)| Error::Invalid(format!("refused: the certificate {e}")))?;
         let id = crate::id::Id::from_parts(now, [0; 10]);
-        let change = Change::KeyUpdate { fpr: fpr.clone(), id, revokes: revokes.clone() };
+        let mut changes = vec![Change::KeyUpdate { fpr: fpr.clone(), id, revokes: revokes.clone() }];
+        changes.extend(statement.clone().map(Change::Statement));
         v.policy
-            .judge_commit_checked(&me, &[change], now)
+            .judge_commit_checked(&me, &changes, now)
             .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
         Ok((merged, revokes))
     };
@@ -128,9 +131,15 @@ fn publish_with(
     let (merged, revokes) = check(&v)?;
     let id = super::add::new_id(now)?;
     let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
-    let files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
+    let mut files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
+    if let Some(st) = &statement {
+        files.push((RepoPath::Statement(st.id()).to_path(), st.to_yaml().into_bytes()));
+    }
     let name = crate::crypto::cert::identity(&cert).name;
-    let message = format!("hrx: update the certificate of {}", crate::model::text::printable(&name));
+    let message = match statement {
+        Some(_) => "hrx: revoke a key".to_string(),
+        None => format!("hrx: update the certificate of {}", crate::model::text::printable(&name)),
+    };
     let commit = super::append(&rec, &v, &files, &message, &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
     // The keystore learns the newer certificate too.
@@ -169,25 +178,133 @@ pub fn extend(ctx: &mut Context, until: Option<chrono::DateTime<chrono::Utc>>) -
     Ok(Extended { fingerprint: f, expires: until, published })
 }
 
-/// Revokes the caller's own key (`hard`: compromised, may be in someone
-/// else's hands; else retired) in the keystore and publishes the
-/// revocation into the record, as a certificate update: every copy that
-/// has it refuses what the key signs that the record did not hold, or, for
-/// a retired key, what it signs from now on.
-pub fn revoke_own(ctx: &mut Context, hard: bool, reason: &str) -> Result<Updated> {
-    let f = ctx.key_fpr()?;
+/// What `key revoke` did.
+#[derive(Debug, serde::Serialize)]
+pub struct KeyRevoked {
+    /// Whose key.
+    pub fingerprint: crate::model::Fpr,
+    /// compromised or retired.
+    pub reason: crate::model::statement::KeyRevocationReason,
+    /// For a compromised key: from when what it signed is void.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// The revocation statement (`policy/ID.yaml`), if one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// The certificate update carrying the OpenPGP revocation, when the
+    /// holder revoked its own key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update: Option<Updated>,
+    /// The commit.
+    pub commit: String,
+    /// Commits the record holds that are void now, with why.
+    pub void: Vec<(String, String)>,
+}
+
+/// Revokes a key: the caller's own (`target` None or its own fingerprint)
+/// or, for the patient, any other participant's. `hard`: compromised, may
+/// be in someone else's hands (with `since`: from when; what it signed
+/// from then on is void); else retired. The caller's own key is revoked in
+/// the keystore too and the OpenPGP revocation published as a certificate
+/// update, so that other tools see it; a statement in `policy/` carries
+/// the since time, or a revocation of someone else's key.
+pub fn revoke(
+    ctx: &mut Context,
+    target: Option<&str>,
+    hard: bool,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    note: &str,
+) -> Result<KeyRevoked> {
+    use crate::error::Error;
+    use crate::model::statement::KeyRevocationReason;
+    use crate::model::{RepoPath, Statement};
+    let me = ctx.key_fpr()?;
     let rec = ctx.record()?;
-    // The record must take the update before the key can no longer sign.
+    let now = ctx.clock.now();
     let v = super::verified_head(ctx, &rec)?;
+    let f = match target {
+        None => me.clone(),
+        Some(t) => participant(&v, t)?,
+    };
     if !v.policy.keys.contains(&f) {
-        return Err(crate::error::Error::Invalid(format!(
+        return Err(Error::Invalid(format!(
             "your key {f} is not a participant of this record; run this in a record it takes part in"
         )));
     }
-    let now = ctx.clock.now();
-    // Unlocked before the revocation: the commit that carries it is signed
-    // with the key as it was (the record judges it by its parent).
-    let unlocked = ctx.unlock()?;
-    let cert = ctx.keystore.revoke(&f, hard, reason, now, ctx.passphrase.as_mut())?;
-    publish_with(ctx, cert, Some(unlocked))
+    if f == v.policy.patient {
+        return Err(Error::Denied(format!(
+            "{f} is the patient's key, which governs the record: it is never revoked (a lost or stolen patient key is replaced, see recovery)"
+        )));
+    }
+    if !hard && since.is_some() {
+        return Err(Error::Usage(
+            "--since is for --compromised: a retired key's past stays valid, it signs nothing from now on".into(),
+        ));
+    }
+    if let Some(s) = since
+        && s > now
+    {
+        return Err(Error::Usage(format!("--since {} is in the future", s.to_rfc3339())));
+    }
+    let reason = if hard { KeyRevocationReason::Compromised } else { KeyRevocationReason::Retired };
+    let note = Some(note.to_string()).filter(|n| !n.is_empty());
+    let own = f == me;
+    let statement =
+        |id| Statement::RevokeKey { id, issued_at: now, certificate: f.clone(), reason, since, note: note.clone() };
+    let (commit, update, statement_id) = if own {
+        // The holder: an OpenPGP revocation in a certificate update, and a
+        // statement for the since time. Unlocked before the revocation: the
+        // commit that carries it is signed with the key as it was (the
+        // record judges it by its parent).
+        let st = match since {
+            Some(_) => Some(statement(super::add::new_id(now)?)),
+            None => None,
+        };
+        let statement_id = st.as_ref().map(|s| s.id().to_string());
+        let unlocked = ctx.unlock()?;
+        let cert = ctx.keystore.revoke(&f, hard, note.as_deref().unwrap_or(""), now, ctx.passphrase.as_mut())?;
+        let u = publish_with(ctx, cert, Some(unlocked), st)?;
+        (u.commit.clone(), Some(u), statement_id)
+    } else {
+        // The patient, for someone else's key: a statement.
+        let check = |v: &crate::verify::Verified, st: &Statement| -> Result<()> {
+            v.policy
+                .judge_commit_checked(&me, &[crate::policy::Change::Statement(st.clone())], now)
+                .map(|_| ())
+                .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))
+        };
+        check(&v, &statement(crate::id::Id::from_parts(now, [0; 10])))?;
+        let mut unlocked = ctx.unlock()?;
+        let _lock = rec.lock()?;
+        let v = super::verified_head(ctx, &rec)?;
+        let st = statement(super::add::new_id(now)?);
+        check(&v, &st)?;
+        let files = vec![(RepoPath::Statement(st.id()).to_path(), st.to_yaml().into_bytes())];
+        let commit = super::append(&rec, &v, &files, "hrx: revoke a key", &mut unlocked, now)?;
+        rec.advance_worktree(v.head, commit, &files)?;
+        super::remember(ctx, &rec);
+        (commit.to_string(), None, Some(st.id().to_string()))
+    };
+    let after = super::verified_head(ctx, &rec)?;
+    let void = after.policy.void.iter().map(|(c, why)| (c.clone(), why.clone())).collect();
+    Ok(KeyRevoked { fingerprint: f, reason, since, statement: statement_id, update, commit, void })
+}
+
+/// The participant of the record `t` names: a whole fingerprint, or a
+/// prefix only one participant's fingerprint starts with.
+fn participant(v: &crate::verify::Verified, t: &str) -> Result<crate::model::Fpr> {
+    use crate::error::Error;
+    let t = t.trim().to_ascii_uppercase().replace(' ', "");
+    let hits: Vec<_> = v.policy.keys.iter().filter(|k| k.starts_with(&t)).collect();
+    match hits[..] {
+        [one] if !t.is_empty() => Ok(one.clone()),
+        [] | [_] => Err(Error::NotFound(format!(
+            "no participant of this record has a fingerprint starting {t:?}; `hrx grants --all` lists them"
+        ))),
+        _ => Err(Error::Usage(format!(
+            "{t:?} names {} participants ({}); give more of the fingerprint",
+            hits.len(),
+            hits.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }

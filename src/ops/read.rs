@@ -58,6 +58,11 @@ pub struct EntryView {
     /// The reason code of the first problem (as `hrx verify` reports it).
     #[serde(skip)]
     pub problem_code: Option<&'static str>,
+    /// Why the entry counts for nothing, if it does: its commit is void
+    /// (signed with a key after it was compromised; see `hrx key revoke
+    /// --since`). Kept, shown marked, never exported or shared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void: Option<String>,
 }
 
 impl EntryView {
@@ -152,6 +157,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
         sealed: false,
         pending: true,
         problem_code: None,
+        void: v.policy.void.get(&e.commit.to_string()).cloned(),
     }
 }
 
@@ -202,6 +208,7 @@ pub fn view(
         entry: None,
         sealed: false,
         pending: false,
+        void: v.policy.void.get(&e.commit.to_string()).cloned(),
     };
     if let Some(me) = &r.me
         && super::emergency::sealed(&v.policy, me, &e.category, e.time, now)

@@ -30,6 +30,10 @@ pub struct Report {
     /// Why the rest were not checked, if they were not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inner_skipped: Option<String>,
+    /// Commits the record holds that count for nothing (signed with a key
+    /// after it was compromised, or drawing their authority from such a
+    /// commit): (commit, why).
+    pub void: Vec<(String, String)>,
 }
 
 /// Verifies the record; `inner` also decrypts what the caller can read to
@@ -50,6 +54,7 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         entries: v.entries.len(),
         inner_checked: 0,
         inner_skipped: None,
+        void: v.policy.void.iter().map(|(c, why)| (c.clone(), why.clone())).collect(),
     };
     if !inner {
         report.inner_skipped = Some("not asked for (--no-decrypt)".into());

@@ -64,6 +64,7 @@ fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, 
         sealed: false,
         pending: false,
         problem_code: None,
+        void: None,
     }
 }
 
@@ -497,6 +498,7 @@ fn clone_view(e: &EntryView) -> EntryView {
         sealed: e.sealed,
         pending: e.pending,
         problem_code: None,
+        void: e.void.clone(),
     }
 }
 

@@ -200,6 +200,12 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
             r.name.clone().unwrap_or_else(|| format!("unknown key {}", r.key_id))
         )));
     }
+    if let Some(why) = &e.void {
+        lines.push(Line::styled(
+            format!("VOID       counts for nothing: {}", crate::model::text::printable(why)),
+            style(app, Color::Red),
+        ));
+    }
     for p in &e.problems {
         lines.push(Line::styled(format!("WARNING    {}", crate::model::text::printable(p)), style(app, Color::Red)));
     }
