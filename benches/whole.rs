@@ -6,7 +6,9 @@
 //! lifetime's shape), or all at once (`HRX_BENCH_SHAPE=burst`, the shape of
 //! a big import), then repacked as `git gc` would. The timed operations
 //! are fresh `hrx` processes, as the patient (decryption included):
-//! `verify`, `verify --no-decrypt`, `log --json` and `add`. Peak memory
+//! `verify`, `verify --no-decrypt`, `log --json`, `add`, then `key rotate`
+//! (the patient's key, with a wrap for every entry) and `verify` of the
+//! rotated record. Peak memory
 //! comes from GNU time (installed by `.ci/setup`).
 //!
 //! `HRX_BENCH_SIZES` sets the sizes (default `1000,10000`);
@@ -37,9 +39,9 @@ fn main() {
         .collect();
     let burst = std::env::var("HRX_BENCH_SHAPE").is_ok_and(|s| s == "burst");
     println!(
-        "| entries | shape | verify (commits/s, peak) | verify --no-decrypt | log --json cold / warm | add median | .git |"
+        "| entries | shape | verify (commits/s, peak) | verify --no-decrypt | log --json cold / warm | add median | key rotate | verify after rotation | .git |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let tmp = tempfile::tempdir().unwrap();
         let dir = match std::env::var_os("HRX_BENCH_KEEP") {
@@ -58,9 +60,11 @@ fn main() {
         let mut adds: Vec<f64> =
             (0..15).map(|i| run(&["add", "note", "--text", &format!("bench note {i}")]).0).collect();
         adds.sort_by(f64::total_cmp);
+        let (rot, rot_kb) = run(&["key", "rotate", "--no-passphrase"]);
+        let (after, after_kb) = run(&["verify"]);
         let commits = n + 1;
         println!(
-            "| {n} | {} | {:.2} s = {:.0}/s, {} MB | {:.2} s = {:.0}/s, {} MB | {:.2} s / {:.2} s | {:.0} ms | {} MB |",
+            "| {n} | {} | {:.2} s = {:.0}/s, {} MB | {:.2} s = {:.0}/s, {} MB | {:.2} s / {:.2} s | {:.0} ms | {:.2} s, {} MB | {:.2} s, {} MB | {} MB |",
             if burst { "burst" } else { "lifetime" },
             v,
             commits as f64 / v,
@@ -71,6 +75,10 @@ fn main() {
             cold,
             warm,
             adds[adds.len() / 2] * 1000.0,
+            rot,
+            rot_kb / 1024,
+            after,
+            after_kb / 1024,
             du(&record.join(".git")) / (1 << 20),
         );
     }

@@ -241,6 +241,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__key,revoke)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__revoke"
                 ;;
+            hrx__subcmd__help__subcmd__key,rotate)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__rotate"
+                ;;
             hrx__subcmd__help__subcmd__key,update)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__update"
                 ;;
@@ -283,6 +286,9 @@ _hrx() {
             hrx__subcmd__key,revoke)
                 cmd="hrx__subcmd__key__subcmd__revoke"
                 ;;
+            hrx__subcmd__key,rotate)
+                cmd="hrx__subcmd__key__subcmd__rotate"
+                ;;
             hrx__subcmd__key,update)
                 cmd="hrx__subcmd__key__subcmd__update"
                 ;;
@@ -306,6 +312,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key__subcmd__help,revoke)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__revoke"
+                ;;
+            hrx__subcmd__key__subcmd__help,rotate)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__rotate"
                 ;;
             hrx__subcmd__key__subcmd__help,update)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__update"
@@ -1487,7 +1496,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import update revoke extend"
+            opts="generate list export import update revoke rotate extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1571,6 +1580,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1865,7 +1888,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update revoke extend help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2009,7 +2032,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import update revoke extend help"
+            opts="generate list export import update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2120,6 +2143,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__key__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__key__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2209,6 +2246,36 @@ _hrx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__rotate)
+            opts="-C -q -h -V --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -54,22 +54,23 @@ complete -c hrx -n "__fish_hrx_needs_command" -f -a "tui" -d 'Browse the record 
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "list" -d 'List the keys and certificates in your keystore'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke extend help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "list" -d 'List the keys and certificates in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l name -d 'Your name, or the name of the practice or hospital' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l email -d 'Email address' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l organisation -d 'Organisation (practice, hospital, contact point)' -r
@@ -128,6 +129,15 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l no-passphrase -d 'Store the new secret key without a passphrase'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l until -d 'The new expiry: a date (YYYY-MM-DD) or RFC 3339 time' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l for -d 'The new expiry from now: N followed by d, w, m or y (e.g. 2y)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -145,6 +155,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l patient -d 'The patient\'s certificate fingerprint (a key in your keystore) [default: your key]' -r
@@ -484,6 +495,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from emergency" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from remote" -f -a "add" -d 'Add a remote copy of the record (any git URL)'

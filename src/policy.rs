@@ -172,6 +172,19 @@ pub struct Policy {
     /// such a commit; with why. Found after the whole history is walked.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub void: BTreeMap<String, String>,
+    /// Certificates handed over to a new one (`rotate-key`): old -> new.
+    /// The new one holds what the old one held.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rotated: BTreeMap<Fpr, Rotation>,
+}
+
+/// A key rotation, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rotation {
+    /// The new certificate.
+    pub to: Fpr,
+    /// The signature time of the commit that made it.
+    pub at: DateTime<Utc>,
 }
 
 impl Policy {
@@ -186,6 +199,7 @@ impl Policy {
             key_updates: BTreeMap::new(),
             revoked_keys: BTreeMap::new(),
             void: BTreeMap::new(),
+            rotated: BTreeMap::new(),
         }
     }
 
@@ -210,9 +224,25 @@ impl Policy {
         self.with_delegation(g, &|g| g.issued_at <= t && g.grant.in_window(t) && !g.revoked_by(t))
     }
 
-    /// Grants to `who` in force at `t`.
+    /// Grants to `who` in force at `t` (grants made to a certificate `who`
+    /// took over by rotation included).
     pub fn active_grants<'a>(&'a self, who: &'a str, t: DateTime<Utc>) -> impl Iterator<Item = &'a GrantRecord> + 'a {
-        self.grants.values().filter(move |g| g.grant.grantee == who && self.in_force(g, t))
+        self.grants.values().filter(move |g| self.holder(&g.grant.grantee) == who && self.in_force(g, t))
+    }
+
+    /// Who holds what was granted to `f` now: `f`, or the certificate it
+    /// was handed over to by rotation (and so on).
+    pub fn holder<'a>(&'a self, f: &'a str) -> &'a str {
+        let mut h = f;
+        // Each rotation goes to a certificate new to the record, so the
+        // chain has no cycle; bounded all the same.
+        for _ in 0..=self.rotated.len() {
+            match self.rotated.get(h) {
+                Some(r) => h = &r.to,
+                None => break,
+            }
+        }
+        h
     }
 
     /// Whether the authority a commit relied on still holds at its time `t`
@@ -282,7 +312,7 @@ impl Policy {
         let mut r = BTreeSet::from([self.patient.clone(), author.to_string()]);
         for g in self.grants.values() {
             if self.in_force(g, t) && g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category) {
-                r.insert(g.grant.grantee.clone());
+                r.insert(self.holder(&g.grant.grantee).to_string());
             }
         }
         r
@@ -297,6 +327,11 @@ impl Policy {
         let is_patient = signer == self.patient;
         match change {
             Change::Key(f) => {
+                // A rotation brings its new certificate in the same commit.
+                let rotation = after.rotated.get(signer).is_some_and(|r| r.to == *f) && !self.keys.contains(f);
+                if rotation {
+                    return Ok(vec![]);
+                }
                 if !self.is_manager(signer, t) {
                     return Err(format!(
                         "adds certificate {f}, but only the patient or a delegate may add certificates"
@@ -353,7 +388,9 @@ impl Policy {
                 }
             }
             Change::Access { entry, category, reader } => {
-                if !is_patient && !self.allows(signer, Right::Manage, category, t) {
+                // A rotating participant gives its new key what it reads.
+                let own_successor = after.rotated.get(signer).is_some_and(|r| r.to == *reader);
+                if !is_patient && !own_successor && !self.allows(signer, Right::Manage, category, t) {
                     return Err(format!(
                         "adds later access to entry {entry} for {reader}, but only the patient or a delegate for {category} may"
                     ));
@@ -420,7 +457,7 @@ impl Policy {
                     Some(g) => g,
                 };
                 if !is_patient {
-                    let own = g.grant.grantee == signer;
+                    let own = self.holder(&g.grant.grantee) == signer;
                     // A delegate revokes only grants it could have made:
                     // rights it holds itself, on categories it manages.
                     let manages = !g.grant.rights.contains(&Right::Manage)
@@ -469,9 +506,40 @@ impl Policy {
                     _ => {}
                 }
             }
+            Statement::RotateKey { from, to, .. } => {
+                if signer != from {
+                    return Err(format!("hands the place of {from} over to {to}, but only {from} itself may"));
+                }
+                if !self.keys.contains(from) {
+                    return Err(format!("hands the place of {from} over, which is not a participant's"));
+                }
+                if self.keys.contains(to) || !after.keys.contains(to) {
+                    return Err(format!(
+                        "hands the place of {from} over to {to}, which must be a new certificate added in the same commit"
+                    ));
+                }
+                if self.rotated.contains_key(from) {
+                    return Err(format!("hands the place of {from} over again; it was handed over already"));
+                }
+                if self.revoked_keys.contains_key(from) {
+                    return Err(format!("hands the place of {from} over, but its key is revoked"));
+                }
+                if !is_patient {
+                    let a: Authority = self.active_grants(signer, t).map(|g| g.id).collect();
+                    if a.is_empty() {
+                        return Err(format!(
+                            "hands the place of {from} over, but it holds no grant in force at {}",
+                            t.to_rfc3339()
+                        ));
+                    }
+                    return Ok(a);
+                }
+            }
             Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
                 Some(g)
-                    if g.grant.grantee == signer && g.grant.purpose == Purpose::Emergency && self.in_force(g, t) =>
+                    if self.holder(&g.grant.grantee) == signer
+                        && g.grant.purpose == Purpose::Emergency
+                        && self.in_force(g, t) =>
                 {
                     return Ok(vec![*grant]);
                 }
@@ -535,6 +603,14 @@ impl Policy {
                 };
                 self.revoke_key(certificate, KeyRevocation { cert: certificate.clone(), at, revoked_in: None, since });
             }
+            Change::Statement(Statement::RotateKey { from, to, .. }) => {
+                self.rotated.insert(from.clone(), Rotation { to: to.clone(), at: t });
+                if self.patient == *from {
+                    self.patient = to.clone();
+                }
+                // The old key is retired: it signs nothing from now on.
+                self.revoke_key(from, KeyRevocation { cert: from.clone(), at: t, revoked_in: None, since: None });
+            }
             Change::Entry(..) | Change::Access { .. } => {}
         }
     }
@@ -570,8 +646,10 @@ impl Policy {
         changes: &'c [Change],
         t: DateTime<Utc>,
     ) -> Result<(Policy, Vec<Authority>), (&'c Change, String)> {
+        // A rotation is part of setting up certificates: its new
+        // certificate comes with it.
         let rank = |c: &Change| match c {
-            Change::Key(_) | Change::KeyUpdate { .. } => 0,
+            Change::Key(_) | Change::KeyUpdate { .. } | Change::Statement(Statement::RotateKey { .. }) => 0,
             Change::Statement(_) => 1,
             Change::Entry(..) | Change::Access { .. } => 2,
         };
@@ -644,6 +722,12 @@ impl Policy {
             }
         }
         self.void.extend(other.void);
+        for (f, r) in other.rotated {
+            self.rotated.entry(f).or_insert(r);
+        }
+        // Both lines start from one root: a patient who rotated on one line
+        // is the patient of the join.
+        self.patient = self.holder(&self.patient).to_string();
     }
 }
 

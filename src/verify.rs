@@ -654,6 +654,7 @@ pub fn verify_from(
                             }
                             vec![certificate]
                         }
+                        Change::Statement(Statement::RotateKey { from, .. }) => vec![from],
                         _ => vec![],
                     };
                     for k in revoked {

@@ -537,3 +537,144 @@ fn the_patient_revokes_a_stolen_key_since_the_theft() {
     let out = env.verify(&anna);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A FHIR collection bundle of `n` laboratory results.
+fn lab_bundle(n: usize) -> String {
+    let entries: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"fullUrl": format!("urn:uuid:00000000-0000-4000-8000-{i:012}"), "resource": {
+                "resourceType": "Observation", "id": format!("lab-{i}"), "status": "final",
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2160-0", "display": "Creatinine"}]},
+                "effectiveDateTime": "2025-06-01",
+                "valueQuantity": {"value": 80 + i, "unit": "umol/L", "system": "http://unitsofmeasure.org", "code": "umol/L"}}})
+        })
+        .collect();
+    serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries}).to_string()
+}
+
+/// The paths `git diff --name-status A B` in the record reports, with
+/// their status letters.
+fn changed(env: &TestEnv, a: &str, b: &str) -> Vec<(String, String)> {
+    stdout(&env.git(&["diff", "--name-status", a, b]))
+        .lines()
+        .map(|l| {
+            let (s, p) = l.split_once('\t').unwrap();
+            (s.to_string(), p.to_string())
+        })
+        .collect()
+}
+
+/// The patient, then a provider, replace their keys on a record of 200
+/// results and a note. Every earlier entry stays readable with the new key
+/// through appended wraps (no entry is rewritten), the provider keeps its
+/// grants, the old keys sign nothing more, and stock git and GnuPG check
+/// and read the result.
+#[test]
+fn rotating_the_patient_key_and_a_providers_key_keeps_the_history_readable() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let rec = env.init(&anna);
+    env.grant(&anna, &klein, "general,results", "read,write", &[]);
+    let bundle = env.path().join("labs.json");
+    std::fs::write(&bundle, lab_bundle(200)).unwrap();
+    ok_in(&env, &klein, &rec, &["import", "fhir", bundle.to_str().unwrap()]);
+    env.note(&klein, "Klein: results discussed");
+    let entries = |who: &Party| -> Vec<serde_json::Value> {
+        let v = json(&env.hrx(who).arg("-C").arg(&rec).args(["log", "--json"]).output().unwrap());
+        v["entries"].as_array().unwrap().clone()
+    };
+    assert_eq!(entries(&anna).len(), 201);
+
+    // The patient rotates.
+    let before = stdout(&env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let v = json(
+        &env.hrx(&anna).arg("-C").arg(&rec).args(["key", "rotate", "--no-passphrase", "--json"]).output().unwrap(),
+    );
+    assert_eq!(v["rotated"]["from"], anna.fpr.as_str(), "{v}");
+    assert_eq!(v["rotated"]["wrapped"], 201, "{v}");
+    let anna2 = Party { fpr: v["rotated"]["to"].as_str().unwrap().to_string(), ..anna.clone() };
+    let after = stdout(&env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let diff = changed(&env, &before, &after);
+    assert!(diff.iter().all(|(s, _)| s == "A"), "only added files: {diff:?}");
+    assert_eq!(diff.iter().filter(|(_, p)| p.starts_with("access/")).count(), 201, "{diff:?}");
+    assert!(diff.iter().any(|(_, p)| *p == format!("keys/{}.asc", anna2.fpr)), "{diff:?}");
+    assert_eq!(diff.len(), 203, "the certificate, the statement and the wraps: {diff:?}");
+    // Her new key (now the default) reads all of it, and the record verifies.
+    let mine = entries(&anna2);
+    assert!(mine.iter().all(|e| e["readable"] == true), "{mine:?}");
+    let v = json(&env.hrx(&anna2).arg("-C").arg(&rec).args(["verify", "--json"]).output().unwrap());
+    assert_eq!(v["verify"]["report"]["inner_checked"], 201, "{v}");
+    // She governs with it; her old key signs nothing more.
+    let id = env.note(&anna2, "Anna: with my new key");
+    let out =
+        env.hrx(&anna).arg("-C").arg(&rec).args(["--key", &anna.fpr, "add", "note", "--text", "old"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let readers = json(&env.hrx(&anna2).arg("-C").arg(&rec).args(["show", &id, "--json"]).output().unwrap());
+    let readers: Vec<&str> =
+        readers["entry"]["recipients"].as_array().unwrap().iter().filter_map(|r| r["fingerprint"].as_str()).collect();
+    assert!(readers.contains(&anna2.fpr.as_str()) && !readers.contains(&anna.fpr.as_str()), "{readers:?}");
+
+    // Stock tools: git checks both keys' commits, GnuPG reads an old entry
+    // with the new key through its wrap.
+    let gpg = Gpg::new(&env);
+    gpg.import_secret(&anna2);
+    let old_pub = env.path().join("anna-old.asc");
+    std::fs::write(&old_pub, env.hrx(&anna).args(["key", "export", &anna.fpr]).output().unwrap().stdout).unwrap();
+    assert!(gpg.run(&["--import", old_pub.to_str().unwrap()]).status.success());
+    let klein_pub = env.path().join("klein.pub.asc");
+    std::fs::write(&klein_pub, env.hrx(&klein).args(["key", "export", &klein.fpr]).output().unwrap().stdout).unwrap();
+    assert!(gpg.run(&["--import", klein_pub.to_str().unwrap()]).status.success());
+    for c in [after.as_str(), "HEAD"] {
+        let out = env.bare("git").arg("-C").arg(&rec).args(["verify-commit", c]).output().unwrap();
+        assert!(out.status.success(), "git verify-commit {c}: {}", stderr(&out));
+    }
+    let files = stdout(&env.git(&["ls-files"]));
+    let note = &mine.iter().find(|e| e["kind"] == "note").unwrap()["id"];
+    let note = note.as_str().unwrap();
+    let entry = files.lines().find(|l| l.starts_with("entries/") && l.contains(note)).unwrap();
+    let wrap = hrx::model::RepoPath::Access { entry: note.parse().unwrap(), reader: anna2.fpr.clone() }.to_path();
+    let joined = env.path().join("joined.pgp");
+    let mut bytes = std::fs::read(rec.join(&wrap)).unwrap();
+    bytes.extend(std::fs::read(rec.join(entry)).unwrap());
+    std::fs::write(&joined, bytes).unwrap();
+    let out = gpg.run(&["--decrypt", joined.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("results discussed"), "{}", stdout(&out));
+
+    // The provider rotates and keeps its grant.
+    let v = json(
+        &env.hrx(&klein).arg("-C").arg(&rec).args(["key", "rotate", "--no-passphrase", "--json"]).output().unwrap(),
+    );
+    assert_eq!(v["rotated"]["wrapped"], 202, "every entry it reads: {v}");
+    let klein2 = Party { fpr: v["rotated"]["to"].as_str().unwrap().to_string(), ..klein.clone() };
+    let theirs = entries(&klein2);
+    assert_eq!(theirs.iter().filter(|e| e["readable"] == true).count(), 202, "{theirs:?}");
+    let g = json(&env.hrx(&anna2).arg("-C").arg(&rec).args(["grants", "--json"]).output().unwrap());
+    assert_eq!(g["grants"][0]["grantee"]["fingerprint"], klein2.fpr.as_str(), "{g}");
+    env.note(&klein2, "Klein: with my new key");
+    let out = env
+        .hrx(&klein)
+        .arg("-C")
+        .arg(&rec)
+        .args(["--key", &klein.fpr, "add", "note", "--text", "old"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Another copy verifies the hand-overs from the same trust root.
+    let copy = env.path().join("copy");
+    let out = env.hrx(&klein2).args(["clone"]).arg(&rec).arg(&copy).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.hrx(&klein2).arg("-C").arg(&copy).args(["verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&env.hrx(&anna2).arg("-C").arg(&rec).args(["audit", "--json"]).output().unwrap());
+    let handed = v["audit"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actions"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().contains("over to a new key")))
+        .count();
+    assert_eq!(handed, 2, "{v}");
+}

@@ -2596,3 +2596,73 @@ fn key_revocation_forged_by_a_provider() {
     let c = forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
     assert_rejected(&s, "policy", Some(&c));
 }
+
+// ---------------------------------------------------------------------------
+// Key rotation
+// ---------------------------------------------------------------------------
+
+/// Attack: a provider hands someone else's place (the patient's, or a
+/// colleague's) over to a key of its own, or hands its own place over to a
+/// certificate already in the record (a colleague's, to act in its name).
+/// Rule: only the key itself hands its place over, to a certificate new to
+/// the record added in the same commit (policy).
+#[test]
+fn rotation_not_signed_by_the_old_key() {
+    let s = scene();
+    let dir = s.env.record();
+    let head = main_of(&s.env, &dir);
+    let puppet = s.env.party("Puppet", "XX", None);
+    let puppet_cert = std::fs::read(cert_file(&s.env, &puppet)).unwrap();
+    for (from, to) in [(&s.anna, &puppet), (&s.apotheke, &puppet), (&s.klein, &s.apotheke)] {
+        let t = time(&s);
+        let id = new_id(t).unwrap();
+        let st = format!(
+            "statement: rotate-key\nid: {id}\nissued_at: '{0}'\nfrom: {1}\nto: {2}\n",
+            t.to_rfc3339(),
+            from.fpr,
+            to.fpr
+        );
+        let mut files = vec![(format!("policy/{id}.yaml"), st.into_bytes())];
+        if to.fpr == puppet.fpr {
+            files.push((format!("keys/{}.asc", puppet.fpr), puppet_cert.clone()));
+        }
+        let c = forge_commit(&s, &s.klein, files, t);
+        assert_rejected(&s, "policy", Some(&c));
+        reset_main(&s.env, &dir, &head);
+    }
+    // hrx hands over only the caller's own key: Dr Klein's rotation moves
+    // Dr Klein's grant, nobody else's.
+    let out = run(&s.env, &s.klein, &dir, &["key", "rotate", "--no-passphrase", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mine: Vec<Value> = all_grants(&s.env, &s.anna, &dir);
+    let apotheke = mine.iter().find(|g| g["rights"].as_array().unwrap().len() == 1).unwrap();
+    assert_eq!(apotheke["grantee"]["fingerprint"], s.apotheke.fpr.as_str(), "{mine:?}");
+}
+
+/// Attack: a provider rotates its key, then writes with the old one on a
+/// copy from before the rotation (the old laptop), dated after it. Rule: a
+/// rotation retires the old key from the rotation's time on, on every line
+/// of history (key-revoked).
+#[test]
+fn old_key_after_its_rotation() {
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, laptop, &["sync"]);
+    let old_laptop = clone_as(&h, &klein, "klein-old");
+    let new_laptop = clone_as(&h, &klein, "klein-new");
+    ok(env, &klein, &new_laptop, &["key", "rotate", "--no-passphrase"]);
+    ok(env, &klein, &new_laptop, &["sync"]);
+    let hub_before = main_of(env, &h.hub);
+    // The old laptop has not seen the rotation; hrx there still signs with
+    // the old key.
+    ok(env, &klein, &old_laptop, &["--key", &klein.fpr, "add", "note", "--text", "on the old laptop"]);
+    let out = run(env, &klein, &old_laptop, &["sync", "--json"]);
+    assert_refused(&out, "key-revoked");
+    assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
+    ok(env, anna, laptop, &["sync"]);
+    let out = run(env, anna, laptop, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

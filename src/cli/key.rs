@@ -90,6 +90,22 @@ pub enum KeyCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Replace your key with a new one, keeping your place in the record
+    ///
+    /// A new key with the same name is made in your keystore and becomes
+    /// the default. In one commit signed with the old key, the record gains
+    /// its certificate, a statement handing your place over to it (the
+    /// patient's place, or your grants), and a later-access wrap for every
+    /// earlier entry your old key reads, so that the new key reads the
+    /// whole history; no entry is rewritten. The old key signs nothing
+    /// afterwards (on every copy that has the rotation); keep it to read
+    /// copies made before. For a key that may be in someone else's hands,
+    /// revoke it instead (hrx key revoke --compromised).
+    Rotate {
+        /// Store the new secret key without a passphrase
+        #[arg(long)]
+        no_passphrase: bool,
+    },
     /// Set when your key expires (an expired key too), and publish the
     /// refreshed certificate into the record when run in one
     #[command(group = clap::ArgGroup::new("when").required(true).args(["until", "period", "never"]))]
@@ -219,6 +235,31 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     } else {
                         format!("key {k} is retired: it signs nothing dated from {} on", t.to_rfc3339())
                     });
+                }
+            }
+        }
+        KeyCommand::Rotate { no_passphrase } => {
+            let pw = if *no_passphrase { None } else { Some(ctx.passphrase.new_passphrase()?) };
+            let r = key::rotate(ctx, pw)?;
+            if out.json {
+                out.json("rotated", &r);
+            } else {
+                out.line(&r.to);
+                out.info(&format!(
+                    "your key {} is replaced by {} (now your default key); {} earlier entr{} wrapped for it in commit {}; sync so that every copy learns it",
+                    r.from,
+                    r.to,
+                    r.wrapped,
+                    if r.wrapped == 1 { "y" } else { "ies" },
+                    &r.commit[..12]
+                ));
+                if !r.refused.is_empty() {
+                    out.info(&format!(
+                        "warning: {} entr{} not authentic, not passed on: {}",
+                        r.refused.len(),
+                        if r.refused.len() == 1 { "y is" } else { "ies are" },
+                        r.refused.join(", ")
+                    ));
                 }
             }
         }

@@ -132,7 +132,8 @@ impl Keystore {
         }
     }
 
-    fn set_default(&self, f: &str) -> Result<()> {
+    /// Makes `f` the key hrx acts with when none is named.
+    pub fn set_default(&self, f: &str) -> Result<()> {
         private_dir(&self.home)?;
         let c = Config { default_key: Some(f.to_string()) };
         write_private(&self.home.join("config.yaml"), serde_yaml_ng::to_string(&c).expect("config").as_bytes())

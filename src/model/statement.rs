@@ -174,6 +174,20 @@ pub enum Statement {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// Hands a participant's place over to a new certificate: signed with
+    /// the old key, in the commit that adds the new certificate. The new
+    /// key holds what the old one held (the patient's place, grants), and
+    /// the old one signs nothing from then on.
+    RotateKey {
+        /// Same as the file name.
+        id: Id,
+        /// When.
+        issued_at: DateTime<Utc>,
+        /// The certificate handing over.
+        from: Fpr,
+        /// The new certificate (added in the same commit).
+        to: Fpr,
+    },
 }
 
 /// Why a key is revoked.
@@ -194,7 +208,8 @@ impl Statement {
             Statement::Grant { id, .. }
             | Statement::Revoke { id, .. }
             | Statement::EmergencyAccess { id, .. }
-            | Statement::RevokeKey { id, .. } => *id,
+            | Statement::RevokeKey { id, .. }
+            | Statement::RotateKey { id, .. } => *id,
         }
     }
 
@@ -204,7 +219,8 @@ impl Statement {
             Statement::Grant { issued_at, .. }
             | Statement::Revoke { issued_at, .. }
             | Statement::EmergencyAccess { issued_at, .. }
-            | Statement::RevokeKey { issued_at, .. } => *issued_at,
+            | Statement::RevokeKey { issued_at, .. }
+            | Statement::RotateKey { issued_at, .. } => *issued_at,
         }
     }
 

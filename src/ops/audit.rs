@@ -191,6 +191,8 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                                     since.map(|s| format!(" since {}", s.to_rfc3339())).unwrap_or_default()
                                 ))
                             }
+                            Change::Statement(Statement::RotateKey { from, to, .. }) => actions
+                                .push(format!("handed the place of {} ({from}) over to a new key {to}", name(from))),
                             Change::Statement(Statement::EmergencyAccess { reason, .. }) => {
                                 emergency = true;
                                 actions.push(format!(

@@ -39,7 +39,9 @@ pub fn sealed(
         return false;
     }
     let reads = |g: &crate::policy::GrantRecord| {
-        g.grant.grantee == who && g.grant.rights.contains(&Right::Read) && g.grant.categories.covers(category)
+        p.holder(&g.grant.grantee) == who
+            && g.grant.rights.contains(&Right::Read)
+            && g.grant.categories.covers(category)
     };
     let ordinary = p
         .grants

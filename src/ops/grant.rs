@@ -167,8 +167,6 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     changes.push(Change::Statement(st));
     let (mut opened, mut skipped, mut refused) = (0, 0, vec![]);
     if grant.include_past {
-        let signers = &v.certs;
-        let grantee_keyids: Vec<String> = cert.keys().map(|k| k.key().keyid().to_hex()).collect();
         let in_scope: Vec<&crate::verify::EntryRef> = v
             .entries
             .iter()
@@ -176,49 +174,10 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
             // A void entry counts for nothing: it is never shared.
             .filter(|e| !v.policy.void.contains_key(&e.commit.to_string()))
             .collect();
-        // In batches: read (git is single-threaded), then open and wrap on
-        // every core (each entry is decrypted in full: see below).
-        for batch in in_scope.chunks(256) {
-            let mut work = Vec::with_capacity(batch.len());
-            for e in batch {
-                let bytes = rec.blob(e.blob)?;
-                if recipient_keyids(&bytes)?.iter().any(|k| grantee_keyids.contains(k)) {
-                    continue; // it can read it already
-                }
-                // The granter's own wrap, if that is how it reads the entry.
-                let prefix = match v.access.get(&(e.id, me.clone())) {
-                    Some(b) => Some(rec.blob(*b)?),
-                    None => None,
-                };
-                work.push((*e, bytes, prefix));
-            }
-            // A session key is passed on only after it has decrypted and
-            // authenticated this very entry (integrity check, inner signature
-            // by its committer, the id and category inside): a PKESK copied
-            // from another entry must never be laundered into a wrap for it.
-            let results = on_every_core(&work, &unlocked.decryptors, |(e, bytes, prefix), keys| {
-                match authentic_session_key(bytes, prefix.as_deref(), keys, signers, e, now) {
-                    Authentic::Key(algo, sk) => wrap(algo, &sk, &cert, now).map(Some).map(Ok),
-                    Authentic::Unreadable => Ok(Ok(None)),
-                    Authentic::Not => Ok(Err(())),
-                }
-            });
-            for ((e, _, _), r) in work.iter().zip(results) {
-                match r? {
-                    Err(()) => refused.push(e.id.to_string()),
-                    Ok(None) => skipped += 1,
-                    Ok(Some(w)) => {
-                        files.push((RepoPath::Access { entry: e.id, reader: req.grantee.clone() }.to_path(), w));
-                        changes.push(Change::Access {
-                            entry: e.id,
-                            category: e.category.clone(),
-                            reader: req.grantee.clone(),
-                        });
-                        opened += 1;
-                    }
-                }
-            }
-        }
+        let w = wrap_entries(&rec, &v, &me, &unlocked.decryptors, &cert, &in_scope, now)?;
+        files.extend(w.files);
+        changes.extend(w.changes);
+        (opened, skipped, refused) = (w.opened, w.skipped, w.refused);
     }
     // The same judgement verify will make, before anything is written.
     v.policy
@@ -240,6 +199,81 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
             crate::crypto::cert::expiry_warning(&cert, &validity, &name, now, grant.until)
         },
     })
+}
+
+/// Later-access wraps made for one reader.
+pub(crate) struct Wraps {
+    /// The wrap files.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The changes they make.
+    pub changes: Vec<Change>,
+    /// Entries wrapped.
+    pub opened: usize,
+    /// Entries the caller cannot read (nothing to pass on).
+    pub skipped: usize,
+    /// Entries that are not authentic: never passed on.
+    pub refused: Vec<String>,
+}
+
+/// Wraps the session keys of `entries` for certificate `cert` (the reader),
+/// with the caller's (`me`) decryption keys, on every core; entries the
+/// reader can already read are left alone. A session key is passed on only
+/// after it has decrypted and authenticated this very entry (integrity
+/// check, inner signature by its committer, the id and category inside): a
+/// PKESK copied from another entry must never be laundered into a wrap.
+pub(crate) fn wrap_entries(
+    rec: &crate::repo::Record,
+    v: &Verified,
+    me: &str,
+    decryptors: &[sequoia_openpgp::crypto::KeyPair],
+    cert: &sequoia_openpgp::Cert,
+    entries: &[&crate::verify::EntryRef],
+    now: DateTime<Utc>,
+) -> Result<Wraps> {
+    let reader = crate::crypto::cert::fpr(cert);
+    let signers = &v.certs;
+    let reader_keyids: Vec<String> = cert.keys().map(|k| k.key().keyid().to_hex()).collect();
+    let mut out = Wraps { files: vec![], changes: vec![], opened: 0, skipped: 0, refused: vec![] };
+    // In batches: read (git is single-threaded), then open and wrap on
+    // every core (each entry is decrypted in full: see above).
+    for batch in entries.chunks(256) {
+        let mut work = Vec::with_capacity(batch.len());
+        for e in batch {
+            let bytes = rec.blob(e.blob)?;
+            if recipient_keyids(&bytes)?.iter().any(|k| reader_keyids.contains(k)) {
+                continue; // it can read it already
+            }
+            // The caller's own wrap, if that is how it reads the entry.
+            let prefix = match v.access.get(&(e.id, me.to_string())) {
+                Some(b) => Some(rec.blob(*b)?),
+                None => None,
+            };
+            work.push((*e, bytes, prefix));
+        }
+        let results = on_every_core(&work, decryptors, |(e, bytes, prefix), keys| {
+            match authentic_session_key(bytes, prefix.as_deref(), keys, signers, e, now) {
+                Authentic::Key(algo, sk) => wrap(algo, &sk, cert, now).map(Some).map(Ok),
+                Authentic::Unreadable => Ok(Ok(None)),
+                Authentic::Not => Ok(Err(())),
+            }
+        });
+        for ((e, _, _), r) in work.iter().zip(results) {
+            match r? {
+                Err(()) => out.refused.push(e.id.to_string()),
+                Ok(None) => out.skipped += 1,
+                Ok(Some(w)) => {
+                    out.files.push((RepoPath::Access { entry: e.id, reader: reader.clone() }.to_path(), w));
+                    out.changes.push(Change::Access {
+                        entry: e.id,
+                        category: e.category.clone(),
+                        reader: reader.clone(),
+                    });
+                    out.opened += 1;
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Runs `f` over `items` on every core, each thread with its own copy of
@@ -324,8 +358,13 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
         }
         let f = crate::model::parse_fpr(what)
             .ok_or_else(|| Error::Usage(format!("{what:?} is neither a grant id nor a fingerprint")))?;
-        let ids: Vec<_> =
-            v.policy.grants.values().filter(|g| g.grant.grantee == f && g.revoked.is_none()).map(|g| g.id).collect();
+        let ids: Vec<_> = v
+            .policy
+            .grants
+            .values()
+            .filter(|g| v.policy.holder(&g.grant.grantee) == f && g.revoked.is_none())
+            .map(|g| g.id)
+            .collect();
         if ids.is_empty() {
             return Err(Error::NotFound(format!("{f} holds no grant that is not already revoked")));
         }
@@ -465,10 +504,12 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
         .grants
         .values()
         .map(|g| {
-            // The grantee's certificate, judged once.
-            let judged = v.certs.get(&g.grant.grantee).map(|c| (c, crate::crypto::cert::validity(c, now)));
+            // The grantee's certificate (the one it handed over to, if it
+            // rotated), judged once.
+            let holder = v.policy.holder(&g.grant.grantee);
+            let judged = v.certs.get(holder).map(|c| (c, crate::crypto::cert::validity(c, now)));
             let cert = judged.as_ref().map(|(c, val)| (*c, val));
-            let grantee = who(v, &g.grant.grantee);
+            let grantee = who(v, holder);
             let name = crate::model::text::printable(&grantee.name).into_owned();
             GrantView {
                 id: g.id.to_string(),

@@ -308,3 +308,109 @@ fn participant(v: &crate::verify::Verified, t: &str) -> Result<crate::model::Fpr
         ))),
     }
 }
+
+/// What `key rotate` did.
+#[derive(Debug, serde::Serialize)]
+pub struct Rotated {
+    /// The key handed over.
+    pub from: crate::model::Fpr,
+    /// The new key (now the keystore's default).
+    pub to: crate::model::Fpr,
+    /// The commit.
+    pub commit: String,
+    /// Earlier entries the new key can now read through later-access wraps.
+    pub wrapped: usize,
+    /// Earlier entries the old key could not read either.
+    pub skipped: usize,
+    /// Entries that are not authentic, never passed on.
+    pub refused: Vec<String>,
+}
+
+/// Replaces the caller's key with a new one: the patient's or a
+/// participant's place (its grants) passes to the new key in a statement
+/// signed with the old one, in the commit that adds the new certificate and
+/// wraps the session key of every earlier entry the old key reads for the
+/// new one (no entry is rewritten). The old key signs nothing afterwards;
+/// it stays in the keystore to read copies made before. The new key is
+/// protected by `password` and becomes the default.
+pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> {
+    use crate::error::Error;
+    use crate::model::{RepoPath, Statement};
+    use crate::policy::Change;
+    use sequoia_openpgp::serialize::SerializeInto;
+
+    let me = ctx.key_fpr()?;
+    let rec = ctx.record()?;
+    let now = ctx.clock.now();
+    let check = |v: &crate::verify::Verified| -> Result<()> {
+        if !v.policy.keys.contains(&me) {
+            return Err(Error::Invalid(format!(
+                "your key {me} is not a participant of this record; run this in a record it takes part in"
+            )));
+        }
+        // The judgement verify will make, with a stand-in for the new key.
+        let st = Statement::RotateKey {
+            id: crate::id::Id::from_parts(now, [0; 10]),
+            issued_at: now,
+            from: me.clone(),
+            to: "0".repeat(40),
+        };
+        let changes = [Change::Key("0".repeat(40)), Change::Statement(st)];
+        v.policy
+            .judge_commit_checked(&me, &changes, now)
+            .map(|_| ())
+            .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))
+    };
+    check(&super::verified_head(ctx, &rec)?)?;
+    let mut unlocked = ctx.unlock()?;
+    let id = &unlocked.identity;
+    let new = NewCert {
+        name: id.name.clone(),
+        email: id.email.clone(),
+        organisation: id.organisation.clone(),
+        country: id.country.clone(),
+    };
+    let tsk = gen_cert(&new, password, now)?;
+    let cert = tsk.clone().strip_secret_key_material();
+    let to = crate::crypto::cert::fpr(&cert);
+    let _lock = rec.lock()?;
+    // Every entry is listed: the new key gets a wrap of each one the old
+    // key reads.
+    let v = super::verified(ctx, &rec)?;
+    check(&v)?;
+    v.certs.check_new(&cert).map_err(|e| Error::Invalid(format!("refused: {e}")))?;
+    let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
+    let sid = super::add::new_id(now)?;
+    let st = Statement::RotateKey { id: sid, issued_at: now, from: me.clone(), to: to.clone() };
+    let mut files = vec![
+        (RepoPath::Key(to.clone()).to_path(), armored),
+        (RepoPath::Statement(sid).to_path(), st.to_yaml().into_bytes()),
+    ];
+    let mut changes = vec![Change::Key(to.clone()), Change::Statement(st)];
+    let after = v
+        .policy
+        .judge_commit_checked(&me, &changes, now)
+        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    // What the new key may be given: entries in categories it reads, that
+    // are not void, that it has no wrap of yet.
+    let entries: Vec<&crate::verify::EntryRef> = v
+        .entries
+        .iter()
+        .filter(|e| after.allows(&to, crate::model::Right::Read, &e.category, now))
+        .filter(|e| !v.policy.void.contains_key(&e.commit.to_string()))
+        .collect();
+    let w = super::grant::wrap_entries(&rec, &v, &me, &unlocked.decryptors, &cert, &entries, now)?;
+    files.extend(w.files);
+    changes.extend(w.changes);
+    v.policy
+        .judge_commit_checked(&me, &changes, now)
+        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    // The new secret key is kept before the commit names it: a crash in
+    // between leaves an unused key, never a record whose new key is lost.
+    ctx.keystore.store_secret(&tsk)?;
+    let commit = super::append(&rec, &v, &files, "hrx: rotate a key", &mut unlocked, now)?;
+    rec.advance_worktree(v.head, commit, &files)?;
+    ctx.keystore.set_default(&to)?;
+    super::remember(ctx, &rec);
+    Ok(Rotated { from: me, to, commit: commit.to_string(), wrapped: w.opened, skipped: w.skipped, refused: w.refused })
+}
