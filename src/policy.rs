@@ -130,23 +130,38 @@ pub struct EmergencyEvent {
     pub reason: Option<String>,
 }
 
-/// A key its certificate's holder revoked, in a certificate update.
+/// A revoked key: by its holder in a certificate update, by the patient or
+/// the holder in a `revoke-key` statement, or retired by a rotation.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRevocation {
     /// The certificate the key belongs to.
     pub cert: Fpr,
-    /// From when signatures by the key are refused: the revocation's own
-    /// time, but never before the commit that brought it.
+    /// From when signatures by the key are refused: the earliest revocation
+    /// known ([`HARD`] for a compromised key), but never before the commit
+    /// that brought it.
     pub at: DateTime<Utc>,
-    /// The commit (hex id) that brought it, once known: commits it contains
-    /// were made before it, whatever their clocks say.
+    /// The commits (hex ids) that brought a revocation of it, once known:
+    /// commits one of them contains were made before it, whatever their
+    /// clocks say. One per line of history that revoked it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_in: Vec<String>,
+}
+
+/// A key revoked as compromised since a time (`revoke-key` with `since`):
+/// what it signed from then on is void, even in commits the revoking commit
+/// contains.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Compromise {
+    /// The certificate (every key of it).
+    pub cert: Fpr,
+    /// From when it may have been in other hands.
+    pub since: DateTime<Utc>,
+    /// Whether the patient declared it (then what drew its authority from
+    /// void commits is void too; a holder's own word voids only its own).
+    pub by_patient: bool,
+    /// The commit (hex id) that carried the statement, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_in: Option<String>,
-    /// For a compromised key whose revocation names a time: from when it
-    /// may have been in other hands. What it signed from then on is void
-    /// even in commits the revoking commit contains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<DateTime<Utc>>,
 }
 
 /// The policy state of a record after some commit.
@@ -167,6 +182,9 @@ pub struct Policy {
     /// Keys revoked in certificate updates, by key fingerprint.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub revoked_keys: BTreeMap<Fpr, KeyRevocation>,
+    /// Keys revoked as compromised since a time, by statement id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compromises: BTreeMap<Id, Compromise>,
     /// Commits (hex id) the record holds but that count for nothing: signed
     /// with a key after it was compromised, or drawing their authority from
     /// such a commit; with why. Found after the whole history is walked.
@@ -198,6 +216,7 @@ impl Policy {
             emergencies: Vec::new(),
             key_updates: BTreeMap::new(),
             revoked_keys: BTreeMap::new(),
+            compromises: BTreeMap::new(),
             void: BTreeMap::new(),
             rotated: BTreeMap::new(),
         }
@@ -206,7 +225,14 @@ impl Policy {
     /// Whether grant `g` is in force at `t`: itself, and the delegation it
     /// was made under (grants made by a delegate fall with the delegation).
     pub fn in_force(&self, g: &GrantRecord, t: DateTime<Utc>) -> bool {
-        self.with_delegation(g, &|g| g.active_at(t))
+        self.with_delegation(g, &|g| g.active_at(t)) && !self.cert_revoked(self.holder(&g.grant.grantee), t)
+    }
+
+    /// Whether certificate `f` as a whole (its primary key) is revoked by
+    /// `t`: a revoked participant holds nothing, and nothing is encrypted
+    /// to it.
+    pub fn cert_revoked(&self, f: &str, t: DateTime<Utc>) -> bool {
+        self.revoked_keys.get(f).is_some_and(|r| r.cert == f && r.at <= t)
     }
 
     /// Whether `test` holds for grant `g` and, if a delegate made it, for
@@ -564,7 +590,7 @@ impl Policy {
             Change::KeyUpdate { fpr, id, revokes } => {
                 self.key_updates.entry(fpr.clone()).or_default().insert(*id);
                 for (k, at) in revokes {
-                    self.revoke_key(k, KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: None, since: None });
+                    self.revoke_key(k, KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: vec![] });
                 }
             }
             Change::Statement(Statement::Grant { id, issued_at, grant }) => {
@@ -596,12 +622,17 @@ impl Policy {
                     reason: reason.clone(),
                 });
             }
-            Change::Statement(Statement::RevokeKey { certificate, reason, since, .. }) => {
-                let (at, since) = match reason {
-                    KeyRevocationReason::Compromised => (HARD, *since),
-                    KeyRevocationReason::Retired => (t, None),
+            Change::Statement(Statement::RevokeKey { id, certificate, reason, since, .. }) => {
+                let at = match reason {
+                    KeyRevocationReason::Compromised => HARD,
+                    KeyRevocationReason::Retired => t,
                 };
-                self.revoke_key(certificate, KeyRevocation { cert: certificate.clone(), at, revoked_in: None, since });
+                self.revoke_key(certificate, KeyRevocation { cert: certificate.clone(), at, revoked_in: vec![] });
+                if let (KeyRevocationReason::Compromised, Some(since)) = (reason, since) {
+                    let by_patient = signer == self.patient;
+                    let c = Compromise { cert: certificate.clone(), since: *since, by_patient, revoked_in: None };
+                    self.compromises.insert(*id, c);
+                }
             }
             Change::Statement(Statement::RotateKey { from, to, .. }) => {
                 self.rotated.insert(from.clone(), Rotation { to: to.clone(), at: t });
@@ -609,21 +640,22 @@ impl Policy {
                     self.patient = to.clone();
                 }
                 // The old key is retired: it signs nothing from now on.
-                self.revoke_key(from, KeyRevocation { cert: from.clone(), at: t, revoked_in: None, since: None });
+                self.revoke_key(from, KeyRevocation { cert: from.clone(), at: t, revoked_in: vec![] });
             }
             Change::Entry(..) | Change::Access { .. } => {}
         }
     }
 
     /// Records that key `k` is revoked; of two revocations of one key the
-    /// earlier time counts, and the earlier since.
+    /// earlier time counts, and every revoking commit is kept.
     fn revoke_key(&mut self, k: &str, r: KeyRevocation) {
         match self.revoked_keys.get_mut(k) {
             Some(e) => {
                 e.at = e.at.min(r.at);
-                e.since = earlier(e.since, r.since);
-                if e.revoked_in.is_none() {
-                    e.revoked_in = r.revoked_in;
+                for c in r.revoked_in {
+                    if !e.revoked_in.contains(&c) {
+                        e.revoked_in.push(c);
+                    }
                 }
             }
             None => {
@@ -712,13 +744,12 @@ impl Policy {
             self.key_updates.entry(f).or_default().extend(ids);
         }
         for (k, r) in other.revoked_keys {
-            match self.revoked_keys.get_mut(&k) {
-                Some(mine) if mine.at <= r.at => mine.since = earlier(mine.since, r.since),
-                _ => {
-                    let since = self.revoked_keys.get(&k).and_then(|m| m.since);
-                    let since = earlier(since, r.since);
-                    self.revoked_keys.insert(k, KeyRevocation { since, ..r });
-                }
+            self.revoke_key(&k, r);
+        }
+        for (id, c) in other.compromises {
+            let e = self.compromises.entry(id).or_insert_with(|| c.clone());
+            if e.revoked_in.is_none() {
+                e.revoked_in = c.revoked_in;
             }
         }
         self.void.extend(other.void);
@@ -728,14 +759,6 @@ impl Policy {
         // Both lines start from one root: a patient who rotated on one line
         // is the patient of the join.
         self.patient = self.holder(&self.patient).to_string();
-    }
-}
-
-/// The earlier of two optional times.
-fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 

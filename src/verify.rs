@@ -646,22 +646,27 @@ pub fn verify_from(
                     }
                     let revoked: Vec<&Fpr> = match ch {
                         Change::KeyUpdate { revokes, .. } => revokes.iter().map(|(k, _)| k).collect(),
-                        Change::Statement(Statement::RevokeKey { certificate, since, .. }) => {
+                        Change::Statement(Statement::RevokeKey { id, certificate, since, .. }) => {
                             // A time in the past can void commits the kept
                             // state holds: judge the whole history again.
                             if resuming && since.is_some() {
                                 return Err(fail(oid, "resume", "revokes a key since a past time"));
+                            }
+                            if let Some(c) = after.compromises.get_mut(id) {
+                                c.revoked_in = Some(oid.to_string());
                             }
                             vec![certificate]
                         }
                         Change::Statement(Statement::RotateKey { from, .. }) => vec![from],
                         _ => vec![],
                     };
+                    // Every revoking commit is kept: each line of history
+                    // that revoked a key counts from its own revocation.
                     for k in revoked {
                         if let Some(r) = after.revoked_keys.get_mut(k)
-                            && r.revoked_in.is_none()
+                            && !r.revoked_in.contains(&oid.to_string())
                         {
-                            r.revoked_in = Some(oid.to_string());
+                            r.revoked_in.push(oid.to_string());
                         }
                     }
                 }
@@ -707,41 +712,76 @@ pub fn verify_from(
 }
 
 /// What a revocation of a compromised key since a past time voids: commits
-/// the record keeps but that count for nothing (with why), and the grants
-/// they made.
+/// the record keeps but that count for nothing (with why), and what they
+/// gave: grants, rotations, emergency accesses.
 #[derive(Debug, Default)]
 pub struct Voided {
     /// Commit (hex) -> why it is void.
     pub commits: std::collections::BTreeMap<String, String>,
     /// Grants made in void commits.
     pub grants: HashSet<Id>,
+    /// Rotations made in void commits (by the certificate handed over).
+    pub rotations: HashSet<Fpr>,
+    /// Emergency accesses recorded in void commits.
+    pub emergencies: HashSet<Id>,
 }
 
 impl Voided {
-    /// Marks what is void in the policy at the head: the commits, and the
-    /// grants they made, which are then never in force.
+    /// Takes away, in the policy at the head, what void commits gave: their
+    /// grants are never in force, their rotations are undone, their
+    /// emergency accesses opened nothing; and lists the commits.
     pub fn apply(self, policy: &mut Policy) {
         for g in &self.grants {
             if let Some(g) = policy.grants.get_mut(g) {
                 g.void = true;
             }
         }
+        for f in &self.rotations {
+            if let Some(r) = policy.rotated.remove(f)
+                && policy.patient == r.to
+            {
+                policy.patient = f.clone();
+            }
+        }
+        policy.emergencies.retain(|e| !self.emergencies.contains(&e.id));
         policy.void.extend(self.commits);
     }
+}
+
+/// Where voiding started: the revoking commit of a compromise, and whether
+/// the patient declared it.
+#[derive(Clone, Copy)]
+struct Origin {
+    by: Oid,
+    patient: bool,
+}
+
+/// Whether commit `c` only revokes keys of its own signer's certificate
+/// (taking away is never void, never refused: it may come from any line).
+fn only_revokes_itself(c: &CommitInfo) -> bool {
+    !c.changes.is_empty()
+        && c.changes.iter().all(|ch| match ch {
+            Change::KeyUpdate { fpr, revokes, .. } => *fpr == c.signer && !revokes.is_empty(),
+            Change::Statement(Statement::RevokeKey { certificate, .. }) => *certificate == c.signer,
+            _ => false,
+        })
 }
 
 /// A revocation ends the grantee's authority from its signature time on, on
 /// every line of history: judges every commit of a verified history again
 /// by all the revocations known — in it (`policy`, its head's) and, if
-/// given, elsewhere (`known`: another copy's). Commits the revoking commit
+/// given, elsewhere (`known`: another copy's). Commits a revoking commit
 /// contains are exempt: they were made before it, whatever the clocks say.
 ///
-/// A key revoked as compromised since a time voids what it signed from then
-/// on, also in commits the revoking commit contains (except that commit
-/// itself), and, in turn, every commit the revoking commit contains whose
-/// authority holds only through grants made in void commits. Voiding takes
-/// away what void commits gave (their entries count for nothing, their
-/// grants are never in force); it never gives back what they took.
+/// A key revoked as compromised since a time `S` (in revoking commit `R`)
+/// signs nothing from `S` on: what `R` contains is void (kept, counting for
+/// nothing), anything else refused, whatever other revocation contains it;
+/// `R` itself, and commits that only revoke the signer's own keys, stand.
+/// What a void commit gave is taken away in turn: a certificate it added
+/// (a rotation's new key) signs only void commits; when the patient
+/// declared the compromise, a commit `R` contains whose authority holds only
+/// through grants made in void commits is void too (a thief's puppet). It
+/// never gives back what void commits took.
 pub fn check_revocations(
     rec: &Record,
     commits: &[CommitInfo],
@@ -752,98 +792,166 @@ pub fn check_revocations(
     if let Some(k) = known {
         everything.merge(k.clone());
     }
-    // Authority as the revocations alone decide it, and (below) as voiding
-    // leaves it.
+    // Authority as the revocations alone decide it; `everything` (below)
+    // is what voiding leaves of it.
     let mut real = everything.clone();
     for g in real.grants.values_mut() {
         g.void = false;
     }
     let mut voided = Voided::default();
-    // Which revoking commit each void grant goes back to.
-    let mut void_grant_origin: HashMap<Id, Oid> = HashMap::new();
+    let mut void_grants: HashMap<Id, Origin> = HashMap::new();
+    let mut void_certs: HashMap<Fpr, Origin> = HashMap::new();
+    let hex = |s: &str| Oid::from_str(s).ok();
     for c in commits {
-        // Whether commit `r` (hex id) contains this one.
+        // Whether commit `r` contains this one.
         let contains = |r: Oid| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false);
-        let contained = |revoked_in: Option<&str>| revoked_in.and_then(|r| Oid::from_str(r).ok()).is_some_and(contains);
-        let predates = |g: &crate::policy::GrantRecord| contained(g.revoked_in.as_deref());
-        let mut void: Option<(Oid, String)> = None;
-        // A key its holder (or the patient) revoked signs nothing after the
-        // revocation, on any line of history; a compromised one nothing from
-        // the time it was taken, either.
+        let predates = |g: &crate::policy::GrantRecord| g.revoked_in.as_deref().and_then(hex).is_some_and(contains);
         let key = c.key.as_ref().unwrap_or(&c.signer);
-        for k in [key, &c.signer] {
-            let Some(r) = everything.revoked_keys.get(k).filter(|r| r.cert == c.signer) else { continue };
-            let revoking = r.revoked_in.as_deref().and_then(|r| Oid::from_str(r).ok());
-            if let (Some(since), Some(by)) = (r.since, revoking)
-                && since <= c.time
-                && by != c.oid
-                && contains(by)
-            {
-                void = Some((
-                    by,
-                    format!(
-                        "its commit was signed at {} by key {key}, revoked as compromised since {} (in commit {})",
-                        c.time.to_rfc3339(),
-                        since.to_rfc3339(),
-                        &by.to_string()[..12]
-                    ),
-                ));
+        let mut void: Option<(Origin, String)> = None;
+
+        // A compromised certificate signs nothing from the time it was taken.
+        if !only_revokes_itself(c) {
+            for comp in everything.compromises.values().filter(|k| k.cert == c.signer && k.since <= c.time) {
+                let Some(by) = comp.revoked_in.as_deref().and_then(hex) else { continue };
+                if by == c.oid {
+                    continue;
+                }
+                if !contains(by) {
+                    return Err(fail(
+                        c.oid,
+                        "key-revoked",
+                        format!(
+                            "is signed at {} by key {key}, which was revoked as compromised since {}",
+                            c.time.to_rfc3339(),
+                            comp.since.to_rfc3339()
+                        ),
+                    ));
+                }
+                let why = format!(
+                    "its commit was signed at {} by key {key}, revoked as compromised since {} (in commit {})",
+                    c.time.to_rfc3339(),
+                    comp.since.to_rfc3339(),
+                    &by.to_string()[..12]
+                );
+                void = Some((Origin { by, patient: comp.by_patient }, why));
                 break;
             }
-            if r.at <= c.time && !contained(r.revoked_in.as_deref()) {
+        }
+        // A certificate a void commit brought (a thief's rotation) signs
+        // only void commits.
+        if void.is_none()
+            && let Some(o) = void_certs.get(&c.signer).copied()
+        {
+            if !contains(o.by) {
                 return Err(fail(
                     c.oid,
                     "key-revoked",
-                    format!(
-                        "is signed at {} by key {key}, which was revoked in effect from {}",
-                        c.time.to_rfc3339(),
-                        r.at.to_rfc3339()
-                    ),
+                    format!("is signed by {}, whose certificate came in a void commit", c.signer),
                 ));
             }
+            void = Some((o, format!("its commit was signed by {}, whose certificate came in a void commit", c.signer)));
         }
         if void.is_none() {
+            // A revoked key signs nothing after the revocation, on any
+            // line of history, but what a revoking commit contains.
+            for k in [key, &c.signer] {
+                if let Some(r) = everything.revoked_keys.get(k).filter(|r| r.cert == c.signer)
+                    && r.at <= c.time
+                    && !r.revoked_in.iter().filter_map(|r| hex(r)).any(contains)
+                {
+                    return Err(fail(
+                        c.oid,
+                        "key-revoked",
+                        format!(
+                            "is signed at {} by key {key}, which was revoked in effect from {}",
+                            c.time.to_rfc3339(),
+                            r.at.to_rfc3339()
+                        ),
+                    ));
+                }
+            }
+            // The grants it relied on, and for wraps the reader's: any
+            // that held only through grants made in void commits.
+            let mut through_void: Option<Id> = None;
             for a in &c.needs {
                 if !real.authority_holds(a, c.time, &predates) {
                     return Err(fail(c.oid, "revoked", revoked_reason(&real, a, c)));
                 }
-                if everything.authority_holds(a, c.time, &predates) {
-                    continue;
-                }
-                // It held only through grants made in void commits.
-                let origin = a.iter().find_map(|g| void_grant_origin.get(g)).copied();
-                match origin {
-                    Some(by) if contains(by) => {
-                        void = Some((
-                            by,
-                            format!(
-                                "its commit drew its authority from grant {}, made in a void commit",
-                                a.iter().find(|g| void_grant_origin.contains_key(g)).expect("found above")
-                            ),
-                        ));
-                        break;
+                if !everything.authority_holds(a, c.time, &predates) {
+                    through_void = a.iter().find(|g| void_grants.contains_key(g)).copied();
+                    if through_void.is_none() {
+                        return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
                     }
-                    _ => {
-                        return Err(fail(
-                            c.oid,
-                            "revoked",
-                            format!(
-                                "relies on grants ({}) made in commits that are void: they were signed with a compromised key",
-                                a.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")
-                            ),
-                        ));
+                    break;
+                }
+            }
+            for ch in &c.changes {
+                if through_void.is_some() {
+                    break;
+                }
+                if let Change::Access { category, reader, .. } = ch {
+                    let covering: Vec<&crate::policy::GrantRecord> = everything
+                        .grants
+                        .values()
+                        .filter(|g| {
+                            everything.holder(&g.grant.grantee) == reader
+                                && g.issued_at <= c.time
+                                && g.grant.rights.contains(&crate::model::Right::Read)
+                                && g.grant.categories.covers(category)
+                        })
+                        .collect();
+                    if !covering.is_empty() && covering.iter().all(|g| g.void) {
+                        through_void = covering.iter().map(|g| g.id).find(|g| void_grants.contains_key(g));
                     }
                 }
             }
+            if let Some(g) = through_void {
+                let o = void_grants[&g];
+                if !contains(o.by) {
+                    return Err(fail(
+                        c.oid,
+                        "revoked",
+                        format!(
+                            "relies on grant {g}, made in a commit that is void: it was signed with a compromised key"
+                        ),
+                    ));
+                }
+                // The patient's word voids what drew on void commits; a
+                // holder's own voids only what its key signed.
+                if o.patient {
+                    void = Some((o, format!("its commit drew its authority from grant {g}, made in a void commit")));
+                }
+            }
         }
-        if let Some((by, why)) = void {
+        if let Some((o, why)) = void {
             for ch in &c.changes {
-                if let Change::Statement(Statement::Grant { id, .. }) = ch {
-                    voided.grants.insert(*id);
-                    void_grant_origin.insert(*id, by);
-                    if let Some(g) = everything.grants.get_mut(id) {
-                        g.void = true;
+                match ch {
+                    Change::Statement(Statement::Grant { id, .. }) => {
+                        voided.grants.insert(*id);
+                        void_grants.insert(*id, o);
+                        if let Some(g) = everything.grants.get_mut(id) {
+                            g.void = true;
+                        }
                     }
+                    // A rotation's new key is the void key's own; a
+                    // certificate it brought with a grant falls with the
+                    // grant (by the patient's word only, as above).
+                    Change::Key(f)
+                        if o.patient
+                            || c.changes.iter().any(
+                                |x| matches!(x, Change::Statement(Statement::RotateKey { to, .. }) if to == f),
+                            ) =>
+                    {
+                        void_certs.insert(f.clone(), o);
+                    }
+                    Change::Statement(Statement::RotateKey { from, .. }) => {
+                        voided.rotations.insert(from.clone());
+                        everything.rotated.remove(from);
+                    }
+                    Change::Statement(Statement::EmergencyAccess { id, .. }) => {
+                        voided.emergencies.insert(*id);
+                    }
+                    _ => {}
                 }
             }
             voided.commits.insert(c.oid.to_string(), why);

@@ -490,6 +490,15 @@ fn the_patient_revokes_a_stolen_key_since_the_theft() {
     let void = v["revoked"]["void"].as_array().unwrap();
     assert_eq!(void.len(), 1, "only the thief's commit: {v}");
     assert_eq!(void[0][0], forged_commit.trim(), "{v}");
+    // From now on nothing is encrypted to the revoked key, and its grant
+    // says so.
+    let after = ok_in(&env, &anna, &laptop, &["add", "note", "--text", "after the theft"]).trim().to_string();
+    let v = json(&env.hrx(&anna).arg("-C").arg(&laptop).args(["show", &after, "--json"]).output().unwrap());
+    let readers: Vec<&str> =
+        v["entry"]["recipients"].as_array().unwrap().iter().filter_map(|r| r["fingerprint"].as_str()).collect();
+    assert_eq!(readers, [anna.fpr.as_str()], "{v}");
+    let v = json(&env.hrx(&anna).arg("-C").arg(&laptop).args(["grants", "--json"]).output().unwrap());
+    assert_eq!(v["grants"][0]["status"], "key-revoked", "{v}");
     ok_in(&env, &anna, &laptop, &["sync"]);
 
     // Valencia clones the record afterwards: it verifies, with the thief's
@@ -517,7 +526,7 @@ fn the_patient_revokes_a_stolen_key_since_the_theft() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains(&forged), "names the void entry: {}", stderr(&out));
     let doc = std::fs::read_to_string(&fhir).unwrap();
-    assert_eq!(doc.matches("\"DocumentReference\"").count(), 1, "Klein's note only: {doc}");
+    assert_eq!(doc.matches("\"DocumentReference\"").count(), 2, "Klein's note and Anna's, not the thief's: {doc}");
     let v = json(&env.hrx(&anna).arg("-C").arg(&laptop).args(["audit", "--json"]).output().unwrap());
     let events = v["audit"]["events"].as_array().unwrap();
     assert!(events.iter().any(|e| e["status"] == "void" && e["commit"] == forged_commit.trim()), "{v}");

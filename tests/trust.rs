@@ -2542,7 +2542,7 @@ fn compromised_delegate_key_and_its_puppet() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let void = v["verify"]["report"]["void"].as_array().unwrap();
     assert_eq!(void.len(), 2, "{v}");
-    assert!(void.iter().any(|c| c[1].as_str().unwrap().contains("made in a void commit")), "{v}");
+    assert!(void.iter().any(|c| c[1].as_str().unwrap().contains("in a void commit")), "{v}");
     assert!(logged(&env, &anna, &dir, &planted)["void"].is_string());
     assert!(logged(&env, &anna, &dir, &honest).get("void").is_none());
     let g = all_grants(&env, &anna, &dir);
@@ -2558,7 +2558,7 @@ fn compromised_delegate_key_and_its_puppet() {
     let t = clock(&env);
     let file = note_file(&puppet, &[&anna, &puppet], "general", new_id(t).unwrap(), t);
     let c = append_in(&dir, &puppet, vec![file], "hrx: add entry", t);
-    assert_verify_rejects(&env, &anna, &dir, "revoked", &c);
+    assert_verify_rejects(&env, &anna, &dir, "key-revoked", &c);
 }
 
 /// Attack: a provider forges a key revocation against another participant
@@ -2664,5 +2664,133 @@ fn old_key_after_its_rotation() {
     assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
     ok(env, anna, laptop, &["sync"]);
     let out = run(env, anna, laptop, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Dr Klein's key, a colleague and a scene to steal it in: Anna grants
+/// Klein general read+write, Klein writes once honestly, then the clock
+/// moves to the theft (returned) and on.
+fn theft_scene() -> (TestEnv, Party, Party, PathBuf, String) {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let dir = env.init(&anna);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    env.note(&klein, "Klein: honest");
+    env.advance(600);
+    let theft = env.now();
+    env.advance(600);
+    (env, anna, klein, dir, theft)
+}
+
+/// Attack (fifth review): the thief rotates the stolen key to a key of its
+/// own and writes with that, before the patient revokes the stolen key as
+/// compromised since the theft. Rule: the rotation is void and undone (the
+/// grant goes back to the revoked key, which holds nothing), and the new
+/// key, whose certificate came in a void commit, signs only void commits.
+#[test]
+fn thief_rotates_a_stolen_key() {
+    let (env, anna, klein, dir, theft) = theft_scene();
+    let v = json(&run(&env, &klein, &dir, &["key", "rotate", "--no-passphrase", "--json"]));
+    let thief = Party { fpr: v["rotated"]["to"].as_str().unwrap().to_string(), ..klein.clone() };
+    let planted = env.note(&thief, "thief: planted with the new key");
+    let v = json(&run(&env, &anna, &dir, &["key", "revoke", &klein.fpr, "--compromised", "--since", &theft, "--json"]));
+    assert_eq!(v["revoked"]["void"].as_array().unwrap().len(), 2, "the rotation and the planted entry: {v}");
+    assert!(logged(&env, &anna, &dir, &planted)["void"].is_string());
+    let g = all_grants(&env, &anna, &dir);
+    assert_eq!(g[0]["grantee"]["fingerprint"], klein.fpr.as_str(), "the rotation is undone: {g:?}");
+    assert_eq!(g[0]["status"], "key-revoked", "{g:?}");
+    let id = env.note(&anna, "Anna: after");
+    let readers: Vec<Value> = logged(&env, &anna, &dir, &id)["recipients"].as_array().unwrap().clone();
+    assert_eq!(readers.len(), 1, "Anna alone: {readers:?}");
+    let out = run(&env, &thief, &dir, &["add", "note", "--text", "thief: again"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let t = clock(&env);
+    let file = note_file(&thief, &[&anna, &thief], "general", new_id(t).unwrap(), t);
+    let c = append_in(&dir, &thief, vec![file], "hrx: add entry", t);
+    assert_verify_rejects(&env, &anna, &dir, "key-revoked", &c);
+}
+
+/// Attack (fifth review): the thief puts its forged entry in a commit that
+/// also revokes the stolen key (as retired), so that a later "compromised
+/// since" revocation would count from the thief's own revoking commit,
+/// which is exempt. Rule: every revocation keeps its own revoking commit;
+/// only a commit that does nothing but revoke its own signer's keys stands
+/// in a compromise window.
+#[test]
+fn thief_revokes_the_stolen_key_itself() {
+    let (env, anna, klein, dir, theft) = theft_scene();
+    let t = clock(&env);
+    let id = new_id(t).unwrap();
+    let forged = note_file(&klein, &[&anna, &klein], "general", id, t);
+    let sid = new_id(t + Duration::milliseconds(1)).unwrap();
+    let st = format!(
+        "statement: revoke-key\nid: {sid}\nissued_at: '{0}'\ncertificate: {1}\nreason: retired\n",
+        t.to_rfc3339(),
+        klein.fpr
+    );
+    append_in(&dir, &klein, vec![forged, (format!("policy/{sid}.yaml"), st.into_bytes())], "hrx: revoke a key", t);
+    ok(&env, &anna, &dir, &["verify"]);
+    let v = json(&run(&env, &anna, &dir, &["key", "revoke", &klein.fpr, "--compromised", "--since", &theft, "--json"]));
+    assert_eq!(v["revoked"]["void"].as_array().unwrap().len(), 1, "{v}");
+    assert!(logged(&env, &anna, &dir, &id.to_string())["void"].is_string());
+    let out = run(&env, &anna, &dir, &["verify", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Attack (fifth review): the holder revokes its key on its copy and
+/// pushes that to the hub, while the patient revoked it offline on hers:
+/// one revocation per line, and the merge kept only one revoking commit,
+/// so her sync was refused for ever (a thief can do this on purpose).
+/// Rule: every revoking commit is kept; a commit that only revokes its own
+/// signer's keys stands on any line.
+#[test]
+fn two_copies_revoke_one_key() {
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, laptop, &["sync"]);
+    let kdir = clone_as(&h, &klein, "klein");
+    env.advance(600);
+    let theft = env.now();
+    env.advance(600);
+    ok(env, &klein, &kdir, &["key", "revoke", "--compromised", "--since", &theft]);
+    ok(env, &klein, &kdir, &["sync"]);
+    ok(env, anna, laptop, &["key", "revoke", &klein.fpr, "--compromised", "--since", &theft]);
+    ok(env, anna, laptop, &["sync"]);
+    ok(env, &klein, &kdir, &["sync"]);
+    assert_eq!(main_of(env, &kdir), main_of(env, laptop), "the copies converge");
+    let out = run(env, anna, laptop, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Attack (fifth review): a delegate, or whoever holds its key, revokes
+/// the key as compromised since a time before it granted a colleague, to
+/// void the colleague's entries. Rule: a holder's own word voids only what
+/// its key signed (the grants it made there are never in force); what
+/// others signed under those grants stands, for the patient to judge.
+#[test]
+fn holder_voids_only_its_own_commits() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let greta = env.party("Greta Weber", "DE", None);
+    let colleague = env.party("Dr Roth", "DE", None);
+    let dir = env.init(&anna);
+    env.exchange_cert(&greta, &anna);
+    ok(&env, &anna, &dir, &["delegate", &greta.fpr]);
+    env.advance(600);
+    let since = env.now();
+    env.advance(600);
+    env.grant(&greta, &colleague, "general", "read,write", &[]);
+    let note = env.note(&colleague, "Roth: real findings");
+    let v = json(&run(&env, &greta, &dir, &["key", "revoke", "--compromised", "--since", &since, "--json"]));
+    assert_eq!(v["revoked"]["void"].as_array().unwrap().len(), 1, "the grant only: {v}");
+    assert!(logged(&env, &anna, &dir, &note).get("void").is_none(), "the colleague's entry stands");
+    let g = all_grants(&env, &anna, &dir);
+    let rg = g.iter().find(|g| g["grantee"]["fingerprint"] == colleague.fpr.as_str()).unwrap();
+    assert_eq!(rg["status"], "void", "{rg}");
+    let out = run(&env, &anna, &dir, &["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -59,7 +59,10 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         for g in &grants {
             out.line(&line(g));
         }
-        for g in grants.iter().filter(|g| matches!(g.status, GrantStatus::Active | GrantStatus::Pending)) {
+        for g in grants
+            .iter()
+            .filter(|g| matches!(g.status, GrantStatus::Active | GrantStatus::Pending | GrantStatus::KeyRevoked))
+        {
             if let Some(w) = &g.warning {
                 out.info(&format!("warning: grant {}: {w}", g.id));
             }

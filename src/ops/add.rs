@@ -181,6 +181,11 @@ fn check_write(
             "your key {who} is not a participant of this record; the patient must grant you access first (hrx grant)"
         )));
     }
+    if policy.cert_revoked(who, now) {
+        return Err(Error::Key(format!(
+            "your key {who} is revoked in this record: it signs nothing more here; a new key is granted anew by the patient"
+        )));
+    }
     if !policy.allows(who, Right::Write, &entry.category, now) {
         return Err(Error::Denied(format!(
             "you hold no write grant for category {} in force now; ask the patient for one (hrx grant --rights read,write)",

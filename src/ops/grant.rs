@@ -407,6 +407,9 @@ pub enum GrantStatus {
     Revoked,
     /// Made in a void commit (signed with a compromised key): never in force.
     Void,
+    /// The grantee's key is revoked (compromised or retired): a revoked
+    /// participant holds nothing, and nothing is encrypted to it.
+    KeyRevoked,
     /// Made by a delegate whose delegation has ended (expired or revoked):
     /// grants made under a delegation fall with it.
     DelegationEnded,
@@ -475,6 +478,8 @@ pub fn status(policy: &crate::policy::Policy, g: &GrantRecord, now: DateTime<Utc
         GrantStatus::Void
     } else if g.revoked.is_some() {
         GrantStatus::Revoked
+    } else if policy.cert_revoked(policy.holder(&g.grant.grantee), now) {
+        GrantStatus::KeyRevoked
     } else if g.grant.until.is_some_and(|u| now >= u) {
         GrantStatus::Expired
     } else if !g.issued_under.is_empty()
@@ -534,6 +539,6 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
                 grantee,
             }
         })
-        .filter(|g| all || matches!(g.status, GrantStatus::Active | GrantStatus::Pending))
+        .filter(|g| all || matches!(g.status, GrantStatus::Active | GrantStatus::Pending | GrantStatus::KeyRevoked))
         .collect()
 }
