@@ -238,6 +238,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__key,list)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__list"
                 ;;
+            hrx__subcmd__help__subcmd__key,passwd)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__passwd"
+                ;;
             hrx__subcmd__help__subcmd__key,revoke)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__revoke"
                 ;;
@@ -283,6 +286,9 @@ _hrx() {
             hrx__subcmd__key,list)
                 cmd="hrx__subcmd__key__subcmd__list"
                 ;;
+            hrx__subcmd__key,passwd)
+                cmd="hrx__subcmd__key__subcmd__passwd"
+                ;;
             hrx__subcmd__key,revoke)
                 cmd="hrx__subcmd__key__subcmd__revoke"
                 ;;
@@ -309,6 +315,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key__subcmd__help,list)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__list"
+                ;;
+            hrx__subcmd__key__subcmd__help,passwd)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__passwd"
                 ;;
             hrx__subcmd__key__subcmd__help,revoke)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__revoke"
@@ -1496,7 +1505,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import update revoke rotate extend"
+            opts="generate list export import passwd update revoke rotate extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1566,6 +1575,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__passwd)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1888,7 +1911,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import update revoke rotate extend help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1918,12 +1941,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__export)
-            opts="-C -q -h -V --secret --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h -V --secret --output --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2032,7 +2063,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import update revoke rotate extend help"
+            opts="generate list export import passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2129,6 +2160,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__key__subcmd__help__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__key__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2172,7 +2217,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__import)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --gpg-agent --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2208,6 +2253,40 @@ _hrx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__passwd)
+            opts="-C -q -h -V --no-passphrase --new-passphrase-file --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --new-passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

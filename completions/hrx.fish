@@ -54,23 +54,24 @@ complete -c hrx -n "__fish_hrx_needs_command" -f -a "tui" -d 'Browse the record 
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "list" -d 'List the keys and certificates in your keystore'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import update revoke rotate extend help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "list" -d 'List the keys and certificates in your keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "passwd" -d 'Change the passphrase of your key in the keystore'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "extend" -d 'Set when your key expires (an expired key too), and publish the refreshed certificate into the record when run in one'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export import passwd update revoke rotate extend help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l name -d 'Your name, or the name of the practice or hospital' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l email -d 'Email address' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l organisation -d 'Organisation (practice, hospital, contact point)' -r
@@ -92,6 +93,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to FILE (mode 0600) instead of standard output; a secret key is never printed on a terminal' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -105,10 +107,21 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l gpg-agent -d 'The secret keys stay in gpg-agent; FILE is the certificate'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l new-passphrase-file -d 'Read the new passphrase from the first line of FILE (scripts)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l no-passphrase -d 'Store the key without a passphrase from now on'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -153,6 +166,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Change the passphrase of your key in the keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'
@@ -493,6 +507,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import certificates or secret keys (armoured or binary, e.g. from gpg)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "passwd" -d 'Change the passphrase of your key in the keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "update" -d 'Add a participant\'s newer certificate to the record (extended expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a key (your own, or, as the patient, a participant\'s) and publish the revocation into the record'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Replace your key with a new one, keeping your place in the record'

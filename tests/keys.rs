@@ -687,3 +687,119 @@ fn rotating_the_patient_key_and_a_providers_key_keeps_the_history_readable() {
         .count();
     assert_eq!(handed, 2, "{v}");
 }
+
+/// A provider's key made in GnuPG, passphrase-protected, whose secret only
+/// gpg-agent holds: hrx signs commits and decrypts entries through the
+/// agent (which has the passphrase cached, as after one use: hrx asks
+/// nothing), keeps no secret of its own, and stock git checks the commit.
+#[test]
+fn a_key_held_by_gpg_agent_signs_and_decrypts() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let gpg = Gpg::new(&env);
+    std::fs::write(env.path().join("gnupg/gpg-agent.conf"), "allow-preset-passphrase\n").unwrap();
+    let out = gpg.run(&[
+        "--passphrase",
+        "card pin",
+        "--quick-gen-key",
+        "Dr Agent <agent@example.org>",
+        "ed25519",
+        "sign",
+        "2y",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&gpg.run(&["--with-colons", "--with-keygrip", "--list-secret-keys"]));
+    let fpr = listed.lines().find(|l| l.starts_with("fpr:")).unwrap().split(':').nth(9).unwrap().to_string();
+    let out = gpg.run(&["--passphrase", "card pin", "--quick-add-key", &fpr, "cv25519", "encr", "2y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The agent has the passphrase cached (as after the user typed it once).
+    let listed = stdout(&gpg.run(&["--with-colons", "--with-keygrip", "--list-secret-keys"]));
+    for grip in listed.lines().filter(|l| l.starts_with("grp:")).map(|l| l.split(':').nth(9).unwrap().to_string()) {
+        let hex: String = "card pin".bytes().map(|b| format!("{b:02X}")).collect();
+        let out = env
+            .bare("gpg-connect-agent")
+            .arg(format!("PRESET_PASSPHRASE {grip} -1 {hex}"))
+            .arg("/bye")
+            .output()
+            .unwrap();
+        assert!(stdout(&out).contains("OK"), "{} {}", stdout(&out), stderr(&out));
+    }
+    let cert = env.path().join("agent-cert.asc");
+    std::fs::write(&cert, gpg.run(&["--armor", "--export", &fpr]).stdout).unwrap();
+    let doc =
+        Party { name: "Dr Agent".into(), home: env.path().join("home-agent"), fpr: fpr.clone(), passphrase_file: None };
+    let out = env.hrx(&doc).args(["key", "import", "--gpg-agent"]).arg(&cert).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("[secret in gpg-agent]"), "{}", stdout(&out));
+    let v = json(&env.hrx(&doc).args(["key", "list", "--json"]).output().unwrap());
+    assert_eq!(v["keys"][0]["secret_in"], "gpg-agent", "{v}");
+    assert_eq!(v["keys"][0]["user_ids"][0], "Dr Agent <agent@example.org>", "{v}");
+    assert!(!doc.home.join("secret").exists(), "no secret of its own");
+
+    let rec = env.init(&anna);
+    env.note(&anna, "Anna: for the doctor");
+    env.grant(&anna, &doc, "general", "read,write", &[]);
+    env.note(&anna, "Anna: after the grant");
+    let id = env.note(&doc, "Dr Agent: signed through gpg-agent");
+    let out = env.hrx(&doc).arg("-C").arg(&rec).args(["log", "--json"]).output().unwrap();
+    let v = json(&out);
+    let mine: Vec<&serde_json::Value> =
+        v["entries"].as_array().unwrap().iter().filter(|e| e["readable"] == true).collect();
+    assert_eq!(mine.len(), 2, "the entry after the grant and its own: {v} {}", stderr(&out));
+    assert!(mine.iter().any(|e| e["id"] == id.as_str()), "{v}");
+    assert!(env.verify(&anna).status.success());
+    let out = env.bare("git").arg("-C").arg(&rec).args(["verify-commit", "HEAD"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Its passphrase is the agent's business.
+    let out = env.hrx(&doc).args(["key", "passwd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("gpg --change-passphrase"), "{}", stderr(&out));
+}
+
+/// `hrx key passwd` changes the passphrase: the old one no longer unlocks,
+/// the new one does; a wrong current one changes nothing; the key file
+/// stays 0600. `key export --secret -o` writes 0600 and never overwrites.
+#[test]
+fn key_passwd_and_secret_export() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", Some("old words"));
+    env.init(&anna);
+    let new = env.path().join("new.pass");
+    std::fs::write(&new, "new words\n").unwrap();
+    let wrong = env.path().join("wrong.pass");
+    std::fs::write(&wrong, "not it\n").unwrap();
+    let secret = anna.home.join(format!("secret/{}.pgp", anna.fpr));
+    let before = std::fs::read(&secret).unwrap();
+    let out = env
+        .hrx(&anna)
+        .args(["key", "passwd", "--passphrase-file"])
+        .arg(&wrong)
+        .arg("--new-passphrase-file")
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&secret).unwrap(), before, "unchanged");
+    env.hrx(&anna).args(["key", "passwd", "--new-passphrase-file"]).arg(&new).assert().success();
+    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["add", "note", "--text", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "the old passphrase no longer works: {}", stderr(&out));
+    let out = env
+        .hrx(&anna)
+        .arg("--passphrase-file")
+        .arg(&new)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "note", "--text", "with the new passphrase"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let file = env.path().join("anna-secret.asc");
+    env.hrx(&anna).args(["key", "export", "--secret", &anna.fpr, "-o"]).arg(&file).assert().success();
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&file).unwrap().contains("PRIVATE KEY BLOCK"));
+    let out = env.hrx(&anna).args(["key", "export", "--secret", &anna.fpr, "-o"]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "never overwrites: {}", stderr(&out));
+}

@@ -149,7 +149,7 @@ fn note_by(
     let signer = || {
         let vc = cert.with_policy(&p, SystemTime::from(keys_at)).unwrap();
         let k = vc.keys().secret().for_signing().next().unwrap();
-        k.key().clone().parts_into_secret().unwrap().into_keypair().unwrap()
+        hrx::crypto::SecretKey::Local(k.key().clone().parts_into_secret().unwrap().into_keypair().unwrap())
     };
     let fpr = cert.fingerprint().to_hex();
     let who = hrx::crypto::Identity {

@@ -40,11 +40,37 @@ pub enum KeyCommand {
         /// Export the secret key too (still protected by its passphrase)
         #[arg(long)]
         secret: bool,
+        /// Write to FILE (mode 0600) instead of standard output; a secret
+        /// key is never printed on a terminal
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Import certificates or secret keys (armoured or binary, e.g. from gpg)
+    ///
+    /// With --gpg-agent, FILE holds your own certificate (gpg --export FPR)
+    /// whose secret keys GnuPG's agent holds (a GnuPG key, an OpenPGP card):
+    /// hrx then signs and decrypts through gpg-agent, which asks for the
+    /// passphrase (or card PIN) itself and caches it as configured
+    /// (default-cache-ttl); hrx never sees the secret.
     Import {
         /// File to read, or - for standard input
         file: PathBuf,
+        /// The secret keys stay in gpg-agent; FILE is the certificate
+        #[arg(long)]
+        gpg_agent: bool,
+    },
+    /// Change the passphrase of your key in the keystore
+    ///
+    /// Asks for the current passphrase, then the new one (twice on a
+    /// terminal). The key file is replaced at once, still mode 0600. For a
+    /// key held by gpg-agent, use gpg --change-passphrase.
+    Passwd {
+        /// Store the key without a passphrase from now on
+        #[arg(long, conflicts_with = "new_passphrase_file")]
+        no_passphrase: bool,
+        /// Read the new passphrase from the first line of FILE (scripts)
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
     },
     /// Add a participant's newer certificate to the record (extended
     /// expiry, new subkeys, revocations), as an appended keys/FPR/ID.asc
@@ -166,7 +192,11 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 for k in keys {
                     let mut tags = vec![];
                     if k.secret {
-                        tags.push(if k.locked { "secret, passphrase" } else { "secret" });
+                        tags.push(match (k.secret_in, k.locked) {
+                            (Some("gpg-agent"), _) => "secret in gpg-agent",
+                            (_, true) => "secret, passphrase",
+                            _ => "secret",
+                        });
                     }
                     if k.default {
                         tags.push("default");
@@ -194,6 +224,9 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     let keys: Vec<String> =
                         v.keys.iter().map(|k| format!("{} {}", k.algorithm, k.capabilities.join("+"))).collect();
                     out.line(&format!("    created {}, {expiry}; {}", v.created.format("%Y-%m-%d"), keys.join(", ")));
+                    for u in &k.user_ids {
+                        out.line(&format!("    user id: {u}"));
+                    }
                     let days = v.expires.map(|e| (e - now).num_days());
                     match (v.status, days) {
                         ("expires-soon", Some(d)) => out.info(&format!(
@@ -210,10 +243,39 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 }
             }
         }
-        KeyCommand::Export { fpr, secret } => {
+        KeyCommand::Export { fpr, secret, output } => {
+            use std::io::IsTerminal;
+            if *secret && output.is_none() && std::io::stdout().is_terminal() {
+                return Err(Error::Usage(
+                    "refusing to print a secret key on the terminal; write it to a file with -o FILE".into(),
+                ));
+            }
             let bytes = key::export(ctx, fpr, *secret)?;
-            let mut o = std::io::stdout().lock();
-            o.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+            match output {
+                Some(p) => {
+                    if p.exists() {
+                        return Err(Error::State(format!("{} exists; choose another file", p.display())));
+                    }
+                    crate::fsutil::write_private(p, &bytes)?;
+                    out.info(&format!("wrote {} (mode 0600)", p.display()));
+                }
+                None => {
+                    let mut o = std::io::stdout().lock();
+                    o.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+                }
+            }
+        }
+        KeyCommand::Passwd { no_passphrase, new_passphrase_file } => {
+            let f = key::passwd(ctx, |ctx| match (no_passphrase, new_passphrase_file) {
+                (true, _) => Ok(None),
+                (false, Some(p)) => super::passphrase::CliPassphrase::read_file(p).map(Some),
+                (false, None) => ctx.passphrase.new_passphrase().map(Some),
+            })?;
+            if out.json {
+                out.json("passwd", &serde_json::json!({ "fingerprint": f }));
+            } else {
+                out.info(&format!("changed the passphrase of {f}"));
+            }
         }
         KeyCommand::Update { source } => {
             let u = key::update(ctx, source)?;
@@ -313,7 +375,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 }
             }
         }
-        KeyCommand::Import { file } => {
+        KeyCommand::Import { file, gpg_agent } => {
             let bytes = if file.as_os_str() == "-" {
                 let mut b = Vec::new();
                 std::io::stdin().read_to_end(&mut b).map_err(|e| Error::io("stdin", e))?;
@@ -321,7 +383,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             } else {
                 std::fs::read(file).map_err(|e| Error::io(file, e))?
             };
-            let done = key::import(ctx, &bytes)?;
+            let done = if *gpg_agent { key::import_agent(ctx, &bytes)? } else { key::import(ctx, &bytes)? };
             if out.json {
                 out.json("imported", &done);
             } else {
@@ -330,7 +392,11 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                         "{}  {}{}",
                         i.identity.fingerprint,
                         i.identity.name,
-                        if i.secret { "  [secret]" } else { "" }
+                        match (i.secret, *gpg_agent) {
+                            (true, true) => "  [secret in gpg-agent]",
+                            (true, false) => "  [secret]",
+                            _ => "",
+                        }
                     ));
                 }
             }

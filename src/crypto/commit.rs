@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use openpgp::armor::{Kind, Writer};
-use openpgp::crypto::KeyPair;
 use openpgp::packet::Key;
 use openpgp::packet::Signature;
 use openpgp::packet::key::{PublicParts, UnspecifiedRole};
@@ -24,7 +23,7 @@ use crate::id::Id;
 use crate::model::Fpr;
 
 /// Makes the `gpgsig` value for a commit buffer.
-pub fn sign(buffer: &[u8], signer: &mut KeyPair, t: DateTime<Utc>) -> Result<String> {
+pub fn sign(buffer: &[u8], signer: &mut super::SecretKey, t: DateTime<Utc>) -> Result<String> {
     let sig = SignatureBuilder::new(SignatureType::Binary)
         .set_signature_creation_time(system_time(t))
         .map_err(|e| Error::crypto("signing commit", e))?

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! $HRX_HOME/secret/FPR.pgp   own certificate with secret keys, armoured, 0600
+//! $HRX_HOME/agent/FPR.asc    own certificate whose secret keys gpg-agent holds
 //! $HRX_HOME/certs/FPR.asc    public certificates (own and imported)
 //! $HRX_HOME/config.yaml      default_key: FPR
 //! ```
@@ -19,6 +20,7 @@ use openpgp::serialize::SerializeInto;
 use sequoia_openpgp as openpgp;
 
 use super::cert::{Identity, fpr, identity};
+use super::secret::SecretKey;
 use super::{policy, system_time};
 use crate::error::{Error, Result};
 use crate::fsutil::{private_dir, write_private};
@@ -56,6 +58,13 @@ pub struct KeyInfo {
     pub secret: bool,
     /// Whether the secret key is passphrase-protected.
     pub locked: bool,
+    /// Where the secret key is: `keystore` (hrx's, passphrase-protected
+    /// unless made without) or `gpg-agent` (GnuPG's agent, which may keep
+    /// it on an OpenPGP card); absent for someone else's certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_in: Option<&'static str>,
+    /// Every user id of the certificate (printable).
+    pub user_ids: Vec<String>,
     /// Whether it is the default key for signing.
     pub default: bool,
     /// What it can do, and until when.
@@ -70,9 +79,9 @@ pub struct Unlocked {
     /// Who it is.
     pub identity: Identity,
     /// The signing key.
-    pub signer: KeyPair,
+    pub signer: SecretKey,
     /// Every encryption-capable secret key.
-    pub decryptors: Vec<KeyPair>,
+    pub decryptors: Vec<SecretKey>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Default)]
@@ -121,6 +130,78 @@ impl Keystore {
     }
     fn cert_path(&self, f: &str) -> PathBuf {
         self.home.join("certs").join(format!("{f}.asc"))
+    }
+    fn agent_path(&self, f: &str) -> PathBuf {
+        self.home.join("agent").join(format!("{f}.asc"))
+    }
+
+    /// Whether the secret keys of `f` are held by gpg-agent.
+    pub fn in_agent(&self, f: &str) -> bool {
+        self.agent_path(f).exists()
+    }
+
+    /// Takes `cert` (public) as one of the user's own keys whose secret
+    /// keys gpg-agent holds: checked with the agent (its signing key must
+    /// be there), then kept in `agent/` and made the default if there is
+    /// none. Nothing secret is read or written.
+    pub fn store_agent(&self, cert: &Cert, now: DateTime<Utc>) -> Result<Imported> {
+        if cert.is_tsk() {
+            return Err(Error::Invalid(
+                "this holds secret keys; give the certificate only (gpg --export FPR): gpg-agent keeps the secret"
+                    .into(),
+            ));
+        }
+        let u = unlock_in_agent(cert.clone(), Some(now))?;
+        let f = fpr(cert);
+        private_dir(&self.home.join("agent"))?;
+        let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
+        write_private(&self.agent_path(&f), &armored)?;
+        self.store_cert(cert)?;
+        if self.config()?.default_key.is_none() {
+            self.set_default(&f)?;
+        }
+        Ok(Imported { identity: u.identity, secret: true })
+    }
+
+    /// Changes the passphrase of key `f` in the keystore: unlocked with the
+    /// old one (asked of `pp`), every secret key is encrypted again with
+    /// `new` (None: stored without one) and the file replaced at once.
+    pub fn passwd(&self, f: &str, pp: &mut dyn PassphraseProvider, new: Option<Password>) -> Result<()> {
+        if self.in_agent(f) {
+            return Err(Error::Usage(format!(
+                "the secret of {f} is held by gpg-agent; change its passphrase there: gpg --change-passphrase {f}"
+            )));
+        }
+        let tsk = self.secret(f)?;
+        let who = identity(&tsk);
+        let mut password: Option<Password> = None;
+        let mut packets: Vec<Packet> = Vec::new();
+        for ka in tsk.keys() {
+            let key = ka.key().clone();
+            let Ok(secret) = key.clone().parts_into_secret() else { continue };
+            // Unlocked once, with the passphrase the first key took.
+            let plain = if secret.has_unencrypted_secret() {
+                secret
+            } else {
+                // Asks (and checks) the passphrase, keeping it for the rest.
+                unlock_key(key.role_into_unspecified(), &who, pp, &mut password)?;
+                secret
+                    .decrypt_secret(password.as_ref().expect("set by unlock_key"))
+                    .map_err(|e| Error::crypto("unlocking key", e))?
+            };
+            let again = match &new {
+                Some(pw) => plain.encrypt_secret(pw).map_err(|e| Error::crypto("protecting key", e))?,
+                None => plain,
+            };
+            packets.push(if ka.key().fingerprint() == tsk.fingerprint() {
+                Packet::SecretKey(again.role_into_primary())
+            } else {
+                Packet::SecretSubkey(again.role_into_subordinate())
+            });
+        }
+        let updated = tsk.insert_packets(packets).map_err(|e| Error::crypto("updating key", e))?.0;
+        let armored = updated.as_tsk().armored().to_vec().map_err(|e| Error::crypto("serialising key", e))?;
+        write_private(&self.secret_path(f), &armored)
     }
 
     fn config(&self) -> Result<Config> {
@@ -207,7 +288,7 @@ impl Keystore {
     pub fn list(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<KeyInfo>> {
         let default = self.config()?.default_key;
         let mut all: BTreeMap<Fpr, KeyInfo> = BTreeMap::new();
-        for (dir, ext) in [("certs", "asc"), ("secret", "pgp")] {
+        for (dir, ext) in [("certs", "asc"), ("secret", "pgp"), ("agent", "asc")] {
             let d = self.home.join(dir);
             let rd = match fs::read_dir(&d) {
                 Ok(rd) => rd,
@@ -223,17 +304,28 @@ impl Keystore {
                 let Some(cert) = self.read_cert_file(&ent.path())? else {
                     continue;
                 };
-                let secret = cert.is_tsk();
-                let locked = secret && cert.keys().secret().any(|k| !k.key().has_unencrypted_secret());
+                let agent = dir == "agent";
+                let secret = cert.is_tsk() || agent;
+                let locked = cert.is_tsk() && cert.keys().secret().any(|k| !k.key().has_unencrypted_secret());
                 let info = all.entry(f.clone()).or_insert_with(|| KeyInfo {
                     identity: identity(&cert),
                     secret: false,
                     locked: false,
+                    secret_in: None,
+                    user_ids: cert
+                        .userids()
+                        .map(|u| {
+                            crate::model::text::printable(&String::from_utf8_lossy(u.userid().value())).into_owned()
+                        })
+                        .collect(),
                     default: default.as_deref() == Some(f.as_str()),
                     validity: super::cert::validity(&cert, now),
                 });
                 info.secret |= secret;
                 info.locked |= locked;
+                if secret {
+                    info.secret_in = Some(if agent { "gpg-agent" } else { "keystore" });
+                }
             }
         }
         Ok(all.into_values().collect())
@@ -268,6 +360,11 @@ impl Keystore {
 
     /// A certificate with its secret keys, still locked.
     pub fn secret(&self, f: &str) -> Result<Cert> {
+        if self.in_agent(f) {
+            return Err(Error::Key(format!(
+                "the secret of {f} is held by gpg-agent, not by hrx: change the key with GnuPG (gpg --quick-set-expire, gpg --gen-revoke, gpg --export-secret-keys) and bring the certificate in with hrx key update"
+            )));
+        }
         self.read_cert_file(&self.secret_path(f))?.ok_or_else(|| {
             Error::Key(format!(
                 "no secret key for {f} in {}; import it with `hrx key import FILE`",
@@ -286,12 +383,18 @@ impl Keystore {
     /// Decrypts the secret keys of `f`, asking `pp` for the passphrase if they
     /// are protected (three attempts when asking interactively is possible).
     pub fn unlock(&self, f: &str, pp: &mut dyn PassphraseProvider) -> Result<Unlocked> {
+        if self.in_agent(f) {
+            return unlock_in_agent(self.cert(f)?, None);
+        }
         unlock(self.secret(f)?, pp)
     }
 
     /// [`Keystore::unlock`], choosing the keys that are valid at `now` (the
     /// command's clock) rather than at the computer's time.
     pub fn unlock_at(&self, f: &str, pp: &mut dyn PassphraseProvider, now: DateTime<Utc>) -> Result<Unlocked> {
+        if self.in_agent(f) {
+            return unlock_in_agent(self.cert(f)?, Some(now));
+        }
         unlock_at(self.secret(f)?, pp, Some(now))
     }
 
@@ -455,6 +558,7 @@ pub fn unlock_at(tsk: Cert, pp: &mut dyn PassphraseProvider, now: Option<DateTim
     };
     let mut password: Option<Password> = None;
     let signer = unlock_key(sign_key.parts_into_public().role_into_unspecified(), &who, pp, &mut password)?;
+    let signer = SecretKey::Local(signer);
     // The encryption keys open with the passphrase the signing key took.
     let decrypt = |k: openpgp::packet::Key<_, _>| -> Option<KeyPair> {
         if k.has_unencrypted_secret() {
@@ -462,8 +566,67 @@ pub fn unlock_at(tsk: Cert, pp: &mut dyn PassphraseProvider, now: Option<DateTim
         }
         k.decrypt_secret(password.as_ref()?).ok()?.into_keypair().ok()
     };
-    let decryptors = encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified())).collect();
+    let decryptors =
+        encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified())).map(SecretKey::Local).collect();
     Ok(Unlocked { cert: tsk.strip_secret_key_material(), identity: who, signer, decryptors })
+}
+
+/// The keys of `cert` that gpg-agent holds, valid at `now`, as signing and
+/// decryption keys that go through the agent (GnuPG's own, found as gpg
+/// finds it: `GNUPGHOME`). The agent asks for the passphrase itself (its
+/// pinentry) and keeps it for as long as it is configured to.
+fn unlock_in_agent(cert: Cert, now: Option<DateTime<Utc>>) -> Result<Unlocked> {
+    let who = identity(&cert);
+    let unavailable = |e: anyhow::Error| {
+        Error::Key(format!(
+            "gpg-agent is not reachable for the key of {} ({}): {e}; is GnuPG installed and GNUPGHOME right?",
+            who.name, who.fingerprint
+        ))
+    };
+    let vc = cert
+        .with_policy(policy(), now.map(system_time))
+        .map_err(|e| Error::Key(format!("certificate {} is not valid: {e}", who.fingerprint)))?;
+    let signing: Vec<_> =
+        vc.keys().for_signing().alive().revoked(false).map(|k| k.key().clone().role_into_unspecified()).collect();
+    let encrypting: Vec<_> = vc
+        .keys()
+        .for_storage_encryption()
+        .for_transport_encryption()
+        .revoked(false)
+        .map(|k| k.key().clone().role_into_unspecified())
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Key(format!("cannot reach gpg-agent: {e}")))?;
+    let (signer, decryptors) = rt.block_on(async {
+        let mut agent = sequoia_gpg_agent::Agent::connect_to_default().await.map_err(|e| unavailable(e.into()))?;
+        let held = |keys: Vec<openpgp::packet::Key<_, _>>| keys.into_iter().map(|k| (k, false)).collect::<Vec<_>>();
+        let mut signing = held(signing);
+        let mut encrypting = held(encrypting);
+        for (k, has) in signing.iter_mut().chain(encrypting.iter_mut()) {
+            *has = agent.has_key(k).await.map_err(|e| unavailable(e.into()))?;
+        }
+        let pair =
+            |k: &openpgp::packet::Key<openpgp::packet::key::PublicParts, openpgp::packet::key::UnspecifiedRole>| {
+                agent
+                    .keypair(k)
+                    .map(|p| SecretKey::Agent(super::secret::AgentKey::new(k.clone(), p.with_cert(&vc))))
+                    .map_err(|e| unavailable(e.into()))
+            };
+        let signer = match signing.iter().find(|(_, has)| *has) {
+            Some((k, _)) => pair(k)?,
+            None => {
+                return Err(Error::Key(format!(
+                    "gpg-agent holds no signing key of {} ({}); import its secret key into GnuPG first (gpg --import)",
+                    who.name, who.fingerprint
+                )));
+            }
+        };
+        let decryptors = encrypting.iter().filter(|(_, has)| *has).map(|(k, _)| pair(k)).collect::<Result<Vec<_>>>()?;
+        Ok::<_, Error>((signer, decryptors))
+    })?;
+    Ok(Unlocked { cert, identity: who, signer, decryptors })
 }
 
 /// For keys stored without a passphrase (the demo, tests, benchmarks): it

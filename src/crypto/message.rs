@@ -5,7 +5,9 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use openpgp::crypto::{KeyPair, SessionKey};
+use openpgp::crypto::SessionKey;
+
+use super::SecretKey;
 use openpgp::packet::{PKESK, SKESK};
 use openpgp::parse::stream::*;
 use openpgp::parse::{PacketParser, PacketParserResult, Parse};
@@ -22,7 +24,7 @@ use crate::model::Fpr;
 /// Signs `plaintext` with `signer` and encrypts it to every encryption key of
 /// every certificate in `recipients`. Fails if a recipient has no usable
 /// encryption key: hrx never silently drops a reader.
-pub fn seal(plaintext: &[u8], signer: KeyPair, recipients: &[&Cert], t: DateTime<Utc>) -> Result<Vec<u8>> {
+pub fn seal(plaintext: &[u8], signer: SecretKey, recipients: &[&Cert], t: DateTime<Utc>) -> Result<Vec<u8>> {
     let mut keys = Vec::new();
     for c in recipients {
         let vc = c
@@ -150,7 +152,7 @@ pub enum SignatureStatus {
 }
 
 struct Helper<'a> {
-    keys: &'a mut [KeyPair],
+    keys: &'a mut [SecretKey],
     /// Whether the signature layer held something other than signatures
     /// to check (Sequoia is given no certificates, so every well-formed
     /// signature comes back as "missing key").
@@ -248,7 +250,7 @@ fn with_prefix<'a>(message: &'a [u8], prefix: Option<&[u8]>) -> std::borrow::Cow
 pub fn open(
     message: &[u8],
     prefix: Option<&[u8]>,
-    keys: &mut [KeyPair],
+    keys: &mut [SecretKey],
     certs: &CertIndex,
     known: &[crate::id::Id],
     t: DateTime<Utc>,
@@ -285,7 +287,7 @@ struct Pass {
 }
 
 /// Decrypts a message; its signatures are returned unchecked.
-fn decrypt_pass(bytes: &[u8], keys: &mut [KeyPair], t: DateTime<Utc>) -> Result<Option<Pass>> {
+fn decrypt_pass(bytes: &[u8], keys: &mut [SecretKey], t: DateTime<Utc>) -> Result<Option<Pass>> {
     let outcome = std::rc::Rc::new(std::cell::Cell::new(Outcome::Tried));
     let helper = Helper { keys, malformed: false, session_key: None, unchecked: Vec::new(), outcome: outcome.clone() };
     let d = DecryptorBuilder::from_bytes(bytes)
@@ -334,7 +336,7 @@ pub fn handle_hex(h: &KeyHandle) -> String {
 pub fn session_key(
     message: &[u8],
     prefix: Option<&[u8]>,
-    keys: &mut [KeyPair],
+    keys: &mut [SecretKey],
 ) -> Result<Option<(SymmetricAlgorithm, SessionKey)>> {
     let bytes = with_prefix(message, prefix);
     let bytes = &bytes[..];

@@ -11,6 +11,7 @@ pub mod commit;
 pub mod ed25519;
 pub mod keystore;
 pub mod message;
+pub mod secret;
 
 use std::sync::OnceLock;
 
@@ -19,6 +20,7 @@ use sequoia_openpgp::policy::StandardPolicy;
 
 pub use cert::Identity;
 pub use keystore::{Keystore, NoPassphrase, PassphraseProvider, Unlocked};
+pub use secret::SecretKey;
 
 /// The OpenPGP policy hrx judges certificates and signatures by.
 pub fn policy() -> &'static StandardPolicy<'static> {

@@ -225,7 +225,7 @@ pub(crate) fn wrap_entries(
     rec: &crate::repo::Record,
     v: &Verified,
     me: &str,
-    decryptors: &[sequoia_openpgp::crypto::KeyPair],
+    decryptors: &[crate::crypto::SecretKey],
     cert: &sequoia_openpgp::Cert,
     entries: &[&crate::verify::EntryRef],
     now: DateTime<Utc>,
@@ -280,8 +280,8 @@ pub(crate) fn wrap_entries(
 /// the decryption `keys`; results in the order of `items`.
 fn on_every_core<T: Sync, R: Send>(
     items: &[T],
-    keys: &[sequoia_openpgp::crypto::KeyPair],
-    f: impl Fn(&T, &mut [sequoia_openpgp::crypto::KeyPair]) -> R + Sync,
+    keys: &[crate::crypto::SecretKey],
+    f: impl Fn(&T, &mut [crate::crypto::SecretKey]) -> R + Sync,
 ) -> Vec<R> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     let per = items.len().div_ceil(threads).max(1);
@@ -311,7 +311,7 @@ enum Authentic {
 fn authentic_session_key(
     bytes: &[u8],
     prefix: Option<&[u8]>,
-    keys: &mut [sequoia_openpgp::crypto::KeyPair],
+    keys: &mut [crate::crypto::SecretKey],
     signers: &crate::crypto::commit::CertIndex,
     e: &crate::verify::EntryRef,
     now: DateTime<Utc>,

@@ -34,14 +34,17 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
         None => ctx.key_fpr()?,
     };
     // Check everything before touching the disk.
-    let tsk = ctx.keystore.secret(&patient)?;
-    let public = tsk.clone().strip_secret_key_material();
+    // The secret is in the keystore or held by gpg-agent.
+    if !ctx.keystore.in_agent(&patient) {
+        ctx.keystore.secret(&patient)?;
+    }
+    let public = ctx.keystore.cert(&patient)?;
     let cert_bytes = public.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     parse_cert(&cert_bytes).map_err(Error::Invalid)?;
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
         return Err(Error::State(format!("{} already exists and is not empty; choose a new directory", dir.display())));
     }
-    let mut unlocked = crate::crypto::keystore::unlock_at(tsk, ctx.passphrase.as_mut(), Some(ctx.clock.now()))?;
+    let mut unlocked = ctx.keystore.unlock_at(&patient, ctx.passphrase.as_mut(), ctx.clock.now())?;
     let now = ctx.clock.now();
     let mut rid = [0u8; 16];
     sequoia_openpgp::crypto::random(&mut rid).map_err(|e| Error::crypto("random", e))?;

@@ -414,3 +414,38 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     super::remember(ctx, &rec);
     Ok(Rotated { from: me, to, commit: commit.to_string(), wrapped: w.opened, skipped: w.skipped, refused: w.refused })
 }
+
+/// Takes certificates whose secret keys gpg-agent holds as the user's own
+/// keys (see `Keystore::store_agent`).
+pub fn import_agent(ctx: &Context, bytes: &[u8]) -> Result<Vec<Imported>> {
+    use crate::error::Error;
+    use sequoia_openpgp::parse::Parse;
+    let certs: Vec<sequoia_openpgp::Cert> = sequoia_openpgp::cert::CertParser::from_bytes(bytes)
+        .map_err(|e| Error::Invalid(format!("not OpenPGP data: {e}")))?
+        .collect::<sequoia_openpgp::Result<Vec<_>>>()
+        .map_err(|e| Error::Invalid(format!("not a valid certificate: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Invalid("no certificate found in the input".into()));
+    }
+    // Each is checked with the agent before it is kept.
+    certs.iter().map(|c| ctx.keystore.store_agent(c, ctx.clock.now())).collect()
+}
+
+/// Changes the passphrase of the caller's key in the keystore to the one
+/// `new` gives (None: stored without one). The current passphrase is
+/// checked before `new` is asked. Returns the key.
+pub fn passwd(
+    ctx: &mut Context,
+    new: impl FnOnce(&mut Context) -> Result<Option<Password>>,
+) -> Result<crate::model::Fpr> {
+    let f = ctx.key_fpr()?;
+    if ctx.keystore.in_agent(&f) {
+        return Err(crate::error::Error::Usage(format!(
+            "the secret of {f} is held by gpg-agent; change its passphrase there: gpg --change-passphrase {f}"
+        )));
+    }
+    ctx.keystore.unlock_at(&f, ctx.passphrase.as_mut(), ctx.clock.now())?;
+    let new = new(ctx)?;
+    ctx.keystore.passwd(&f, ctx.passphrase.as_mut(), new)?;
+    Ok(f)
+}

@@ -1,7 +1,7 @@
 //! `hrx log` and `hrx show`: entries, decrypted where the caller can.
 
 use chrono::{DateTime, Utc};
-use sequoia_openpgp::crypto::KeyPair;
+
 use serde::Serialize;
 
 use super::{Context, verified};
@@ -99,7 +99,7 @@ pub struct Filter {
 /// error (everything is listed as not readable); a wrong passphrase is.
 pub fn unlock_reader(ctx: &mut Context) -> Result<Option<Unlocked>> {
     let Ok(f) = ctx.key_fpr() else { return Ok(None) };
-    if ctx.keystore.secret(&f).is_err() {
+    if !ctx.keystore.in_agent(&f) && ctx.keystore.secret(&f).is_err() {
         return Ok(None);
     }
     ctx.unlock().map(Some)
@@ -112,7 +112,7 @@ pub struct Reader {
     /// The caller's fingerprint, if it has a key.
     pub me: Option<Fpr>,
     /// Its decryption keys (empty if it has none).
-    pub keys: Vec<KeyPair>,
+    pub keys: Vec<crate::crypto::SecretKey>,
 }
 
 impl Reader {

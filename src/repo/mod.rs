@@ -9,9 +9,9 @@ pub mod transport;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use crate::crypto::SecretKey;
 use chrono::{DateTime, Utc};
 use git2::{FileMode, Oid, Repository, Signature, Tree};
-use sequoia_openpgp::crypto::KeyPair;
 
 use crate::crypto::{Identity, commit::sign};
 use crate::error::{Error, Result};
@@ -148,7 +148,7 @@ impl Record {
         parent: Option<Oid>,
         files: &[(String, Vec<u8>)],
         message: &str,
-        signer: &mut KeyPair,
+        signer: &mut SecretKey,
         who: &Identity,
         t: DateTime<Utc>,
     ) -> Result<Oid> {

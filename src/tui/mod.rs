@@ -249,7 +249,7 @@ fn locked_key(ctx: &Context) -> Option<String> {
 
 fn remember_passphrase(ctx: &mut Context) -> Result<Option<sequoia_openpgp::crypto::Password>> {
     let Ok(f) = ctx.key_fpr() else { return Ok(None) };
-    if ctx.keystore.secret(&f).is_err() {
+    if !ctx.keystore.in_agent(&f) && ctx.keystore.secret(&f).is_err() {
         return Ok(None); // no secret key: read-only browsing
     }
     let mut rec = Recording { inner: ctx.passphrase.as_mut(), last: None };
