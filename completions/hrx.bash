@@ -73,6 +73,9 @@ _hrx() {
             hrx,show)
                 cmd="hrx__subcmd__show"
                 ;;
+            hrx,status)
+                cmd="hrx__subcmd__status"
+                ;;
             hrx,sync)
                 cmd="hrx__subcmd__sync"
                 ;;
@@ -193,6 +196,9 @@ _hrx() {
             hrx__subcmd__help,show)
                 cmd="hrx__subcmd__help__subcmd__show"
                 ;;
+            hrx__subcmd__help,status)
+                cmd="hrx__subcmd__help__subcmd__status"
+                ;;
             hrx__subcmd__help,sync)
                 cmd="hrx__subcmd__help__subcmd__sync"
                 ;;
@@ -247,6 +253,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__key,rotate)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__rotate"
                 ;;
+            hrx__subcmd__help__subcmd__key,to-agent)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__to__subcmd__agent"
+                ;;
             hrx__subcmd__help__subcmd__key,update)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__update"
                 ;;
@@ -295,6 +304,9 @@ _hrx() {
             hrx__subcmd__key,rotate)
                 cmd="hrx__subcmd__key__subcmd__rotate"
                 ;;
+            hrx__subcmd__key,to-agent)
+                cmd="hrx__subcmd__key__subcmd__to__subcmd__agent"
+                ;;
             hrx__subcmd__key,update)
                 cmd="hrx__subcmd__key__subcmd__update"
                 ;;
@@ -325,6 +337,9 @@ _hrx() {
             hrx__subcmd__key__subcmd__help,rotate)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__rotate"
                 ;;
+            hrx__subcmd__key__subcmd__help,to-agent)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__to__subcmd__agent"
+                ;;
             hrx__subcmd__key__subcmd__help,update)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__update"
                 ;;
@@ -353,7 +368,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export tui demo generate-docs help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify status grant revoke grants delegate emergency audit clone remote sync bundle import export tui demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1197,7 +1212,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add log show verify grant revoke grants delegate emergency audit clone remote sync bundle import export tui demo generate-docs help"
+            opts="key init add log show verify status grant revoke grants delegate emergency audit clone remote sync bundle import export tui demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1505,7 +1520,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import passwd update revoke rotate extend"
+            opts="generate list export import to-agent passwd update revoke rotate extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1630,6 +1645,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__help__subcmd__key__subcmd__to__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__help__subcmd__key__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1715,6 +1744,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1911,7 +1954,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import passwd update revoke rotate extend help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import to-agent passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2063,7 +2106,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import passwd update revoke rotate extend help"
+            opts="generate list export import to-agent passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2189,6 +2232,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__help__subcmd__to__subcmd__agent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2350,6 +2407,36 @@ _hrx() {
             ;;
         hrx__subcmd__key__subcmd__rotate)
             opts="-C -q -h -V --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__to__subcmd__agent)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2641,6 +2728,36 @@ _hrx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__status)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -64,7 +64,10 @@ impl TestEnv {
 
     fn scrub(&self, c: &mut std::process::Command) {
         self.now.set(self.now.get() + 1);
-        c.env_clear()
+        // Never the developer's working directory (hrx would take a git
+        // repository there for a record).
+        c.current_dir(self.path())
+            .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.path().join("userhome"))
             .env("TMPDIR", self.path().join("tmp"))
@@ -319,7 +322,10 @@ impl Daemon {
         std::fs::create_dir_all(&base).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut c = std::process::Command::new("git");
-        c.env_clear()
+        // Never the developer's working directory (hrx would take a git
+        // repository there for a record).
+        c.current_dir(env.path())
+            .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", env.path().join("userhome"))
             .env("GIT_CONFIG_NOSYSTEM", "1")

@@ -803,3 +803,79 @@ fn key_passwd_and_secret_export() {
     let out = env.hrx(&anna).args(["key", "export", "--secret", &anna.fpr, "-o"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(7), "never overwrites: {}", stderr(&out));
 }
+
+/// The patient's own hrx key, passphrase-protected, moves into gpg-agent:
+/// from then on the agent holds it (hrx's copy is gone) and, with the
+/// passphrase cached there, commands run without asking for it.
+#[test]
+fn a_keystore_key_moves_into_gpg_agent_and_its_passphrase_is_cached() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", Some("open sesame"));
+    env.init(&anna);
+    let gpg = Gpg::new(&env);
+    std::fs::write(env.path().join("gnupg/gpg-agent.conf"), "allow-preset-passphrase\n").unwrap();
+    let out = env.hrx(&anna).args(["key", "to-agent"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!anna.home.join(format!("secret/{}.pgp", anna.fpr)).exists(), "hrx's copy is gone");
+    // Without a cached passphrase (and no pinentry here) the agent refuses.
+    let asked = Party { passphrase_file: None, ..anna.clone() };
+    let out = env.hrx(&asked).arg("-C").arg(env.record()).args(["add", "note", "--text", "x"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The passphrase typed once, as gpg-agent keeps it.
+    let list = env.bare("gpg-connect-agent").args(["KEYINFO --list", "/bye"]).output().unwrap();
+    let hex: String = "open sesame".bytes().map(|b| format!("{b:02X}")).collect();
+    for grip in stdout(&list).lines().filter_map(|l| l.strip_prefix("S KEYINFO ")).map(|l| l.split(' ').next().unwrap())
+    {
+        let out = env
+            .bare("gpg-connect-agent")
+            .arg(format!("PRESET_PASSPHRASE {grip} -1 {hex}"))
+            .arg("/bye")
+            .output()
+            .unwrap();
+        assert!(stdout(&out).contains("OK"), "{}", stdout(&out));
+    }
+    for text in ["first, no passphrase asked", "second, none either"] {
+        let out = env.hrx(&asked).arg("-C").arg(env.record()).args(["add", "note", "--text", text]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let v = json(&env.hrx(&asked).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    assert!(v["entries"].as_array().unwrap().iter().all(|e| e["readable"] == true), "{v}");
+    assert!(env.verify(&asked).status.success());
+    drop(gpg);
+}
+
+/// `hrx status` says where the caller stands and what needs doing: no key
+/// yet; its own key expiring within the month; a grantee's certificate
+/// expiring; a key replaced by rotation. Always exit 0.
+#[test]
+fn status_warns_before_keys_expire() {
+    let env = TestEnv::new();
+    let nobody = Party {
+        name: "Nobody".into(),
+        home: env.path().join("home-nobody"),
+        fpr: String::new(),
+        passphrase_file: None,
+    };
+    let v = json(&env.hrx(&nobody).arg("-C").arg(env.path()).args(["status", "--json"]).output().unwrap());
+    assert!(v["status"]["warnings"][0].as_str().unwrap().contains("you have no key"), "{v}");
+    let anna = env.party("Anna Weber", "DE", None);
+    env.hrx(&anna).arg("-C").arg(env.path()).args(["key", "extend", "--for", "20d"]).assert().success();
+    env.init(&anna);
+    let gpg = Gpg::new(&env);
+    let (ruiz, _) = expiring_provider(&env, &gpg, &anna);
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["status", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["status"]["record"]["role"], "patient", "{v}");
+    assert_eq!(v["status"]["record"]["active_grants"], 1, "{v}");
+    assert_eq!(v["status"]["key"]["secret_in"], "keystore", "{v}");
+    let warnings: Vec<&str> = v["status"]["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(warnings.iter().any(|w| w.starts_with("your key expires on 2026-03-21")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("Dr Ruiz") && w.contains("expires on")), "{warnings:?}");
+    assert!(!ruiz.is_empty());
+    // After a rotation, the old key is told to step aside.
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["key", "rotate", "--no-passphrase"]).assert().success();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["--key", &anna.fpr, "status"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("your key was replaced in this record by"), "{}", stdout(&out));
+}

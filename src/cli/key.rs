@@ -59,6 +59,16 @@ pub enum KeyCommand {
         #[arg(long)]
         gpg_agent: bool,
     },
+    /// Move your secret key from hrx's keystore into gpg-agent
+    ///
+    /// The key goes over as it is, still protected by its passphrase.
+    /// gpg-agent then asks for the passphrase when the key is first used
+    /// (its pinentry) and keeps it for as long as it is configured to
+    /// (default-cache-ttl, max-cache-ttl in gpg-agent.conf): one passphrase
+    /// per session instead of one per command. hrx's copy is removed once
+    /// the agent holds every key; keep a backup (hrx key export --secret -o
+    /// FILE) first if you want one.
+    ToAgent,
     /// Change the passphrase of your key in the keystore
     ///
     /// Asks for the current passphrase, then the new one (twice on a
@@ -263,6 +273,19 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     let mut o = std::io::stdout().lock();
                     o.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
                 }
+            }
+        }
+        KeyCommand::ToAgent => {
+            let f = ctx.key_fpr()?;
+            let i = ctx.keystore.move_to_agent(&f, ctx.clock.now())?;
+            if out.json {
+                out.json("moved", &i);
+            } else {
+                out.line(&f);
+                out.info(&format!(
+                    "the secret key of {} is now held by gpg-agent, which asks for its passphrase once and keeps it",
+                    crate::model::text::printable(&i.identity.name)
+                ));
             }
         }
         KeyCommand::Passwd { no_passphrase, new_passphrase_file } => {

@@ -24,6 +24,7 @@ pub mod progress;
 pub mod remote;
 pub mod revoke;
 pub mod show;
+pub mod status;
 pub mod sync;
 pub mod tui;
 pub mod verify;
@@ -89,6 +90,8 @@ pub enum Command {
     Show(show::Args),
     /// Authenticate the record's whole history from its root
     Verify(verify::Args),
+    /// Your key and your standing in the record, with what needs doing
+    Status(status::Args),
     /// Grant a participant rights on categories of the record
     Grant(grant::Args),
     /// Revoke a grant, or every grant of a participant
@@ -207,6 +210,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Log(a) => log::run(&mut ctx, a, out),
         Command::Show(a) => show::run(&mut ctx, a, out),
         Command::Verify(a) => verify::run(&mut ctx, a, out),
+        Command::Status(a) => status::run(&mut ctx, a, out),
         Command::Grant(a) => grant::run(&mut ctx, a, out),
         Command::Revoke(a) => revoke::run(&mut ctx, a, out),
         Command::Grants(a) => grants::run(&mut ctx, a, out),

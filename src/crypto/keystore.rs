@@ -163,6 +163,34 @@ impl Keystore {
         Ok(Imported { identity: u.identity, secret: true })
     }
 
+    /// Moves the secret keys of `f` from the keystore into gpg-agent, as
+    /// they are (still protected by their passphrase, which the agent asks
+    /// for on first use and then keeps for as long as it is configured
+    /// to); the keystore's copy is removed once the agent holds every key.
+    pub fn move_to_agent(&self, f: &str, now: DateTime<Utc>) -> Result<Imported> {
+        let tsk = self.secret(f)?;
+        let who = identity(&tsk);
+        let fail = |e: anyhow::Error| Error::Key(format!("gpg-agent did not take the key of {}: {e}", who.name));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Key(format!("cannot reach gpg-agent: {e}")))?;
+        rt.block_on(async {
+            let mut agent = sequoia_gpg_agent::Agent::connect_to_default().await.map_err(|e| fail(e.into()))?;
+            for ka in tsk.keys().secret() {
+                let key = ka.key().clone().role_into_unspecified();
+                match agent.import(policy(), &tsk, &key, true, false).await {
+                    Ok(_) | Err(sequoia_gpg_agent::Error::KeyExists(..)) => {}
+                    Err(e) => return Err(fail(e.into())),
+                }
+            }
+            Ok::<_, Error>(())
+        })?;
+        let imported = self.store_agent(&tsk.strip_secret_key_material(), now)?;
+        fs::remove_file(self.secret_path(f)).map_err(|e| Error::io(self.secret_path(f), e))?;
+        Ok(imported)
+    }
+
     /// Changes the passphrase of key `f` in the keystore: unlocked with the
     /// old one (asked of `pp`), every secret key is encrypted again with
     /// `new` (None: stored without one) and the file replaced at once.

@@ -35,10 +35,10 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
     };
     // Check everything before touching the disk.
     // The secret is in the keystore or held by gpg-agent.
-    if !ctx.keystore.in_agent(&patient) {
-        ctx.keystore.secret(&patient)?;
-    }
-    let public = ctx.keystore.cert(&patient)?;
+    let public = match ctx.keystore.in_agent(&patient) {
+        true => ctx.keystore.cert(&patient)?,
+        false => ctx.keystore.secret(&patient)?.strip_secret_key_material(),
+    };
     let cert_bytes = public.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     parse_cert(&cert_bytes).map_err(Error::Invalid)?;
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
