@@ -145,6 +145,20 @@ pub struct KeyRevocation {
     /// clocks say. One per line of history that revoked it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revoked_in: Vec<String>,
+    /// Those of `revoked_in` the key's own holder signed. When anyone else
+    /// (the patient) revoked the key too, only the others' count: a thief
+    /// holding the key could revoke it itself on an old copy to make what
+    /// it wrote there look older than the patient's revocation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_holder: Vec<String>,
+}
+
+impl KeyRevocation {
+    /// The revoking commits whose contents the revocation spares.
+    pub fn sparing(&self) -> Vec<&String> {
+        let others: Vec<&String> = self.revoked_in.iter().filter(|c| !self.by_holder.contains(c)).collect();
+        if others.is_empty() { self.revoked_in.iter().collect() } else { others }
+    }
 }
 
 /// A key revoked as compromised since a time (`revoke-key` with `since`):
@@ -516,6 +530,18 @@ impl Policy {
                         "revokes the key of {certificate}, but only the patient or the key's holder may revoke a key"
                     ));
                 }
+                // Voiding the hand-over the signer holds its own place by
+                // would leave the record to a revoked key.
+                if let Some(r) = self.rotated.get(certificate)
+                    && self.holder(certificate) == signer
+                    && since.is_some_and(|s| s < r.at)
+                {
+                    return Err(format!(
+                        "revokes the key of {certificate} as compromised since before it was handed over to {} ({}), which would void that hand-over, the signer's own place; name a since after it",
+                        r.to,
+                        r.at.to_rfc3339()
+                    ));
+                }
                 match (reason, since) {
                     (KeyRevocationReason::Retired, Some(_)) => {
                         return Err(format!(
@@ -590,7 +616,10 @@ impl Policy {
             Change::KeyUpdate { fpr, id, revokes } => {
                 self.key_updates.entry(fpr.clone()).or_default().insert(*id);
                 for (k, at) in revokes {
-                    self.revoke_key(k, KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: vec![] });
+                    self.revoke_key(
+                        k,
+                        KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: vec![], by_holder: vec![] },
+                    );
                 }
             }
             Change::Statement(Statement::Grant { id, issued_at, grant }) => {
@@ -627,7 +656,10 @@ impl Policy {
                     KeyRevocationReason::Compromised => HARD,
                     KeyRevocationReason::Retired => t,
                 };
-                self.revoke_key(certificate, KeyRevocation { cert: certificate.clone(), at, revoked_in: vec![] });
+                self.revoke_key(
+                    certificate,
+                    KeyRevocation { cert: certificate.clone(), at, revoked_in: vec![], by_holder: vec![] },
+                );
                 if let (KeyRevocationReason::Compromised, Some(since)) = (reason, since) {
                     let by_patient = signer == self.patient;
                     let c = Compromise { cert: certificate.clone(), since: *since, by_patient, revoked_in: None };
@@ -640,7 +672,10 @@ impl Policy {
                     self.patient = to.clone();
                 }
                 // The old key is retired: it signs nothing from now on.
-                self.revoke_key(from, KeyRevocation { cert: from.clone(), at: t, revoked_in: vec![] });
+                self.revoke_key(
+                    from,
+                    KeyRevocation { cert: from.clone(), at: t, revoked_in: vec![], by_holder: vec![] },
+                );
             }
             Change::Entry(..) | Change::Access { .. } => {}
         }
@@ -655,6 +690,11 @@ impl Policy {
                 for c in r.revoked_in {
                     if !e.revoked_in.contains(&c) {
                         e.revoked_in.push(c);
+                    }
+                }
+                for c in r.by_holder {
+                    if !e.by_holder.contains(&c) {
+                        e.by_holder.push(c);
                     }
                 }
             }

@@ -359,6 +359,12 @@ pub fn verify_from(
                     let (mut policy, mut t) = (first.policy, first.time);
                     for p in ps {
                         let other = p?;
+                        // A key is handed over once: two lines that handed one
+                        // key to two new keys cannot be joined (whoever merged
+                        // would choose who holds the place).
+                        if let Some(why) = rotation_conflict(&policy, &other.policy) {
+                            return Err(fail(oid, "conflict", format!("is a merge that {why}")));
+                        }
                         // A merge joins two verified histories: everything either knew.
                         policy.merge(other.policy);
                         t = t.max(other.time);
@@ -578,6 +584,30 @@ pub fn verify_from(
                                 ));
                             }
                             check_time(oid, &path, "its issued_at", s.issued_at(), time)?;
+                            if let Statement::RotateKey { id, from, to, consent, .. } = &s {
+                                // The new key consents (its certificate comes
+                                // first: keys/ sorts before policy/).
+                                let text = Statement::rotation_consent(id, from, to);
+                                match certs.verify(consent.as_bytes(), text.as_bytes(), &|f| f == to, None) {
+                                    Ok((f, t)) if f == *to && (t - time).abs() <= skew => {}
+                                    Ok(_) => {
+                                        return Err(fail(
+                                            oid,
+                                            "policy",
+                                            format!("{path}: the consent of {to} is not dated with its commit"),
+                                        ));
+                                    }
+                                    Err(e) => {
+                                        return Err(fail(
+                                            oid,
+                                            "policy",
+                                            format!(
+                                                "{path} hands the place of {from} over to {to} without its consent (a signature by {to}): {e:?}"
+                                            ),
+                                        ));
+                                    }
+                                }
+                            }
                             changes.push(Change::Statement(s));
                         }
                         RepoPath::Entry { category, id } => {
@@ -667,6 +697,9 @@ pub fn verify_from(
                             && !r.revoked_in.contains(&oid.to_string())
                         {
                             r.revoked_in.push(oid.to_string());
+                            if r.cert == signer {
+                                r.by_holder.push(oid.to_string());
+                            }
                         }
                     }
                 }
@@ -754,6 +787,17 @@ impl Voided {
 struct Origin {
     by: Oid,
     patient: bool,
+}
+
+/// Why two lines of history cannot be joined, if one key was handed over to
+/// different new keys on them.
+pub fn rotation_conflict(a: &Policy, b: &Policy) -> Option<String> {
+    b.rotated.iter().find_map(|(f, r)| {
+        a.rotated
+            .get(f)
+            .filter(|mine| mine.to != r.to)
+            .map(|mine| format!("joins two hand-overs of {f}: to {} on one line, to {} on the other", mine.to, r.to))
+    })
 }
 
 /// Whether commit `c` only revokes keys of its own signer's certificate
@@ -856,8 +900,9 @@ pub fn check_revocations(
             // line of history, but what a revoking commit contains.
             for k in [key, &c.signer] {
                 if let Some(r) = everything.revoked_keys.get(k).filter(|r| r.cert == c.signer)
+                    && !only_revokes_itself(c)
                     && r.at <= c.time
-                    && !r.revoked_in.iter().filter_map(|r| hex(r)).any(contains)
+                    && !r.sparing().into_iter().filter_map(|r| hex(r)).any(contains)
                 {
                     return Err(fail(
                         c.oid,

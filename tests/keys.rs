@@ -663,6 +663,11 @@ fn rotating_the_patient_key_and_a_providers_key_keeps_the_history_readable() {
     let g = json(&env.hrx(&anna2).arg("-C").arg(&rec).args(["grants", "--json"]).output().unwrap());
     assert_eq!(g["grants"][0]["grantee"]["fingerprint"], klein2.fpr.as_str(), "{g}");
     env.note(&klein2, "Klein: with my new key");
+    // Revoking the old key would reach nothing: hrx says whose it is now.
+    let out =
+        env.hrx(&anna2).arg("-C").arg(&rec).args(["key", "revoke", &klein.fpr, "--compromised"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("handed over to {}", klein2.fpr)), "{}", stderr(&out));
     let out = env
         .hrx(&klein)
         .arg("-C")

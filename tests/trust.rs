@@ -2617,7 +2617,7 @@ fn rotation_not_signed_by_the_old_key() {
         let t = time(&s);
         let id = new_id(t).unwrap();
         let st = format!(
-            "statement: rotate-key\nid: {id}\nissued_at: '{0}'\nfrom: {1}\nto: {2}\n",
+            "statement: rotate-key\nid: {id}\nissued_at: '{0}'\nfrom: {1}\nto: {2}\nconsent: none\n",
             t.to_rfc3339(),
             from.fpr,
             to.fpr
@@ -2793,4 +2793,163 @@ fn holder_voids_only_its_own_commits() {
     assert_eq!(rg["status"], "void", "{rg}");
     let out = run(&env, &anna, &dir, &["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+// ---------------------------------------------------------------------------
+// Sixth hostile review: rotations and revocations together
+// ---------------------------------------------------------------------------
+
+/// The hub, Anna's laptop, and Dr Klein's copy (granted general
+/// read+write, with one entry), plus a thief's copy of Klein's home and
+/// record taken then; returns (hub, klein, thief, thief's copy).
+fn stolen_copy() -> (Hub, Party, Party, PathBuf) {
+    let h = hub();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, anna);
+    ok(env, anna, laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(env, anna, laptop, &["sync"]);
+    let kdir = clone_as(&h, &klein, "klein");
+    ok(env, &klein, &kdir, &["add", "note", "--text", "Klein: before"]);
+    ok(env, &klein, &kdir, &["sync"]);
+    ok(env, anna, laptop, &["sync"]);
+    let thief = Party { home: env.path().join("home-thief"), ..klein.clone() };
+    let copy = env.path().join("thief");
+    for (from, to) in [(&klein.home, &thief.home), (&kdir, &copy)] {
+        let out = env.bare("cp").arg("-r").arg(from).arg(to).output().unwrap();
+        assert!(out.status.success());
+    }
+    (h, klein, thief, copy)
+}
+
+/// Attack (sixth review): after the patient revoked a stolen key as
+/// compromised, the thief rotates it to a key of its own on its old copy
+/// and syncs; the rotation's retirement of the old key counted as one of
+/// its revoking commits, which spared the rotation itself. Rule: when
+/// anyone but the holder revoked a key, only those revocations spare what
+/// they contain (key-revoked).
+#[test]
+fn thief_rotates_after_a_hard_revocation() {
+    let (h, klein, thief, copy) = stolen_copy();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    ok(env, anna, laptop, &["key", "revoke", &klein.fpr, "--compromised"]);
+    ok(env, anna, laptop, &["sync"]);
+    env.advance(3600);
+    ok(env, &thief, &copy, &["key", "rotate", "--no-passphrase"]);
+    let hub_before = main_of(env, &h.hub);
+    let out = run(env, &thief, &copy, &["sync", "--json"]);
+    assert_refused(&out, "key-revoked");
+    assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
+}
+
+/// Attack (sixth review): after the patient revoked a stolen key, the
+/// thief writes on its old copy and then revokes the key itself, so that
+/// its own revoking commit contains (and spared) what it wrote; the patient
+/// imports its bundle. Rule as above (key-revoked); the bundle is refused.
+#[test]
+fn thief_revokes_the_stolen_key_on_an_old_copy() {
+    let (h, klein, thief, copy) = stolen_copy();
+    let (env, anna, laptop) = (&h.env, &h.anna, &h.laptop);
+    ok(env, anna, laptop, &["key", "revoke", &klein.fpr, "--compromised"]);
+    env.advance(86400);
+    ok(env, &thief, &copy, &["add", "note", "--text", "THIEF: stop anticoagulants"]);
+    ok(env, &thief, &copy, &["key", "revoke", "--retired"]);
+    let bundle = env.path().join("thief.bundle");
+    ok(env, &thief, &copy, &["bundle", "create", path_str(&bundle)]);
+    let mine = main_of(env, laptop);
+    let out = run(env, anna, laptop, &["bundle", "import", path_str(&bundle), "--json"]);
+    assert_refused(&out, "key-revoked");
+    assert_eq!(main_of(env, laptop), mine);
+}
+
+/// Attack (sixth review): one key handed over to two new keys on two lines
+/// (the holder's new laptop, and a thief with the old key); whoever merged
+/// chose who holds the place, and for the patient's key that was the
+/// record. Rule: a key is handed over once: joining two hand-overs of one
+/// key is refused (conflict), on sync and in verify.
+#[test]
+fn two_hand_overs_of_one_key() {
+    let (h, _klein, thief, copy) = stolen_copy();
+    let env = &h.env;
+    let kdir = env.path().join("klein");
+    let klein = Party { home: env.path().join("home-Dr-Klein"), ..thief.clone() };
+    ok(env, &klein, &kdir, &["key", "rotate", "--no-passphrase"]);
+    ok(env, &klein, &kdir, &["sync"]);
+    ok(env, &thief, &copy, &["key", "rotate", "--no-passphrase"]);
+    let mine = main_of(env, &copy);
+    let out = run(env, &thief, &copy, &["sync", "--json"]);
+    assert_refused(&out, "conflict");
+    assert_eq!(main_of(env, &copy), mine, "nothing merged");
+    // A merge made by hand with stock git is refused by verify.
+    git(env, &copy, &["fetch", "-q", path_str(&h.hub), "main"]);
+    let theirs = git(env, &copy, &["rev-parse", "FETCH_HEAD"]).trim().to_string();
+    let rec = Record::open(&copy).unwrap();
+    let repo = &rec.repo;
+    let a = repo.find_commit(git2::Oid::from_str(&mine).unwrap()).unwrap();
+    let b = repo.find_commit(git2::Oid::from_str(&theirs).unwrap()).unwrap();
+    let mut idx = repo.merge_commits(&a, &b, None).unwrap();
+    let tree = repo.find_tree(idx.write_tree_to(repo).unwrap()).unwrap();
+    let t = clock(env);
+    let sig = git2::Signature::new("Anna Weber", "anna@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+    let buf = repo.commit_create_buffer(&sig, &sig, "hrx: merge", &tree, &[&a, &b]).unwrap();
+    let gpgsig = hrx::crypto::commit::sign(&buf, &mut forge::unlock(&h.anna).signer, t).unwrap();
+    let c = repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &gpgsig, None).unwrap().to_string();
+    reset_main(env, &copy, &c);
+    assert_verify_rejects(env, &h.anna, &copy, "conflict", &c);
+}
+
+/// Attack (sixth review): the patient, on her new key, revokes her old one
+/// as compromised since before she handed it over, which voided her own
+/// hand-over and left the record to a revoked key. Rule: a revocation may
+/// not void the hand-over its signer holds its place by (policy).
+#[test]
+fn patient_voids_her_own_hand_over() {
+    let s = scene();
+    let dir = s.env.record();
+    let before = s.env.now();
+    s.env.advance(600);
+    let v = json(&run(&s.env, &s.anna, &dir, &["key", "rotate", "--no-passphrase", "--json"]));
+    let new = v["rotated"]["to"].as_str().unwrap().to_string();
+    let anna2 = Party { fpr: new, ..s.anna.clone() };
+    let head = main_of(&s.env, &dir);
+    let out = run(&s.env, &anna2, &dir, &["key", "revoke", &s.anna.fpr, "--compromised", "--since", &before]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert_eq!(main_of(&s.env, &dir), head, "nothing written");
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    let st = format!(
+        "statement: revoke-key\nid: {id}\nissued_at: '{0}'\ncertificate: {1}\nreason: compromised\nsince: '{before}'\n",
+        t.to_rfc3339(),
+        s.anna.fpr
+    );
+    let c = forge_commit(&s, &anna2, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+    assert_rejected(&s, "policy", Some(&c));
+}
+
+/// Attack (sixth review): a grantee hands its place (its grants) over to
+/// someone else's certificate, an outsider's, without the outsider's key.
+/// Rule: a hand-over carries the new key's consent, a signature by it
+/// over the statement's id and both fingerprints (policy).
+#[test]
+fn rotation_without_the_new_keys_consent() {
+    let s = scene();
+    let dir = s.env.record();
+    let outsider = s.env.party("Outsider", "XX", None);
+    let cert = std::fs::read(cert_file(&s.env, &outsider)).unwrap();
+    let t = time(&s);
+    let id = new_id(t).unwrap();
+    // Consent signed by the grantee itself, not by the new key.
+    let text = hrx::model::Statement::rotation_consent(&id, &s.klein.fpr, &outsider.fpr);
+    let consent = hrx::crypto::commit::sign(text.as_bytes(), &mut forge::unlock(&s.klein).signer, t).unwrap();
+    let indented: String = consent.lines().map(|l| format!("  {l}\n")).collect();
+    let st = format!(
+        "statement: rotate-key\nid: {id}\nissued_at: '{0}'\nfrom: {1}\nto: {2}\nconsent: |\n{indented}",
+        t.to_rfc3339(),
+        s.klein.fpr,
+        outsider.fpr
+    );
+    let files = vec![(format!("keys/{}.asc", outsider.fpr), cert), (format!("policy/{id}.yaml"), st.into_bytes())];
+    let c = forge_commit(&s, &s.klein, files, t);
+    assert_rejected(&s, "policy", Some(&c));
+    assert!(dir.exists());
 }

@@ -657,6 +657,24 @@ fn unlock_in_agent(cert: Cert, now: Option<DateTime<Utc>>) -> Result<Unlocked> {
     Ok(Unlocked { cert, identity: who, signer, decryptors })
 }
 
+/// Protects every unprotected secret key of `tsk` with `pw`.
+pub fn protect(tsk: Cert, pw: &Password) -> Result<Cert> {
+    let mut packets: Vec<Packet> = Vec::new();
+    for ka in tsk.keys().secret() {
+        let key = ka.key().clone().role_into_unspecified();
+        if !key.has_unencrypted_secret() {
+            continue;
+        }
+        let again = key.encrypt_secret(pw).map_err(|e| Error::crypto("protecting key", e))?;
+        packets.push(if again.fingerprint() == tsk.fingerprint() {
+            Packet::SecretKey(again.role_into_primary())
+        } else {
+            Packet::SecretSubkey(again.role_into_subordinate())
+        });
+    }
+    Ok(tsk.insert_packets(packets).map_err(|e| Error::crypto("protecting key", e))?.0)
+}
+
 /// For keys stored without a passphrase (the demo, tests, benchmarks): it
 /// has nothing to offer, so a locked key is an error instead of a prompt.
 pub struct NoPassphrase;

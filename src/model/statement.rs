@@ -187,6 +187,10 @@ pub enum Statement {
         from: Fpr,
         /// The new certificate (added in the same commit).
         to: Fpr,
+        /// The new key's consent: an armoured signature by it over
+        /// [`Statement::rotation_consent`], so that no one is handed a
+        /// place without holding the key.
+        consent: String,
     },
 }
 
@@ -222,6 +226,11 @@ impl Statement {
             | Statement::RevokeKey { issued_at, .. }
             | Statement::RotateKey { issued_at, .. } => *issued_at,
         }
+    }
+
+    /// What the new key of a rotation signs to consent to it.
+    pub fn rotation_consent(id: &Id, from: &str, to: &str) -> String {
+        format!("hrx rotate-key {id}: {from} hands its place over to {to}\n")
     }
 
     /// Parses a statement file.

@@ -236,6 +236,17 @@ pub fn revoke(
             "{f} is the patient's key, which governs the record: it is never revoked (a lost or stolen patient key is replaced, see recovery)"
         )));
     }
+    // A key handed over: what it held is its successor's now.
+    if let Some(r) = v.policy.rotated.get(&f)
+        && v.policy.holder(&f) != me
+        && since.is_none_or(|s| s >= r.at)
+    {
+        let holder = v.policy.holder(&f);
+        return Err(Error::Usage(format!(
+            "the key {f} was handed over to {holder} on {} (a rotation): what it held is {holder}'s now. Revoke that key (hrx key revoke {holder} ...), or, if {f} was in other hands before the hand-over, name --since a time before it to void it",
+            r.at.to_rfc3339()
+        )));
+    }
     if !hard && since.is_some() {
         return Err(Error::Usage(
             "--since is for --compromised: a retired key's past stays valid, it signs nothing from now on".into(),
@@ -354,6 +365,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
             issued_at: now,
             from: me.clone(),
             to: "0".repeat(40),
+            consent: String::new(),
         };
         let changes = [Change::Key("0".repeat(40)), Change::Statement(st)];
         v.policy
@@ -370,9 +382,20 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
         organisation: id.organisation.clone(),
         country: id.country.clone(),
     };
-    let tsk = gen_cert(&new, password, now)?;
-    let cert = tsk.clone().strip_secret_key_material();
+    // Made unprotected, to sign its consent, then protected.
+    let plain = gen_cert(&new, None, now)?;
+    let cert = plain.clone().strip_secret_key_material();
     let to = crate::crypto::cert::fpr(&cert);
+    let sid = super::add::new_id(now)?;
+    let consent = {
+        let mut k = crate::crypto::keystore::unlock_at(plain.clone(), &mut crate::crypto::NoPassphrase, Some(now))?;
+        let text = Statement::rotation_consent(&sid, &me, &to);
+        crate::crypto::commit::sign(text.as_bytes(), &mut k.signer, now)?
+    };
+    let tsk = match &password {
+        Some(pw) => crate::crypto::keystore::protect(plain, pw)?,
+        None => plain,
+    };
     let _lock = rec.lock()?;
     // Every entry is listed: the new key gets a wrap of each one the old
     // key reads.
@@ -380,8 +403,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     check(&v)?;
     v.certs.check_new(&cert).map_err(|e| Error::Invalid(format!("refused: {e}")))?;
     let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
-    let sid = super::add::new_id(now)?;
-    let st = Statement::RotateKey { id: sid, issued_at: now, from: me.clone(), to: to.clone() };
+    let st = Statement::RotateKey { id: sid, issued_at: now, from: me.clone(), to: to.clone(), consent };
     let mut files = vec![
         (RepoPath::Key(to.clone()).to_path(), armored),
         (RepoPath::Statement(sid).to_path(), st.to_yaml().into_bytes()),

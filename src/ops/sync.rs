@@ -238,6 +238,18 @@ pub fn integrate(
             })
         })?;
         out.forks = forks(rec, &ours, &theirs, local, incoming)?;
+        // One key handed over to two new keys: whoever merged would choose
+        // who holds the place (a stolen key's thief, say).
+        if let Some(why) = crate::verify::rotation_conflict(&ours.policy, &theirs.policy) {
+            return Err(Error::Refused(Failure {
+                commit: Some(incoming.to_string()),
+                code: "conflict",
+                reason: format!(
+                    "{source} and this copy disagree: they hold two hand-overs of one key ({}); nothing was merged",
+                    why.trim_start_matches("joins ")
+                ),
+            }));
+        }
         let merge = merge(ctx, rec, &ours, local, incoming, source)?;
         fault::point("sync-before-merge-ref");
         // The merged history must verify as a whole before main moves.

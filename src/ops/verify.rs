@@ -16,8 +16,11 @@ pub struct Report {
     pub head: String,
     /// The root commit.
     pub root: String,
-    /// The patient (trust root).
+    /// The patient (trust root), as the root commit names her.
     pub patient: Fpr,
+    /// The patient's key now, when she has handed her first key over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_now: Option<Fpr>,
     /// Whether this device had pinned the root (init/clone); if not, the
     /// root was taken from the repository itself.
     pub pinned: bool,
@@ -49,6 +52,7 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
         head: v.head.to_string(),
         root: v.root.to_string(),
         patient: v.header.patient.clone(),
+        patient_now: Some(v.policy.patient.clone()).filter(|p| *p != v.header.patient),
         pinned: pin.is_some(),
         commits: v.commits.len(),
         entries: v.entries.len(),
