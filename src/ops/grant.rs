@@ -185,7 +185,11 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
     let commit = super::append(&rec, &v, &files, "hrx: grant", &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
-    super::remember(ctx, &rec);
+    if grant.include_past {
+        super::remember_full(ctx, &rec);
+    } else {
+        super::remember(ctx, &rec);
+    }
     Ok(Granted {
         id: id.to_string(),
         commit: commit.to_string(),

@@ -433,7 +433,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     let commit = super::append(&rec, &v, &files, "hrx: rotate a key", &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
     ctx.keystore.set_default(&to)?;
-    super::remember(ctx, &rec);
+    super::remember_full(ctx, &rec);
     Ok(Rotated { from: me, to, commit: commit.to_string(), wrapped: w.opened, skipped: w.skipped, refused: w.refused })
 }
 

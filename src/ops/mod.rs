@@ -85,6 +85,15 @@ pub fn remember(ctx: &Context, rec: &Record) {
     }
 }
 
+/// [`remember`] for a commit with many later-access wraps (a rotation, a
+/// grant with past entries): the wraps' entries are looked up in the kept
+/// lists, which is cheaper for thousands of them than in the tree.
+pub fn remember_full(ctx: &Context, rec: &Record) {
+    if let Ok(pin) = rec.pinned() {
+        let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true);
+    }
+}
+
 /// Appends a commit adding `files` on top of the verified head, signed
 /// with the caller's key, after checking that the record will accept that
 /// signature: a key the record knows as expired or revoked (the keystore

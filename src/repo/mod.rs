@@ -40,6 +40,9 @@ pub struct Pin {
     pub patient: Fpr,
 }
 
+/// Files from which one write goes straight into a pack of its own.
+const BULK_WRITE: usize = 128;
+
 /// Loose objects after which a write packs them (see [`Record::pack_loose`]).
 pub const PACK_AFTER_LOOSE: usize = 1024;
 
@@ -152,7 +155,44 @@ impl Record {
         who: &Identity,
         t: DateTime<Utc>,
     ) -> Result<Oid> {
-        let repo = &self.repo;
+        // A big write (a rotation's or a grant's thousands of wraps) goes
+        // into one pack, written once, instead of as thousands of loose
+        // files created and then packed.
+        if files.len() >= BULK_WRITE {
+            let repo = Repository::open(self.repo.path())?;
+            let odb = repo.odb()?;
+            let mempack = odb.add_new_mempack_backend(1000)?;
+            let oid = Self::write_commit(&repo, parent, files, message, signer, who, t)?;
+            let mut buf = git2::Buf::new();
+            mempack.dump(&repo, &mut buf)?;
+            let main = self.repo.odb()?;
+            let mut w = main.packwriter()?;
+            std::io::Write::write_all(&mut w, &buf).map_err(|e| Error::io(self.repo.path(), e))?;
+            w.commit()?;
+            crate::fault::point("before-ref-update");
+            self.advance(parent, oid, message)?;
+            crate::fault::point("after-ref-update");
+            return Ok(oid);
+        }
+        let oid = Self::write_commit(&self.repo, parent, files, message, signer, who, t)?;
+        crate::fault::point("before-ref-update");
+        self.advance(parent, oid, message)?;
+        crate::fault::point("after-ref-update");
+        Ok(oid)
+    }
+
+    /// Writes the objects of a commit adding `files` to `parent`'s tree into
+    /// `repo`'s object database; moves no branch.
+    #[allow(clippy::too_many_arguments)]
+    fn write_commit(
+        repo: &Repository,
+        parent: Option<Oid>,
+        files: &[(String, Vec<u8>)],
+        message: &str,
+        signer: &mut SecretKey,
+        who: &Identity,
+        t: DateTime<Utc>,
+    ) -> Result<Oid> {
         let parent_commit = parent.map(|p| repo.find_commit(p)).transpose()?;
         let base = match &parent_commit {
             Some(c) => c.tree()?,
@@ -175,11 +215,7 @@ impl Record {
         let buf = repo.commit_create_buffer(&sig, &sig, message, &tree, &parents)?;
         let gpgsig = sign(&buf, signer, t)?;
         let buf = std::str::from_utf8(&buf).map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
-        let oid = repo.commit_signed(buf, &gpgsig, None)?;
-        crate::fault::point("before-ref-update");
-        self.advance(parent, oid, message)?;
-        crate::fault::point("after-ref-update");
-        Ok(oid)
+        Ok(repo.commit_signed(buf, &gpgsig, None)?)
     }
 
     /// Moves the branch from `from` to `to`, only if it is still at `from`.
