@@ -161,13 +161,16 @@ impl Record {
         if files.len() >= BULK_WRITE {
             let repo = Repository::open(self.repo.path())?;
             let odb = repo.odb()?;
-            let mempack = odb.add_new_mempack_backend(1000)?;
+            let _mempack = odb.add_new_mempack_backend(1000)?;
             let oid = Self::write_commit(&repo, parent, files, message, signer, who, t)?;
-            let mut buf = git2::Buf::new();
-            mempack.dump(&repo, &mut buf)?;
+            // Written without a delta search (libgit2's dump searches for
+            // deltas among thousands of small objects, for nothing).
+            let tree = repo.find_commit(oid)?.tree_id();
+            let parent_tree = parent.map(|p| repo.find_commit(p).map(|c| c.tree_id())).transpose()?;
+            let pack = transport::pack_of_commit(&odb, oid, tree, parent_tree)?;
             let main = self.repo.odb()?;
             let mut w = main.packwriter()?;
-            std::io::Write::write_all(&mut w, &buf).map_err(|e| Error::io(self.repo.path(), e))?;
+            std::io::Write::write_all(&mut w, &pack).map_err(|e| Error::io(self.repo.path(), e))?;
             w.commit()?;
             crate::fault::point("before-ref-update");
             self.advance(parent, oid, message)?;
@@ -341,11 +344,17 @@ impl Record {
             return self.refresh_worktree();
         }
         let mut index = self.repo.index()?;
+        // Directories checked (or made) by this call: a big write shares
+        // its shards.
+        let mut dirs: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         for (path, bytes) in files {
             let rel = Path::new(path);
             let mut p = wd.clone();
             for c in rel.parent().into_iter().flat_map(Path::components) {
                 p.push(c);
+                if dirs.contains(&p) {
+                    continue;
+                }
                 match fs::symlink_metadata(&p) {
                     Ok(m) if m.is_dir() => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -353,13 +362,17 @@ impl Record {
                     }
                     _ => return self.refresh_worktree(),
                 }
+                dirs.insert(p.clone());
             }
             let file = wd.join(rel);
             if fs::symlink_metadata(&file).is_ok() {
                 return self.refresh_worktree();
             }
             fs::write(&file, bytes).map_err(|e| Error::io(&file, e))?;
-            index.add_path(rel)?;
+            // The blob is in the commit already: the index learns its id and
+            // the file's stat data without reading the file back.
+            let m = fs::symlink_metadata(&file).map_err(|e| Error::io(&file, e))?;
+            index.add(&index_entry(path, &m, Oid::hash_object(git2::ObjectType::Blob, bytes)?))?;
         }
         index.write()?;
         self.note_worktree(to);
@@ -386,6 +399,26 @@ impl Record {
             }
             _ => Ok(None),
         }
+    }
+}
+
+/// An index entry for a regular file at `path` with stat data `m`.
+fn index_entry(path: &str, m: &fs::Metadata, id: Oid) -> git2::IndexEntry {
+    use std::os::unix::fs::MetadataExt;
+    let time = |s: i64, ns: i64| git2::IndexTime::new(s as i32, ns as u32);
+    git2::IndexEntry {
+        ctime: time(m.ctime(), m.ctime_nsec()),
+        mtime: time(m.mtime(), m.mtime_nsec()),
+        dev: m.dev() as u32,
+        ino: m.ino() as u32,
+        mode: 0o100644,
+        uid: m.uid(),
+        gid: m.gid(),
+        file_size: m.len() as u32,
+        id,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
     }
 }
 

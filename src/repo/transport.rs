@@ -280,3 +280,93 @@ fn walk_tree(
     }
     Ok(())
 }
+
+/// A git pack (version 2, no deltas) being written object by object.
+struct PackOut {
+    out: Vec<u8>,
+    count: u32,
+}
+
+impl PackOut {
+    fn new() -> PackOut {
+        let mut out = Vec::new();
+        out.extend_from_slice(b"PACK");
+        out.extend_from_slice(&2u32.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes()); // the count, filled in by `finish`
+        PackOut { out, count: 0 }
+    }
+
+    fn add(&mut self, ty: git2::ObjectType, data: &[u8]) -> Result<()> {
+        let ty: u8 = match ty {
+            git2::ObjectType::Commit => 1,
+            git2::ObjectType::Tree => 2,
+            git2::ObjectType::Blob => 3,
+            _ => return Err(Error::State("an object of unexpected type".into())),
+        };
+        let mut size = data.len();
+        let mut byte = (ty << 4) | (size & 0x0f) as u8;
+        size >>= 4;
+        while size > 0 {
+            self.out.push(byte | 0x80);
+            byte = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        self.out.push(byte);
+        let mut z = flate2::write::ZlibEncoder::new(&mut self.out, flate2::Compression::fast());
+        z.write_all(data).map_err(|e| Error::State(format!("compressing: {e}")))?;
+        z.finish().map_err(|e| Error::State(format!("compressing: {e}")))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>> {
+        self.out[8..12].copy_from_slice(&self.count.to_be_bytes());
+        let mut h =
+            sequoia_openpgp::types::HashAlgorithm::SHA1.context().map_err(|e| Error::crypto("SHA-1", e))?.for_digest();
+        h.update(&self.out);
+        let digest = h.into_digest().map_err(|e| Error::crypto("SHA-1", e))?;
+        self.out.extend_from_slice(&digest);
+        Ok(self.out)
+    }
+}
+
+/// A pack of what commit `commit` (in `odb`) adds to `parent_tree`: the
+/// commit, and the trees and files of its tree that the parent's does not
+/// hold at the same place. Work in proportion to the change.
+pub(crate) fn pack_of_commit(odb: &git2::Odb, commit: Oid, tree: Oid, parent_tree: Option<Oid>) -> Result<Vec<u8>> {
+    fn walk(odb: &git2::Odb, new: Oid, old: Option<Oid>, p: &mut PackOut) -> Result<()> {
+        if Some(new) == old {
+            return Ok(());
+        }
+        let obj = odb.read(new)?;
+        p.add(obj.kind(), obj.data())?;
+        let mut before = std::collections::HashMap::new();
+        if let Some(o) = old {
+            let o = odb.read(o)?;
+            for entry in super::object::raw_tree_entries(o.data()) {
+                let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {e}")))?;
+                before.insert(name.to_vec(), (mode == b"40000", super::object::entry_oid(child)));
+            }
+        }
+        for entry in super::object::raw_tree_entries(obj.data()) {
+            let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {new} {e}")))?;
+            let child = super::object::entry_oid(child);
+            let was = before.get(name).copied();
+            if was.is_some_and(|(_, o)| o == child) {
+                continue;
+            }
+            if mode == b"40000" {
+                walk(odb, child, was.filter(|(dir, _)| *dir).map(|(_, o)| o), p)?;
+            } else {
+                let o = odb.read(child)?;
+                p.add(o.kind(), o.data())?;
+            }
+        }
+        Ok(())
+    }
+    let mut p = PackOut::new();
+    let c = odb.read(commit)?;
+    p.add(c.kind(), c.data())?;
+    walk(odb, tree, parent_tree, &mut p)?;
+    p.finish()
+}
