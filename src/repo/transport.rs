@@ -134,11 +134,7 @@ impl Record {
         let repo = &self.repo;
         let odb = repo.odb()?;
         let mut seen: HashSet<Oid> = HashSet::new();
-        let mut out = Vec::new();
-        out.extend_from_slice(b"PACK");
-        out.extend_from_slice(&2u32.to_be_bytes());
-        out.extend_from_slice(&0u32.to_be_bytes()); // the count, filled in below
-        let mut count: u32 = 0;
+        let mut p = PackOut::new();
         if let Some(s) = since {
             // Everything the receiver has: the history up to `since`.
             let mut w = repo.revwalk()?;
@@ -155,29 +151,6 @@ impl Record {
             w.hide(s)?;
         }
         let mut commits = 0;
-        let mut emit = |ty: git2::ObjectType, data: &[u8]| -> Result<()> {
-            let ty: u8 = match ty {
-                git2::ObjectType::Commit => 1,
-                git2::ObjectType::Tree => 2,
-                git2::ObjectType::Blob => 3,
-                git2::ObjectType::Tag => 4,
-                _ => return Err(Error::State("an object of unexpected type".into())),
-            };
-            let mut size = data.len();
-            let mut byte = (ty << 4) | (size & 0x0f) as u8;
-            size >>= 4;
-            while size > 0 {
-                out.push(byte | 0x80);
-                byte = (size & 0x7f) as u8;
-                size >>= 7;
-            }
-            out.push(byte);
-            let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
-            z.write_all(data).map_err(|e| Error::State(format!("compressing: {e}")))?;
-            z.finish().map_err(|e| Error::State(format!("compressing: {e}")))?;
-            count += 1;
-            Ok(())
-        };
         for c in w {
             let c = c?;
             if !seen.insert(c) {
@@ -185,16 +158,11 @@ impl Record {
             }
             commits += 1;
             let obj = odb.read(c)?;
-            emit(obj.kind(), obj.data())?;
+            p.add(obj.kind(), obj.data())?;
             let tree = repo.find_commit(c)?.tree_id();
-            walk_tree(&odb, tree, &mut seen, &mut emit)?;
+            walk_tree(&odb, tree, &mut seen, &mut |t, d| p.add(t, d))?;
         }
-        out[8..12].copy_from_slice(&count.to_be_bytes());
-        let mut h =
-            sequoia_openpgp::types::HashAlgorithm::SHA1.context().map_err(|e| Error::crypto("SHA-1", e))?.for_digest();
-        h.update(&out);
-        let digest = h.into_digest().map_err(|e| Error::crypto("SHA-1", e))?;
-        out.extend_from_slice(&digest);
+        let out = p.finish()?;
         Ok((out, commits))
     }
 
