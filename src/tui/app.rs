@@ -25,6 +25,10 @@ pub struct Snapshot {
     pub now: DateTime<Utc>,
     /// The head it shows (entries opened in the background are matched to it).
     pub head: String,
+    /// What needs doing about keys (`hrx status`): the user's own key or a
+    /// grantee's certificate expiring within the month, a revoked or
+    /// replaced key.
+    pub warnings: Vec<String>,
 }
 
 /// The screens.

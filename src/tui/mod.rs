@@ -53,10 +53,18 @@ pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
     let grants = crate::ops::grant::list(ctx, true);
     let remotes = crate::ops::sync::status(&rec).unwrap_or_default();
     let head = rec.head().ok().flatten().map(|h| h.to_string()).unwrap_or_default();
+    let warnings = crate::ops::status::status(ctx).map(|s| s.warnings).unwrap_or_default();
     match (entries, grants) {
-        (Ok(entries), Ok(grants)) => {
-            Snapshot { entries, grants, audit: audit.events, remotes, failure: None, now: ctx.clock.now(), head }
-        }
+        (Ok(entries), Ok(grants)) => Snapshot {
+            entries,
+            grants,
+            audit: audit.events,
+            remotes,
+            failure: None,
+            now: ctx.clock.now(),
+            head,
+            warnings,
+        },
         (Err(e), _) | (_, Err(e)) => error(e),
     }
 }

@@ -166,7 +166,16 @@ fn snapshot() -> Snapshot {
         ahead: 2,
         behind: 0,
     }];
-    Snapshot { entries, grants, audit, remotes, failure: None, now: t("2026-03-06T00:00:00Z"), head: "h1".into() }
+    Snapshot {
+        entries,
+        grants,
+        audit,
+        remotes,
+        failure: None,
+        now: t("2026-03-06T00:00:00Z"),
+        head: "h1".into(),
+        warnings: vec![],
+    }
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
@@ -517,4 +526,15 @@ fn the_detail_view_shows_the_fhir_original() {
         screen.contains("FHIR original:") && screen.contains("\"resourceType\": \"AllergyIntolerance\""),
         "{screen}"
     );
+}
+
+#[test]
+fn grants_screen_warns_about_the_users_own_key() {
+    let warning = "your key expires on 2026-03-21 (15 days): extend it with `hrx key extend --for 2y`";
+    let mut app = App::new(Snapshot { warnings: vec![warning.into()], ..snapshot() }, true);
+    app.apply(Action::Show(View::Grants));
+    let screen = render(&app, 120, 24);
+    assert!(screen.contains("! your key expires on 2026-03-21"), "{screen}");
+    // The table still lists every grant below it.
+    assert!(screen.contains("Grants ("), "{screen}");
 }

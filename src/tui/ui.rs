@@ -261,6 +261,21 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
 
 fn grants(f: &mut Frame, app: &App, area: Rect) {
     let now = app.snapshot.now;
+    // Keys about to expire, or revoked: the user's own and the grantees'.
+    let warnings = &app.snapshot.warnings;
+    let area = if warnings.is_empty() {
+        area
+    } else {
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(warnings.len().min(3) as u16), Constraint::Fill(1)]).areas(area);
+        let lines: Vec<Line> = warnings
+            .iter()
+            .take(3)
+            .map(|w| Line::styled(format!("! {}", crate::model::text::printable(w)), style(app, Color::Yellow)))
+            .collect();
+        f.render_widget(Paragraph::new(lines), top);
+        rest
+    };
     let rows: Vec<Row> = app
         .snapshot
         .grants
