@@ -154,6 +154,12 @@ pub struct KeyRevocation {
 }
 
 impl KeyRevocation {
+    /// A revocation of a key of `cert` from `at`, its revoking commit not
+    /// known yet.
+    pub fn new(cert: Fpr, at: DateTime<Utc>) -> KeyRevocation {
+        KeyRevocation { cert, at, revoked_in: vec![], by_holder: vec![] }
+    }
+
     /// The revoking commits whose contents the revocation spares.
     pub fn sparing(&self) -> Vec<&String> {
         let others: Vec<&String> = self.revoked_in.iter().filter(|c| !self.by_holder.contains(c)).collect();
@@ -240,6 +246,12 @@ impl Policy {
     /// was made under (grants made by a delegate fall with the delegation).
     pub fn in_force(&self, g: &GrantRecord, t: DateTime<Utc>) -> bool {
         self.with_delegation(g, &|g| g.active_at(t)) && !self.cert_revoked(self.holder(&g.grant.grantee), t)
+    }
+
+    /// Why commit `c` is void, if it is (see [`Policy::void`]). Most
+    /// records have no void commit: then nothing is formatted.
+    pub fn void_of(&self, c: impl std::fmt::Display) -> Option<&String> {
+        if self.void.is_empty() { None } else { self.void.get(&c.to_string()) }
     }
 
     /// Whether certificate `f` as a whole (its primary key) is revoked by
@@ -616,10 +628,7 @@ impl Policy {
             Change::KeyUpdate { fpr, id, revokes } => {
                 self.key_updates.entry(fpr.clone()).or_default().insert(*id);
                 for (k, at) in revokes {
-                    self.revoke_key(
-                        k,
-                        KeyRevocation { cert: fpr.clone(), at: *at, revoked_in: vec![], by_holder: vec![] },
-                    );
+                    self.revoke_key(k, KeyRevocation::new(fpr.clone(), *at));
                 }
             }
             Change::Statement(Statement::Grant { id, issued_at, grant }) => {
@@ -656,10 +665,7 @@ impl Policy {
                     KeyRevocationReason::Compromised => HARD,
                     KeyRevocationReason::Retired => t,
                 };
-                self.revoke_key(
-                    certificate,
-                    KeyRevocation { cert: certificate.clone(), at, revoked_in: vec![], by_holder: vec![] },
-                );
+                self.revoke_key(certificate, KeyRevocation::new(certificate.clone(), at));
                 if let (KeyRevocationReason::Compromised, Some(since)) = (reason, since) {
                     let by_patient = signer == self.patient;
                     let c = Compromise { cert: certificate.clone(), since: *since, by_patient, revoked_in: None };
@@ -672,10 +678,7 @@ impl Policy {
                     self.patient = to.clone();
                 }
                 // The old key is retired: it signs nothing from now on.
-                self.revoke_key(
-                    from,
-                    KeyRevocation { cert: from.clone(), at: t, revoked_in: vec![], by_holder: vec![] },
-                );
+                self.revoke_key(from, KeyRevocation::new(from.clone(), t));
             }
             Change::Entry(..) | Change::Access { .. } => {}
         }
@@ -687,16 +690,15 @@ impl Policy {
         match self.revoked_keys.get_mut(k) {
             Some(e) => {
                 e.at = e.at.min(r.at);
-                for c in r.revoked_in {
-                    if !e.revoked_in.contains(&c) {
-                        e.revoked_in.push(c);
+                let add = |to: &mut Vec<String>, from: Vec<String>| {
+                    for c in from {
+                        if !to.contains(&c) {
+                            to.push(c);
+                        }
                     }
-                }
-                for c in r.by_holder {
-                    if !e.by_holder.contains(&c) {
-                        e.by_holder.push(c);
-                    }
-                }
+                };
+                add(&mut e.revoked_in, r.revoked_in);
+                add(&mut e.by_holder, r.by_holder);
             }
             None => {
                 self.revoked_keys.insert(k.to_string(), r);

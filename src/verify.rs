@@ -362,8 +362,14 @@ pub fn verify_from(
                         // A key is handed over once: two lines that handed one
                         // key to two new keys cannot be joined (whoever merged
                         // would choose who holds the place).
-                        if let Some(why) = rotation_conflict(&policy, &other.policy) {
-                            return Err(fail(oid, "conflict", format!("is a merge that {why}")));
+                        if let Some((f, a, b)) = rotation_conflict(&policy, &other.policy) {
+                            return Err(fail(
+                                oid,
+                                "conflict",
+                                format!(
+                                    "is a merge that joins two hand-overs of {f}: to {a} on one line, to {b} on the other"
+                                ),
+                            ));
                         }
                         // A merge joins two verified histories: everything either knew.
                         policy.merge(other.policy);
@@ -789,15 +795,11 @@ struct Origin {
     patient: bool,
 }
 
-/// Why two lines of history cannot be joined, if one key was handed over to
-/// different new keys on them.
-pub fn rotation_conflict(a: &Policy, b: &Policy) -> Option<String> {
-    b.rotated.iter().find_map(|(f, r)| {
-        a.rotated
-            .get(f)
-            .filter(|mine| mine.to != r.to)
-            .map(|mine| format!("joins two hand-overs of {f}: to {} on one line, to {} on the other", mine.to, r.to))
-    })
+/// A key two lines of history handed over to different new keys, if
+/// there is one: (the key, its successor in `a`, its successor in `b`).
+/// Such lines cannot be joined.
+pub fn rotation_conflict<'p>(a: &'p Policy, b: &'p Policy) -> Option<(&'p Fpr, &'p Fpr, &'p Fpr)> {
+    b.rotated.iter().find_map(|(f, r)| a.rotated.get(f).filter(|mine| mine.to != r.to).map(|mine| (f, &mine.to, &r.to)))
 }
 
 /// Whether commit `c` only revokes keys of its own signer's certificate
@@ -837,11 +839,16 @@ pub fn check_revocations(
         everything.merge(k.clone());
     }
     // Authority as the revocations alone decide it; `everything` (below)
-    // is what voiding leaves of it.
-    let mut real = everything.clone();
-    for g in real.grants.values_mut() {
-        g.void = false;
-    }
+    // is what voiding leaves of it. Nothing can be void without a
+    // compromise or a grant already void: then the two are one.
+    let voiding = !everything.compromises.is_empty() || everything.grants.values().any(|g| g.void);
+    let real = voiding.then(|| {
+        let mut r = everything.clone();
+        for g in r.grants.values_mut() {
+            g.void = false;
+        }
+        r
+    });
     let mut voided = Voided::default();
     let mut void_grants: HashMap<Id, Origin> = HashMap::new();
     let mut void_certs: HashMap<Fpr, Origin> = HashMap::new();
@@ -851,10 +858,11 @@ pub fn check_revocations(
         let contains = |r: Oid| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false);
         let predates = |g: &crate::policy::GrantRecord| g.revoked_in.as_deref().and_then(hex).is_some_and(contains);
         let key = c.key.as_ref().unwrap_or(&c.signer);
+        let only_revokes = only_revokes_itself(c);
         let mut void: Option<(Origin, String)> = None;
 
         // A compromised certificate signs nothing from the time it was taken.
-        if !only_revokes_itself(c) {
+        if !only_revokes {
             for comp in everything.compromises.values().filter(|k| k.cert == c.signer && k.since <= c.time) {
                 let Some(by) = comp.revoked_in.as_deref().and_then(hex) else { continue };
                 if by == c.oid {
@@ -900,7 +908,7 @@ pub fn check_revocations(
             // line of history, but what a revoking commit contains.
             for k in [key, &c.signer] {
                 if let Some(r) = everything.revoked_keys.get(k).filter(|r| r.cert == c.signer)
-                    && !only_revokes_itself(c)
+                    && !only_revokes
                     && r.at <= c.time
                     && !r.sparing().into_iter().filter_map(|r| hex(r)).any(contains)
                 {
@@ -918,11 +926,12 @@ pub fn check_revocations(
             // The grants it relied on, and for wraps the reader's: any
             // that held only through grants made in void commits.
             let mut through_void: Option<Id> = None;
+            let real = real.as_ref().unwrap_or(&everything);
             for a in &c.needs {
                 if !real.authority_holds(a, c.time, &predates) {
-                    return Err(fail(c.oid, "revoked", revoked_reason(&real, a, c)));
+                    return Err(fail(c.oid, "revoked", revoked_reason(real, a, c)));
                 }
-                if !everything.authority_holds(a, c.time, &predates) {
+                if voiding && !everything.authority_holds(a, c.time, &predates) {
                     through_void = a.iter().find(|g| void_grants.contains_key(g)).copied();
                     if through_void.is_none() {
                         return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
@@ -930,7 +939,7 @@ pub fn check_revocations(
                     break;
                 }
             }
-            for ch in &c.changes {
+            for ch in c.changes.iter().filter(|_| voiding) {
                 if through_void.is_some() {
                     break;
                 }

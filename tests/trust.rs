@@ -2576,24 +2576,16 @@ fn key_revocation_forged_by_a_provider() {
     for victim in [&s.apotheke, &s.anna] {
         let t = time(&s);
         let id = new_id(t).unwrap();
-        let st = format!(
-            "statement: revoke-key\nid: {id}\nissued_at: '{0}'\ncertificate: {1}\nreason: compromised\nsince: '2026-01-01T00:00:00Z'\n",
-            t.to_rfc3339(),
-            victim.fpr
-        );
-        let c = forge_commit(&s, &s.klein, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+        let st = revoke_key_file(id, t, &victim.fpr, "compromised", Some("2026-01-01T00:00:00Z"));
+        let c = forge_commit(&s, &s.klein, vec![st], t);
         assert_rejected(&s, "policy", Some(&c));
         reset_main(&s.env, &dir, &head);
     }
     // Nor the patient against herself: her key governs the record.
     let t = time(&s);
     let id = new_id(t).unwrap();
-    let st = format!(
-        "statement: revoke-key\nid: {id}\nissued_at: '{0}'\ncertificate: {1}\nreason: retired\n",
-        t.to_rfc3339(),
-        s.anna.fpr
-    );
-    let c = forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+    let st = revoke_key_file(id, t, &s.anna.fpr, "retired", None);
+    let c = forge_commit(&s, &s.anna, vec![st], t);
     assert_rejected(&s, "policy", Some(&c));
 }
 
@@ -2667,6 +2659,17 @@ fn old_key_after_its_rotation() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// A `revoke-key` statement file (as a forger writes it) with id `id`,
+/// issued at `t`, revoking `cert` for `reason`, compromised `since`.
+fn revoke_key_file(id: Id, t: DateTime<Utc>, cert: &str, reason: &str, since: Option<&str>) -> (String, Vec<u8>) {
+    let since = since.map(|s| format!("since: '{s}'\n")).unwrap_or_default();
+    let st = format!(
+        "statement: revoke-key\nid: {id}\nissued_at: '{}'\ncertificate: {cert}\nreason: {reason}\n{since}",
+        t.to_rfc3339()
+    );
+    (format!("policy/{id}.yaml"), st.into_bytes())
+}
+
 /// Dr Klein's key, a colleague and a scene to steal it in: Anna grants
 /// Klein general read+write, Klein writes once honestly, then the clock
 /// moves to the theft (returned) and on.
@@ -2724,12 +2727,8 @@ fn thief_revokes_the_stolen_key_itself() {
     let id = new_id(t).unwrap();
     let forged = note_file(&klein, &[&anna, &klein], "general", id, t);
     let sid = new_id(t + Duration::milliseconds(1)).unwrap();
-    let st = format!(
-        "statement: revoke-key\nid: {sid}\nissued_at: '{0}'\ncertificate: {1}\nreason: retired\n",
-        t.to_rfc3339(),
-        klein.fpr
-    );
-    append_in(&dir, &klein, vec![forged, (format!("policy/{sid}.yaml"), st.into_bytes())], "hrx: revoke a key", t);
+    let st = revoke_key_file(sid, t, &klein.fpr, "retired", None);
+    append_in(&dir, &klein, vec![forged, st], "hrx: revoke a key", t);
     ok(&env, &anna, &dir, &["verify"]);
     let v = json(&run(&env, &anna, &dir, &["key", "revoke", &klein.fpr, "--compromised", "--since", &theft, "--json"]));
     assert_eq!(v["revoked"]["void"].as_array().unwrap().len(), 1, "{v}");
@@ -2917,12 +2916,8 @@ fn patient_voids_her_own_hand_over() {
     assert_eq!(main_of(&s.env, &dir), head, "nothing written");
     let t = time(&s);
     let id = new_id(t).unwrap();
-    let st = format!(
-        "statement: revoke-key\nid: {id}\nissued_at: '{0}'\ncertificate: {1}\nreason: compromised\nsince: '{before}'\n",
-        t.to_rfc3339(),
-        s.anna.fpr
-    );
-    let c = forge_commit(&s, &anna2, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+    let st = revoke_key_file(id, t, &s.anna.fpr, "compromised", Some(&before));
+    let c = forge_commit(&s, &anna2, vec![st], t);
     assert_rejected(&s, "policy", Some(&c));
 }
 

@@ -383,7 +383,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 out.info(&format!(
                     "revoked {whose} {} ({}) and published it into the record; sync so that every copy learns it",
                     u.fingerprint,
-                    if *compromised { "compromised" } else { "retired" }
+                    u.reason.as_str()
                 ));
                 if let Some(s) = u.since {
                     out.info(&format!(

@@ -8,7 +8,7 @@
 //! $HRX_HOME/config.yaml      default_key: FPR
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -171,10 +171,7 @@ impl Keystore {
         let tsk = self.secret(f)?;
         let who = identity(&tsk);
         let fail = |e: anyhow::Error| Error::Key(format!("gpg-agent did not take the key of {}: {e}", who.name));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Key(format!("cannot reach gpg-agent: {e}")))?;
+        let rt = agent_runtime()?;
         rt.block_on(async {
             let mut agent = sequoia_gpg_agent::Agent::connect_to_default().await.map_err(|e| fail(e.into()))?;
             for ka in tsk.keys().secret() {
@@ -202,32 +199,20 @@ impl Keystore {
         }
         let tsk = self.secret(f)?;
         let who = identity(&tsk);
+        // Unlocked with the passphrase the first protected key takes.
         let mut password: Option<Password> = None;
-        let mut packets: Vec<Packet> = Vec::new();
-        for ka in tsk.keys() {
-            let key = ka.key().clone();
-            let Ok(secret) = key.clone().parts_into_secret() else { continue };
-            // Unlocked once, with the passphrase the first key took.
-            let plain = if secret.has_unencrypted_secret() {
-                secret
-            } else {
-                // Asks (and checks) the passphrase, keeping it for the rest.
-                unlock_key(key.role_into_unspecified(), &who, pp, &mut password)?;
-                secret
-                    .decrypt_secret(password.as_ref().expect("set by unlock_key"))
-                    .map_err(|e| Error::crypto("unlocking key", e))?
-            };
-            let again = match &new {
-                Some(pw) => plain.encrypt_secret(pw).map_err(|e| Error::crypto("protecting key", e))?,
-                None => plain,
-            };
-            packets.push(if ka.key().fingerprint() == tsk.fingerprint() {
-                Packet::SecretKey(again.role_into_primary())
-            } else {
-                Packet::SecretSubkey(again.role_into_subordinate())
-            });
-        }
-        let updated = tsk.insert_packets(packets).map_err(|e| Error::crypto("updating key", e))?.0;
+        let plain = map_secrets(tsk, |key| {
+            if key.has_unencrypted_secret() {
+                return Ok(None);
+            }
+            unlock_key(key.clone().parts_into_public(), &who, pp, &mut password)?;
+            let pw = password.as_ref().expect("set by unlock_key");
+            key.clone().decrypt_secret(pw).map(Some).map_err(|e| Error::crypto("unlocking key", e))
+        })?;
+        let updated = match &new {
+            Some(pw) => protect(plain, pw)?,
+            None => plain,
+        };
         let armored = updated.as_tsk().armored().to_vec().map_err(|e| Error::crypto("serialising key", e))?;
         write_private(&self.secret_path(f), &armored)
     }
@@ -292,13 +277,7 @@ impl Keystore {
     /// Imports every certificate and secret key in `bytes` (armoured or binary,
     /// one or many, e.g. from `gpg --export-secret-keys`).
     pub fn import(&self, bytes: &[u8]) -> Result<Vec<Imported>> {
-        let certs: Vec<Cert> = CertParser::from_bytes(bytes)
-            .map_err(|e| Error::Invalid(format!("not OpenPGP data: {e}")))?
-            .collect::<openpgp::Result<Vec<_>>>()
-            .map_err(|e| Error::Invalid(format!("not a valid certificate: {e}")))?;
-        if certs.is_empty() {
-            return Err(Error::Invalid("no certificate found in the input".into()));
-        }
+        let certs = parse_certs(bytes)?;
         let mut out = Vec::new();
         for c in certs {
             let secret = c.is_tsk();
@@ -315,7 +294,7 @@ impl Keystore {
     /// Every key in the store.
     pub fn list(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<KeyInfo>> {
         let default = self.config()?.default_key;
-        let mut all: BTreeMap<Fpr, KeyInfo> = BTreeMap::new();
+        let mut fprs: BTreeSet<Fpr> = BTreeSet::new();
         for (dir, ext) in [("certs", "asc"), ("secret", "pgp"), ("agent", "asc")] {
             let d = self.home.join(dir);
             let rd = match fs::read_dir(&d) {
@@ -324,39 +303,47 @@ impl Keystore {
                 Err(e) => return Err(Error::io(d, e)),
             };
             for ent in rd {
-                let ent = ent.map_err(|e| Error::io(&d, e))?;
-                let name = ent.file_name().to_string_lossy().to_string();
-                let Some(f) = name.strip_suffix(&format!(".{ext}")).and_then(parse_fpr) else {
-                    continue;
-                };
-                let Some(cert) = self.read_cert_file(&ent.path())? else {
-                    continue;
-                };
-                let agent = dir == "agent";
-                let secret = cert.is_tsk() || agent;
-                let locked = cert.is_tsk() && cert.keys().secret().any(|k| !k.key().has_unencrypted_secret());
-                let info = all.entry(f.clone()).or_insert_with(|| KeyInfo {
-                    identity: identity(&cert),
-                    secret: false,
-                    locked: false,
-                    secret_in: None,
-                    user_ids: cert
-                        .userids()
-                        .map(|u| {
-                            crate::model::text::printable(&String::from_utf8_lossy(u.userid().value())).into_owned()
-                        })
-                        .collect(),
-                    default: default.as_deref() == Some(f.as_str()),
-                    validity: super::cert::validity(&cert, now),
-                });
-                info.secret |= secret;
-                info.locked |= locked;
-                if secret {
-                    info.secret_in = Some(if agent { "gpg-agent" } else { "keystore" });
-                }
+                let name = ent.map_err(|e| Error::io(&d, e))?.file_name().to_string_lossy().to_string();
+                fprs.extend(name.strip_suffix(&format!(".{ext}")).and_then(parse_fpr));
             }
         }
-        Ok(all.into_values().collect())
+        let mut out = Vec::with_capacity(fprs.len());
+        for f in fprs {
+            out.extend(self.info_with(&f, default.as_deref(), now)?);
+        }
+        Ok(out)
+    }
+
+    /// One key of the store, as [`Keystore::list`] shows it.
+    pub fn info(&self, f: &str, now: DateTime<Utc>) -> Result<Option<KeyInfo>> {
+        self.info_with(f, self.config()?.default_key.as_deref(), now)
+    }
+
+    fn info_with(&self, f: &str, default: Option<&str>, now: DateTime<Utc>) -> Result<Option<KeyInfo>> {
+        let mut info: Option<KeyInfo> = None;
+        for (path, agent) in [(self.cert_path(f), false), (self.secret_path(f), false), (self.agent_path(f), true)] {
+            let Some(cert) = self.read_cert_file(&path)? else { continue };
+            let secret = cert.is_tsk() || agent;
+            let locked = cert.is_tsk() && cert.keys().secret().any(|k| !k.key().has_unencrypted_secret());
+            let i = info.get_or_insert_with(|| KeyInfo {
+                identity: identity(&cert),
+                secret: false,
+                locked: false,
+                secret_in: None,
+                user_ids: cert
+                    .userids()
+                    .map(|u| crate::model::text::printable(&String::from_utf8_lossy(u.userid().value())).into_owned())
+                    .collect(),
+                default: default == Some(f),
+                validity: super::cert::validity(&cert, now),
+            });
+            i.secret |= secret;
+            i.locked |= locked;
+            if secret {
+                i.secret_in = Some(if agent { "gpg-agent" } else { "keystore" });
+            }
+        }
+        Ok(info)
     }
 
     /// Resolves a user-typed key name: a fingerprint, or empty for the default.
@@ -599,6 +586,14 @@ pub fn unlock_at(tsk: Cert, pp: &mut dyn PassphraseProvider, now: Option<DateTim
     Ok(Unlocked { cert: tsk.strip_secret_key_material(), identity: who, signer, decryptors })
 }
 
+/// A runtime to talk to gpg-agent on (its client is asynchronous).
+fn agent_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Key(format!("cannot reach gpg-agent: {e}")))
+}
+
 /// The keys of `cert` that gpg-agent holds, valid at `now`, as signing and
 /// decryption keys that go through the agent (GnuPG's own, found as gpg
 /// finds it: `GNUPGHOME`). The agent asks for the passphrase itself (its
@@ -623,10 +618,7 @@ fn unlock_in_agent(cert: Cert, now: Option<DateTime<Utc>>) -> Result<Unlocked> {
         .revoked(false)
         .map(|k| k.key().clone().role_into_unspecified())
         .collect();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Key(format!("cannot reach gpg-agent: {e}")))?;
+    let rt = agent_runtime()?;
     let (signer, decryptors) = rt.block_on(async {
         let mut agent = sequoia_gpg_agent::Agent::connect_to_default().await.map_err(|e| unavailable(e.into()))?;
         let held = |keys: Vec<openpgp::packet::Key<_, _>>| keys.into_iter().map(|k| (k, false)).collect::<Vec<_>>();
@@ -657,22 +649,47 @@ fn unlock_in_agent(cert: Cert, now: Option<DateTime<Utc>>) -> Result<Unlocked> {
     Ok(Unlocked { cert, identity: who, signer, decryptors })
 }
 
+/// Every certificate (or key) in `bytes`, armoured or binary; at least one.
+pub fn parse_certs(bytes: &[u8]) -> Result<Vec<Cert>> {
+    let certs: Vec<Cert> = CertParser::from_bytes(bytes)
+        .map_err(|e| Error::Invalid(format!("not OpenPGP data: {e}")))?
+        .collect::<openpgp::Result<Vec<_>>>()
+        .map_err(|e| Error::Invalid(format!("not a valid certificate: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Invalid("no certificate found in the input".into()));
+    }
+    Ok(certs)
+}
+
 /// Protects every unprotected secret key of `tsk` with `pw`.
 pub fn protect(tsk: Cert, pw: &Password) -> Result<Cert> {
+    map_secrets(tsk, |key| {
+        if !key.has_unencrypted_secret() {
+            return Ok(None);
+        }
+        key.clone().encrypt_secret(pw).map(Some).map_err(|e| Error::crypto("protecting key", e))
+    })
+}
+
+/// `tsk` with each secret key that `f` gives a replacement for replaced.
+fn map_secrets(
+    tsk: Cert,
+    mut f: impl FnMut(
+        &openpgp::packet::Key<openpgp::packet::key::SecretParts, openpgp::packet::key::UnspecifiedRole>,
+    ) -> Result<
+        Option<openpgp::packet::Key<openpgp::packet::key::SecretParts, openpgp::packet::key::UnspecifiedRole>>,
+    >,
+) -> Result<Cert> {
     let mut packets: Vec<Packet> = Vec::new();
     for ka in tsk.keys().secret() {
-        let key = ka.key().clone().role_into_unspecified();
-        if !key.has_unencrypted_secret() {
-            continue;
-        }
-        let again = key.encrypt_secret(pw).map_err(|e| Error::crypto("protecting key", e))?;
+        let Some(again) = f(&ka.key().clone().role_into_unspecified())? else { continue };
         packets.push(if again.fingerprint() == tsk.fingerprint() {
             Packet::SecretKey(again.role_into_primary())
         } else {
             Packet::SecretSubkey(again.role_into_subordinate())
         });
     }
-    Ok(tsk.insert_packets(packets).map_err(|e| Error::crypto("protecting key", e))?.0)
+    Ok(tsk.insert_packets(packets).map_err(|e| Error::crypto("updating key", e))?.0)
 }
 
 /// For keys stored without a passphrase (the demo, tests, benchmarks): it

@@ -43,14 +43,6 @@ impl SecretKey {
             SecretKey::Agent(a) => &a.public,
         }
     }
-
-    /// Where the secret is: `keystore` or `gpg-agent`.
-    pub fn held_by(&self) -> &'static str {
-        match self {
-            SecretKey::Local(_) => "keystore",
-            SecretKey::Agent(_) => "gpg-agent",
-        }
-    }
 }
 
 fn agent_error<T>(e: std::sync::PoisonError<T>) -> anyhow::Error {

@@ -205,6 +205,16 @@ pub enum KeyRevocationReason {
     Retired,
 }
 
+impl KeyRevocationReason {
+    /// Its name in a statement: `compromised` or `retired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRevocationReason::Compromised => "compromised",
+            KeyRevocationReason::Retired => "retired",
+        }
+    }
+}
+
 impl Statement {
     /// The statement's id.
     pub fn id(&self) -> Id {

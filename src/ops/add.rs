@@ -94,9 +94,7 @@ pub fn commit_entries(
     for e in &entries {
         check_write(&v.policy, &author_fpr, e, now)?;
     }
-    v.policy
-        .judge_commit_checked(&author_fpr, &changes, now)
-        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    super::judged(&v.policy, &author_fpr, &changes, now)?;
     let mut files = Vec::with_capacity(entries.len());
     let mut out = Vec::with_capacity(entries.len());
     for e in &entries {

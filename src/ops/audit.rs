@@ -184,10 +184,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                                 actions.push(format!(
                                     "revoked the key of {} as {}{}",
                                     name(certificate),
-                                    match reason {
-                                        crate::model::statement::KeyRevocationReason::Compromised => "compromised",
-                                        crate::model::statement::KeyRevocationReason::Retired => "retired",
-                                    },
+                                    reason.as_str(),
                                     since.map(|s| format!(" since {}", s.to_rfc3339())).unwrap_or_default()
                                 ))
                             }
@@ -216,7 +213,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     if c.parents > 1 && actions.is_empty() {
                         actions.push("merged two copies of the record".into());
                     }
-                    let void = v.policy.void.get(&c.oid.to_string());
+                    let void = v.policy.void_of(c.oid);
                     let mut warnings = lateness(&rec, &v, &line, c);
                     if let Some(why) = void {
                         warnings.insert(0, format!("VOID: counts for nothing: {why}"));

@@ -104,9 +104,7 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
     let id = new_id(now)?;
     let st = Statement::EmergencyAccess { id, issued_at: now, grant, reason };
     let files = vec![(RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes())];
-    v.policy
-        .judge_commit_checked(&me, &[Change::Statement(st)], now)
-        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    super::judged(&v.policy, &me, &[Change::Statement(st)], now)?;
     let commit = super::append(&rec, &v, &files, "hrx: emergency access", &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, &rec);

@@ -171,8 +171,6 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
             .entries
             .iter()
             .filter(|e| grant.categories.covers(&e.category) && !v.access.contains_key(&(e.id, req.grantee.clone())))
-            // A void entry counts for nothing: it is never shared.
-            .filter(|e| !v.policy.void.contains_key(&e.commit.to_string()))
             .collect();
         let w = wrap_entries(&rec, &v, &me, &unlocked.decryptors, &cert, &in_scope, now)?;
         files.extend(w.files);
@@ -180,9 +178,7 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
         (opened, skipped, refused) = (w.opened, w.skipped, w.refused);
     }
     // The same judgement verify will make, before anything is written.
-    v.policy
-        .judge_commit_checked(&me, &changes, now)
-        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: grant", &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
     if grant.include_past {
@@ -221,7 +217,8 @@ pub(crate) struct Wraps {
 
 /// Wraps the session keys of `entries` for certificate `cert` (the reader),
 /// with the caller's (`me`) decryption keys, on every core; entries the
-/// reader can already read are left alone. A session key is passed on only
+/// reader can already read are left alone, and so are void ones (they
+/// count for nothing, and are never shared). A session key is passed on only
 /// after it has decrypted and authenticated this very entry (integrity
 /// check, inner signature by its committer, the id and category inside): a
 /// PKESK copied from another entry must never be laundered into a wrap.
@@ -242,7 +239,7 @@ pub(crate) fn wrap_entries(
     // every core (each entry is decrypted in full: see above).
     for batch in entries.chunks(256) {
         let mut work = Vec::with_capacity(batch.len());
-        for e in batch {
+        for e in batch.iter().filter(|e| v.policy.void_of(e.commit).is_none()) {
             let bytes = rec.blob(e.blob)?;
             if recipient_keyids(&bytes)?.iter().any(|k| reader_keyids.contains(k)) {
                 continue; // it can read it already
@@ -388,9 +385,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
         files.push((RepoPath::Statement(rid).to_path(), st.to_yaml().into_bytes()));
         changes.push(Change::Statement(st));
     }
-    v.policy
-        .judge_commit_checked(&me, &changes, now)
-        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: revoke", &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, &rec);

@@ -116,9 +116,7 @@ fn publish_with(
         let id = crate::id::Id::from_parts(now, [0; 10]);
         let mut changes = vec![Change::KeyUpdate { fpr: fpr.clone(), id, revokes: revokes.clone() }];
         changes.extend(statement.clone().map(Change::Statement));
-        v.policy
-            .judge_commit_checked(&me, &changes, now)
-            .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+        super::judged(&v.policy, &me, &changes, now)?;
         Ok((merged, revokes))
     };
     check(&super::verified_head(ctx, &rec)?)?;
@@ -279,10 +277,7 @@ pub fn revoke(
     } else {
         // The patient, for someone else's key: a statement.
         let check = |v: &crate::verify::Verified, st: &Statement| -> Result<()> {
-            v.policy
-                .judge_commit_checked(&me, &[crate::policy::Change::Statement(st.clone())], now)
-                .map(|_| ())
-                .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))
+            super::judged(&v.policy, &me, &[crate::policy::Change::Statement(st.clone())], now).map(|_| ())
         };
         check(&v, &statement(crate::id::Id::from_parts(now, [0; 10])))?;
         let mut unlocked = ctx.unlock()?;
@@ -368,10 +363,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
             consent: String::new(),
         };
         let changes = [Change::Key("0".repeat(40)), Change::Statement(st)];
-        v.policy
-            .judge_commit_checked(&me, &changes, now)
-            .map(|_| ())
-            .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))
+        super::judged(&v.policy, &me, &changes, now).map(|_| ())
     };
     check(&super::verified_head(ctx, &rec)?)?;
     let mut unlocked = ctx.unlock()?;
@@ -409,24 +401,15 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
         (RepoPath::Statement(sid).to_path(), st.to_yaml().into_bytes()),
     ];
     let mut changes = vec![Change::Key(to.clone()), Change::Statement(st)];
-    let after = v
-        .policy
-        .judge_commit_checked(&me, &changes, now)
-        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
-    // What the new key may be given: entries in categories it reads, that
-    // are not void, that it has no wrap of yet.
-    let entries: Vec<&crate::verify::EntryRef> = v
-        .entries
-        .iter()
-        .filter(|e| after.allows(&to, crate::model::Right::Read, &e.category, now))
-        .filter(|e| !v.policy.void.contains_key(&e.commit.to_string()))
-        .collect();
+    let after = super::judged(&v.policy, &me, &changes, now)?;
+    // What the new key may be given: entries in categories it reads
+    // (wrap_entries leaves out void ones and those it reads already).
+    let entries: Vec<&crate::verify::EntryRef> =
+        v.entries.iter().filter(|e| after.allows(&to, crate::model::Right::Read, &e.category, now)).collect();
     let w = super::grant::wrap_entries(&rec, &v, &me, &unlocked.decryptors, &cert, &entries, now)?;
     files.extend(w.files);
     changes.extend(w.changes);
-    v.policy
-        .judge_commit_checked(&me, &changes, now)
-        .map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))?;
+    super::judged(&v.policy, &me, &changes, now)?;
     // The new secret key is kept before the commit names it: a crash in
     // between leaves an unused key, never a record whose new key is lost.
     ctx.keystore.store_secret(&tsk)?;
@@ -440,15 +423,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
 /// Takes certificates whose secret keys gpg-agent holds as the user's own
 /// keys (see `Keystore::store_agent`).
 pub fn import_agent(ctx: &Context, bytes: &[u8]) -> Result<Vec<Imported>> {
-    use crate::error::Error;
-    use sequoia_openpgp::parse::Parse;
-    let certs: Vec<sequoia_openpgp::Cert> = sequoia_openpgp::cert::CertParser::from_bytes(bytes)
-        .map_err(|e| Error::Invalid(format!("not OpenPGP data: {e}")))?
-        .collect::<sequoia_openpgp::Result<Vec<_>>>()
-        .map_err(|e| Error::Invalid(format!("not a valid certificate: {e}")))?;
-    if certs.is_empty() {
-        return Err(Error::Invalid("no certificate found in the input".into()));
-    }
+    let certs = crate::crypto::keystore::parse_certs(bytes)?;
     // Each is checked with the agent before it is kept.
     certs.iter().map(|c| ctx.keystore.store_agent(c, ctx.clock.now())).collect()
 }

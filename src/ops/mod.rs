@@ -85,6 +85,18 @@ pub fn remember(ctx: &Context, rec: &Record) {
     }
 }
 
+/// The judgement `verify` will make of a commit by `who` adding `changes`
+/// on top of `policy`, made before anything is written: the policy after
+/// it, or why not (exit status 6).
+pub fn judged(
+    policy: &crate::policy::Policy,
+    who: &str,
+    changes: &[crate::policy::Change],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::policy::Policy> {
+    policy.judge_commit_checked(who, changes, now).map_err(|(_, r)| Error::Denied(format!("not allowed: this {r}")))
+}
+
 /// [`remember`] for a commit with many later-access wraps (a rotation, a
 /// grant with past entries): the wraps' entries are looked up in the kept
 /// lists, which is cheaper for thousands of them than in the tree.

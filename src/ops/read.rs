@@ -157,7 +157,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
         sealed: false,
         pending: true,
         problem_code: None,
-        void: v.policy.void.get(&e.commit.to_string()).cloned(),
+        void: v.policy.void_of(e.commit).cloned(),
     }
 }
 
@@ -208,7 +208,7 @@ pub fn view(
         entry: None,
         sealed: false,
         pending: false,
-        void: v.policy.void.get(&e.commit.to_string()).cloned(),
+        void: v.policy.void_of(e.commit).cloned(),
     };
     if let Some(me) = &r.me
         && super::emergency::sealed(&v.policy, me, &e.category, e.time, now)

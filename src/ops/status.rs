@@ -42,7 +42,7 @@ pub fn status(ctx: &mut Context) -> Result<Status> {
     let mut warnings = vec![];
     let me = ctx.key_fpr().ok();
     let key = match &me {
-        Some(f) => ctx.keystore.list(now)?.into_iter().find(|k| k.identity.fingerprint == *f),
+        Some(f) => ctx.keystore.info(f, now)?,
         None => None,
     };
     match &key {

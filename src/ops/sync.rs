@@ -240,13 +240,12 @@ pub fn integrate(
         out.forks = forks(rec, &ours, &theirs, local, incoming)?;
         // One key handed over to two new keys: whoever merged would choose
         // who holds the place (a stolen key's thief, say).
-        if let Some(why) = crate::verify::rotation_conflict(&ours.policy, &theirs.policy) {
+        if let Some((f, mine, theirs)) = crate::verify::rotation_conflict(&ours.policy, &theirs.policy) {
             return Err(Error::Refused(Failure {
                 commit: Some(incoming.to_string()),
                 code: "conflict",
                 reason: format!(
-                    "{source} and this copy disagree: they hold two hand-overs of one key ({}); nothing was merged",
-                    why.trim_start_matches("joins ")
+                    "{source} and this copy disagree: they hold two hand-overs of one key (of {f}: to {theirs} there, to {mine} here); nothing was merged"
                 ),
             }));
         }

@@ -158,13 +158,15 @@ impl Record {
         // A big write (a rotation's or a grant's thousands of wraps) goes
         // into one pack, written once, instead of as thousands of loose
         // files created and then packed.
-        if files.len() >= BULK_WRITE {
+        let oid = if files.len() >= BULK_WRITE {
+            // Its objects are held in memory (a second handle, so that
+            // nothing else written through this one lands there), then
+            // packed without a delta search: libgit2's own dump searches
+            // for deltas among thousands of small objects, for nothing.
             let repo = Repository::open(self.repo.path())?;
             let odb = repo.odb()?;
             let _mempack = odb.add_new_mempack_backend(1000)?;
             let oid = Self::write_commit(&repo, parent, files, message, signer, who, t)?;
-            // Written without a delta search (libgit2's dump searches for
-            // deltas among thousands of small objects, for nothing).
             let tree = repo.find_commit(oid)?.tree_id();
             let parent_tree = parent.map(|p| repo.find_commit(p).map(|c| c.tree_id())).transpose()?;
             let pack = transport::pack_of_commit(&odb, oid, tree, parent_tree)?;
@@ -172,12 +174,10 @@ impl Record {
             let mut w = main.packwriter()?;
             std::io::Write::write_all(&mut w, &pack).map_err(|e| Error::io(self.repo.path(), e))?;
             w.commit()?;
-            crate::fault::point("before-ref-update");
-            self.advance(parent, oid, message)?;
-            crate::fault::point("after-ref-update");
-            return Ok(oid);
-        }
-        let oid = Self::write_commit(&self.repo, parent, files, message, signer, who, t)?;
+            oid
+        } else {
+            Self::write_commit(&self.repo, parent, files, message, signer, who, t)?
+        };
         crate::fault::point("before-ref-update");
         self.advance(parent, oid, message)?;
         crate::fault::point("after-ref-update");
