@@ -8,8 +8,10 @@
 //! are fresh `hrx` processes, as the patient (decryption included):
 //! `verify`, `verify --no-decrypt`, `log --json`, `add`, then `key rotate`
 //! (the patient's key, with a wrap for every entry) and `verify` of the
-//! rotated record. Peak memory
-//! comes from GNU time (installed by `.ci/setup`).
+//! rotated record. Before the rotation (issue 10's figure) five providers
+//! are granted, each publishes ten certificate updates (`key extend`) and
+//! rotates its key, and `verify` is timed on that record of 50 updates and
+//! 5 rotations (second row). Peak memory comes from GNU time (installed by `.ci/setup`).
 //!
 //! `HRX_BENCH_SIZES` sets the sizes (default `1000,10000`);
 //! `HRX_BENCH_KEEP=DIR` keeps the records under DIR (`DIR/N/record`, with
@@ -60,6 +62,7 @@ fn main() {
         let mut adds: Vec<f64> =
             (0..15).map(|i| run(&["add", "note", "--text", &format!("bench note {i}")]).0).collect();
         adds.sort_by(f64::total_cmp);
+        let (kv, kv_kb, knd, knd_kb, kcommits) = key_events(&dir, &home, &record);
         let (rot, rot_kb) = run(&["key", "rotate", "--no-passphrase"]);
         let (after, after_kb) = run(&["verify"]);
         let commits = n + 1;
@@ -81,7 +84,46 @@ fn main() {
             after_kb / 1024,
             du(&record.join(".git")) / (1 << 20),
         );
+        println!(
+            "|  | + 50 certificate updates, 5 rotations ({kcommits} commits, before the patient's rotation) | {kv:.2} s = {:.0}/s, {} MB | {knd:.2} s = {:.0}/s, {} MB | | | | | |",
+            kcommits as f64 / kv,
+            kv_kb / 1024,
+            kcommits as f64 / knd,
+            knd_kb / 1024,
+        );
     }
+}
+
+/// Five providers granted `general`; each publishes ten updates of its
+/// certificate and rotates its key (untimed). Then `verify` and `verify
+/// --no-decrypt` are timed: seconds and peak KiB of each, and the commits.
+fn key_events(dir: &Path, home: &Path, record: &Path) -> (f64, u64, f64, u64, usize) {
+    for p in 1..=5 {
+        let ph = dir.join(format!("provider{p}"));
+        let as_provider = |args: &[&str]| timed(&ph, record, args);
+        let out = Command::new(HRX)
+            .args(["key", "generate", "--no-passphrase", "--json", "--name", &format!("Provider {p}")])
+            .env("HRX_HOME", &ph)
+            .env("HOME", &ph)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
+        let asc = dir.join(format!("provider{p}.asc"));
+        as_provider(&["key", "export", &fpr, "-o", asc.to_str().unwrap()]);
+        timed(home, record, &["key", "import", asc.to_str().unwrap()]);
+        timed(home, record, &["grant", &fpr, "--categories", "general", "--rights", "read,write"]);
+        for y in 1..=10 {
+            as_provider(&["key", "extend", "--for", &format!("{}y", y + 2)]);
+        }
+        as_provider(&["key", "rotate", "--no-passphrase"]);
+    }
+    let (v, v_kb) = timed(home, record, &["verify"]);
+    let (nd, nd_kb) = timed(home, record, &["verify", "--no-decrypt"]);
+    let out = Command::new("git").arg("-C").arg(record).args(["rev-list", "--count", "HEAD"]).output().unwrap();
+    let commits = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    (v, v_kb, nd, nd_kb, commits)
 }
 
 /// Runs `hrx ARGS` in a fresh process; its wall time (s) and peak memory (KiB).
