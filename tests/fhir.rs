@@ -532,3 +532,59 @@ fn research_export_leaves_out_who_the_patient_is() {
     }));
     assert!(!text.contains("T0") && !text.contains("-01-"), "dates cut to the year");
 }
+
+#[test]
+fn a_resource_that_does_not_fit_is_kept_whole_and_the_rest_imports() {
+    // As a real Canadian IPS sends it: reaction severity "low" (criticality's
+    // code list, not severity's). One such value used to fail the bundle.
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let file = env.path().join("ca.json");
+    std::fs::write(
+        &file,
+        r#"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:a1","resource":{"resourceType":"AllergyIntolerance","id":"a1",
+             "code":{"coding":[{"system":"http://snomed.info/sct","version":"http://snomed.info/sct/20611000087101","code":"91936005","display":"Penicillin allergy"}]},
+             "reaction":[{"manifestation":[{"text":"hives"}],"severity":"low"}]}},
+          {"fullUrl":"urn:uuid:c1","resource":{"resourceType":"Condition","id":"c1",
+             "code":{"coding":[{"system":"http://snomed.info/sct","version":"http://snomed.info/sct/20611000087101","code":"38341003","display":"Hypertension","userSelected":true}]}}}]}"#,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    let s = &v["import"]["files"][0];
+    assert_eq!(s["imported"]["condition"], 1, "{s}");
+    assert_eq!(s["imported"]["document"], 1, "{s}");
+    assert_eq!(s["kept_whole"].as_array().map(Vec::len), Some(1), "{s}");
+    assert_eq!(s["kept_whole"][0]["resource"], "AllergyIntolerance/a1");
+    let reason = s["kept_whole"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("reactions.0.severity") && reason.contains("\"low\""), "{reason}");
+    assert!(!reason.contains("Condition"), "names only the resource at fault: {reason}");
+    // The document holds the resource byte for byte.
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let doc = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "document")
+        .unwrap_or_else(|| panic!("no document in {log}"))
+        .clone();
+    let id = doc["id"].as_str().unwrap();
+    let shown = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", id, "--json"]).output().unwrap());
+    let text = shown.to_string();
+    assert!(text.contains("application/fhir+json"), "{text}");
+    // Coding.version and userSelected are kept on the entry that imported.
+    let cond = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "condition").unwrap().to_string();
+    assert!(cond.contains("20611000087101") && cond.contains("user_selected"), "{cond}");
+    let data =
+        shown.pointer("/entry/record/attachment/data").and_then(Value::as_str).unwrap_or_else(|| panic!("{shown}"));
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+    let original: Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(original["reaction"][0]["severity"], "low");
+    // The text output names it; a second import adds nothing.
+    let again = import(&env, &anna, &[file.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stdout(&again).contains("nothing new"), "{}", stdout(&again));
+}

@@ -16,7 +16,9 @@ pub enum ImportCommand {
     #[command(after_help = "Every file becomes entries of the right kind and category in one signed commit. Each \
 entry keeps every coding, the narrative, and the original resource JSON byte for byte (source.original). \
 Re-importing the same resources adds nothing; the summary says what was imported, skipped as duplicate, \
-folded into other entries (Medication, Composition) and not mapped.")]
+folded into other entries (Medication, Composition) and not mapped. A resource whose values do not fit its \
+entry (a code outside the code list, say) does not fail the file: it is kept whole, as a document holding the \
+resource as received (application/fhir+json), and the summary names it and the field at fault.")]
     Fhir {
         /// FHIR JSON files
         #[arg(required = true)]
@@ -59,6 +61,9 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                 }
                 for u in &f.unresolved {
                     out.line(&format!("  unresolved reference: {u}"));
+                }
+                for k in &f.kept_whole {
+                    out.line(&format!("  kept as received (a document): {}: {}", k.resource, k.reason));
                 }
             }
             if let Some(c) = &done.commit {

@@ -51,8 +51,14 @@ fn display(c: &Value, lang: &str) -> Option<String> {
 
 fn coding(c: &Value, lang: &str) -> Value {
     let mut o = json!({"system": system_uri(c["system"].as_str().unwrap_or("")), "code": c["code"]});
+    if let Some(v) = c.get("version").and_then(Value::as_str) {
+        o["version"] = json!(v);
+    }
     if let Some(d) = display(c, lang) {
         o["display"] = json!(d);
+    }
+    if let Some(u) = c.get("user_selected").and_then(Value::as_bool) {
+        o["userSelected"] = json!(u);
     }
     o
 }

@@ -91,6 +91,9 @@ impl Ctx<'_> {
         if let Some(v) = c.get("version").and_then(Value::as_str) {
             out["version"] = json!(v);
         }
+        if let Some(u) = c.get("userSelected").and_then(Value::as_bool) {
+            out["user_selected"] = json!(u);
+        }
         Some(out)
     }
 

@@ -47,6 +47,12 @@ pub fn add(ctx: &mut Context, kind: Kind, input: Value) -> Result<Added> {
 /// Builds the entries for `items` as the caller's key would write them now:
 /// validated, with fresh ids. Nothing is written.
 pub fn prepare(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<Entry>> {
+    prepare_each(ctx, items)?.into_iter().map(|r| r.map_err(Error::Invalid)).collect()
+}
+
+/// [`prepare`], each item on its own: why an item does not validate is
+/// its result, so that one bad item need not fail the others (an import).
+pub fn prepare_each(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<std::result::Result<Entry, String>>> {
     let author_fpr = ctx.key_fpr()?;
     let who = identity(&ctx.keystore.cert(&author_fpr)?);
     let now = ctx.clock.now();
@@ -58,9 +64,7 @@ pub fn prepare(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<Entry>> {
     };
     items
         .into_iter()
-        .map(|(kind, input)| {
-            Entry::new(kind, input, new_id(now)?, author.clone(), now).map_err(|e| Error::Invalid(e.to_string()))
-        })
+        .map(|(kind, input)| Ok(Entry::new(kind, input, new_id(now)?, author.clone(), now).map_err(|e| e.to_string())))
         .collect()
 }
 

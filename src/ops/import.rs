@@ -5,9 +5,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::Kind;
 
 use super::Context;
-use super::add::{commit_entries, prepare};
+use super::add::{commit_entries, prepare_each};
 use super::read::{Filter, log};
 use crate::error::{Error, Result};
 use crate::fhir::{map_all, parse};
@@ -29,6 +32,18 @@ pub struct FileSummary {
     pub folded: BTreeMap<String, usize>,
     /// References that point nowhere in the file.
     pub unresolved: Vec<String>,
+    /// Resources that do not fit the entry they map to, kept whole as a
+    /// document (the resource as received) instead, and why.
+    pub kept_whole: Vec<KeptWhole>,
+}
+
+/// A resource kept as received because its mapping did not validate.
+#[derive(Debug, Serialize)]
+pub struct KeptWhole {
+    /// `Type/id` of the resource.
+    pub resource: String,
+    /// The field at fault and what was wrong with it.
+    pub reason: String,
 }
 
 /// What `import` did.
@@ -80,18 +95,72 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
         }
         summaries.push(s);
     }
-    // Validate everything before writing anything.
-    let where_: Vec<String> = items.iter().map(|(_, _, f, id)| format!("{f}: {id}")).collect();
-    let entries = prepare(ctx, items.into_iter().map(|(k, b, _, _)| (k, b)).collect()).map_err(|e| match e {
-        Error::Invalid(m) => {
-            Error::Invalid(format!("a resource does not map to a valid entry ({}): {m}", where_.join(", ")))
+    // Validate everything before writing anything. Each resource on its
+    // own: one that does not fit its entry's schema (a value outside a
+    // code list, say) is kept whole as a document, and named; it never
+    // costs the patient the rest of the summary.
+    let (kinds, places): (Vec<Item>, Vec<Place>) = items.into_iter().map(|(k, b, f, id)| ((k, b), (f, id))).unzip();
+    let originals: Vec<(Kind, Option<Value>)> = kinds.iter().map(|(k, b)| (*k, kept_as_document(b))).collect();
+    let mut entries = vec![];
+    let mut fallbacks = vec![];
+    for ((r, (file, id)), (kind, doc)) in prepare_each(ctx, kinds)?.into_iter().zip(places).zip(originals) {
+        match (r, doc) {
+            (Ok(e), _) => entries.push(e),
+            (Err(why), Some(doc)) => {
+                if let Some(s) = summaries.iter_mut().find(|s| s.file == file) {
+                    s.kept_whole.push(KeptWhole { resource: id.clone(), reason: one_line(&why) });
+                    if let Some(n) = s.imported.get_mut(kind.name()) {
+                        *n -= 1;
+                    }
+                    s.imported.retain(|_, n| *n > 0);
+                    *s.imported.entry(Kind::Document.name().to_string()).or_default() += 1;
+                }
+                fallbacks.push((doc, file, id));
+            }
+            (Err(why), None) => {
+                return Err(Error::Invalid(format!("{file}: {id} does not map to a valid entry: {why}")));
+            }
         }
-        other => other,
-    })?;
+    }
+    let (docs, places): (Vec<Item>, Vec<Place>) =
+        fallbacks.into_iter().map(|(d, f, id)| ((Kind::Document, d), (f, id))).unzip();
+    for (r, (file, id)) in prepare_each(ctx, docs)?.into_iter().zip(places) {
+        entries.push(r.map_err(|why| Error::Invalid(format!("{file}: {id} cannot be kept even as received: {why}")))?);
+    }
     let n = entries.len();
     if dry_run || entries.is_empty() {
         return Ok(Imported { files: summaries, commit: None, dry_run, entries: if dry_run { n } else { 0 } });
     }
     let added = commit_entries(ctx, &rec, entries, "hrx: import")?;
     Ok(Imported { files: summaries, commit: added.first().map(|a| a.commit.clone()), dry_run, entries: added.len() })
+}
+
+/// An entry to build: its kind and body.
+type Item = (Kind, Value);
+/// Where a resource came from: file and `Type/id`.
+type Place = (String, String);
+
+/// A mapped resource as a document entry holding the resource as
+/// received (`application/fhir+json`), with the same `source` (so that a
+/// re-import still knows it); `None` when the mapping kept no original.
+fn kept_as_document(body: &Value) -> Option<Value> {
+    let source = body.get("source")?;
+    let original = source.get("original")?.as_str()?;
+    let reference = source.get("reference")?.as_str()?;
+    let kind = reference.split('/').next().unwrap_or("resource");
+    let sha = crate::crypto::sha256_hex(original.as_bytes()).ok()?;
+    let mut doc = serde_json::json!({
+        "title": format!("FHIR {kind} as received (it did not fit hrx's entry)"),
+        "attachment": crate::model::attachment::attachment(&format!("{kind}.json"), "application/fhir+json", original.as_bytes(), &sha),
+        "source": {"system": "fhir", "reference": reference},
+    });
+    if let Some(l) = body.get("language") {
+        doc["language"] = l.clone();
+    }
+    Some(doc)
+}
+
+/// A validation message (a heading and one line per field) on one line.
+fn one_line(s: &str) -> String {
+    s.lines().map(|l| l.trim().trim_start_matches("- ")).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
