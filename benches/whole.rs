@@ -15,7 +15,8 @@
 //!
 //! `HRX_BENCH_SIZES` sets the sizes (default `1000,10000`);
 //! `HRX_BENCH_KEEP=DIR` keeps the records under DIR (`DIR/N/record`, with
-//! its keystore in `DIR/N/home`) to time other commands on them.
+//! its keystore in `DIR/N/home`, and the record as it was before the
+//! patient's rotation in `DIR/N/before-rotation`) to time other commands on them.
 
 use std::path::Path;
 use std::process::Command;
@@ -63,6 +64,11 @@ fn main() {
             (0..15).map(|i| run(&["add", "note", "--text", &format!("bench note {i}")]).0).collect();
         adds.sort_by(f64::total_cmp);
         let (kv, kv_kb, knd, knd_kb, kcommits) = key_events(&dir, &home, &record);
+        if std::env::var_os("HRX_BENCH_KEEP").is_some() {
+            // The record of issue 10's verify figure, kept for profiling.
+            let st = Command::new("cp").arg("-a").arg(&record).arg(dir.join("before-rotation")).status().unwrap();
+            assert!(st.success());
+        }
         let (rot, rot_kb) = run(&["key", "rotate", "--no-passphrase"]);
         let (after, after_kb) = run(&["verify"]);
         let commits = n + 1;
