@@ -214,6 +214,24 @@ pub struct Policy {
     /// The new one holds what the old one held.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rotated: BTreeMap<Fpr, Rotation>,
+    /// The latest recovery set-up of the patient's key (`recovery`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoverySetup>,
+}
+
+/// A recovery set-up, as recorded (the shares stay in its statement).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecoverySetup {
+    /// Its statement.
+    pub id: Id,
+    /// The patient's key it recovers.
+    pub key: Fpr,
+    /// How many trustees must approve.
+    pub threshold: u8,
+    /// The trustees, in the statement's order.
+    pub trustees: Vec<Fpr>,
+    /// The signature time of the commit that made it.
+    pub at: DateTime<Utc>,
 }
 
 /// A key rotation, as recorded.
@@ -239,6 +257,7 @@ impl Policy {
             compromises: BTreeMap::new(),
             void: BTreeMap::new(),
             rotated: BTreeMap::new(),
+            recovery: None,
         }
     }
 
@@ -599,6 +618,46 @@ impl Policy {
                     return Ok(a);
                 }
             }
+            Statement::Recovery { key, threshold, trustees, .. } => {
+                if !is_patient {
+                    return Err(format!(
+                        "sets up recovery of the patient's key, which only the patient may ({})",
+                        s.id()
+                    ));
+                }
+                // The patient's key after this commit: a rotation in the
+                // same commit hands the shares to the new key.
+                if *key != after.patient {
+                    return Err(format!("sets up recovery of {key}, which is not the patient's key {}", after.patient));
+                }
+                let n = trustees.len();
+                if n > crate::model::statement::MAX_TRUSTEES {
+                    return Err(format!(
+                        "names {n} trustees; at most {} hold shares",
+                        crate::model::statement::MAX_TRUSTEES
+                    ));
+                }
+                if *threshold < 2 || usize::from(*threshold) > n {
+                    return Err(format!(
+                        "asks {threshold} of {n} trustees to approve a recovery; the threshold is at least 2 and at most the number of trustees"
+                    ));
+                }
+                let mut seen = BTreeSet::new();
+                for tr in trustees {
+                    if !seen.insert(&tr.certificate) {
+                        return Err(format!("names trustee {} twice", tr.certificate));
+                    }
+                    if tr.certificate == after.patient || self.holder(&tr.certificate) == after.patient {
+                        return Err("names the patient as her own trustee".to_string());
+                    }
+                    if !after.keys.contains(&tr.certificate) {
+                        return Err(format!("names trustee {}, whose certificate is not in keys/", tr.certificate));
+                    }
+                    if self.revoked_keys.contains_key(&tr.certificate) || self.rotated.contains_key(&tr.certificate) {
+                        return Err(format!("names trustee {}, whose key is revoked or replaced", tr.certificate));
+                    }
+                }
+            }
             Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
                 Some(g)
                     if self.holder(&g.grant.grantee) == signer
@@ -679,6 +738,15 @@ impl Policy {
                 }
                 // The old key is retired: it signs nothing from now on.
                 self.revoke_key(from, KeyRevocation::new(from.clone(), t));
+            }
+            Change::Statement(Statement::Recovery { id, key, threshold, trustees, .. }) => {
+                self.recovery = Some(RecoverySetup {
+                    id: *id,
+                    key: key.clone(),
+                    threshold: *threshold,
+                    trustees: trustees.iter().map(|t| t.certificate.clone()).collect(),
+                    at: t,
+                });
             }
             Change::Entry(..) | Change::Access { .. } => {}
         }

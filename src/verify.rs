@@ -614,6 +614,20 @@ pub fn verify_from(
                                     }
                                 }
                             }
+                            if let Statement::Recovery { trustees, .. } = &s {
+                                // Each share is sealed to its trustee alone
+                                // (certificates come first: keys/ sorts
+                                // before policy/).
+                                for t in trustees {
+                                    check_share(&t.share, &certs, &t.certificate).map_err(|e| {
+                                        fail(
+                                            oid,
+                                            "bad-statement",
+                                            format!("{path}: the share of {}: {e}", t.certificate),
+                                        )
+                                    })?;
+                                }
+                            }
                             changes.push(Change::Statement(s));
                         }
                         RepoPath::Entry { category, id } => {
@@ -1265,6 +1279,20 @@ fn root_header(odb: &git2::Odb, oid: Oid, tree: &git2::Tree, patient: &str) -> R
 
 /// Checks a later-access wrap: one or more PKESK packets, every one of them
 /// addressed to an encryption key of the reader's certificate.
+/// A recovery share: an armoured, complete encrypted message whose
+/// session keys are all for keys of `trustee`'s certificate.
+fn check_share(armoured: &str, certs: &CertIndex, trustee: &str) -> Result<(), String> {
+    let bytes = crate::crypto::dearmor(armoured.as_bytes()).map_err(|e| e.to_string())?;
+    let ids = entry_structure(&bytes)?;
+    for to in ids {
+        let owner = certs.owner(&to).map(|c| c.fingerprint().to_hex());
+        if owner.as_deref() != Some(trustee) {
+            return Err(format!("it is encrypted to key {to}, which is not the trustee's"));
+        }
+    }
+    Ok(())
+}
+
 fn check_wrap(bytes: &[u8], certs: &CertIndex, reader: &str) -> Result<(), String> {
     use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
     let mut n = 0;

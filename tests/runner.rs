@@ -10,6 +10,7 @@ mod grants;
 mod interop;
 mod keys;
 mod record;
+mod recovery;
 mod robustness;
 mod sync;
 mod trust;

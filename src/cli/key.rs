@@ -338,6 +338,11 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     if r.wrapped == 1 { "y" } else { "ies" },
                     &r.commit[..12]
                 ));
+                if let Some(n) = r.recovery_reissued {
+                    out.info(&format!(
+                        "your recovery set-up passed to the new key: {n} trustees hold new shares (the old ones open only the old key)"
+                    ));
+                }
                 if !r.refused.is_empty() {
                     out.info(&format!(
                         "warning: {} entr{} not authentic, not passed on: {}",

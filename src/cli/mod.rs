@@ -21,6 +21,7 @@ pub mod log;
 pub mod output;
 pub mod passphrase;
 pub mod progress;
+pub mod recovery;
 pub mod remote;
 pub mod revoke;
 pub mod show;
@@ -100,6 +101,9 @@ pub enum Command {
     Grants(grants::Args),
     /// Name a guardian who manages access for the patient
     Delegate(delegate::Args),
+    /// Recovery of the patient's key by trustees, any k of n together
+    #[command(subcommand)]
+    Recovery(recovery::RecoveryCommand),
     /// Break-glass access to the emergency summary
     #[command(subcommand)]
     Emergency(emergency::EmergencyCommand),
@@ -216,6 +220,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Grants(a) => grants::run(&mut ctx, a, out),
         Command::Delegate(a) => delegate::run(&mut ctx, a, out),
         Command::Emergency(c) => emergency::run(&mut ctx, c, out),
+        Command::Recovery(c) => recovery::run(&mut ctx, c, out),
         Command::Audit(a) => audit::run(&mut ctx, a, out),
         Command::Clone(a) => clone::run(&mut ctx, a, out),
         Command::Remote(c) => remote::run(&mut ctx, c, out),

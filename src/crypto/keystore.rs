@@ -197,24 +197,46 @@ impl Keystore {
                 "the secret of {f} is held by gpg-agent; change its passphrase there: gpg --change-passphrase {f}"
             )));
         }
-        let tsk = self.secret(f)?;
-        let who = identity(&tsk);
-        // Unlocked with the passphrase the first protected key takes.
-        let mut password: Option<Password> = None;
-        let plain = map_secrets(tsk, |key| {
-            if key.has_unencrypted_secret() {
-                return Ok(None);
-            }
-            unlock_key(key.clone().parts_into_public(), &who, pp, &mut password)?;
-            let pw = password.as_ref().expect("set by unlock_key");
-            key.clone().decrypt_secret(pw).map(Some).map_err(|e| Error::crypto("unlocking key", e))
-        })?;
+        let plain = self.plain_secret(f, pp)?;
         let updated = match &new {
             Some(pw) => protect(plain, pw)?,
             None => plain,
         };
         let armored = updated.as_tsk().armored().to_vec().map_err(|e| Error::crypto("serialising key", e))?;
         write_private(&self.secret_path(f), &armored)
+    }
+
+    /// Key `f` with every secret key decrypted (the passphrase asked of
+    /// `pp`), in memory only: for re-encrypting it elsewhere (recovery).
+    pub fn plain_secret(&self, f: &str, pp: &mut dyn PassphraseProvider) -> Result<Cert> {
+        let tsk = self.secret(f)?;
+        let who = identity(&tsk);
+        // Unlocked with the passphrase the first protected key takes.
+        let mut password: Option<Password> = None;
+        map_secrets(tsk, |key| {
+            if key.has_unencrypted_secret() {
+                return Ok(None);
+            }
+            unlock_key(key.clone().parts_into_public(), &who, pp, &mut password)?;
+            let pw = password.as_ref().expect("set by unlock_key");
+            key.clone().decrypt_secret(pw).map(Some).map_err(|e| Error::crypto("unlocking key", e))
+        })
+    }
+
+    /// Removes key `f` (secret and certificate) from the keystore; the
+    /// default key is cleared if it was `f`.
+    pub fn remove(&self, f: &str) -> Result<()> {
+        for p in [self.secret_path(f), self.cert_path(f)] {
+            match fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(p, e)),
+            }
+        }
+        if self.config()?.default_key.as_deref() == Some(f) {
+            write_private(&self.home.join("config.yaml"), b"{}\n")?;
+        }
+        Ok(())
     }
 
     fn config(&self) -> Result<Config> {

@@ -11,6 +11,7 @@ pub mod commit;
 pub mod ed25519;
 pub mod keystore;
 pub mod message;
+pub mod recovery;
 pub mod secret;
 
 use std::sync::OnceLock;
@@ -40,4 +41,26 @@ pub fn sha256_hex(bytes: &[u8]) -> crate::Result<String> {
     h.update(bytes);
     let d = h.into_digest().map_err(|e| crate::Error::crypto("SHA-256", e))?;
     Ok(d.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The binary form of ASCII-armoured OpenPGP data (binary input passes).
+pub fn dearmor(bytes: &[u8]) -> crate::Result<Vec<u8>> {
+    use sequoia_openpgp::armor::{Reader, ReaderMode};
+    let mut r = Reader::from_bytes(bytes, ReaderMode::Tolerant(None));
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut out)
+        .map_err(|e| crate::Error::Invalid(format!("not ASCII-armoured OpenPGP data: {e}")))?;
+    Ok(out)
+}
+
+/// `bytes` (an OpenPGP message) ASCII-armoured.
+pub fn armour_message(bytes: &[u8]) -> crate::Result<String> {
+    let mut out = Vec::new();
+    {
+        let mut w = sequoia_openpgp::armor::Writer::new(&mut out, sequoia_openpgp::armor::Kind::Message)
+            .map_err(|e| crate::Error::crypto("armouring", e))?;
+        std::io::Write::write_all(&mut w, bytes).map_err(|e| crate::Error::crypto("armouring", e))?;
+        w.finalize().map_err(|e| crate::Error::crypto("armouring", e))?;
+    }
+    String::from_utf8(out).map_err(|e| crate::Error::crypto("armouring", e))
 }

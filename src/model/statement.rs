@@ -192,7 +192,41 @@ pub enum Statement {
         /// place without holding the key.
         consent: String,
     },
+    /// Sets up recovery of the patient's key (see `hrx-repository(5)`,
+    /// RECOVERY): the key, encrypted with a random secret, and that secret
+    /// split into shares, each encrypted to one trustee, any `threshold` of
+    /// which rebuild it. Signed by the patient; the latest one counts.
+    Recovery {
+        /// Same as the file name.
+        id: Id,
+        /// When.
+        issued_at: DateTime<Utc>,
+        /// The patient's key the set-up recovers.
+        key: Fpr,
+        /// How many trustees must approve a recovery (at least 2).
+        threshold: u8,
+        /// Each trustee's share.
+        trustees: Vec<TrusteeShare>,
+        /// The patient's secret key, encrypted with the shared secret (an
+        /// armoured OpenPGP message with one password-encrypted session
+        /// key; the password is the secret in hex).
+        secret: String,
+    },
 }
+
+/// One trustee's share of a recovery secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrusteeShare {
+    /// The trustee's certificate (in `keys/`).
+    pub certificate: Fpr,
+    /// The share, an armoured OpenPGP message encrypted to the trustee only
+    /// and signed by the patient.
+    pub share: String,
+}
+
+/// The most trustees a recovery set-up names.
+pub const MAX_TRUSTEES: usize = 16;
 
 /// Why a key is revoked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,7 +257,8 @@ impl Statement {
             | Statement::Revoke { id, .. }
             | Statement::EmergencyAccess { id, .. }
             | Statement::RevokeKey { id, .. }
-            | Statement::RotateKey { id, .. } => *id,
+            | Statement::RotateKey { id, .. }
+            | Statement::Recovery { id, .. } => *id,
         }
     }
 
@@ -234,7 +269,8 @@ impl Statement {
             | Statement::Revoke { issued_at, .. }
             | Statement::EmergencyAccess { issued_at, .. }
             | Statement::RevokeKey { issued_at, .. }
-            | Statement::RotateKey { issued_at, .. } => *issued_at,
+            | Statement::RotateKey { issued_at, .. }
+            | Statement::Recovery { issued_at, .. } => *issued_at,
         }
     }
 

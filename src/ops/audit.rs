@@ -190,6 +190,13 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                             }
                             Change::Statement(Statement::RotateKey { from, to, .. }) => actions
                                 .push(format!("handed the place of {} ({from}) over to a new key {to}", name(from))),
+                            Change::Statement(Statement::Recovery { threshold, trustees, .. }) => {
+                                actions.push(format!(
+                                    "set up recovery of the patient's key: any {threshold} of {} trustees ({})",
+                                    trustees.len(),
+                                    trustees.iter().map(|t| name(&t.certificate)).collect::<Vec<_>>().join(", ")
+                                ))
+                            }
                             Change::Statement(Statement::EmergencyAccess { reason, .. }) => {
                                 emergency = true;
                                 actions.push(format!(

@@ -330,6 +330,10 @@ pub struct Rotated {
     pub skipped: usize,
     /// Entries that are not authentic, never passed on.
     pub refused: Vec<String>,
+    /// For the patient's key with a recovery set-up: to how many trustees
+    /// new shares went (None: no set-up, or too few trustees left for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_reissued: Option<usize>,
 }
 
 /// Replaces the caller's key with a new one: the patient's or a
@@ -379,14 +383,10 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     let cert = plain.clone().strip_secret_key_material();
     let to = crate::crypto::cert::fpr(&cert);
     let sid = super::add::new_id(now)?;
+    let mut new_key = crate::crypto::keystore::unlock_at(plain.clone(), &mut crate::crypto::NoPassphrase, Some(now))?;
     let consent = {
-        let mut k = crate::crypto::keystore::unlock_at(plain.clone(), &mut crate::crypto::NoPassphrase, Some(now))?;
         let text = Statement::rotation_consent(&sid, &me, &to);
-        crate::crypto::commit::sign(text.as_bytes(), &mut k.signer, now)?
-    };
-    let tsk = match &password {
-        Some(pw) => crate::crypto::keystore::protect(plain, pw)?,
-        None => plain,
+        crate::crypto::commit::sign(text.as_bytes(), &mut new_key.signer, now)?
     };
     let _lock = rec.lock()?;
     // Every entry is listed: the new key gets a wrap of each one the old
@@ -401,6 +401,22 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
         (RepoPath::Statement(sid).to_path(), st.to_yaml().into_bytes()),
     ];
     let mut changes = vec![Change::Key(to.clone()), Change::Statement(st)];
+    // The patient's recovery set-up passes to the new key in the same
+    // commit: shares of a new secret, so the old ones open only the old key.
+    let mut recovery_reissued = None;
+    if v.policy.patient == me
+        && let Some((threshold, certs)) = super::recovery::trustees_for_reissue(&v, now)
+    {
+        let rid = super::add::new_id(now)?;
+        let r = super::recovery::sealed(&v, rid, &plain, &new_key.signer, &certs, threshold, now)?;
+        files.push((RepoPath::Statement(rid).to_path(), r.to_yaml().into_bytes()));
+        changes.push(Change::Statement(r));
+        recovery_reissued = Some(certs.len());
+    }
+    let tsk = match &password {
+        Some(pw) => crate::crypto::keystore::protect(plain, pw)?,
+        None => plain,
+    };
     let after = super::judged(&v.policy, &me, &changes, now)?;
     // What the new key may be given: entries in categories it reads
     // (wrap_entries leaves out void ones and those it reads already).
@@ -417,7 +433,15 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     rec.advance_worktree(v.head, commit, &files)?;
     ctx.keystore.set_default(&to)?;
     super::remember_full(ctx, &rec);
-    Ok(Rotated { from: me, to, commit: commit.to_string(), wrapped: w.opened, skipped: w.skipped, refused: w.refused })
+    Ok(Rotated {
+        from: me,
+        to,
+        commit: commit.to_string(),
+        wrapped: w.opened,
+        skipped: w.skipped,
+        refused: w.refused,
+        recovery_reissued,
+    })
 }
 
 /// Takes certificates whose secret keys gpg-agent holds as the user's own
