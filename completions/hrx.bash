@@ -235,6 +235,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__import,fhir)
                 cmd="hrx__subcmd__help__subcmd__import__subcmd__fhir"
                 ;;
+            hrx__subcmd__help__subcmd__key,backup)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__backup"
+                ;;
             hrx__subcmd__help__subcmd__key,export)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__export"
                 ;;
@@ -252,6 +255,9 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__key,passwd)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__passwd"
+                ;;
+            hrx__subcmd__help__subcmd__key,restore)
+                cmd="hrx__subcmd__help__subcmd__key__subcmd__restore"
                 ;;
             hrx__subcmd__help__subcmd__key,revoke)
                 cmd="hrx__subcmd__help__subcmd__key__subcmd__revoke"
@@ -298,6 +304,9 @@ _hrx() {
             hrx__subcmd__import__subcmd__help,help)
                 cmd="hrx__subcmd__import__subcmd__help__subcmd__help"
                 ;;
+            hrx__subcmd__key,backup)
+                cmd="hrx__subcmd__key__subcmd__backup"
+                ;;
             hrx__subcmd__key,export)
                 cmd="hrx__subcmd__key__subcmd__export"
                 ;;
@@ -319,6 +328,9 @@ _hrx() {
             hrx__subcmd__key,passwd)
                 cmd="hrx__subcmd__key__subcmd__passwd"
                 ;;
+            hrx__subcmd__key,restore)
+                cmd="hrx__subcmd__key__subcmd__restore"
+                ;;
             hrx__subcmd__key,revoke)
                 cmd="hrx__subcmd__key__subcmd__revoke"
                 ;;
@@ -330,6 +342,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key,update)
                 cmd="hrx__subcmd__key__subcmd__update"
+                ;;
+            hrx__subcmd__key__subcmd__help,backup)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__backup"
                 ;;
             hrx__subcmd__key__subcmd__help,export)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__export"
@@ -351,6 +366,9 @@ _hrx() {
                 ;;
             hrx__subcmd__key__subcmd__help,passwd)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__passwd"
+                ;;
+            hrx__subcmd__key__subcmd__help,restore)
+                cmd="hrx__subcmd__key__subcmd__help__subcmd__restore"
                 ;;
             hrx__subcmd__key__subcmd__help,revoke)
                 cmd="hrx__subcmd__key__subcmd__help__subcmd__revoke"
@@ -1577,8 +1595,22 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key)
-            opts="generate list export import to-agent passwd update revoke rotate extend"
+            opts="generate list export backup restore import to-agent passwd update revoke rotate extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1661,6 +1693,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__key__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__key__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2095,12 +2141,50 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export import to-agent passwd update revoke rotate extend help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export backup restore import to-agent passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__backup)
+            opts="-o -C -q -h -V --paper --output --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2247,8 +2331,22 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help)
-            opts="generate list export import to-agent passwd update revoke rotate extend help"
+            opts="generate list export backup restore import to-agent passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2345,6 +2443,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__help__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2485,6 +2597,36 @@ _hrx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__key__subcmd__restore)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

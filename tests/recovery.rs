@@ -466,3 +466,82 @@ fn a_rotation_of_the_patients_key_reissues_the_shares() {
     assert_eq!(entries.len(), 120);
     assert!(entries.iter().all(|e| e["readable"] == true));
 }
+
+#[test]
+fn paper_backup_round_trip_and_a_mistyped_line() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let secrets = secret_material(&anna);
+    let record = env.init(&anna);
+    let note = env.note(&anna, "an old entry");
+    let pass = env.path().join("backup.pass");
+    std::fs::write(&pass, "paper passphrase\n").unwrap();
+    let txt = env.path().join("anna-key.txt");
+    let svg = env.path().join("anna-key.svg");
+    for f in [&txt, &svg] {
+        env.hrx(&anna)
+            .args(["key", "backup", "--paper", "-o"])
+            .arg(f)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .assert()
+            .success();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let page = std::fs::read_to_string(&svg).unwrap();
+    assert!(page.contains("<svg") && page.contains("end: ") && page.contains(&anna.fpr), "{page}");
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert!(text.contains("01  ") && (text.contains('▀') || text.contains('█')), "{text}");
+    // What the paper holds is the key protected, never in clear.
+    let held = hrx::crypto::paper::read(&text).unwrap();
+    assert!(secrets.iter().all(|s| !contains(&held, s)));
+    // Never on the terminal without -o; never over an existing file.
+    let out = env
+        .hrx(&anna)
+        .args(["key", "backup", "--paper", "-o"])
+        .arg(&txt)
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+
+    // The device is wiped; Anna types the lines back, with one typo first.
+    std::fs::remove_dir_all(&anna.home).unwrap();
+    let typed: Vec<&str> =
+        text.lines().filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) || l.starts_with("end:")).collect();
+    let line3 = typed[2];
+    let i = line3.find(|c: char| c.is_ascii_uppercase()).unwrap() + 1;
+    let wrong = if &line3[i..i + 1] == "Q" { "R" } else { "Q" };
+    let mistyped = typed.join("\n").replacen(line3, &format!("{}{wrong}{}", &line3[..i], &line3[i + 1..]), 1);
+    let f = env.path().join("typed.txt");
+    std::fs::write(&f, &mistyped).unwrap();
+    let back = Party { passphrase_file: Some(pass.clone()), ..anna.clone() };
+    let out = env.hrx(&back).args(["key", "restore"]).arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 03 does not match its check"), "{}", stderr(&out));
+    assert!(!back.home.join("secret").exists(), "nothing kept from a bad backup");
+    // A missing line is named too.
+    std::fs::write(&f, typed.iter().filter(|l| **l != typed[4]).cloned().collect::<Vec<_>>().join("\n")).unwrap();
+    let out = env.hrx(&back).args(["key", "restore"]).arg(&f).output().unwrap();
+    assert!(stderr(&out).contains("line 05 of") && stderr(&out).contains("missing"), "{}", stderr(&out));
+    // A wrong passphrase restores nothing.
+    let bad = env.path().join("bad.pass");
+    std::fs::write(&bad, "not it\n").unwrap();
+    std::fs::write(&f, typed.join("\n").to_lowercase()).unwrap();
+    let out = env.hrx(&back).args(["key", "restore"]).arg(&f).arg("--passphrase-file").arg(&bad).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!back.home.join("secret").exists());
+    // Typed right (in lower case, even): the key is back and reads the old entry.
+    let v = json(&env.hrx(&back).args(["key", "restore", "--json"]).arg(&f).output().unwrap());
+    assert_eq!(v["restored"]["fingerprint"], anna.fpr.as_str());
+    let out = env.hrx(&back).arg("-C").arg(&record).args(["show", &note]).output().unwrap();
+    assert!(out.status.success() && stdout(&out).contains("an old entry"), "{}", stderr(&out));
+    // Nothing unprotected anywhere: the paper, the files, the new keystore.
+    for (path, bytes) in everything_under(&env, env.path()) {
+        for s in &secrets {
+            assert!(!contains(&bytes, s), "secret key material in clear in {}", path.display());
+        }
+    }
+}

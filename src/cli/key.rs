@@ -45,6 +45,24 @@ pub enum KeyCommand {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Write a paper backup of your secret key: lines to type back and a QR code
+    #[command(after_help = "The backup holds your secret key protected by a passphrase you choose for it \
+(asked after your key's own): keep paper and passphrase apart. FILE ending in .svg is a printable A4 page; \
+anything else is plain text (the QR code drawn in characters, for a monospace printout). Every line has its \
+own check, so hrx key restore names the line with a typo.")]
+    Backup {
+        /// A paper backup (the only kind)
+        #[arg(long, required = true)]
+        paper: bool,
+        /// Where to write it (mode 0600; .svg for a printable page)
+        #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+        output: PathBuf,
+    },
+    /// Restore your secret key from a paper backup (typed back, or the QR code's text)
+    Restore {
+        /// The typed or scanned text
+        file: PathBuf,
+    },
     /// Import certificates or secret keys (armoured or binary, e.g. from gpg)
     ///
     /// With --gpg-agent, FILE holds your own certificate (gpg --export FPR)
@@ -273,6 +291,50 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     let mut o = std::io::stdout().lock();
                     o.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
                 }
+            }
+        }
+        KeyCommand::Backup { paper: _, output } => {
+            if output.exists() {
+                return Err(Error::State(format!("{} exists; choose another file", output.display())));
+            }
+            let b = key::backup(ctx, |c| c.passphrase.new_passphrase())?;
+            let svg = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+            let page = if svg {
+                crate::crypto::paper::svg_page(&b.heading, &b.data)?
+            } else {
+                crate::crypto::paper::text_page(&b.heading, &b.data)?
+            };
+            crate::fsutil::write_private(output, page.as_bytes())?;
+            if out.json {
+                out.json("backup", &serde_json::json!({"fingerprint": b.identity.fingerprint, "file": output}));
+            } else {
+                out.line(&b.identity.fingerprint);
+                out.info(&format!(
+                    "wrote a paper backup of your key to {} (mode 0600): print it, delete the file, keep the paper and its passphrase apart",
+                    output.display()
+                ));
+            }
+        }
+        KeyCommand::Restore { file } => {
+            let m = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
+            if m.len() > 1 << 20 {
+                return Err(Error::Invalid(format!(
+                    "{}: {} bytes; a paper backup is a few KB",
+                    file.display(),
+                    m.len()
+                )));
+            }
+            let text = String::from_utf8_lossy(&std::fs::read(file).map_err(|e| Error::io(file, e))?).to_string();
+            let who = key::restore(ctx, &text)?;
+            if out.json {
+                out.json("restored", &who);
+            } else {
+                out.line(&who.fingerprint);
+                out.info(&format!(
+                    "restored the secret key of {} ({}); it keeps the backup's passphrase (change it with hrx key passwd)",
+                    crate::model::text::printable(&who.name),
+                    who.fingerprint
+                ));
             }
         }
         KeyCommand::ToAgent => {

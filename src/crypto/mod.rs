@@ -11,6 +11,7 @@ pub mod commit;
 pub mod ed25519;
 pub mod keystore;
 pub mod message;
+pub mod paper;
 pub mod recovery;
 pub mod secret;
 

@@ -470,3 +470,61 @@ pub fn passwd(
     ctx.keystore.passwd(&f, ctx.passphrase.as_mut(), new)?;
     Ok(f)
 }
+
+/// A paper backup of the caller's secret key, protected by `password`.
+pub struct PaperBackup {
+    /// Whose key.
+    pub identity: Identity,
+    /// The heading lines (who, when, how to restore).
+    pub heading: Vec<String>,
+    /// The protected secret key (binary OpenPGP), to print.
+    pub data: Vec<u8>,
+}
+
+/// Makes a paper backup of the caller's key: its secret keys, unlocked
+/// with the current passphrase in memory, protected by `password` (asked
+/// of the caller after the current one is checked).
+pub fn backup(ctx: &mut Context, password: impl FnOnce(&mut Context) -> Result<Password>) -> Result<PaperBackup> {
+    use crate::error::Error;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let f = ctx.key_fpr()?;
+    if ctx.keystore.in_agent(&f) {
+        return Err(Error::Usage(format!(
+            "the secret of {f} is held by gpg-agent; back it up with GnuPG (gpg --export-secret-keys, paperkey)"
+        )));
+    }
+    let plain = ctx.keystore.plain_secret(&f, ctx.passphrase.as_mut())?;
+    let pw = password(ctx)?;
+    let protected = crate::crypto::keystore::protect(plain, &pw)?;
+    let data = protected.as_tsk().to_vec().map_err(|e| Error::crypto("serialising key", e))?;
+    let who = identity(&protected);
+    let heading = vec![
+        "hrx paper backup of a secret key (format 1)".to_string(),
+        format!("key:  {}", who.fingerprint),
+        format!("name: {}", crate::model::text::printable(&who.name)),
+        format!("made: {}", ctx.clock.now().format("%Y-%m-%d")),
+        "Protected by the backup's passphrase. Restore: hrx key restore FILE (type the numbered lines and".to_string(),
+        "the end line into FILE, or scan the code and save its text): each line's check finds a typo.".to_string(),
+    ];
+    Ok(PaperBackup { identity: who, heading, data })
+}
+
+/// Restores a key from a paper backup's text: checked line by line, then
+/// unlocked with its passphrase (asked of the caller) to prove it whole,
+/// and kept as it is, still protected by that passphrase.
+pub fn restore(ctx: &mut Context, text: &str) -> Result<Identity> {
+    use crate::error::Error;
+    use sequoia_openpgp::parse::Parse;
+    let bytes = crate::crypto::paper::read(text)?;
+    let tsk = sequoia_openpgp::Cert::from_bytes(&bytes)
+        .map_err(|e| Error::Invalid(format!("the backup's lines are all right but do not hold a key: {e}")))?;
+    if !tsk.is_tsk() {
+        return Err(Error::Invalid("the backup holds a certificate without its secret keys".into()));
+    }
+    if tsk.keys().secret().any(|k| k.key().has_unencrypted_secret()) {
+        return Err(Error::Invalid("the backup holds an unprotected secret key; hrx never writes one".into()));
+    }
+    crate::crypto::keystore::unlock(tsk.clone(), ctx.passphrase.as_mut())?;
+    ctx.keystore.store_secret(&tsk)?;
+    Ok(identity(&tsk))
+}
