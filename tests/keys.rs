@@ -884,3 +884,40 @@ fn status_warns_before_keys_expire() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("your key was replaced in this record by"), "{}", stdout(&out));
 }
+
+/// Each `key extend` appends only what the record lacks (the new
+/// self-signatures), so updates do not grow with the certificate's
+/// history, and the record still knows the latest expiry.
+#[test]
+fn certificate_updates_carry_only_what_is_new() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    for y in 2..=7 {
+        env.advance(86_400);
+        let out =
+            env.hrx(&klein).arg("-C").arg(&rec).args(["key", "extend", "--for", &format!("{y}y")]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let listing = stdout(&env.git(&["ls-tree", "-r", "-l", "HEAD", &format!("keys/{}/", klein.fpr)]));
+    let sizes: Vec<usize> = listing.lines().map(|l| l.split_whitespace().nth(3).unwrap().parse().unwrap()).collect();
+    assert_eq!(sizes.len(), 6, "{listing}");
+    assert!(sizes.iter().all(|s| *s <= sizes[0] + 64), "updates grow with history: {sizes:?}");
+    let whole = stdout(&env.hrx(&klein).args(["key", "export", &klein.fpr]).output().unwrap());
+    assert!(
+        sizes[5] < whole.len(),
+        "the last update ({}) is smaller than the whole certificate ({})",
+        sizes[5],
+        whole.len()
+    );
+    // A fresh copy verifies and knows the last extension.
+    let copy = env.path().join("copy");
+    env.hrx(&anna).args(["clone"]).arg(&rec).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let v = json(&env.hrx(&anna).arg("-C").arg(&copy).args(["grants", "--json"]).output().unwrap());
+    let until = v["grants"][0]["encryptable_until"].as_str().unwrap_or_default().to_string();
+    assert!(until.starts_with("2033-"), "{v}");
+    assert!(env.hrx(&anna).arg("-C").arg(&copy).arg("verify").output().unwrap().status.success());
+    env.note(&anna, "to Klein, with the last extension");
+}

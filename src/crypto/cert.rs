@@ -315,3 +315,18 @@ pub fn expiry_warning(
         )
     })
 }
+
+/// `cert` without the signatures `known` has already (the same
+/// certificate, as a record knows it): what an update must carry. Keys
+/// and user ids stay, to hold the new signatures.
+pub fn only_new(cert: &Cert, known: &Cert) -> Result<Cert> {
+    use sequoia_openpgp::Packet;
+    use sequoia_openpgp::serialize::MarshalInto;
+    let bytes = |p: &Packet| match p {
+        Packet::Signature(s) => s.to_vec().ok(),
+        _ => None,
+    };
+    let have: std::collections::HashSet<Vec<u8>> = known.clone().into_packets().filter_map(|p| bytes(&p)).collect();
+    let packets = cert.clone().into_packets().filter(|p| bytes(p).is_none_or(|b| !have.contains(&b)));
+    Cert::from_packets(packets).map_err(|e| Error::crypto("making a certificate update", e))
+}

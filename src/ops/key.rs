@@ -128,7 +128,18 @@ fn publish_with(
     let v = super::verified_head(ctx, &rec)?;
     let (merged, revokes) = check(&v)?;
     let id = super::add::new_id(now)?;
-    let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
+    // Only what the record lacks: an update's size (and every verifier's
+    // work on it) does not grow with the certificate's history. Used
+    // when it is judged exactly as the whole certificate is.
+    let current = v.certs.get(&fpr).expect("checked: a participant");
+    let update = match crate::crypto::cert::only_new(&cert, current) {
+        Ok(u) => match v.certs.check_update(&fpr, u.clone(), now) {
+            Ok((m, _, r)) if m == merged && r == revokes => u,
+            _ => cert.clone(),
+        },
+        Err(_) => cert.clone(),
+    };
+    let armored = update.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     let mut files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
     if let Some(st) = &statement {
         files.push((RepoPath::Statement(st.id()).to_path(), st.to_yaml().into_bytes()));
