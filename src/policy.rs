@@ -866,6 +866,13 @@ impl Policy {
         for (f, r) in other.rotated {
             self.rotated.entry(f).or_insert(r);
         }
+        // Of two lines' recovery set-ups the later one counts (by signature
+        // time, then id), whichever side the merge names first.
+        if let Some(o) = other.recovery
+            && self.recovery.as_ref().is_none_or(|m| (o.at, o.id) > (m.at, m.id))
+        {
+            self.recovery = Some(o);
+        }
         // Both lines start from one root: a patient who rotated on one line
         // is the patient of the join.
         self.patient = self.holder(&self.patient).to_string();
@@ -878,6 +885,26 @@ mod tests {
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
+    }
+
+    #[test]
+    fn of_two_lines_recovery_set_ups_the_later_counts_whichever_merges_first() {
+        let setup = |id: u8, at: i64| RecoverySetup {
+            id: Id::from_parts(t(at), [id; 10]),
+            key: "P".into(),
+            threshold: 2,
+            trustees: vec!["A".into(), "B".into()],
+            at: t(at),
+        };
+        let mut a = Policy::new("P".into());
+        a.recovery = Some(setup(1, 10));
+        let mut b = Policy::new("P".into());
+        b.recovery = Some(setup(2, 20));
+        let (mut ab, mut ba) = (a.clone(), b.clone());
+        ab.merge(b);
+        ba.merge(a);
+        assert_eq!(ab.recovery.as_ref().unwrap().at, t(20));
+        assert_eq!(ba.recovery, ab.recovery);
     }
     fn fpr(c: char) -> Fpr {
         c.to_string().repeat(40)

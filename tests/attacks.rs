@@ -445,3 +445,21 @@ fn a_merge_that_drops_the_other_sides_entries() {
     rec.advance(Some(head), merge, "merge").unwrap();
     assert_rejected(&s, "deleted", Some(&merge.to_string()));
 }
+
+#[test]
+fn entry_encrypted_to_a_hidden_reader() {
+    let s = scene();
+    let t = time(&s);
+    // The GP writes a note that the pharmacy, not a reader of general
+    // notes by any grant, can secretly read.
+    let id = hrx::ops::add::new_id(t).unwrap();
+    let yaml = format!(
+        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: leaked\n",
+        t.to_rfc3339(),
+        s.klein.fpr
+    );
+    let ct = crate::recovery::sealed_with_a_hidden_reader(&s.klein, &[&s.anna, &s.klein], &s.apotheke, yaml.as_bytes());
+    let path = hrx::model::RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+    forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "bad-entry", None);
+}

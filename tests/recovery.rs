@@ -545,3 +545,123 @@ fn paper_backup_round_trip_and_a_mistyped_line() {
         }
     }
 }
+
+#[test]
+fn a_trustee_whose_key_was_revoked_neither_approves_nor_counts() {
+    let f = family();
+    let (env, anna) = (&f.env, &f.anna);
+    let phone = new_device(env, "phone");
+    let copy = env.path().join("phone-copy");
+    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let request = env.path().join("request.yaml");
+    ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
+    let mut approvals = vec![];
+    for i in [0, 1] {
+        let (p, dir) = &f.trustees[i];
+        let a = env.path().join(format!("a-{i}.asc"));
+        ok(env, p, dir, &["recovery", "approve", request.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+        approvals.push(a.to_str().unwrap().to_string());
+    }
+    // The GP's key is stolen; Anna revokes it before the recovery ends.
+    let (klein, klein_copy) = &f.trustees[1];
+    ok(env, anna, &f.laptop, &["key", "revoke", &klein.fpr, "--compromised"]);
+    ok(env, anna, &f.laptop, &["sync"]);
+    ok(env, &phone, &copy, &["sync"]);
+    ok(env, klein, klein_copy, &["sync"]);
+    let status = ok(env, anna, &f.laptop, &["recovery", "status"]);
+    assert!(status.contains("revoked") && status.contains("current: yes"), "two of three still can: {status}");
+    let out = run(env, &phone, &copy, &["recovery", "finish", &approvals[0], &approvals[1]]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not count"), "{}", stderr(&out));
+    assert!(!ok(env, &phone, &copy, &["key", "list"]).contains(&anna.fpr));
+    let out = run(env, klein, klein_copy, &["recovery", "approve", request.to_str().unwrap(), "-o", "/dev/null/x"]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    // A new request goes to the trustees who can approve.
+    let again = env.path().join("again.yaml");
+    let out = run(env, &phone, &copy, &["recovery", "start", "-o", again.to_str().unwrap()]);
+    assert!(out.status.success() && !stderr(&out).contains("Dr Klein"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_request_naming_a_participants_own_key_is_not_approved() {
+    let f = family();
+    let env = &f.env;
+    let (marta, marta_copy) = &f.trustees[0];
+    let phone = new_device(env, "phone");
+    let copy = env.path().join("phone-copy");
+    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &f.anna.fpr]).assert().success();
+    let request = env.path().join("request.yaml");
+    ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
+    // Someone swaps the one-time certificate for the notary's own: Marta's
+    // approval would go to the notary, who could then finish alone.
+    let notary = &f.trustees[2].0;
+    let cert = stdout(&env.hrx(notary).args(["key", "export", &notary.fpr]).output().unwrap());
+    let mut req: Value = serde_yaml_ng::from_slice(&std::fs::read(&request).unwrap()).unwrap();
+    req["certificate"] = Value::String(cert);
+    let swapped = env.path().join("swapped.yaml");
+    std::fs::write(&swapped, serde_yaml_ng::to_string(&req).unwrap()).unwrap();
+    let a = env.path().join("a.asc");
+    let out =
+        run(env, marta, marta_copy, &["recovery", "approve", swapped.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a participant's key"), "{}", stderr(&out));
+    assert!(!a.exists());
+}
+
+/// A message signed by `signer` and encrypted to `to`, plus `hidden` under
+/// a wildcard key id (as `gpg --hidden-recipient` does).
+pub(crate) fn sealed_with_a_hidden_reader(signer: &Party, to: &[&Party], hidden: &Party, text: &[u8]) -> Vec<u8> {
+    use sequoia_openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient, Signer};
+    use sequoia_openpgp::types::Features;
+    use std::io::Write;
+    let policy = sequoia_openpgp::policy::StandardPolicy::new();
+    let keys = |p: &Party| -> Vec<sequoia_openpgp::packet::Key<_, _>> {
+        forge::cert(p)
+            .keys()
+            .with_policy(&policy, None)
+            .for_transport_encryption()
+            .map(|k| k.key().clone())
+            .collect::<Vec<_>>()
+    };
+    let mut all = vec![];
+    for p in to {
+        all.extend(keys(p).into_iter().map(|k| (k, false)));
+    }
+    all.extend(keys(hidden).into_iter().map(|k| (k, true)));
+    let recipients: Vec<Recipient> = all
+        .iter()
+        .map(|(k, hide)| {
+            let id = if *hide { sequoia_openpgp::KeyID::wildcard() } else { k.keyid() };
+            Recipient::new(Features::empty().set_seipdv1(), sequoia_openpgp::KeyHandle::from(id), k)
+        })
+        .collect();
+    let u = forge::unlock(signer);
+    let mut out = vec![];
+    let m = Message::new(&mut out);
+    let m = Encryptor::for_recipients(m, recipients).build().unwrap();
+    let m = Signer::new(m, u.signer).unwrap().build().unwrap();
+    let mut w = LiteralWriter::new(m).build().unwrap();
+    w.write_all(text).unwrap();
+    w.finalize().unwrap();
+    out
+}
+
+#[test]
+fn recovery_share_sealed_to_a_hidden_reader() {
+    let s = scene();
+    let t = time(&s);
+    let id = hrx::ops::add::new_id(t).unwrap();
+    let mut st = format!(
+        "statement: recovery\nid: {id}\nissued_at: '{}'\nkey: {}\nthreshold: 2\ntrustees:\n",
+        t.to_rfc3339(),
+        s.anna.fpr
+    );
+    for tr in [&s.klein, &s.apotheke] {
+        let msg = sealed_with_a_hidden_reader(&s.anna, &[tr], &s.klein, b"{}");
+        let share = hrx::crypto::armour_message(&msg).unwrap().trim_end().replace('\n', "\n    ");
+        st.push_str(&format!("- certificate: {}\n  share: |\n    {share}\n", tr.fpr));
+    }
+    st.push_str("secret: x\n");
+    forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
+    assert_rejected(&s, "bad-statement", None);
+}

@@ -400,6 +400,9 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                     if r.wrapped == 1 { "y" } else { "ies" },
                     &r.commit[..12]
                 ));
+                if let Some(w) = &r.recovery_warning {
+                    out.info(&format!("warning: {w}"));
+                }
                 if let Some(n) = r.recovery_reissued {
                     out.info(&format!(
                         "your recovery set-up passed to the new key: {n} trustees hold new shares (the old ones open only the old key)"

@@ -98,8 +98,13 @@ pub fn entry_structure(message: &[u8]) -> std::result::Result<Vec<String>, Strin
                         "is encrypted to more than {MAX_PKESKS} keys; an entry goes to the patient, its author and the readers the grants name"
                     ));
                 }
-                if let Some(h) = p.recipient() {
-                    ids.push(openpgp::KeyID::from(h).to_hex());
+                // A hidden (wildcard) recipient would let a writer give an
+                // entry to someone no verifier can see.
+                match p.recipient() {
+                    Some(h) if !openpgp::KeyID::from(h.clone()).is_wildcard() => {
+                        ids.push(openpgp::KeyID::from(h).to_hex())
+                    }
+                    _ => return Err("is encrypted to a hidden recipient (a PKESK naming no key)".into()),
                 }
             }
             Packet::SEIP(s) if s.version() == 1 => {

@@ -345,6 +345,10 @@ pub struct Rotated {
     /// new shares went (None: no set-up, or too few trustees left for it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_reissued: Option<usize>,
+    /// For the patient's key with a recovery set-up that could not pass
+    /// to the new key: why, and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_warning: Option<String>,
 }
 
 /// Replaces the caller's key with a new one: the patient's or a
@@ -415,14 +419,22 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     // The patient's recovery set-up passes to the new key in the same
     // commit: shares of a new secret, so the old ones open only the old key.
     let mut recovery_reissued = None;
-    if v.policy.patient == me
-        && let Some((threshold, certs)) = super::recovery::trustees_for_reissue(&v, now)
-    {
-        let rid = super::add::new_id(now)?;
-        let r = super::recovery::sealed(&v, rid, &plain, &new_key.signer, &certs, threshold, now)?;
-        files.push((RepoPath::Statement(rid).to_path(), r.to_yaml().into_bytes()));
-        changes.push(Change::Statement(r));
-        recovery_reissued = Some(certs.len());
+    let mut recovery_warning = None;
+    if v.policy.patient == me && v.policy.recovery.is_some() {
+        match super::recovery::trustees_for_reissue(&v, now) {
+            Some((threshold, certs)) => {
+                let rid = super::add::new_id(now)?;
+                let r = super::recovery::sealed(&v, rid, &plain, &new_key.signer, &certs, threshold, now)?;
+                files.push((RepoPath::Statement(rid).to_path(), r.to_yaml().into_bytes()));
+                changes.push(Change::Statement(r));
+                recovery_reissued = Some(certs.len());
+            }
+            None => {
+                recovery_warning = Some(
+                    "your recovery set-up did not pass to the new key: too few of its trustees can still hold a share; set up recovery again (hrx recovery setup)".to_string(),
+                )
+            }
+        }
     }
     let tsk = match &password {
         Some(pw) => crate::crypto::keystore::protect(plain, pw)?,
@@ -452,6 +464,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
         skipped: w.skipped,
         refused: w.refused,
         recovery_reissued,
+        recovery_warning,
     })
 }
 

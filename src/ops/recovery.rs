@@ -227,7 +227,9 @@ pub(crate) fn trustees_for_reissue(
     let certs: Vec<_> = s
         .trustees
         .iter()
-        .filter(|t| !v.policy.rotated.contains_key(*t) && !v.policy.cert_revoked(t, now))
+        // A trustee that replaced its key gets the share at its new one.
+        .map(|t| v.policy.holder(t))
+        .filter(|t| !v.policy.cert_revoked(t, now))
         .filter_map(|t| v.certs.get(t).cloned())
         .collect();
     (certs.len() >= usize::from(s.threshold)).then_some((s.threshold, certs))
@@ -277,22 +279,9 @@ pub fn status(ctx: &Context) -> Result<Option<Status>> {
             s.key, v.policy.patient
         ));
     }
-    let trustees: Vec<Trustee> = s
-        .trustees
-        .iter()
-        .map(|t| {
-            let who = who(&v, t);
-            let problem = if v.policy.rotated.contains_key(t) {
-                Some("the trustee replaced its key; the share is for the old one, which it still holds".to_string())
-            } else if v.policy.cert_revoked(t, now) {
-                Some("the trustee's key is revoked".to_string())
-            } else {
-                None
-            };
-            Trustee { identity: who, problem }
-        })
-        .collect();
-    let able = trustees.iter().filter(|t| t.problem.as_deref().is_none_or(|p| p.contains("still holds"))).count();
+    let trustees: Vec<Trustee> =
+        s.trustees.iter().map(|t| Trustee { identity: who(&v, t), problem: unable(&v, t, now) }).collect();
+    let able = trustees.iter().filter(|t| t.problem.is_none()).count();
     if able < usize::from(s.threshold) {
         problems.push(format!(
             "only {able} trustees can approve and {} must: set up recovery again with other trustees",
@@ -366,7 +355,15 @@ pub fn start(ctx: &mut Context, password: Option<Password>) -> Result<Started> {
             s.key
         )));
     }
-    let new = NewCert { name: "hrx recovery request".into(), email: None, organisation: None, country: None };
+    let able: Vec<&Fpr> = s.trustees.iter().filter(|t| unable(&v, t, now).is_none()).collect();
+    if able.len() < usize::from(s.threshold) {
+        return Err(Error::Invalid(format!(
+            "only {} of the set-up's trustees can approve and {} must: the set-up cannot be used (hrx recovery status says why)",
+            able.len(),
+            s.threshold
+        )));
+    }
+    let new = NewCert { name: REQUEST_NAME.into(), email: None, organisation: None, country: None };
     let cert = gen_cert(&new, password, now)?;
     ctx.keystore.store_secret(&cert)?;
     let public = cert.strip_secret_key_material();
@@ -391,7 +388,7 @@ pub fn start(ctx: &mut Context, password: Option<Password>) -> Result<Started> {
         one_time_key: one,
         key: s.key.clone(),
         threshold: s.threshold,
-        trustees: s.trustees.iter().map(|t| who(&v, t)).collect(),
+        trustees: able.iter().map(|t| who(&v, t)).collect(),
     })
 }
 
@@ -435,15 +432,39 @@ pub fn approve(ctx: &mut Context, request: &[u8]) -> Result<Approved> {
         )));
     }
     if !s.trustees.contains(&me) {
-        return Err(Error::Denied(format!(
-            "your key {me} is not a trustee of this record's recovery set-up (trustees: {})",
-            s.trustees.join(", ")
-        )));
+        let old = s.trustees.iter().find(|t| v.policy.holder(t) == me);
+        return Err(Error::Denied(match old {
+            Some(o) => format!(
+                "your share is for your old key {o}, which you replaced by {me} and which signs nothing now; ask the patient to rotate her key or set up recovery again, which gives your new key a share"
+            ),
+            None => format!(
+                "your key {me} is not a trustee of this record's recovery set-up (trustees: {})",
+                s.trustees.join(", ")
+            ),
+        }));
+    }
+    if let Some(why) = unable(&v, &me, now) {
+        return Err(Error::Denied(format!("you cannot approve: {why}")));
     }
     let one_time = crate::crypto::keystore::parse_certs(req.certificate.as_bytes())?;
     let [one_time] = &one_time[..] else {
         return Err(Error::Invalid("the request must hold exactly one certificate".into()));
     };
+    // Only a one-time key: never a participant's own (the approval would
+    // go to it), nor anything else than what start makes.
+    if v.certs.get(&fpr(one_time)).is_some()
+        || one_time.keys().any(|k| v.certs.owner(&k.key().keyid().to_hex()).is_some())
+    {
+        return Err(Error::Invalid(format!(
+            "the request names {}, a participant's key, not a one-time key of hrx recovery start; do not approve it",
+            fpr(one_time)
+        )));
+    }
+    if !is_request_key(one_time) {
+        return Err(Error::Invalid(
+            "the request's key is not a one-time key of hrx recovery start; do not approve it".into(),
+        ));
+    }
     let Statement::Recovery { trustees, .. } = statement(&rec, &v, s)? else {
         return Err(Error::Invalid(format!("statement {} is not a recovery set-up", s.id)));
     };
@@ -454,7 +475,7 @@ pub fn approve(ctx: &mut Context, request: &[u8]) -> Result<Approved> {
         .ok_or_else(|| Error::Key(format!("your key {me} does not open your share")))?;
     match &opened.signature {
         SignatureStatus::Good { signer, .. } if *signer == s.key => {}
-        other => return Err(Error::Invalid(format!("your share is not signed by the patient's key: {other:?}"))),
+        other => return Err(Error::Invalid(format!("your share is not signed by the patient's key: {}", said(other)))),
     }
     let share: SharePayload = serde_json::from_slice(&opened.plaintext)
         .map_err(|e| Error::Invalid(format!("your share is malformed: {e}")))?;
@@ -515,7 +536,7 @@ pub fn finish(ctx: &mut Context, approvals: &[Vec<u8>], password: Option<Passwor
         let bytes = dearmor(a).map_err(|e| Error::Invalid(format!("approval {n}: {e}")))?;
         let ids =
             recipient_keyids(&bytes).map_err(|e| Error::Invalid(format!("approval {n}: not an approval: {e}")))?;
-        let Some(key) = request_key(ctx, &ids)? else {
+        let Some(key) = request_key(ctx, &v, &ids)? else {
             return Err(Error::Key(format!(
                 "approval {n} is for a request this device did not make (no one-time key of hrx recovery start here opens it)"
             )));
@@ -533,16 +554,26 @@ pub fn finish(ctx: &mut Context, approvals: &[Vec<u8>], password: Option<Passwor
             SignatureStatus::Good { signer, .. } => signer.clone(),
             other => {
                 return Err(Error::Invalid(format!(
-                    "approval {n} is not signed by a participant of this record: {other:?}; it is refused"
+                    "approval {n} is not signed by a participant of this record ({}); it is refused",
+                    said(other)
                 )));
             }
         };
         let p: ApprovalPayload = serde_json::from_slice(&opened.plaintext)
             .map_err(|e| Error::Invalid(format!("approval {n} is malformed: {e}")))?;
-        if !s.trustees.contains(&signer) || p.trustee != signer {
+        if !s.trustees.contains(&signer) {
             return Err(Error::Invalid(format!(
                 "approval {n} is signed by {signer}, who is not a trustee of the current set-up; it is refused"
             )));
+        }
+        if p.trustee != signer {
+            return Err(Error::Invalid(format!(
+                "approval {n} is signed by trustee {signer} but says it is {}'s; it is refused",
+                p.trustee
+            )));
+        }
+        if let Some(why) = unable(&v, &signer, now) {
+            return Err(Error::Invalid(format!("approval {n} (by {signer}) does not count: {why}")));
         }
         if p.recovery != s.id || p.record != v.header.record || p.request != key {
             return Err(Error::Invalid(format!(
@@ -595,13 +626,17 @@ pub fn finish(ctx: &mut Context, approvals: &[Vec<u8>], password: Option<Passwor
 
 /// The one-time key in the keystore a message with these recipients is
 /// for.
-fn request_key(ctx: &Context, ids: &[String]) -> Result<Option<Fpr>> {
+fn request_key(ctx: &Context, v: &Verified, ids: &[String]) -> Result<Option<Fpr>> {
     for k in ctx.keystore.list(ctx.clock.now())? {
         if !k.secret {
             continue;
         }
         let Ok(c) = ctx.keystore.cert(&k.identity.fingerprint) else { continue };
-        if c.keys().any(|ka| ids.contains(&ka.key().keyid().to_hex())) {
+        // Only one-time keys: finish removes the key it used.
+        if is_request_key(&c)
+            && !v.policy.keys.contains(&k.identity.fingerprint)
+            && c.keys().any(|ka| ids.contains(&ka.key().keyid().to_hex()))
+        {
             return Ok(Some(k.identity.fingerprint));
         }
     }
@@ -614,6 +649,38 @@ fn name(v: &Verified, f: &str) -> String {
         Some(i) => format!("{} ({f})", i.name),
         None => f.to_string(),
     }
+}
+
+/// Why trustee `t` cannot approve now (its key revoked or replaced), if so.
+fn unable(v: &Verified, t: &str, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    if v.policy.rotated.contains_key(t) {
+        Some(format!(
+            "the trustee replaced its key by {}; its share is for the old key, which signs nothing now: the patient's next key rotation re-issues the share to the new key, or she sets up recovery again",
+            v.policy.holder(t)
+        ))
+    } else if v.policy.cert_revoked(t, now) {
+        Some("the trustee's key is revoked: the patient sets up recovery again with another trustee".to_string())
+    } else {
+        None
+    }
+}
+
+/// What a signature status says, for a message.
+fn said(s: &SignatureStatus) -> String {
+    match s {
+        SignatureStatus::Good { signer, .. } => format!("signed by {signer}"),
+        SignatureStatus::UnknownSigner { issuer } => format!("signed by key {issuer}, which the record does not know"),
+        SignatureStatus::Bad { reason } => reason.clone(),
+    }
+}
+
+/// The user id of a one-time key made by `start`.
+const REQUEST_NAME: &str = "hrx recovery request";
+
+/// Whether `c` is a one-time key as `start` makes them: that one user id.
+fn is_request_key(c: &sequoia_openpgp::Cert) -> bool {
+    let ids: Vec<_> = c.userids().map(|u| u.userid().value().to_vec()).collect();
+    ids.len() == 1 && ids[0] == REQUEST_NAME.as_bytes()
 }
 
 /// Who holds certificate `f`, as the record knows it.
