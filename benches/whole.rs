@@ -11,7 +11,8 @@
 //! rotated record. Before the rotation (issue 10's figure) five providers
 //! are granted, each publishes ten certificate updates (`key extend`) and
 //! rotates its key, and `verify` is timed on that record of 50 updates and
-//! 5 rotations (second row). Peak memory comes from GNU time (installed by `.ci/setup`).
+//! 5 rotations (second row); then recovery is set up with five trustees
+//! and finished on a fresh copy with three approvals (timed). Peak memory comes from GNU time (installed by `.ci/setup`).
 //!
 //! `HRX_BENCH_SIZES` sets the sizes (default `1000,10000`);
 //! `HRX_BENCH_KEEP=DIR` keeps the records under DIR (`DIR/N/record`, with
@@ -64,6 +65,7 @@ fn main() {
             (0..15).map(|i| run(&["add", "note", "--text", &format!("bench note {i}")]).0).collect();
         adds.sort_by(f64::total_cmp);
         let (kv, kv_kb, knd, knd_kb, kcommits) = key_events(&dir, &home, &record);
+        let (setup, finish) = recovery(&dir, &home, &record);
         if std::env::var_os("HRX_BENCH_KEEP").is_some() {
             // The record of issue 10's verify figure, kept for profiling.
             let st = Command::new("cp").arg("-a").arg(&record).arg(dir.join("before-rotation")).status().unwrap();
@@ -97,7 +99,53 @@ fn main() {
             kcommits as f64 / knd,
             knd_kb / 1024,
         );
+        println!(
+            "\nrecovery (issue 11): setup with 5 trustees {setup:.2} s; finish with 3 of 5 approvals on a fresh copy {finish:.2} s"
+        );
     }
+}
+
+/// Issue 11's figures: the patient sets up recovery with five trustees
+/// (timed), a new device clones the record and asks, three trustees
+/// approve (untimed), and the new device finishes (timed).
+fn recovery(dir: &Path, home: &Path, record: &Path) -> (f64, f64) {
+    let mut fprs = vec![];
+    for i in 1..=5 {
+        let th = dir.join(format!("trustee{i}"));
+        let out = Command::new(HRX)
+            .args(["key", "generate", "--no-passphrase", "--json", "--name", &format!("Trustee {i}")])
+            .env("HRX_HOME", &th)
+            .env("HOME", &th)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
+        let asc = dir.join(format!("trustee{i}.asc"));
+        timed(&th, record, &["key", "export", &fpr, "-o", asc.to_str().unwrap()]);
+        timed(home, record, &["key", "import", asc.to_str().unwrap()]);
+        fprs.push((th, fpr));
+    }
+    let list = fprs.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>().join(",");
+    let (setup, _) = timed(home, record, &["recovery", "setup", "--trustees", &list, "--threshold", "3"]);
+    let out = Command::new("git").arg("-C").arg(record).args(["rev-list", "--max-parents=0", "HEAD"]).output().unwrap();
+    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let phone = dir.join("phone");
+    let copy = dir.join("phone-copy");
+    std::fs::create_dir_all(&phone).unwrap();
+    timed(&phone, record, &["clone", record.to_str().unwrap(), copy.to_str().unwrap(), "--trust-root", &root]);
+    let request = dir.join("request.yaml");
+    timed(&phone, &copy, &["recovery", "start", "--no-passphrase", "-o", request.to_str().unwrap()]);
+    let mut approvals = vec![];
+    for (i, (th, _)) in fprs.iter().take(3).enumerate() {
+        let a = dir.join(format!("approval{i}.asc"));
+        timed(th, record, &["recovery", "approve", request.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+        approvals.push(a.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["recovery", "finish", "--no-passphrase"];
+    args.extend(approvals.iter().map(|s| s.as_str()));
+    let (finish, _) = timed(&phone, &copy, &args);
+    (setup, finish)
 }
 
 /// Five providers granted `general`; each publishes ten updates of its

@@ -665,3 +665,51 @@ fn recovery_share_sealed_to_a_hidden_reader() {
     forge_commit(&s, &s.anna, vec![(format!("policy/{id}.yaml"), st.into_bytes())], t);
     assert_rejected(&s, "bad-statement", None);
 }
+
+#[test]
+fn shutting_a_trustee_out_rotates_the_key() {
+    let f = family();
+    let (env, anna) = (&f.env, &f.anna);
+    // Anna falls out with the notary: a set-up without it, and a new key.
+    let (marta, klein) = (&f.trustees[0].0, &f.trustees[1].0);
+    let out = run(
+        env,
+        anna,
+        &f.laptop,
+        &["recovery", "setup", "--trustees", &format!("{},{}", marta.fpr, klein.fpr), "--threshold", "2"],
+    );
+    assert!(out.status.success() && stderr(&out).contains("can still open your current key"), "{}", stderr(&out));
+    let v = json(&run(
+        env,
+        anna,
+        &f.laptop,
+        &[
+            "recovery",
+            "setup",
+            "--trustees",
+            &format!("{},{}", marta.fpr, klein.fpr),
+            "--threshold",
+            "2",
+            "--rotate",
+            "--no-passphrase",
+            "--json",
+        ],
+    ));
+    let new_key = v["recovery"]["rotated"]["to"].as_str().unwrap().to_string();
+    assert_eq!(v["recovery"]["rotated"]["recovery_reissued"], 2, "{v}");
+    let status = json(&run(env, anna, &f.laptop, &["recovery", "status", "--json"]));
+    assert_eq!(status["recovery"]["key"], new_key.as_str());
+    assert_eq!(status["recovery"]["trustees"].as_array().unwrap().len(), 2, "{status}");
+    assert_eq!(status["recovery"]["current"], true);
+    // The notary's copy: it is no trustee of the current set-up.
+    ok(env, anna, &f.laptop, &["sync"]);
+    let (notary, notary_copy) = &f.trustees[2];
+    ok(env, notary, notary_copy, &["sync"]);
+    let phone = new_device(env, "phone");
+    let copy = env.path().join("phone-copy");
+    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let request = env.path().join("request.yaml");
+    ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
+    let out = run(env, notary, notary_copy, &["recovery", "approve", request.to_str().unwrap(), "-o", "/dev/null/x"]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+}

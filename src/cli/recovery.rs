@@ -17,8 +17,9 @@ pub enum RecoveryCommand {
     #[command(after_help = "Your secret key goes into the record encrypted with a random secret; the secret is \
 split into one share per trustee (Shamir's scheme), each encrypted to that trustee alone. Any THRESHOLD of them \
 can together give your key back to you on a new device; fewer learn nothing. Who the trustees are is visible to \
-anyone with a copy; their shares are not. Running it again replaces the set-up (the old trustees' shares still \
-open your current key: rotate your key, hrx key rotate, then set up again, to shut a trustee out).")]
+anyone with a copy; their shares are not. Running it again replaces the set-up, but the earlier trustees' shares \
+still open your current key (they stay in the history): add --rotate to replace your key at once, which gives \
+only the new set-up's trustees shares of the new key.")]
     Setup {
         /// The trustees' fingerprints (or unique prefixes), comma-separated: participants, or certificates in your keystore
         #[arg(long, value_delimiter = ',', required = true, value_name = "FPR,FPR,...")]
@@ -26,6 +27,13 @@ open your current key: rotate your key, hrx key rotate, then set up again, to sh
         /// How many trustees must approve a recovery (at least 2)
         #[arg(long, required = true)]
         threshold: u8,
+        /// Then replace your key (hrx key rotate), so that no earlier
+        /// set-up's shares open your key any more: to shut a trustee out
+        #[arg(long)]
+        rotate: bool,
+        /// With --rotate: store the new secret key without a passphrase
+        #[arg(long, requires = "rotate")]
+        no_passphrase: bool,
     },
     /// Who holds shares of the patient's key, and whether the set-up is current
     Status,
@@ -82,10 +90,20 @@ fn read_small(p: &Path) -> Result<Vec<u8>> {
 /// Runs a recovery subcommand.
 pub fn run(ctx: &mut Context, cmd: &RecoveryCommand, out: &Out) -> Result<i32> {
     match cmd {
-        RecoveryCommand::Setup { trustees, threshold } => {
+        RecoveryCommand::Setup { trustees, threshold, rotate, no_passphrase } => {
+            // The new passphrase is asked before anything is written.
+            let pw = match (*rotate, *no_passphrase) {
+                (true, false) => Some(ctx.passphrase.new_passphrase()?),
+                _ => None,
+            };
             let s = recovery::setup(ctx, trustees, *threshold)?;
+            let rotated = if *rotate { Some(crate::ops::key::rotate(ctx, pw)?) } else { None };
             if out.json {
-                out.json("recovery", &s);
+                let mut v = serde_json::to_value(&s).expect("serialises");
+                if let Some(r) = &rotated {
+                    v["rotated"] = serde_json::to_value(r).expect("serialises");
+                }
+                out.json("recovery", &v);
             } else {
                 out.line(&s.id.to_string());
                 out.info(&format!(
@@ -95,6 +113,16 @@ pub fn run(ctx: &mut Context, cmd: &RecoveryCommand, out: &Out) -> Result<i32> {
                     s.trustees.iter().map(|t| printable(&t.name)).collect::<Vec<_>>().join(", "),
                     &s.commit[..12]
                 ));
+                match &rotated {
+                    Some(r) => out.info(&format!(
+                        "your key {} is replaced by {} (now your default key); the trustees hold shares of the new key only",
+                        r.from, r.to
+                    )),
+                    None if s.earlier_still_opens => out.info(
+                        "warning: the earlier set-up's trustees can still open your current key together; to shut them out, replace your key (hrx key rotate, or setup --rotate)",
+                    ),
+                    None => {}
+                }
             }
         }
         RecoveryCommand::Status => {

@@ -70,7 +70,15 @@ pub struct CertIndex {
     // Mutexes, not cells: readers open entries on every core.
     signing: std::sync::Mutex<SigningCache>,
     identities: std::sync::Mutex<HashMap<Fpr, super::Identity>>,
+    /// Views already built ([`CertIndex::view`]), by certificate and the
+    /// updates merged: each commit's line knows one more update than the
+    /// last, so a view is its predecessor plus one merge, and Sequoia's
+    /// lazily verified self-signatures stay verified in it. Bounded.
+    views: std::sync::Mutex<HashMap<(Fpr, Vec<Id>), Cert>>,
 }
+
+/// The most views kept (each at most a certificate's size).
+const MAX_VIEWS: usize = 512;
 
 /// Signing keys with their windows, by certificate, then by the updates
 /// merged into it (looked up without allocating: this is on every commit).
@@ -230,13 +238,23 @@ impl CertIndex {
     /// The certificate as a line of history knowing updates `ids` sees it,
     /// for judging signatures: the base merged with those updates' clean parts.
     fn view(&self, fpr: &str, ids: &[Id]) -> Cert {
-        let mut c = self.base[fpr].clone();
-        if let Some(us) = self.updates.get(fpr) {
-            for id in ids {
-                if let Some(u) = us.get(id) {
-                    c = c.clone().merge_public(u.clean.clone()).unwrap_or(c);
-                }
+        let key = |n: usize| (fpr.to_string(), ids[..n].to_vec());
+        let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = views.get(&key(ids.len())) {
+            return c.clone();
+        }
+        // The longest prefix already built, then one merge per update.
+        let start = (1..ids.len()).rev().find(|n| views.contains_key(&key(*n))).unwrap_or(0);
+        let mut c = if start == 0 { self.base[fpr].clone() } else { views[&key(start)].clone() };
+        let us = self.updates.get(fpr);
+        for (n, id) in ids.iter().enumerate().skip(start) {
+            if let Some(u) = us.and_then(|us| us.get(id)) {
+                c = c.clone().merge_public(u.clean.clone()).unwrap_or(c);
             }
+            if views.len() >= MAX_VIEWS {
+                views.clear();
+            }
+            views.insert(key(n + 1), c.clone());
         }
         c
     }

@@ -97,6 +97,9 @@ pub struct SetUp {
     pub trustees: Vec<crate::crypto::Identity>,
     /// The commit.
     pub commit: String,
+    /// An earlier set-up of the same key, whose trustees' shares still
+    /// open it (they are in the history): until the key is rotated.
+    pub earlier_still_opens: bool,
 }
 
 /// Sets up recovery of the caller's key, which must be the patient's:
@@ -178,7 +181,15 @@ pub fn setup(ctx: &mut Context, trustees: &[String], threshold: u8) -> Result<Se
     let commit = super::append(&rec, &v, &files, "hrx: set up recovery", &mut unlocked, now)?;
     rec.advance_worktree(v.head, commit, &files)?;
     super::remember(ctx, &rec);
-    Ok(SetUp { id, key: me, threshold, trustees: certs.iter().map(identity).collect(), commit: commit.to_string() })
+    let earlier_still_opens = v.policy.recovery.as_ref().is_some_and(|r| r.key == me);
+    Ok(SetUp {
+        id,
+        key: me,
+        threshold,
+        trustees: certs.iter().map(identity).collect(),
+        commit: commit.to_string(),
+        earlier_still_opens,
+    })
 }
 
 /// The recovery statement `id` for key `plain` (its secret keys
