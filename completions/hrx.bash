@@ -3017,7 +3017,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__setup)
-            opts="-C -q -h -V --trustees --threshold --rotate --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --trustees --threshold --no-rotate --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

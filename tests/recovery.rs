@@ -261,7 +261,12 @@ fn one_trustee_alone_or_approvals_of_two_set_ups_recover_nothing() {
 
     // Anna sets up again (same trustees): the first set-up is over.
     let fprs: Vec<&str> = f.trustees.iter().map(|(p, _)| p.fpr.as_str()).collect();
-    ok(env, anna, &f.laptop, &["recovery", "setup", "--trustees", &fprs.join(","), "--threshold", "2"]);
+    ok(
+        env,
+        anna,
+        &f.laptop,
+        &["recovery", "setup", "--trustees", &fprs.join(","), "--threshold", "2", "--no-passphrase"],
+    );
     ok(env, anna, &f.laptop, &["sync"]);
     let (notary, notary_copy) = &f.trustees[2];
     ok(env, notary, notary_copy, &["sync"]);
@@ -676,7 +681,15 @@ fn shutting_a_trustee_out_rotates_the_key() {
         env,
         anna,
         &f.laptop,
-        &["recovery", "setup", "--trustees", &format!("{},{}", marta.fpr, klein.fpr), "--threshold", "2"],
+        &[
+            "recovery",
+            "setup",
+            "--trustees",
+            &format!("{},{}", marta.fpr, klein.fpr),
+            "--threshold",
+            "2",
+            "--no-rotate",
+        ],
     );
     assert!(out.status.success() && stderr(&out).contains("can still open your current key"), "{}", stderr(&out));
     let v = json(&run(
@@ -690,7 +703,6 @@ fn shutting_a_trustee_out_rotates_the_key() {
             &format!("{},{}", marta.fpr, klein.fpr),
             "--threshold",
             "2",
-            "--rotate",
             "--no-passphrase",
             "--json",
         ],

@@ -17,9 +17,10 @@ pub enum RecoveryCommand {
     #[command(after_help = "Your secret key goes into the record encrypted with a random secret; the secret is \
 split into one share per trustee (Shamir's scheme), each encrypted to that trustee alone. Any THRESHOLD of them \
 can together give your key back to you on a new device; fewer learn nothing. Who the trustees are is visible to \
-anyone with a copy; their shares are not. Running it again replaces the set-up, but the earlier trustees' shares \
-still open your current key (they stay in the history): add --rotate to replace your key at once, which gives \
-only the new set-up's trustees shares of the new key.")]
+anyone with a copy; their shares are not. Running it again (adding or removing a trustee, another threshold) replaces \
+the set-up and replaces your key too (hrx key rotate): the earlier trustees' shares, which stay in the history, \
+then open only the old key, which signs nothing, and only the new set-up's trustees hold shares of the new one. \
+--no-rotate keeps the key, and the earlier shares with it.")]
     Setup {
         /// The trustees' fingerprints (or unique prefixes), comma-separated: participants, or certificates in your keystore
         #[arg(long, value_delimiter = ',', required = true, value_name = "FPR,FPR,...")]
@@ -27,12 +28,12 @@ only the new set-up's trustees shares of the new key.")]
         /// How many trustees must approve a recovery (at least 2)
         #[arg(long, required = true)]
         threshold: u8,
-        /// Then replace your key (hrx key rotate), so that no earlier
-        /// set-up's shares open your key any more: to shut a trustee out
+        /// When it replaces a set-up of your key: keep the key instead of
+        /// replacing it (the earlier trustees' shares then still open it)
         #[arg(long)]
-        rotate: bool,
-        /// With --rotate: store the new secret key without a passphrase
-        #[arg(long, requires = "rotate")]
+        no_rotate: bool,
+        /// Store the new secret key of the rotation without a passphrase
+        #[arg(long, conflicts_with = "no_rotate")]
         no_passphrase: bool,
     },
     /// Who holds shares of the patient's key, and whether the set-up is current
@@ -90,14 +91,15 @@ fn read_small(p: &Path) -> Result<Vec<u8>> {
 /// Runs a recovery subcommand.
 pub fn run(ctx: &mut Context, cmd: &RecoveryCommand, out: &Out) -> Result<i32> {
     match cmd {
-        RecoveryCommand::Setup { trustees, threshold, rotate, no_passphrase } => {
-            // The new passphrase is asked before anything is written.
-            let pw = match (*rotate, *no_passphrase) {
-                (true, false) => Some(ctx.passphrase.new_passphrase()?),
-                _ => None,
-            };
+        RecoveryCommand::Setup { trustees, threshold, no_rotate, no_passphrase } => {
+            // A set-up replacing one of the same key rotates the key, so
+            // that the earlier shares open nothing that signs; the new
+            // passphrase is asked before anything is written.
+            let me = ctx.key_fpr()?;
+            let rotate = !*no_rotate && recovery::status(ctx)?.is_some_and(|s| s.key == me);
+            let pw = if rotate && !*no_passphrase { Some(ctx.passphrase.new_passphrase()?) } else { None };
             let s = recovery::setup(ctx, trustees, *threshold)?;
-            let rotated = if *rotate { Some(crate::ops::key::rotate(ctx, pw)?) } else { None };
+            let rotated = if rotate { Some(crate::ops::key::rotate(ctx, pw)?) } else { None };
             if out.json {
                 let mut v = serde_json::to_value(&s).expect("serialises");
                 if let Some(r) = &rotated {
@@ -119,7 +121,7 @@ pub fn run(ctx: &mut Context, cmd: &RecoveryCommand, out: &Out) -> Result<i32> {
                         r.from, r.to
                     )),
                     None if s.earlier_still_opens => out.info(
-                        "warning: the earlier set-up's trustees can still open your current key together; to shut them out, replace your key (hrx key rotate, or setup --rotate)",
+                        "warning: the earlier set-up's trustees can still open your current key together (--no-rotate); to shut them out, replace your key: hrx key rotate",
                     ),
                     None => {}
                 }
