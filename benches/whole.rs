@@ -111,20 +111,7 @@ fn main() {
 fn recovery(dir: &Path, home: &Path, record: &Path) -> (f64, f64) {
     let mut fprs = vec![];
     for i in 1..=5 {
-        let th = dir.join(format!("trustee{i}"));
-        let out = Command::new(HRX)
-            .args(["key", "generate", "--no-passphrase", "--json", "--name", &format!("Trustee {i}")])
-            .env("HRX_HOME", &th)
-            .env("HOME", &th)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
-        let asc = dir.join(format!("trustee{i}.asc"));
-        timed(&th, record, &["key", "export", &fpr, "-o", asc.to_str().unwrap()]);
-        timed(home, record, &["key", "import", asc.to_str().unwrap()]);
-        fprs.push((th, fpr));
+        fprs.push(party(dir, home, record, &format!("trustee{i}"), &format!("Trustee {i}")));
     }
     let list = fprs.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>().join(",");
     let (setup, _) = timed(home, record, &["recovery", "setup", "--trustees", &list, "--threshold", "3"]);
@@ -153,20 +140,8 @@ fn recovery(dir: &Path, home: &Path, record: &Path) -> (f64, f64) {
 /// --no-decrypt` are timed: seconds and peak KiB of each, and the commits.
 fn key_events(dir: &Path, home: &Path, record: &Path) -> (f64, u64, f64, u64, usize) {
     for p in 1..=5 {
-        let ph = dir.join(format!("provider{p}"));
+        let (ph, fpr) = party(dir, home, record, &format!("provider{p}"), &format!("Provider {p}"));
         let as_provider = |args: &[&str]| timed(&ph, record, args);
-        let out = Command::new(HRX)
-            .args(["key", "generate", "--no-passphrase", "--json", "--name", &format!("Provider {p}")])
-            .env("HRX_HOME", &ph)
-            .env("HOME", &ph)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
-        let asc = dir.join(format!("provider{p}.asc"));
-        as_provider(&["key", "export", &fpr, "-o", asc.to_str().unwrap()]);
-        timed(home, record, &["key", "import", asc.to_str().unwrap()]);
         timed(home, record, &["grant", &fpr, "--categories", "general", "--rights", "read,write"]);
         for y in 1..=10 {
             as_provider(&["key", "extend", "--for", &format!("{}y", y + 2)]);
@@ -178,6 +153,26 @@ fn key_events(dir: &Path, home: &Path, record: &Path) -> (f64, u64, f64, u64, us
     let out = Command::new("git").arg("-C").arg(record).args(["rev-list", "--count", "HEAD"]).output().unwrap();
     let commits = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
     (v, v_kb, nd, nd_kb, commits)
+}
+
+/// A new participant with its own home `DIR/LABEL` and key `name` (no
+/// passphrase), whose certificate the patient (`home`) imports; its home
+/// and fingerprint.
+fn party(dir: &Path, home: &Path, record: &Path, label: &str, name: &str) -> (std::path::PathBuf, String) {
+    let h = dir.join(label);
+    let out = Command::new(HRX)
+        .args(["key", "generate", "--no-passphrase", "--json", "--name", name])
+        .env("HRX_HOME", &h)
+        .env("HOME", &h)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fpr = v["key"]["fingerprint"].as_str().unwrap().to_string();
+    let asc = dir.join(format!("{label}.asc"));
+    timed(&h, record, &["key", "export", &fpr, "-o", asc.to_str().unwrap()]);
+    timed(home, record, &["key", "import", asc.to_str().unwrap()]);
+    (h, fpr)
 }
 
 /// Runs `hrx ARGS` in a fresh process; its wall time (s) and peak memory (KiB).

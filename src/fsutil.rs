@@ -13,6 +13,24 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
 }
 
+/// Refuses an output file that exists already: hrx never overwrites one.
+pub fn refuse_existing(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Err(Error::State(format!("{} exists; choose another file", path.display())));
+    }
+    Ok(())
+}
+
+/// Reads a small input file named by the user, refusing one over `max`
+/// bytes before reading it (`what` says what it should have been).
+pub fn read_small(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
+    let m = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if m.len() > max {
+        return Err(Error::Invalid(format!("{}: {} bytes; {what} is a few KB", path.display(), m.len())));
+    }
+    fs::read(path).map_err(|e| Error::io(path, e))
+}
+
 /// Writes `bytes` to `path` atomically (temporary file in the same directory,
 /// fsync, rename), with mode 0600 from the moment the file exists: secret key
 /// material never sits in a world-readable file, not even briefly.

@@ -653,7 +653,7 @@ impl Policy {
                     if !after.keys.contains(&tr.certificate) {
                         return Err(format!("names trustee {}, whose certificate is not in keys/", tr.certificate));
                     }
-                    if self.revoked_keys.contains_key(&tr.certificate) || self.rotated.contains_key(&tr.certificate) {
+                    if self.cert_revoked(&tr.certificate, t) || self.rotated.contains_key(&tr.certificate) {
                         return Err(format!("names trustee {}, whose key is revoked or replaced", tr.certificate));
                     }
                 }

@@ -73,6 +73,15 @@ pub(crate) fn time(s: &Scene) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&s.env.now()).unwrap().with_timezone(&Utc)
 }
 
+/// A note entry's YAML, as `hrx add note` would write it.
+pub(crate) fn note_yaml(id: hrx::id::Id, category: &str, t: DateTime<Utc>, author: &Party, text: &str) -> String {
+    format!(
+        "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: {text}\n",
+        t.to_rfc3339(),
+        author.fpr
+    )
+}
+
 /// Commits `files` on top of the branch, signed by `who`, at `t`.
 pub(crate) fn forge_commit(s: &Scene, who: &Party, files: Vec<(String, Vec<u8>)>, t: DateTime<Utc>) -> String {
     let rec = Record::open(&s.env.record()).unwrap();
@@ -90,11 +99,7 @@ pub(crate) fn sealed_note(
     t: DateTime<Utc>,
 ) -> (String, Vec<u8>) {
     let id = hrx::ops::add::new_id(t).unwrap();
-    let yaml = format!(
-        "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: forged\n",
-        t.to_rfc3339(),
-        author.fpr
-    );
+    let yaml = note_yaml(id, category, t, author, "forged");
     let u = forge::unlock(signer);
     let (a, b) = (forge::cert(&s.anna), forge::cert(author));
     let ct = seal(yaml.as_bytes(), u.signer, &[&a, &b], t).unwrap();
@@ -450,14 +455,10 @@ fn a_merge_that_drops_the_other_sides_entries() {
 fn entry_encrypted_to_a_hidden_reader() {
     let s = scene();
     let t = time(&s);
-    // The GP writes a note that the pharmacy, not a reader of general
-    // notes by any grant, can secretly read.
+    // The GP writes a note whose third reader no verifier can see: it
+    // could be anyone, granted or not.
     let id = hrx::ops::add::new_id(t).unwrap();
-    let yaml = format!(
-        "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: leaked\n",
-        t.to_rfc3339(),
-        s.klein.fpr
-    );
+    let yaml = note_yaml(id, "general", t, &s.klein, "leaked");
     let ct = crate::recovery::sealed_with_a_hidden_reader(&s.klein, &[&s.anna, &s.klein], &s.apotheke, yaml.as_bytes());
     let path = hrx::model::RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
     forge_commit(&s, &s.klein, vec![(path, ct)], t);

@@ -150,6 +150,31 @@ fn family() -> Family {
     Family { env, anna, laptop, hub, trustees }
 }
 
+impl Family {
+    /// A new phone with a copy of the record from the hub, and no key.
+    fn phone(&self) -> (Party, PathBuf) {
+        let phone = new_device(&self.env, "phone");
+        let copy = self.env.path().join("phone-copy");
+        self.env
+            .hrx(&phone)
+            .args(["clone", &self.hub])
+            .arg(&copy)
+            .args(["--trust-root", &self.anna.fpr])
+            .assert()
+            .success();
+        (phone, copy)
+    }
+
+    /// Trustee `i` approves `request` on its own copy; the approval file
+    /// `name` (under the test directory).
+    fn approve(&self, i: usize, request: &Path, name: &str) -> PathBuf {
+        let (p, dir) = &self.trustees[i];
+        let a = self.env.path().join(name);
+        ok(&self.env, p, dir, &["recovery", "approve", request.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+        a
+    }
+}
+
 #[test]
 fn a_patient_who_lost_every_device_recovers_her_record_with_two_of_three_trustees() {
     let f = family();
@@ -247,14 +272,10 @@ fn a_patient_who_lost_every_device_recovers_her_record_with_two_of_three_trustee
 fn one_trustee_alone_or_approvals_of_two_set_ups_recover_nothing() {
     let f = family();
     let (env, anna) = (&f.env, &f.anna);
-    let phone = new_device(env, "phone");
-    let copy = env.path().join("phone-copy");
-    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let (phone, copy) = f.phone();
     let first = env.path().join("first.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", first.to_str().unwrap()]);
-    let a_marta = env.path().join("marta-first.asc");
-    let (marta, marta_copy) = &f.trustees[0];
-    ok(env, marta, marta_copy, &["recovery", "approve", first.to_str().unwrap(), "-o", a_marta.to_str().unwrap()]);
+    let a_marta = f.approve(0, &first, "marta-first.asc");
     // The same trustee twice counts once.
     let out = run(env, &phone, &copy, &["recovery", "finish", a_marta.to_str().unwrap(), a_marta.to_str().unwrap()]);
     assert!(stderr(&out).contains("2 trustees must approve and 1 did"), "{}", stderr(&out));
@@ -282,8 +303,7 @@ fn one_trustee_alone_or_approvals_of_two_set_ups_recover_nothing() {
     ok(env, &phone, &copy, &["sync"]);
     let second = env.path().join("second.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", second.to_str().unwrap()]);
-    let a_notary = env.path().join("notary-second.asc");
-    ok(env, notary, notary_copy, &["recovery", "approve", second.to_str().unwrap(), "-o", a_notary.to_str().unwrap()]);
+    let a_notary = f.approve(2, &second, "notary-second.asc");
     let out = run(env, &phone, &copy, &["recovery", "finish", a_notary.to_str().unwrap(), a_marta.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
@@ -298,14 +318,11 @@ fn one_trustee_alone_or_approvals_of_two_set_ups_recover_nothing() {
 fn forged_or_tampered_approvals_are_refused() {
     let f = family();
     let (env, anna) = (&f.env, &f.anna);
-    let phone = new_device(env, "phone");
-    let copy = env.path().join("phone-copy");
-    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let (phone, copy) = f.phone();
     let request = env.path().join("request.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
-    let (marta, marta_copy) = &f.trustees[0];
-    let a_marta = env.path().join("marta.asc");
-    ok(env, marta, marta_copy, &["recovery", "approve", request.to_str().unwrap(), "-o", a_marta.to_str().unwrap()]);
+    let marta_copy = &f.trustees[0].1;
+    let a_marta = f.approve(0, &request, "marta.asc");
 
     // Someone who is not a trustee cannot approve...
     let stranger = env.party("Mallory", "XX", None);
@@ -367,9 +384,7 @@ fn forged_or_tampered_approvals_are_refused() {
     altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
     let tampered = env.path().join("tampered.asc");
     std::fs::write(&tampered, text.replacen(&body_line, &String::from_utf8(altered).unwrap(), 1)).unwrap();
-    let (klein, klein_copy) = &f.trustees[1];
-    let a_klein = env.path().join("klein.asc");
-    ok(env, klein, klein_copy, &["recovery", "approve", request.to_str().unwrap(), "-o", a_klein.to_str().unwrap()]);
+    let a_klein = f.approve(1, &request, "klein.asc");
     let out = run(env, &phone, &copy, &["recovery", "finish", tampered.to_str().unwrap(), a_klein.to_str().unwrap()]);
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!ok(env, &phone, &copy, &["key", "list"]).contains(&anna.fpr));
@@ -418,9 +433,7 @@ fn recovery_share_sealed_to_someone_other_than_its_trustee() {
 fn a_rotation_of_the_patients_key_reissues_the_shares() {
     let f = family();
     let (env, anna) = (&f.env, &f.anna);
-    let phone = new_device(env, "phone");
-    let copy = env.path().join("phone-copy");
-    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let (phone, copy) = f.phone();
     let before = env.path().join("before.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", before.to_str().unwrap()]);
     let (marta, marta_copy) = &f.trustees[0];
@@ -454,13 +467,8 @@ fn a_rotation_of_the_patients_key_reissues_the_shares() {
     // ... and a new request recovers the new key, which reads everything.
     let after = env.path().join("after.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", after.to_str().unwrap()]);
-    let mut approvals = vec![];
-    for i in [0, 2] {
-        let (p, dir) = &f.trustees[i];
-        let a = env.path().join(format!("after-{i}.asc"));
-        ok(env, p, dir, &["recovery", "approve", after.to_str().unwrap(), "-o", a.to_str().unwrap()]);
-        approvals.push(a.to_str().unwrap().to_string());
-    }
+    let approvals: Vec<String> =
+        [0, 2].map(|i| f.approve(i, &after, &format!("after-{i}.asc")).to_str().unwrap().to_string()).to_vec();
     let mut args = vec!["recovery", "finish", "--json"];
     args.extend(approvals.iter().map(|s| s.as_str()));
     let v = json(&run(env, &phone, &copy, &args));
@@ -555,18 +563,11 @@ fn paper_backup_round_trip_and_a_mistyped_line() {
 fn a_trustee_whose_key_was_revoked_neither_approves_nor_counts() {
     let f = family();
     let (env, anna) = (&f.env, &f.anna);
-    let phone = new_device(env, "phone");
-    let copy = env.path().join("phone-copy");
-    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let (phone, copy) = f.phone();
     let request = env.path().join("request.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
-    let mut approvals = vec![];
-    for i in [0, 1] {
-        let (p, dir) = &f.trustees[i];
-        let a = env.path().join(format!("a-{i}.asc"));
-        ok(env, p, dir, &["recovery", "approve", request.to_str().unwrap(), "-o", a.to_str().unwrap()]);
-        approvals.push(a.to_str().unwrap().to_string());
-    }
+    let approvals: Vec<String> =
+        [0, 1].map(|i| f.approve(i, &request, &format!("a-{i}.asc")).to_str().unwrap().to_string()).to_vec();
     // The GP's key is stolen; Anna revokes it before the recovery ends.
     let (klein, klein_copy) = &f.trustees[1];
     ok(env, anna, &f.laptop, &["key", "revoke", &klein.fpr, "--compromised"]);
@@ -592,9 +593,7 @@ fn a_request_naming_a_participants_own_key_is_not_approved() {
     let f = family();
     let env = &f.env;
     let (marta, marta_copy) = &f.trustees[0];
-    let phone = new_device(env, "phone");
-    let copy = env.path().join("phone-copy");
-    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &f.anna.fpr]).assert().success();
+    let (phone, copy) = f.phone();
     let request = env.path().join("request.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
     // Someone swaps the one-time certificate for the notary's own: Marta's
@@ -717,9 +716,7 @@ fn shutting_a_trustee_out_rotates_the_key() {
     ok(env, anna, &f.laptop, &["sync"]);
     let (notary, notary_copy) = &f.trustees[2];
     ok(env, notary, notary_copy, &["sync"]);
-    let phone = new_device(env, "phone");
-    let copy = env.path().join("phone-copy");
-    env.hrx(&phone).args(["clone", &f.hub]).arg(&copy).args(["--trust-root", &anna.fpr]).assert().success();
+    let (phone, copy) = f.phone();
     let request = env.path().join("request.yaml");
     ok(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap()]);
     let out = run(env, notary, notary_copy, &["recovery", "approve", request.to_str().unwrap(), "-o", "/dev/null/x"]);

@@ -281,9 +281,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             let bytes = key::export(ctx, fpr, *secret)?;
             match output {
                 Some(p) => {
-                    if p.exists() {
-                        return Err(Error::State(format!("{} exists; choose another file", p.display())));
-                    }
+                    crate::fsutil::refuse_existing(p)?;
                     crate::fsutil::write_private(p, &bytes)?;
                     out.info(&format!("wrote {} (mode 0600)", p.display()));
                 }
@@ -294,9 +292,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             }
         }
         KeyCommand::Backup { paper: _, output } => {
-            if output.exists() {
-                return Err(Error::State(format!("{} exists; choose another file", output.display())));
-            }
+            crate::fsutil::refuse_existing(output)?;
             let b = key::backup(ctx, |c| c.passphrase.new_passphrase())?;
             let svg = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
             let page = if svg {
@@ -316,15 +312,8 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             }
         }
         KeyCommand::Restore { file } => {
-            let m = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
-            if m.len() > 1 << 20 {
-                return Err(Error::Invalid(format!(
-                    "{}: {} bytes; a paper backup is a few KB",
-                    file.display(),
-                    m.len()
-                )));
-            }
-            let text = String::from_utf8_lossy(&std::fs::read(file).map_err(|e| Error::io(file, e))?).to_string();
+            let text =
+                String::from_utf8_lossy(&crate::fsutil::read_small(file, 1 << 20, "a paper backup")?).to_string();
             let who = key::restore(ctx, &text)?;
             if out.json {
                 out.json("restored", &who);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use super::output::Out;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::text::printable;
 use crate::ops::Context;
 use crate::ops::recovery;
@@ -71,21 +71,9 @@ you by phone or in person before you send the approval: whoever holds enough app
     },
 }
 
-/// Writes a file that must not exist yet.
-fn write_new(p: &Path, text: &str) -> Result<()> {
-    if p.exists() {
-        return Err(Error::State(format!("{} exists; choose another file", p.display())));
-    }
-    crate::fsutil::write_private(p, text.as_bytes())
-}
-
-/// Reads a file named on the command line, at most `max` bytes.
+/// Reads a request or an approval.
 fn read_small(p: &Path) -> Result<Vec<u8>> {
-    let m = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-    if m.len() > 64 << 10 {
-        return Err(Error::Invalid(format!("{}: {} bytes; a recovery file is a few KB", p.display(), m.len())));
-    }
-    std::fs::read(p).map_err(|e| Error::io(p, e))
+    crate::fsutil::read_small(p, recovery::MAX_FILE as u64, "a recovery file")
 }
 
 /// Runs a recovery subcommand.
@@ -164,12 +152,10 @@ pub fn run(ctx: &mut Context, cmd: &RecoveryCommand, out: &Out) -> Result<i32> {
             }
         }
         RecoveryCommand::Start { output, no_passphrase } => {
-            if output.exists() {
-                return Err(Error::State(format!("{} exists; choose another file", output.display())));
-            }
+            crate::fsutil::refuse_existing(output)?;
             let pw = if *no_passphrase { None } else { Some(ctx.passphrase.new_passphrase()?) };
             let s = recovery::start(ctx, pw)?;
-            write_new(output, &s.request)?;
+            crate::fsutil::write_private(output, s.request.as_bytes())?;
             if out.json {
                 out.json("request", &s);
             } else {
@@ -184,12 +170,10 @@ pub fn run(ctx: &mut Context, cmd: &RecoveryCommand, out: &Out) -> Result<i32> {
             }
         }
         RecoveryCommand::Approve { request, output } => {
-            if output.exists() {
-                return Err(Error::State(format!("{} exists; choose another file", output.display())));
-            }
+            crate::fsutil::refuse_existing(output)?;
             let bytes = read_small(request)?;
             let a = recovery::approve(ctx, &bytes)?;
-            write_new(output, &a.approval)?;
+            crate::fsutil::write_private(output, a.approval.as_bytes())?;
             if out.json {
                 out.json("approval", &a);
             } else {

@@ -342,6 +342,18 @@ impl CertIndex {
         Some(i)
     }
 
+    /// [`CertIndex::identity`], or "(unknown)" with the fingerprint for a
+    /// certificate the record does not hold.
+    pub fn identity_or_unknown(&self, f: &str) -> super::Identity {
+        self.identity(f).unwrap_or_else(|| super::Identity {
+            fingerprint: f.to_string(),
+            name: "(unknown)".into(),
+            email: None,
+            organisation: None,
+            country: None,
+        })
+    }
+
     /// All certificates.
     pub fn all(&self) -> impl Iterator<Item = &Cert> {
         self.certs.values()

@@ -461,16 +461,6 @@ pub struct GrantView {
     pub warning: Option<String>,
 }
 
-fn who(v: &Verified, f: &str) -> Identity {
-    v.certs.identity(f).unwrap_or_else(|| Identity {
-        fingerprint: f.to_string(),
-        name: "(unknown)".into(),
-        email: None,
-        organisation: None,
-        country: None,
-    })
-}
-
 /// The status of a grant at `now` under `policy`.
 pub fn status(policy: &crate::policy::Policy, g: &GrantRecord, now: DateTime<Utc>) -> GrantStatus {
     if g.void {
@@ -513,7 +503,7 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
             let holder = v.policy.holder(&g.grant.grantee);
             let judged = v.certs.get(holder).map(|c| (c, crate::crypto::cert::validity(c, now)));
             let cert = judged.as_ref().map(|(c, val)| (*c, val));
-            let grantee = who(v, holder);
+            let grantee = v.certs.identity_or_unknown(holder);
             let name = crate::model::text::printable(&grantee.name).into_owned();
             GrantView {
                 id: g.id.to_string(),
@@ -524,7 +514,7 @@ pub fn views(v: &Verified, all: bool, now: DateTime<Utc>) -> Vec<GrantView> {
                 role: g.grant.role,
                 from: g.grant.from,
                 until: g.grant.until,
-                granted_by: who(v, &g.issued_by),
+                granted_by: v.certs.identity_or_unknown(&g.issued_by),
                 issued_at: g.issued_at,
                 revoked_at: g.revoked.map(|r| r.1),
                 include_past: g.grant.include_past,

@@ -309,7 +309,7 @@ pub fn revoke(
 
 /// The participant of the record `t` names: a whole fingerprint, or a
 /// prefix only one participant's fingerprint starts with.
-fn participant(v: &crate::verify::Verified, t: &str) -> Result<crate::model::Fpr> {
+pub(crate) fn participant(v: &crate::verify::Verified, t: &str) -> Result<crate::model::Fpr> {
     use crate::error::Error;
     let t = t.trim().to_ascii_uppercase().replace(' ', "");
     let hits: Vec<_> = v.policy.keys.iter().filter(|k| k.starts_with(&t)).collect();

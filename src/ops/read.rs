@@ -138,13 +138,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
         id: e.id.to_string(),
         date: e.id.time(),
         category: e.category.to_string(),
-        author: v.certs.identity(&e.signer).unwrap_or_else(|| Identity {
-            fingerprint: e.signer.clone(),
-            name: "(unknown)".into(),
-            email: None,
-            organisation: None,
-            country: None,
-        }),
+        author: v.certs.identity_or_unknown(&e.signer),
         commit: e.commit.to_string(),
         readable: false,
         kind: None,
@@ -170,13 +164,7 @@ pub fn view(
     now: DateTime<Utc>,
 ) -> Result<EntryView> {
     let bytes = rec.blob(e.blob)?;
-    let author = v.certs.identity(&e.signer).unwrap_or_else(|| Identity {
-        fingerprint: e.signer.clone(),
-        name: "(unknown)".into(),
-        email: None,
-        organisation: None,
-        country: None,
-    });
+    let author = v.certs.identity_or_unknown(&e.signer);
     // A damaged entry is reported on its own; it never stops the others.
     let mut problems = vec![];
     let recipients = recipient_keyids(&bytes)

@@ -30,7 +30,7 @@ use crate::policy::{Change, RecoverySetup};
 use crate::verify::Verified;
 
 /// The largest request or approval file read.
-const MAX_FILE: usize = 64 << 10;
+pub const MAX_FILE: usize = 64 << 10;
 
 /// What a trustee's share says (inside its encryption).
 #[derive(Serialize, Deserialize)]
@@ -130,18 +130,16 @@ pub fn setup(ctx: &mut Context, trustees: &[String], threshold: u8) -> Result<Se
     let mut certs = vec![];
     let mut new_keys = vec![];
     for t in trustees {
-        let want = t.trim().to_ascii_uppercase().replace(' ', "");
-        let in_record: Vec<&Fpr> = v.policy.keys.iter().filter(|k| !want.is_empty() && k.starts_with(&want)).collect();
-        let c = match in_record[..] {
-            [one] => v.certs.get(one).cloned().ok_or_else(|| Error::NotFound(format!("no certificate {one}")))?,
-            [] => {
-                let f = ctx.keystore.resolve(Some(&want))?;
+        let c = match super::key::participant(&v, t) {
+            Ok(f) => v.certs.get(&f).cloned().ok_or_else(|| Error::NotFound(format!("no certificate {f}")))?,
+            Err(Error::NotFound(_)) => {
+                let f = ctx.keystore.resolve(Some(t))?;
                 let c = ctx.keystore.cert(&f)?;
                 v.certs.check_new(&c).map_err(|e| Error::Invalid(format!("trustee {f}: refused: {e}")))?;
                 new_keys.push(c.clone());
                 c
             }
-            _ => return Err(Error::Usage(format!("{t:?} names several participants; give more of the fingerprint"))),
+            Err(e) => return Err(e),
         };
         certs.push(c);
     }
@@ -290,8 +288,11 @@ pub fn status(ctx: &Context) -> Result<Option<Status>> {
             s.key, v.policy.patient
         ));
     }
-    let trustees: Vec<Trustee> =
-        s.trustees.iter().map(|t| Trustee { identity: who(&v, t), problem: unable(&v, t, now) }).collect();
+    let trustees: Vec<Trustee> = s
+        .trustees
+        .iter()
+        .map(|t| Trustee { identity: v.certs.identity_or_unknown(t), problem: unable(&v, t, now) })
+        .collect();
     let able = trustees.iter().filter(|t| t.problem.is_none()).count();
     if able < usize::from(s.threshold) {
         problems.push(format!(
@@ -318,6 +319,19 @@ fn current(v: &Verified) -> Result<&RecoverySetup> {
                 .into(),
         )
     })
+}
+
+/// The current set-up, if it recovers the patient's current key (after a
+/// rotation it recovers a retired one).
+fn usable(v: &Verified) -> Result<&RecoverySetup> {
+    let s = current(v)?;
+    if s.key != v.policy.patient {
+        return Err(Error::Invalid(format!(
+            "the record's recovery set-up recovers {}, which is no longer the patient's key; it cannot be used",
+            s.key
+        )));
+    }
+    Ok(s)
 }
 
 /// The statement of the current set-up, as stored.
@@ -359,13 +373,7 @@ pub fn start(ctx: &mut Context, password: Option<Password>) -> Result<Started> {
     let rec = ctx.record()?;
     let v = super::verified_head(ctx, &rec)?;
     let now = ctx.clock.now();
-    let s = current(&v)?;
-    if s.key != v.policy.patient {
-        return Err(Error::Invalid(format!(
-            "the record's recovery set-up recovers {}, which is no longer the patient's key; it cannot be used",
-            s.key
-        )));
-    }
+    let s = usable(&v)?;
     let able: Vec<&Fpr> = s.trustees.iter().filter(|t| unable(&v, t, now).is_none()).collect();
     if able.len() < usize::from(s.threshold) {
         return Err(Error::Invalid(format!(
@@ -399,7 +407,7 @@ pub fn start(ctx: &mut Context, password: Option<Password>) -> Result<Started> {
         one_time_key: one,
         key: s.key.clone(),
         threshold: s.threshold,
-        trustees: able.iter().map(|t| who(&v, t)).collect(),
+        trustees: able.iter().map(|t| v.certs.identity_or_unknown(t)).collect(),
     })
 }
 
@@ -529,13 +537,8 @@ pub fn finish(ctx: &mut Context, approvals: &[Vec<u8>], password: Option<Passwor
     let rec = ctx.record()?;
     let v = super::verified_head(ctx, &rec)?;
     let now = ctx.clock.now();
-    let s = current(&v)?.clone();
-    if s.key != v.policy.patient {
-        return Err(Error::Invalid(format!(
-            "the record's recovery set-up recovers {}, which is no longer the patient's key; it cannot be used",
-            s.key
-        )));
-    }
+    let s = usable(&v)?.clone();
+    let known = known(&v);
     let mut shares: Vec<(Fpr, Vec<u8>)> = vec![];
     let mut one_time: Option<Fpr> = None;
     let mut unlocked: Option<(Fpr, crate::crypto::Unlocked)> = None;
@@ -559,7 +562,7 @@ pub fn finish(ctx: &mut Context, approvals: &[Vec<u8>], password: Option<Passwor
             unlocked = Some((key.clone(), ctx.keystore.unlock_at(&key, ctx.passphrase.as_mut(), now)?));
         }
         let keys = &mut unlocked.as_mut().expect("set above").1;
-        let opened = open(&bytes, None, &mut keys.decryptors, &v.certs, &known(&v), now)?
+        let opened = open(&bytes, None, &mut keys.decryptors, &v.certs, &known, now)?
             .ok_or_else(|| Error::Key(format!("approval {n} does not open with the one-time key {key}")))?;
         let signer = match &opened.signature {
             SignatureStatus::Good { signer, .. } => signer.clone(),
@@ -692,15 +695,4 @@ const REQUEST_NAME: &str = "hrx recovery request";
 fn is_request_key(c: &sequoia_openpgp::Cert) -> bool {
     let ids: Vec<_> = c.userids().map(|u| u.userid().value().to_vec()).collect();
     ids.len() == 1 && ids[0] == REQUEST_NAME.as_bytes()
-}
-
-/// Who holds certificate `f`, as the record knows it.
-fn who(v: &Verified, f: &str) -> crate::crypto::Identity {
-    v.certs.identity(f).unwrap_or_else(|| crate::crypto::Identity {
-        fingerprint: f.to_string(),
-        name: "(unknown)".into(),
-        email: None,
-        organisation: None,
-        country: None,
-    })
 }
