@@ -80,6 +80,25 @@ pub struct CertIndex {
 /// The most views kept (each at most a certificate's size).
 const MAX_VIEWS: usize = 512;
 
+impl Clone for CertIndex {
+    /// A copy with what is memoised so far (a clone is cheaper than
+    /// parsing the certificates again: see `ops::cache`).
+    fn clone(&self) -> Self {
+        fn copy<T: Clone>(m: &std::sync::Mutex<T>) -> std::sync::Mutex<T> {
+            std::sync::Mutex::new(m.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        }
+        CertIndex {
+            certs: self.certs.clone(),
+            base: self.base.clone(),
+            updates: self.updates.clone(),
+            by_key: self.by_key.clone(),
+            signing: copy(&self.signing),
+            identities: copy(&self.identities),
+            views: copy(&self.views),
+        }
+    }
+}
+
 /// Signing keys with their windows, by certificate, then by the updates
 /// merged into it (looked up without allocating: this is on every commit).
 type SigningCache = HashMap<Fpr, HashMap<Vec<Id>, Vec<Epoch>>>;
@@ -828,6 +847,9 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
     let mut ppr = PacketParserBuilder::from_bytes(bytes)
         .and_then(|b| b.max_recursion_depth(0).build())
         .map_err(|e| e.to_string())?;
+    // One pass: each packet is checked and kept, then the certificate is
+    // made of them (not parsed a second time).
+    let mut packets = Vec::new();
     while let PacketParserResult::Some(pp) = ppr {
         match &pp.packet {
             Packet::PublicKey(_)
@@ -841,9 +863,11 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
             Packet::SecretKey(_) | Packet::SecretSubkey(_) => return Err("contains secret key material".into()),
             other => return Err(format!("holds a {} packet, which has no place in a certificate", other.tag())),
         }
-        ppr = pp.next().map_err(|e| e.to_string())?.1;
+        let (packet, next) = pp.next().map_err(|e| e.to_string())?;
+        packets.push(packet);
+        ppr = next;
     }
-    let c = Cert::from_bytes(bytes).map_err(|e| e.to_string())?;
+    let c = Cert::from_packets(packets.into_iter()).map_err(|e| e.to_string())?;
     if c.is_tsk() {
         return Err("contains secret key material".into());
     }

@@ -8,7 +8,7 @@
 //! entry. Sequoia keeps a process-wide cache of verified signatures, keyed
 //! on a hash of (signature, digest, key), which it consults before doing the
 //! arithmetic and which it lets a program preload
-//! ([`SignatureVerificationCache::restore`]). So hrx checks the arithmetic
+//! ([`super::sigcache::preload`]). So hrx checks the arithmetic
 //! first with dalek's *strict* verification and preloads the result;
 //! Sequoia then runs every other check (policy, key validity and
 //! capabilities at the signature time, versions, creation times) as always
@@ -20,13 +20,10 @@
 //! cache values, the preloaded values simply never match and Sequoia does
 //! the arithmetic itself: slower, never wrong (a unit test notices).
 
-use std::sync::mpsc;
-
 use openpgp::crypto::mpi;
 use openpgp::packet::Key;
 use openpgp::packet::Signature;
 use openpgp::packet::key::{PublicParts, UnspecifiedRole};
-use openpgp::packet::signature::cache::SignatureVerificationCache;
 use openpgp::serialize::{Marshal, MarshalInto};
 use openpgp::types::{Curve, HashAlgorithm};
 use sequoia_openpgp as openpgp;
@@ -131,16 +128,9 @@ pub fn verify_digest(sig: &Signature, digest: &[u8], key: &Key<PublicParts, Unsp
 }
 
 /// Tells Sequoia's cache that these signatures are good, and returns once
-/// it knows (the cache loads them on a thread of its own).
+/// it knows.
 pub fn remember(good: Vec<Good>) {
-    if good.is_empty() {
-        return;
-    }
-    let (tx, rx) = mpsc::channel();
-    SignatureVerificationCache::restore(good.into_iter().map(|g| g.0.to_vec()), move || {
-        let _ = tx.send(());
-    });
-    let _ = rx.recv();
+    super::sigcache::preload(good.into_iter().map(|g| g.0).collect());
 }
 
 #[cfg(test)]

@@ -604,7 +604,7 @@ pub fn unlock_at(tsk: Cert, pp: &mut dyn PassphraseProvider, now: Option<DateTim
         k.decrypt_secret(password.as_ref()?).ok()?.into_keypair().ok()
     };
     let decryptors =
-        encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified())).map(SecretKey::Local).collect();
+        encrypting.into_iter().filter_map(|k| decrypt(k.role_into_unspecified())).map(SecretKey::local).collect();
     Ok(Unlocked { cert: tsk.strip_secret_key_material(), identity: who, signer, decryptors })
 }
 

@@ -14,6 +14,7 @@ pub mod message;
 pub mod paper;
 pub mod recovery;
 pub mod secret;
+pub mod sigcache;
 
 use std::sync::OnceLock;
 

@@ -21,6 +21,7 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::commit::{CertIndex, parse_cert};
+use crate::crypto::sigcache;
 use crate::id::Id;
 use crate::model::{Fpr, Header};
 use crate::policy::Policy;
@@ -79,24 +80,18 @@ fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, Lens, DateTim
     {
         return None;
     }
-    // The certificates come from keys/ at the cached head, as verify read
-    // them: each certificate, then its updates (keys/FPR/ID.asc) with the
-    // revocation times verify found.
-    let mut certs = CertIndex::default();
-    let tree = rec.repo.find_commit(head).ok()?.tree().ok()?;
-    let keys = rec.repo.find_tree(tree.get_name("keys")?.id()).ok()?;
-    for k in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Blob)) {
-        certs.insert(parse_cert(rec.repo.find_blob(k.id()).ok()?.content()).ok()?);
-    }
-    for d in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Tree)) {
-        let fpr = d.name().ok()?.to_string();
-        for u in rec.repo.find_tree(d.id()).ok()?.iter() {
-            let id: Id = u.name().ok()?.strip_suffix(".asc")?.parse().ok()?;
-            let cert = parse_cert(rec.repo.find_blob(u.id()).ok()?.content()).ok()?;
-            let at = |k: &str| h.policy.revoked_keys.get(k).map(|r| r.at);
-            certs.restore_update(&fpr, id, cert, &at).ok()?;
+    // Their self-signatures were verified when they were first read:
+    // Sequoia's cache is told so.
+    let certs = match remembered_certs(head) {
+        Some(c) => c,
+        None => {
+            restore_signatures(rec);
+            let certs = head_certs(rec, head, &h.policy)?;
+            keep_signatures(rec);
+            remember_certs(head, &certs);
+            certs
         }
-    }
+    };
     let v = Verified {
         head,
         root,
@@ -109,6 +104,82 @@ fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, Lens, DateTim
         base: Some(head),
     };
     Some((v, h.lens, h.head_time))
+}
+
+/// The certificates of the record at `head`, as verify read them: each
+/// certificate in keys/, then its updates (keys/FPR/ID.asc) with the
+/// revocation times verify found (in `policy`).
+fn head_certs(rec: &Record, head: Oid, policy: &Policy) -> Option<CertIndex> {
+    let mut certs = CertIndex::default();
+    let tree = rec.repo.find_commit(head).ok()?.tree().ok()?;
+    let keys = rec.repo.find_tree(tree.get_name("keys")?.id()).ok()?;
+    for k in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Blob)) {
+        certs.insert(parse_cert(rec.repo.find_blob(k.id()).ok()?.content()).ok()?);
+    }
+    for d in keys.iter().filter(|k| k.kind() == Some(git2::ObjectType::Tree)) {
+        let fpr = d.name().ok()?.to_string();
+        for u in rec.repo.find_tree(d.id()).ok()?.iter() {
+            let id: Id = u.name().ok()?.strip_suffix(".asc")?.parse().ok()?;
+            let cert = parse_cert(rec.repo.find_blob(u.id()).ok()?.content()).ok()?;
+            let at = |k: &str| policy.revoked_keys.get(k).map(|r| r.at);
+            certs.restore_update(&fpr, id, cert, &at).ok()?;
+        }
+    }
+    Some(certs)
+}
+
+/// The certificates last built by [`head_certs`] in this process, by head:
+/// a write checks the head twice and once more after the commit, and the
+/// certificates at one head never change.
+static CERTS: std::sync::Mutex<Option<(Oid, CertIndex)>> = std::sync::Mutex::new(None);
+
+fn remembered_certs(head: Oid) -> Option<CertIndex> {
+    let m = CERTS.lock().unwrap_or_else(|e| e.into_inner());
+    m.as_ref().filter(|(h, _)| *h == head).map(|(_, c)| c.clone())
+}
+
+fn remember_certs(head: Oid, certs: &CertIndex) {
+    *CERTS.lock().unwrap_or_else(|e| e.into_inner()) = Some((head, certs.clone()));
+}
+
+/// The file of signature values (see [`crate::crypto::sigcache`]).
+const SIGNATURES: &str = "signatures";
+
+/// The most signature values kept (32 bytes each): a record's certificates
+/// hold a few hundred self-signatures.
+const MAX_SIGNATURES: usize = 8192;
+
+/// The signature values read from the file, once per process (sorted).
+static RESTORED: std::sync::OnceLock<Vec<sigcache::Value>> = std::sync::OnceLock::new();
+
+/// Preloads the kept signature values, once per process.
+fn restore_signatures(rec: &Record) {
+    RESTORED.get_or_init(|| {
+        let path = dir(rec).join(SIGNATURES);
+        let max = (MAX_SIGNATURES * 32) as u64;
+        let Ok(bytes) = crate::fsutil::read_small(&path, max, "a signature cache") else { return vec![] };
+        let mut values: Vec<sigcache::Value> = bytes.chunks_exact(32).filter_map(|c| c.try_into().ok()).collect();
+        values.sort_unstable();
+        sigcache::preload(values.clone());
+        values
+    });
+}
+
+/// Keeps the signature values read before and those this process verified
+/// or used, if that adds any (best effort, like the rest of the state; a
+/// command that only read leaves the file as it was).
+fn keep_signatures(rec: &Record) {
+    let Some(used) = sigcache::used(MAX_SIGNATURES) else { return };
+    let before = RESTORED.get().map(Vec::as_slice).unwrap_or_default();
+    let mut all: Vec<sigcache::Value> = before.iter().copied().chain(used).collect();
+    all.sort_unstable();
+    all.dedup();
+    all.truncate(MAX_SIGNATURES);
+    if all == before {
+        return;
+    }
+    let Some(_lock) = try_lock(rec) else { return };
+    let _ = crate::fsutil::write_private(&dir(rec).join(SIGNATURES), &all.concat());
 }
 
 /// The lines of log `i` that belong to the head, parsed.

@@ -3,6 +3,7 @@
 //! compare-and-swap, so a killed process leaves at worst unreferenced objects.
 
 pub mod diff;
+mod index;
 pub mod object;
 pub mod transport;
 
@@ -343,10 +344,10 @@ impl Record {
         if at != Some(from) {
             return self.refresh_worktree();
         }
-        let mut index = self.repo.index()?;
         // Directories checked (or made) by this call: a big write shares
         // its shards.
         let mut dirs: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+        let mut written = Vec::with_capacity(files.len());
         for (path, bytes) in files {
             let rel = Path::new(path);
             let mut p = wd.clone();
@@ -372,9 +373,30 @@ impl Record {
             // The blob is in the commit already: the index learns its id and
             // the file's stat data without reading the file back.
             let m = fs::symlink_metadata(&file).map_err(|e| Error::io(&file, e))?;
-            index.add(&index_entry(path, &m, Oid::hash_object(git2::ObjectType::Blob, bytes)?))?;
+            written.push((path.as_str(), m, Oid::hash_object(git2::ObjectType::Blob, bytes)?));
         }
-        index.write()?;
+        let new: Vec<index::NewEntry> = written
+            .iter()
+            .filter_map(|(p, m, id)| Some(index::NewEntry { path: p, meta: m, id: id.as_bytes().try_into().ok()? }))
+            .collect();
+        let spliced = index::add(self.repo.path(), &new).map_err(|e| {
+            let lock = self.repo.path().join("index.lock");
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::State(format!(
+                    "the index is locked ({} exists): another git or hrx command is running, or one was interrupted; if none is running, remove that file",
+                    lock.display()
+                ))
+            } else {
+                Error::io(&lock, e)
+            }
+        })?;
+        if !spliced {
+            let mut index = self.repo.index()?;
+            for (path, m, id) in &written {
+                index.add(&index_entry(path, m, *id))?;
+            }
+            index.write()?;
+        }
         self.note_worktree(to);
         Ok(())
     }
