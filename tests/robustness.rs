@@ -103,6 +103,19 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     std::fs::write(&cache, "{ not json").unwrap();
     assert_eq!(log(&anna)["entries"], before["entries"]);
     assert!(std::fs::read_to_string(&cache).unwrap().starts_with('{'));
+    // The certificates' verified self-signatures are kept with the state
+    // (private); a read leaves the file alone, and a damaged one (values
+    // that match nothing, a cut tail) only costs time.
+    use std::os::unix::fs::PermissionsExt;
+    let sigs = state.join("signatures");
+    let kept = std::fs::read(&sigs).unwrap();
+    assert!(!kept.is_empty() && kept.len() % 32 == 0, "{} bytes", kept.len());
+    assert_eq!(std::fs::metadata(&sigs).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(log(&anna)["entries"], before["entries"]);
+    assert_eq!(std::fs::read(&sigs).unwrap(), kept, "a read does not rewrite it");
+    std::fs::write(&sigs, [0x5a; 32 * 3 + 7]).unwrap();
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(log(&anna)["entries"], before["entries"]);
     // Writers append to the lists, never rewrite them: what was there stays
     // byte for byte; a tail an interrupted append left is ignored, then cut.
     let commits = std::fs::read(state.join("commits.jsonl")).unwrap();
