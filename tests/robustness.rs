@@ -109,7 +109,7 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     use std::os::unix::fs::PermissionsExt;
     let sigs = state.join("signatures");
     let kept = std::fs::read(&sigs).unwrap();
-    assert!(!kept.is_empty() && kept.len() % 32 == 0, "{} bytes", kept.len());
+    assert!(!kept.is_empty() && kept.len().is_multiple_of(32), "{} bytes", kept.len());
     assert_eq!(std::fs::metadata(&sigs).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(log(&anna)["entries"], before["entries"]);
     assert_eq!(std::fs::read(&sigs).unwrap(), kept, "a read does not rewrite it");

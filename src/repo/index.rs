@@ -29,8 +29,8 @@ pub struct NewEntry<'a> {
     pub path: &'a str,
     /// The file as written.
     pub meta: &'a fs::Metadata,
-    /// The blob's id (SHA-1).
-    pub id: [u8; 20],
+    /// The blob's id.
+    pub id: git2::Oid,
 }
 
 /// Where an existing entry sits in the file.
@@ -52,36 +52,38 @@ pub fn add(git_dir: &Path, new: &[NewEntry]) -> std::io::Result<bool> {
         Err(e) => return Err(e),
     };
     let Some((version, slots)) = parse(&bytes) else { return Ok(false) };
-    let mut added: Vec<(Vec<u8>, Vec<u8>)> = new.iter().map(|n| (n.path.as_bytes().to_vec(), encode(n))).collect();
+    // A SHA-1 index only (a SHA-256 repository is libgit2's).
+    let Some(mut added) =
+        new.iter().map(|n| Some((n.path.as_bytes().to_vec(), encode(n)?))).collect::<Option<Vec<_>>>()
+    else {
+        return Ok(false);
+    };
     added.sort_by(|a, b| a.0.cmp(&b.0));
     added.dedup_by(|a, b| a.0 == b.0);
 
-    let count =
-        slots.iter().filter(|s| added.binary_search_by(|a| a.0.as_slice().cmp(s.path)).is_err()).count() + added.len();
     let mut out = Vec::with_capacity(bytes.len() + added.iter().map(|a| a.1.len()).sum::<usize>());
     out.extend_from_slice(b"DIRC");
     out.extend_from_slice(&version.to_be_bytes());
-    out.extend_from_slice(&u32::try_from(count).map_err(std::io::Error::other)?.to_be_bytes());
+    out.extend_from_slice(&[0; 4]); // the count, once known
+    let mut count: u32 = 0;
     // A merge of two sorted lists: by path, then stage (a new entry is
     // stage 0 and replaces every stage of its path).
     let mut next = added.iter().peekable();
     for s in &slots {
-        while let Some(a) = next.peek() {
-            if a.0.as_slice() <= s.path {
-                out.extend_from_slice(&a.1);
-                next.next();
-            } else {
-                break;
-            }
+        while let Some(a) = next.next_if(|a| a.0.as_slice() <= s.path) {
+            out.extend_from_slice(&a.1);
+            count += 1;
         }
-        if added.binary_search_by(|a| a.0.as_slice().cmp(s.path)).is_ok() {
-            continue;
+        if added.binary_search_by(|a| a.0.as_slice().cmp(s.path)).is_err() {
+            out.extend_from_slice(s.bytes);
+            count += 1;
         }
-        out.extend_from_slice(s.bytes);
     }
     for a in next {
         out.extend_from_slice(&a.1);
+        count += 1;
     }
+    out[8..12].copy_from_slice(&count.to_be_bytes());
     let sum = Sha1::digest(&out);
     out.extend_from_slice(&sum);
 
@@ -146,8 +148,9 @@ fn parse(bytes: &[u8]) -> Option<(u32, Vec<Slot<'_>>)> {
     (at == body).then_some((version, slots))
 }
 
-/// The on-disk form of a new stage-0 entry (version 2 layout).
-fn encode(n: &NewEntry) -> Vec<u8> {
+/// The on-disk form of a new stage-0 entry (version 2 layout); `None` for
+/// an id that is not SHA-1.
+fn encode(n: &NewEntry) -> Option<Vec<u8>> {
     let m = n.meta;
     let mut e = Vec::with_capacity(72 + n.path.len());
     // Stat data is 32-bit in the index; git truncates the same way.
@@ -165,12 +168,12 @@ fn encode(n: &NewEntry) -> Vec<u8> {
     ] {
         e.extend_from_slice(&v.to_be_bytes());
     }
-    e.extend_from_slice(&n.id);
+    e.extend_from_slice(<&[u8; 20]>::try_from(n.id.as_bytes()).ok()?);
     e.extend_from_slice(&(n.path.len().min(0xfff) as u16).to_be_bytes());
     e.extend_from_slice(n.path.as_bytes());
     let padded = (62 + n.path.len() + 8) & !7;
     e.resize(padded, 0);
-    e
+    Some(e)
 }
 
 #[cfg(test)]
@@ -207,8 +210,7 @@ mod tests {
             fs::write(&p, b"new").unwrap();
             new.push((f, fs::metadata(&p).unwrap()));
         }
-        let id: [u8; 20] =
-            git2::Oid::hash_object(git2::ObjectType::Blob, b"new").unwrap().as_bytes().try_into().unwrap();
+        let id = git2::Oid::hash_object(git2::ObjectType::Blob, b"new").unwrap();
         let entries: Vec<NewEntry> = new.iter().map(|(p, m)| NewEntry { path: p, meta: m, id }).collect();
         assert!(add(repo.path(), &entries).unwrap());
         assert_eq!(paths(&repo), ["a/0", "a/1", "a/2", "a/3", "b/x", "c/long/path/that/is/longer.pgp", "hrx.yaml"]);
@@ -217,7 +219,7 @@ mod tests {
         assert!(st.iter().all(|s| s.status() == git2::Status::INDEX_NEW), "only staged additions");
         let index = repo.index().unwrap();
         let e = index.get_path(Path::new("a/2"), 0).unwrap();
-        assert_eq!(e.id.as_bytes(), &id);
+        assert_eq!(e.id, id);
         assert_eq!(e.file_size, 3);
     }
 
@@ -226,18 +228,17 @@ mod tests {
         let (dir, repo) = repo_with(&["a/1", "a/2"]);
         fs::write(dir.path().join("a/2"), b"changed").unwrap();
         let m = fs::metadata(dir.path().join("a/2")).unwrap();
-        let id: [u8; 20] =
-            git2::Oid::hash_object(git2::ObjectType::Blob, b"changed").unwrap().as_bytes().try_into().unwrap();
+        let id = git2::Oid::hash_object(git2::ObjectType::Blob, b"changed").unwrap();
         assert!(add(repo.path(), &[NewEntry { path: "a/2", meta: &m, id }]).unwrap());
         assert_eq!(paths(&repo), ["a/1", "a/2"]);
-        assert_eq!(repo.index().unwrap().get_path(Path::new("a/2"), 0).unwrap().id.as_bytes(), &id);
+        assert_eq!(repo.index().unwrap().get_path(Path::new("a/2"), 0).unwrap().id, id);
     }
 
     #[test]
     fn what_it_does_not_understand_it_leaves_alone() {
         let (dir, repo) = repo_with(&["a/1"]);
         let m = fs::metadata(dir.path().join("a/1")).unwrap();
-        let entry = [NewEntry { path: "a/9", meta: &m, id: [0; 20] }];
+        let entry = [NewEntry { path: "a/9", meta: &m, id: git2::Oid::ZERO_SHA1 }];
         let index = repo.path().join("index");
         let good = fs::read(&index).unwrap();
         // A damaged checksum.

@@ -375,10 +375,8 @@ impl Record {
             let m = fs::symlink_metadata(&file).map_err(|e| Error::io(&file, e))?;
             written.push((path.as_str(), m, Oid::hash_object(git2::ObjectType::Blob, bytes)?));
         }
-        let new: Vec<index::NewEntry> = written
-            .iter()
-            .filter_map(|(p, m, id)| Some(index::NewEntry { path: p, meta: m, id: id.as_bytes().try_into().ok()? }))
-            .collect();
+        let new: Vec<index::NewEntry> =
+            written.iter().map(|(p, m, id)| index::NewEntry { path: p, meta: m, id: *id }).collect();
         let spliced = index::add(self.repo.path(), &new).map_err(|e| {
             let lock = self.repo.path().join("index.lock");
             if e.kind() == std::io::ErrorKind::AlreadyExists {
