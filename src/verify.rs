@@ -283,20 +283,31 @@ pub fn verify_from(
         let top = trees.get(c.tree).map(|_| ());
         let diff = top.is_ok().then(|| diff(trees, Some(parent_tree), c.tree).map_err(|e| e.to_string()));
         let mut blobs = HashMap::new();
+        let mut certs = HashMap::new();
+        let mut good = Vec::new();
         let mut budget = PREFETCH_BYTES;
         for d in diff.iter().flatten().flatten() {
             if let Delta::Added { path, blob } = d
-                && let Some(limit) = limit(&RepoPath::parse(path))
+                && let kind = RepoPath::parse(path)
+                && let Some(limit) = limit(&kind)
             {
                 let b = read_bounded(trees.odb(), *blob, ObjectType::Blob, limit);
                 budget = budget.saturating_sub(b.as_ref().map_or(0, |b| b.len()));
+                // A certificate is parsed here and its self-signatures'
+                // arithmetic done, off the walk (which judges them).
+                if let (Some(RepoPath::Key(_) | RepoPath::KeyUpdate { .. }), Ok(bytes)) = (&kind, &b) {
+                    let (c, g) = crate::crypto::commit::parse_cert_checked(bytes);
+                    good.extend(g);
+                    certs.insert(path.clone(), c);
+                }
                 blobs.insert(path.clone(), b);
                 if budget == 0 {
                     break;
                 }
             }
         }
-        Some(Prepared { top, diff, blobs })
+        crate::crypto::ed25519::remember(good);
+        Some(Prepared { top, diff, blobs, certs })
     };
     let mut trees = Trees::new(repo.odb().map_err(git)?);
     let accepted = crate::crypto::commit::Accepted::default();
@@ -312,7 +323,7 @@ pub fn verify_from(
         |next| -> Result<(), Failure> {
             for (n, &oid) in order.iter().enumerate() {
                 let ahead = next(n);
-                let (pre, prepared) = (ahead.signature, ahead.prepared.flatten());
+                let (pre, checked, prepared) = (ahead.signature, ahead.key, ahead.prepared.flatten());
                 if n % 256 == 0 {
                     progress(n, total);
                 }
@@ -330,9 +341,9 @@ pub fn verify_from(
                 } else {
                     Some(bounded_tree(repo, c.tree).map_err(|(code, e)| fail(oid, code, format!("its tree {e}")))?)
                 };
-                let (mut prepared_diff, mut prepared_blobs) = match prepared {
-                    Some(p) => (p.diff, p.blobs),
-                    None => (None, HashMap::new()),
+                let (mut prepared_diff, mut prepared_blobs, mut prepared_certs) = match prepared {
+                    Some(p) => (p.diff, p.blobs, p.certs),
+                    None => (None, HashMap::new(), HashMap::new()),
                 };
 
                 // The policy this commit is judged by, and who may have signed it.
@@ -388,22 +399,22 @@ pub fn verify_from(
                 let _ = sig; // parsed by check_ahead's workers, as `pre`
                 let known = Known::line(&policy);
                 let (signer, time, key) = pre
-                    .and_then(|s| certs.verify_parsed(&s, &c.signed, &allowed, Some(known)))
+                    .and_then(|s| certs.verify_checked(&s, &c.signed, &allowed, Some(known), checked.as_ref()))
                     .map_err(|e| match e {
-                    SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
-                    SigError::UnknownKey(k) => fail(
-                        oid,
-                        "unknown-signer",
-                        format!("is signed by key {k}, which is not a participant of this record at that point"),
-                    ),
-                    SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
-                    SigError::Revoked(m) => fail(oid, "key-revoked", format!("is not valid: {m}")),
-                    SigError::Weak(m) => fail(
-                        oid,
-                        "weak-crypto",
-                        format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
-                    ),
-                })?;
+                        SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
+                        SigError::UnknownKey(k) => fail(
+                            oid,
+                            "unknown-signer",
+                            format!("is signed by key {k}, which is not a participant of this record at that point"),
+                        ),
+                        SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
+                        SigError::Revoked(m) => fail(oid, "key-revoked", format!("is not valid: {m}")),
+                        SigError::Weak(m) => fail(
+                            oid,
+                            "weak-crypto",
+                            format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
+                        ),
+                    })?;
                 if let Some(pt) = parent_time
                     && time + skew < pt
                 {
@@ -546,7 +557,10 @@ pub fn verify_from(
                     })?;
                     match kind.expect("matched above") {
                         RepoPath::Key(f) => {
-                            let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                            let c = prepared_certs
+                                .remove(&path)
+                                .unwrap_or_else(|| parse_cert(&bytes))
+                                .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
                             if c.fingerprint().to_hex() != f {
                                 return Err(fail(
                                     oid,
@@ -560,7 +574,10 @@ pub fn verify_from(
                         }
                         RepoPath::KeyUpdate { fpr, id } => {
                             check_time(oid, &path, "its id", id.time(), time)?;
-                            let c = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                            let c = prepared_certs
+                                .remove(&path)
+                                .unwrap_or_else(|| parse_cert(&bytes))
+                                .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
                             let revokes = certs
                                 .add_update(&fpr, id, c, time)
                                 .map_err(|(code, e)| fail(oid, code, format!("{path} {e}")))?;
@@ -1104,6 +1121,8 @@ struct Prepared {
     /// The files it adds, read within their limits (up to
     /// [`PREFETCH_BYTES`] per commit; the walk reads the rest).
     blobs: HashMap<String, Result<Vec<u8>, ObjectError>>,
+    /// The certificates among them, parsed.
+    certs: HashMap<String, Result<sequoia_openpgp::Cert, String>>,
 }
 
 /// How much of a commit's added files a worker reads ahead of the walk.

@@ -921,3 +921,36 @@ fn certificate_updates_carry_only_what_is_new() {
     assert!(env.hrx(&anna).arg("-C").arg(&copy).arg("verify").output().unwrap().status.success());
     env.note(&anna, "to Klein, with the last extension");
 }
+
+/// A `verify` that fails before a participant joins stops, on a history
+/// long enough for its workers to run ahead to that participant's commits
+/// (they wait for the walk to accept the participant's certificate, and
+/// must be told when the walk has stopped instead).
+#[test]
+fn a_verify_that_fails_before_a_participant_joins_stops() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let rec = env.init(&anna);
+    let before = env.now();
+    env.advance(3600);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    for i in 0..70 {
+        env.note(&klein, &format!("note {i}"));
+    }
+    // At the earlier time the grant's commit lies in the future.
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(&rec)
+        .arg("verify")
+        .env("HRX_NOW", &before)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("in the future"), "{}", stderr(&out));
+    let out = env.verify(&anna);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("72 commits"), "{}", stdout(&out));
+}

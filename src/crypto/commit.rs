@@ -402,7 +402,24 @@ impl CertIndex {
         allowed: &dyn Fn(&str) -> bool,
         known: Option<Known>,
     ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
-        self.verify_with(sig, allowed, known, &|k| sig.verify_message(k, data))
+        self.verify_checked(sig, data, allowed, known, None)
+    }
+
+    /// [`CertIndex::verify_parsed`] for a signature whose arithmetic over
+    /// `data` already checked out with key `checked` (by [`check_ahead`]'s
+    /// workers): if the key the rules choose is that key, the arithmetic is
+    /// not done again. Every other rule is applied as always.
+    pub fn verify_checked(
+        &self,
+        sig: &Signature,
+        data: &[u8],
+        allowed: &dyn Fn(&str) -> bool,
+        known: Option<Known>,
+        checked: Option<&Key<PublicParts, UnspecifiedRole>>,
+    ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
+        self.verify_with(sig, allowed, known, &|k| {
+            if checked.is_some_and(|c| c == k) { Ok(()) } else { sig.verify_message(k, data) }
+        })
     }
 
     /// Checks a signature over a document (an entry's inner signature)
@@ -636,25 +653,28 @@ pub fn check_ahead<S, T: Send, R>(
                 let mut st = state();
                 for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
                     let group = chunk..(chunk + CHUNK).min(items.len());
-                    let mut good = Vec::new();
                     let checked: Vec<_> =
-                        items[group.clone()].iter().map(|(sig, data)| check_one(sig, data, keys, &mut good)).collect();
-                    super::ed25519::remember(good);
+                        items[group.clone()].iter().map(|(sig, data)| check_one(sig, data, keys)).collect();
                     for (i, (signature, signer)) in group.zip(checked) {
                         // Only for a certificate the walk has accepted into
                         // the record: anyone can sign, and put a certificate
                         // in the head they send.
-                        let prepared = signer.filter(|f| accepted.holds(f)).map(|_| prepare(&mut st, i));
-                        if tx.send(Ahead { signature, prepared }).is_err() {
+                        let prepared =
+                            signer.as_ref().filter(|(f, _)| accepted.holds_by(f, i)).map(|_| prepare(&mut st, i));
+                        let key = signer.map(|(_, k)| k);
+                        if tx.send(Ahead { signature, key, prepared }).is_err() {
                             return;
                         }
                     }
                 }
             });
         }
+        let _ends = WalkEnds(accepted);
         let mut next = |i: usize| -> Ahead<T> {
+            accepted.walking(i);
             rx[(i / CHUNK) % workers].recv().unwrap_or_else(|_| Ahead {
                 signature: Err(SigError::Malformed("signature check stopped".into())),
+                key: None,
                 prepared: None,
             })
         };
@@ -664,54 +684,93 @@ pub fn check_ahead<S, T: Send, R>(
     })
 }
 
-/// The certificates a walk has accepted into the record so far, shared with
-/// [`check_ahead`]'s workers (which prepare only what these signed).
+/// The certificates a walk has accepted into the record so far, and how
+/// far it has come, shared with [`check_ahead`]'s workers (which prepare
+/// only what these signed).
 #[derive(Default)]
-pub struct Accepted(std::sync::RwLock<std::collections::HashSet<Fpr>>);
+pub struct Accepted {
+    state: std::sync::Mutex<AcceptedState>,
+    changed: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct AcceptedState {
+    certs: std::collections::HashSet<Fpr>,
+    /// The item the walk waits for (all before it are judged); `usize::MAX`
+    /// once it has stopped.
+    at: usize,
+}
 
 impl Accepted {
+    fn lock(&self) -> std::sync::MutexGuard<'_, AcceptedState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Notes that the walk accepted certificate `f`.
     pub fn add(&self, f: &str) {
-        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(f.to_string());
+        self.lock().certs.insert(f.to_string());
+        self.changed.notify_all();
     }
 
     /// Whether the walk has accepted certificate `f`.
     pub fn holds(&self, f: &str) -> bool {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).contains(f)
+        self.lock().certs.contains(f)
+    }
+
+    /// Notes that the walk waits for item `i`.
+    fn walking(&self, i: usize) {
+        self.lock().at = i;
+        self.changed.notify_all();
+    }
+
+    /// Whether the walk has accepted `f` by the time it judges item `i`:
+    /// waits while it may still (it has not reached `i`). A certificate
+    /// joins the record in one commit and signs the next ones: the workers
+    /// run ahead of the walk, and would otherwise leave all those commits
+    /// to the walk itself.
+    fn holds_by(&self, f: &str, i: usize) -> bool {
+        let mut st = self.lock();
+        while !st.certs.contains(f) && st.at < i {
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.certs.contains(f)
+    }
+}
+
+/// Tells the workers that the walk has stopped, however it stops (a
+/// worker waiting in [`Accepted::holds_by`] would otherwise wait for ever,
+/// and the scope with it).
+struct WalkEnds<'a>(&'a Accepted);
+
+impl Drop for WalkEnds<'_> {
+    fn drop(&mut self) {
+        self.0.walking(usize::MAX);
     }
 }
 
 /// Keys by fingerprint and key id (hex), with their certificate's.
-type Keys = HashMap<String, Vec<(Fpr, Key<PublicParts, UnspecifiedRole>)>>;
+type Keys = HashMap<String, Vec<(Fpr, PublicKey)>>;
+
+/// A public key of any role.
+type PublicKey = Key<PublicParts, UnspecifiedRole>;
 
 /// Parses one `gpgsig` and does its arithmetic with the keys it names
-/// (Ed25519 ones on dalek, noted in `good` for Sequoia's cache; others by
-/// Sequoia itself). Returns the parsed signature and the certificate whose
-/// key it checked out with, if any.
-fn check_one(
-    sig: &[u8],
-    data: &[u8],
-    keys: &Keys,
-    good: &mut Vec<super::ed25519::Good>,
-) -> (Result<Signature, SigError>, Option<Fpr>) {
+/// (Ed25519 ones on dalek, others by Sequoia). Returns the parsed signature
+/// and, if it checked out with one of them, that key and its certificate.
+fn check_one(sig: &[u8], data: &[u8], keys: &Keys) -> (Result<Signature, SigError>, Option<(Fpr, PublicKey)>) {
     let parsed = single_signature(sig);
     let mut signer = None;
     if let Ok(s) = &parsed
         && let Some(ks) = s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
         && let Some(digest) = super::ed25519::document_digest(s, data)
     {
-        for (f, k) in ks {
-            let ok = match super::ed25519::check(s, &digest, k) {
-                Some(g) => {
-                    good.push(g);
-                    true
-                }
+        signer = ks
+            .iter()
+            .find(|(_, k)| match super::ed25519::verify_digest(s, &digest, k) {
+                Some(()) => true,
                 None => s.verify_digest(k, &digest).is_ok(),
-            };
-            if ok {
-                signer = Some(f.clone());
-            }
-        }
+            })
+            .cloned();
     }
     (parsed, signer)
 }
@@ -720,6 +779,8 @@ fn check_one(
 pub struct Ahead<T> {
     /// The parsed signature, or why it is not one.
     pub signature: Result<Signature, SigError>,
+    /// The key its arithmetic checked out with, if one of the keys given.
+    pub key: Option<Key<PublicParts, UnspecifiedRole>>,
     /// What was prepared, if the signature's arithmetic checked out with a
     /// known key.
     pub prepared: Option<T>,
@@ -840,6 +901,24 @@ pub const MAX_CERT: usize = 256 << 10;
 /// Bounded: at most [`MAX_CERT`] bytes, and only packets a certificate is
 /// made of (no compressed or encrypted data, which could hide a bomb).
 pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
+    cert_of(cert_packets(bytes)?)
+}
+
+/// [`parse_cert`], with dalek's arithmetic for the certificate's
+/// self-signatures done (see [`super::ed25519::self_signatures`]): the good
+/// ones, for Sequoia's cache.
+pub fn parse_cert_checked(bytes: &[u8]) -> (Result<Cert, String>, Vec<super::ed25519::Good>) {
+    match cert_packets(bytes) {
+        Ok(packets) => {
+            let good = super::ed25519::self_signatures(&packets);
+            (cert_of(packets), good)
+        }
+        Err(e) => (Err(e), vec![]),
+    }
+}
+
+/// The packets of a certificate file, each checked to belong in one.
+fn cert_packets(bytes: &[u8]) -> Result<Vec<Packet>, String> {
     use openpgp::parse::{PacketParserBuilder, PacketParserResult};
     if bytes.len() > MAX_CERT {
         return Err(format!("is {} bytes; a certificate over {MAX_CERT} bytes is not accepted", bytes.len()));
@@ -867,6 +946,11 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, String> {
         packets.push(packet);
         ppr = next;
     }
+    Ok(packets)
+}
+
+/// The certificate `packets` make, if they make one hrx accepts.
+fn cert_of(packets: Vec<Packet>) -> Result<Cert, String> {
     let c = Cert::from_packets(packets.into_iter()).map_err(|e| e.to_string())?;
     if c.is_tsk() {
         return Err("contains secret key material".into());

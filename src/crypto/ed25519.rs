@@ -91,6 +91,84 @@ pub fn document_digest(sig: &Signature, data: &[u8]) -> Option<Vec<u8>> {
     h.into_digest().ok()
 }
 
+/// dalek's arithmetic for every Ed25519 self-signature among a
+/// certificate's `packets` (as parsed, in order): direct-key signatures,
+/// user id and attribute bindings, subkey bindings with their
+/// back-signatures, and revocations. Sequoia verifies these lazily, one by
+/// one at OpenSSL's cost, the first time a component is used (even listing
+/// a component's self-signatures verifies them); `hrx verify` does them
+/// here, on a worker ahead of its walk, and [`remember`]s the good ones.
+/// Packets are taken as they come: a signature out of place, or not good,
+/// is simply left to Sequoia.
+pub fn self_signatures(packets: &[openpgp::Packet]) -> Vec<Good> {
+    use openpgp::Packet;
+    use openpgp::packet::key::{PrimaryRole, SubordinateRole};
+    let Some(Packet::PublicKey(pk)) = packets.first() else { return vec![] };
+    let pk: &Key<PublicParts, PrimaryRole> = pk;
+    let primary = openpgp::KeyHandle::from(pk.fingerprint());
+    let mut good = Vec::new();
+    let mut one = |sig: &Signature, key: &Key<PublicParts, UnspecifiedRole>, digest: Option<Vec<u8>>| {
+        if let Some(d) = digest
+            && let Some(g) = check(sig, &d, key)
+        {
+            good.push(g);
+        }
+    };
+    let hashed = |sig: &Signature, hash: &dyn Fn(&mut openpgp::crypto::hash::Context) -> openpgp::Result<()>| {
+        let mut h = sig.hash_algo().context().ok()?.for_signature(sig.version());
+        hash(&mut h).ok()?;
+        h.into_digest().ok()
+    };
+    enum At<'a> {
+        Primary,
+        UserId(&'a openpgp::packet::UserID),
+        Attribute(&'a openpgp::packet::UserAttribute),
+        Subkey(&'a Key<PublicParts, SubordinateRole>),
+        Other,
+    }
+    let mut at = At::Primary;
+    for p in &packets[1..] {
+        let sig = match p {
+            Packet::UserID(u) => {
+                at = At::UserId(u);
+                continue;
+            }
+            Packet::UserAttribute(a) => {
+                at = At::Attribute(a);
+                continue;
+            }
+            Packet::PublicSubkey(k) => {
+                at = At::Subkey(k);
+                continue;
+            }
+            Packet::Signature(s) => s,
+            Packet::Marker(_) | Packet::Trust(_) | Packet::Padding(_) => continue,
+            _ => {
+                at = At::Other;
+                continue;
+            }
+        };
+        // A third party's certification is not the certificate's own.
+        if !sig.get_issuers().iter().any(|h| h.aliases(&primary)) {
+            continue;
+        }
+        let by_primary = pk.role_as_unspecified();
+        match &at {
+            At::Primary => one(sig, by_primary, hashed(sig, &|h| sig.hash_direct_key(h, pk))),
+            At::UserId(u) => one(sig, by_primary, hashed(sig, &|h| sig.hash_userid_binding(h, pk, u))),
+            At::Attribute(a) => one(sig, by_primary, hashed(sig, &|h| sig.hash_user_attribute_binding(h, pk, a))),
+            At::Subkey(k) => {
+                one(sig, by_primary, hashed(sig, &|h| sig.hash_subkey_binding(h, pk, k)));
+                for b in sig.embedded_signatures() {
+                    one(b, k.role_as_unspecified(), hashed(b, &|h| b.hash_primary_key_binding(h, pk, k)));
+                }
+            }
+            At::Other => {}
+        }
+    }
+    good
+}
+
 /// Sequoia's cache key for (signature, digest, key): the first 32 bytes of
 /// SHA-512 over a version byte (0), the length (u32, little endian) and
 /// bytes of the signature's MPIs, the hash algorithm, the digest and the
@@ -179,5 +257,31 @@ mod tests {
         assert!(sig.verify_digest(&key, &digest).is_err(), "the arithmetic fails");
         remember(vec![Good(cache_value(&sig, &digest, &key).unwrap())]);
         assert!(sig.verify_digest(&key, &digest).is_ok(), "Sequoia did not find the preloaded value");
+    }
+
+    /// Every self-signature of a certificate as hrx makes them is found
+    /// good, with the digest Sequoia verifies it by; one whose user id was
+    /// changed under it is not.
+    #[test]
+    fn self_signatures_are_found_good_and_a_moved_binding_is_not() {
+        use openpgp::Packet;
+        let (cert, _) = CertBuilder::new()
+            .add_userid("Ana <ana@example.org>")
+            .add_signing_subkey()
+            .add_transport_encryption_subkey()
+            .generate()
+            .unwrap();
+        // A direct-key signature, a user id binding, two subkey bindings
+        // and the signing subkey's back-signature.
+        let packets: Vec<Packet> = cert.into_packets().collect();
+        assert_eq!(self_signatures(&packets).len(), 5);
+        let moved: Vec<Packet> = packets
+            .into_iter()
+            .map(|p| match p {
+                Packet::UserID(_) => Packet::UserID("Eve <eve@example.org>".into()),
+                p => p,
+            })
+            .collect();
+        assert_eq!(self_signatures(&moved).len(), 4);
     }
 }
