@@ -11,7 +11,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use git2::{ObjectType, Oid};
 
-use crate::crypto::commit::{CertIndex, Known, MAX_CERT, SigError, parse_cert};
+use crate::crypto::commit::{CertIndex, Known, MAX_CERT, SigError, SignerKeys, parse_cert};
 use crate::crypto::message::entry_structure;
 use crate::id::Id;
 use crate::model::layout::HEADER;
@@ -240,7 +240,47 @@ pub fn verify_from(
         root = Some((s.root, s.header));
     }
 
-    let (order, raw) = history(&odb, head, &done)?;
+    // From the root, the signatures' arithmetic starts while the history
+    // is read (on a core the read leaves idle), newest first, with the keys
+    // in keys/ at the head (see candidate_certs); the walk's workers do the
+    // rest. Resuming, the history is short and the keys are known.
+    let known_certs: Vec<sequoia_openpgp::Cert> = certs.all().cloned().collect();
+    let git_dir = repo.path().to_path_buf();
+    let (history, signers, early) = if resuming {
+        (history(&odb, head, &done, &mut |_, _| {}), SignerKeys::new(&known_certs), HashMap::new())
+    } else {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::channel::<(Oid, Vec<u8>, Vec<u8>)>();
+            let (known_certs, git_dir, stop_ref) = (&known_certs, &git_dir, &stop);
+            let ahead = s.spawn(move || {
+                let mut signers = known_certs.clone();
+                if let Ok(r) = git2::Repository::open_bare(git_dir)
+                    && let Ok(o) = r.odb()
+                {
+                    let tree = crate::repo::object::read_commit(&o, head).ok().map(|c| c.tree);
+                    signers.extend(candidate_certs(&r, &o, tree));
+                }
+                let keys = SignerKeys::new(&signers);
+                let mut done = HashMap::new();
+                while let Ok((oid, sig, signed)) = rx.recv() {
+                    if stop_ref.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    done.insert(oid, keys.check(&sig, &signed));
+                }
+                (keys, done)
+            });
+            let h = history(&odb, head, &done, &mut |oid, c| {
+                let _ = tx.send((oid, c.signature.clone().unwrap_or_default(), c.signed.clone()));
+            });
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            drop(tx);
+            let (keys, early) = ahead.join().unwrap_or_else(|_| (SignerKeys::new(known_certs), HashMap::new()));
+            (h, keys, early)
+        })
+    };
+    let (order, raw) = history?;
     let total = order.len();
     // Continuing a kept state that holds only its head: a line that forked
     // before it walks down to the root; verify from the root then.
@@ -252,13 +292,8 @@ pub fn verify_from(
         });
     }
     // Signatures are parsed and their arithmetic done on other cores, in
-    // order, while this walk judges each commit (see check_ahead); the keys
-    // are those of the certificates known so far and, for a long history,
-    // those in keys/ at its head.
-    let mut signers: Vec<sequoia_openpgp::Cert> = certs.all().cloned().collect();
-    if total >= 64 {
-        signers.extend(candidate_certs(rec, &odb, raw.get(&head).map(|c| c.tree)));
-    }
+    // order, while this walk judges each commit (see check_ahead).
+    let early = std::sync::Mutex::new(early);
     let items: Vec<(&[u8], &[u8])> =
         order.iter().map(|o| &raw[o]).map(|c| (c.signature.as_deref().unwrap_or(b""), c.signed.as_slice())).collect();
     // A parent's state is kept until its last child has been judged.
@@ -274,7 +309,6 @@ pub fn verify_from(
     // A parent is in this walk, or is the verified head it resumes from.
     let resumed: Option<(Oid, Oid)> = states.iter().map(|(o, st)| (*o, st.tree)).next();
     let tree_of = |p: Oid| raw.get(&p).map(|c| c.tree).or(resumed.filter(|r| r.0 == p).map(|r| r.1));
-    let git_dir = repo.path().to_path_buf();
     let prepare = |trees: &mut Option<Trees<'static>>, i: usize| -> Option<Prepared> {
         let c = &raw[&order[i]];
         let trees = trees.as_mut()?;
@@ -317,6 +351,7 @@ pub fn verify_from(
     let walked = crate::crypto::commit::check_ahead(
         &signers,
         &items,
+        |i| early.lock().unwrap_or_else(|e| e.into_inner()).remove(&order[i]),
         &accepted,
         || Trees::open(&git_dir).ok(),
         prepare,
@@ -1050,7 +1085,7 @@ pub fn check_revocations(
 /// a history that does not verify; nothing here is authenticated).
 pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc>, String)>, Failure> {
     let odb = rec.repo.odb().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
-    let (order, raw) = history(&odb, head, &HashSet::new())?;
+    let (order, raw) = history(&odb, head, &HashSet::new(), &mut |_, _| {})?;
     Ok(order
         .into_iter()
         .map(|oid| {
@@ -1077,16 +1112,16 @@ pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc
 /// at most [`CANDIDATE_CERTS`] certificates and [`CANDIDATE_BYTES`] in all
 /// (a record has a handful of participants; a hostile head with thousands
 /// of large certificates only loses the head start, never the verdict).
-fn candidate_certs(rec: &Record, odb: &git2::Odb, tree: Option<Oid>) -> Vec<sequoia_openpgp::Cert> {
-    let Some(tree) = tree.and_then(|t| bounded_tree(&rec.repo, t).ok()) else { return vec![] };
-    let Some(keys) = tree.get_name("keys").and_then(|k| bounded_tree(&rec.repo, k.id()).ok()) else { return vec![] };
+fn candidate_certs(repo: &git2::Repository, odb: &git2::Odb, tree: Option<Oid>) -> Vec<sequoia_openpgp::Cert> {
+    let Some(tree) = tree.and_then(|t| bounded_tree(repo, t).ok()) else { return vec![] };
+    let Some(keys) = tree.get_name("keys").and_then(|k| bounded_tree(repo, k.id()).ok()) else { return vec![] };
     let mut seen = HashSet::new();
     let mut budget = CANDIDATE_BYTES;
     let mut out = vec![];
     // Certificates, then their updates (which may bring new signing keys).
     let mut blobs: Vec<Oid> = keys.iter().filter(|k| k.kind() == Some(ObjectType::Blob)).map(|k| k.id()).collect();
     for dir in keys.iter().filter(|k| k.kind() == Some(ObjectType::Tree)).take(CANDIDATE_CERTS) {
-        if let Ok(t) = bounded_tree(&rec.repo, dir.id()) {
+        if let Ok(t) = bounded_tree(repo, dir.id()) {
             blobs.extend(t.iter().take(CANDIDATE_CERTS).map(|k| k.id()));
         }
     }
@@ -1193,10 +1228,19 @@ fn kept_category(repo: &git2::Repository, tree: Oid, id: Id) -> Option<Category>
     })
 }
 
+/// The commits of a history in order, and each commit.
+type History = (Vec<Oid>, HashMap<Oid, RawCommit>);
+
 /// Every commit reachable from `head` and not in `done`, read with size
 /// bounds, parents before children. git's own walker loads whole commit
-/// objects first, which is what a compressed bomb relies on.
-fn history(odb: &git2::Odb, head: Oid, done: &HashSet<Oid>) -> Result<(Vec<Oid>, HashMap<Oid, RawCommit>), Failure> {
+/// objects first, which is what a compressed bomb relies on. `read` is
+/// told of each commit as it is read.
+fn history(
+    odb: &git2::Odb,
+    head: Oid,
+    done: &HashSet<Oid>,
+    read: &mut dyn FnMut(Oid, &RawCommit),
+) -> Result<History, Failure> {
     let mut order = Vec::new();
     let mut raw: HashMap<Oid, RawCommit> = HashMap::new();
     let mut stack = vec![(head, false)];
@@ -1216,6 +1260,7 @@ fn history(odb: &git2::Odb, head: Oid, done: &HashSet<Oid>) -> Result<(Vec<Oid>,
             };
             fail(oid, code, format!("the commit {e}"))
         })?;
+        read(oid, &c);
         stack.push((oid, true));
         for p in c.parents.iter().rev() {
             if !done.contains(p) && !raw.contains_key(p) {

@@ -606,23 +606,22 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 /// Parses and checks many commit signatures on other cores while the
 /// caller walks the history: `items[i]` is a `gpgsig` and the bytes it
 /// signs. `walk` gets a function that returns, for item `i` (waiting for
-/// it; items are done in order), the parsed signature (or the parse error)
-/// and, if the signature's arithmetic checked out with a key of `certs`
-/// whose certificate the walk has already `accepted` into the record, what
-/// `prepare` made of the item on the worker (with the worker's own `state`,
-/// made once per worker by `state`; the walk does it itself otherwise).
+/// it; items are done in order), the parsed signature (or the parse error),
+/// the key of `keys` its arithmetic checked out with, if one did, and, if
+/// that key's certificate the walk has already `accepted` into the record,
+/// what `prepare` made of the item on the worker (with the worker's own
+/// `state`, made once per worker by `state`; the walk does it itself
+/// otherwise). `early(i)` is item `i`'s check if it was done before.
 ///
-/// Sequoia keeps a process-wide cache of the signatures it has verified
-/// (keyed on the signature, the digest of the data and the key), so when
-/// the walk checks a signature with [`CertIndex::verify_parsed`] the
-/// arithmetic is already done (by [`super::ed25519`] for Ed25519 keys) and
-/// costs a lookup. The walk still decides everything (which certificate
-/// may sign, when, with which key); the workers only do the expensive part
-/// early, on raw bytes, with the keys of `certs` that the signatures name,
-/// and prepare only what a known key signed.
+/// The walk still decides everything (which certificate may sign, when,
+/// with which key: see [`CertIndex::verify_checked`]); the workers only do
+/// the expensive part early, on raw bytes, and prepare only what a known
+/// key signed.
+#[allow(clippy::too_many_arguments)]
 pub fn check_ahead<S, T: Send, R>(
-    certs: &[Cert],
+    keys: &SignerKeys,
     items: &[(&[u8], &[u8])],
+    early: impl Fn(usize) -> Option<Checked> + Sync,
     accepted: &Accepted,
     state: impl Fn() -> S + Sync,
     prepare: impl Fn(&mut S, usize) -> T + Sync,
@@ -632,17 +631,8 @@ pub fn check_ahead<S, T: Send, R>(
     // Consecutive items go to one worker, so what one commit read (its
     // trees) is at hand for the next.
     const CHUNK: usize = 32;
-    let mut keys: Keys = HashMap::new();
-    for c in certs {
-        let f = c.fingerprint().to_hex();
-        for k in c.keys() {
-            let key = k.key().clone().role_into_unspecified();
-            keys.entry(key.fingerprint().to_hex()).or_default().push((f.clone(), key.clone()));
-            keys.entry(key.keyid().to_hex()).or_default().push((f.clone(), key));
-        }
-    }
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let (keys, state, prepare) = (&keys, &state, &prepare);
+    let (state, prepare, early) = (&state, &prepare, &early);
     std::thread::scope(|scope| {
         let mut rx = Vec::new();
         for w in 0..workers {
@@ -654,7 +644,7 @@ pub fn check_ahead<S, T: Send, R>(
                 for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
                     let group = chunk..(chunk + CHUNK).min(items.len());
                     let checked: Vec<_> =
-                        items[group.clone()].iter().map(|(sig, data)| check_one(sig, data, keys)).collect();
+                        group.clone().map(|i| early(i).unwrap_or_else(|| keys.check(items[i].0, items[i].1))).collect();
                     for (i, (signature, signer)) in group.zip(checked) {
                         // Only for a certificate the walk has accepted into
                         // the record: anyone can sign, and put a certificate
@@ -751,13 +741,44 @@ impl Drop for WalkEnds<'_> {
 /// Keys by fingerprint and key id (hex), with their certificate's.
 type Keys = HashMap<String, Vec<(Fpr, PublicKey)>>;
 
+/// The keys of some certificates, by fingerprint and key id, for checking
+/// signatures' arithmetic ahead of the walk that judges them.
+pub struct SignerKeys(Keys);
+
+impl SignerKeys {
+    /// The keys of `certs` (every key, whatever its flags or validity: the
+    /// walk judges those).
+    pub fn new(certs: &[Cert]) -> SignerKeys {
+        let mut keys: Keys = HashMap::new();
+        for c in certs {
+            let f = c.fingerprint().to_hex();
+            for k in c.keys() {
+                let key = k.key().clone().role_into_unspecified();
+                keys.entry(key.fingerprint().to_hex()).or_default().push((f.clone(), key.clone()));
+                keys.entry(key.keyid().to_hex()).or_default().push((f.clone(), key));
+            }
+        }
+        SignerKeys(keys)
+    }
+
+    /// Parses `gpgsig` value `sig` and does its arithmetic over `data`
+    /// with the keys it names (see [`check_ahead`]).
+    pub fn check(&self, sig: &[u8], data: &[u8]) -> Checked {
+        check_one(sig, data, &self.0)
+    }
+}
+
+/// A parsed signature (or why it is not one) and, if its arithmetic checked
+/// out with one of the keys given, that key and its certificate.
+pub type Checked = (Result<Signature, SigError>, Option<(Fpr, PublicKey)>);
+
 /// A public key of any role.
 type PublicKey = Key<PublicParts, UnspecifiedRole>;
 
 /// Parses one `gpgsig` and does its arithmetic with the keys it names
 /// (Ed25519 ones on dalek, others by Sequoia). Returns the parsed signature
 /// and, if it checked out with one of them, that key and its certificate.
-fn check_one(sig: &[u8], data: &[u8], keys: &Keys) -> (Result<Signature, SigError>, Option<(Fpr, PublicKey)>) {
+fn check_one(sig: &[u8], data: &[u8], keys: &Keys) -> Checked {
     let parsed = single_signature(sig);
     let mut signer = None;
     if let Ok(s) = &parsed
