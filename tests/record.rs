@@ -197,6 +197,9 @@ fn no_plaintext_reaches_the_disk() {
     // Check that the marker is findable when it is there (the test can fail) ...
     let shown = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log"]).output().unwrap());
     assert!(shown.contains(marker));
+    // What the reader opened is kept, sealed (see the reader-cache tests).
+    let kept = env.record().join(".git/hrx/read").join(&anna.fpr);
+    assert!(TestEnv::files_under(&kept).len() >= 2, "the reader's cache was written");
     // ... and that it is nowhere on disk: record, .git, hrx home, temp dir.
     for dir in [env.record(), anna.home.clone(), env.path().join("tmp"), env.path().join("userhome")] {
         for p in TestEnv::files_under(&dir) {
@@ -390,4 +393,143 @@ fn writes_pack_loose_objects() {
     let out = env.verify(&anna);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("2 entries"), "{}", stdout(&out));
+}
+
+/// The reader's files under `.git/hrx/read/FPR/`: its sealed key and its
+/// segments, sorted.
+fn reader_cache(rec: &std::path::Path, who: &Party) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
+    let dir = rec.join(".git/hrx/read").join(&who.fpr);
+    let mut segs: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "seg")).collect())
+        .unwrap_or_default();
+    segs.sort();
+    (dir, segs)
+}
+
+fn log_json(env: &TestEnv, who: &Party) -> serde_json::Value {
+    let out = env.hrx(who).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    json(&out)
+}
+
+/// Issue 13: `hrx log` keeps what the reader opened, sealed to the
+/// reader, and shows the same from it as from the entries themselves; a
+/// run that opened nothing new writes nothing.
+#[test]
+fn log_shows_the_same_from_the_readers_sealed_cache() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "first note");
+    env.note(&anna, "second note");
+    let cold = log_json(&env, &anna);
+    let (dir, segs) = reader_cache(&rec, &anna);
+    assert_eq!(segs.len(), 1, "one segment for what was opened");
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    for f in segs.iter().chain([&dir.join("key.pgp")]) {
+        assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+    }
+    // Emptied, the entries still show: they come from the cache.
+    let warm = log_json(&env, &anna);
+    assert_eq!(warm, cold);
+    assert_eq!(reader_cache(&rec, &anna).1, segs, "nothing new was opened, nothing written");
+    env.note(&anna, "third note");
+    let third = log_json(&env, &anna);
+    assert_eq!(third["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(third["entries"].as_array().unwrap()[..2], cold["entries"].as_array().unwrap()[..]);
+    assert!(third.to_string().contains("third note"));
+    assert_eq!(reader_cache(&rec, &anna).1.len(), 2, "one more segment for the new entry");
+    // A provider's cache is its own, sealed to it.
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "general", "read", &[]);
+    env.note(&anna, "for Dr Klein too");
+    let theirs = log_json(&env, &klein);
+    assert!(theirs.to_string().contains("for Dr Klein too"), "{theirs}");
+    assert_eq!(reader_cache(&rec, &klein).1.len(), 1);
+}
+
+/// Issue 13: a damaged segment is passed over; the entries are opened
+/// again, and shown as they are.
+#[test]
+fn a_damaged_reader_cache_is_passed_over() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "the real note");
+    let cold = log_json(&env, &anna);
+    let (_, segs) = reader_cache(&rec, &anna);
+    let mut bytes = std::fs::read(&segs[0]).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&segs[0], &bytes).unwrap();
+    assert_eq!(log_json(&env, &anna), cold);
+    // Garbage in place of the key: a new key, the old segments dropped.
+    let (dir, _) = reader_cache(&rec, &anna);
+    std::fs::write(dir.join("key.pgp"), b"not a key").unwrap();
+    assert_eq!(log_json(&env, &anna), cold);
+    assert_eq!(reader_cache(&rec, &anna).1.len(), 1, "{:?}", reader_cache(&rec, &anna).1);
+}
+
+/// Issue 13, attack: someone who can write to the record's directory (a
+/// shared laptop account, a synced folder) plants a cache key (anyone can
+/// encrypt one to the patient's public key) and a segment sealed with it
+/// that puts other words in a real entry. The key is not signed by the
+/// reader, so nothing sealed with it is believed.
+#[test]
+fn a_planted_reader_cache_is_not_believed() {
+    use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
+    use openpgp::types::{AEADAlgorithm, SymmetricAlgorithm};
+    use sequoia_openpgp as openpgp;
+    use std::io::Write;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let id = env.note(&anna, "penicillin allergy");
+    let cold = log_json(&env, &anna);
+    let commit = cold["entries"][0]["commit"].as_str().unwrap().to_string();
+    let tree = stdout(&env.git(&["ls-tree", "-r", "HEAD"]));
+    let blob = tree.lines().find(|l| l.contains(&id)).unwrap().split_whitespace().nth(2).unwrap().to_string();
+    // The planted key: encrypted to Anna's certificate, signed by no one.
+    let hex = "07".repeat(32);
+    let cert = forge::cert(&anna);
+    let p = openpgp::policy::StandardPolicy::new();
+    let recipients = cert.keys().with_policy(&p, None).supported().for_storage_encryption();
+    let mut sealed_key = Vec::new();
+    let m = Encryptor::for_recipients(Message::new(&mut sealed_key), recipients).build().unwrap();
+    let mut w = LiteralWriter::new(m).build().unwrap();
+    w.write_all(hex.as_bytes()).unwrap();
+    w.finalize().unwrap();
+    // A segment sealed with it, as hrx seals its own.
+    let entry = &cold["entries"][0];
+    let mut record = entry["record"].clone();
+    record["text"] = "no known allergies".into();
+    let body = serde_json::json!({
+        "recipients": entry["recipients"].as_array().unwrap().iter().map(|r| r["key_id"].clone()).collect::<Vec<_>>(),
+        "record": record,
+        "signature": entry["signature"],
+    });
+    let line = format!("{blob} {commit} {body}\n");
+    let key = openpgp::crypto::SessionKey::from(vec![7u8; 32]);
+    let nonce = [9u8; 12];
+    let mut ctx = AEADAlgorithm::GCM
+        .context(SymmetricAlgorithm::AES256, &key, b"hrx-rc1\n", &nonce)
+        .unwrap()
+        .for_encryption()
+        .unwrap();
+    let mut seg = b"hrx-rc1\n".to_vec();
+    seg.extend_from_slice(&nonce);
+    let start = seg.len();
+    seg.resize(start + line.len() + ctx.digest_size(), 0);
+    ctx.encrypt_seal(&mut seg[start..], line.as_bytes()).unwrap();
+    let (dir, segs) = reader_cache(&rec, &anna);
+    for s in segs {
+        std::fs::remove_file(s).unwrap();
+    }
+    std::fs::write(dir.join("key.pgp"), &sealed_key).unwrap();
+    std::fs::write(dir.join("00000000000000000001-1.seg"), &seg).unwrap();
+    let shown = log_json(&env, &anna);
+    assert!(!shown.to_string().contains("no known allergies"), "the planted words were shown: {shown}");
+    assert_eq!(shown, cold);
+    assert_ne!(std::fs::read(dir.join("key.pgp")).unwrap(), sealed_key, "the planted key was replaced");
 }

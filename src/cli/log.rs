@@ -71,7 +71,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         }
     }
     if out.json {
-        out.json("entries", &entries);
+        out.json_list("entries", &entries);
     } else {
         if entries.is_empty() {
             out.info("no entries");
@@ -80,5 +80,6 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             out.line(&line(v));
         }
     }
+    super::output::discard(entries);
     Ok(super::exit::OK)
 }

@@ -302,6 +302,11 @@ impl CertIndex {
         }
     }
 
+    /// Every update of `fpr` in the record.
+    pub fn update_ids(&self, fpr: &str) -> Vec<Id> {
+        self.known_ids(fpr, None)
+    }
+
     /// The updates of `fpr` a signature is judged with: those `known`
     /// names, or all of them.
     fn known_ids(&self, fpr: &str, known: Option<Known>) -> Vec<Id> {

@@ -134,7 +134,7 @@ pub struct Opened {
 }
 
 /// What the inner signature of an entry says.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum SignatureStatus {
     /// A good signature by this certificate.
@@ -385,4 +385,52 @@ pub fn wrap(algo: SymmetricAlgorithm, sk: &SessionKey, cert: &Cert, t: DateTime<
         return Err(Error::Key(format!("certificate {} has no usable encryption key", cert.fingerprint())));
     }
     Ok(out)
+}
+
+/// What a message of [`seal_with_session_key`] starts with.
+const SEALED: &[u8; 8] = b"hrx-rc1\n";
+
+/// Encrypts `plaintext` with `key` (32 bytes) for data only the holder of
+/// `key` writes and reads (the reader's cache, see `ops::readcache`):
+/// AES-256-GCM with a random 96-bit nonce, through Sequoia's AEAD
+/// primitives: `SEALED`, the nonce, then the ciphertext and its tag. Not
+/// an OpenPGP message: nothing but hrx reads it, and it is read whole on
+/// every `hrx log`, which OpenPGP's streaming decryption makes slow.
+pub fn seal_with_session_key(plaintext: &[u8], key: &SessionKey) -> Result<Vec<u8>> {
+    use openpgp::types::AEADAlgorithm;
+    let bad = |e: anyhow::Error| Error::crypto("encrypting", e);
+    let mut nonce = [0u8; 12];
+    openpgp::crypto::random(&mut nonce).map_err(bad)?;
+    let mut ctx = AEADAlgorithm::GCM
+        .context(SymmetricAlgorithm::AES256, key, SEALED, &nonce)
+        .and_then(|b| b.for_encryption())
+        .map_err(bad)?;
+    let mut out = Vec::with_capacity(SEALED.len() + nonce.len() + plaintext.len() + ctx.digest_size());
+    out.extend_from_slice(SEALED);
+    out.extend_from_slice(&nonce);
+    let start = out.len();
+    out.resize(start + plaintext.len() + ctx.digest_size(), 0);
+    ctx.encrypt_seal(&mut out[start..], plaintext).map_err(bad)?;
+    Ok(out)
+}
+
+/// Opens what [`seal_with_session_key`] made with `key`: the plaintext,
+/// at most `max` bytes, or an error if it was made with another key or
+/// changed (the tag).
+pub fn open_with_session_key(message: &[u8], key: &SessionKey, max: usize) -> Result<Vec<u8>> {
+    use openpgp::types::AEADAlgorithm;
+    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("does not open with its key: {e}"));
+    let body = message.strip_prefix(SEALED.as_slice()).ok_or_else(|| bad(&"not a sealed file"))?;
+    let (nonce, sealed) = body.split_at_checked(12).ok_or_else(|| bad(&"too short"))?;
+    let mut ctx = AEADAlgorithm::GCM
+        .context(SymmetricAlgorithm::AES256, key, SEALED, nonce)
+        .and_then(|b| b.for_decryption())
+        .map_err(|e| bad(&e))?;
+    let len = sealed.len().checked_sub(ctx.digest_size()).ok_or_else(|| bad(&"too short"))?;
+    if len > max {
+        return Err(Error::Invalid(format!("is larger than {max} bytes")));
+    }
+    let mut plaintext = vec![0u8; len];
+    ctx.decrypt_verify(&mut plaintext, sealed).map_err(|e| bad(&e))?;
+    Ok(plaintext)
 }

@@ -114,7 +114,12 @@ impl Entry {
 
     /// Reads a stored (decrypted) entry back.
     pub fn from_yaml(text: &str) -> Result<Entry, Invalid> {
-        let record = parse_yaml(text)?;
+        Entry::from_record(parse_yaml(text)?)
+    }
+
+    /// A stored entry from its record (as [`Entry::from_yaml`] read it):
+    /// the header fields taken out.
+    pub fn from_record(record: Value) -> Result<Entry, Invalid> {
         #[derive(Deserialize)]
         struct Header {
             id: Id,
@@ -123,7 +128,7 @@ impl Entry {
             recorded_at: DateTime<Utc>,
             author: Author,
         }
-        let h: Header = serde_json::from_value(record.clone()).map_err(|e| Invalid::Stored(e.to_string()))?;
+        let h = Header::deserialize(&record).map_err(|e| Invalid::Stored(e.to_string()))?;
         let kind = h.kind.parse().map_err(|e: super::kind::UnknownKind| Invalid::Stored(e.to_string()))?;
         Ok(Entry { id: h.id, kind, category: h.category, recorded_at: h.recorded_at, author: h.author, record })
     }

@@ -12,8 +12,31 @@ fn unsafe_char(c: char, keep_newlines: bool) -> bool {
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `s` holds a character [`unsafe_char`] refuses. Output can be
+/// megabytes (`hrx log --json`): ASCII, nearly all of it, is judged by the
+/// byte, and only other characters are decoded.
+fn any_unsafe(s: &str, keep_newlines: bool) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if (b < 0x20 || b == 0x7f) && !(keep_newlines && (b == b'\n' || b == b'\t')) {
+                return true;
+            }
+            i += 1;
+        } else {
+            let Some(c) = s.get(i..).and_then(|t| t.chars().next()) else { return true };
+            if unsafe_char(c, keep_newlines) {
+                return true;
+            }
+            i += c.len_utf8();
+        }
+    }
+    false
+}
+
 fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| unsafe_char(c, keep_newlines)) {
+    if !any_unsafe(s, keep_newlines) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -52,5 +75,12 @@ mod tests {
         assert!(!p.contains('\u{202e}'));
         assert_eq!(terminal_safe("a\n\tb\u{1b}c"), "a\n\tb\\u{1b}c");
         assert!(matches!(printable("Anna Weber (Charité, DE)"), Cow::Borrowed(_)));
+        // Judged by the byte or by the character, the same answer.
+        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}', 'é', ' ', '~', '\n', '\t'] {
+            for keep in [false, true] {
+                let t = format!("a{c}b");
+                assert_eq!(any_unsafe(&t, keep), t.chars().any(|c| unsafe_char(c, keep)), "{c:?} {keep}");
+            }
+        }
     }
 }

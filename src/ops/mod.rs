@@ -12,6 +12,7 @@ pub mod import;
 pub mod init;
 pub mod key;
 pub mod read;
+pub mod readcache;
 pub mod recovery;
 pub mod status;
 pub mod sync;

@@ -113,6 +113,10 @@ pub struct Reader {
     pub me: Option<Fpr>,
     /// Its decryption keys (empty if it has none).
     pub keys: Vec<crate::crypto::SecretKey>,
+    /// Its signing key, if it has one.
+    pub signer: Option<crate::crypto::SecretKey>,
+    /// What it opened before (see [`super::readcache`]), if it uses that.
+    pub cache: Option<std::sync::Arc<super::readcache::ReadCache>>,
 }
 
 impl Reader {
@@ -125,8 +129,30 @@ impl Reader {
     /// A reader from already unlocked keys.
     pub fn with(u: Option<Unlocked>) -> Reader {
         match u {
-            Some(u) => Reader { me: Some(u.identity.fingerprint.clone()), keys: u.decryptors },
-            None => Reader { me: None, keys: vec![] },
+            Some(u) => Reader {
+                me: Some(u.identity.fingerprint.clone()),
+                keys: u.decryptors,
+                signer: Some(u.signer),
+                cache: None,
+            },
+            None => Reader { me: None, keys: vec![], signer: None, cache: None },
+        }
+    }
+
+    /// Uses (and makes, if need be) this reader's cache in `rec`, whose
+    /// verified state is `v`. Without a key there is nothing to keep.
+    pub fn with_cache(mut self, rec: &crate::repo::Record, v: &Verified, now: DateTime<Utc>) -> Reader {
+        if let (Some(me), Some(signer)) = (&self.me, &self.signer) {
+            self.cache = super::readcache::ReadCache::open(rec, &v.certs, me, &mut self.keys, signer, now)
+                .map(std::sync::Arc::new);
+        }
+        self
+    }
+
+    /// Keeps what this reader opened (if it uses a cache).
+    pub fn keep(&self) {
+        if let Some(c) = &self.cache {
+            c.store();
         }
     }
 }
@@ -163,22 +189,7 @@ pub fn view(
     r: &mut Reader,
     now: DateTime<Utc>,
 ) -> Result<EntryView> {
-    let bytes = rec.blob(e.blob)?;
     let author = v.certs.identity_or_unknown(&e.signer);
-    // A damaged entry is reported on its own; it never stops the others.
-    let mut problems = vec![];
-    let recipients = recipient_keyids(&bytes)
-        .unwrap_or_else(|err| {
-            problems.push(err.to_string());
-            vec![]
-        })
-        .into_iter()
-        .map(|k| {
-            let owner = v.certs.owner(&k).map(|c| c.fingerprint().to_hex());
-            let name = owner.as_ref().and_then(|f| v.certs.identity(f)).map(|i| i.name);
-            Recipient { fingerprint: owner, name, key_id: k }
-        })
-        .collect();
     let mut out = EntryView {
         id: e.id.to_string(),
         date: e.id.time(),
@@ -189,18 +200,44 @@ pub fn view(
         kind: None,
         summary: None,
         signature: None,
-        recipients,
+        recipients: vec![],
         record: None,
-        problem_code: (!problems.is_empty()).then_some("bad-entry"),
-        problems,
+        problem_code: None,
+        problems: vec![],
         entry: None,
         sealed: false,
         pending: false,
         void: v.policy.void_of(e.commit).cloned(),
     };
-    if let Some(me) = &r.me
-        && super::emergency::sealed(&v.policy, me, &e.category, e.time, now)
-    {
+    let recipients = |keyids: Vec<String>| -> Vec<Recipient> {
+        keyids
+            .into_iter()
+            .map(|k| {
+                let owner = v.certs.owner(&k).map(|c| c.fingerprint().to_hex());
+                let name = owner.as_ref().and_then(|f| v.certs.identity(f)).map(|i| i.name);
+                Recipient { fingerprint: owner, name, key_id: k }
+            })
+            .collect()
+    };
+    let sealed = r.me.as_ref().is_some_and(|me| super::emergency::sealed(&v.policy, me, &e.category, e.time, now));
+    if !sealed && let Some(c) = r.cache.as_ref().and_then(|c| c.get(e.blob, e.commit)) {
+        // Opened before: only what the verified history says of it is
+        // checked again.
+        out.recipients = recipients(c.recipients);
+        let entry = Entry::from_record(c.record);
+        return Ok(readable(out, e, entry, c.signature));
+    }
+    let bytes = rec.blob(e.blob)?;
+    // A damaged entry is reported on its own; it never stops the others.
+    let keyids = match recipient_keyids(&bytes) {
+        Ok(k) => k,
+        Err(err) => {
+            out.problem("bad-entry", err.to_string());
+            vec![]
+        }
+    };
+    out.recipients = recipients(keyids.clone());
+    if sealed {
         // Readable only by break-glass, and the glass is not broken.
         out.sealed = true;
         return Ok(out);
@@ -226,7 +263,21 @@ pub fn view(
         return Ok(out);
     };
     let entry = Entry::from_yaml(&text);
-    for (code, what) in inconsistencies(e, &o.signature, &entry) {
+    if let (Some(cache), Ok(entry)) = (&r.cache, &entry) {
+        cache.put(e.blob, e.commit, keyids, entry.record.clone(), o.signature.clone());
+    }
+    Ok(readable(out, e, entry, o.signature))
+}
+
+/// `out` with the opened entry and its inner signature, and whatever in
+/// them disagrees with the verified history.
+fn readable(
+    mut out: EntryView,
+    e: &EntryRef,
+    entry: std::result::Result<Entry, crate::model::entry::Invalid>,
+    signature: SignatureStatus,
+) -> EntryView {
+    for (code, what) in inconsistencies(e, &signature, &entry) {
         out.problem(code, what);
     }
     if let Ok(entry) = entry {
@@ -236,8 +287,8 @@ pub fn view(
         out.entry = Some(entry);
     }
     out.readable = true;
-    out.signature = Some(o.signature);
-    Ok(out)
+    out.signature = Some(signature);
+    out
 }
 
 /// [`view`] of many entries, on every core (each worker with its own
@@ -347,10 +398,11 @@ pub fn inconsistencies(
 pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
-    let mut reader = Reader::new(ctx)?;
     let now = ctx.clock.now();
+    let mut reader = Reader::new(ctx)?.with_cache(&rec, &v, now);
     let wanted: Vec<&EntryRef> = v.entries.iter().filter(|e| filter.since.is_none_or(|s| e.id.time() >= s)).collect();
     let mut out = views(&rec, &v, &wanted, &mut reader, now)?;
+    reader.keep();
     if let Some(k) = filter.kind {
         out.retain(|view| view.kind.as_deref() == Some(k.name()));
     }

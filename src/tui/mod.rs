@@ -81,16 +81,19 @@ fn background_open(
         let mut c = detached.context();
         let Ok(rec) = c.record() else { return };
         let Ok(v) = crate::ops::verified(&c, &rec) else { return };
-        let Ok(mut reader) = crate::ops::read::Reader::new(&mut c) else { return };
-        let head = v.head.to_string();
         let now = c.clock.now();
+        let Ok(reader) = crate::ops::read::Reader::new(&mut c) else { return };
+        let mut reader = reader.with_cache(&rec, &v, now);
+        let head = v.head.to_string();
         for (n, chunk) in v.entries.chunks(128).enumerate() {
             let views: Vec<_> =
                 chunk.iter().filter_map(|e| crate::ops::read::view(&rec, &v, e, &mut reader, now).ok()).collect();
             if views.len() != chunk.len() || tx.send(Msg::Opened(head.clone(), n * 128, views)).is_err() {
-                return;
+                break;
             }
         }
+        // What was opened before the TUI closed counts too.
+        reader.keep();
     });
 }
 

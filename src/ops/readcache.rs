@@ -1,0 +1,197 @@
+//! The reader's cache: what this device's key holder has already opened
+//! (each entry's record, inner signature and recipients), so that `hrx log`
+//! and the TUI do not decrypt every entry on every run (issue 13).
+//!
+//! It is plaintext health data, so it is never on disk in the clear:
+//! - `.git/hrx/read/FPR/key.pgp` holds a random 256-bit key, encrypted to
+//!   the reader's own certificate (as the record knows it) and signed by
+//!   the reader: opening it is one public-key decryption, with a keystore
+//!   key or through gpg-agent alike. A key file not signed by the reader is
+//!   ignored (anyone can encrypt to a public key; only the reader signs).
+//! - Segments `.git/hrx/read/FPR/*.seg`, each sealed with that key alone
+//!   (AES-256-GCM, see `crypto::message::seal_with_session_key`), holding
+//!   a line per entry.
+//!   A run that opened new entries adds one segment; many segments are
+//!   merged into one.
+//!
+//! Entries are looked up by (blob, commit): the ciphertext and the place in
+//! history that fixes which certificate updates judged its signature. So
+//! the cache needs no invalidation: a history that changed has other keys,
+//! and what it no longer holds is simply not asked for. Everything outside
+//! the record's files (sealed break-glass entries, the consistency checks
+//! against the verified history) is still decided on every run. `hrx
+//! verify` never uses it. Files are 0600 in a 0700 directory.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use git2::Oid;
+use sequoia_openpgp::crypto::SessionKey;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::crypto::message::{SignatureStatus, open, open_with_session_key, seal, seal_with_session_key};
+use crate::crypto::{SecretKey, commit::CertIndex};
+use crate::model::Fpr;
+use crate::repo::Record;
+
+/// The largest segment read (a lifetime's records are well under it).
+const MAX_SEGMENT: usize = 1 << 30;
+
+/// More segments than this are merged into one.
+const MAX_SEGMENTS: usize = 16;
+
+/// One opened entry, as kept.
+#[derive(Serialize, Deserialize, Clone)]
+pub struct Cached {
+    /// The key ids its PKESKs name.
+    pub recipients: Vec<String>,
+    /// The record inside.
+    pub record: Value,
+    /// Its inner signature, as judged when it was opened.
+    pub signature: SignatureStatus,
+}
+
+/// The cache of one reader in one record. Each kept entry is a line
+/// `BLOB COMMIT JSON`; the JSON is parsed when the entry is asked for (on
+/// the cores views are made on), not when the cache is opened.
+pub struct ReadCache {
+    dir: PathBuf,
+    key: SessionKey,
+    known: HashMap<(String, String), String>,
+    segments: Vec<PathBuf>,
+    fresh: Mutex<Vec<String>>,
+}
+
+/// The line that keeps `c`, the entry in `blob` added by `commit`.
+fn line(blob: &str, commit: &str, c: &Cached) -> Option<String> {
+    Some(format!("{blob} {commit} {}\n", serde_json::to_string(c).ok()?))
+}
+
+impl ReadCache {
+    /// The cache of reader `me` (whose keys are `keys`, signing key
+    /// `signer`) in `rec`, made if there is none. `None` if it cannot be
+    /// used (no certificate of `me` in the record to encrypt its key to, an
+    /// unwritable directory): reading then decrypts as before.
+    pub fn open(
+        rec: &Record,
+        certs: &CertIndex,
+        me: &Fpr,
+        keys: &mut [SecretKey],
+        signer: &SecretKey,
+        now: DateTime<Utc>,
+    ) -> Option<ReadCache> {
+        let dir = rec.state_dir().join("read").join(me);
+        crate::fsutil::private_dir(&dir).ok()?;
+        let key_file = dir.join("key.pgp");
+        let key = match read_key(&key_file, certs, me, keys, now) {
+            Some(k) => k,
+            None => {
+                let mut k = vec![0u8; 32];
+                sequoia_openpgp::crypto::random(&mut k).ok()?;
+                let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+                let sealed = seal(hex.as_bytes(), signer.clone(), &[certs.get(me)?], now).ok()?;
+                crate::fsutil::write_private(&key_file, &sealed).ok()?;
+                // Segments under an earlier key open no more.
+                for s in segments(&dir) {
+                    let _ = std::fs::remove_file(s);
+                }
+                SessionKey::from(k)
+            }
+        };
+        let segments = segments(&dir);
+        let mut known = HashMap::new();
+        for s in &segments {
+            // A segment that does not open (another key, damaged) is passed
+            // over, and dropped at the next merge.
+            let Ok(bytes) = std::fs::read(s) else { continue };
+            let Ok(plain) = open_with_session_key(&bytes, &key, MAX_SEGMENT) else { continue };
+            let Ok(text) = String::from_utf8(plain) else { continue };
+            for l in text.lines() {
+                if let Some((blob, rest)) = l.split_once(' ')
+                    && let Some((commit, json)) = rest.split_once(' ')
+                {
+                    known.insert((blob.to_string(), commit.to_string()), json.to_string());
+                }
+            }
+        }
+        Some(ReadCache { dir, key, known, segments, fresh: Mutex::new(vec![]) })
+    }
+
+    /// What was kept of the entry in `blob`, added by `commit` (`None` if
+    /// nothing, or something that does not read as a kept entry).
+    pub fn get(&self, blob: Oid, commit: Oid) -> Option<Cached> {
+        serde_json::from_str(self.known.get(&(blob.to_string(), commit.to_string()))?).ok()
+    }
+
+    /// Keeps an entry just opened.
+    pub fn put(&self, blob: Oid, commit: Oid, recipients: Vec<String>, record: Value, signature: SignatureStatus) {
+        if let Some(l) = line(&blob.to_string(), &commit.to_string(), &Cached { recipients, record, signature }) {
+            self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+        }
+    }
+
+    /// Writes what was opened in this run (best effort: the cache only
+    /// saves time).
+    pub fn store(&self) {
+        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|e| e.into_inner()));
+        if fresh.is_empty() {
+            return;
+        }
+        let merge = self.segments.len() >= MAX_SEGMENTS;
+        let mut lines = Vec::new();
+        if merge {
+            for ((blob, commit), json) in &self.known {
+                lines.extend_from_slice(format!("{blob} {commit} {json}\n").as_bytes());
+            }
+        }
+        for l in &fresh {
+            lines.extend_from_slice(l.as_bytes());
+        }
+        let Ok(sealed) = seal_with_session_key(&lines, &self.key) else { return };
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let name = self.dir.join(format!("{nanos:020}-{}.seg", std::process::id()));
+        if crate::fsutil::write_private(&name, &sealed).is_ok() && merge {
+            for s in &self.segments {
+                let _ = std::fs::remove_file(s);
+            }
+        }
+    }
+}
+
+/// The segments in `dir`, oldest first.
+fn segments(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The cache key, if `path` holds one the reader encrypted and signed.
+fn read_key(
+    path: &Path,
+    certs: &CertIndex,
+    me: &Fpr,
+    keys: &mut [SecretKey],
+    now: DateTime<Utc>,
+) -> Option<SessionKey> {
+    let bytes = std::fs::read(path).ok()?;
+    let opened = open(&bytes, None, keys, certs, &certs.update_ids(me), now).ok()??;
+    match &opened.signature {
+        SignatureStatus::Good { signer, .. } if signer == me => {}
+        _ => return None,
+    }
+    let hex = std::str::from_utf8(&opened.plaintext).ok()?;
+    if hex.len() != 64 {
+        return None;
+    }
+    let k: Option<Vec<u8>> = (0..32).map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+    Some(SessionKey::from(k?))
+}
