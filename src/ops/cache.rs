@@ -14,7 +14,7 @@
 //! verified; readers load the lines too.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use git2::Oid;
@@ -26,7 +26,7 @@ use crate::id::Id;
 use crate::model::{Fpr, Header};
 use crate::policy::Policy;
 use crate::repo::{Pin, Record};
-use crate::verify::{Failure, Verified, verify, verify_from};
+use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
 const VERSION: u32 = 5;
@@ -183,22 +183,45 @@ fn keep_signatures(rec: &Record) {
 }
 
 /// The lines of log `i` that belong to the head, parsed.
-fn read_log<T: for<'de> Deserialize<'de>>(rec: &Record, i: usize, len: u64) -> Option<Vec<T>> {
-    let bytes = std::fs::read(dir(rec).join(LOGS[i])).ok()?;
+fn read_log<T: for<'de> Deserialize<'de>>(dir: &Path, i: usize, len: u64) -> Option<Vec<T>> {
+    let bytes = std::fs::read(dir.join(LOGS[i])).ok()?;
     let part = bytes.get(..usize::try_from(len).ok()?)?;
     part.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).ok()).collect()
 }
 
 fn load_full(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>)> {
-    let (mut v, lens, head_time) = load_head(rec, pin)?;
-    v.commits = read_log(rec, 0, lens[0])?;
+    // The three logs are read on cores of their own while the head's
+    // certificates are (a lifetime's lists are megabytes of JSON). Their
+    // lengths come from head.json as it is now; if it changed before
+    // load_head read it again, the lists are not used.
+    #[derive(Deserialize)]
+    struct Lengths {
+        lens: Lens,
+    }
+    let d = dir(rec);
+    let lens = serde_json::from_slice::<Lengths>(&std::fs::read(d.join("head.json")).ok()?).ok()?.lens;
+    let (head, commits, entries, access) = std::thread::scope(|s| {
+        let commits = s.spawn(|| read_log::<CommitInfo>(&d, 0, lens[0]));
+        let entries = s.spawn(|| {
+            let entries = read_log::<EntryRef>(&d, 1, lens[1]);
+            let access = read_log::<Access>(&d, 2, lens[2]);
+            (entries, access)
+        });
+        let head = load_head(rec, pin);
+        let (entries, access) = entries.join().ok().unwrap_or((None, None));
+        (head, commits.join().ok().flatten(), entries, access)
+    });
+    let (mut v, lens_now, head_time) = head?;
+    if lens_now != lens {
+        return None;
+    }
+    v.commits = commits?;
     // The lines must end at this head (not another process's state).
     if v.commits.last().map(|c| c.oid) != Some(v.head) {
         return None;
     }
-    v.entries = read_log(rec, 1, lens[1])?;
-    let access: Vec<Access> = read_log(rec, 2, lens[2])?;
-    v.access = access.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
+    v.entries = entries?;
+    v.access = access?.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
     v.base = None;
     Some((v, head_time))
 }
