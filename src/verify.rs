@@ -251,7 +251,9 @@ pub fn verify_from(
     } else {
         let stop = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::channel::<(Oid, Vec<u8>, Vec<u8>)>();
+            // Bounded: a commit the thread has no room for is left to the
+            // walk's workers.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Oid, Vec<u8>, Vec<u8>)>(256);
             let (known_certs, git_dir, stop_ref) = (&known_certs, &git_dir, &stop);
             let ahead = s.spawn(move || {
                 let mut signers = known_certs.clone();
@@ -262,17 +264,19 @@ pub fn verify_from(
                     signers.extend(candidate_certs(&r, &o, tree));
                 }
                 let keys = SignerKeys::new(&signers);
+                // Only the key found is kept (a parsed signature can be
+                // hundreds of times its commit's size).
                 let mut done = HashMap::new();
                 while let Ok((oid, sig, signed)) = rx.recv() {
                     if stop_ref.load(std::sync::atomic::Ordering::Relaxed) {
                         break;
                     }
-                    done.insert(oid, keys.check(&sig, &signed));
+                    done.insert(oid, keys.check(&sig, &signed).1);
                 }
                 (keys, done)
             });
             let h = history(&odb, head, &done, &mut |oid, c| {
-                let _ = tx.send((oid, c.signature.clone().unwrap_or_default(), c.signed.clone()));
+                let _ = tx.try_send((oid, c.signature.clone().unwrap_or_default(), c.signed.clone()));
             });
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             drop(tx);
@@ -346,7 +350,7 @@ pub fn verify_from(
     let mut trees = Trees::new(repo.odb().map_err(git)?);
     let accepted = crate::crypto::commit::Accepted::default();
     for c in certs.all() {
-        accepted.add(&c.fingerprint().to_hex());
+        accepted.add(c);
     }
     let walked = crate::crypto::commit::check_ahead(
         &signers,
@@ -391,7 +395,7 @@ pub fn verify_from(
                         root.as_ref().map(|r| r.0),
                         pin,
                     )?;
-                    accepted.add(&cert.fingerprint().to_hex());
+                    accepted.add(&cert);
                     certs.insert(cert);
                     (Policy::new(patient), None)
                 } else {
@@ -603,8 +607,8 @@ pub fn verify_from(
                                     format!("{path} holds certificate {}", c.fingerprint()),
                                 ));
                             }
+                            accepted.add(&c);
                             certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
-                            accepted.add(&f);
                             changes.push(Change::Key(f));
                         }
                         RepoPath::KeyUpdate { fpr, id } => {
@@ -616,6 +620,10 @@ pub fn verify_from(
                             let revokes = certs
                                 .add_update(&fpr, id, c, time)
                                 .map_err(|(code, e)| fail(oid, code, format!("{path} {e}")))?;
+                            // It may bring subkeys.
+                            if let Some(c) = certs.get(&fpr) {
+                                accepted.add(c);
+                            }
                             changes.push(Change::KeyUpdate { fpr, id, revokes });
                         }
                         RepoPath::Statement(id) => {

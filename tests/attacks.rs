@@ -464,3 +464,42 @@ fn entry_encrypted_to_a_hidden_reader() {
     forge_commit(&s, &s.klein, vec![(path, ct)], t);
     assert_rejected(&s, "bad-entry", None);
 }
+
+/// Attack: a participant signs a commit with a signature of another type
+/// (a user id certification, 0x13) over the commit's exact bytes. GnuPG
+/// refuses it ("invalid signature class"); so must hrx, however the
+/// signature's arithmetic was checked.
+#[test]
+fn commit_signed_with_a_certification_signature() {
+    use openpgp::serialize::Serialize;
+    use sequoia_openpgp as openpgp;
+    let s = scene();
+    let rec = Record::open(&s.env.record()).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.anna, &s.anna, "general", t);
+    let mut a = forge::unlock(&s.anna);
+    let tree = rec.repo.find_commit(head).unwrap().tree().unwrap();
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
+    let tree = rec.repo.find_tree(b.create_updated(&rec.repo, &tree).unwrap()).unwrap();
+    let who = git2::Signature::new("Anna Weber", "a@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+    let parent = rec.repo.find_commit(head).unwrap();
+    let buf = rec.repo.commit_create_buffer(&who, &who, "hrx: add entry", &tree, &[&parent]).unwrap();
+    // Sequoia's sign_message makes document signatures only: the hash is
+    // made here, as for one.
+    let mut h = openpgp::types::HashAlgorithm::SHA512.context().unwrap().for_signature(4);
+    h.update(&buf[..]);
+    let sig = openpgp::packet::signature::SignatureBuilder::new(openpgp::types::SignatureType::PositiveCertification)
+        .set_signature_creation_time(std::time::SystemTime::from(t))
+        .unwrap()
+        .set_hash_algo(openpgp::types::HashAlgorithm::SHA512)
+        .sign_hash(&mut a.signer, h)
+        .unwrap();
+    let mut w = openpgp::armor::Writer::new(Vec::new(), openpgp::armor::Kind::Signature).unwrap();
+    openpgp::Packet::from(sig).serialize(&mut w).unwrap();
+    let gpgsig = String::from_utf8(w.finalize().unwrap()).unwrap();
+    let c = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &gpgsig, None).unwrap();
+    rec.advance(Some(head), c, "add entry").unwrap();
+    assert_rejected(&s, "bad-signature", Some(&c.to_string()));
+}

@@ -2948,3 +2948,62 @@ fn rotation_without_the_new_keys_consent() {
     assert_rejected(&s, "policy", Some(&c));
     assert!(dir.exists());
 }
+
+/// A `gpgsig` of 5,800 one-byte unhashed subpackets: under the 16 KiB
+/// bound armoured, a quarter of a megabyte once parsed.
+fn bloated_signature() -> String {
+    use base64::Engine;
+    let t = (EPOCH as u32).to_be_bytes();
+    let mut body = vec![4, 0x00, 22, 8];
+    body.extend_from_slice(&6u16.to_be_bytes());
+    body.extend_from_slice(&[5, 2, t[0], t[1], t[2], t[3]]);
+    let n = 5800u16;
+    body.extend_from_slice(&(2 * n).to_be_bytes());
+    for _ in 0..n {
+        body.extend_from_slice(&[1, 101]);
+    }
+    body.extend_from_slice(&[0xAB, 0xCD]);
+    for _ in 0..2 {
+        body.extend_from_slice(&256u16.to_be_bytes());
+        body.extend_from_slice(&[0x80; 32]);
+    }
+    let mut packet = vec![0xC2, 0xFF];
+    packet.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    packet.extend_from_slice(&body);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&packet);
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    format!("-----BEGIN PGP SIGNATURE-----\n\n{}\n-----END PGP SIGNATURE-----\n", lines.join("\n"))
+}
+
+/// Attack (hostile remote): thousands of commits whose signatures each
+/// parse to a quarter of a megabyte. They are all read before the first is
+/// judged, and signatures are checked ahead of the walk: what is kept of
+/// them parsed must not grow with the history (1,200 of them would be
+/// 330 MB). (The raw commits read are kept, about 40 KB each here: see
+/// issue 16.)
+#[test]
+fn a_history_of_bloated_signatures_takes_bounded_memory() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let sig = bloated_signature();
+    assert!(sig.len() <= 16 << 10, "{}", sig.len());
+    let repo = git2::Repository::open(&rec).unwrap();
+    let mut parent = repo.head().unwrap().peel_to_commit().unwrap();
+    let tree = parent.tree().unwrap();
+    let who = git2::Signature::new("Mallory", "m@example.org", &git2::Time::new(EPOCH + 60, 0)).unwrap();
+    let first = {
+        let buf = repo.commit_create_buffer(&who, &who, "bloat 0", &tree, &[&parent]).unwrap();
+        repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &sig, None).unwrap()
+    };
+    parent = repo.find_commit(first).unwrap();
+    for i in 1..1200 {
+        let buf = repo.commit_create_buffer(&who, &who, &format!("bloat {i}"), &tree, &[&parent]).unwrap();
+        let oid = repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &sig, None).unwrap();
+        parent = repo.find_commit(oid).unwrap();
+    }
+    repo.reference("refs/heads/main", parent.id(), true, "bloat").unwrap();
+    let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&first.to_string()[..12]), "{}", stderr(&out));
+}

@@ -462,6 +462,12 @@ impl CertIndex {
         known: Option<Known>,
         check: &dyn Fn(&Key<PublicParts, UnspecifiedRole>) -> openpgp::Result<()>,
     ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
+        // Only a signature over a document signs one: a commit, an entry,
+        // a consent. (Sequoia's verify_message refuses the other types; a
+        // signature whose arithmetic a worker did is judged here alone.)
+        if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
+            return Err(SigError::Bad(format!("a {} signature does not sign a document", sig.typ())));
+        }
         let t = sig
             .signature_creation_time()
             .ok_or_else(|| SigError::Malformed("signature has no creation time".into()))?;
@@ -616,7 +622,8 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 /// that key's certificate the walk has already `accepted` into the record,
 /// what `prepare` made of the item on the worker (with the worker's own
 /// `state`, made once per worker by `state`; the walk does it itself
-/// otherwise). `early(i)` is item `i`'s check if it was done before.
+/// otherwise). `early(i)` is what [`SignerKeys::check`] found of item `i`'s
+/// key if it was done before.
 ///
 /// The walk still decides everything (which certificate may sign, when,
 /// with which key: see [`CertIndex::verify_checked`]); the workers only do
@@ -626,7 +633,7 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 pub fn check_ahead<S, T: Send, R>(
     keys: &SignerKeys,
     items: &[(&[u8], &[u8])],
-    early: impl Fn(usize) -> Option<Checked> + Sync,
+    early: impl Fn(usize) -> Option<Option<(Fpr, PublicKey)>> + Sync,
     accepted: &Accepted,
     state: impl Fn() -> S + Sync,
     prepare: impl Fn(&mut S, usize) -> T + Sync,
@@ -642,21 +649,30 @@ pub fn check_ahead<S, T: Send, R>(
         let mut rx = Vec::new();
         for w in 0..workers {
             // Bounded, so a walk that stops early stops the workers too.
-            let (tx, r) = mpsc::sync_channel::<Ahead<T>>(256);
+            let (tx, r) = mpsc::sync_channel::<Ahead<T>>(64);
             rx.push(r);
             scope.spawn(move || {
                 let mut st = state();
                 for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
                     let group = chunk..(chunk + CHUNK).min(items.len());
-                    let checked: Vec<_> =
-                        group.clone().map(|i| early(i).unwrap_or_else(|| keys.check(items[i].0, items[i].1))).collect();
+                    let checked: Vec<_> = group
+                        .clone()
+                        .map(|i| match early(i) {
+                            // The arithmetic was done; the parse is cheap
+                            // (and parsed signatures are not kept for long).
+                            Some(key) => (single_signature(items[i].0), key),
+                            None => keys.check(items[i].0, items[i].1),
+                        })
+                        .collect();
                     for (i, (signature, signer)) in group.zip(checked) {
                         // Only for a certificate the walk has accepted into
                         // the record: anyone can sign, and put a certificate
                         // in the head they send.
-                        let prepared =
-                            signer.as_ref().filter(|(f, _)| accepted.holds_by(f, i)).map(|_| prepare(&mut st, i));
                         let key = signer.map(|(_, k)| k);
+                        let prepared = key
+                            .as_ref()
+                            .filter(|k| accepted.holds_by(&k.fingerprint().to_hex(), i))
+                            .map(|_| prepare(&mut st, i));
                         if tx.send(Ahead { signature, key, prepared }).is_err() {
                             return;
                         }
@@ -679,9 +695,11 @@ pub fn check_ahead<S, T: Send, R>(
     })
 }
 
-/// The certificates a walk has accepted into the record so far, and how
-/// far it has come, shared with [`check_ahead`]'s workers (which prepare
-/// only what these signed).
+/// The keys (by fingerprint) of the certificates a walk has accepted into
+/// the record so far, as the record holds them, and how far the walk has
+/// come, shared with [`check_ahead`]'s workers (which prepare only what
+/// these keys signed: a certificate in a hostile head can name any key its
+/// own).
 #[derive(Default)]
 pub struct Accepted {
     state: std::sync::Mutex<AcceptedState>,
@@ -701,15 +719,19 @@ impl Accepted {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notes that the walk accepted certificate `f`.
-    pub fn add(&self, f: &str) {
-        self.lock().certs.insert(f.to_string());
+    /// Notes that the walk accepted the keys of `cert` (as the record holds it).
+    pub fn add(&self, cert: &Cert) {
+        let mut st = self.lock();
+        for k in cert.keys() {
+            st.certs.insert(k.key().fingerprint().to_hex());
+        }
+        drop(st);
         self.changed.notify_all();
     }
 
-    /// Whether the walk has accepted certificate `f`.
-    pub fn holds(&self, f: &str) -> bool {
-        self.lock().certs.contains(f)
+    /// Whether the walk has accepted key `k`.
+    pub fn holds(&self, k: &str) -> bool {
+        self.lock().certs.contains(k)
     }
 
     /// Notes that the walk waits for item `i`.
@@ -718,7 +740,7 @@ impl Accepted {
         self.changed.notify_all();
     }
 
-    /// Whether the walk has accepted `f` by the time it judges item `i`:
+    /// Whether the walk has accepted key `f` by the time it judges item `i`:
     /// waits while it may still (it has not reached `i`). A certificate
     /// joins the record in one commit and signs the next ones: the workers
     /// run ahead of the walk, and would otherwise leave all those commits
@@ -787,6 +809,7 @@ fn check_one(sig: &[u8], data: &[u8], keys: &Keys) -> Checked {
     let parsed = single_signature(sig);
     let mut signer = None;
     if let Ok(s) = &parsed
+        && matches!(s.typ(), SignatureType::Binary | SignatureType::Text)
         && let Some(ks) = s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
         && let Some(digest) = super::ed25519::document_digest(s, data)
     {
