@@ -464,6 +464,20 @@ fn a_damaged_reader_cache_is_passed_over() {
     bytes[mid] ^= 0x01;
     std::fs::write(&segs[0], &bytes).unwrap();
     assert_eq!(log_json(&env, &anna), cold);
+    // A segment that is a link to an endless device is not read.
+    let (dir, _) = reader_cache(&rec, &anna);
+    std::os::unix::fs::symlink("/dev/zero", dir.join("00000000000000000000-0.seg")).unwrap();
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(&rec)
+        .args(["log", "--json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out), cold);
+    std::fs::remove_file(dir.join("00000000000000000000-0.seg")).unwrap();
     // Garbage in place of the key: a new key, the old segments dropped.
     let (dir, _) = reader_cache(&rec, &anna);
     std::fs::write(dir.join("key.pgp"), b"not a key").unwrap();

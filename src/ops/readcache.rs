@@ -37,8 +37,25 @@ use crate::crypto::{SecretKey, commit::CertIndex};
 use crate::model::Fpr;
 use crate::repo::Record;
 
-/// The largest segment read (a lifetime's records are well under it).
-const MAX_SEGMENT: usize = 1 << 30;
+/// The largest segment read (10,000 entries are about 16 MB).
+const MAX_SEGMENT: usize = 512 << 20;
+
+/// The largest key file read (one small OpenPGP message).
+const MAX_KEY_FILE: usize = 64 << 10;
+
+/// The bytes of `path` if it is a regular file (not a link: anyone who can
+/// write to the directory could point one at a device) of at most `max`
+/// bytes; read no further than that either way.
+fn read_file(path: &Path, max: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let m = std::fs::symlink_metadata(path).ok()?;
+    if !m.is_file() || m.len() > max as u64 {
+        return None;
+    }
+    let mut out = Vec::new();
+    std::fs::File::open(path).ok()?.take(max as u64 + 1).read_to_end(&mut out).ok()?;
+    (out.len() <= max).then_some(out)
+}
 
 /// More segments than this are merged into one.
 const MAX_SEGMENTS: usize = 16;
@@ -106,7 +123,7 @@ impl ReadCache {
         for s in &segments {
             // A segment that does not open (another key, damaged) is passed
             // over, and dropped at the next merge.
-            let Ok(bytes) = std::fs::read(s) else { continue };
+            let Some(bytes) = read_file(s, MAX_SEGMENT + 64) else { continue };
             let Ok(plain) = open_with_session_key(&bytes, &key, MAX_SEGMENT) else { continue };
             let Ok(text) = String::from_utf8(plain) else { continue };
             for l in text.lines() {
@@ -182,7 +199,7 @@ fn read_key(
     keys: &mut [SecretKey],
     now: DateTime<Utc>,
 ) -> Option<SessionKey> {
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = read_file(path, MAX_KEY_FILE)?;
     let opened = open(&bytes, None, keys, certs, &certs.update_ids(me), now).ok()??;
     match &opened.signature {
         SignatureStatus::Good { signer, .. } if signer == me => {}
