@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod cores;
 pub mod crypto;
 pub mod error;
 pub mod fault;

@@ -594,12 +594,16 @@ pub fn verify_from(
                         let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
                         fail(oid, code, format!("{path} {e}"))
                     })?;
+                    // A certificate file, as the worker parsed it, or parsed here.
+                    let mut cert = || {
+                        prepared_certs
+                            .remove(&path)
+                            .unwrap_or_else(|| parse_cert(&bytes))
+                            .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))
+                    };
                     match kind.expect("matched above") {
                         RepoPath::Key(f) => {
-                            let c = prepared_certs
-                                .remove(&path)
-                                .unwrap_or_else(|| parse_cert(&bytes))
-                                .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                            let c = cert()?;
                             if c.fingerprint().to_hex() != f {
                                 return Err(fail(
                                     oid,
@@ -613,10 +617,7 @@ pub fn verify_from(
                         }
                         RepoPath::KeyUpdate { fpr, id } => {
                             check_time(oid, &path, "its id", id.time(), time)?;
-                            let c = prepared_certs
-                                .remove(&path)
-                                .unwrap_or_else(|| parse_cert(&bytes))
-                                .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))?;
+                            let c = cert()?;
                             let revokes = certs
                                 .add_update(&fpr, id, c, time)
                                 .map_err(|(code, e)| fail(oid, code, format!("{path} {e}")))?;

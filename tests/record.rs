@@ -406,8 +406,16 @@ fn reader_cache(rec: &std::path::Path, who: &Party) -> (std::path::PathBuf, Vec<
     (dir, segs)
 }
 
+/// `hrx log --json` as `who`, which must succeed within a minute.
 fn log_json(env: &TestEnv, who: &Party) -> serde_json::Value {
-    let out = env.hrx(who).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap();
+    let out = env
+        .hrx(who)
+        .arg("-C")
+        .arg(env.record())
+        .args(["log", "--json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     json(&out)
 }
@@ -467,16 +475,7 @@ fn a_damaged_reader_cache_is_passed_over() {
     // A segment that is a link to an endless device is not read.
     let (dir, _) = reader_cache(&rec, &anna);
     std::os::unix::fs::symlink("/dev/zero", dir.join("00000000000000000000-0.seg")).unwrap();
-    let out = env
-        .hrx(&anna)
-        .arg("-C")
-        .arg(&rec)
-        .args(["log", "--json"])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(json(&out), cold);
+    assert_eq!(log_json(&env, &anna), cold);
     std::fs::remove_file(dir.join("00000000000000000000-0.seg")).unwrap();
     // Garbage in place of the key: a new key, the old segments dropped.
     let (dir, _) = reader_cache(&rec, &anna);

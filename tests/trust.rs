@@ -352,6 +352,24 @@ fn commit_signed_as(
 ) -> Option<String> {
     use openpgp::packet::signature::SignatureBuilder;
     use openpgp::types::SignatureType;
+    commit_with(s, who, files, t, |buf| {
+        let mut u = forge::unlock(who);
+        template(SignatureBuilder::new(SignatureType::Binary).set_signature_creation_time(SystemTime::from(t)).unwrap())
+            .sign_message(&mut u.signer, buf)
+            .ok()
+    })
+}
+
+/// A commit on `main` of the scene's record adding `files`, by `who` at
+/// `t`, with the signature `sign` makes over the commit's bytes. None if
+/// it makes none.
+fn commit_with(
+    s: &Scene,
+    who: &Party,
+    files: &[(String, Vec<u8>)],
+    t: DateTime<Utc>,
+    sign: impl FnOnce(&[u8]) -> Option<openpgp::packet::Signature>,
+) -> Option<String> {
     let rec = Record::open(&s.env.record()).unwrap();
     let head = rec.head().unwrap().unwrap();
     let parent = rec.repo.find_commit(head).unwrap();
@@ -363,12 +381,7 @@ fn commit_signed_as(
     let tree = rec.repo.find_tree(b.create_updated(&rec.repo, &base).unwrap()).unwrap();
     let sig = git2::Signature::new(&who.name, "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
     let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: add entry", &tree, &[&parent]).unwrap();
-    let mut u = forge::unlock(who);
-    let pgp = template(
-        SignatureBuilder::new(SignatureType::Binary).set_signature_creation_time(SystemTime::from(t)).unwrap(),
-    )
-    .sign_message(&mut u.signer, &buf[..])
-    .ok()?;
+    let pgp = sign(&buf[..])?;
     let oid = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &armor_signature(pgp), None).unwrap();
     rec.advance(Some(head), oid, "forged").unwrap();
     Some(oid.to_string())
@@ -3006,4 +3019,32 @@ fn a_history_of_bloated_signatures_takes_bounded_memory() {
     let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains(&first.to_string()[..12]), "{}", stderr(&out));
+}
+
+/// Attack: a participant signs a commit with a signature of another type
+/// (a user id certification, 0x13) over the commit's exact bytes. GnuPG
+/// refuses it ("invalid signature class"); so must hrx, however the
+/// signature's arithmetic was checked.
+#[test]
+fn commit_signed_with_a_certification_signature() {
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::{HashAlgorithm, SignatureType};
+    let s = scene();
+    let t = time(&s);
+    let note = sealed_note(&s, &s.anna, &s.anna, "general", t);
+    let c = commit_with(&s, &s.anna, &[note], t, |buf| {
+        // Sequoia's sign_message makes document signatures only: the hash
+        // is made here, as for one.
+        let mut h = HashAlgorithm::SHA512.context().unwrap().for_signature(4);
+        h.update(buf);
+        let mut a = forge::unlock(&s.anna);
+        SignatureBuilder::new(SignatureType::PositiveCertification)
+            .set_signature_creation_time(SystemTime::from(t))
+            .unwrap()
+            .set_hash_algo(HashAlgorithm::SHA512)
+            .sign_hash(&mut a.signer, h)
+            .ok()
+    })
+    .unwrap();
+    assert_rejected(&s, "bad-signature", Some(&c));
 }

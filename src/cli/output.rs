@@ -26,17 +26,7 @@ impl Out {
     /// a lifetime's `hrx log --json` is tens of megabytes of it. The same
     /// document (keys sorted, as everywhere).
     pub fn json_list<T: Serialize + Sync>(&self, kind: &str, items: &[T]) {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        let chunk = items.len().div_ceil(cores).max(1);
-        let values: Vec<serde_json::Value> = std::thread::scope(|s| {
-            let parts: Vec<_> = items
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || part.iter().map(|i| serde_json::to_value(i).expect("json")).collect::<Vec<_>>())
-                })
-                .collect();
-            parts.into_iter().flat_map(|p| p.join().expect("json")).collect()
-        });
+        let values = crate::cores::map(items, |i| serde_json::to_value(i).expect("json"));
         let mut doc = serde_json::Map::new();
         doc.insert("version".into(), JSON_VERSION.into());
         doc.insert(kind.into(), values.into());
@@ -44,16 +34,7 @@ impl Out {
         discard(doc);
         self.line(&text);
     }
-}
 
-/// Frees a large result off the main thread. Freeing a lifetime's entries
-/// costs about as much as printing them; it is the command's last work,
-/// and the process may end before it is done.
-pub fn discard<T: Send + 'static>(x: T) {
-    std::thread::spawn(move || drop(x));
-}
-
-impl Out {
     /// Prints a line of results. A closed pipe ends the program quietly.
     pub fn line(&self, s: &str) {
         let mut o = std::io::stdout().lock();
@@ -68,4 +49,11 @@ impl Out {
             eprintln!("{}", crate::model::text::terminal_safe(s));
         }
     }
+}
+
+/// Frees a large result off the main thread. Freeing a lifetime's entries
+/// costs about as much as printing them; it is the command's last work,
+/// and the process may end before it is done.
+pub fn discard<T: Send + 'static>(x: T) {
+    std::thread::spawn(move || drop(x));
 }

@@ -420,7 +420,7 @@ impl CertIndex {
         data: &[u8],
         allowed: &dyn Fn(&str) -> bool,
         known: Option<Known>,
-        checked: Option<&Key<PublicParts, UnspecifiedRole>>,
+        checked: Option<&PublicKey>,
     ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
         self.verify_with(sig, allowed, known, &|k| {
             if checked.is_some_and(|c| c == k) { Ok(()) } else { sig.verify_message(k, data) }
@@ -643,7 +643,7 @@ pub fn check_ahead<S, T: Send, R>(
     // Consecutive items go to one worker, so what one commit read (its
     // trees) is at hand for the next.
     const CHUNK: usize = 32;
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let workers = crate::cores::count();
     let (state, prepare, early) = (&state, &prepare, &early);
     std::thread::scope(|scope| {
         let mut rx = Vec::new();
@@ -708,7 +708,7 @@ pub struct Accepted {
 
 #[derive(Default)]
 struct AcceptedState {
-    certs: std::collections::HashSet<Fpr>,
+    keys: std::collections::HashSet<Fpr>,
     /// The item the walk waits for (all before it are judged); `usize::MAX`
     /// once it has stopped.
     at: usize,
@@ -723,15 +723,10 @@ impl Accepted {
     pub fn add(&self, cert: &Cert) {
         let mut st = self.lock();
         for k in cert.keys() {
-            st.certs.insert(k.key().fingerprint().to_hex());
+            st.keys.insert(k.key().fingerprint().to_hex());
         }
         drop(st);
         self.changed.notify_all();
-    }
-
-    /// Whether the walk has accepted key `k`.
-    pub fn holds(&self, k: &str) -> bool {
-        self.lock().certs.contains(k)
     }
 
     /// Notes that the walk waits for item `i`.
@@ -747,10 +742,10 @@ impl Accepted {
     /// to the walk itself.
     fn holds_by(&self, f: &str, i: usize) -> bool {
         let mut st = self.lock();
-        while !st.certs.contains(f) && st.at < i {
+        while !st.keys.contains(f) && st.at < i {
             st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
         }
-        st.certs.contains(f)
+        st.keys.contains(f)
     }
 }
 
@@ -789,9 +784,26 @@ impl SignerKeys {
     }
 
     /// Parses `gpgsig` value `sig` and does its arithmetic over `data`
-    /// with the keys it names (see [`check_ahead`]).
+    /// with the keys it names (Ed25519 ones on dalek, others by Sequoia;
+    /// see [`check_ahead`]). Only a document signature is checked: the walk
+    /// refuses the others.
     pub fn check(&self, sig: &[u8], data: &[u8]) -> Checked {
-        check_one(sig, data, &self.0)
+        let parsed = single_signature(sig);
+        let mut signer = None;
+        if let Ok(s) = &parsed
+            && matches!(s.typ(), SignatureType::Binary | SignatureType::Text)
+            && let Some(ks) = s.get_issuers().iter().find_map(|h| self.0.get(&super::message::handle_hex(h)))
+            && let Some(digest) = super::ed25519::document_digest(s, data)
+        {
+            signer = ks
+                .iter()
+                .find(|(_, k)| match super::ed25519::verify_digest(s, &digest, k) {
+                    Some(()) => true,
+                    None => s.verify_digest(k, &digest).is_ok(),
+                })
+                .cloned();
+        }
+        (parsed, signer)
     }
 }
 
@@ -802,34 +814,12 @@ pub type Checked = (Result<Signature, SigError>, Option<(Fpr, PublicKey)>);
 /// A public key of any role.
 type PublicKey = Key<PublicParts, UnspecifiedRole>;
 
-/// Parses one `gpgsig` and does its arithmetic with the keys it names
-/// (Ed25519 ones on dalek, others by Sequoia). Returns the parsed signature
-/// and, if it checked out with one of them, that key and its certificate.
-fn check_one(sig: &[u8], data: &[u8], keys: &Keys) -> Checked {
-    let parsed = single_signature(sig);
-    let mut signer = None;
-    if let Ok(s) = &parsed
-        && matches!(s.typ(), SignatureType::Binary | SignatureType::Text)
-        && let Some(ks) = s.get_issuers().iter().find_map(|h| keys.get(&super::message::handle_hex(h)))
-        && let Some(digest) = super::ed25519::document_digest(s, data)
-    {
-        signer = ks
-            .iter()
-            .find(|(_, k)| match super::ed25519::verify_digest(s, &digest, k) {
-                Some(()) => true,
-                None => s.verify_digest(k, &digest).is_ok(),
-            })
-            .cloned();
-    }
-    (parsed, signer)
-}
-
 /// What [`check_ahead`]'s workers found for one item.
 pub struct Ahead<T> {
     /// The parsed signature, or why it is not one.
     pub signature: Result<Signature, SigError>,
     /// The key its arithmetic checked out with, if one of the keys given.
-    pub key: Option<Key<PublicParts, UnspecifiedRole>>,
+    pub key: Option<PublicKey>,
     /// What was prepared, if the signature's arithmetic checked out with a
     /// known key.
     pub prepared: Option<T>,

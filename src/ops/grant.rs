@@ -284,7 +284,7 @@ fn on_every_core<T: Sync, R: Send>(
     keys: &[crate::crypto::SecretKey],
     f: impl Fn(&T, &mut [crate::crypto::SecretKey]) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let threads = crate::cores::count();
     let per = items.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = items

@@ -300,7 +300,7 @@ pub fn views(
     r: &mut Reader,
     now: DateTime<Utc>,
 ) -> Result<Vec<EntryView>> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let threads = crate::cores::count();
     if threads == 1 || entries.len() < 32 {
         return entries.iter().map(|e| view(rec, v, e, r, now)).collect();
     }

@@ -77,14 +77,15 @@ pub struct Cached {
 pub struct ReadCache {
     dir: PathBuf,
     key: SessionKey,
-    known: HashMap<(String, String), String>,
+    known: HashMap<(Oid, Oid), String>,
     segments: Vec<PathBuf>,
     fresh: Mutex<Vec<String>>,
 }
 
-/// The line that keeps `c`, the entry in `blob` added by `commit`.
-fn line(blob: &str, commit: &str, c: &Cached) -> Option<String> {
-    Some(format!("{blob} {commit} {}\n", serde_json::to_string(c).ok()?))
+/// The line that keeps the entry in `blob` added by `commit`, `json` being
+/// its [`Cached`].
+fn line(blob: Oid, commit: Oid, json: &str) -> String {
+    format!("{blob} {commit} {json}\n")
 }
 
 impl ReadCache {
@@ -129,8 +130,9 @@ impl ReadCache {
             for l in text.lines() {
                 if let Some((blob, rest)) = l.split_once(' ')
                     && let Some((commit, json)) = rest.split_once(' ')
+                    && let (Ok(blob), Ok(commit)) = (Oid::from_str(blob), Oid::from_str(commit))
                 {
-                    known.insert((blob.to_string(), commit.to_string()), json.to_string());
+                    known.insert((blob, commit), json.to_string());
                 }
             }
         }
@@ -140,13 +142,13 @@ impl ReadCache {
     /// What was kept of the entry in `blob`, added by `commit` (`None` if
     /// nothing, or something that does not read as a kept entry).
     pub fn get(&self, blob: Oid, commit: Oid) -> Option<Cached> {
-        serde_json::from_str(self.known.get(&(blob.to_string(), commit.to_string()))?).ok()
+        serde_json::from_str(self.known.get(&(blob, commit))?).ok()
     }
 
     /// Keeps an entry just opened.
     pub fn put(&self, blob: Oid, commit: Oid, recipients: Vec<String>, record: Value, signature: SignatureStatus) {
-        if let Some(l) = line(&blob.to_string(), &commit.to_string(), &Cached { recipients, record, signature }) {
-            self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+        if let Ok(json) = serde_json::to_string(&Cached { recipients, record, signature }) {
+            self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push(line(blob, commit, &json));
         }
     }
 
@@ -161,7 +163,7 @@ impl ReadCache {
         let mut lines = Vec::new();
         if merge {
             for ((blob, commit), json) in &self.known {
-                lines.extend_from_slice(format!("{blob} {commit} {json}\n").as_bytes());
+                lines.extend_from_slice(line(*blob, *commit, json).as_bytes());
             }
         }
         for l in &fresh {
