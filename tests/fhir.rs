@@ -588,3 +588,47 @@ fn a_resource_that_does_not_fit_is_kept_whole_and_the_rest_imports() {
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stdout(&again).contains("nothing new"), "{}", stdout(&again));
 }
+
+#[test]
+fn contained_and_versioned_references_resolve() {
+    // A MedicationStatement whose medication is contained (`#med`), one that
+    // names its Medication by a versioned reference and one by an absolute
+    // URL: each imports with its medication, not "(medication not given)".
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let file = env.path().join("refs.json");
+    std::fs::write(
+        &file,
+        r##"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:s1","resource":{"resourceType":"MedicationStatement","id":"s1","status":"active",
+             "contained":[{"resourceType":"Medication","id":"med",
+                "code":{"coding":[{"system":"http://www.whocc.no/atc","code":"C09AA05","display":"Ramipril"}]}}],
+             "medicationReference":{"reference":"#med"},"subject":{"reference":"Patient/p"}}},
+          {"fullUrl":"urn:uuid:s2","resource":{"resourceType":"MedicationStatement","id":"s2","status":"active",
+             "medicationReference":{"reference":"Medication/m2/_history/4"},"subject":{"reference":"Patient/p"}}},
+          {"fullUrl":"urn:uuid:s3","resource":{"resourceType":"MedicationStatement","id":"s3","status":"active",
+             "medicationReference":{"reference":"https://fhir.example.org/r4/Medication/m3"},"subject":{"reference":"Patient/p"}}},
+          {"fullUrl":"https://fhir.example.org/r4/Medication/m2","resource":{"resourceType":"Medication","id":"m2",
+             "code":{"coding":[{"system":"http://www.whocc.no/atc","code":"A10BA02","display":"Metformin"}]}}},
+          {"resource":{"resourceType":"Medication","id":"m3",
+             "code":{"coding":[{"system":"http://www.whocc.no/atc","code":"B01AC06","display":"Acetylsalicylic acid"}]}}}]}"##,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert_eq!(s["imported"]["medication"], 3, "{s}");
+    assert!(!s["unresolved"].to_string().contains("Medication"), "{s}");
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let meds: Vec<String> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "medication")
+        .map(|e| e["record"]["medication"]["code"].as_str().unwrap_or("(none)").to_string())
+        .collect();
+    let mut sorted = meds.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["A10BA02", "B01AC06", "C09AA05"], "{log}");
+    assert!(!log.to_string().contains("medication not given"), "{log}");
+}

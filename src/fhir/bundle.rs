@@ -47,16 +47,40 @@ pub struct Parsed {
     pub resources: Vec<Resource>,
     /// Identities that appeared more than once in the input (later copies skipped).
     pub duplicates: Vec<String>,
+    /// fullUrls and `Type/id`s, to the resource's index.
+    index: HashMap<String, usize>,
+    /// Contained resources by (their container's identity, their id).
+    contained: HashMap<(String, String), Resource>,
 }
 
 impl Parsed {
-    /// Resolves a reference (`urn:uuid:...`, `Type/id`, or a full URL ending in it).
-    pub fn resolve(&self, reference: &str) -> Option<&Resource> {
-        self.index().get(reference).map(|&i| &self.resources[i])
+    /// Resolves a reference made by `from`, as FHIR defines them: `#id` (a
+    /// resource contained in `from`), `urn:uuid:...`, relative `Type/id`,
+    /// absolute URLs (by fullUrl, else by their `Type/id` tail) and any of
+    /// these versioned (`.../_history/n`, the version is not checked: a
+    /// bundle holds one version of each resource).
+    pub fn resolve(&self, from: &Resource, reference: &str) -> Option<&Resource> {
+        if let Some(id) = reference.strip_prefix('#') {
+            return self.contained.get(&(from.identity(), id.to_string()));
+        }
+        let unversioned = reference.find("/_history/").map_or(reference, |i| &reference[..i]);
+        if let Some(&i) = self.index.get(unversioned) {
+            return Some(&self.resources[i]);
+        }
+        if unversioned.starts_with("urn:") {
+            return None;
+        }
+        let parts: Vec<&str> = unversioned.rsplitn(3, '/').collect();
+        if parts.len() < 2 {
+            return None;
+        }
+        self.index.get(&format!("{}/{}", parts[1], parts[0])).map(|&i| &self.resources[i])
     }
 
-    fn index(&self) -> HashMap<String, usize> {
+    /// Builds the lookup tables, once all resources are in.
+    fn build_index(&mut self) {
         let mut m = HashMap::new();
+        let mut contained = HashMap::new();
         for (i, r) in self.resources.iter().enumerate() {
             if let Some(u) = &r.full_url {
                 m.insert(u.clone(), i);
@@ -69,8 +93,21 @@ impl Parsed {
             if let Some(id) = &r.id {
                 m.insert(format!("{}/{id}", r.kind), i);
             }
+            for c in r.json.get("contained").and_then(Value::as_array).into_iter().flatten() {
+                let (Some(kind), Some(id)) =
+                    (c.get("resourceType").and_then(Value::as_str), c.get("id").and_then(Value::as_str))
+                else {
+                    continue;
+                };
+                let original = c.to_string();
+                contained.insert(
+                    (r.identity(), id.to_string()),
+                    Resource { kind: kind.into(), id: Some(id.into()), full_url: None, json: c.clone(), original },
+                );
+            }
         }
-        m
+        self.index = m;
+        self.contained = contained;
     }
 }
 
@@ -121,6 +158,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         out.bundle_type = "resource".into();
         out.language = probe.get("language").and_then(Value::as_str).map(str::to_string);
         out.resources.push(resource(top, None)?);
+        out.build_index();
         return Ok(out);
     }
     let b: RawBundle = serde_json::from_str(text).map_err(|e| format!("not a valid Bundle: {e}"))?;
@@ -137,6 +175,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         }
         out.resources.push(r);
     }
+    out.build_index();
     Ok(out)
 }
 
@@ -153,9 +192,14 @@ mod tests {
         assert_eq!(p.resources.len(), 1);
         assert_eq!(p.duplicates, ["Medication/m1"]);
         assert_eq!(p.resources[0].original, r#"{"resourceType":"Medication","id":"m1",  "code":{"text":"X"}}"#);
-        assert!(p.resolve("urn:uuid:1").is_some());
-        assert!(p.resolve("Medication/m1").is_some());
-        assert!(p.resolve("Medication/zz").is_none());
+        let from = &p.resources[0];
+        assert!(p.resolve(from, "urn:uuid:1").is_some());
+        assert!(p.resolve(from, "Medication/m1").is_some());
+        assert!(p.resolve(from, "Medication/m1/_history/3").is_some());
+        assert!(p.resolve(from, "https://other.example/fhir/Medication/m1").is_some());
+        assert!(p.resolve(from, "Medication/zz").is_none());
+        assert!(p.resolve(from, "urn:uuid:zz").is_none());
+        assert!(p.resolve(from, "#m1").is_none(), "contains nothing");
         assert!(parse("{").is_err());
         assert!(parse(r#"{"a":1}"#).is_err());
     }

@@ -143,7 +143,7 @@ impl Ctx<'_> {
 
     fn resolve(&mut self, from: &Resource, reference: Option<&Value>) -> Option<&Resource> {
         let r = reference?.get("reference")?.as_str()?;
-        let found = self.parsed.resolve(r);
+        let found = self.parsed.resolve(from, r);
         if found.is_none() {
             self.unresolved.push(format!("{} -> {r}", from.identity()));
         }
