@@ -435,6 +435,8 @@ fn log_shows_the_same_from_the_readers_sealed_cache() {
     let (dir, segs) = reader_cache(&rec, &anna);
     assert_eq!(segs.len(), 1, "one segment for what was opened");
     assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let read = dir.parent().unwrap();
+    assert_eq!(std::fs::metadata(read).unwrap().permissions().mode() & 0o777, 0o700, "{}", read.display());
     for f in segs.iter().chain([&dir.join("key.pgp")]) {
         assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
     }
@@ -545,4 +547,39 @@ fn a_planted_reader_cache_is_not_believed() {
     assert!(!shown.to_string().contains("no known allergies"), "the planted words were shown: {shown}");
     assert_eq!(shown, cold);
     assert_ne!(std::fs::read(dir.join("key.pgp")).unwrap(), sealed_key, "the planted key was replaced");
+}
+
+/// Issue 13 (hostile review): a link planted as the reader's cache
+/// directory is not followed. hrx would make its target private and clear
+/// the segments it holds; it reads without the cache instead.
+#[test]
+fn a_link_planted_as_the_readers_cache_is_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "a note");
+    let victim = env.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(victim.join("important.seg"), "someone else's file").unwrap();
+    std::fs::create_dir_all(rec.join(".git/hrx/read")).unwrap();
+    std::os::unix::fs::symlink(&victim, rec.join(".git/hrx/read").join(&anna.fpr)).unwrap();
+    let shown = log_json(&env, &anna);
+    assert!(shown.to_string().contains("a note"), "{shown}");
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o755,
+        "the link's target was changed"
+    );
+    let names: Vec<_> = std::fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names, [std::ffi::OsString::from("important.seg")], "written or removed through the link");
+    // The same for a link in place of .git/hrx/read itself.
+    std::fs::remove_file(rec.join(".git/hrx/read").join(&anna.fpr)).unwrap();
+    std::fs::remove_dir(rec.join(".git/hrx/read")).unwrap();
+    std::os::unix::fs::symlink(&victim, rec.join(".git/hrx/read")).unwrap();
+    let again = log_json(&env, &anna);
+    assert_eq!(again, shown);
+    let names: Vec<_> = std::fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names, [std::ffi::OsString::from("important.seg")], "written through the linked read/");
 }

@@ -101,7 +101,17 @@ impl ReadCache {
         signer: &SecretKey,
         now: DateTime<Utc>,
     ) -> Option<ReadCache> {
-        let dir = rec.state_dir().join("read").join(me);
+        let read = rec.state_dir().join("read");
+        let dir = read.join(me);
+        // A link (or anything not a directory) in their place is not ours:
+        // making it private and clearing its segments would act on wherever
+        // it points. Read without the cache instead.
+        for d in [&read, &dir] {
+            if std::fs::symlink_metadata(d).is_ok_and(|m| !m.is_dir()) {
+                return None;
+            }
+        }
+        crate::fsutil::private_dir(&read).ok()?;
         crate::fsutil::private_dir(&dir).ok()?;
         let key_file = dir.join("key.pgp");
         let key = match read_key(&key_file, certs, me, keys, now) {
