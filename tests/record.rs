@@ -444,6 +444,17 @@ fn log_shows_the_same_from_the_readers_sealed_cache() {
     let warm = log_json(&env, &anna);
     assert_eq!(warm, cold);
     assert_eq!(reader_cache(&rec, &anna).1, segs, "nothing new was opened, nothing written");
+    // Files made readable by others (a copy, a restore from a backup) are
+    // made private again when they are read.
+    for f in segs.iter().chain([&dir.join("key.pgp")]) {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(log_json(&env, &anna), cold);
+    for f in segs.iter().chain([&dir.join("key.pgp")]) {
+        assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+    }
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
     env.note(&anna, "third note");
     let third = log_json(&env, &anna);
     assert_eq!(third["entries"].as_array().unwrap().len(), 3);
@@ -474,11 +485,19 @@ fn a_damaged_reader_cache_is_passed_over() {
     bytes[mid] ^= 0x01;
     std::fs::write(&segs[0], &bytes).unwrap();
     assert_eq!(log_json(&env, &anna), cold);
-    // A segment that is a link to an endless device is not read.
+    // Dropped at once: it would cost its reading on every run.
+    assert!(!segs[0].exists(), "the damaged segment was kept");
+    // A segment that is a link to an endless device, or a FIFO, is not
+    // read (nor waited on), and dropped.
     let (dir, _) = reader_cache(&rec, &anna);
-    std::os::unix::fs::symlink("/dev/zero", dir.join("00000000000000000000-0.seg")).unwrap();
+    let zero = dir.join("00000000000000000000-0.seg");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let fifo = dir.join("00000000000000000000-1.seg");
+    let made = env.bare("mkfifo").arg(&fifo).output().unwrap();
+    assert!(made.status.success());
     assert_eq!(log_json(&env, &anna), cold);
-    std::fs::remove_file(dir.join("00000000000000000000-0.seg")).unwrap();
+    assert!(std::fs::symlink_metadata(&zero).is_err() && std::fs::symlink_metadata(&fifo).is_err());
+    assert!(std::path::Path::new("/dev/zero").exists());
     // Garbage in place of the key: a new key, the old segments dropped.
     let (dir, _) = reader_cache(&rec, &anna);
     std::fs::write(dir.join("key.pgp"), b"not a key").unwrap();
@@ -494,49 +513,28 @@ fn a_damaged_reader_cache_is_passed_over() {
 #[test]
 fn a_planted_reader_cache_is_not_believed() {
     use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
-    use openpgp::types::{AEADAlgorithm, SymmetricAlgorithm};
     use sequoia_openpgp as openpgp;
     use std::io::Write;
     let env = TestEnv::new();
     let anna = env.party("Anna Weber", "DE", None);
     let rec = env.init(&anna);
-    let id = env.note(&anna, "penicillin allergy");
+    env.note(&anna, "penicillin allergy");
     let cold = log_json(&env, &anna);
-    let commit = cold["entries"][0]["commit"].as_str().unwrap().to_string();
-    let tree = stdout(&env.git(&["ls-tree", "-r", "HEAD"]));
-    let blob = tree.lines().find(|l| l.contains(&id)).unwrap().split_whitespace().nth(2).unwrap().to_string();
-    // The planted key: encrypted to Anna's certificate, signed by no one.
-    let hex = "07".repeat(32);
+    // The planted key: encrypted to Anna's certificate, labelled as hrx
+    // labels its own, signed by no one.
+    let root = stdout(&env.git(&["rev-list", "--max-parents=0", "HEAD"])).trim().to_string();
+    let plain = format!("hrx reader's cache 1 {root} {} {}", anna.fpr, "07".repeat(32));
     let cert = forge::cert(&anna);
     let p = openpgp::policy::StandardPolicy::new();
     let recipients = cert.keys().with_policy(&p, None).supported().for_storage_encryption();
     let mut sealed_key = Vec::new();
     let m = Encryptor::for_recipients(Message::new(&mut sealed_key), recipients).build().unwrap();
     let mut w = LiteralWriter::new(m).build().unwrap();
-    w.write_all(hex.as_bytes()).unwrap();
+    w.write_all(plain.as_bytes()).unwrap();
     w.finalize().unwrap();
     // A segment sealed with it, as hrx seals its own.
-    let entry = &cold["entries"][0];
-    let mut record = entry["record"].clone();
-    record["text"] = "no known allergies".into();
-    let body = serde_json::json!({
-        "recipients": entry["recipients"].as_array().unwrap().iter().map(|r| r["key_id"].clone()).collect::<Vec<_>>(),
-        "record": record,
-        "signature": entry["signature"],
-    });
-    let line = format!("{blob} {commit} {body}\n");
-    let key = openpgp::crypto::SessionKey::from(vec![7u8; 32]);
-    let nonce = [9u8; 12];
-    let mut ctx = AEADAlgorithm::GCM
-        .context(SymmetricAlgorithm::AES256, &key, b"hrx-rc1\n", &nonce)
-        .unwrap()
-        .for_encryption()
-        .unwrap();
-    let mut seg = b"hrx-rc1\n".to_vec();
-    seg.extend_from_slice(&nonce);
-    let start = seg.len();
-    seg.resize(start + line.len() + ctx.digest_size(), 0);
-    ctx.encrypt_seal(&mut seg[start..], line.as_bytes()).unwrap();
+    let line = cache_line(&env, &cold["entries"][0], "no known allergies");
+    let seg = seal_segment(&[7u8; 32], &line);
     let (dir, segs) = reader_cache(&rec, &anna);
     for s in segs {
         std::fs::remove_file(s).unwrap();
@@ -547,6 +545,90 @@ fn a_planted_reader_cache_is_not_believed() {
     assert!(!shown.to_string().contains("no known allergies"), "the planted words were shown: {shown}");
     assert_eq!(shown, cold);
     assert_ne!(std::fs::read(dir.join("key.pgp")).unwrap(), sealed_key, "the planted key was replaced");
+}
+
+/// A cache segment holding `lines`, sealed with `key` as hrx seals its own
+/// (what someone who has the cache key can make).
+fn seal_segment(key: &[u8], lines: &str) -> Vec<u8> {
+    use sequoia_openpgp::types::{AEADAlgorithm, SymmetricAlgorithm};
+    let key = sequoia_openpgp::crypto::SessionKey::from(key.to_vec());
+    let nonce = [9u8; 12];
+    let mut ctx = AEADAlgorithm::GCM
+        .context(SymmetricAlgorithm::AES256, &key, b"hrx-rc1\n", &nonce)
+        .unwrap()
+        .for_encryption()
+        .unwrap();
+    let mut seg = b"hrx-rc1\n".to_vec();
+    seg.extend_from_slice(&nonce);
+    let start = seg.len();
+    seg.resize(start + lines.len() + ctx.digest_size(), 0);
+    ctx.encrypt_seal(&mut seg[start..], lines.as_bytes()).unwrap();
+    seg
+}
+
+/// The cache line that says entry `entry` (as `log --json` shows it) reads
+/// `text`.
+fn cache_line(env: &TestEnv, entry: &serde_json::Value, text: &str) -> String {
+    let id = entry["id"].as_str().unwrap();
+    let tree = stdout(&env.git(&["ls-tree", "-r", "HEAD"]));
+    let blob = tree.lines().find(|l| l.contains(id)).unwrap().split_whitespace().nth(2).unwrap().to_string();
+    let mut record = entry["record"].clone();
+    record["text"] = text.into();
+    let body = serde_json::json!({
+        "recipients": entry["recipients"].as_array().unwrap().iter().map(|r| r["key_id"].clone()).collect::<Vec<_>>(),
+        "record": record,
+        "signature": entry["signature"],
+    });
+    format!("{blob} {} {body}\n", entry["commit"].as_str().unwrap())
+}
+
+/// Issue 13 (hostile review), attack: a thief with a copy of a provider's
+/// key and of the record opens the provider's cache key with GnuPG and
+/// writes a segment that puts other words in a real entry. A stolen key
+/// reads whatever its holder reads, so until the theft is known this is
+/// what the key's holder would see (the limit of any cache the key opens);
+/// once the key is revoked as compromised, the cache is cleared and never
+/// used again with it: entries are opened from the record.
+#[test]
+fn a_stolen_readers_key_plants_nothing_in_its_cache_once_revoked() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let rec = env.init(&anna);
+    env.grant(&anna, &klein, "general", "read", &[]);
+    env.note(&anna, "penicillin allergy");
+    let cold = log_json(&env, &klein);
+    let (dir, _) = reader_cache(&rec, &klein);
+    let gpg = Gpg::new(&env);
+    gpg.import_secret(&klein);
+    let out = gpg.run(&["--decrypt", dir.join("key.pgp").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plain = stdout(&out);
+    // The key is bound to its use, this record and this reader.
+    assert!(plain.starts_with("hrx reader's cache 1 "), "{plain}");
+    assert!(plain.contains(&klein.fpr), "{plain}");
+    let hex = &plain[plain.len() - 64..];
+    let key: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+    let entry = cold["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "note").unwrap();
+    let seg = seal_segment(&key, &cache_line(&env, entry, "no known allergies"));
+    std::fs::write(dir.join("99999999999999999999-1.seg"), &seg).unwrap();
+    assert!(log_json(&env, &klein).to_string().contains("no known allergies"), "the key's limit, as documented");
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(&rec)
+        .args(["key", "revoke", &klein.fpr, "--compromised", "--reason", "laptop stolen"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = log_json(&env, &klein);
+    assert!(!after.to_string().contains("no known allergies"), "the planted words were shown: {after}");
+    assert!(after.to_string().contains("penicillin allergy"), "{after}");
+    assert!(!dir.join("key.pgp").exists(), "the revoked key's cache key was kept");
+    assert_eq!(reader_cache(&rec, &klein).1, Vec::<std::path::PathBuf>::new(), "its segments were kept");
+    // Planted again: still not believed.
+    std::fs::write(dir.join("99999999999999999999-1.seg"), &seg).unwrap();
+    assert!(!log_json(&env, &klein).to_string().contains("no known allergies"));
 }
 
 /// Issue 13 (hostile review): a link planted as the reader's cache

@@ -143,8 +143,8 @@ impl Reader {
     /// verified state is `v`. Without a key there is nothing to keep.
     pub fn with_cache(mut self, rec: &crate::repo::Record, v: &Verified, now: DateTime<Utc>) -> Reader {
         if let (Some(me), Some(signer)) = (&self.me, &self.signer) {
-            self.cache = super::readcache::ReadCache::open(rec, &v.certs, me, &mut self.keys, signer, now)
-                .map(std::sync::Arc::new);
+            self.cache =
+                super::readcache::ReadCache::open(rec, v, me, &mut self.keys, signer, now).map(std::sync::Arc::new);
         }
         self
     }

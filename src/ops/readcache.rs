@@ -12,7 +12,12 @@
 //!   (AES-256-GCM, see `crypto::message::seal_with_session_key`), holding
 //!   a line per entry.
 //!   A run that opened new entries adds one segment; many segments are
-//!   merged into one.
+//!   merged into one. A segment that does not open is removed at once.
+//!
+//! Once a key of the reader is revoked, its cache is cleared and not used:
+//! the key's holder (a thief, perhaps) could open the key file and write
+//! segments. The key file's text names its use, the record's root and the
+//! reader, so one made for something else is not taken.
 //!
 //! Entries are looked up by (blob, commit): the ciphertext and the place in
 //! history that fixes which certificate updates judged its signature. So
@@ -36,25 +41,60 @@ use crate::crypto::message::{SignatureStatus, open, open_with_session_key, seal,
 use crate::crypto::{SecretKey, commit::CertIndex};
 use crate::model::Fpr;
 use crate::repo::Record;
+use crate::verify::Verified;
 
-/// The largest segment read (10,000 entries are about 16 MB).
-const MAX_SEGMENT: usize = 512 << 20;
+/// The largest segment read: a merged segment of about 150,000 entries
+/// (10,000 are about 16 MB). Larger ones are dropped unread.
+const MAX_SEGMENT: usize = 256 << 20;
 
 /// The largest key file read (one small OpenPGP message).
 const MAX_KEY_FILE: usize = 64 << 10;
 
-/// The bytes of `path` if it is a regular file (not a link: anyone who can
-/// write to the directory could point one at a device) of at most `max`
-/// bytes; read no further than that either way.
+/// What the key file's plaintext starts with: the key is bound to its use,
+/// to the record (its root commit) and to the reader, so a key file sealed
+/// for something else, or copied from another record, is not taken.
+const KEY_LABEL: &str = "hrx reader's cache 1";
+
+/// The bytes of `path` if it is a regular file of at most `max` bytes.
+/// Opened without following a link and without blocking (anyone who can
+/// write to the directory could put a link to a device, or a FIFO, there),
+/// and judged by what was opened, not by a look at the name before: the
+/// name can change between the two. A file others may read is made
+/// private first.
 fn read_file(path: &Path, max: usize) -> Option<Vec<u8>> {
     use std::io::Read;
-    let m = std::fs::symlink_metadata(path).ok()?;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).ok()?;
+    let m = f.metadata().ok()?;
     if !m.is_file() || m.len() > max as u64 {
         return None;
     }
+    if m.permissions().mode() & 0o077 != 0 {
+        f.set_permissions(std::fs::Permissions::from_mode(0o600)).ok()?;
+    }
     let mut out = Vec::new();
-    std::fs::File::open(path).ok()?.take(max as u64 + 1).read_to_end(&mut out).ok()?;
+    (&mut f).take(max as u64 + 1).read_to_end(&mut out).ok()?;
     (out.len() <= max).then_some(out)
+}
+
+/// Makes `dir` (a directory of ours, in `.git/hrx`) if need be and private.
+/// `None` if something else is in its place: a link (making it private and
+/// clearing segments there would act on wherever it points) or a file.
+/// The mode is set on the directory opened, so a link swapped in after the
+/// look is not followed either.
+fn own_dir(dir: &Path) -> Option<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(_) => return None,
+    }
+    let d = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY).open(dir).ok()?;
+    if d.metadata().ok()?.permissions().mode() & 0o7777 != 0o700 {
+        d.set_permissions(std::fs::Permissions::from_mode(0o700)).ok()?;
+    }
+    Some(())
 }
 
 /// More segments than this are merged into one.
@@ -91,11 +131,12 @@ fn line(blob: Oid, commit: Oid, json: &str) -> String {
 impl ReadCache {
     /// The cache of reader `me` (whose keys are `keys`, signing key
     /// `signer`) in `rec`, made if there is none. `None` if it cannot be
-    /// used (no certificate of `me` in the record to encrypt its key to, an
-    /// unwritable directory): reading then decrypts as before.
+    /// used (no certificate of `me` in the record to encrypt its key to, a
+    /// revoked key of `me`, an unwritable directory or something other than
+    /// a directory in its place): reading then decrypts as before.
     pub fn open(
         rec: &Record,
-        certs: &CertIndex,
+        v: &Verified,
         me: &Fpr,
         keys: &mut [SecretKey],
         signer: &SecretKey,
@@ -103,24 +144,29 @@ impl ReadCache {
     ) -> Option<ReadCache> {
         let read = rec.state_dir().join("read");
         let dir = read.join(me);
-        // A link (or anything not a directory) in their place is not ours:
-        // making it private and clearing its segments would act on wherever
-        // it points. Read without the cache instead.
-        for d in [&read, &dir] {
-            if std::fs::symlink_metadata(d).is_ok_and(|m| !m.is_dir()) {
-                return None;
-            }
-        }
-        crate::fsutil::private_dir(&read).ok()?;
-        crate::fsutil::private_dir(&dir).ok()?;
+        crate::fsutil::private_dir(&rec.state_dir()).ok()?;
+        own_dir(&read)?;
+        own_dir(&dir)?;
         let key_file = dir.join("key.pgp");
-        let key = match read_key(&key_file, certs, me, keys, now) {
+        if revoked(v, me) {
+            // Whoever holds a revoked (perhaps stolen) key could open the
+            // key file and write segments: this reader's cache is not
+            // trusted any more, and what it holds is cleared.
+            let _ = std::fs::remove_file(&key_file);
+            for s in segments(&dir) {
+                let _ = std::fs::remove_file(s);
+            }
+            return None;
+        }
+        let label = format!("{KEY_LABEL} {} {me} ", v.root);
+        let key = match read_key(&key_file, &label, &v.certs, me, keys, now) {
             Some(k) => k,
             None => {
                 let mut k = vec![0u8; 32];
                 sequoia_openpgp::crypto::random(&mut k).ok()?;
                 let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
-                let sealed = seal(hex.as_bytes(), signer.clone(), &[certs.get(me)?], now).ok()?;
+                let plain = format!("{label}{hex}");
+                let sealed = seal(plain.as_bytes(), signer.clone(), &[v.certs.get(me)?], now).ok()?;
                 crate::fsutil::write_private(&key_file, &sealed).ok()?;
                 // Segments under an earlier key open no more.
                 for s in segments(&dir) {
@@ -129,14 +175,23 @@ impl ReadCache {
                 SessionKey::from(k)
             }
         };
-        let segments = segments(&dir);
+        let mut segments = segments(&dir);
         let mut known = HashMap::new();
-        for s in &segments {
-            // A segment that does not open (another key, damaged) is passed
-            // over, and dropped at the next merge.
-            let Some(bytes) = read_file(s, MAX_SEGMENT + 64) else { continue };
-            let Ok(plain) = open_with_session_key(&bytes, &key, MAX_SEGMENT) else { continue };
-            let Ok(text) = String::from_utf8(plain) else { continue };
+        let mut budget = MAX_SEGMENT;
+        segments.retain(|s| {
+            // A segment that does not open (another key, damaged, planted)
+            // is dropped at once: it would cost its reading on every run.
+            // So is what is over the size one merged segment may have.
+            let lines = read_file(s, budget.min(MAX_SEGMENT) + 64)
+                .and_then(|bytes| {
+                    budget = budget.saturating_sub(bytes.len());
+                    open_with_session_key(&bytes, &key, MAX_SEGMENT).ok()
+                })
+                .and_then(|plain| String::from_utf8(plain).ok());
+            let Some(text) = lines else {
+                let _ = std::fs::remove_file(s);
+                return false;
+            };
             for l in text.lines() {
                 if let Some((blob, rest)) = l.split_once(' ')
                     && let Some((commit, json)) = rest.split_once(' ')
@@ -145,7 +200,8 @@ impl ReadCache {
                     known.insert((blob, commit), json.to_string());
                 }
             }
-        }
+            true
+        });
         Some(ReadCache { dir, key, known, segments, fresh: Mutex::new(vec![]) })
     }
 
@@ -203,9 +259,19 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The cache key, if `path` holds one the reader encrypted and signed.
+/// Whether a key of `me` is revoked (compromised, retired, or handed over
+/// to a new certificate) in the verified history.
+fn revoked(v: &Verified, me: &Fpr) -> bool {
+    v.policy.revoked_keys.values().any(|r| &r.cert == me)
+        || v.policy.compromises.values().any(|c| &c.cert == me)
+        || v.policy.rotated.contains_key(me)
+}
+
+/// The cache key, if `path` holds one the reader encrypted and signed for
+/// this use (`label`: its purpose, the record and the reader).
 fn read_key(
     path: &Path,
+    label: &str,
     certs: &CertIndex,
     me: &Fpr,
     keys: &mut [SecretKey],
@@ -217,7 +283,7 @@ fn read_key(
         SignatureStatus::Good { signer, .. } if signer == me => {}
         _ => return None,
     }
-    let hex = std::str::from_utf8(&opened.plaintext).ok()?;
+    let hex = std::str::from_utf8(&opened.plaintext).ok()?.strip_prefix(label)?;
     if hex.len() != 64 {
         return None;
     }
