@@ -49,6 +49,7 @@ fn synthetic(n: usize) -> Snapshot {
             EntryView {
                 id: id.to_string(),
                 date: t,
+                clinical: e.clinical_time(),
                 category: "general".into(),
                 author: who.clone(),
                 commit: "c".repeat(40),

@@ -473,7 +473,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__add)
-            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --criticality --dosage --attach --content-type --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help --version"
+            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +508,10 @@ _hrx() {
                     return 0
                     ;;
                 --category)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --date)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2779,7 +2783,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__log)
-            opts="-C -q -h -V --kind --since --lang --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --kind --since --until --recorded --lang --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2790,6 +2794,10 @@ _hrx() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -222,7 +222,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -l code -d 'Coded term SYST
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l display -d 'Display of the coded term (in --lang)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l lang -d 'Language of --display and --text' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l category -d 'Category, if not the kind\'s default (e.g. mental-health)' -r
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l effective -d 'When it happened (YYYY-MM-DD or RFC 3339)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l date -l effective -d 'When it happened, as precisely as known: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339 (default: not said; listed by when it was recorded)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l criticality -d 'Allergy criticality: low, high, unable-to-assess' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l dosage -d 'Medication dosage, free text' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l attach -d 'Document: the file to attach (PDF, image, ...); it is stored encrypted' -r -F
@@ -237,12 +237,14 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print not
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r
-complete -c hrx -n "__fish_hrx_using_subcommand log" -l since -d 'Only entries recorded on or after this date (YYYY-MM-DD or RFC 3339)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l since -d 'Only entries that happened (in part) on or after this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l until -d 'Only entries that happened (in part) up to the end of this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l recorded -d 'Order and filter by the time entries were recorded, not the time they happened'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'

@@ -632,3 +632,54 @@ fn contained_and_versioned_references_resolve() {
     assert_eq!(sorted, ["A10BA02", "B01AC06", "C09AA05"], "{log}");
     assert!(!log.to_string().contains("medication not given"), "{log}");
 }
+
+/// Issue 12: imported entries are dated when they happened, as precisely
+/// as the bundle says (a 2015 diagnosis stays "2015"), not at the import;
+/// `hrx log` lists them in that order and `--since`/`--until` select by it.
+#[test]
+fn imported_entries_keep_when_they_happened_and_are_listed_by_it() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let bundle = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fhir/HL7-ips-bundle-minimal.json");
+    let out = import(&env, &anna, &[bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    env.note(&anna, "seen today");
+    let log = |args: &[&str]| {
+        let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)["entries"].as_array().unwrap().clone()
+    };
+    let all = log(&[]);
+    let kinds: Vec<&str> = all.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let condition = all.iter().find(|e| e["kind"] == "condition").unwrap();
+    assert_eq!(condition["clinical"]["display"], "2015", "{condition}");
+    assert_eq!(condition["clinical"]["precision"], "year");
+    assert_eq!(condition["clinical"]["start"], "2015-01-01T00:00:00Z");
+    assert_eq!(condition["clinical"]["end"], "2016-01-01T00:00:00Z");
+    let allergy = all.iter().find(|e| e["kind"] == "allergy").unwrap();
+    assert_eq!(allergy["clinical"]["display"], "2010", "{allergy}");
+    // In clinical order: the 2010 allergy, the 2015 diagnosis, ..., today's note last.
+    let pos = |k: &str| kinds.iter().position(|x| *x == k).unwrap();
+    assert!(pos("allergy") < pos("condition"), "{kinds:?}");
+    assert_eq!(*kinds.last().unwrap(), "note", "{kinds:?}");
+    let whens: Vec<String> =
+        all.iter().map(|e| e["clinical"]["start"].as_str().or(e["date"].as_str()).unwrap().to_string()).collect();
+    let mut sorted = whens.clone();
+    sorted.sort();
+    assert_eq!(whens, sorted, "not in clinical order");
+    // Selected by when they happened: a year is in any range it overlaps.
+    let in_2015: Vec<_> = log(&["--since", "2015-06", "--until", "2015"]).iter().map(|e| e["kind"].clone()).collect();
+    assert!(in_2015.contains(&"condition".into()), "{in_2015:?}");
+    assert!(!in_2015.contains(&"allergy".into()) && !in_2015.contains(&"note".into()), "{in_2015:?}");
+    assert!(!log(&["--since", "2016"]).iter().any(|e| e["kind"] == "condition"));
+    // By recorded time instead: all were recorded today, the import first.
+    let recorded = log(&["--recorded"]);
+    let dates: Vec<&str> = recorded.iter().map(|e| e["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    assert!(log(&["--recorded", "--until", "2020"]).is_empty());
+    // The human listing shows the clinical date as precisely as known.
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).arg("log").output().unwrap();
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.contains("condition")).unwrap();
+    assert!(line.contains("  2015  "), "{line}");
+}

@@ -665,3 +665,55 @@ fn a_link_planted_as_the_readers_cache_is_not_followed() {
     let names: Vec<_> = std::fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(names, [std::ffi::OsString::from("important.seg")], "written through the linked read/");
 }
+
+/// Issue 12: `hrx add --date` records when it happened, partial dates
+/// allowed; a date that does not exist is refused before anything is
+/// written; `hrx log` orders by clinical time and filters by overlap.
+#[test]
+fn add_takes_a_partial_date_and_log_orders_by_it() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let add = |args: &[&str]| env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note"]).args(args).output().unwrap();
+    for (text, date) in [("measles as a child", "1992"), ("knee surgery", "2019-03-04"), ("flu", "2019-03")] {
+        let out = add(&["--text", text, "--date", date]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    env.note(&anna, "today");
+    // A period, still going on, from a file.
+    let f = env.path().join("rehab.yaml");
+    std::fs::write(&f, "text: physiotherapy\neffective: {start: 2019-02}\n").unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--file"]).arg(&f).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    for bad in ["2019-02-29", "2019-13", "19", "2019-03-04T10:00"] {
+        let out = add(&["--text", "x", "--date", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--date") && stderr(&out).contains(bad), "{}", stderr(&out));
+    }
+    std::fs::write(&f, "text: x\neffective: {start: 2019-05, end: 2019-04}\n").unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--file"]).arg(&f).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("ends before it starts"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "a refused entry wrote a commit");
+    let texts = |args: &[&str]| -> Vec<String> {
+        let out = env.hrx(&anna).arg("-C").arg(&rec).args(["log", "--json"]).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["record"]["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(texts(&[]), ["measles as a child", "physiotherapy", "flu", "knee surgery", "today"]);
+    assert_eq!(texts(&["--recorded"]), ["measles as a child", "knee surgery", "flu", "today", "physiotherapy"]);
+    // March 2019 overlaps the month, the day in it and the therapy still going on.
+    assert_eq!(texts(&["--since", "2019-03", "--until", "2019-03"]), ["physiotherapy", "flu", "knee surgery"]);
+    assert_eq!(texts(&["--until", "1999"]), ["measles as a child"]);
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["log", "--since", "2020", "--until", "2019"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["log", "--since", "2019-02-30"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no such day"), "{}", stderr(&out));
+}

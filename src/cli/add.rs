@@ -43,9 +43,9 @@ pub struct Args {
     /// Category, if not the kind's default (e.g. mental-health)
     #[arg(long)]
     pub category: Option<String>,
-    /// When it happened (YYYY-MM-DD or RFC 3339)
-    #[arg(long)]
-    pub effective: Option<String>,
+    /// When it happened, as precisely as known: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339 (default: not said; listed by when it was recorded)
+    #[arg(long = "date", visible_alias = "effective", value_name = "DATE")]
+    pub date: Option<String>,
     /// Allergy criticality: low, high, unable-to-assess
     #[arg(long)]
     pub criticality: Option<String>,
@@ -177,8 +177,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     if let (Some(c), Value::Object(m)) = (&a.category, &mut input) {
         m.insert("category".into(), json!(c));
     }
-    if let (Some(e), Value::Object(m)) = (&a.effective, &mut input) {
-        m.insert("effective".into(), json!(e));
+    if let Some(d) = &a.date {
+        crate::model::when::Point::parse(d).map_err(|e| Error::Usage(format!("--date: {e}")))?;
+        if let Value::Object(m) = &mut input {
+            m.insert("effective".into(), json!(d));
+        }
     }
     ctx.skip_unusable_recipients = a.skip_unusable_recipients;
     let done = add::add(ctx, kind, input)?;

@@ -152,7 +152,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     let opened = ops::emergency::open(&mut ncp.ctx, Some("night admission, Valencia".into()))?;
     out.line(&format!("6. Emergency access recorded; the summary shows {} entries:", opened.entries.len()));
     for e in &opened.entries {
-        out.line(&format!("     {}", line(e)));
+        out.line(&format!("     {}", line(e, false)));
     }
     // 7. Back home, Anna revokes the hospital.
     ops::grant::revoke(&mut anna.ctx, &lafe.id.fingerprint)?;
@@ -167,7 +167,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     for (name, p) in [("Anna (patient)", &mut anna), ("Praxis Dr. Klein", &mut klein), ("Hospital La Fe", &mut lafe)] {
         out.line(&format!("\nhrx log as {name}:"));
         for v in ops::read::log(&mut p.ctx, &Default::default())? {
-            out.line(&format!("  {}", line(&v)));
+            out.line(&format!("  {}", line(&v, false)));
         }
     }
     out.line("\nhrx audit as Anna:");

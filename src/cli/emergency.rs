@@ -32,7 +32,7 @@ pub fn run(ctx: &mut Context, cmd: &EmergencyCommand, out: &Out) -> Result<i32> 
             } else {
                 out.info(&format!("emergency access recorded as {} (commit {})", done.event, &done.commit[..12]));
                 for e in &done.entries {
-                    out.line(&line(e));
+                    out.line(&line(e, false));
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 use super::output::Out;
 use crate::error::{Error, Result};
+use crate::model::when::{bound_from, bound_until};
 use crate::ops::Context;
 use crate::ops::read::{EntryView, Filter, log};
 
@@ -11,9 +12,15 @@ pub struct Args {
     /// Only entries of this kind
     #[arg(long)]
     pub kind: Option<String>,
-    /// Only entries recorded on or after this date (YYYY-MM-DD or RFC 3339)
+    /// Only entries that happened (in part) on or after this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Only entries that happened (in part) up to the end of this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Order and filter by the time entries were recorded, not the time they happened
+    #[arg(long)]
+    pub recorded: bool,
     /// Show coded terms in this language where the record has it (else English, else the original)
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
@@ -29,8 +36,9 @@ pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
         .map_err(|_| Error::Usage(format!("{s:?} is not a date (YYYY-MM-DD) or RFC 3339 time")))
 }
 
-/// One line of the human listing.
-pub fn line(v: &EntryView) -> String {
+/// One line of the human listing: when it happened (with `recorded`, when
+/// it was recorded), category, kind and summary, author.
+pub fn line(v: &EntryView, recorded: bool) -> String {
     let who = match (&v.author.organisation, &v.author.country) {
         (Some(o), Some(c)) => format!("{} ({o}, {c})", v.author.name),
         (None, Some(c)) => format!("{} ({c})", v.author.name),
@@ -49,7 +57,8 @@ pub fn line(v: &EntryView) -> String {
         (None, false) => "  [!]",
         (None, true) => "",
     };
-    format!("{}  {}  {:<17} {}  — {}{}", v.id, v.date.format("%Y-%m-%d %H:%M"), v.category, what, who, warn)
+    let when = if recorded { v.date.format("%Y-%m-%d %H:%M").to_string() } else { v.when_text() };
+    format!("{}  {:<16}  {:<17} {}  — {}{}", v.id, when, v.category, what, who, warn)
 }
 
 /// Runs `hrx log`.
@@ -60,8 +69,19 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             .as_deref()
             .map(|k| k.parse().map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string())))
             .transpose()?,
-        since: a.since.as_deref().map(parse_time).transpose()?,
+        since: a.since.as_deref().map(bound_from).transpose().map_err(|e| Error::Usage(format!("--since: {e}")))?,
+        until: a.until.as_deref().map(bound_until).transpose().map_err(|e| Error::Usage(format!("--until: {e}")))?,
+        recorded: a.recorded,
     };
+    if let (Some(s), Some(u)) = (filter.since, filter.until)
+        && u <= s
+    {
+        return Err(Error::Usage(format!(
+            "--until {} is before --since {}",
+            a.until.as_deref().unwrap_or(""),
+            a.since.as_deref().unwrap_or("")
+        )));
+    }
     let mut entries = log(ctx, &filter)?;
     if let Some(l) = &a.lang {
         for e in &mut entries {
@@ -77,7 +97,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             out.info("no entries");
         }
         for v in &entries {
-            out.line(&line(v));
+            out.line(&line(v, a.recorded));
         }
     }
     super::output::discard(entries);

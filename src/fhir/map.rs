@@ -163,39 +163,35 @@ fn quantity(q: &Value) -> Option<Value> {
     Some(o)
 }
 
-/// The first date a resource gives for when it happened.
+/// When what a resource records happened, as FHIR gives it (with its
+/// precision: a year stays a year): the clinical times first (effective,
+/// onset, occurrence, performed, as a date-time, instant or period; a
+/// period), then when it was issued, authored, asserted or recorded. A
+/// date that does not exist is passed over (the original keeps it), never
+/// a reason to lose the resource.
 fn effective(r: &Value) -> Option<Value> {
-    const DATES: &[&str] = &[
-        "effectiveDateTime",
-        "onsetDateTime",
-        "occurrenceDateTime",
-        "performedDateTime",
-        "authoredOn",
-        "recordedDate",
-        "dateAsserted",
-        "date",
-        "issued",
-        "birthDate",
-    ];
-    for k in DATES {
-        if let Some(d) = r.get(*k).and_then(Value::as_str) {
-            return Some(json!(d));
-        }
-    }
-    for k in ["effectivePeriod", "performedPeriod", "period", "onsetPeriod"] {
-        if let Some(p) = r.get(k) {
-            let mut o = Map::new();
-            for e in ["start", "end"] {
-                if let Some(d) = p.get(e).and_then(Value::as_str) {
-                    o.insert(e.into(), json!(d));
-                }
-            }
-            if !o.is_empty() {
-                return Some(Value::Object(o));
+    let point = |k: &str| r.get(k).and_then(Value::as_str).map(|d| json!(d));
+    let period = |k: &str| {
+        let p = r.get(k)?;
+        let mut o = Map::new();
+        for e in ["start", "end"] {
+            if let Some(d) = p.get(e).and_then(Value::as_str) {
+                o.insert(e.into(), json!(d));
             }
         }
+        (!o.is_empty()).then_some(Value::Object(o))
+    };
+    let mut found = vec![];
+    for base in ["effective", "onset", "occurrence", "performed"] {
+        found.push(point(&format!("{base}DateTime")));
+        found.push(point(&format!("{base}Instant")));
+        found.push(period(&format!("{base}Period")));
     }
-    None
+    found.push(period("period"));
+    for k in ["issued", "authoredOn", "dateAsserted", "recordedDate", "date", "birthDate"] {
+        found.push(point(k));
+    }
+    found.into_iter().flatten().find(|v| crate::model::ClinicalTime::parse(v).is_ok())
 }
 
 fn status_code(r: &Value, field: &str) -> Option<String> {

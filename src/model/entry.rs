@@ -70,6 +70,19 @@ pub enum Invalid {
     Stored(String),
 }
 
+/// The fields of `record` that say when what it records happened, first
+/// the one that counts.
+fn clinical_fields(record: &Value) -> Vec<(&'static str, &Value)> {
+    let mut out = vec![];
+    if let Some(v) = record.get("effective") {
+        out.push(("effective", v));
+    }
+    if let Some(v) = record.get("encounter").and_then(|e| e.get("period")) {
+        out.push(("encounter.period", v));
+    }
+    out
+}
+
 /// The largest entry document accepted (attachments are base64 inside).
 pub const MAX_ENTRY_YAML: usize = 48 << 20;
 
@@ -109,6 +122,13 @@ impl Entry {
         }
         let record = Value::Object(record);
         schema::validate(kind, &record).map_err(|problems| Invalid::Schema { kind, problems })?;
+        // The schema checks a date's shape; whether the day exists (and a
+        // period runs forwards) is checked here.
+        for (field, v) in clinical_fields(&record) {
+            if let Err(e) = super::ClinicalTime::parse(v) {
+                return Err(Invalid::Schema { kind, problems: vec![format!("field {field}: {e}")] });
+            }
+        }
         Ok(Entry { id, kind, category, recorded_at, author, record })
     }
 
@@ -131,6 +151,12 @@ impl Entry {
         let h = Header::deserialize(&record).map_err(|e| Invalid::Stored(e.to_string()))?;
         let kind = h.kind.parse().map_err(|e: super::kind::UnknownKind| Invalid::Stored(e.to_string()))?;
         Ok(Entry { id: h.id, kind, category: h.category, recorded_at: h.recorded_at, author: h.author, record })
+    }
+
+    /// When what it records happened, if it says (its `effective`, or a
+    /// note's encounter period); not the time it was recorded.
+    pub fn clinical_time(&self) -> Option<super::ClinicalTime> {
+        clinical_fields(&self.record).into_iter().find_map(|(_, v)| super::ClinicalTime::parse(v).ok())
     }
 
     /// The record as YAML, for encryption and display.

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod schema;
 pub mod statement;
 pub mod text;
+pub mod when;
 pub mod yaml;
 
 pub use category::Category;
@@ -19,6 +20,7 @@ pub use header::Header;
 pub use kind::Kind;
 pub use layout::RepoPath;
 pub use statement::{Grant, Purpose, Right, Statement};
+pub use when::ClinicalTime;
 
 /// An OpenPGP fingerprint as 40 (v4) upper-case hex digits. The core keeps
 /// fingerprints as text so that it does not depend on the crypto layer.

@@ -8,7 +8,7 @@ use super::{Context, verified};
 use crate::crypto::message::{SignatureStatus, open, recipient_keyids};
 use crate::crypto::{Identity, Unlocked};
 use crate::error::{Error, Result};
-use crate::model::{Entry, Fpr, Kind};
+use crate::model::{ClinicalTime, Entry, Fpr, Kind};
 use crate::verify::{EntryRef, Verified};
 
 /// One entry as the caller sees it.
@@ -18,6 +18,10 @@ pub struct EntryView {
     pub id: String,
     /// When it was recorded (from its id).
     pub date: DateTime<Utc>,
+    /// When what it records happened, as precisely as it says (readable
+    /// entries that say; see [`crate::model::when`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clinical: Option<ClinicalTime>,
     /// Its category (public metadata).
     pub category: String,
     /// Who committed it.
@@ -66,6 +70,39 @@ pub struct EntryView {
 }
 
 impl EntryView {
+    /// Where it goes in a timeline: when it happened, if it says (and the
+    /// caller can read it), else when it was recorded.
+    pub fn when(&self) -> DateTime<Utc> {
+        self.clinical.as_ref().map_or(self.date, ClinicalTime::sort_time)
+    }
+
+    /// [`EntryView::when`] as precisely as it is known: `2015`,
+    /// `2015-03-04`, a period; a recorded time as its day.
+    pub fn when_text(&self) -> String {
+        match &self.clinical {
+            Some(c) => c.to_string(),
+            None => self.date.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// Whether it falls in [`from`, `until`): any part of its clinical time
+    /// (else the moment it was recorded), or with `recorded` its recorded
+    /// time.
+    pub fn within(&self, from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>, recorded: bool) -> bool {
+        match (&self.clinical, recorded) {
+            (Some(c), false) => c.overlaps(from, until),
+            _ => from.is_none_or(|f| self.date >= f) && until.is_none_or(|u| self.date < u),
+        }
+    }
+
+    /// Its place in a timeline (ascending): when it happened (or, with
+    /// `recorded`, was recorded), then when it was recorded, then its id.
+    /// Every copy orders the same entries the same way, whatever order
+    /// merges put them in.
+    pub fn timeline_key(&self, recorded: bool) -> (DateTime<Utc>, DateTime<Utc>, &str) {
+        (if recorded { self.date } else { self.when() }, self.date, &self.id)
+    }
+
     /// Notes a problem found on opening, with its reason code.
     pub fn problem(&mut self, code: &'static str, what: impl Into<String>) {
         self.problem_code.get_or_insert(code);
@@ -86,13 +123,17 @@ pub struct Recipient {
     pub name: Option<String>,
 }
 
-/// Which entries to list.
+/// Which entries to list, in which order.
 #[derive(Default, Debug, Clone)]
 pub struct Filter {
     /// Only this kind (only readable entries have a known kind).
     pub kind: Option<Kind>,
-    /// Only entries recorded at or after this time.
+    /// Only entries (any part of) whose time is at or after this.
     pub since: Option<DateTime<Utc>>,
+    /// Only entries (any part of) whose time is before this.
+    pub until: Option<DateTime<Utc>>,
+    /// Order and filter by recorded time instead of clinical time.
+    pub recorded: bool,
 }
 
 /// Tries to unlock the caller's key for reading. No key at all is not an
@@ -163,6 +204,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
     EntryView {
         id: e.id.to_string(),
         date: e.id.time(),
+        clinical: None,
         category: e.category.to_string(),
         author: v.certs.identity_or_unknown(&e.signer),
         commit: e.commit.to_string(),
@@ -193,6 +235,7 @@ pub fn view(
     let mut out = EntryView {
         id: e.id.to_string(),
         date: e.id.time(),
+        clinical: None,
         category: e.category.to_string(),
         author,
         commit: e.commit.to_string(),
@@ -281,6 +324,7 @@ fn readable(
         out.problem(code, what);
     }
     if let Ok(entry) = entry {
+        out.clinical = entry.clinical_time();
         out.kind = Some(entry.kind.to_string());
         out.summary = Some(crate::model::text::printable(&entry.summary(None)).into_owned());
         out.record = Some(entry.record.clone());
@@ -400,12 +444,20 @@ pub fn log(ctx: &mut Context, filter: &Filter) -> Result<Vec<EntryView>> {
     let v = verified(ctx, &rec)?;
     let now = ctx.clock.now();
     let mut reader = Reader::new(ctx)?.with_cache(&rec, &v, now);
-    let wanted: Vec<&EntryRef> = v.entries.iter().filter(|e| filter.since.is_none_or(|s| e.id.time() >= s)).collect();
+    // Recorded times are known without opening anything; clinical times
+    // only once entries are open (cheap from the reader's cache).
+    let recorded = |e: &&EntryRef| {
+        !filter.recorded
+            || filter.since.is_none_or(|s| e.id.time() >= s) && filter.until.is_none_or(|u| e.id.time() < u)
+    };
+    let wanted: Vec<&EntryRef> = v.entries.iter().filter(recorded).collect();
     let mut out = views(&rec, &v, &wanted, &mut reader, now)?;
     reader.keep();
     if let Some(k) = filter.kind {
         out.retain(|view| view.kind.as_deref() == Some(k.name()));
     }
+    out.retain(|view| view.within(filter.since, filter.until, filter.recorded));
+    out.sort_by(|a, b| a.timeline_key(filter.recorded).cmp(&b.timeline_key(filter.recorded)));
     Ok(out)
 }
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Datelike, Utc};
 
 use super::keymap::Action;
+use crate::model::when::{bound_from, bound_until};
 use crate::ops::audit::AuditEvent;
 use crate::ops::grant::GrantView;
 use crate::ops::read::EntryView;
@@ -158,7 +159,6 @@ impl Query {
         if self.fields.is_empty() && self.words.is_empty() {
             return true;
         }
-        let day = e.date.format("%Y-%m-%d").to_string();
         let fields_ok = self.fields.iter().all(|(k, v)| match k.as_str() {
             "kind" => e.kind.as_deref().is_some_and(|x| x == v),
             "cat" | "category" => e.category == *v,
@@ -167,9 +167,10 @@ impl Query {
                     || e.author.organisation.as_deref().is_some_and(|o| o.to_lowercase().contains(v))
             }
             "country" => e.author.country.as_deref().is_some_and(|c| c.to_lowercase() == *v),
-            // Compare as text on the prefix the filter gives: 2025 ≤ 2025-03-01 ≤ 2025.
-            "from" => date_prefix(v).is_some_and(|p| day[..p.len()] >= *p),
-            "to" => date_prefix(v).is_some_and(|p| day[..p.len()] <= *p),
+            // By when it happened (as `hrx log --since/--until`): any part
+            // of it from the start of `from:`, up to the end of `to:`.
+            "from" => bound_from(v).is_ok_and(|f| e.within(Some(f), None, false)),
+            "to" => bound_until(v).is_ok_and(|u| e.within(None, Some(u), false)),
             _ => true,
         });
         fields_ok && self.words.iter().all(|w| hay.contains(w.as_str()))
@@ -189,13 +190,6 @@ pub fn haystack(e: &EntryView) -> String {
     ]
     .join("\u{1f}")
     .to_lowercase()
-}
-
-/// `v` if it is YYYY, YYYY-MM or YYYY-MM-DD (else no date filter matches).
-fn date_prefix(v: &str) -> Option<&str> {
-    let ok = matches!(v.len(), 4 | 7 | 10)
-        && v.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    ok.then_some(v)
 }
 
 /// Display languages the `l` key cycles through.
@@ -237,13 +231,16 @@ pub struct App {
     pub syncing: Option<String>,
     /// Each entry's searchable text, computed once per snapshot.
     haystacks: Vec<String>,
+    /// Indices into `snapshot.entries` in timeline order, oldest first
+    /// (by when they happened; known as entries are opened).
+    order: Vec<usize>,
 }
 
 impl App {
     /// A new TUI state over `snapshot`.
     pub fn new(snapshot: Snapshot, no_color: bool) -> App {
         let haystacks = snapshot.entries.iter().map(haystack).collect();
-        App {
+        let mut app = App {
             snapshot,
             view: View::Timeline,
             help: false,
@@ -261,6 +258,24 @@ impl App {
             message: None,
             syncing: None,
             haystacks,
+            order: vec![],
+        };
+        app.reorder();
+        app
+    }
+
+    /// Puts the timeline in order again (entries opened, a new snapshot),
+    /// keeping the selected entry selected wherever it moves to.
+    fn reorder(&mut self) {
+        let keep = self.current().map(|e| e.id.clone());
+        let entries = &self.snapshot.entries;
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by(|&a, &b| entries[a].timeline_key(false).cmp(&entries[b].timeline_key(false)));
+        self.order = order;
+        if let Some(id) = keep
+            && let Some(i) = self.timeline().iter().position(|e| e.id == id)
+        {
+            self.selected = i;
         }
     }
 
@@ -269,17 +284,17 @@ impl App {
         LANGS[self.lang]
     }
 
-    /// The timeline: newest first, filtered by the search. The search is
+    /// The timeline: newest first (by when entries happened, else when
+    /// they were recorded), filtered by the search. The search is
     /// words matched against what the user can read and the public metadata,
     /// and filters: `kind:`, `cat:`, `author:`, `country:`, `from:` and `to:`
     /// (dates as YYYY, YYYY-MM or YYYY-MM-DD).
     pub fn timeline(&self) -> Vec<&EntryView> {
         let q = Query::parse(&self.search);
-        self.snapshot
-            .entries
+        self.order
             .iter()
-            .zip(self.haystacks.iter())
             .rev()
+            .filter_map(|&i| Some((self.snapshot.entries.get(i)?, self.haystacks.get(i)?)))
             .filter(|(e, h)| q.matches_with(e, h))
             .map(|(e, _)| e)
             .collect()
@@ -298,6 +313,7 @@ impl App {
                 self.snapshot.entries[k] = v;
             }
         }
+        self.reorder();
     }
 
     /// How many entries are still being opened.
@@ -307,9 +323,16 @@ impl App {
 
     /// Replaces the data (after a reload or a change).
     pub fn set_snapshot(&mut self, s: Snapshot) {
+        let keep = self.current().map(|e| e.id.clone());
         self.haystacks = s.entries.iter().map(haystack).collect();
         self.snapshot = s;
-        self.selected = self.selected.min(self.timeline().len().saturating_sub(1));
+        self.order.clear();
+        self.reorder();
+        let tl = self.timeline();
+        self.selected = match keep.and_then(|id| tl.iter().position(|e| e.id == id)) {
+            Some(i) => i,
+            None => self.selected.min(tl.len().saturating_sub(1)),
+        };
     }
 
     /// The entry under the cursor.
@@ -348,14 +371,14 @@ impl App {
     fn jump_year(&mut self, dir: i32) {
         let tl = self.timeline();
         let Some(cur) = tl.get(self.selected) else { return };
-        let year = cur.date.year();
+        let year = cur.when().year();
         // Newest first: an older year is further down.
         let target = if dir < 0 {
-            tl.iter().position(|e| e.date.year() < year)
+            tl.iter().position(|e| e.when().year() < year)
         } else {
-            tl.iter().rposition(|e| e.date.year() > year).map(|i| {
-                let y = tl[i].date.year();
-                tl.iter().position(|e| e.date.year() == y).unwrap_or(i)
+            tl.iter().rposition(|e| e.when().year() > year).map(|i| {
+                let y = tl[i].when().year();
+                tl.iter().position(|e| e.when().year() == y).unwrap_or(i)
             })
         };
         if let Some(t) = target {

@@ -46,6 +46,7 @@ fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, 
     EntryView {
         id: id.to_string(),
         date: t(when),
+        clinical: if readable { e.clinical_time() } else { None },
         category: e.category.to_string(),
         author: by.clone(),
         commit: "c".repeat(40),
@@ -463,6 +464,7 @@ fn entries_listed_first_are_filled_in_as_they_are_opened() {
         .iter()
         .map(|e| EntryView {
             readable: false,
+            clinical: None,
             kind: None,
             summary: None,
             signature: None,
@@ -493,6 +495,7 @@ fn clone_view(e: &EntryView) -> EntryView {
     EntryView {
         id: e.id.clone(),
         date: e.date,
+        clinical: e.clinical.clone(),
         category: e.category.clone(),
         author: e.author.clone(),
         commit: e.commit.clone(),
@@ -537,4 +540,69 @@ fn grants_screen_warns_about_the_users_own_key() {
     assert!(screen.contains("! your key expires on 2026-03-21"), "{screen}");
     // The table still lists every grant below it.
     assert!(screen.contains("Grants ("), "{screen}");
+}
+
+/// Issue 12: the timeline is in the order things happened (an imported
+/// 2015 diagnosis below a note written today though both were recorded
+/// today), year jumps and `from:`/`to:` go by it, and when entries opened
+/// in the background move, the selected entry stays selected.
+#[test]
+fn the_timeline_is_in_clinical_time_and_keeps_the_selection_as_entries_open() {
+    let klein = person("Dr. Klein", Some("Praxis Dr. Klein"), "DE", 'B');
+    let code = |c: &str, d: &str| json!({"system": "snomed", "code": c, "display": {"en": d}});
+    let entries = vec![
+        entry(
+            1,
+            "2026-03-01T08:00:00Z",
+            Kind::Condition,
+            json!({"code": code("38341003", "Hypertension"), "effective": "2015"}),
+            &klein,
+            true,
+        ),
+        entry(
+            2,
+            "2026-03-01T08:00:01Z",
+            Kind::Immunization,
+            json!({"vaccine": code("871751006", "Hepatitis A"), "effective": "2017-06-01"}),
+            &klein,
+            true,
+        ),
+        entry(3, "2026-03-02T08:00:00Z", Kind::Note, json!({"text": "seen today"}), &klein, true),
+        entry(4, "2026-03-02T09:00:00Z", Kind::Note, json!({"text": "measles", "effective": "1992"}), &klein, true),
+    ];
+    let full = Snapshot { entries, head: "h1".into(), ..snapshot() };
+    let mut app =
+        App::new(Snapshot { entries: full.entries.iter().map(clone_view).collect(), ..snapshot_like(&full) }, true);
+    let order = |app: &App| app.timeline().iter().map(|e| e.summary.clone().unwrap()).collect::<Vec<_>>();
+    assert_eq!(order(&app), ["seen today", "Hepatitis A", "Hypertension", "measles"]);
+    let screen = render(&app, 100, 12);
+    assert!(screen.contains("2015 ") && screen.contains("2017-06-01") && screen.contains("1992 "), "{screen}");
+    // Year jumps go by when things happened.
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(app.current().unwrap().summary.as_deref(), Some("Hepatitis A"));
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(app.current().unwrap().summary.as_deref(), Some("Hypertension"));
+    let count = |app: &mut App, q: &str| {
+        app.search = q.into();
+        app.timeline().len()
+    };
+    assert_eq!(count(&mut app, "from:2015-06 to:2015"), 1);
+    assert_eq!(count(&mut app, "to:1999"), 1);
+    assert_eq!(count(&mut app, "from:2016"), 2);
+    app.search.clear();
+    // Listed before opening (by recorded time), then opened: the selection
+    // follows its entry to its new place.
+    let pending: Vec<EntryView> =
+        full.entries.iter().map(|e| EntryView { clinical: None, pending: true, ..clone_view(e) }).collect();
+    let mut app = App::new(Snapshot { entries: pending, ..snapshot_like(&full) }, true);
+    press(&mut app, KeyCode::End);
+    let chosen = app.current().unwrap().id.clone();
+    assert_eq!(chosen, full.entries[0].id, "the oldest recorded is last before opening");
+    app.opened("h1", 0, full.entries.iter().map(clone_view).collect());
+    assert_eq!(app.current().unwrap().id, chosen, "the selection moved to another entry");
+    assert_eq!(app.selected, 2, "Hypertension (2015) is third, newest first");
+}
+
+fn snapshot_like(s: &Snapshot) -> Snapshot {
+    Snapshot { entries: vec![], head: s.head.clone(), ..snapshot() }
 }

@@ -144,7 +144,7 @@ fn timeline(f: &mut Frame, app: &App, area: Rect) {
                 )
             };
             Row::new(vec![
-                e.date.format("%Y-%m-%d").to_string(),
+                e.when_text(),
                 e.kind.clone().unwrap_or_else(|| "-".into()),
                 e.category.clone(),
                 what,
@@ -186,6 +186,9 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
         Line::from(format!("category   {}", e.category)),
         Line::from(format!("author     {}", who(&e.author.name, &e.author.organisation, &e.author.country))),
     ];
+    if let Some(c) = &e.clinical {
+        lines.insert(1, Line::from(format!("happened   {c}")));
+    }
     match &e.signature {
         Some(SignatureStatus::Good { signer, time }) => lines.push(Line::styled(
             format!("signature  good, by {} at {}", &signer[..16], time.format("%Y-%m-%d %H:%M")),
