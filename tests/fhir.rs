@@ -683,3 +683,87 @@ fn imported_entries_keep_when_they_happened_and_are_listed_by_it() {
     let line = text.lines().find(|l| l.contains("condition")).unwrap();
     assert!(line.contains("  2015  "), "{line}");
 }
+
+/// The date fields of a FHIR resource that say when it happened, as the
+/// resource gives them (any of them may be what hrx takes).
+fn resource_dates(r: &Value) -> Vec<String> {
+    let mut out = vec![];
+    for base in ["effective", "onset", "occurrence", "performed"] {
+        for k in [format!("{base}DateTime"), format!("{base}Instant")] {
+            out.extend(r[&k].as_str().map(str::to_string));
+        }
+        for e in ["start", "end"] {
+            out.extend(r[format!("{base}Period")][e].as_str().map(str::to_string));
+        }
+    }
+    for e in ["start", "end"] {
+        out.extend(r["period"][e].as_str().map(str::to_string));
+    }
+    for k in ["issued", "authoredOn", "dateAsserted", "recordedDate", "date", "birthDate"] {
+        out.extend(r[k].as_str().map(str::to_string));
+    }
+    out
+}
+
+/// Issue 12: every bundle of the connectathon corpus (tests/data/fhir/
+/// ips-corpus: 44 IPS from many countries and systems) imports into a
+/// record of its own: nothing is rejected, every resource of a kind hrx
+/// maps becomes an entry, re-importing adds nothing, each entry carries the
+/// date its resource gives as its clinical time (never the import's), the
+/// record verifies, and its IPS export meets the IPS rules and is valid
+/// FHIR R4.
+#[test]
+fn every_corpus_bundle_imports_and_exports_as_a_valid_ips() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fhir/ips-corpus");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 44, "the 44 corpus bundles");
+    let mut exports = vec![];
+    let mut dated = 0;
+    for f in &files {
+        let name = f.file_stem().unwrap().to_str().unwrap();
+        let rec = env.path().join("records").join(name);
+        env.hrx(&anna).arg("init").arg(&rec).assert().success();
+        let run = |args: &[&str]| env.hrx(&anna).arg("-C").arg(&rec).args(args).output().unwrap();
+        let out = run(&["import", "fhir", f.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let s = &json(&out)["import"]["files"][0];
+        let bundle: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let resources = bundle["entry"].as_array().unwrap();
+        let mapped =
+            resources.iter().filter(|e| e["resource"]["resourceType"].as_str().and_then(kind_of).is_some()).count();
+        let imported: usize = s["imported"].as_object().unwrap().values().map(|n| n.as_u64().unwrap() as usize).sum();
+        assert!(imported >= mapped, "{name}: {imported} entries for {mapped} mapped resources: {s}");
+        let again = json(&run(&["import", "fhir", f.to_str().unwrap(), "--json"]));
+        assert_eq!(again["import"]["entries"], 0, "{name}: re-import added entries: {again}");
+        let log = json(&run(&["log", "--json"]));
+        for e in log["entries"].as_array().unwrap() {
+            let Some(orig) = e["record"]["source"]["original"].as_str() else { continue };
+            let r: Value = serde_json::from_str(orig).unwrap();
+            let dates = resource_dates(&r);
+            let Some(display) = e["clinical"]["display"].as_str() else {
+                assert!(dates.is_empty(), "{name}: {} gives {dates:?} but has no clinical time", r["resourceType"]);
+                continue;
+            };
+            // The date shown is one the resource gives, as precisely as it gives it.
+            let first = display.split(' ').find(|w| w.starts_with(|c: char| c.is_ascii_digit())).unwrap();
+            assert!(
+                dates.iter().any(|d| d.starts_with(&first[..first.len().min(10)])),
+                "{name}: {display} not in {dates:?}"
+            );
+            dated += 1;
+        }
+        assert!(run(&["verify"]).status.success(), "{name}");
+        let out = run(&["export", "ips"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let ips: Value = serde_json::from_slice(&out.stdout).unwrap();
+        check_ips(&ips);
+        let p = env.path().join(format!("{name}.ips.json"));
+        std::fs::write(&p, &out.stdout).unwrap();
+        exports.push(p);
+    }
+    assert!(dated > 1000, "{dated} entries dated from their resources");
+    validate_with_schema(&exports.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+}
