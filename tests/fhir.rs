@@ -767,3 +767,55 @@ fn every_corpus_bundle_imports_and_exports_as_a_valid_ips() {
     assert!(dated > 1000, "{dated} entries dated from their resources");
     validate_with_schema(&exports.iter().map(PathBuf::as_path).collect::<Vec<_>>());
 }
+
+/// Issue 12: a modifier extension hrx does not understand can reverse what
+/// a resource says (the Dutch "StopType: drug therapy definitively
+/// stopped" on a MedicationRequest). It is never dropped: the import warns
+/// with it, the entry carries it and its summary shows it, and the IPS
+/// export puts it back on the resource.
+#[test]
+fn a_modifier_extension_is_surfaced_never_dropped() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let nl =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fhir/ips-corpus/NL_core_patient_01.json");
+    let out = import(&env, &anna, &[nl.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("warning: a modifier extension") && text.contains("ext-StopType"), "{text}");
+    assert!(text.contains("Drug therapy definitively stopped"), "{text}");
+    // One inside an element (a dosage), in a bundle of its own.
+    let file = env.path().join("nested.json");
+    std::fs::write(
+        &file,
+        r#"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:s9","resource":{"resourceType":"MedicationStatement","id":"s9","status":"active",
+             "medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":"B01AA03","display":"Warfarin"}]},
+             "dosage":[{"text":"5 mg daily","modifierExtension":[{"url":"https://example.org/fhir/dose-withheld","valueBoolean":true}]}],
+             "subject":{"reference":"Patient/p"}}}]}"#,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert!(s["modifiers"].to_string().contains("dose-withheld (true)"), "{s}");
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let entries = log["entries"].as_array().unwrap();
+    let stopped = entries.iter().find(|e| e["record"]["modifiers"].to_string().contains("ext-StopType")).unwrap();
+    assert!(
+        stopped["summary"].as_str().unwrap().contains("[MODIFIED BY SOURCE: Drug therapy definitively stopped"),
+        "{stopped}"
+    );
+    let warfarin = entries.iter().find(|e| e["record"]["medication"]["code"] == "B01AA03").unwrap();
+    assert_eq!(warfarin["record"]["modifiers"][0]["at"], "dosage[0]", "{warfarin}");
+    assert!(warfarin["summary"].as_str().unwrap().contains("[MODIFIED BY SOURCE: dose-withheld: true]"), "{warfarin}");
+    let human = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).arg("log").output().unwrap());
+    assert!(human.lines().any(|l| l.contains("MODIFIED BY SOURCE: Drug therapy definitively stopped")), "{human}");
+    // The IPS carries it on the exported resource.
+    let ips = export(&env, &anna, &["ips"]);
+    let carried = ips["entry"].as_array().unwrap().iter().any(|e| {
+        e["resource"]["modifierExtension"].to_string().contains("nictiz.nl/fhir/StructureDefinition/ext-StopType")
+    });
+    assert!(carried, "the IPS dropped the modifier extension");
+    check_ips(&ips);
+}

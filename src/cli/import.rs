@@ -62,6 +62,12 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                 for u in &f.unresolved {
                     out.line(&format!("  unresolved reference: {u}"));
                 }
+                for m in &f.modifiers {
+                    out.line(&format!(
+                        "  warning: a modifier extension hrx does not understand (it may change the meaning; kept and shown with the entry): {}",
+                        crate::model::text::printable(m)
+                    ));
+                }
                 for k in &f.kept_whole {
                     out.line(&format!("  kept as received (a document): {}: {}", k.resource, k.reason));
                 }

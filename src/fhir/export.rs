@@ -307,6 +307,7 @@ pub fn resource(
             o.insert("subject".into(), subject);
             o.insert("device".into(), json!({"reference": did}));
             o.insert("id".into(), json!(id.trim_start_matches("urn:uuid:")));
+            carry_modifiers(&mut o, r);
             line = concept_text(&r["device_type"], lang);
             return Some((vec![(id.to_string(), Value::Object(o)), (did, device)], line));
         }
@@ -347,7 +348,21 @@ pub fn resource(
         Kind::Note | Kind::Document => return None,
     }
     o.insert("id".into(), json!(id.trim_start_matches("urn:uuid:")));
+    carry_modifiers(&mut o, r);
     Some((vec![(id.to_string(), Value::Object(o))], line))
+}
+
+/// The source resource's own `modifierExtension`s, verbatim, on the
+/// resource rebuilt from the entry: a summary without them could say the
+/// opposite of the source (a medication taken that was stopped). Those
+/// inside the resource's elements are in the entry's `modifiers` (and in
+/// the original kept with it) but have no place in the rebuilt resource.
+fn carry_modifiers(o: &mut Map<String, Value>, r: &Value) {
+    let Some(orig) = r.get("source").and_then(|s| s.get("original")).and_then(Value::as_str) else { return };
+    let Ok(Value::Object(src)) = serde_json::from_str::<Value>(orig) else { return };
+    if let Some(m) = src.get("modifierExtension").filter(|m| m.as_array().is_some_and(|a| !a.is_empty())) {
+        o.insert("modifierExtension".into(), m.clone());
+    }
 }
 
 /// The IPS sections: LOINC code, the kinds in it, and whether it is required.

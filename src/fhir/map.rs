@@ -53,6 +53,64 @@ pub struct Mapping {
     pub folded: BTreeMap<String, usize>,
     /// References that point nowhere in the input.
     pub unresolved: Vec<String>,
+    /// Modifier extensions hrx does not understand, as `resource: url
+    /// (value)`: they can change what a resource means (a medication
+    /// "definitively stopped"), so they are carried in the entry and shown.
+    pub modifiers: Vec<String>,
+}
+
+/// Every `modifierExtension` in `v` (at any depth, contained resources
+/// included), as `{url, at, value}`: where it sits and its value as text.
+/// hrx understands none of them, so each is surfaced: dropping one could
+/// turn "stopped" into "taking".
+fn modifier_extensions(v: &Value, at: &str, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                if k == "modifierExtension" {
+                    for ext in x.as_array().into_iter().flatten() {
+                        let url = ext.get("url").and_then(Value::as_str).unwrap_or("(no url)");
+                        let mut o = Map::new();
+                        o.insert("url".into(), json!(url));
+                        o.insert("at".into(), json!(at));
+                        if let Some(t) = extension_value(ext) {
+                            o.insert("value".into(), json!(t));
+                        }
+                        out.push(Value::Object(o));
+                    }
+                } else {
+                    modifier_extensions(x, &here, out);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                modifier_extensions(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An extension's `value[x]` as short text: a string, code, number or
+/// boolean as written, a CodeableConcept or Coding by its display (or code).
+fn extension_value(ext: &Value) -> Option<String> {
+    let (_, v) = ext.as_object()?.iter().find(|(k, _)| k.starts_with("value"))?;
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(_) | Value::Number(_) => v.to_string(),
+        Value::Object(o) => {
+            let coding = o.get("coding").and_then(Value::as_array).and_then(|a| a.first()).or(Some(v));
+            o.get("text")
+                .or_else(|| coding.and_then(|c| c.get("display")))
+                .or_else(|| coding.and_then(|c| c.get("code")))
+                .and_then(Value::as_str)?
+                .to_string()
+        }
+        _ => return None,
+    };
+    Some(text.chars().take(200).collect())
 }
 
 /// The short hrx name of a FHIR code system URI, or the URI itself.
@@ -673,6 +731,15 @@ pub fn map_all(p: &Parsed, lang: &str) -> Mapping {
         }
         match map_one(&mut c, r) {
             Some((kind, mut b)) => {
+                let mut mods = vec![];
+                modifier_extensions(&r.json, "", &mut mods);
+                for m in &mods {
+                    let value = m.get("value").and_then(Value::as_str).map(|v| format!(" ({v})")).unwrap_or_default();
+                    out.modifiers.push(format!("{}: {}{value}", r.identity(), m["url"].as_str().unwrap_or("")));
+                }
+                if !mods.is_empty() {
+                    b.insert("modifiers".into(), Value::Array(mods));
+                }
                 let mut source = json!({"system": "fhir", "reference": r.identity(), "original": r.original});
                 if let Some(rel) = b.remove("source_related") {
                     source["related"] = rel;

@@ -164,8 +164,34 @@ impl Entry {
         serde_yaml_ng::to_string(&self.record).expect("records serialise")
     }
 
-    /// A one-line summary for listings, in `lang` where the record has it.
+    /// A one-line summary for listings, in `lang` where the record has it,
+    /// with what the source's modifier extensions say (they may change its
+    /// meaning).
     pub fn summary(&self, lang: Option<&str>) -> String {
+        let s = self.what(lang);
+        let mods: Vec<String> = self
+            .record
+            .get("modifiers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                let url = m.get("url").and_then(Value::as_str).unwrap_or("");
+                let name = url.rsplit('/').next().unwrap_or(url);
+                // A coded or worded value says what it means; a flag or a
+                // number only next to the extension's name.
+                match m.get("value").and_then(Value::as_str) {
+                    Some(v) if v.parse::<f64>().is_err() && v != "true" && v != "false" => v.to_string(),
+                    Some(v) => format!("{name}: {v}"),
+                    None => name.to_string(),
+                }
+            })
+            .collect();
+        if mods.is_empty() { s } else { format!("{s} [MODIFIED BY SOURCE: {}]", mods.join("; ")) }
+    }
+
+    /// What the entry is about, in one line.
+    fn what(&self, lang: Option<&str>) -> String {
         let r = &self.record;
         if let Some(t) = r.get("title").and_then(Value::as_str) {
             return t.to_string();

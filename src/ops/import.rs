@@ -32,6 +32,10 @@ pub struct FileSummary {
     pub folded: BTreeMap<String, usize>,
     /// References that point nowhere in the file.
     pub unresolved: Vec<String>,
+    /// Modifier extensions hrx does not understand (kept in the entry and
+    /// shown with it): `resource: url (value)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<String>,
     /// Resources that do not fit the entry they map to, kept whole as a
     /// document (the resource as received) instead, and why.
     pub kept_whole: Vec<KeptWhole>,
@@ -83,6 +87,7 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
             not_mapped: mapping.not_mapped,
             folded: mapping.folded,
             unresolved: mapping.unresolved,
+            modifiers: mapping.modifiers,
             ..Default::default()
         };
         for m in mapping.entries {
