@@ -259,17 +259,41 @@ fn export(env: &TestEnv, who: &Party, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// The IPS rules hrx promises, checked on a bundle.
+/// The IPS rules hrx promises, checked on a bundle: written from the
+/// profiles of the IPS implementation guide 1.1.0 (Bundle-uv-ips,
+/// Composition-uv-ips and the section entry profiles), beyond what the
+/// FHIR R4 JSON Schema checks. Returns the section titles.
 fn check_ips(b: &Value) -> Vec<String> {
     assert_eq!(b["resourceType"], "Bundle");
-    assert_eq!(b["type"], "document");
-    assert!(b["identifier"]["value"].as_str().unwrap().starts_with("urn:uuid:"));
-    assert!(b["timestamp"].is_string());
+    assert_eq!(b["type"], "document", "Bundle.type");
+    assert_eq!(b["identifier"]["system"], "urn:ietf:rfc:3986");
+    assert!(b["identifier"]["value"].as_str().unwrap().starts_with("urn:uuid:"), "Bundle.identifier");
+    assert!(b["timestamp"].is_string(), "Bundle.timestamp");
     let entries = b["entry"].as_array().unwrap();
+    let type_of = |url: &str| {
+        entries
+            .iter()
+            .find(|e| e["fullUrl"] == url)
+            .and_then(|e| e["resource"]["resourceType"].as_str())
+            .map(str::to_string)
+    };
+    // Every entry has a fullUrl, once.
+    let urls: Vec<&str> = entries.iter().map(|e| e["fullUrl"].as_str().expect("every entry a fullUrl")).collect();
+    let mut unique = urls.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), urls.len(), "fullUrls are unique");
+    // bdl-ips-1: one Composition, the first entry; a Patient it is about.
     let comp = &entries[0]["resource"];
     assert_eq!(comp["resourceType"], "Composition", "Composition first");
+    assert_eq!(entries.iter().filter(|e| e["resource"]["resourceType"] == "Composition").count(), 1, "bdl-ips-1");
+    let subject = comp["subject"]["reference"].as_str().expect("Composition.subject");
+    assert_eq!(type_of(subject).as_deref(), Some("Patient"), "the subject is the bundle's Patient");
+    assert_eq!(comp["type"]["coding"][0]["system"], "http://loinc.org");
     assert_eq!(comp["type"]["coding"][0]["code"], "60591-5");
-    let urls: Vec<&str> = entries.iter().map(|e| e["fullUrl"].as_str().unwrap()).collect();
+    assert!(["preliminary", "final", "amended", "entered-in-error"].contains(&comp["status"].as_str().unwrap()));
+    assert!(comp["date"].is_string() && comp["title"].is_string(), "Composition.date and title");
+    assert!(!comp["author"].as_array().expect("Composition.author").is_empty());
     // Every reference resolves inside the bundle.
     fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
         match v {
@@ -288,14 +312,106 @@ fn check_ips(b: &Value) -> Vec<String> {
     for r in all {
         assert!(urls.contains(&r), "reference {r} does not resolve");
     }
+    // Sections: LOINC-coded, titled, with narrative; the required ones
+    // present with entries or an emptyReason (ips-comp-1); entries of the
+    // resource types each section allows.
+    let allowed: &[(&str, &[&str])] = &[
+        ("48765-2", &["AllergyIntolerance"]),
+        ("11450-4", &["Condition"]),
+        ("10160-0", &["MedicationStatement", "MedicationRequest"]),
+        ("11369-6", &["Immunization"]),
+        ("30954-2", &["Observation", "DiagnosticReport"]),
+        ("47519-4", &["Procedure"]),
+        ("46264-8", &["DeviceUseStatement"]),
+        ("42348-3", &["Consent", "DocumentReference"]),
+    ];
     let sections = comp["section"].as_array().unwrap();
     let codes: Vec<&str> = sections.iter().map(|s| s["code"]["coding"][0]["code"].as_str().unwrap()).collect();
     for required in ["48765-2", "11450-4", "10160-0"] {
         assert!(codes.contains(&required), "required section {required}");
     }
     for s in sections {
+        assert_eq!(s["code"]["coding"][0]["system"], "http://loinc.org");
+        assert!(!s["title"].as_str().expect("section title").is_empty());
         assert!(s["entry"].is_array() != s["emptyReason"].is_object(), "entries or an emptyReason: {s}");
         assert!(s["text"]["div"].as_str().unwrap().starts_with("<div xmlns=\"http://www.w3.org/1999/xhtml\">"));
+        let code = s["code"]["coding"][0]["code"].as_str().unwrap();
+        let (_, types) =
+            allowed.iter().find(|(c, _)| *c == code).unwrap_or_else(|| panic!("section {code} is not an IPS section"));
+        for e in s["entry"].as_array().into_iter().flatten() {
+            let t = type_of(e["reference"].as_str().unwrap()).unwrap();
+            assert!(types.contains(&t.as_str()), "a {t} in section {code}");
+        }
+    }
+    // Required bindings of the entry profiles.
+    for e in entries {
+        let r = &e["resource"];
+        let status = r["status"].as_str();
+        let binding = |field: &str, system: &str| {
+            let c = &r[field]["coding"][0];
+            assert_eq!(c["system"], system, "{} {field}: {r}", r["resourceType"]);
+            assert!(c["code"].is_string());
+        };
+        match r["resourceType"].as_str().unwrap() {
+            "AllergyIntolerance" => {
+                if r.get("clinicalStatus").is_some() {
+                    binding("clinicalStatus", "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical");
+                }
+                if r.get("verificationStatus").is_some() {
+                    binding(
+                        "verificationStatus",
+                        "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                    );
+                }
+                if let Some(c) = r["criticality"].as_str() {
+                    assert!(["low", "high", "unable-to-assess"].contains(&c), "{r}");
+                }
+            }
+            "Condition" if r.get("clinicalStatus").is_some() => {
+                binding("clinicalStatus", "http://terminology.hl7.org/CodeSystem/condition-clinical");
+            }
+            "MedicationStatement" => assert!(
+                ["active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"]
+                    .contains(&status.unwrap()),
+                "{r}"
+            ),
+            "Immunization" => assert!(["completed", "entered-in-error", "not-done"].contains(&status.unwrap()), "{r}"),
+            "Observation" => assert!(
+                [
+                    "registered",
+                    "preliminary",
+                    "final",
+                    "amended",
+                    "corrected",
+                    "cancelled",
+                    "entered-in-error",
+                    "unknown"
+                ]
+                .contains(&status.unwrap()),
+                "{r}"
+            ),
+            "Procedure" => assert!(
+                [
+                    "preparation",
+                    "in-progress",
+                    "not-done",
+                    "on-hold",
+                    "stopped",
+                    "completed",
+                    "entered-in-error",
+                    "unknown"
+                ]
+                .contains(&status.unwrap()),
+                "{r}"
+            ),
+            _ => {}
+        }
+        if ["AllergyIntolerance", "Condition", "MedicationStatement", "Immunization", "Observation", "Procedure"]
+            .contains(&r["resourceType"].as_str().unwrap())
+        {
+            let who = r["subject"]["reference"].as_str().or(r["patient"]["reference"].as_str());
+            assert_eq!(who, Some(subject), "{} is about the bundle's Patient", r["resourceType"]);
+        }
     }
     sections.iter().map(|s| s["title"].as_str().unwrap().to_string()).collect()
 }
@@ -534,9 +650,12 @@ fn research_export_leaves_out_who_the_patient_is() {
 }
 
 #[test]
-fn a_resource_that_does_not_fit_is_kept_whole_and_the_rest_imports() {
+fn a_field_that_does_not_fit_is_left_out_said_and_kept_in_the_original() {
     // As a real Canadian IPS sends it: reaction severity "low" (criticality's
-    // code list, not severity's). One such value used to fail the bundle.
+    // code list, not severity's). One such value used to fail the bundle,
+    // then to keep the allergy only as a document, out of the IPS. Now the
+    // value is left out, the allergy imports as an allergy, the import says
+    // what was left out, and the original keeps it.
     let env = TestEnv::new();
     let anna = patient_record(&env);
     let file = env.path().join("ca.json");
@@ -555,35 +674,35 @@ fn a_resource_that_does_not_fit_is_kept_whole_and_the_rest_imports() {
     let v = json(&out);
     let s = &v["import"]["files"][0];
     assert_eq!(s["imported"]["condition"], 1, "{s}");
-    assert_eq!(s["imported"]["document"], 1, "{s}");
-    assert_eq!(s["kept_whole"].as_array().map(Vec::len), Some(1), "{s}");
-    assert_eq!(s["kept_whole"][0]["resource"], "AllergyIntolerance/a1");
-    let reason = s["kept_whole"][0]["reason"].as_str().unwrap();
-    assert!(reason.contains("reactions.0.severity") && reason.contains("\"low\""), "{reason}");
-    assert!(!reason.contains("Condition"), "names only the resource at fault: {reason}");
-    // The document holds the resource byte for byte.
+    assert_eq!(s["imported"]["allergy"], 1, "{s}");
+    assert!(s["imported"]["document"].is_null(), "{s}");
+    assert_eq!(s["kept_whole"].as_array().map(Vec::len), Some(0), "{s}");
+    let left: Vec<&str> = s["left_out"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(left.len(), 1, "{s}");
+    assert!(left[0].starts_with("AllergyIntolerance/a1: reactions.0.severity: \"low\""), "{}", left[0]);
     let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
-    let doc = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "document")
-        .unwrap_or_else(|| panic!("no document in {log}"))
-        .clone();
-    let id = doc["id"].as_str().unwrap();
-    let shown = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", id, "--json"]).output().unwrap());
-    let text = shown.to_string();
-    assert!(text.contains("application/fhir+json"), "{text}");
+    let allergy = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "allergy").unwrap().clone();
+    let rec = &allergy["record"];
+    assert!(rec["reactions"][0]["manifestation"].to_string().contains("hives"), "{rec}");
+    assert!(rec["reactions"][0].get("severity").is_none(), "{rec}");
+    assert!(rec["source"]["left_out"][0].as_str().unwrap().contains("severity"), "{rec}");
+    let original: Value = serde_json::from_str(rec["source"]["original"].as_str().unwrap()).unwrap();
+    assert_eq!(original["reaction"][0]["severity"], "low", "the original keeps it");
+    // It is in the IPS, as an allergy.
+    let ips = export(&env, &anna, &["ips"]);
+    assert!(ips.to_string().contains("91936005"), "the allergy is in the IPS");
+    check_ips(&ips);
     // Coding.version and userSelected are kept on the entry that imported.
     let cond = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "condition").unwrap().to_string();
     assert!(cond.contains("20611000087101") && cond.contains("user_selected"), "{cond}");
-    let data =
-        shown.pointer("/entry/record/attachment/data").and_then(Value::as_str).unwrap_or_else(|| panic!("{shown}"));
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
-    let original: Value = serde_json::from_slice(&raw).unwrap();
-    assert_eq!(original["reaction"][0]["severity"], "low");
     // The text output names it; a second import adds nothing.
+    std::fs::remove_dir_all(env.record()).unwrap();
+    env.init(&anna);
+    let text = stdout(&import(&env, &anna, &[file.to_str().unwrap()]));
+    assert!(
+        text.contains("left out (does not fit; the original keeps it): AllergyIntolerance/a1: reactions.0.severity"),
+        "{text}"
+    );
     let again = import(&env, &anna, &[file.to_str().unwrap()]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stdout(&again).contains("nothing new"), "{}", stdout(&again));
@@ -760,6 +879,29 @@ fn every_corpus_bundle_imports_and_exports_as_a_valid_ips() {
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         let ips: Value = serde_json::from_slice(&out.stdout).unwrap();
         check_ips(&ips);
+        // Every coding of what the IPS holds survives the round trip.
+        let mut exported = vec![];
+        codings(&ips, &mut exported);
+        let exported: std::collections::BTreeSet<&str> = exported.iter().map(|(_, c)| c.as_str()).collect();
+        for e in resources {
+            let r = &e["resource"];
+            let ips_type =
+                ["AllergyIntolerance", "Condition", "MedicationStatement", "MedicationRequest", "Immunization"];
+            if !ips_type.contains(&r["resourceType"].as_str().unwrap_or("")) {
+                continue;
+            }
+            let mut want = vec![];
+            for field in ["code", "vaccineCode", "medicationCodeableConcept"] {
+                codings(&r[field], &mut want);
+            }
+            for (system, code) in want {
+                assert!(
+                    exported.contains(code.as_str()),
+                    "{name}: {} lost {system} {code} in the IPS",
+                    r["resourceType"]
+                );
+            }
+        }
         let p = env.path().join(format!("{name}.ips.json"));
         std::fs::write(&p, &out.stdout).unwrap();
         exports.push(p);

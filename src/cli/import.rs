@@ -62,6 +62,12 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                 for u in &f.unresolved {
                     out.line(&format!("  unresolved reference: {u}"));
                 }
+                for l in &f.left_out {
+                    out.line(&format!(
+                        "  left out (does not fit; the original keeps it): {}",
+                        crate::model::text::printable(l)
+                    ));
+                }
                 for m in &f.modifiers {
                     out.line(&format!(
                         "  warning: a modifier extension hrx does not understand (it may change the meaning; kept and shown with the entry): {}",

@@ -70,6 +70,44 @@ pub enum Invalid {
     Stored(String),
 }
 
+/// Fields an import never leaves out to make a record fit: those hrx
+/// fills in, and where it came from.
+const HEADER: &[&str] = &["id", "kind", "category", "recorded_at", "author", "language", "source"];
+
+/// `input` with a stand-in header, to find where it breaks its schema.
+fn with_header(input: &Value, kind: Kind) -> Value {
+    let mut r = input.clone();
+    if let Value::Object(m) = &mut r {
+        m.insert("id".into(), Value::String("00000000000000000000000000".into()));
+        m.insert("kind".into(), Value::String(kind.name().into()));
+        m.entry("category").or_insert_with(|| Value::String(kind.default_category().to_string()));
+        m.insert("recorded_at".into(), Value::String("2000-01-01T00:00:00Z".into()));
+        m.insert("author".into(), serde_json::json!({"fingerprint": "0".repeat(40), "name": "-"}));
+    }
+    r
+}
+
+/// Removes what is at `place` (pointer tokens) in `v`, returning it.
+fn remove_at(v: &mut Value, place: &[String]) -> Option<Value> {
+    let (last, parents) = place.split_last()?;
+    let mut at = v;
+    for t in parents {
+        at = match at {
+            Value::Object(m) => m.get_mut(t)?,
+            Value::Array(a) => a.get_mut(t.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    match at {
+        Value::Object(m) => m.remove(last),
+        Value::Array(a) => {
+            let i = last.parse::<usize>().ok()?;
+            (i < a.len()).then(|| a.remove(i))
+        }
+        _ => None,
+    }
+}
+
 /// The fields of `record` that say when what it records happened, first
 /// the one that counts.
 fn clinical_fields(record: &Value) -> Vec<(&'static str, &Value)> {
@@ -130,6 +168,60 @@ impl Entry {
             }
         }
         Ok(Entry { id, kind, category, recorded_at, author, record })
+    }
+
+    /// [`Entry::new`] for data from elsewhere (an import): a field that
+    /// does not fit its schema (a value outside a code list, a wrong type)
+    /// is left out rather than losing the whole record, as long as what
+    /// remains is valid (what the kind requires stays required). What was
+    /// left out is said in `source.left_out` and returned; the source's
+    /// original, kept in `source`, still has all of it.
+    pub fn new_fitted(
+        kind: Kind,
+        input: Value,
+        id: Id,
+        author: Author,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<(Entry, Vec<String>), Invalid> {
+        let mut input = input;
+        let mut left_out: Vec<String> = vec![];
+        loop {
+            let err = match Entry::new(kind, input.clone(), id, author.clone(), recorded_at) {
+                Ok(e) => return Ok((e, left_out)),
+                Err(e @ Invalid::Schema { .. }) if left_out.len() < 32 => e,
+                Err(e) => return Err(e),
+            };
+            // Problems in the header or the source, or in the record as a
+            // whole (a required field missing), cannot be fitted.
+            let mut places: Vec<(Vec<String>, String)> = schema::problem_places(kind, &with_header(&input, kind))
+                .into_iter()
+                .filter(|(p, _)| p.first().is_some_and(|f| !HEADER.contains(&f.as_str())))
+                .collect();
+            if places.is_empty() {
+                return Err(err);
+            }
+            // Deepest and last first, so that removing one does not move
+            // another (array elements shift).
+            places.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| b.0.cmp(&a.0)));
+            places.dedup_by(|a, b| a.0 == b.0);
+            let mut removed = false;
+            for (place, why) in places {
+                if let Some(v) = remove_at(&mut input, &place) {
+                    let shown: String = v.to_string().chars().take(60).collect();
+                    left_out.push(format!("{}: {shown} ({why})", place.join(".")));
+                    removed = true;
+                }
+            }
+            if !removed {
+                return Err(err);
+            }
+            if let Some(Value::Object(src)) = input.get_mut("source") {
+                src.insert(
+                    "left_out".into(),
+                    Value::Array(left_out.iter().map(|l| Value::String(l.clone())).collect()),
+                );
+            }
+        }
     }
 
     /// Reads a stored (decrypted) entry back.
@@ -260,6 +352,25 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn imports_leave_out_what_does_not_fit_but_never_what_is_required() {
+        let id = Id::from_parts(now(), [1; 10]);
+        let input = serde_json::json!({
+            "substance": {"text": "Penicillin"},
+            "criticality": "very",
+            "reactions": [{"manifestation": {"text": "hives"}, "severity": "low"}, {"manifestation": {"text": "rash"}}],
+            "source": {"system": "fhir", "reference": "AllergyIntolerance/a1", "original": "{}"}
+        });
+        let (e, left) = Entry::new_fitted(Kind::Allergy, input, id, author(), now()).unwrap();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(e.record.get("criticality").is_none());
+        assert_eq!(e.record["reactions"][1]["manifestation"]["text"], "rash");
+        assert_eq!(e.record["source"]["left_out"].as_array().unwrap().len(), 2);
+        // What the kind requires is never left out: the record stays invalid.
+        let input = serde_json::json!({"substance": 42});
+        assert!(matches!(Entry::new_fitted(Kind::Allergy, input, id, author(), now()), Err(Invalid::Schema { .. })));
     }
 
     #[test]

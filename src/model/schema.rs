@@ -101,6 +101,19 @@ pub fn validate(kind: Kind, record: &Value) -> Result<(), Vec<String>> {
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
+/// Where `record` breaks the schema of `kind`: each problem's place as
+/// JSON pointer tokens (empty: the record as a whole) and what is wrong.
+pub fn problem_places(kind: Kind, record: &Value) -> Vec<(Vec<String>, String)> {
+    validator(kind)
+        .iter_errors(record)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let tokens = path.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+            (tokens, e.to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,30 @@ pub fn prepare_each(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<std:
         .collect()
 }
 
+/// One item of [`prepare_each_fitted`]: the entry and what was left out of
+/// it, or why it is not valid even so.
+pub type Fitted = std::result::Result<(Entry, Vec<String>), String>;
+
+/// [`prepare_each`] for data from elsewhere: fields that do not fit are left
+/// out (see [`Entry::new_fitted`]); each result says what was.
+pub fn prepare_each_fitted(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<Fitted>> {
+    let author_fpr = ctx.key_fpr()?;
+    let who = identity(&ctx.keystore.cert(&author_fpr)?);
+    let now = ctx.clock.now();
+    let author = Author {
+        fingerprint: author_fpr.clone(),
+        name: who.name.clone(),
+        organisation: who.organisation.clone(),
+        country: who.country.clone(),
+    };
+    items
+        .into_iter()
+        .map(|(kind, input)| {
+            Ok(Entry::new_fitted(kind, input, new_id(now)?, author.clone(), now).map_err(|e| e.to_string()))
+        })
+        .collect()
+}
+
 /// Adds several entries in one signed commit (an import is one commit).
 /// Nothing is written unless every entry validates and the policy allows all.
 pub fn add_many(ctx: &mut Context, items: Vec<(Kind, Value)>, message: &str) -> Result<Vec<Added>> {

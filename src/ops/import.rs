@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::model::Kind;
 
 use super::Context;
-use super::add::{commit_entries, prepare_each};
+use super::add::{commit_entries, prepare_each, prepare_each_fitted};
 use super::read::{Filter, log};
 use crate::error::{Error, Result};
 use crate::fhir::{map_all, parse};
@@ -36,6 +36,11 @@ pub struct FileSummary {
     /// shown with it): `resource: url (value)`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<String>,
+    /// Fields left out of entries because they did not fit (a value
+    /// outside a code list): `resource: field: value (why)`. The entry's
+    /// original keeps them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
     /// Resources that do not fit the entry they map to, kept whole as a
     /// document (the resource as received) instead, and why.
     pub kept_whole: Vec<KeptWhole>,
@@ -108,9 +113,14 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
     let originals: Vec<(Kind, Option<Value>)> = kinds.iter().map(|(k, b)| (*k, kept_as_document(b))).collect();
     let mut entries = vec![];
     let mut fallbacks = vec![];
-    for ((r, (file, id)), (kind, doc)) in prepare_each(ctx, kinds)?.into_iter().zip(places).zip(originals) {
+    for ((r, (file, id)), (kind, doc)) in prepare_each_fitted(ctx, kinds)?.into_iter().zip(places).zip(originals) {
         match (r, doc) {
-            (Ok(e), _) => entries.push(e),
+            (Ok((e, left_out)), _) => {
+                if let Some(s) = summaries.iter_mut().find(|s| s.file == file) {
+                    s.left_out.extend(left_out.into_iter().map(|l| format!("{id}: {l}")));
+                }
+                entries.push(e)
+            }
             (Err(why), Some(doc)) => {
                 if let Some(s) = summaries.iter_mut().find(|s| s.file == file) {
                     s.kept_whole.push(KeptWhole { resource: id.clone(), reason: one_line(&why) });
