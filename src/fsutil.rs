@@ -13,6 +13,33 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
 }
 
+/// Makes `dir` (one level: its parent must exist) if need be and private,
+/// for directories hrx keeps in a record (`.git/hrx` and below), where
+/// whoever can write to the record could have put something else: a link
+/// in its place is not followed (making "it" private would change
+/// wherever it points) but refused, and so is a file. The mode is set on
+/// the directory opened, so a link swapped in after a look is not
+/// followed either.
+pub fn own_private_dir(dir: &Path) -> Result<()> {
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io(dir, e)),
+    }
+    let d =
+        OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY).open(dir).map_err(|_| {
+            Error::State(format!(
+                "{} is not a directory (a link or a file is in its place); hrx keeps its own state there: remove it",
+                dir.display()
+            ))
+        })?;
+    let mode = d.metadata().map_err(|e| Error::io(dir, e))?.permissions().mode();
+    if mode & 0o7777 != 0o700 {
+        d.set_permissions(fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
+}
+
 /// Refuses an output file that exists already: hrx never overwrites one.
 pub fn refuse_existing(path: &Path) -> Result<()> {
     if path.exists() {

@@ -631,6 +631,54 @@ fn a_stolen_readers_key_plants_nothing_in_its_cache_once_revoked() {
     assert!(!log_json(&env, &klein).to_string().contains("no known allergies"));
 }
 
+/// Issue 13 (hostile review), attack: a thief with a copy of a provider's
+/// key plants a cache line for an entry that key never could read (the
+/// patient's mental-health note, not granted to the provider), claiming
+/// it is readable and signed by the patient. Who an entry is encrypted to
+/// is read from the entry, not from the cache: it stays unreadable.
+#[test]
+fn a_stolen_readers_key_cannot_plant_entries_it_does_not_read() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let rec = env.init(&anna);
+    env.grant(&anna, &klein, "general", "read", &[]);
+    env.note(&anna, "penicillin allergy");
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(&rec)
+        .args(["add", "note", "--category", "mental-health", "--text", "therapy session"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret_id = stdout(&out).trim().to_string();
+    let cold = log_json(&env, &klein);
+    let hidden = cold["entries"].as_array().unwrap().iter().find(|e| e["id"] == secret_id.as_str()).unwrap().clone();
+    assert_eq!(hidden["readable"], false);
+    let (dir, _) = reader_cache(&rec, &klein);
+    let gpg = Gpg::new(&env);
+    gpg.import_secret(&klein);
+    let out = gpg.run(&["--decrypt", dir.join("key.pgp").to_str().unwrap()]);
+    let plain = stdout(&out);
+    let hex = &plain[plain.len() - 64..];
+    let key: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+    // A line for the hidden entry, made from a readable one.
+    let readable = cold["entries"].as_array().unwrap().iter().find(|e| e["readable"] == true).unwrap();
+    let mut forged = readable.clone();
+    forged["id"] = hidden["id"].clone();
+    forged["commit"] = hidden["commit"].clone();
+    forged["record"]["id"] = hidden["id"].clone();
+    forged["record"]["category"] = "mental-health".into();
+    let line = cache_line(&env, &forged, "patient consents to share everything");
+    std::fs::write(dir.join("99999999999999999999-1.seg"), seal_segment(&key, &line)).unwrap();
+    let shown = log_json(&env, &klein);
+    assert!(!shown.to_string().contains("patient consents"), "the planted entry was shown: {shown}");
+    let again = shown["entries"].as_array().unwrap().iter().find(|e| e["id"] == secret_id.as_str()).unwrap();
+    assert_eq!(again["readable"], false, "{again}");
+    assert_eq!(shown, cold);
+}
+
 /// Issue 13 (hostile review): a link planted as the reader's cache
 /// directory is not followed. hrx would make its target private and clear
 /// the segments it holds; it reads without the cache instead.
@@ -664,6 +712,45 @@ fn a_link_planted_as_the_readers_cache_is_not_followed() {
     assert_eq!(again, shown);
     let names: Vec<_> = std::fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(names, [std::ffi::OsString::from("important.seg")], "written through the linked read/");
+    // And for a link in place of .git/hrx: reading works without the
+    // caches, writing says what is wrong; the target stays as it was.
+    std::fs::remove_file(rec.join(".git/hrx/read")).unwrap();
+    std::fs::remove_dir_all(rec.join(".git/hrx")).unwrap();
+    std::os::unix::fs::symlink(&victim, rec.join(".git/hrx")).unwrap();
+    assert_eq!(log_json(&env, &anna)["entries"], shown["entries"]);
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--text", "x"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(".git/hrx is not a directory"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o755,
+        "made private through .git/hrx"
+    );
+    let names: Vec<_> = std::fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names, [std::ffi::OsString::from("important.seg")], "written through the linked .git/hrx");
+}
+
+/// Issue 13 (hostile review), attack: a hard link to someone else's file
+/// planted as a cache segment. hrx makes cache files it reads private;
+/// through a hard link that would change the other file. It is not read,
+/// nor changed, only the link is dropped.
+#[test]
+fn a_hard_link_planted_in_the_readers_cache_changes_nothing_outside() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "a note");
+    let cold = log_json(&env, &anna);
+    let outside = rec.join("..").join("outside.txt");
+    std::fs::write(&outside, "someone else's file").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let (dir, _) = reader_cache(&rec, &anna);
+    std::fs::hard_link(&outside, dir.join("00000000000000000000-9.seg")).unwrap();
+    assert_eq!(log_json(&env, &anna), cold);
+    assert_eq!(std::fs::metadata(&outside).unwrap().permissions().mode() & 0o777, 0o664, "changed through a hard link");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "someone else's file");
+    assert!(!dir.join("00000000000000000000-9.seg").exists());
 }
 
 /// Issue 12: `hrx add --date` records when it happened, partial dates

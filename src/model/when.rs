@@ -66,6 +66,11 @@ impl Point {
             return Err(bad("too many parts"));
         }
         let year: i32 = y.parse().map_err(|_| bad("the year must be four digits"))?;
+        // FHIR's years are 0001 to 9999; the last is kept free so that
+        // every span ends at a time RFC 3339 can write.
+        if !(1..=9998).contains(&year) {
+            return Err(bad("the year is out of range (0001 to 9998)"));
+        }
         let month: u32 = match m {
             None => 0,
             Some(m) if digits(m, 2) => m.parse().map_err(|_| bad("the month must be two digits"))?,
@@ -102,6 +107,10 @@ impl Point {
                 let at = DateTime::parse_from_rfc3339(&full)
                     .map_err(|_| bad("the time must be HH:MM or HH:MM:SS with an offset (Z, +01:00)"))?
                     .with_timezone(&Utc);
+                // chrono takes :60 as a leap second on any day.
+                if chrono::Timelike::nanosecond(&at) >= 1_000_000_000 {
+                    return Err(bad("there is no such second"));
+                }
                 (Precision::Time, at, at + Duration::seconds(1))
             }
             _ => return Err(bad("a time needs a whole date before it")),
@@ -132,12 +141,15 @@ impl Point {
 
 impl fmt::Display for Point {
     /// As precise as it is known: `2015`, `2015-03`, `2015-03-04`, or a
-    /// date-time as `2015-03-04 10:30` in its own offset.
+    /// date-time as `2015-03-04 10:30+01:00`: in its own offset, which is
+    /// shown (entries are in UTC order; without it two times could look
+    /// out of order).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.precision {
             Precision::Time => match DateTime::parse_from_rfc3339(&normalised(&self.text)) {
-                Ok(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M")),
-                Err(_) => write!(f, "{}", self.first.format("%Y-%m-%d %H:%M")),
+                Ok(t) if t.offset().local_minus_utc() == 0 => write!(f, "{}Z", t.format("%Y-%m-%d %H:%M")),
+                Ok(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M%:z")),
+                Err(_) => write!(f, "{}Z", self.first.format("%Y-%m-%d %H:%M")),
             },
             _ => f.write_str(&self.text),
         }
@@ -309,7 +321,8 @@ mod tests {
         assert_eq!(d.precision(), Precision::Day);
         let t = Point::parse("2017-03-04T10:30+01:00").unwrap();
         assert_eq!(t.first().to_rfc3339(), "2017-03-04T09:30:00+00:00");
-        assert_eq!(t.to_string(), "2017-03-04 10:30");
+        assert_eq!(t.to_string(), "2017-03-04 10:30+01:00");
+        assert_eq!(Point::parse("2017-03-04T10:30:00Z").unwrap().to_string(), "2017-03-04 10:30Z");
     }
 
     #[test]

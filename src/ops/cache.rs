@@ -60,7 +60,8 @@ fn dir(rec: &Record) -> PathBuf {
 /// skips storing (the state is a cache: it only costs time).
 fn try_lock(rec: &Record) -> Option<std::fs::File> {
     let d = dir(rec);
-    crate::fsutil::private_dir(&d).ok()?;
+    crate::fsutil::own_private_dir(&rec.state_dir()).ok()?;
+    crate::fsutil::own_private_dir(&d).ok()?;
     let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(d.join("lock")).ok()?;
     f.try_lock().ok()?;
     Some(f)

@@ -158,6 +158,8 @@ pub struct Reader {
     pub signer: Option<crate::crypto::SecretKey>,
     /// What it opened before (see [`super::readcache`]), if it uses that.
     pub cache: Option<std::sync::Arc<super::readcache::ReadCache>>,
+    /// The key ids of `keys`, as PKESKs name them.
+    keyids: Vec<String>,
 }
 
 impl Reader {
@@ -172,11 +174,12 @@ impl Reader {
         match u {
             Some(u) => Reader {
                 me: Some(u.identity.fingerprint.clone()),
+                keyids: u.decryptors.iter().map(|k| k.public().keyid().to_hex()).collect(),
                 keys: u.decryptors,
                 signer: Some(u.signer),
                 cache: None,
             },
-            None => Reader { me: None, keys: vec![], signer: None, cache: None },
+            None => Reader { me: None, keys: vec![], signer: None, cache: None, keyids: vec![] },
         }
     }
 
@@ -263,14 +266,24 @@ pub fn view(
             .collect()
     };
     let sealed = r.me.as_ref().is_some_and(|me| super::emergency::sealed(&v.policy, me, &e.category, e.time, now));
-    if !sealed && let Some(c) = r.cache.as_ref().and_then(|c| c.get(e.blob, e.commit)) {
-        // Opened before: only what the verified history says of it is
-        // checked again.
-        out.recipients = recipients(c.recipients);
-        let entry = Entry::from_record(c.record);
-        return Ok(readable(out, e, entry, c.signature));
-    }
     let bytes = rec.blob(e.blob)?;
+    if !sealed && let Some(c) = r.cache.as_ref().and_then(|c| c.get(e.blob, e.commit)) {
+        // Opened before: what the verified history says of it is checked
+        // again, and who it is encrypted to is read from the entry itself
+        // (no decryption). The cache says what an entry holds, never that
+        // the reader may read it: one the reader's keys could not open (no
+        // session key for them, no later-access wrap) is not believed,
+        // whatever a segment says (someone with a stolen key could write
+        // segments).
+        if let Ok(keyids) = recipient_keyids(&bytes)
+            && (keyids.iter().any(|k| r.keyids.contains(k))
+                || r.me.as_ref().is_some_and(|me| v.access.contains_key(&(e.id, me.clone()))))
+        {
+            out.recipients = recipients(keyids);
+            let entry = Entry::from_record(c.record);
+            return Ok(readable(out, e, entry, c.signature));
+        }
+    }
     // A damaged entry is reported on its own; it never stops the others.
     let keyids = match recipient_keyids(&bytes) {
         Ok(k) => k,
@@ -307,7 +320,7 @@ pub fn view(
     };
     let entry = Entry::from_yaml(&text);
     if let (Some(cache), Ok(entry)) = (&r.cache, &entry) {
-        cache.put(e.blob, e.commit, keyids, entry.record.clone(), o.signature.clone());
+        cache.put(e.blob, e.commit, entry.record.clone(), o.signature.clone());
     }
     Ok(readable(out, e, entry, o.signature))
 }

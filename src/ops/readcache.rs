@@ -1,5 +1,5 @@
 //! The reader's cache: what this device's key holder has already opened
-//! (each entry's record, inner signature and recipients), so that `hrx log`
+//! (each entry's record and inner signature), so that `hrx log`
 //! and the TUI do not decrypt every entry on every run (issue 13).
 //!
 //! It is plaintext health data, so it is never on disk in the clear:
@@ -67,7 +67,9 @@ fn read_file(path: &Path, max: usize) -> Option<Vec<u8>> {
     let mut f =
         std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).ok()?;
     let m = f.metadata().ok()?;
-    if !m.is_file() || m.len() > max as u64 {
+    // A hard link could be to someone else's file: never read (nor made
+    // private) through one.
+    if !m.is_file() || m.len() > max as u64 || std::os::unix::fs::MetadataExt::nlink(&m) != 1 {
         return None;
     }
     if m.permissions().mode() & 0o077 != 0 {
@@ -78,33 +80,12 @@ fn read_file(path: &Path, max: usize) -> Option<Vec<u8>> {
     (out.len() <= max).then_some(out)
 }
 
-/// Makes `dir` (a directory of ours, in `.git/hrx`) if need be and private.
-/// `None` if something else is in its place: a link (making it private and
-/// clearing segments there would act on wherever it points) or a file.
-/// The mode is set on the directory opened, so a link swapped in after the
-/// look is not followed either.
-fn own_dir(dir: &Path) -> Option<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    match std::fs::create_dir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(_) => return None,
-    }
-    let d = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY).open(dir).ok()?;
-    if d.metadata().ok()?.permissions().mode() & 0o7777 != 0o700 {
-        d.set_permissions(std::fs::Permissions::from_mode(0o700)).ok()?;
-    }
-    Some(())
-}
-
 /// More segments than this are merged into one.
 const MAX_SEGMENTS: usize = 16;
 
 /// One opened entry, as kept.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct Cached {
-    /// The key ids its PKESKs name.
-    pub recipients: Vec<String>,
     /// The record inside.
     pub record: Value,
     /// Its inner signature, as judged when it was opened.
@@ -144,9 +125,10 @@ impl ReadCache {
     ) -> Option<ReadCache> {
         let read = rec.state_dir().join("read");
         let dir = read.join(me);
-        crate::fsutil::private_dir(&rec.state_dir()).ok()?;
-        own_dir(&read)?;
-        own_dir(&dir)?;
+        // Not a link in their place, nor at .git/hrx: it is not ours.
+        for d in [&rec.state_dir(), &read, &dir] {
+            crate::fsutil::own_private_dir(d).ok()?;
+        }
         let key_file = dir.join("key.pgp");
         if revoked(v, me) {
             // Whoever holds a revoked (perhaps stolen) key could open the
@@ -212,8 +194,8 @@ impl ReadCache {
     }
 
     /// Keeps an entry just opened.
-    pub fn put(&self, blob: Oid, commit: Oid, recipients: Vec<String>, record: Value, signature: SignatureStatus) {
-        if let Ok(json) = serde_json::to_string(&Cached { recipients, record, signature }) {
+    pub fn put(&self, blob: Oid, commit: Oid, record: Value, signature: SignatureStatus) {
+        if let Ok(json) = serde_json::to_string(&Cached { record, signature }) {
             self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push(line(blob, commit, &json));
         }
     }

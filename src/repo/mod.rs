@@ -117,7 +117,7 @@ impl Record {
     /// so nobody else is writing it).
     pub fn lock(&self) -> Result<WriteLock> {
         let dir = self.state_dir();
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        crate::fsutil::own_private_dir(&dir)?;
         let p = dir.join("lock");
         let f =
             fs::OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(|e| Error::io(&p, e))?;
