@@ -3,7 +3,8 @@
 //!
 //! Records are generated through the library (fast; not what is timed):
 //! N entries written one commit each over the years before today (a
-//! lifetime's shape), or all at once (`HRX_BENCH_SHAPE=burst`, the shape of
+//! lifetime's shape; two in three with a clinical date out of recording
+//! order), or all at once (`HRX_BENCH_SHAPE=burst`, the shape of
 //! a big import), then repacked as `git gc` would. The timed operations
 //! are fresh `hrx` processes, as the patient (decryption included):
 //! `verify`, `verify --no-decrypt`, `log --json`, `add`, then `key rotate`
@@ -234,7 +235,17 @@ fn generate(home: &Path, record: &Path, n: usize, burst: bool) {
         let t = start + step * (i as i32 + 1);
         let id = ops::add::new_id(t).unwrap();
         let text = format!("entry {i}: {}", "clinical narrative ".repeat(60));
-        let e = Entry::new(Kind::Note, json!({ "text": text }), id, author.clone(), t).unwrap();
+        // Two in three say when they happened, as imported history does:
+        // a year, or a day, out of the order they were recorded in (so
+        // `log` really sorts by clinical time).
+        let body = match i % 3 {
+            0 => json!({ "text": text, "effective": format!("{}", 1990 + (i * 7) % 30) }),
+            1 => {
+                json!({ "text": text, "effective": format!("{}-{:02}-{:02}", 1990 + (i * 11) % 35, 1 + i % 12, 1 + i % 28) })
+            }
+            _ => json!({ "text": text }),
+        };
+        let e = Entry::new(Kind::Note, body, id, author.clone(), t).unwrap();
         let ct = seal(e.to_yaml().as_bytes(), u.signer.clone(), &[&cert], t).unwrap();
         let path = RepoPath::Entry { category: e.category.clone(), id }.to_path();
         head = Some(rec.append(head, &[(path, ct)], "hrx: add entry", &mut u.signer, &u.identity, t).unwrap());

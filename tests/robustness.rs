@@ -86,6 +86,49 @@ fn a_writer_killed_at_random_points_leaves_a_valid_record() {
     assert!(env.verify(&anna).status.success());
 }
 
+/// Trust model, attack: someone who can write to the record's directory
+/// but not to the patient's hrx home (the record on a USB stick in a
+/// clinic's computer, a revoked provider with access to a synced folder)
+/// edits the verified state hrx keeps in `.git/hrx/state` so that a
+/// revoked grant is in force again. Believed, it would have the patient's
+/// next entry encrypted to the revoked provider (and `hrx verify` passes
+/// such a history). The state is authenticated with a key of the device's
+/// own (in the hrx home): the edit is not believed, the history is
+/// verified again, and the entry goes to the patient alone.
+#[test]
+fn an_edited_verified_state_does_not_bring_back_a_revoked_grant() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.init(&anna);
+    let grant = env.grant(&anna, &klein, "general", "read", &[]);
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["revoke", &grant]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = env.record().join(".git/hrx/state/head.json");
+    let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&head).unwrap()).unwrap();
+    let grants = state["state"]["policy"]["grants"].as_object_mut().expect("the state lists the grants");
+    for g in grants.values_mut() {
+        let g = g.as_object_mut().unwrap();
+        assert!(g.remove("revoked").is_some(), "the grant was revoked: {g:?}");
+        g.remove("revoked_in");
+    }
+    std::fs::write(&head, serde_json::to_vec(&state).unwrap()).unwrap();
+    let out =
+        env.hrx(&anna).arg("-C").arg(env.record()).args(["add", "note", "--text", "new diagnosis"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let entry = log["entries"].as_array().unwrap().iter().find(|e| e["summary"] == "new diagnosis").unwrap();
+    let readers: Vec<&str> =
+        entry["recipients"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(readers, ["Anna Weber"], "encrypted to a revoked grantee");
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["grants", "--json"]).output().unwrap();
+    assert!(!stdout(&out).contains("\"active\""), "{}", stdout(&out));
+    // The state the device made again authenticates, and is used.
+    let again: serde_json::Value = serde_json::from_slice(&std::fs::read(&head).unwrap()).unwrap();
+    assert!(again["mac"].as_str().is_some_and(|m| m.len() == 64), "{again}");
+    assert_ne!(again, state);
+}
+
 #[test]
 fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     let env = TestEnv::new();
@@ -97,7 +140,10 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     let state = env.record().join(".git/hrx/state");
     let cache = state.join("head.json");
     assert!(cache.exists(), "operations keep the verified state");
+    // One device's state: Klein's (the state is authenticated with the
+    // device key of whoever made it; another home verifies from the root).
     let log = |who: &Party| json(&env.hrx(who).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let anna = klein.clone();
     let before = log(&anna);
     // A damaged cache is ignored, and rebuilt.
     std::fs::write(&cache, "{ not json").unwrap();
@@ -109,7 +155,8 @@ fn the_verified_state_cache_speeds_up_but_never_replaces_verification() {
     use std::os::unix::fs::PermissionsExt;
     let sigs = state.join("signatures");
     let kept = std::fs::read(&sigs).unwrap();
-    assert!(!kept.is_empty() && kept.len().is_multiple_of(32), "{} bytes", kept.len());
+    // 32 bytes a value, then a MAC (64 hex digits).
+    assert!(kept.len() > 64 && (kept.len() - 64).is_multiple_of(32), "{} bytes", kept.len());
     assert_eq!(std::fs::metadata(&sigs).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(log(&anna)["entries"], before["entries"]);
     assert_eq!(std::fs::read(&sigs).unwrap(), kept, "a read does not rewrite it");

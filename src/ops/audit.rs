@@ -140,7 +140,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
     let rec = ctx.record()?;
     let pin = rec.pinned()?;
     let now = ctx.clock.now();
-    match super::cache::verified(&rec, pin.as_ref(), now, false) {
+    match super::cache::verified(&rec, pin.as_ref(), now, false, ctx.device_key().as_ref()) {
         Ok(v) => {
             let name = |f: &str| v.certs.identity(f).map(|i| i.name).unwrap_or_else(|| f.to_string());
             let line = Timeline::new(&v);

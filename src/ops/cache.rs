@@ -12,6 +12,15 @@
 //! lengths that belong to its head (a tail left by an interrupted append is
 //! ignored, then cut). Writers load only `head.json` and append what they
 //! verified; readers load the lines too.
+//!
+//! All of it is authenticated with this device's key ([`DeviceKey`], in
+//! the keystore home, never in the record): whoever can write to the
+//! record's directory (a USB stick in someone else's computer, a synced
+//! folder) but not to this device's hrx home cannot make hrx start from a
+//! state verify did not establish (a revoked grant in force again, so that
+//! the patient's next entry is encrypted to its grantee). State that does
+//! not authenticate (made on another device, changed) is not used: the
+//! history is verified from the root and the state made again.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,7 +38,85 @@ use crate::repo::{Pin, Record};
 use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
+
+/// This device's key for the state it keeps in records: 256 random bits in
+/// `state.key` in the keystore home (0600). It authenticates state, it
+/// does not hide it (the state holds no health data).
+#[derive(Clone)]
+pub struct DeviceKey([u8; 32]);
+
+impl DeviceKey {
+    /// The key in `home`, made on first use; `None` if it cannot be read
+    /// or made (then no state is kept or used: everything verifies from
+    /// the root).
+    pub fn of(home: &Path) -> Option<DeviceKey> {
+        let path = home.join("state.key");
+        if let Ok(b) = crate::fsutil::read_small(&path, 32, "a device key") {
+            return <[u8; 32]>::try_from(b.as_slice()).ok().map(DeviceKey);
+        }
+        let mut k = [0u8; 32];
+        sequoia_openpgp::crypto::random(&mut k).ok()?;
+        crate::fsutil::private_dir(home).ok()?;
+        crate::fsutil::write_private(&path, &k).ok()?;
+        Some(DeviceKey(k))
+    }
+
+    /// HMAC-SHA-256 (RFC 2104) of the parts, one after the other.
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let pad = |b: u8| -> Vec<u8> {
+            let mut p = self.0.to_vec();
+            p.resize(64, 0);
+            p.iter_mut().for_each(|x| *x ^= b);
+            p
+        };
+        let mut inner = Sha256::new();
+        inner.update(pad(0x36));
+        parts.iter().for_each(|p| inner.update(p));
+        let mut outer = Sha256::new();
+        outer.update(pad(0x5c));
+        outer.update(inner.finalize());
+        outer.finalize().into()
+    }
+
+    /// The MAC of `parts` in hex.
+    fn tag(&self, parts: &[&[u8]]) -> String {
+        self.mac(parts).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether `tag` (hex) is the MAC of `parts`, compared in constant time.
+    fn checks(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        let want = self.tag(parts);
+        want.len() == tag.len() && want.bytes().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+/// head.json as stored: the state and its MAC (over the state's bytes).
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    state: Box<serde_json::value::RawValue>,
+    mac: String,
+}
+
+/// What a MAC over head.json starts with (no other MAC input does).
+const HEAD_LABEL: &[u8] = b"hrx state head\n";
+
+/// The state in `bytes` (a head.json), if `key` authenticates it.
+fn unseal(bytes: &[u8], key: &DeviceKey) -> Option<Head> {
+    let s: Sealed = serde_json::from_slice(bytes).ok()?;
+    if !key.checks(&[HEAD_LABEL, s.state.get().as_bytes()], s.mac.as_bytes()) {
+        return None;
+    }
+    serde_json::from_str(s.state.get()).ok()
+}
+
+/// `h` as head.json, with its MAC.
+fn seal_head(h: &Head, key: &DeviceKey) -> Option<Vec<u8>> {
+    let state = serde_json::to_string(h).ok()?;
+    let mac = key.tag(&[HEAD_LABEL, state.as_bytes()]);
+    serde_json::to_vec(&Sealed { state: serde_json::value::RawValue::from_string(state).ok()?, mac }).ok()
+}
 
 /// The three logs, in the order of [`Lens`].
 const LOGS: [&str; 3] = ["commits.jsonl", "entries.jsonl", "access.jsonl"];
@@ -69,8 +156,8 @@ fn try_lock(rec: &Record) -> Option<std::fs::File> {
 
 /// The kept state at its head (lists empty, `base` set), the lengths of
 /// the logs that belong to it, and the head's time.
-fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, Lens, DateTime<Utc>)> {
-    let h: Head = serde_json::from_slice(&std::fs::read(dir(rec).join("head.json")).ok()?).ok()?;
+fn load_head(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verified, Lens, DateTime<Utc>)> {
+    let h = unseal(&std::fs::read(dir(rec).join("head.json")).ok()?, key)?;
     if h.version != VERSION {
         return None;
     }
@@ -86,9 +173,9 @@ fn load_head(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, Lens, DateTim
     let certs = match remembered_certs(head) {
         Some(c) => c,
         None => {
-            restore_signatures(rec);
+            restore_signatures(rec, key);
             let certs = head_certs(rec, head, &h.policy)?;
-            keep_signatures(rec);
+            keep_signatures(rec, key);
             remember_certs(head, &certs);
             certs
         }
@@ -153,13 +240,22 @@ const MAX_SIGNATURES: usize = 8192;
 /// The signature values read from the file, once per process (sorted).
 static RESTORED: std::sync::OnceLock<Vec<sigcache::Value>> = std::sync::OnceLock::new();
 
-/// Preloads the kept signature values, once per process.
-fn restore_signatures(rec: &Record) {
+/// What a MAC over the signature values starts with.
+const SIGNATURES_LABEL: &[u8] = b"hrx state signatures\n";
+
+/// Preloads the kept signature values, once per process, if the file's
+/// MAC (its last 64 bytes, hex) authenticates them: a value in Sequoia's
+/// cache makes a signature count as checked.
+fn restore_signatures(rec: &Record, key: &DeviceKey) {
     RESTORED.get_or_init(|| {
         let path = dir(rec).join(SIGNATURES);
-        let max = (MAX_SIGNATURES * 32) as u64;
+        let max = (MAX_SIGNATURES * 32 + 64) as u64;
         let Ok(bytes) = crate::fsutil::read_small(&path, max, "a signature cache") else { return vec![] };
-        let mut values: Vec<sigcache::Value> = bytes.chunks_exact(32).filter_map(|c| c.try_into().ok()).collect();
+        let Some((body, tag)) = bytes.len().checked_sub(64).map(|n| bytes.split_at(n)) else { return vec![] };
+        if body.len() % 32 != 0 || !key.checks(&[SIGNATURES_LABEL, body], tag) {
+            return vec![];
+        }
+        let mut values: Vec<sigcache::Value> = body.chunks_exact(32).filter_map(|c| c.try_into().ok()).collect();
         values.sort_unstable();
         sigcache::preload(values.clone());
         values
@@ -169,7 +265,7 @@ fn restore_signatures(rec: &Record) {
 /// Keeps the signature values read before and those this process verified
 /// or used, if that adds any (best effort, like the rest of the state; a
 /// command that only read leaves the file as it was).
-fn keep_signatures(rec: &Record) {
+fn keep_signatures(rec: &Record, key: &DeviceKey) {
     let Some(used) = sigcache::used(MAX_SIGNATURES) else { return };
     let before = RESTORED.get().map(Vec::as_slice).unwrap_or_default();
     let mut all: Vec<sigcache::Value> = before.iter().copied().chain(used).collect();
@@ -180,17 +276,52 @@ fn keep_signatures(rec: &Record) {
         return;
     }
     let Some(_lock) = try_lock(rec) else { return };
-    let _ = crate::fsutil::write_private(&dir(rec).join(SIGNATURES), &all.concat());
+    let mut body = all.concat();
+    let tag = key.tag(&[SIGNATURES_LABEL, &body]);
+    body.extend_from_slice(tag.as_bytes());
+    let _ = crate::fsutil::write_private(&dir(rec).join(SIGNATURES), &body);
 }
 
-/// The lines of log `i` that belong to the head, parsed.
-fn read_log<T: for<'de> Deserialize<'de>>(dir: &Path, i: usize, len: u64) -> Option<Vec<T>> {
+/// The MAC input of a log line: the record, which log, where the line
+/// starts in it, and the line; so a line cannot be moved, dropped, or
+/// taken from another log or record.
+fn line_parts<'a>(root: &'a [u8], i: usize, at: u64, json: &'a [u8]) -> [Vec<u8>; 2] {
+    let mut head = b"hrx state line\n".to_vec();
+    head.extend_from_slice(root);
+    head.push(i as u8);
+    head.extend_from_slice(&at.to_be_bytes());
+    [head, json.to_vec()]
+}
+
+/// The lines of log `i` that belong to the head, each authenticated
+/// (`JSON<TAB>MAC`, see [`line_parts`]) and parsed.
+fn read_log<T: for<'de> Deserialize<'de>>(
+    dir: &Path,
+    i: usize,
+    len: u64,
+    root: &[u8],
+    key: &DeviceKey,
+) -> Option<Vec<T>> {
     let bytes = std::fs::read(dir.join(LOGS[i])).ok()?;
     let part = bytes.get(..usize::try_from(len).ok()?)?;
-    part.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).ok()).collect()
+    let mut out = vec![];
+    let mut at = 0u64;
+    for l in part.split_inclusive(|b| *b == b'\n') {
+        let start = at;
+        at += l.len() as u64;
+        let l = l.strip_suffix(b"\n")?;
+        let tab = l.iter().rposition(|b| *b == b'\t')?;
+        let (json, tag) = (&l[..tab], &l[tab + 1..]);
+        let [h, j] = line_parts(root, i, start, json);
+        if !key.checks(&[&h, &j], tag) {
+            return None;
+        }
+        out.push(serde_json::from_slice(json).ok()?);
+    }
+    Some(out)
 }
 
-fn load_full(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>)> {
+fn load_full(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verified, DateTime<Utc>)> {
     // The three logs are read on cores of their own while the head's
     // certificates are (a lifetime's lists are megabytes of JSON). Their
     // lengths come from head.json as it is now; if it changed before
@@ -198,22 +329,34 @@ fn load_full(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>
     #[derive(Deserialize)]
     struct Lengths {
         lens: Lens,
+        root: String,
+    }
+    #[derive(Deserialize)]
+    struct Outer<'a> {
+        #[serde(borrow)]
+        state: &'a serde_json::value::RawValue,
     }
     let d = dir(rec);
-    let lens = serde_json::from_slice::<Lengths>(&std::fs::read(d.join("head.json")).ok()?).ok()?.lens;
+    // Not authenticated yet: load_head checks the same lengths and root
+    // under the MAC, and the lines are only used if they agree.
+    let bytes = std::fs::read(d.join("head.json")).ok()?;
+    let outer: Outer = serde_json::from_slice(&bytes).ok()?;
+    let Lengths { lens, root } = serde_json::from_str(outer.state.get()).ok()?;
+    let root_id = Oid::from_str(&root).ok()?;
+    let root_bytes = root_id.as_bytes();
     let (head, commits, entries, access) = std::thread::scope(|s| {
-        let commits = s.spawn(|| read_log::<CommitInfo>(&d, 0, lens[0]));
+        let commits = s.spawn(|| read_log::<CommitInfo>(&d, 0, lens[0], root_bytes, key));
         let entries = s.spawn(|| {
-            let entries = read_log::<EntryRef>(&d, 1, lens[1]);
-            let access = read_log::<Access>(&d, 2, lens[2]);
+            let entries = read_log::<EntryRef>(&d, 1, lens[1], root_bytes, key);
+            let access = read_log::<Access>(&d, 2, lens[2], root_bytes, key);
             (entries, access)
         });
-        let head = load_head(rec, pin);
+        let head = load_head(rec, pin, key);
         let (entries, access) = entries.join().ok().unwrap_or((None, None));
         (head, commits.join().ok().flatten(), entries, access)
     });
     let (mut v, lens_now, head_time) = head?;
-    if lens_now != lens {
+    if lens_now != lens || v.root != root_id {
         return None;
     }
     v.commits = commits?;
@@ -227,39 +370,52 @@ fn load_full(rec: &Record, pin: Option<&Pin>) -> Option<(Verified, DateTime<Utc>
     Some((v, head_time))
 }
 
-/// One JSON line per item.
-fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>) -> Vec<u8> {
+/// One authenticated JSON line per item for log `i`, the first starting
+/// at byte `at` of the log.
+fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>, i: usize, at: u64, root: &[u8], key: &DeviceKey) -> Vec<u8> {
     let mut out = Vec::new();
     for x in items {
-        out.extend(serde_json::to_vec(&x).expect("json"));
+        let start = at + out.len() as u64;
+        let json = serde_json::to_vec(&x).expect("json");
+        let [h, j] = line_parts(root, i, start, &json);
+        out.extend(&json);
+        out.push(b'\t');
+        out.extend(key.tag(&[&h, &j]).as_bytes());
         out.push(b'\n');
     }
     out
 }
 
-/// Log lines for what `v` holds.
-fn lines(v: &Verified) -> [Vec<u8>; 3] {
+/// Log lines for what `v` holds, the logs being `lens` long so far.
+fn lines(v: &Verified, lens: Lens, key: &DeviceKey) -> [Vec<u8>; 3] {
     let mut a: Vec<_> = v.access.iter().map(|((e, f), b)| Access(*e, f.clone(), b.to_string())).collect();
     a.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
-    [jsonl(&v.commits), jsonl(&v.entries), jsonl(a)]
+    let root = v.root.as_bytes();
+    [
+        jsonl(&v.commits, 0, lens[0], root, key),
+        jsonl(&v.entries, 1, lens[1], root, key),
+        jsonl(a, 2, lens[2], root, key),
+    ]
 }
 
 /// Stores a verified state (best effort: a cache that cannot be written
 /// only costs time). A whole history replaces the logs; a continuation of
 /// the kept head (`v.base`) appends to them.
-pub fn store(rec: &Record, v: &Verified) {
-    let _ = try_store(rec, v);
+pub fn store(rec: &Record, v: &Verified, key: Option<&DeviceKey>) {
+    if let Some(key) = key {
+        let _ = try_store(rec, v, key);
+    }
 }
 
-fn try_store(rec: &Record, v: &Verified) -> Option<()> {
+fn try_store(rec: &Record, v: &Verified, key: &DeviceKey) -> Option<()> {
     let head_time = v.commits.iter().rev().find(|c| c.oid == v.head).map(|c| c.time)?;
     let _lock = try_lock(rec)?;
     let d = dir(rec);
-    let new = lines(v);
     let lens: Lens = match v.base {
         None => {
             // The single-file cache of earlier versions.
             let _ = std::fs::remove_file(rec.state_dir().join("verified.json"));
+            let new = lines(v, [0; 3], key);
             let mut lens = [0; 3];
             for (i, bytes) in new.iter().enumerate() {
                 crate::fsutil::write_private(&d.join(LOGS[i]), bytes).ok()?;
@@ -268,11 +424,12 @@ fn try_store(rec: &Record, v: &Verified) -> Option<()> {
             lens
         }
         Some(base) => {
-            let old: Head = serde_json::from_slice(&std::fs::read(d.join("head.json")).ok()?).ok()?;
+            let old = unseal(&std::fs::read(d.join("head.json")).ok()?, key)?;
             if old.version != VERSION || old.head != base.to_string() {
                 return None;
             }
             let mut lens = old.lens;
+            let new = lines(v, lens, key);
             for (i, bytes) in new.iter().enumerate() {
                 let mut f = std::fs::OpenOptions::new().append(true).open(d.join(LOGS[i])).ok()?;
                 // Cut what an interrupted append left, then add.
@@ -293,23 +450,35 @@ fn try_store(rec: &Record, v: &Verified) -> Option<()> {
         policy: v.policy.clone(),
         lens,
     };
-    crate::fsutil::write_private(&d.join("head.json"), &serde_json::to_vec(&h).ok()?).ok()
+    crate::fsutil::write_private(&d.join("head.json"), &seal_head(&h, key)?).ok()
 }
 
 /// The verified state of the branch head: from the cache plus the commits
 /// after it when it fits, else from the root (which is then kept). With
 /// `keep`, a result continued from the cache is stored too; only operations
 /// that have just written do that.
-pub fn verified(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool) -> Result<Verified, Failure> {
-    resume(rec, pin, now, keep, load_full)
+pub fn verified(
+    rec: &Record,
+    pin: Option<&Pin>,
+    now: DateTime<Utc>,
+    keep: bool,
+    key: Option<&DeviceKey>,
+) -> Result<Verified, Failure> {
+    resume(rec, pin, now, keep, key, load_full)
 }
 
 /// [`verified`] for writers: the state at the head (policy, certificates,
 /// header) and what came after the kept head, without the whole history's
 /// lists (`base` is set). Work does not grow with the record.
-pub fn verified_head(rec: &Record, pin: Option<&Pin>, now: DateTime<Utc>, keep: bool) -> Result<Verified, Failure> {
-    let head_only = |rec: &Record, pin: Option<&Pin>| load_head(rec, pin).map(|(v, _, t)| (v, t));
-    resume(rec, pin, now, keep, head_only)
+pub fn verified_head(
+    rec: &Record,
+    pin: Option<&Pin>,
+    now: DateTime<Utc>,
+    keep: bool,
+    key: Option<&DeviceKey>,
+) -> Result<Verified, Failure> {
+    let head_only = |rec: &Record, pin: Option<&Pin>, key: &DeviceKey| load_head(rec, pin, key).map(|(v, _, t)| (v, t));
+    resume(rec, pin, now, keep, key, head_only)
 }
 
 fn resume(
@@ -317,17 +486,18 @@ fn resume(
     pin: Option<&Pin>,
     now: DateTime<Utc>,
     keep: bool,
-    load: impl Fn(&Record, Option<&Pin>) -> Option<(Verified, DateTime<Utc>)>,
+    key: Option<&DeviceKey>,
+    load: impl Fn(&Record, Option<&Pin>, &DeviceKey) -> Option<(Verified, DateTime<Utc>)>,
 ) -> Result<Verified, Failure> {
     let head = rec.head().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
-    if let (Some(h), Some((start, t))) = (head, load(rec, pin))
+    if let (Some(h), Some((start, t))) = (head, key.and_then(|k| load(rec, pin, k)))
         && (start.head == h || rec.repo.graph_descendant_of(h, start.head).unwrap_or(false))
     {
         let unchanged = start.head == h;
         match verify_from(rec, Some(h), pin, now, Some((start, t)), None, &mut |_, _| {}) {
             Ok(v) => {
                 if keep && !unchanged {
-                    store(rec, &v);
+                    store(rec, &v, key);
                 }
                 return Ok(v);
             }
@@ -340,6 +510,23 @@ fn resume(
     // (before asking for a passphrase, then under the lock) and once more
     // after writing would verify the whole history three times.
     let v = verify(rec, None, pin, now)?;
-    store(rec, &v);
+    store(rec, &v, key);
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeviceKey;
+
+    #[test]
+    fn the_mac_is_hmac_sha256() {
+        // RFC 4231, test case 1 (a 20-byte key: zero-padded to the block,
+        // as a 32-byte key ending in zeros is).
+        let mut k = [0u8; 32];
+        k[..20].fill(0x0b);
+        let tag = DeviceKey(k).tag(&[b"Hi ", b"There"]);
+        assert_eq!(tag, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        assert!(DeviceKey(k).checks(&[b"Hi There"], tag.as_bytes()));
+        assert!(!DeviceKey(k).checks(&[b"Hi there"], tag.as_bytes()));
+    }
 }

@@ -60,6 +60,23 @@ impl Context {
     pub fn record(&self) -> Result<Record> {
         Record::open(&self.dir)
     }
+
+    /// This device's key for the verified state kept in records (see
+    /// [`cache::DeviceKey`]), read once per process.
+    pub fn device_key(&self) -> Option<cache::DeviceKey> {
+        type Kept = Option<(std::path::PathBuf, Option<cache::DeviceKey>)>;
+        static KEY: std::sync::Mutex<Kept> = std::sync::Mutex::new(None);
+        let mut k = KEY.lock().unwrap_or_else(|e| e.into_inner());
+        let home = self.keystore.home();
+        match &*k {
+            Some((h, key)) if h == home => key.clone(),
+            _ => {
+                let key = cache::DeviceKey::of(home);
+                *k = Some((home.to_path_buf(), key.clone()));
+                key
+            }
+        }
+    }
 }
 
 /// The verified state of the record (continuing from the verified-state
@@ -67,7 +84,7 @@ impl Context {
 /// command reports.
 pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     let pin = rec.pinned()?;
-    cache::verified(rec, pin.as_ref(), ctx.clock.now(), false).map_err(Error::Verification)
+    cache::verified(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref()).map_err(Error::Verification)
 }
 
 /// [`verified`] without the whole history's lists of commits, entries and
@@ -75,7 +92,8 @@ pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> 
 /// which is all a writer needs, at a cost that does not grow with the record.
 pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     let pin = rec.pinned()?;
-    cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false).map_err(Error::Verification)
+    cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
+        .map_err(Error::Verification)
 }
 
 /// After an operation wrote: verifies what it wrote on top of the cached
@@ -83,7 +101,7 @@ pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verif
 /// Failure here is not the operation's failure (verify will report it).
 pub fn remember(ctx: &Context, rec: &Record) {
     if let Ok(pin) = rec.pinned() {
-        let _ = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), true);
+        let _ = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref());
     }
 }
 
@@ -104,7 +122,7 @@ pub fn judged(
 /// lists, which is cheaper for thousands of them than in the tree.
 pub fn remember_full(ctx: &Context, rec: &Record) {
     if let Ok(pin) = rec.pinned() {
-        let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true);
+        let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref());
     }
 }
 

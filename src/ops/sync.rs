@@ -572,7 +572,7 @@ pub fn clone(
             .find_reference(&incoming_ref(if is_bundle { "bundle" } else { "origin" }))
             .and_then(|mut r| r.delete());
         rec.refresh_worktree()?;
-        super::cache::store(&rec, &v);
+        super::cache::store(&rec, &v, ctx.device_key().as_ref());
         Ok(Cloned {
             path: dir.display().to_string(),
             patient_name: v.certs.identity(&v.header.patient).map(|i| i.name).unwrap_or_default(),

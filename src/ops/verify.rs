@@ -47,7 +47,7 @@ pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
     let now = ctx.clock.now();
     let v = verify_history(&rec, None, pin.as_ref(), now)?;
     // A full verification from the root: later commands may continue from it.
-    super::cache::store(&rec, &v);
+    super::cache::store(&rec, &v, ctx.device_key().as_ref());
     let mut report = Report {
         head: v.head.to_string(),
         root: v.root.to_string(),
