@@ -533,6 +533,9 @@ pub fn verify_from(
                 let mut changes = Vec::new();
                 let mut wraps = Vec::new();
                 let mut added_entries = Vec::new();
+                // Each added entry's path, category and the key ids it is
+                // encrypted to, checked once the commit is judged.
+                let mut sealed_to: Vec<(String, Category, Vec<String>)> = Vec::new();
                 // Removals first: a rename is reported as the removal it is.
                 let mut deltas = deltas;
                 deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
@@ -693,7 +696,11 @@ pub fn verify_from(
                         }
                         RepoPath::Entry { category, id } => {
                             check_time(oid, &path, "its id", id.time(), time)?;
-                            entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                            let to =
+                                entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                            if parents.len() == 1 {
+                                sealed_to.push((path.clone(), category.clone(), to));
+                            }
                             let parent_tree = states[&parents[0]].tree;
                             if let Some(other) = category_of(&categories, partial.map(|_| (repo, parent_tree)), id) {
                                 return Err(fail(
@@ -749,6 +756,27 @@ pub fn verify_from(
                 let (mut after, mut needs) = policy.judge_commit(&signer, &changes, time).map_err(|(c, r)| {
                     fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r)
                 })?;
+                // An entry goes to exactly its readers: the patient, its
+                // author and those whose grants let them read its category
+                // when it was written (before or after this commit's own
+                // changes). One encrypted to anyone else was given away.
+                for (path, category, to) in &sealed_to {
+                    let allowed = policy.recipients(category, &signer, time);
+                    let allowed_after = after.recipients(category, &signer, time);
+                    for k in to {
+                        let owner = certs.owner(k).map(|c| c.fingerprint().to_hex());
+                        if !owner.as_ref().is_some_and(|o| allowed.contains(o) || allowed_after.contains(o)) {
+                            let who = owner.unwrap_or_else(|| "a key not in the record".into());
+                            return Err(fail(
+                                oid,
+                                "bad-recipient",
+                                format!(
+                                    "{path} is encrypted to key {k} ({who}), which has no right to read {category} entries at {time}"
+                                ),
+                            ));
+                        }
+                    }
+                }
                 for ch in &changes {
                     if let Change::Statement(Statement::Revoke { revokes, .. }) = ch
                         && let Some(g) = after.grants.get_mut(revokes)

@@ -231,6 +231,26 @@ fn inner_signature_is_not_the_committers() {
     assert_rejected(&s, "inner-signature", Some(&c));
 }
 
+/// A grantee writes an entry encrypted also to someone with no right to
+/// read it (a participant whose grant does not cover the category): the
+/// patient's data given away through the record. Every reader of an entry
+/// must be the patient, its author, or a grantee who may read its
+/// category then.
+#[test]
+fn entry_encrypted_to_someone_without_a_grant() {
+    let s = scene();
+    let t = time(&s);
+    // The pharmacy reads medication and general, not allergy.
+    let id = hrx::ops::add::new_id(t).unwrap();
+    let yaml = note_yaml(id, "allergy", t, &s.klein, "given away");
+    let u = forge::unlock(&s.klein);
+    let (a, k, p) = (forge::cert(&s.anna), forge::cert(&s.klein), forge::cert(&s.apotheke));
+    let ct = seal(yaml.as_bytes(), u.signer, &[&a, &k, &p], t).unwrap();
+    let path = RepoPath::Entry { category: "allergy".parse().unwrap(), id }.to_path();
+    forge_commit(&s, &s.klein, vec![(path, ct)], t);
+    assert_rejected(&s, "bad-recipient", None);
+}
+
 #[test]
 fn provider_forges_the_policy() {
     let s = scene();

@@ -803,4 +803,10 @@ fn add_takes_a_partial_date_and_log_orders_by_it() {
     let out = env.hrx(&anna).arg("-C").arg(&rec).args(["log", "--since", "2019-02-30"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no such day"), "{}", stderr(&out));
+    // `show` gives both times; the human listing the clinical one.
+    let id = stdout(&add(&["--text", "dated", "--date", "2001-05"])).trim().to_string();
+    let shown = stdout(&env.hrx(&anna).arg("-C").arg(&rec).args(["show", &id]).output().unwrap());
+    assert!(shown.contains("happened:   2001-05\n") && shown.contains("recorded:   2026-"), "{shown}");
+    let listed = stdout(&env.hrx(&anna).arg("-C").arg(&rec).arg("log").output().unwrap());
+    assert!(listed.lines().any(|l| l.contains(&id) && l.contains("  2001-05  ")), "{listed}");
 }

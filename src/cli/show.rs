@@ -38,6 +38,9 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         return Ok(super::exit::OK);
     }
     out.line(&format!("entry:      {}", v.id));
+    if let Some(c) = &v.clinical {
+        out.line(&format!("happened:   {c}"));
+    }
     out.line(&format!("recorded:   {}", v.date.to_rfc3339()));
     out.line(&format!("category:   {}", v.category));
     // Everything below the header lines comes from the entry or a
