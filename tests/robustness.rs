@@ -215,3 +215,53 @@ fn writes_touch_only_their_files_and_never_follow_a_planted_symlink() {
     assert!(TestEnv::files_under(&outside).is_empty(), "nothing was written through the link");
     assert!(env.verify(&anna).status.success());
 }
+
+/// Issue 16: a writer killed mid-way leaves git's lock files behind (the
+/// index's, hrx's own refs'), and every later write failed. The next
+/// writer clears them (it holds the record's write lock, so no hrx process
+/// is writing) and succeeds. A fresh index lock (a git command running
+/// now) is waited for, and one that stays is refused before anything is
+/// committed.
+#[test]
+fn stale_git_locks_left_by_a_killed_writer_are_cleared() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "before");
+    let git = rec.join(".git");
+    let index = git.join("index.lock");
+    std::fs::write(&index, b"").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&index).unwrap().set_modified(old).unwrap();
+    std::fs::create_dir_all(git.join("refs/hrx/verified")).unwrap();
+    std::fs::write(git.join("refs/hrx/verified/hub.lock"), b"").unwrap();
+    std::fs::create_dir_all(git.join("refs/hrx/incoming")).unwrap();
+    std::fs::write(git.join("refs/hrx/incoming/hub.lock"), b"").unwrap();
+    let add = |text: &str| env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--text", text]).output().unwrap();
+    let out = add("after a crash");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for l in [&index, &git.join("refs/hrx/verified/hub.lock"), &git.join("refs/hrx/incoming/hub.lock")] {
+        assert!(!l.exists(), "{} was left", l.display());
+    }
+    assert_eq!(stdout(&env.git(&["status", "--porcelain"])), "", "the work tree is up to date");
+    // A lock a running git command keeps fresh: refused, nothing committed.
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keeper = {
+        let (index, stop) = (index.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                std::fs::write(&index, b"").unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            std::fs::remove_file(&index).unwrap();
+        })
+    };
+    let out = add("while git runs");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    keeper.join().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("the index is locked"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "committed although refused");
+    assert!(add("once git is done").status.success());
+}

@@ -122,11 +122,53 @@ impl Record {
         let f =
             fs::OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(|e| Error::io(&p, e))?;
         f.lock().map_err(|e| Error::io(&p, e))?;
-        let stale = self.repo.path().join(format!("{BRANCH}.lock"));
-        if stale.exists() {
-            let _ = fs::remove_file(&stale);
-        }
+        self.clear_stale_locks()?;
         Ok(WriteLock { _file: f })
+    }
+
+    /// Git's lock files a writer killed mid-way leaves behind, cleared
+    /// under the record's write lock (so no hrx process is writing now):
+    /// those of the branch and of hrx's own refs (`refs/hrx/`, which
+    /// nothing else writes) at once; the index's, which a plain git
+    /// command may hold for a moment, once it is a few seconds old. A fresh
+    /// one is waited for, then refused before anything is written.
+    fn clear_stale_locks(&self) -> Result<()> {
+        let git = self.repo.path();
+        let mut locks = vec![git.join(format!("{BRANCH}.lock"))];
+        let mut dirs = vec![git.join("refs/hrx")];
+        while let Some(d) = dirs.pop() {
+            for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+                let (p, t) = (e.path(), e.file_type());
+                if t.as_ref().is_ok_and(|t| t.is_dir()) {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "lock") {
+                    locks.push(p);
+                }
+            }
+        }
+        for l in locks {
+            if fs::symlink_metadata(&l).is_ok() {
+                fs::remove_file(&l).map_err(|e| Error::io(&l, e))?;
+            }
+        }
+        let index = git.join("index.lock");
+        const STALE: std::time::Duration = std::time::Duration::from_secs(5);
+        let started = std::time::Instant::now();
+        while let Ok(m) = fs::symlink_metadata(&index) {
+            let age = m.modified().ok().and_then(|t| t.elapsed().ok()).unwrap_or_default();
+            if age >= STALE {
+                fs::remove_file(&index).map_err(|e| Error::io(&index, e))?;
+                break;
+            }
+            if started.elapsed() >= STALE {
+                return Err(Error::State(format!(
+                    "the index is locked ({} exists): another git command is running; try again when it is done (if none is running, remove that file)",
+                    index.display()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(())
     }
 
     /// Reads the file at `path` in `tree`, if it is there.
