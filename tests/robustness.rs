@@ -265,3 +265,36 @@ fn stale_git_locks_left_by_a_killed_writer_are_cleared() {
     assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "committed although refused");
     assert!(add("once git is done").status.success());
 }
+
+/// Issue 16: a failure after the commit is made (the work tree cannot be
+/// written: disk full, a directory in the way) used to exit 8 although the
+/// entry was committed, so a script retried and wrote it twice. The commit
+/// stands: exit 0 with a warning, and the next write brings the work tree
+/// up to date (it is derived state).
+#[test]
+fn a_work_tree_that_cannot_be_written_after_the_commit_is_a_warning() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "first");
+    // Git's index cannot be replaced (a directory is in its place; as root,
+    // which the tests may run as, modes would not stop the write).
+    let index = rec.join(".git/index");
+    std::fs::remove_file(&index).unwrap();
+    std::fs::create_dir(&index).unwrap();
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["add", "note", "--text", "second"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hrx: warning: committed") && stderr(&out).contains("next command"),
+        "{}",
+        stderr(&out)
+    );
+    assert_ne!(stdout(&env.git(&["rev-parse", "HEAD"])), head, "the entry is committed");
+    assert!(env.verify(&anna).status.success());
+    std::fs::remove_dir(&index).unwrap();
+    env.note(&anna, "third");
+    assert_eq!(stdout(&env.git(&["status", "--porcelain"])), "", "the work tree is repaired");
+    let log = json(&env.hrx(&anna).arg("-C").arg(&rec).args(["log", "--json"]).output().unwrap());
+    assert_eq!(log["entries"].as_array().unwrap().len(), 3);
+}

@@ -150,7 +150,11 @@ pub fn main() -> i32 {
     };
     let out = Out { json: cli.json, quiet: cli.quiet };
     skip_tls_roots(&cli.command);
-    match run(cli, &out) {
+    let result = run(cli, &out);
+    for w in crate::ops::after_commit_warnings() {
+        eprintln!("hrx: warning: {}", crate::model::text::terminal_safe(&w));
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("hrx: error: {}", crate::model::text::terminal_safe(&exit::message(&e)));

@@ -106,7 +106,7 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
     let files = vec![(RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes())];
     super::judged(&v.policy, &me, &[Change::Statement(st)], now)?;
     let commit = super::append(&rec, &v, &files, "hrx: emergency access", &mut unlocked, now)?;
-    rec.advance_worktree(v.head, commit, &files)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
     super::remember(ctx, &rec);
     drop(lock);
     let entries = log(ctx, &Filter::default())?

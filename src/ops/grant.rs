@@ -180,7 +180,7 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     // The same judgement verify will make, before anything is written.
     super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: grant", &mut unlocked, now)?;
-    rec.advance_worktree(v.head, commit, &files)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
     if grant.include_past {
         super::remember_full(ctx, &rec);
     } else {
@@ -387,7 +387,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
     }
     super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: revoke", &mut unlocked, now)?;
-    rec.advance_worktree(v.head, commit, &files)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
     super::remember(ctx, &rec);
     Ok(Revoked { revoked: ids.iter().map(|i| i.to_string()).collect(), commit: commit.to_string() })
 }

@@ -150,7 +150,7 @@ fn publish_with(
         None => format!("hrx: update the certificate of {}", crate::model::text::printable(&name)),
     };
     let commit = super::append(&rec, &v, &files, &message, &mut unlocked, now)?;
-    rec.advance_worktree(v.head, commit, &files)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
     // The keystore learns the newer certificate too.
     ctx.keystore.store_cert(&cert)?;
     super::remember(ctx, &rec);
@@ -298,7 +298,7 @@ pub fn revoke(
         check(&v, &st)?;
         let files = vec![(RepoPath::Statement(st.id()).to_path(), st.to_yaml().into_bytes())];
         let commit = super::append(&rec, &v, &files, "hrx: revoke a key", &mut unlocked, now)?;
-        rec.advance_worktree(v.head, commit, &files)?;
+        super::advance_worktree(&rec, v.head, commit, &files);
         super::remember(ctx, &rec);
         (commit.to_string(), None, Some(st.id().to_string()))
     };
@@ -453,7 +453,7 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     // between leaves an unused key, never a record whose new key is lost.
     ctx.keystore.store_secret(&tsk)?;
     let commit = super::append(&rec, &v, &files, "hrx: rotate a key", &mut unlocked, now)?;
-    rec.advance_worktree(v.head, commit, &files)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
     ctx.keystore.set_default(&to)?;
     super::remember_full(ctx, &rec);
     Ok(Rotated {

@@ -96,6 +96,29 @@ pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verif
         .map_err(Error::Verification)
 }
 
+/// What went wrong after a commit was made, for the user to hear: the
+/// commit stands (exit status 0), and the work tree, derived state, is
+/// repaired by the next command that writes.
+static AFTER_COMMIT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Brings the work tree from `from` to `to` after a commit; a failure is
+/// not the operation's (the commit is made) but a warning
+/// ([`after_commit_warnings`]).
+pub fn advance_worktree(rec: &Record, from: git2::Oid, to: git2::Oid, files: &[(String, Vec<u8>)]) {
+    if let Err(e) = rec.advance_worktree(from, to, files) {
+        AFTER_COMMIT.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+            "committed {}, but the work tree could not be updated ({e}); the next command that writes brings it up to date",
+            &to.to_string()[..12]
+        ));
+    }
+}
+
+/// The warnings of this process's commits so far (see
+/// [`advance_worktree`]), taken.
+pub fn after_commit_warnings() -> Vec<String> {
+    std::mem::take(&mut *AFTER_COMMIT.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
 /// After an operation wrote: verifies what it wrote on top of the cached
 /// state and keeps the result, so the next command starts from there.
 /// Failure here is not the operation's failure (verify will report it).

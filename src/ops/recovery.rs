@@ -177,7 +177,7 @@ pub fn setup(ctx: &mut Context, trustees: &[String], threshold: u8) -> Result<Se
     let v = super::verified_head(ctx, &rec)?;
     super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: set up recovery", &mut unlocked, now)?;
-    rec.advance_worktree(v.head, commit, &files)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
     super::remember(ctx, &rec);
     let earlier_still_opens = v.policy.recovery.as_ref().is_some_and(|r| r.key == me);
     Ok(SetUp {
