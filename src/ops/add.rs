@@ -147,7 +147,7 @@ pub fn commit_entries(
         });
     }
     let commit = super::append(rec, &v, &files, message, &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
+    super::advance_worktree(rec, v.head, commit, &files);
     super::remember(ctx, rec);
     for a in &mut out {
         a.commit = commit.to_string();
