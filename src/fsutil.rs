@@ -40,6 +40,34 @@ pub fn own_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Opens a file of hrx's own in a record (`.git/hrx/...`) with `opts`,
+/// never through a link (whoever can write to the record could point one
+/// at the user's secret key: an append or a truncation would act on it)
+/// and only if what is opened is a regular file with no other name (a
+/// hard link could be someone else's file).
+pub fn open_own(path: &Path, opts: &mut OpenOptions) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::MetadataExt;
+    let f = opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
+    let m = f.metadata()?;
+    if !m.is_file() || m.nlink() != 1 {
+        return Err(std::io::Error::other(format!("{} is not a regular file of hrx's", path.display())));
+    }
+    Ok(f)
+}
+
+/// Reads a file of hrx's own in a record (see [`open_own`]) of at most
+/// `max` bytes.
+pub fn read_own(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = open_own(path, OpenOptions::new().read(true))?;
+    if f.metadata()?.len() > max {
+        return Err(std::io::Error::other(format!("{} is larger than {max} bytes", path.display())));
+    }
+    let mut out = vec![];
+    f.take(max).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// Refuses an output file that exists already: hrx never overwrites one.
 pub fn refuse_existing(path: &Path) -> Result<()> {
     if path.exists() {

@@ -298,3 +298,48 @@ fn a_work_tree_that_cannot_be_written_after_the_commit_is_a_warning() {
     let log = json(&env.hrx(&anna).arg("-C").arg(&rec).args(["log", "--json"]).output().unwrap());
     assert_eq!(log["entries"].as_array().unwrap().len(), 3);
 }
+
+/// Hostile review, attack: whoever can write to the record's directory
+/// replaces the state files in `.git/hrx/state` with links: the logs to the
+/// patient's secret key (an append truncated it to the recorded length,
+/// then added lines), the lock to a path outside (created there), the
+/// signature values and the work-tree marker to an endless device. hrx
+/// opens its own files without following links: nothing outside changes,
+/// nothing hangs, and the state is made again.
+#[test]
+fn links_planted_as_state_files_are_not_followed() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "first");
+    let state = rec.join(".git/hrx/state");
+    let secret = env.path().join("secret-key.pgp");
+    std::fs::write(&secret, "the patient's secret key").unwrap();
+    for log in ["commits.jsonl", "entries.jsonl", "access.jsonl"] {
+        std::fs::remove_file(state.join(log)).unwrap();
+        std::os::unix::fs::symlink(&secret, state.join(log)).unwrap();
+    }
+    std::fs::remove_file(state.join("lock")).unwrap();
+    let outside = env.path().join("created-by-lock");
+    std::os::unix::fs::symlink(&outside, state.join("lock")).unwrap();
+    std::fs::remove_file(state.join("signatures")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", state.join("signatures")).unwrap();
+    let marker = rec.join(".git/hrx/worktree");
+    let _ = std::fs::remove_file(&marker);
+    std::os::unix::fs::symlink("/dev/zero", &marker).unwrap();
+    let run = |args: &[&str]| {
+        env.hrx(&anna).arg("-C").arg(&rec).args(args).timeout(std::time::Duration::from_secs(60)).output().unwrap()
+    };
+    let out = run(&["add", "note", "--text", "second"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["log", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "the patient's secret key", "written through a link");
+    assert!(!outside.exists(), "a file was made through the lock's link");
+    assert!(std::path::Path::new("/dev/zero").exists());
+    // The state is made again, of regular files.
+    for f in ["lock", "head.json", "commits.jsonl", "entries.jsonl", "access.jsonl"] {
+        assert!(std::fs::symlink_metadata(state.join(f)).unwrap().is_file(), "{f}");
+    }
+}

@@ -202,7 +202,16 @@ impl Entry {
             }
             // Deepest and last first, so that removing one does not move
             // another (array elements shift).
-            places.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| b.0.cmp(&a.0)));
+            // Array indices compare as numbers ("10" after "2").
+            let key = |p: &[String]| -> Vec<(u8, usize, String)> {
+                p.iter()
+                    .map(|t| match t.parse::<usize>() {
+                        Ok(n) => (0, n, String::new()),
+                        Err(_) => (1, 0, t.clone()),
+                    })
+                    .collect()
+            };
+            places.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| key(&b.0).cmp(&key(&a.0))));
             places.dedup_by(|a, b| a.0 == b.0);
             let mut removed = false;
             for (place, why) in places {
@@ -368,6 +377,26 @@ mod tests {
         assert!(e.record.get("criticality").is_none());
         assert_eq!(e.record["reactions"][1]["manifestation"]["text"], "rash");
         assert_eq!(e.record["source"]["left_out"].as_array().unwrap().len(), 2);
+        // Elements of long arrays: index 10 is after index 2 (a text order
+        // would remove the wrong ones).
+        let reactions: Vec<Value> = (0..12)
+            .map(|i| {
+                let mut r = serde_json::json!({"manifestation": {"text": format!("r{i}")}});
+                if i == 2 || i == 10 {
+                    r["bogus"] = true.into();
+                }
+                r
+            })
+            .collect();
+        let input = serde_json::json!({"substance": {"text": "Penicillin"}, "reactions": reactions});
+        let (e, left) = Entry::new_fitted(Kind::Allergy, input, id, author(), now()).unwrap();
+        let kept: Vec<&str> = e.record["reactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["manifestation"]["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(kept, ["r0", "r1", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r11"], "{left:?}");
         // What the kind requires is never left out: the record stays invalid.
         let input = serde_json::json!({"substance": 42});
         assert!(matches!(Entry::new_fitted(Kind::Allergy, input, id, author(), now()), Err(Invalid::Schema { .. })));

@@ -121,6 +121,12 @@ fn seal_head(h: &Head, key: &DeviceKey) -> Option<Vec<u8>> {
 /// The three logs, in the order of [`Lens`].
 const LOGS: [&str; 3] = ["commits.jsonl", "entries.jsonl", "access.jsonl"];
 
+/// The largest head.json read (a policy of thousands of grants).
+const MAX_HEAD: u64 = 64 << 20;
+
+/// The largest log read (a lifetime's lines are tens of megabytes).
+const MAX_LOG: u64 = 2 << 30;
+
 /// How many bytes of each log belong to the head.
 type Lens = [u64; 3];
 
@@ -149,7 +155,17 @@ fn try_lock(rec: &Record) -> Option<std::fs::File> {
     let d = dir(rec);
     crate::fsutil::own_private_dir(&rec.state_dir()).ok()?;
     crate::fsutil::own_private_dir(&d).ok()?;
-    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(d.join("lock")).ok()?;
+    let path = d.join("lock");
+    let open = || crate::fsutil::open_own(&path, std::fs::OpenOptions::new().create(true).truncate(false).write(true));
+    let f = match open() {
+        Ok(f) => f,
+        Err(_) => {
+            // Something not ours in its place (a link): removed (the link,
+            // never what it points to), and the lock made again.
+            std::fs::remove_file(&path).ok()?;
+            open().ok()?
+        }
+    };
     f.try_lock().ok()?;
     Some(f)
 }
@@ -157,7 +173,7 @@ fn try_lock(rec: &Record) -> Option<std::fs::File> {
 /// The kept state at its head (lists empty, `base` set), the lengths of
 /// the logs that belong to it, and the head's time.
 fn load_head(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verified, Lens, DateTime<Utc>)> {
-    let h = unseal(&std::fs::read(dir(rec).join("head.json")).ok()?, key)?;
+    let h = unseal(&crate::fsutil::read_own(&dir(rec).join("head.json"), MAX_HEAD).ok()?, key)?;
     if h.version != VERSION {
         return None;
     }
@@ -250,7 +266,10 @@ fn restore_signatures(rec: &Record, key: &DeviceKey) {
     RESTORED.get_or_init(|| {
         let path = dir(rec).join(SIGNATURES);
         let max = (MAX_SIGNATURES * 32 + 64) as u64;
-        let Ok(bytes) = crate::fsutil::read_small(&path, max, "a signature cache") else { return vec![] };
+        let Ok(bytes) = crate::fsutil::read_own(&path, max) else { return vec![] };
+        if bytes.len() as u64 > max {
+            return vec![];
+        }
         let Some((body, tag)) = bytes.len().checked_sub(64).map(|n| bytes.split_at(n)) else { return vec![] };
         if body.len() % 32 != 0 || !key.checks(&[SIGNATURES_LABEL, body], tag) {
             return vec![];
@@ -302,7 +321,7 @@ fn read_log<T: for<'de> Deserialize<'de>>(
     root: &[u8],
     key: &DeviceKey,
 ) -> Option<Vec<T>> {
-    let bytes = std::fs::read(dir.join(LOGS[i])).ok()?;
+    let bytes = crate::fsutil::read_own(&dir.join(LOGS[i]), MAX_LOG).ok()?;
     let part = bytes.get(..usize::try_from(len).ok()?)?;
     let mut out = vec![];
     let mut at = 0u64;
@@ -339,7 +358,7 @@ fn load_full(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verifi
     let d = dir(rec);
     // Not authenticated yet: load_head checks the same lengths and root
     // under the MAC, and the lines are only used if they agree.
-    let bytes = std::fs::read(d.join("head.json")).ok()?;
+    let bytes = crate::fsutil::read_own(&d.join("head.json"), MAX_HEAD).ok()?;
     let outer: Outer = serde_json::from_slice(&bytes).ok()?;
     let Lengths { lens, root } = serde_json::from_str(outer.state.get()).ok()?;
     let root_id = Oid::from_str(&root).ok()?;
@@ -424,14 +443,14 @@ fn try_store(rec: &Record, v: &Verified, key: &DeviceKey) -> Option<()> {
             lens
         }
         Some(base) => {
-            let old = unseal(&std::fs::read(d.join("head.json")).ok()?, key)?;
+            let old = unseal(&crate::fsutil::read_own(&d.join("head.json"), MAX_HEAD).ok()?, key)?;
             if old.version != VERSION || old.head != base.to_string() {
                 return None;
             }
             let mut lens = old.lens;
             let new = lines(v, lens, key);
             for (i, bytes) in new.iter().enumerate() {
-                let mut f = std::fs::OpenOptions::new().append(true).open(d.join(LOGS[i])).ok()?;
+                let mut f = crate::fsutil::open_own(&d.join(LOGS[i]), std::fs::OpenOptions::new().append(true)).ok()?;
                 // Cut what an interrupted append left, then add.
                 f.set_len(lens[i]).ok()?;
                 f.write_all(bytes).ok()?;

@@ -119,8 +119,8 @@ impl Record {
         let dir = self.state_dir();
         crate::fsutil::own_private_dir(&dir)?;
         let p = dir.join("lock");
-        let f =
-            fs::OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(|e| Error::io(&p, e))?;
+        let f = crate::fsutil::open_own(&p, fs::OpenOptions::new().create(true).truncate(false).write(true))
+            .map_err(|e| Error::io(&p, e))?;
         f.lock().map_err(|e| Error::io(&p, e))?;
         self.clear_stale_locks()?;
         Ok(WriteLock { _file: f })
@@ -382,7 +382,9 @@ impl Record {
     /// a copied record must not carry a write elsewhere).
     pub fn advance_worktree(&self, from: Oid, to: Oid, files: &[(String, Vec<u8>)]) -> Result<()> {
         let Some(wd) = self.workdir().map(Path::to_path_buf) else { return Ok(()) };
-        let at = fs::read_to_string(self.worktree_marker()).ok().and_then(|s| Oid::from_str(s.trim()).ok());
+        let at = crate::fsutil::read_own(&self.worktree_marker(), 100)
+            .ok()
+            .and_then(|b| Oid::from_str(String::from_utf8_lossy(&b).trim()).ok());
         if at != Some(from) {
             return self.refresh_worktree();
         }
