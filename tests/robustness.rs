@@ -343,3 +343,49 @@ fn links_planted_as_state_files_are_not_followed() {
         assert!(std::fs::symlink_metadata(state.join(f)).unwrap().is_file(), "{f}");
     }
 }
+
+/// Hostile review, attack: the state of another line of history of the
+/// same record (a second copy, verified on the same device) spliced into
+/// this copy's state: `entries.jsonl` taken from the other copy, whose
+/// lines each authenticate. `log` listed an entry not in this history and
+/// hid a real one. The lines are a chain whose last MAC head.json names:
+/// the splice is not believed, and the history is verified again.
+#[test]
+fn state_lines_from_another_copy_are_not_believed() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "shared");
+    let copy = env.path().join("copy");
+    assert!(env.bare("cp").arg("-a").arg(&rec).arg(&copy).output().unwrap().status.success());
+    let add = |dir: &std::path::Path, text: &str| {
+        let out = env.hrx(&anna).arg("-C").arg(dir).args(["add", "note", "--text", text]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    add(&rec, "real, in this copy");
+    add(&copy, "forked, in the other copy");
+    let log = |dir: &std::path::Path| {
+        let out = env.hrx(&anna).arg("-C").arg(dir).args(["log", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)["entries"].to_string()
+    };
+    assert!(log(&copy).contains("forked"));
+    assert!(log(&rec).contains("real"));
+    // The other copy's entry lines, and its objects so the entry opens.
+    let (ours, theirs) = (rec.join(".git/hrx/state"), copy.join(".git/hrx/state"));
+    std::fs::copy(theirs.join("entries.jsonl"), ours.join("entries.jsonl")).unwrap();
+    let objects = copy.join(".git/objects");
+    assert!(
+        env.bare("cp")
+            .arg("-rn")
+            .arg(format!("{}/.", objects.display()))
+            .arg(rec.join(".git/objects"))
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let shown = log(&rec);
+    assert!(!shown.contains("forked"), "an entry of another history was listed: {shown}");
+    assert!(shown.contains("real, in this copy"), "{shown}");
+}

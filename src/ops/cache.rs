@@ -38,7 +38,7 @@ use crate::repo::{Pin, Record};
 use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 6;
+const VERSION: u32 = 7;
 
 /// This device's key for the state it keeps in records: 256 random bits in
 /// `state.key` in the keystore home (0600). It authenticates state, it
@@ -139,6 +139,9 @@ struct Head {
     header: Header,
     policy: Policy,
     lens: Lens,
+    /// The MAC of each log's last line ("" for an empty log): the lines
+    /// are chained, so this names the whole of each log.
+    tails: [String; 3],
 }
 
 /// One later-access wrap, as a log line.
@@ -172,7 +175,7 @@ fn try_lock(rec: &Record) -> Option<std::fs::File> {
 
 /// The kept state at its head (lists empty, `base` set), the lengths of
 /// the logs that belong to it, and the head's time.
-fn load_head(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verified, Lens, DateTime<Utc>)> {
+fn load_head(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verified, Lens, DateTime<Utc>, [String; 3])> {
     let h = unseal(&crate::fsutil::read_own(&dir(rec).join("head.json"), MAX_HEAD).ok()?, key)?;
     if h.version != VERSION {
         return None;
@@ -207,7 +210,7 @@ fn load_head(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verifi
         access: Default::default(),
         base: Some(head),
     };
-    Some((v, h.lens, h.head_time))
+    Some((v, h.lens, h.head_time, h.tails))
 }
 
 /// The certificates of the record at `head`, as verify read them: each
@@ -302,42 +305,47 @@ fn keep_signatures(rec: &Record, key: &DeviceKey) {
 }
 
 /// The MAC input of a log line: the record, which log, where the line
-/// starts in it, and the line; so a line cannot be moved, dropped, or
-/// taken from another log or record.
-fn line_parts<'a>(root: &'a [u8], i: usize, at: u64, json: &'a [u8]) -> [Vec<u8>; 2] {
+/// starts in it, the MAC of the line before (the lines are a chain, whose
+/// last MAC head.json names), and the line; so no line can be moved,
+/// dropped, or taken from another log, record or line of history.
+fn line_parts<'a>(root: &'a [u8], i: usize, at: u64, prev: &[u8], json: &'a [u8]) -> [Vec<u8>; 2] {
     let mut head = b"hrx state line\n".to_vec();
     head.extend_from_slice(root);
     head.push(i as u8);
     head.extend_from_slice(&at.to_be_bytes());
+    head.extend_from_slice(prev);
+    head.push(b'\n');
     [head, json.to_vec()]
 }
 
 /// The lines of log `i` that belong to the head, each authenticated
-/// (`JSON<TAB>MAC`, see [`line_parts`]) and parsed.
+/// (`JSON<TAB>MAC`, see [`line_parts`]) and parsed, and the last MAC.
 fn read_log<T: for<'de> Deserialize<'de>>(
     dir: &Path,
     i: usize,
     len: u64,
     root: &[u8],
     key: &DeviceKey,
-) -> Option<Vec<T>> {
+) -> Option<(Vec<T>, String)> {
     let bytes = crate::fsutil::read_own(&dir.join(LOGS[i]), MAX_LOG).ok()?;
     let part = bytes.get(..usize::try_from(len).ok()?)?;
     let mut out = vec![];
     let mut at = 0u64;
+    let mut prev: &[u8] = b"";
     for l in part.split_inclusive(|b| *b == b'\n') {
         let start = at;
         at += l.len() as u64;
         let l = l.strip_suffix(b"\n")?;
         let tab = l.iter().rposition(|b| *b == b'\t')?;
         let (json, tag) = (&l[..tab], &l[tab + 1..]);
-        let [h, j] = line_parts(root, i, start, json);
+        let [h, j] = line_parts(root, i, start, prev, json);
         if !key.checks(&[&h, &j], tag) {
             return None;
         }
         out.push(serde_json::from_slice(json).ok()?);
+        prev = tag;
     }
-    Some(out)
+    Some((out, String::from_utf8(prev.to_vec()).ok()?))
 }
 
 fn load_full(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verified, DateTime<Utc>)> {
@@ -374,46 +382,63 @@ fn load_full(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verifi
         let (entries, access) = entries.join().ok().unwrap_or((None, None));
         (head, commits.join().ok().flatten(), entries, access)
     });
-    let (mut v, lens_now, head_time) = head?;
+    let (mut v, lens_now, head_time, tails) = head?;
     if lens_now != lens || v.root != root_id {
         return None;
     }
-    v.commits = commits?;
+    // Each log is the very chain head.json names.
+    let (commits, entries, access) = (commits?, entries?, access?);
+    if [&commits.1, &entries.1, &access.1] != [&tails[0], &tails[1], &tails[2]] {
+        return None;
+    }
+    let (commits, entries, access) = (commits.0, entries.0, access.0);
+    v.commits = commits;
     // The lines must end at this head (not another process's state).
     if v.commits.last().map(|c| c.oid) != Some(v.head) {
         return None;
     }
-    v.entries = entries?;
-    v.access = access?.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
+    v.entries = entries;
+    v.access = access.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
     v.base = None;
     Some((v, head_time))
 }
 
 /// One authenticated JSON line per item for log `i`, the first starting
-/// at byte `at` of the log.
-fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>, i: usize, at: u64, root: &[u8], key: &DeviceKey) -> Vec<u8> {
+/// at byte `at` of the log after a line whose MAC is `prev`; and the last
+/// MAC.
+fn jsonl<T: Serialize>(
+    items: impl IntoIterator<Item = T>,
+    i: usize,
+    at: u64,
+    prev: &str,
+    root: &[u8],
+    key: &DeviceKey,
+) -> (Vec<u8>, String) {
     let mut out = Vec::new();
+    let mut prev = prev.to_string();
     for x in items {
         let start = at + out.len() as u64;
         let json = serde_json::to_vec(&x).expect("json");
-        let [h, j] = line_parts(root, i, start, &json);
+        let [h, j] = line_parts(root, i, start, prev.as_bytes(), &json);
+        prev = key.tag(&[&h, &j]);
         out.extend(&json);
         out.push(b'\t');
-        out.extend(key.tag(&[&h, &j]).as_bytes());
+        out.extend(prev.as_bytes());
         out.push(b'\n');
     }
-    out
+    (out, prev)
 }
 
-/// Log lines for what `v` holds, the logs being `lens` long so far.
-fn lines(v: &Verified, lens: Lens, key: &DeviceKey) -> [Vec<u8>; 3] {
+/// Log lines for what `v` holds, the logs being `lens` long so far and
+/// ending in lines whose MACs are `tails`; and the new tails.
+fn lines(v: &Verified, lens: Lens, tails: &[String; 3], key: &DeviceKey) -> [(Vec<u8>, String); 3] {
     let mut a: Vec<_> = v.access.iter().map(|((e, f), b)| Access(*e, f.clone(), b.to_string())).collect();
     a.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     let root = v.root.as_bytes();
     [
-        jsonl(&v.commits, 0, lens[0], root, key),
-        jsonl(&v.entries, 1, lens[1], root, key),
-        jsonl(a, 2, lens[2], root, key),
+        jsonl(&v.commits, 0, lens[0], &tails[0], root, key),
+        jsonl(&v.entries, 1, lens[1], &tails[1], root, key),
+        jsonl(a, 2, lens[2], &tails[2], root, key),
     ]
 }
 
@@ -430,17 +455,17 @@ fn try_store(rec: &Record, v: &Verified, key: &DeviceKey) -> Option<()> {
     let head_time = v.commits.iter().rev().find(|c| c.oid == v.head).map(|c| c.time)?;
     let _lock = try_lock(rec)?;
     let d = dir(rec);
-    let lens: Lens = match v.base {
+    let (lens, tails): (Lens, [String; 3]) = match v.base {
         None => {
             // The single-file cache of earlier versions.
             let _ = std::fs::remove_file(rec.state_dir().join("verified.json"));
-            let new = lines(v, [0; 3], key);
+            let new = lines(v, [0; 3], &Default::default(), key);
             let mut lens = [0; 3];
-            for (i, bytes) in new.iter().enumerate() {
+            for (i, (bytes, _)) in new.iter().enumerate() {
                 crate::fsutil::write_private(&d.join(LOGS[i]), bytes).ok()?;
                 lens[i] = bytes.len() as u64;
             }
-            lens
+            (lens, new.map(|(_, t)| t))
         }
         Some(base) => {
             let old = unseal(&crate::fsutil::read_own(&d.join("head.json"), MAX_HEAD).ok()?, key)?;
@@ -448,8 +473,8 @@ fn try_store(rec: &Record, v: &Verified, key: &DeviceKey) -> Option<()> {
                 return None;
             }
             let mut lens = old.lens;
-            let new = lines(v, lens, key);
-            for (i, bytes) in new.iter().enumerate() {
+            let new = lines(v, lens, &old.tails, key);
+            for (i, (bytes, _)) in new.iter().enumerate() {
                 let mut f = crate::fsutil::open_own(&d.join(LOGS[i]), std::fs::OpenOptions::new().append(true)).ok()?;
                 // Cut what an interrupted append left, then add.
                 f.set_len(lens[i]).ok()?;
@@ -457,7 +482,7 @@ fn try_store(rec: &Record, v: &Verified, key: &DeviceKey) -> Option<()> {
                 f.sync_data().ok()?;
                 lens[i] += bytes.len() as u64;
             }
-            lens
+            (lens, new.map(|(_, t)| t))
         }
     };
     let h = Head {
@@ -468,6 +493,7 @@ fn try_store(rec: &Record, v: &Verified, key: &DeviceKey) -> Option<()> {
         header: v.header.clone(),
         policy: v.policy.clone(),
         lens,
+        tails,
     };
     crate::fsutil::write_private(&d.join("head.json"), &seal_head(&h, key)?).ok()
 }
@@ -496,7 +522,8 @@ pub fn verified_head(
     keep: bool,
     key: Option<&DeviceKey>,
 ) -> Result<Verified, Failure> {
-    let head_only = |rec: &Record, pin: Option<&Pin>, key: &DeviceKey| load_head(rec, pin, key).map(|(v, _, t)| (v, t));
+    let head_only =
+        |rec: &Record, pin: Option<&Pin>, key: &DeviceKey| load_head(rec, pin, key).map(|(v, _, t, _)| (v, t));
     resume(rec, pin, now, keep, key, head_only)
 }
 
