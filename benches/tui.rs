@@ -113,7 +113,7 @@ fn main() {
     ops::init::init(&mut ctx, &record, None).unwrap();
     let items: Vec<_> = (0..n).map(|i| (Kind::Note, json!({"text": format!("entry {i}")}))).collect();
     ops::add::add_many(&mut ctx, items, "hrx: import").unwrap();
-    ops::verify::verify(&mut ctx, false).unwrap(); // warms the verified-state cache
+    ops::verify::verify(&mut ctx, false, false).unwrap(); // warms the verified-state cache
     let t0 = Instant::now();
     let snap = hrx::tui::load_with(&mut ctx, false);
     let listed = t0.elapsed();

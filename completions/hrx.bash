@@ -3435,7 +3435,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__verify)
-            opts="-C -q -h -V --no-decrypt --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h -V --no-decrypt --accept-rollback --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -264,6 +264,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-decrypt -d 'Do not decrypt entries to check their inner signatures'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l accept-rollback -d 'Accept a history older than the one this device verified in this copy before (an old backup restored on purpose)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help'

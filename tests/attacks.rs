@@ -313,14 +313,30 @@ fn rewritten_root() {
     assert_rejected(&s, "root-rewritten", Some(&root));
 }
 
+/// A rollback (the branch reset to an older commit, as someone who can
+/// write to the copy can do) keeps an authentic history, but it can bring
+/// a revoked grant back into force. A device that never saw more verifies
+/// it; the device that verified the newer head in this copy refuses it
+/// (its mark is in its hrx home, not in the record), until the patient
+/// accepts it.
 #[test]
-fn rolled_back_history_still_verifies_but_never_from_a_foreign_root() {
-    // A rollback on one device is a sync problem (high-water marks); here the
-    // history itself stays authentic, so verify accepts the older head.
+fn rolled_back_history_is_refused_where_the_device_saw_more() {
     let s = scene();
     s.env.git(&["update-ref", "refs/heads/main", "HEAD~1"]);
+    assert_rejected(&s, "rolled-back", None);
+    // Removing the record's own state does not hide it.
+    std::fs::remove_dir_all(s.env.record().join(".git/hrx")).unwrap();
     let out = s.env.verify(&s.anna);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hrx sync") && stderr(&out).contains("--accept-rollback"), "{}", stderr(&out));
+    // A device that never saw more.
+    let out = s.env.hrx_nobody().arg("-C").arg(s.env.record()).arg("verify").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // Accepted on purpose (an old backup restored): then as usual.
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["verify", "--accept-rollback"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(s.env.verify(&s.anna).status.success());
+    s.env.note(&s.anna, "after the restore");
 }
 
 pub(crate) fn grant_id_of(s: &Scene, who: &Party) -> String {

@@ -462,3 +462,22 @@ fn progress_shows_on_a_terminal_and_not_in_scripts() {
     let out = h.env.bare("script").env("HRX_HOME", &h.anna.home).args(["-qec", &cmd, "/dev/null"]).output().unwrap();
     assert!(!stdout(&out).contains("verifying commits:"));
 }
+
+/// A copy rolled back on the device that verified more (its branch reset
+/// to an older commit) is refused until `hrx sync` brings the missing
+/// commits back from a remote that has them.
+#[test]
+fn a_rolled_back_copy_is_refused_until_sync_brings_the_commits_back() {
+    let h = hub();
+    let before = head(&h.env, &h.laptop);
+    git_in(&h.env, &h.laptop, &["update-ref", "refs/heads/main", "HEAD~2"]);
+    let out = run(&h.env, &h.anna, &h.laptop, &["log"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rolled-back") || stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    let out = run(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "x"]);
+    assert_eq!(out.status.code(), Some(1), "a write to a rolled-back copy: {}", stderr(&out));
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    assert_eq!(head(&h.env, &h.laptop), before);
+    let notes = readable(&h.env, &h.anna, &h.laptop);
+    assert!(notes.contains(&"two".to_string()), "{notes:?}");
+}

@@ -159,7 +159,7 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     ops::add::add(&mut anna.ctx, Kind::Note, json!({"title": "Back home", "text": "Feeling well."}))?;
     out.line("7. Anna revoked Hospital La Fe; her next note is not encrypted to it");
 
-    let report = ops::verify::verify(&mut anna.ctx, true)?;
+    let report = ops::verify::verify(&mut anna.ctx, true, false)?;
     out.line(&format!(
         "\nverify    ok: {} commits, {} entries, {} inner signatures checked",
         report.commits, report.entries, report.inner_checked

@@ -11,11 +11,14 @@ pub struct Args {
     /// Do not decrypt entries to check their inner signatures
     #[arg(long)]
     pub no_decrypt: bool,
+    /// Accept a history older than the one this device verified in this copy before (an old backup restored on purpose)
+    #[arg(long)]
+    pub accept_rollback: bool,
 }
 
 /// Runs `hrx verify`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
-    let r = verify(ctx, !a.no_decrypt)?;
+    let r = verify(ctx, !a.no_decrypt, a.accept_rollback)?;
     if out.json {
         out.json("verify", &serde_json::json!({ "ok": true, "report": r }));
     } else {

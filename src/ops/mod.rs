@@ -81,8 +81,20 @@ impl Context {
 
 /// The verified state of the record (continuing from the verified-state
 /// cache where it fits); a history that does not verify is the error every
-/// command reports.
+/// command reports. A history without what this device verified in this
+/// copy before is one too ([`check_not_rolled_back`]).
 pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
+    let pin = rec.pinned()?;
+    let v = cache::verified(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
+        .map_err(Error::Verification)?;
+    check_not_rolled_back(ctx, rec, &v)?;
+    Ok(v)
+}
+
+/// [`verified`] without the check against what this device verified in
+/// this copy before: for `sync` and bundle imports, which bring removed
+/// commits back (they check once they are done).
+pub fn verified_as_is(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     let pin = rec.pinned()?;
     cache::verified(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref()).map_err(Error::Verification)
 }
@@ -92,8 +104,65 @@ pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> 
 /// which is all a writer needs, at a cost that does not grow with the record.
 pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     let pin = rec.pinned()?;
-    cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
-        .map_err(Error::Verification)
+    let v = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
+        .map_err(Error::Verification)?;
+    check_not_rolled_back(ctx, rec, &v)?;
+    Ok(v)
+}
+
+/// Where this device keeps the last head it verified in the copy of a
+/// record at `rec`'s place: in the hrx home, by root and path, out of reach
+/// of whoever can write to the record's directory.
+fn seen_file(ctx: &Context, rec: &Record, root: git2::Oid) -> std::path::PathBuf {
+    use sha2::{Digest, Sha256};
+    let place = std::fs::canonicalize(rec.repo.path()).unwrap_or_else(|_| rec.repo.path().to_path_buf());
+    let mut h = Sha256::new();
+    h.update(root.as_bytes());
+    h.update(place.as_os_str().as_encoded_bytes());
+    let name: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    ctx.keystore.home().join("seen").join(name)
+}
+
+/// Refuses a history that no longer holds the head this device verified
+/// in this copy before (its branch was reset to an older commit, or
+/// replaced): rolling a copy back could bring a revoked grant back into
+/// force, and the patient's next entry would go to its grantee. Then
+/// remembers the head. The mark lives in the hrx home, so removing the
+/// record's own state does not hide a rollback.
+pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &crate::verify::Verified) -> Result<()> {
+    let path = seen_file(ctx, rec, v.root);
+    let seen = crate::fsutil::read_small(&path, 100, "a head mark")
+        .ok()
+        .and_then(|b| git2::Oid::from_str(String::from_utf8_lossy(&b).trim()).ok());
+    if let Some(s) = seen
+        && s != v.head
+    {
+        let contains = rec.repo.graph_descendant_of(v.head, s).unwrap_or(false);
+        if !contains {
+            return Err(Error::Verification(crate::verify::Failure {
+                commit: Some(v.head.to_string()),
+                code: "rolled-back",
+                reason: format!(
+                    "this copy was rolled back: its history no longer holds commit {}, which this device verified here before; commits were removed (the copy was reset, or an old backup restored). `hrx sync` brings them back from a remote; if an old backup was restored on purpose, `hrx verify --accept-rollback` accepts this history as it is",
+                    &s.to_string()[..12]
+                ),
+            }));
+        }
+    }
+    if seen != Some(v.head)
+        && let Some(dir) = path.parent()
+        && crate::fsutil::private_dir(dir).is_ok()
+    {
+        let _ = crate::fsutil::write_private(&path, v.head.to_string().as_bytes());
+    }
+    Ok(())
+}
+
+/// Forgets the head this device verified in this copy (`hrx verify
+/// --accept-rollback`), then remembers `v`'s.
+pub fn accept_rollback(ctx: &Context, rec: &Record, v: &crate::verify::Verified) -> Result<()> {
+    let _ = std::fs::remove_file(seen_file(ctx, rec, v.root));
+    check_not_rolled_back(ctx, rec, v)
 }
 
 /// What went wrong after a commit was made, for the user to hear: the

@@ -11,7 +11,7 @@ use std::path::Path;
 use git2::Oid;
 use serde::Serialize;
 
-use super::{Context, verified};
+use super::{Context, verified, verified_as_is};
 use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::Fpr;
@@ -193,7 +193,7 @@ pub fn integrate(
     let local = local.ok_or_else(|| Error::State("the local record has no commits".into()))?;
     // What this copy knows counts against what arrives: a revocation it
     // holds ends the revoked signer's authority on the remote's lines too.
-    let ours = verified(ctx, rec)?;
+    let ours = verified_as_is(ctx, rec)?;
     let theirs =
         crate::verify::verify_from(rec, Some(incoming), Some(&pin), now, None, Some(&ours.policy), &mut |d, t| {
             progress("verifying commits", d, t)
@@ -481,11 +481,13 @@ pub fn sync(ctx: &mut Context, which: Option<&str>, accept_late: bool, progress:
         None => all,
     };
     let _lock = rec.lock()?;
-    verified(ctx, &rec)?;
+    verified_as_is(ctx, &rec)?;
     let mut out = vec![];
     for (name, url) in chosen {
         out.push(sync_one(ctx, &rec, &name, &url, accept_late, progress)?);
     }
+    // What this device verified here before must be back by now.
+    verified(ctx, &rec)?;
     Ok(out)
 }
 
@@ -623,11 +625,12 @@ pub fn bundle_create(ctx: &mut Context, file: &Path, since: Option<&str>) -> Res
 pub fn bundle_import(ctx: &mut Context, file: &Path, accept_late: bool, progress: Progress) -> Result<Integrated> {
     let rec = ctx.record()?;
     let _lock = rec.lock()?;
-    verified(ctx, &rec)?;
+    verified_as_is(ctx, &rec)?;
     let incoming = rec.read_bundle(file, "bundle")?;
-    integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, accept_late, progress).inspect_err(
-        |_| {
+    let done = integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, accept_late, progress)
+        .inspect_err(|_| {
             let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
-        },
-    )
+        })?;
+    verified(ctx, &rec)?;
+    Ok(done)
 }

@@ -41,11 +41,16 @@ pub struct Report {
 
 /// Verifies the record; `inner` also decrypts what the caller can read to
 /// check that each entry's inner signature is its committer's.
-pub fn verify(ctx: &mut Context, inner: bool) -> Result<Report> {
+pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<Report> {
     let rec = ctx.record()?;
     let pin = rec.pinned()?;
     let now = ctx.clock.now();
     let v = verify_history(&rec, None, pin.as_ref(), now)?;
+    if accept_rollback {
+        super::accept_rollback(ctx, &rec, &v)?;
+    } else {
+        super::check_not_rolled_back(ctx, &rec, &v)?;
+    }
     // A full verification from the root: later commands may continue from it.
     super::cache::store(&rec, &v, ctx.device_key().as_ref());
     let mut report = Report {
