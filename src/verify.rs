@@ -93,6 +93,9 @@ pub struct EntryRef {
     pub certs_at: Vec<Id>,
     /// When.
     pub time: DateTime<Utc>,
+    /// The key ids its PKESKs name (read when it was verified).
+    #[serde(default)]
+    pub to: Vec<String>,
 }
 
 /// One verified commit.
@@ -699,7 +702,7 @@ pub fn verify_from(
                             let to =
                                 entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
                             if parents.len() == 1 {
-                                sealed_to.push((path.clone(), category.clone(), to));
+                                sealed_to.push((path.clone(), category.clone(), to.clone()));
                             }
                             let parent_tree = states[&parents[0]].tree;
                             if let Some(other) = category_of(&categories, partial.map(|_| (repo, parent_tree)), id) {
@@ -723,6 +726,7 @@ pub fn verify_from(
                                 commit: oid,
                                 signer: signer.clone(),
                                 time,
+                                to,
                             });
                             changes.push(Change::Entry(category, id));
                         }

@@ -266,24 +266,26 @@ pub fn view(
             .collect()
     };
     let sealed = r.me.as_ref().is_some_and(|me| super::emergency::sealed(&v.policy, me, &e.category, e.time, now));
-    let bytes = rec.blob(e.blob)?;
     if !sealed && let Some(c) = r.cache.as_ref().and_then(|c| c.get(e.blob, e.commit)) {
         // Opened before: what the verified history says of it is checked
-        // again, and who it is encrypted to is read from the entry itself
-        // (no decryption). The cache says what an entry holds, never that
+        // again, including who it is encrypted to (its PKESKs' key ids, as
+        // verification read them; the verified state is the device's own,
+        // authenticated). The cache says what an entry holds, never that
         // the reader may read it: one the reader's keys could not open (no
         // session key for them, no later-access wrap) is not believed,
         // whatever a segment says (someone with a stolen key could write
         // segments).
-        if let Ok(keyids) = recipient_keyids(&bytes)
-            && (keyids.iter().any(|k| r.keyids.contains(k))
-                || r.me.as_ref().is_some_and(|me| v.access.contains_key(&(e.id, me.clone()))))
+        let keyids =
+            if e.to.is_empty() { recipient_keyids(&rec.blob(e.blob)?).unwrap_or_default() } else { e.to.clone() };
+        if keyids.iter().any(|k| r.keyids.contains(k))
+            || r.me.as_ref().is_some_and(|me| v.access.contains_key(&(e.id, me.clone())))
         {
             out.recipients = recipients(keyids);
             let entry = Entry::from_record(c.record);
             return Ok(readable(out, e, entry, c.signature));
         }
     }
+    let bytes = rec.blob(e.blob)?;
     // A damaged entry is reported on its own; it never stops the others.
     let keyids = match recipient_keyids(&bytes) {
         Ok(k) => k,
