@@ -825,8 +825,8 @@ fn resource_dates(r: &Value) -> Vec<String> {
 }
 
 /// Issue 12: every bundle of the connectathon corpus (tests/data/fhir/
-/// ips-corpus: 44 IPS from many countries and systems) imports into a
-/// record of its own: nothing is rejected, every resource of a kind hrx
+/// ips-corpus: 44 IPS from many countries and systems) and the ten Synthea
+/// patients of ../shared/fhir/synthea imports into a record of its own: nothing is rejected, every resource of a kind hrx
 /// maps becomes an entry, re-importing adds nothing, each entry carries the
 /// date its resource gives as its clinical time (never the import's), the
 /// record verifies, and its IPS export meets the IPS rules and is valid
@@ -839,6 +839,18 @@ fn every_corpus_bundle_imports_and_exports_as_a_valid_ips() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
     files.sort();
     assert_eq!(files.len(), 44, "the 44 corpus bundles");
+    // And the ten Synthea patients (transaction bundles of years of care,
+    // up to 2.7 MB), read where the project keeps them.
+    let synthea = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir/synthea");
+    let mut more: Vec<PathBuf> = std::fs::read_dir(&synthea)
+        .unwrap_or_else(|e| panic!("{}: {e} (the shared FHIR test data, next to this repository)", synthea.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    more.sort();
+    assert_eq!(more.len(), 10, "the ten Synthea patients");
+    files.extend(more);
     let mut exports = vec![];
     let mut dated = 0;
     for f in &files {
