@@ -339,6 +339,71 @@ fn rolled_back_history_is_refused_where_the_device_saw_more() {
     s.env.note(&s.anna, "after the restore");
 }
 
+/// Hostile review, attack: the patient revokes a grant and unplugs the
+/// stick; someone resets its branch to before the revocation. The write
+/// itself is what this device verified here last: the revocation undone is
+/// a rollback, refused by the next command (the patient's next entry went
+/// to the revoked grantee).
+#[test]
+fn a_revocation_undone_by_a_rollback_is_refused() {
+    let s = scene();
+    let grant = grant_id_of(&s, &s.apotheke);
+    s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["revoke", &grant]).assert().success();
+    s.env.git(&["update-ref", "refs/heads/main", "HEAD~1"]);
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["add", "note", "--text", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    assert_rejected(&s, "rolled-back", None);
+}
+
+/// Hostile review, attack: a rollback hidden behind where git finds the
+/// repository (a gitfile pointing to a moved `.git`, or `.git` moved up to
+/// the stick's root): the mark is kept for the directory the patient names,
+/// not for where git resolves from there.
+#[test]
+fn a_rollback_behind_a_moved_git_directory_is_refused() {
+    let s = scene();
+    let rec = s.env.record();
+    assert!(s.env.verify(&s.anna).status.success());
+    s.env.git(&["update-ref", "refs/heads/main", "HEAD~1"]);
+    std::fs::rename(rec.join(".git"), rec.join(".hidden")).unwrap();
+    std::fs::write(rec.join(".git"), "gitdir: .hidden\n").unwrap();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&rec).arg("grants").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    // Moved up to the parent, found from the record's directory.
+    std::fs::remove_file(rec.join(".git")).unwrap();
+    let parent = rec.parent().unwrap().join(".git");
+    assert!(!parent.exists());
+    std::fs::rename(rec.join(".hidden"), &parent).unwrap();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&rec).arg("grants").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// Hostile review, attack: another record put in place of the patient's
+/// (made by a provider, with the patient as a grantee, so her next entry
+/// goes to it). The device remembers which record it verified in this
+/// place: another root there is refused, until the patient accepts it.
+#[test]
+fn another_record_in_the_patients_place_is_refused() {
+    let s = scene();
+    let rec = s.env.record();
+    assert!(s.env.verify(&s.anna).status.success());
+    let evil = s.env.path().join("evil");
+    s.env.hrx(&s.klein).arg("init").arg(&evil).assert().success();
+    std::fs::remove_dir_all(rec.join(".git")).unwrap();
+    assert!(s.env.bare("cp").arg("-a").arg(evil.join(".git")).arg(rec.join(".git")).output().unwrap().status.success());
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&rec).args(["add", "note", "--text", "my diagnosis"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another record is in this place"), "{}", stderr(&out));
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&rec).args(["verify", "--accept-rollback"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A record made anew in a place is the one there from then on.
+    let fresh = s.env.path().join("fresh");
+    s.env.hrx(&s.anna).arg("init").arg(&fresh).assert().success();
+    s.env.hrx(&s.anna).arg("-C").arg(&fresh).args(["add", "note", "--text", "ok"]).assert().success();
+}
+
 pub(crate) fn grant_id_of(s: &Scene, who: &Party) -> String {
     let v =
         json(&s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["grants", "--all", "--json"]).output().unwrap());

@@ -343,6 +343,7 @@ impl Daemon {
             .arg(&base)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut c, 0);
         let child = c.spawn().expect("git daemon");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -363,6 +364,9 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        // `git daemon` runs git-daemon as a child of its own: the whole
+        // process group goes, or every test run leaves daemons behind.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -63,7 +63,10 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
         let root = rec.append(None, &files, "hrx: create record", &mut unlocked.signer, &unlocked.identity, now)?;
         rec.pin(&Pin { root, patient: patient.clone() })?;
         rec.refresh_worktree()?;
-        super::remember(ctx, &rec);
+        let pin = Pin { root, patient: patient.clone() };
+        let _ = super::cache::verified_head(&rec, Some(&pin), now, true, ctx.device_key().as_ref());
+        // A new record in this place: what was here before is no more.
+        super::mark_seen(ctx, dir, root, root);
         Ok(root)
     })();
     let root = match root {

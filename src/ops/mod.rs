@@ -110,59 +110,79 @@ pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verif
     Ok(v)
 }
 
-/// Where this device keeps the last head it verified in the copy of a
-/// record at `rec`'s place: in the hrx home, by root and path, out of reach
-/// of whoever can write to the record's directory.
-fn seen_file(ctx: &Context, rec: &Record, root: git2::Oid) -> std::path::PathBuf {
+/// Where this device keeps what it last verified at the place `place` (a
+/// record's directory as the user names it): in the hrx home, out of reach
+/// of whoever can write to the record's directory. By the place, not by
+/// where git finds the repository from there: that is the directory's
+/// contents (a gitfile, a link, a `.git` moved to the parent), which the
+/// same person controls.
+fn seen_file(ctx: &Context, place: &std::path::Path) -> std::path::PathBuf {
     use sha2::{Digest, Sha256};
-    let place = std::fs::canonicalize(rec.repo.path()).unwrap_or_else(|_| rec.repo.path().to_path_buf());
-    let mut h = Sha256::new();
-    h.update(root.as_bytes());
-    h.update(place.as_os_str().as_encoded_bytes());
-    let name: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let place = std::fs::canonicalize(place).unwrap_or_else(|_| place.to_path_buf());
+    let name: String =
+        Sha256::digest(place.as_os_str().as_encoded_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
     ctx.keystore.home().join("seen").join(name)
 }
 
-/// Refuses a history that no longer holds the head this device verified
-/// in this copy before (its branch was reset to an older commit, or
-/// replaced): rolling a copy back could bring a revoked grant back into
-/// force, and the patient's next entry would go to its grantee. Then
-/// remembers the head. The mark lives in the hrx home, so removing the
-/// record's own state does not hide a rollback.
-pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &crate::verify::Verified) -> Result<()> {
-    let path = seen_file(ctx, rec, v.root);
-    let seen = crate::fsutil::read_small(&path, 100, "a head mark")
-        .ok()
-        .and_then(|b| git2::Oid::from_str(String::from_utf8_lossy(&b).trim()).ok());
-    if let Some(s) = seen
-        && s != v.head
+/// The root and head this device last verified at `place`, if any.
+fn seen(ctx: &Context, place: &std::path::Path) -> Option<(git2::Oid, git2::Oid)> {
+    let b = crate::fsutil::read_small(&seen_file(ctx, place), 200, "a head mark").ok()?;
+    let text = String::from_utf8_lossy(&b);
+    let (root, head) = text.trim().split_once(' ')?;
+    Some((git2::Oid::from_str(root).ok()?, git2::Oid::from_str(head).ok()?))
+}
+
+/// Notes that this device verified `v` at `place` (best effort).
+pub fn mark_seen(ctx: &Context, place: &std::path::Path, root: git2::Oid, head: git2::Oid) {
+    let path = seen_file(ctx, place);
+    if let Some(dir) = path.parent()
+        && crate::fsutil::private_dir(dir).is_ok()
     {
-        let contains = rec.repo.graph_descendant_of(v.head, s).unwrap_or(false);
-        if !contains {
+        let _ = crate::fsutil::write_private(&path, format!("{root} {head}").as_bytes());
+    }
+}
+
+/// Refuses a history that no longer holds the head this device verified
+/// at this place before (its branch reset to an older commit, or
+/// replaced), or another record in its place: either could bring a
+/// revoked grant back into force, and the patient's next entry would go
+/// to its grantee. Then remembers the head. The mark lives in the hrx
+/// home, so removing the record's own state does not hide a rollback.
+pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &crate::verify::Verified) -> Result<()> {
+    let way_out = "`hrx sync` brings removed commits back from a remote; if an old backup or another record was put here on purpose, `hrx verify --accept-rollback` accepts the history as it is";
+    match seen(ctx, &ctx.dir) {
+        Some((root, _)) if root != v.root => {
+            return Err(Error::Verification(crate::verify::Failure {
+                commit: Some(v.root.to_string()),
+                code: "root-rewritten",
+                reason: format!(
+                    "another record is in this place: its root commit is {}, the record this device verified here before had root {}; {way_out}",
+                    &v.root.to_string()[..12],
+                    &root.to_string()[..12]
+                ),
+            }));
+        }
+        Some((_, head)) if head != v.head && !rec.repo.graph_descendant_of(v.head, head).unwrap_or(false) => {
             return Err(Error::Verification(crate::verify::Failure {
                 commit: Some(v.head.to_string()),
                 code: "rolled-back",
                 reason: format!(
-                    "this copy was rolled back: its history no longer holds commit {}, which this device verified here before; commits were removed (the copy was reset, or an old backup restored). `hrx sync` brings them back from a remote; if an old backup was restored on purpose, `hrx verify --accept-rollback` accepts this history as it is",
-                    &s.to_string()[..12]
+                    "this copy was rolled back: its history no longer holds commit {}, which this device verified here before; commits were removed (the copy was reset, or an old backup restored); {way_out}",
+                    &head.to_string()[..12]
                 ),
             }));
         }
+        Some((_, head)) if head == v.head => return Ok(()),
+        _ => {}
     }
-    if seen != Some(v.head)
-        && let Some(dir) = path.parent()
-        && crate::fsutil::private_dir(dir).is_ok()
-    {
-        let _ = crate::fsutil::write_private(&path, v.head.to_string().as_bytes());
-    }
+    mark_seen(ctx, &ctx.dir, v.root, v.head);
     Ok(())
 }
 
-/// Forgets the head this device verified in this copy (`hrx verify
-/// --accept-rollback`), then remembers `v`'s.
-pub fn accept_rollback(ctx: &Context, rec: &Record, v: &crate::verify::Verified) -> Result<()> {
-    let _ = std::fs::remove_file(seen_file(ctx, rec, v.root));
-    check_not_rolled_back(ctx, rec, v)
+/// Forgets what this device verified at this place (`hrx verify
+/// --accept-rollback`), then remembers `v`.
+pub fn accept_rollback(ctx: &Context, v: &crate::verify::Verified) {
+    mark_seen(ctx, &ctx.dir, v.root, v.head);
 }
 
 /// What went wrong after a commit was made, for the user to hear: the
@@ -192,8 +212,12 @@ pub fn after_commit_warnings() -> Vec<String> {
 /// state and keeps the result, so the next command starts from there.
 /// Failure here is not the operation's failure (verify will report it).
 pub fn remember(ctx: &Context, rec: &Record) {
-    if let Ok(pin) = rec.pinned() {
-        let _ = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref());
+    if let Ok(pin) = rec.pinned()
+        && let Ok(v) = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref())
+    {
+        // The new head is what this device verified here now: undoing the
+        // write (a revocation) is a rollback.
+        let _ = check_not_rolled_back(ctx, rec, &v);
     }
 }
 
@@ -213,8 +237,10 @@ pub fn judged(
 /// grant with past entries): the wraps' entries are looked up in the kept
 /// lists, which is cheaper for thousands of them than in the tree.
 pub fn remember_full(ctx: &Context, rec: &Record) {
-    if let Ok(pin) = rec.pinned() {
-        let _ = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref());
+    if let Ok(pin) = rec.pinned()
+        && let Ok(v) = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref())
+    {
+        let _ = check_not_rolled_back(ctx, rec, &v);
     }
 }
 

@@ -575,6 +575,7 @@ pub fn clone(
             .and_then(|mut r| r.delete());
         rec.refresh_worktree()?;
         super::cache::store(&rec, &v, ctx.device_key().as_ref());
+        super::mark_seen(ctx, dir, v.root, v.head);
         Ok(Cloned {
             path: dir.display().to_string(),
             patient_name: v.certs.identity(&v.header.patient).map(|i| i.name).unwrap_or_default(),

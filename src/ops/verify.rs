@@ -47,7 +47,7 @@ pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<R
     let now = ctx.clock.now();
     let v = verify_history(&rec, None, pin.as_ref(), now)?;
     if accept_rollback {
-        super::accept_rollback(ctx, &rec, &v)?;
+        super::accept_rollback(ctx, &v);
     } else {
         super::check_not_rolled_back(ctx, &rec, &v)?;
     }
