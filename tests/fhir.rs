@@ -971,5 +971,47 @@ fn a_modifier_extension_is_surfaced_never_dropped() {
         e["resource"]["modifierExtension"].to_string().contains("nictiz.nl/fhir/StructureDefinition/ext-StopType")
     });
     assert!(carried, "the IPS dropped the modifier extension");
+    // One inside an element is said in a note on the rebuilt resource.
+    let noted = ips["entry"].as_array().unwrap().iter().any(|e| {
+        e["resource"]["note"].to_string().contains("https://example.org/fhir/dose-withheld = true, at dosage[0]")
+    });
+    assert!(noted, "the IPS dropped the nested modifier extension");
     check_ips(&ips);
+}
+
+/// Hostile review: a status that changes what an entry says (a refuted
+/// allergy, an immunisation not done) is shown with it, a status in the
+/// wrong case is understood ("REFUTED", "HIGH"), and one the import could
+/// not keep is said with the entry, not only in the import report.
+#[test]
+fn statuses_that_change_the_meaning_are_shown_with_the_entry() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let file = env.path().join("statuses.json");
+    std::fs::write(
+        &file,
+        r#"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:a1","resource":{"resourceType":"AllergyIntolerance","id":"a1","criticality":"HIGH",
+             "verificationStatus":{"coding":[{"code":"REFUTED"}]},
+             "code":{"coding":[{"system":"http://snomed.info/sct","code":"91936005","display":"Penicillin allergy"}]}}},
+          {"fullUrl":"urn:uuid:a2","resource":{"resourceType":"AllergyIntolerance","id":"a2",
+             "verificationStatus":{"coding":[{"code":"maybe"}]},
+             "code":{"coding":[{"system":"http://snomed.info/sct","code":"300916003","display":"Latex allergy"}]}}},
+          {"fullUrl":"urn:uuid:i1","resource":{"resourceType":"Immunization","id":"i1","status":"not-done",
+             "vaccineCode":{"coding":[{"system":"http://hl7.org/fhir/sid/cvx","code":"03","display":"MMR"}]},
+             "occurrenceDateTime":"2019-05-02"}}]}"#,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let find =
+        |code: &str| log["entries"].as_array().unwrap().iter().find(|e| e.to_string().contains(code)).unwrap().clone();
+    let penicillin = find("91936005");
+    assert!(penicillin["summary"].as_str().unwrap().ends_with("[REFUTED]"), "{penicillin}");
+    assert_eq!(penicillin["record"]["criticality"], "high");
+    let latex = find("300916003");
+    assert!(latex["summary"].as_str().unwrap().contains("NOT KEPT"), "{latex}");
+    let mmr = find("\"03\"");
+    assert!(mmr["summary"].as_str().unwrap().ends_with("[NOT DONE]"), "{mmr}");
 }

@@ -358,10 +358,44 @@ pub fn resource(
 /// inside the resource's elements are in the entry's `modifiers` (and in
 /// the original kept with it) but have no place in the rebuilt resource.
 fn carry_modifiers(o: &mut Map<String, Value>, r: &Value) {
-    let Some(orig) = r.get("source").and_then(|s| s.get("original")).and_then(Value::as_str) else { return };
-    let Ok(Value::Object(src)) = serde_json::from_str::<Value>(orig) else { return };
-    if let Some(m) = src.get("modifierExtension").filter(|m| m.as_array().is_some_and(|a| !a.is_empty())) {
+    if let Some(orig) = r.get("source").and_then(|s| s.get("original")).and_then(Value::as_str)
+        && let Ok(Value::Object(src)) = serde_json::from_str::<Value>(orig)
+        && let Some(m) = src.get("modifierExtension").filter(|m| m.as_array().is_some_and(|a| !a.is_empty()))
+    {
         o.insert("modifierExtension".into(), m.clone());
+    }
+    // Those inside the source's elements have no place in the rebuilt
+    // resource: a note says them, so that no reader takes it at face value.
+    let nested: Vec<String> = r
+        .get("modifiers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|m| m.get("at").and_then(Value::as_str).is_some_and(|a| !a.is_empty()))
+        .map(|m| {
+            let value = m.get("value").and_then(Value::as_str).map(|v| format!(" = {v}")).unwrap_or_default();
+            format!(
+                "The source carried a modifier extension this summary does not understand (it may change the meaning): {}{value}, at {}",
+                m.get("url").and_then(Value::as_str).unwrap_or(""),
+                m.get("at").and_then(Value::as_str).unwrap_or("")
+            )
+        })
+        .collect();
+    let has_note = [
+        "AllergyIntolerance",
+        "Condition",
+        "MedicationStatement",
+        "Immunization",
+        "Observation",
+        "Procedure",
+        "DeviceUseStatement",
+    ]
+    .contains(&o.get("resourceType").and_then(Value::as_str).unwrap_or(""));
+    if !nested.is_empty() && has_note {
+        let notes = o.entry("note").or_insert_with(|| json!([]));
+        if let Value::Array(a) = notes {
+            a.extend(nested.into_iter().map(|t| json!({ "text": t })));
+        }
     }
 }
 

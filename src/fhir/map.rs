@@ -252,11 +252,15 @@ fn effective(r: &Value) -> Option<Value> {
     found.into_iter().flatten().find(|v| crate::model::ClinicalTime::parse(v).is_ok())
 }
 
+/// A status code as FHIR gives it (a code, or a CodeableConcept's first
+/// code), normalised: FHIR's status codes are lower case, and "REFUTED" or
+/// " Active" from a lax system means the same (the original keeps it).
 fn status_code(r: &Value, field: &str) -> Option<String> {
-    match r.get(field)? {
-        Value::String(s) => Some(s.clone()),
-        cc => cc.get("coding")?.as_array()?.iter().find_map(|c| c.get("code")?.as_str().map(str::to_string)),
-    }
+    let code = match r.get(field)? {
+        Value::String(s) => s.clone(),
+        cc => cc.get("coding")?.as_array()?.iter().find_map(|c| c.get("code")?.as_str().map(str::to_string))?,
+    };
+    Some(code.trim().to_lowercase())
 }
 
 fn narrative(r: &Value) -> Option<String> {
@@ -368,7 +372,7 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
                 b.insert("type".into(), json!(t));
             }
             if let Some(t) = j.get("criticality").and_then(Value::as_str) {
-                b.insert("criticality".into(), json!(t));
+                b.insert("criticality".into(), json!(t.trim().to_lowercase()));
             }
             if let Some(s) = status_code(j, "clinicalStatus") {
                 b.insert("clinical_status".into(), json!(s));
@@ -387,7 +391,7 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
                                 o.insert("manifestation".into(), m);
                             }
                             if let Some(s) = x.get("severity").and_then(Value::as_str) {
-                                o.insert("severity".into(), json!(s));
+                                o.insert("severity".into(), json!(s.trim().to_lowercase()));
                             }
                             Value::Object(o)
                         })

@@ -70,6 +70,10 @@ pub enum Invalid {
     Stored(String),
 }
 
+/// Statuses that change what an entry says (it did not happen, is wrong,
+/// or was ruled out): shown with its summary, never only in the details.
+const MEANING_STATUSES: &[&str] = &["refuted", "entered-in-error", "not-done", "not-taken", "stopped", "cancelled"];
+
 /// Fields an import never leaves out to make a record fit: those hrx
 /// fills in, and where it came from.
 const HEADER: &[&str] = &["id", "kind", "category", "recorded_at", "author", "language", "source"];
@@ -288,7 +292,32 @@ impl Entry {
                 }
             })
             .collect();
-        if mods.is_empty() { s } else { format!("{s} [MODIFIED BY SOURCE: {}]", mods.join("; ")) }
+        let mut s = if mods.is_empty() { s } else { format!("{s} [MODIFIED BY SOURCE: {}]", mods.join("; ")) };
+        // A status that changes what the entry means is said, and so is one
+        // the import could not keep (the original has it).
+        for field in ["verification_status", "status"] {
+            if let Some(v) = self.record.get(field).and_then(Value::as_str)
+                && MEANING_STATUSES.contains(&v)
+            {
+                s.push_str(&format!(" [{}]", v.replace('-', " ").to_uppercase()));
+            }
+        }
+        let lost: Vec<&str> = self
+            .record
+            .get("source")
+            .and_then(|x| x.get("left_out"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|l| l.split(':').next().is_some_and(|f| f.contains("status") || f.contains("criticality")))
+            .collect();
+        for l in lost {
+            let (field, rest) = l.split_once(": ").unwrap_or((l, ""));
+            let value = rest.split(" (").next().unwrap_or(rest);
+            s.push_str(&format!(" [SOURCE {field} {value} NOT KEPT]"));
+        }
+        s
     }
 
     /// What the entry is about, in one line.
