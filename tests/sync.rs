@@ -481,3 +481,46 @@ fn a_rolled_back_copy_is_refused_until_sync_brings_the_commits_back() {
     let notes = readable(&h.env, &h.anna, &h.laptop);
     assert!(notes.contains(&"two".to_string()), "{notes:?}");
 }
+
+/// Issue 16: two copies syncing to the same path remote at once. libgit2's
+/// push to a path writes the ref whatever it is by then, so the phone's
+/// push replaced the laptop's, the hub lost the laptop's commit, and
+/// every later sync of the laptop was refused as "rolled back". The phone
+/// is held after its objects went over and before its main moves, while
+/// the laptop pushes; the move must then be refused (the hub's main is no
+/// longer what the phone fetched), and its retry merge both.
+#[test]
+fn two_copies_pushing_to_one_path_remote_at_once_lose_nothing() {
+    let h = hub();
+    let phone = h.env.path().join("phone");
+    let out = h.env.hrx(&h.anna).args(["clone", &h.hub]).arg(&phone).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&h.env, &h.anna, &h.laptop, &["add", "note", "--text", "from the laptop"]);
+    ok(&h.env, &h.anna, &phone, &["add", "note", "--text", "from the phone"]);
+    let gate = h.env.path().join("gate");
+    std::fs::create_dir_all(&gate).unwrap();
+    let mut held = h.env.hrx_std(&h.anna);
+    held.arg("-C").arg(&phone).arg("sync");
+    held.env("HRX_FAULT_PAUSE", "push-before-swap").env("HRX_FAULT_DIR", &gate);
+    held.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = held.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !gate.join("push-before-swap.reached").exists() {
+        assert!(std::time::Instant::now() < deadline, "the phone's sync never reached its push");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The laptop pushes while the phone stands before its push.
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    std::fs::write(gate.join("push-before-swap.go"), b"").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&h.env, &h.anna, &h.laptop, &["sync"]);
+    assert_eq!(head(&h.env, &h.laptop), head(&h.env, &phone));
+    for copy in [&h.laptop, &phone] {
+        let notes = readable(&h.env, &h.anna, copy);
+        assert!(
+            notes.contains(&"from the laptop".to_string()) && notes.contains(&"from the phone".to_string()),
+            "{notes:?}"
+        );
+    }
+}

@@ -448,7 +448,7 @@ pub fn sync_one(
         let pushed = head.is_some() && head != incoming;
         if pushed {
             fault::point("sync-before-push");
-            match rec.push(url, progress) {
+            match rec.push(url, incoming, progress) {
                 Ok(()) => {
                     rec.repo.reference(&verified_ref(name), head.expect("checked"), true, "hrx: pushed")?;
                 }

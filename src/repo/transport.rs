@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use git2::{FetchOptions, Oid, PushOptions, RemoteCallbacks};
+use git2::{FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 
 use super::{BRANCH, Record};
 use crate::error::{Error, Result};
@@ -72,9 +72,40 @@ impl Record {
         }
     }
 
-    /// Pushes `main` to `url` (never forced). Returns an error the caller can
-    /// retry after fetching when the remote moved meanwhile.
-    pub fn push(&self, url: &str, progress: Progress) -> Result<()> {
+    /// Pushes `main` to `url` (never forced), where the remote's `main` was
+    /// `expected` when fetched. Returns an error the caller can retry after
+    /// fetching when the remote moved meanwhile.
+    ///
+    /// A server (git daemon, ssh, https) updates its ref only from the old
+    /// value the push names. libgit2's push to a path does not: it writes
+    /// the ref unconditionally, so of two copies pushing at once one could
+    /// overwrite the other's commits. To a path, the objects go to a
+    /// temporary ref first, then `main` moves only if it is still
+    /// `expected` (compare-and-swap, under git's ref lock).
+    pub fn push(&self, url: &str, expected: Option<Oid>, progress: Progress) -> Result<()> {
+        let Some(path) = local_path(url) else {
+            return self.push_refspec(url, &format!("{BRANCH}:{BRANCH}"), progress);
+        };
+        let head = self.head()?.ok_or_else(|| Error::State("the record has no commits".into()))?;
+        let mut nonce = [0u8; 8];
+        sequoia_openpgp::crypto::random(&mut nonce).map_err(|e| Error::crypto("random", e))?;
+        let temp: String = format!("refs/hrx/push/{}", nonce.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        self.push_refspec(url, &format!("{BRANCH}:{temp}"), progress)?;
+        crate::fault::pause("push-before-swap");
+        let remote = Repository::open(&path)?;
+        let moved = match expected {
+            Some(old) => remote.reference_matching(BRANCH, head, true, old, "hrx: push"),
+            None => remote.reference(BRANCH, head, false, "hrx: push"),
+        };
+        if let Ok(mut r) = remote.find_reference(&temp) {
+            let _ = r.delete();
+        }
+        moved.map(|_| ()).map_err(|e| {
+            Error::State(format!("{url} refused the push (its main moved meanwhile: {}); sync again", e.message()))
+        })
+    }
+
+    fn push_refspec(&self, url: &str, spec: &str, progress: Progress) -> Result<()> {
         let mut remote = self.repo.remote_anonymous(url)?;
         let mut rejected: Option<String> = None;
         {
@@ -89,9 +120,8 @@ impl Record {
             });
             let mut opts = PushOptions::new();
             opts.remote_callbacks(cb);
-            let spec = format!("{BRANCH}:{BRANCH}");
             remote
-                .push(&[spec.as_str()], Some(&mut opts))
+                .push(&[spec], Some(&mut opts))
                 .map_err(|e| Error::State(format!("pushing to {url}: {}", e.message())))?;
         }
         match rejected {
@@ -337,4 +367,15 @@ pub(crate) fn pack_of_commit(odb: &git2::Odb, commit: Oid, tree: Oid, parent_tre
     p.add(c.kind(), c.data())?;
     walk(odb, tree, parent_tree, &mut p)?;
     p.finish()
+}
+
+/// The directory of a remote given as a path or `file://` URL, if it is one.
+fn local_path(url: &str) -> Option<std::path::PathBuf> {
+    match url.strip_prefix("file://") {
+        Some(p) => Some(p.into()),
+        None if !url.contains("://") && !url.contains(':') || url.starts_with('/') || url.starts_with('.') => {
+            Some(url.into())
+        }
+        None => None,
+    }
 }
