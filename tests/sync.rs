@@ -524,3 +524,32 @@ fn two_copies_pushing_to_one_path_remote_at_once_lose_nothing() {
         );
     }
 }
+
+/// Issue 17: a mistyped remote path gave libgit2's "unsupported URL
+/// protocol", and a copy with a work tree as the remote gave "local push
+/// doesn't (yet) support pushing to non-bare repos". Each is now said with
+/// what happened and what to do.
+#[test]
+fn a_mistyped_remote_and_a_working_copy_remote_are_said_plainly() {
+    let env = TestEnv::new();
+    let hub = bare_path(&env, "hub.git");
+    let (anna, laptop) = anna_with_hub(&env, &hub);
+    let typo = env.path().join("hbu.git");
+    ok(&env, &anna, &laptop, &["remote", "add", "typo", typo.to_str().unwrap()]);
+    let out = run(&env, &anna, &laptop, &["sync", "typo"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no such directory") && !stderr(&out).contains("unsupported URL"),
+        "{}",
+        stderr(&out)
+    );
+    let phone = env.path().join("phone");
+    let out = env.hrx(&anna).args(["clone", &hub]).arg(&phone).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&env, &anna, &laptop, &["remote", "add", "phone", phone.to_str().unwrap()]);
+    ok(&env, &anna, &laptop, &["add", "note", "--text", "for the phone"]);
+    let out = run(&env, &anna, &laptop, &["sync", "phone"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pushes only to bare repositories"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("non-bare repos"), "{}", stderr(&out));
+}

@@ -52,6 +52,17 @@ impl Record {
     /// Fetches the `main` of `url` into the quarantine ref for `name`.
     /// Returns the fetched head, or None if the remote has no `main`.
     pub fn fetch(&self, name: &str, url: &str, progress: Progress) -> Result<Option<Oid>> {
+        if let Some(path) = local_path(url) {
+            // Said plainly, not as libgit2's "unsupported URL protocol".
+            if !path.exists() {
+                return Err(Error::NotFound(format!(
+                    "remote {name} is {url}, and there is no such directory; check the path (`hrx remote list` shows the remotes)"
+                )));
+            }
+            if Repository::open(&path).is_err() {
+                return Err(Error::State(format!("remote {name} is {url}, which is not a git repository")));
+            }
+        }
         let mut remote = self.repo.remote_anonymous(url)?;
         let mut cb = RemoteCallbacks::new();
         credentials(&mut cb);
@@ -87,6 +98,11 @@ impl Record {
             return self.push_refspec(url, &format!("{BRANCH}:{BRANCH}"), progress);
         };
         let head = self.head()?.ok_or_else(|| Error::State("the record has no commits".into()))?;
+        if !Repository::open(&path).is_ok_and(|r| r.is_bare()) {
+            return Err(Error::State(format!(
+                "{url} is a copy with a work tree, and hrx pushes only to bare repositories (a hub: `git init --bare DIR`, then `hrx remote add NAME DIR`); its new commits were taken in, but yours stay here: sync from that copy to take them there"
+            )));
+        }
         let mut nonce = [0u8; 8];
         sequoia_openpgp::crypto::random(&mut nonce).map_err(|e| Error::crypto("random", e))?;
         let temp: String = format!("refs/hrx/push/{}", nonce.iter().map(|b| format!("{b:02x}")).collect::<String>());
