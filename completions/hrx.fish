@@ -277,8 +277,8 @@ complete -c hrx -n "__fish_hrx_using_subcommand status" -l json -d 'Print machin
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all` [default for --purpose emergency: the emergency summary]' -r
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l rights -d 'Rights: read, or read,write' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l rights -d 'Rights: read, read,write, or write (write alone: adds entries in these categories, reads only its own)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l purpose -d 'Purpose: treatment, emergency or research' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l from -d 'Valid from (YYYY-MM-DD or RFC 3339) [default: now]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
@@ -399,7 +399,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_s
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l reason -d 'Why (stored in plain text in the record: keep it short, no diagnosis)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l reason -d 'Why: required, it is the accountability (stored in plain text in the record: keep it short, no diagnosis)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F

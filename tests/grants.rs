@@ -259,8 +259,14 @@ fn emergency_access_is_scoped_and_recorded() {
     assert_eq!(a["sealed"], true);
     // A key without an emergency grant cannot open it, and writes nothing.
     let before = stdout(&env.git(&["rev-parse", "HEAD"]));
-    let out = env.hrx(&nobody).arg("-C").arg(env.record()).args(["emergency", "open"]).output().unwrap();
+    let out =
+        env.hrx(&nobody).arg("-C").arg(env.record()).args(["emergency", "open", "--reason", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(6));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), before);
+    // The reason is the accountability: without one, nothing is opened.
+    let out = env.hrx(&ncp).arg("-C").arg(env.record()).args(["emergency", "open"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--reason"), "{}", stderr(&out));
     assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), before);
 
     let out = env

@@ -810,3 +810,17 @@ fn add_takes_a_partial_date_and_log_orders_by_it() {
     let listed = stdout(&env.hrx(&anna).arg("-C").arg(&rec).arg("log").output().unwrap());
     assert!(listed.lines().any(|l| l.contains(&id) && l.contains("  2001-05  ")), "{listed}");
 }
+
+/// Issue 17: an id prefix that matches several entries says which.
+#[test]
+fn an_ambiguous_id_prefix_lists_the_matches() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let a = env.note(&anna, "one");
+    let b = env.note(&anna, "two");
+    let common: String = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).map(|(x, _)| x).collect();
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["show", &common]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&a) && stderr(&out).contains(&b), "{}", stderr(&out));
+}

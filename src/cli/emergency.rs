@@ -16,9 +16,9 @@ pub enum EmergencyCommand {
 this. The access event (who, when, why) is appended to the record and shown to the patient in `hrx audit`; \
 the summary stays open to this key for 24 hours.")]
     Open {
-        /// Why (stored in plain text in the record: keep it short, no diagnosis)
+        /// Why: required, it is the accountability (stored in plain text in the record: keep it short, no diagnosis)
         #[arg(long)]
-        reason: Option<String>,
+        reason: String,
     },
 }
 
@@ -26,7 +26,7 @@ the summary stays open to this key for 24 hours.")]
 pub fn run(ctx: &mut Context, cmd: &EmergencyCommand, out: &Out) -> Result<i32> {
     match cmd {
         EmergencyCommand::Open { reason } => {
-            let done = open(ctx, reason.clone())?;
+            let done = open(ctx, Some(reason.clone()))?;
             if out.json {
                 out.json("emergency", &done);
             } else {

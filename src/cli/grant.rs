@@ -15,10 +15,10 @@ right to write. It cannot take back what the grantee already read or copied.")]
 pub struct Args {
     /// The grantee: a certificate fingerprint in your keystore, or a certificate file
     pub grantee: String,
-    /// Categories, comma-separated, or `all` [default for --purpose emergency: the emergency summary]
-    #[arg(long, value_delimiter = ',')]
+    /// Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)
+    #[arg(long, value_delimiter = ',', value_name = "CATEGORIES")]
     pub categories: Vec<String>,
-    /// Rights: read, or read,write
+    /// Rights: read, read,write, or write (write alone: adds entries in these categories, reads only its own)
     #[arg(long, value_delimiter = ',', default_value = "read")]
     pub rights: Vec<String>,
     /// Purpose: treatment, emergency or research
@@ -60,7 +60,7 @@ pub fn parse_rights(rights: &[String]) -> Result<Vec<Right>> {
         .map(|r| match r.as_str() {
             "read" => Ok(Right::Read),
             "write" => Ok(Right::Write),
-            o => Err(Error::Usage(format!("--rights: unknown right {o:?}; use read or read,write"))),
+            o => Err(Error::Usage(format!("--rights: unknown right {o:?}; use read, read,write or write"))),
         })
         .collect::<Result<Vec<_>>>()?;
     out.sort();

@@ -488,7 +488,13 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
             return Err(Error::NotFound(format!("no entry {id} in this record; `hrx log` lists the entries")));
         }
         _ => {
-            return Err(Error::Usage(format!("{id} matches {} entries; give more of the id", matches.len())));
+            let shown: Vec<String> = matches.iter().take(10).map(|e| e.id.to_string()).collect();
+            let more = if matches.len() > 10 { format!(", and {} more", matches.len() - 10) } else { String::new() };
+            return Err(Error::Usage(format!(
+                "{id} matches {} entries ({}{more}); give more of the id",
+                matches.len(),
+                shown.join(", ")
+            )));
         }
     };
     let mut reader = Reader::new(ctx)?;
