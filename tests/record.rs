@@ -824,3 +824,39 @@ fn an_ambiguous_id_prefix_lists_the_matches() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains(&a) && stderr(&out).contains(&b), "{}", stderr(&out));
 }
+
+/// Issue 17: operator mistakes are not reported as tampering. hrx run in an
+/// ordinary git repository says there is no record there (exit 4); a bundle
+/// of another patient's record says it holds another record (exit 7); a
+/// history that fails to verify is still exit 1.
+#[test]
+fn wrong_place_and_wrong_record_are_told_apart_from_tampering() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let plain = env.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    let git = |args: &[&str]| env.bare("git").arg("-C").arg(&plain).args(args).output().unwrap();
+    assert!(git(&["init", "-q", "-b", "master"]).status.success());
+    assert!(
+        git(&["-c", "user.name=x", "-c", "user.email=x@example.org", "commit", "-q", "--allow-empty", "-m", "x"])
+            .status
+            .success()
+    );
+    for args in [&["log"][..], &["verify"][..]] {
+        let out = env.hrx(&anna).arg("-C").arg(&plain).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("no hrx record here"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("Do not trust"), "{}", stderr(&out));
+    }
+    let rec = env.init(&anna);
+    let other = env.path().join("other");
+    env.hrx(&anna).arg("init").arg(&other).assert().success();
+    let bundle = env.path().join("other.bundle");
+    env.hrx(&anna).arg("-C").arg(&other).args(["bundle", "create"]).arg(&bundle).assert().success();
+    let head = stdout(&env.git(&["rev-parse", "HEAD"]));
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["bundle", "import"]).arg(&bundle).output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("holds another record"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Do not trust"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
+}

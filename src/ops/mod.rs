@@ -84,6 +84,7 @@ impl Context {
 /// command reports. A history without what this device verified in this
 /// copy before is one too ([`check_not_rolled_back`]).
 pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
+    is_a_record(ctx, rec)?;
     let pin = rec.pinned()?;
     let v = cache::verified(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
         .map_err(Error::Verification)?;
@@ -103,11 +104,24 @@ pub fn verified_as_is(ctx: &Context, rec: &Record) -> Result<crate::verify::Veri
 /// wraps (`base` is set): the policy, certificates and header at the head,
 /// which is all a writer needs, at a cost that does not grow with the record.
 pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
+    is_a_record(ctx, rec)?;
     let pin = rec.pinned()?;
     let v = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
         .map_err(Error::Verification)?;
     check_not_rolled_back(ctx, rec, &v)?;
     Ok(v)
+}
+
+/// A git repository with no `main` is not a record (hrx run in the wrong
+/// place): said as such (exit 4), not as a history that fails to verify.
+pub(crate) fn is_a_record(ctx: &Context, rec: &Record) -> Result<()> {
+    match rec.head()? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound(format!(
+            "no hrx record here: {} is a git repository without a main branch; run hrx in a record's directory, or give it with -C DIR",
+            ctx.dir.display()
+        ))),
+    }
 }
 
 /// Where this device keeps what it last verified at the place `place` (a

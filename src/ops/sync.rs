@@ -145,6 +145,15 @@ fn late_commits(
 }
 
 fn refuse(source: &str, f: Failure) -> Error {
+    if f.code == "root-rewritten" {
+        // Another root: not this record (a bundle or remote of another
+        // patient's, most likely), which is an operator's mistake to tell
+        // apart from history that fails to verify.
+        return Error::State(format!(
+            "{source} holds another record, not this one: its history starts at commit {}, this record's at its pinned root; nothing was taken in. To keep it, make a record of its own: `hrx clone SOURCE DIR`",
+            f.commit.as_deref().map(|c| &c[..c.len().min(12)]).unwrap_or("?")
+        ));
+    }
     Error::Refused(Failure { reason: format!("{source} sent history that does not verify: {}", f.reason), ..f })
 }
 

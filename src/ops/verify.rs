@@ -43,6 +43,7 @@ pub struct Report {
 /// check that each entry's inner signature is its committer's.
 pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<Report> {
     let rec = ctx.record()?;
+    super::is_a_record(ctx, &rec)?;
     let pin = rec.pinned()?;
     let now = ctx.clock.now();
     let v = verify_history(&rec, None, pin.as_ref(), now)?;
