@@ -28,10 +28,13 @@ pub const TABLE: &[(i32, &str)] = &[
     (VERIFY_FAILED, "the record's history does not verify (the message names the first bad commit and why)"),
     (USAGE, "bad command line or environment"),
     (INVALID, "input does not validate (YAML, schema, certificate, statement)"),
-    (NOT_FOUND, "no such record, entry, key or file"),
+    (NOT_FOUND, "no such record, entry, key or file (hrx run outside a record: \"no hrx record here\")"),
     (KEY, "no usable key, a locked key without a passphrase, or a wrong passphrase"),
     (DENIED, "the record's policy does not allow the caller to do this"),
-    (STATE, "the record or directory is not in a state that allows this (exists already, changed meanwhile)"),
+    (
+        STATE,
+        "the record or directory is not in a state that allows this (exists already, changed meanwhile; a bundle or remote that holds another record)",
+    ),
     (FAILURE, "an unexpected I/O, git or OpenPGP failure"),
 ];
 
