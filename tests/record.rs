@@ -860,3 +860,20 @@ fn wrong_place_and_wrong_record_are_told_apart_from_tampering() {
     assert!(!stderr(&out).contains("Do not trust"), "{}", stderr(&out));
     assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
 }
+
+/// Issue 17: with no key, `key list` says how to make or import one, and
+/// `log` says why nothing is readable.
+#[test]
+fn without_a_key_hrx_says_what_to_do() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    env.note(&anna, "a note");
+    let out = env.hrx_nobody().args(["key", "list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("hrx key generate"), "{}", stderr(&out));
+    let out = env.hrx_nobody().arg("-C").arg(&rec).arg("log").output().unwrap();
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("not readable with your keys"));
+    assert!(stderr(&out).contains("you have no key here"), "{}", stderr(&out));
+}

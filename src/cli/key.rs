@@ -217,6 +217,11 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             if out.json {
                 out.json("keys", &keys);
             } else {
+                if keys.is_empty() {
+                    out.info(
+                        "no keys in this keystore; make one with `hrx key generate --name NAME`, or import a certificate with `hrx key import FILE` (a GnuPG key: `hrx key import --gpg-agent FILE`)",
+                    );
+                }
                 for k in keys {
                     let mut tags = vec![];
                     if k.secret {

@@ -96,6 +96,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         if entries.is_empty() {
             out.info("no entries");
         }
+        if ctx.key_fpr().is_err() && !entries.is_empty() {
+            out.info(
+                "you have no key here, so nothing can be decrypted: give your keystore with --home or HRX_HOME, or make a key (`hrx key generate`) and ask the patient for a grant",
+            );
+        }
         for v in &entries {
             out.line(&line(v, a.recorded));
         }
