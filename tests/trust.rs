@@ -207,6 +207,7 @@ fn hrx_limited(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> Output 
         .ok()
         .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
         .unwrap_or_else(|| panic!("no peak memory measured: {}", stderr(&out)));
+    eprintln!("peak memory {kb} KiB: {args:?}");
     assert!(kb <= 256 * 1024, "peak memory {kb} KiB on hostile input is over 256 MiB: {args:?}");
     out
 }

@@ -649,7 +649,7 @@ pub fn check_ahead<S, T: Send, R>(
         let mut rx = Vec::new();
         for w in 0..workers {
             // Bounded, so a walk that stops early stops the workers too.
-            let (tx, r) = mpsc::sync_channel::<Ahead<T>>(64);
+            let (tx, r) = mpsc::sync_channel::<Ahead<T>>(16);
             rx.push(r);
             scope.spawn(move || {
                 let mut st = state();

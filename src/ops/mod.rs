@@ -177,6 +177,14 @@ pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &crate::verify::Ver
             }));
         }
         Some((_, head)) if head != v.head && !rec.repo.graph_descendant_of(v.head, head).unwrap_or(false) => {
+            // Another process may have written meanwhile (and marked its
+            // head after this one read the branch): that is the branch
+            // moving on, not back. Only a branch that still lacks the mark
+            // was rolled back.
+            let now = rec.head()?;
+            if now.is_some_and(|n| n == head || rec.repo.graph_descendant_of(n, head).unwrap_or(false)) {
+                return Ok(());
+            }
             return Err(Error::Verification(crate::verify::Failure {
                 commit: Some(v.head.to_string()),
                 code: "rolled-back",
