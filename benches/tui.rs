@@ -58,6 +58,7 @@ fn synthetic(n: usize) -> Snapshot {
                 summary: Some(e.summary(None)),
                 signature: Some(SignatureStatus::Good { signer: who.fingerprint.clone(), time: t }),
                 recipients: vec![],
+                later_readers: vec![],
                 record: Some(e.record.clone()),
                 problems: vec![],
                 entry: Some(e),

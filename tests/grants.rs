@@ -146,6 +146,11 @@ fn include_past_opens_old_entries_without_rewriting_them() {
         json(&env.hrx(&lafe).arg("-C").arg(env.record()).args(["show", &old_allergy, "--json"]).output().unwrap());
     assert_eq!(shown["entry"]["record"]["substance"]["code"], "764146007");
     assert!(!readable(&env, &lafe).contains(&old_mh));
+    // Issue 17: "who can read this?" names the later reader too, as such.
+    assert_eq!(shown["entry"]["later_readers"][0]["fingerprint"], lafe.fpr.as_str(), "{shown}");
+    assert!(!shown["entry"]["recipients"].to_string().contains(&lafe.fpr), "not an original recipient");
+    let text = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &old_allergy]).output().unwrap());
+    assert!(text.contains("later access: Hospital La Fe"), "{text}");
 
     // Stock GnuPG reads the wrap + entry pair with the hospital's key.
     let gpg = Gpg::new(&env);

@@ -54,6 +54,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         };
         out.line(&format!("encrypted to: {who}"));
     }
+    for r in &v.later_readers {
+        let who =
+            format!("{} ({})", printable(r.name.as_deref().unwrap_or("?")), r.fingerprint.as_deref().unwrap_or("?"));
+        out.line(&format!("later access: {who} (its key wrapped for them after it was written)"));
+    }
     match &v.signature {
         Some(SignatureStatus::Good { signer, time }) => {
             out.line(&format!("signature:  good, by {signer} at {}", time.to_rfc3339()))

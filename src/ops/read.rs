@@ -42,6 +42,11 @@ pub struct EntryView {
     /// Who the entry is encrypted to, read from its PKESKs (not from hrx's
     /// bookkeeping).
     pub recipients: Vec<Recipient>,
+    /// Who was given access later (a wrap of its session key appended after
+    /// it: `grant --include-past`, a rotation, emergency access), by
+    /// fingerprint and name. Filled in by [`show`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub later_readers: Vec<Recipient>,
     /// The full record, if readable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<serde_json::Value>,
@@ -216,6 +221,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
         summary: None,
         signature: None,
         recipients: vec![],
+        later_readers: vec![],
         record: None,
         problems: vec![],
         entry: None,
@@ -247,6 +253,7 @@ pub fn view(
         summary: None,
         signature: None,
         recipients: vec![],
+        later_readers: vec![],
         record: None,
         problem_code: None,
         problems: vec![],
@@ -498,5 +505,18 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
         }
     };
     let mut reader = Reader::new(ctx)?;
-    view(&rec, &v, e, &mut reader, ctx.clock.now())
+    let mut out = view(&rec, &v, e, &mut reader, ctx.clock.now())?;
+    // Who can read it: its PKESKs' recipients, and whoever got a wrap of
+    // its session key later.
+    let mut later: Vec<&Fpr> = v.access.keys().filter(|(id, _)| *id == e.id).map(|(_, f)| f).collect();
+    later.sort();
+    out.later_readers = later
+        .into_iter()
+        .map(|f| Recipient {
+            key_id: String::new(),
+            fingerprint: Some(f.clone()),
+            name: v.certs.identity(f).map(|i| i.name),
+        })
+        .collect();
+    Ok(out)
 }
