@@ -536,9 +536,6 @@ pub fn verify_from(
                 let mut changes = Vec::new();
                 let mut wraps = Vec::new();
                 let mut added_entries = Vec::new();
-                // Each added entry's path, category and the key ids it is
-                // encrypted to, checked once the commit is judged.
-                let mut sealed_to: Vec<(String, Category, Vec<String>)> = Vec::new();
                 // Removals first: a rename is reported as the removal it is.
                 let mut deltas = deltas;
                 deltas.sort_by_key(|d| matches!(d, Delta::Added { .. }));
@@ -701,9 +698,6 @@ pub fn verify_from(
                             check_time(oid, &path, "its id", id.time(), time)?;
                             let to =
                                 entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
-                            if parents.len() == 1 {
-                                sealed_to.push((path.clone(), category.clone(), to.clone()));
-                            }
                             let parent_tree = states[&parents[0]].tree;
                             if let Some(other) = category_of(&categories, partial.map(|_| (repo, parent_tree)), id) {
                                 return Err(fail(
@@ -764,12 +758,19 @@ pub fn verify_from(
                 // author and those whose grants let them read its category
                 // when it was written (before or after this commit's own
                 // changes). One encrypted to anyone else was given away.
-                for (path, category, to) in &sealed_to {
-                    let allowed = policy.recipients(category, &signer, time);
-                    let allowed_after = after.recipients(category, &signer, time);
-                    for k in to {
+                // (A merge adds no entry of its own: what it brings was
+                // judged in the commits that added it.)
+                let mut readers: HashMap<&Category, std::collections::BTreeSet<Fpr>> = HashMap::new();
+                for e in added_entries.iter().filter(|_| parents.len() == 1) {
+                    let allowed = readers.entry(&e.category).or_insert_with(|| {
+                        let mut r = policy.recipients(&e.category, &signer, time);
+                        r.extend(after.recipients(&e.category, &signer, time));
+                        r
+                    });
+                    let (path, category) = (&e.path, &e.category);
+                    for k in &e.to {
                         let owner = certs.owner(k).map(|c| c.fingerprint().to_hex());
-                        if !owner.as_ref().is_some_and(|o| allowed.contains(o) || allowed_after.contains(o)) {
+                        if !owner.as_ref().is_some_and(|o| allowed.contains(o)) {
                             let who = owner.unwrap_or_else(|| "a key not in the record".into());
                             return Err(fail(
                                 oid,

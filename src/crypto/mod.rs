@@ -36,13 +36,24 @@ pub fn system_time(t: DateTime<Utc>) -> std::time::SystemTime {
     t.into()
 }
 
+/// `bytes` in lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
 /// The SHA-256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> crate::Result<String> {
     use sequoia_openpgp::types::HashAlgorithm;
     let mut h = HashAlgorithm::SHA256.context().map_err(|e| crate::Error::crypto("SHA-256", e))?.for_digest();
     h.update(bytes);
     let d = h.into_digest().map_err(|e| crate::Error::crypto("SHA-256", e))?;
-    Ok(d.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&d))
 }
 
 /// The binary form of ASCII-armoured OpenPGP data (binary input passes).

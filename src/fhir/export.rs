@@ -358,7 +358,12 @@ pub fn resource(
 /// inside the resource's elements are in the entry's `modifiers` (and in
 /// the original kept with it) but have no place in the rebuilt resource.
 fn carry_modifiers(o: &mut Map<String, Value>, r: &Value) {
-    if let Some(orig) = r.get("source").and_then(|s| s.get("original")).and_then(Value::as_str)
+    let modifiers = r.get("modifiers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let at = |m: &Value| m.get("at").and_then(Value::as_str).unwrap_or("").to_string();
+    // The import noted every modifier extension: the original is read only
+    // for an entry that had some at its root.
+    if modifiers.iter().any(|m| at(m).is_empty())
+        && let Some(orig) = r.get("source").and_then(|s| s.get("original")).and_then(Value::as_str)
         && let Ok(Value::Object(src)) = serde_json::from_str::<Value>(orig)
         && let Some(m) = src.get("modifierExtension").filter(|m| m.as_array().is_some_and(|a| !a.is_empty()))
     {
@@ -366,18 +371,15 @@ fn carry_modifiers(o: &mut Map<String, Value>, r: &Value) {
     }
     // Those inside the source's elements have no place in the rebuilt
     // resource: a note says them, so that no reader takes it at face value.
-    let nested: Vec<String> = r
-        .get("modifiers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|m| m.get("at").and_then(Value::as_str).is_some_and(|a| !a.is_empty()))
+    let nested: Vec<String> = modifiers
+        .iter()
+        .filter(|m| !at(m).is_empty())
         .map(|m| {
             let value = m.get("value").and_then(Value::as_str).map(|v| format!(" = {v}")).unwrap_or_default();
             format!(
                 "The source carried a modifier extension this summary does not understand (it may change the meaning): {}{value}, at {}",
                 m.get("url").and_then(Value::as_str).unwrap_or(""),
-                m.get("at").and_then(Value::as_str).unwrap_or("")
+                at(m)
             )
         })
         .collect();

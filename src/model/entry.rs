@@ -78,17 +78,52 @@ const MEANING_STATUSES: &[&str] = &["refuted", "entered-in-error", "not-done", "
 /// fills in, and where it came from.
 const HEADER: &[&str] = &["id", "kind", "category", "recorded_at", "author", "language", "source"];
 
-/// `input` with a stand-in header, to find where it breaks its schema.
-fn with_header(input: &Value, kind: Kind) -> Value {
-    let mut r = input.clone();
-    if let Value::Object(m) = &mut r {
-        m.insert("id".into(), Value::String("00000000000000000000000000".into()));
-        m.insert("kind".into(), Value::String(kind.name().into()));
-        m.entry("category").or_insert_with(|| Value::String(kind.default_category().to_string()));
-        m.insert("recorded_at".into(), Value::String("2000-01-01T00:00:00Z".into()));
-        m.insert("author".into(), serde_json::json!({"fingerprint": "0".repeat(40), "name": "-"}));
+/// The record of an entry of `kind` from user input `input`: the input
+/// checked (a mapping, no field hrx fills in, a known category) and the
+/// header fields filled in; not yet validated. Returns its category too.
+fn assemble(
+    kind: Kind,
+    input: Value,
+    id: Id,
+    author: &Author,
+    recorded_at: DateTime<Utc>,
+) -> Result<(Category, Value), Invalid> {
+    let Value::Object(body) = input else {
+        return Err(Invalid::NotMapping);
+    };
+    if let Some(f) = FILLED_BY_HRX.iter().find(|f| body.contains_key(**f)) {
+        return Err(Invalid::Reserved(f.to_string()));
     }
-    r
+    let category = match body.get("category") {
+        None => kind.default_category(),
+        Some(Value::String(s)) => {
+            s.parse().map_err(|e: super::category::UnknownCategory| Invalid::Category(e.to_string()))?
+        }
+        Some(_) => return Err(Invalid::Category("must be a category name".into())),
+    };
+    let mut record = Map::new();
+    record.insert("id".into(), Value::String(id.to_string()));
+    record.insert("kind".into(), Value::String(kind.name().into()));
+    record.insert("category".into(), Value::String(category.to_string()));
+    record.insert("recorded_at".into(), Value::String(recorded_at.to_rfc3339()));
+    record.insert("author".into(), serde_json::to_value(author).expect("author serialises"));
+    for (k, v) in body {
+        if k != "category" {
+            record.insert(k, v);
+        }
+    }
+    Ok((category, Value::Object(record)))
+}
+
+/// The schema checks a date's shape; whether the day exists (and a period
+/// runs forwards) is checked here.
+fn check_dates(kind: Kind, record: &Value) -> Result<(), Invalid> {
+    for (field, v) in clinical_fields(record) {
+        if let Err(e) = super::ClinicalTime::parse(v) {
+            return Err(Invalid::Schema { kind, problems: vec![format!("field {field}: {e}")] });
+        }
+    }
+    Ok(())
 }
 
 /// Removes what is at `place` (pointer tokens) in `v`, returning it.
@@ -138,39 +173,9 @@ impl Entry {
     /// Makes a new entry from user input: checks the input, fills in the
     /// header fields, and validates the whole record against its schema.
     pub fn new(kind: Kind, input: Value, id: Id, author: Author, recorded_at: DateTime<Utc>) -> Result<Entry, Invalid> {
-        let Value::Object(body) = input else {
-            return Err(Invalid::NotMapping);
-        };
-        if let Some(f) = FILLED_BY_HRX.iter().find(|f| body.contains_key(**f)) {
-            return Err(Invalid::Reserved(f.to_string()));
-        }
-        let category = match body.get("category") {
-            None => kind.default_category(),
-            Some(Value::String(s)) => {
-                s.parse().map_err(|e: super::category::UnknownCategory| Invalid::Category(e.to_string()))?
-            }
-            Some(_) => return Err(Invalid::Category("must be a category name".into())),
-        };
-        let mut record = Map::new();
-        record.insert("id".into(), Value::String(id.to_string()));
-        record.insert("kind".into(), Value::String(kind.name().into()));
-        record.insert("category".into(), Value::String(category.to_string()));
-        record.insert("recorded_at".into(), Value::String(recorded_at.to_rfc3339()));
-        record.insert("author".into(), serde_json::to_value(&author).expect("author serialises"));
-        for (k, v) in body {
-            if k != "category" {
-                record.insert(k, v);
-            }
-        }
-        let record = Value::Object(record);
+        let (category, record) = assemble(kind, input, id, &author, recorded_at)?;
         schema::validate(kind, &record).map_err(|problems| Invalid::Schema { kind, problems })?;
-        // The schema checks a date's shape; whether the day exists (and a
-        // period runs forwards) is checked here.
-        for (field, v) in clinical_fields(&record) {
-            if let Err(e) = super::ClinicalTime::parse(v) {
-                return Err(Invalid::Schema { kind, problems: vec![format!("field {field}: {e}")] });
-            }
-        }
+        check_dates(kind, &record)?;
         Ok(Entry { id, kind, category, recorded_at, author, record })
     }
 
@@ -190,19 +195,21 @@ impl Entry {
         let mut input = input;
         let mut left_out: Vec<String> = vec![];
         loop {
-            let err = match Entry::new(kind, input.clone(), id, author.clone(), recorded_at) {
-                Ok(e) => return Ok((e, left_out)),
-                Err(e @ Invalid::Schema { .. }) if left_out.len() < 32 => e,
-                Err(e) => return Err(e),
-            };
+            let (category, record) = assemble(kind, input.clone(), id, &author, recorded_at)?;
+            let problems = schema::problem_places(kind, &record);
+            if problems.is_empty() {
+                check_dates(kind, &record)?;
+                return Ok((Entry { id, kind, category, recorded_at, author, record }, left_out));
+            }
             // Problems in the header or the source, or in the record as a
-            // whole (a required field missing), cannot be fitted.
-            let mut places: Vec<(Vec<String>, String)> = schema::problem_places(kind, &with_header(&input, kind))
+            // whole (a required field missing), cannot be fitted: the
+            // record is refused as `new` refuses it.
+            let mut places: Vec<(Vec<String>, String)> = problems
                 .into_iter()
                 .filter(|(p, _)| p.first().is_some_and(|f| !HEADER.contains(&f.as_str())))
                 .collect();
-            if places.is_empty() {
-                return Err(err);
+            if places.is_empty() || left_out.len() >= 32 {
+                return Entry::new(kind, input, id, author, recorded_at).map(|e| (e, left_out));
             }
             // Deepest and last first, so that removing one does not move
             // another (array elements shift).
@@ -226,7 +233,7 @@ impl Entry {
                 }
             }
             if !removed {
-                return Err(err);
+                return Entry::new(kind, input, id, author, recorded_at).map(|e| (e, left_out));
             }
             if let Some(Value::Object(src)) = input.get_mut("source") {
                 src.insert(

@@ -46,6 +46,8 @@ pub struct Point {
     precision: Precision,
     first: DateTime<Utc>,
     after: DateTime<Utc>,
+    /// A date-time's own offset from UTC, in seconds (0 for dates).
+    offset: i32,
 }
 
 impl Point {
@@ -86,6 +88,7 @@ impl Point {
         };
         let ymd =
             |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).map(|n| n.and_time(Default::default()).and_utc());
+        let mut offset = 0;
         let (precision, first, after) = match (m, d, time) {
             (None, None, None) => {
                 let f = ymd(year, 1, 1).ok_or_else(|| bad("the year is out of range"))?;
@@ -99,14 +102,12 @@ impl Point {
                 let f = ymd(year, month, day).ok_or_else(|| bad("there is no such day in that month"))?;
                 (Precision::Day, f, f + Duration::days(1))
             }
-            (Some(_), Some(_), Some(t)) => {
+            (Some(_), Some(_), Some(_)) => {
                 ymd(year, month, day).ok_or_else(|| bad("there is no such day in that month"))?;
-                // RFC 3339 wants seconds; FHIR and people may leave them out.
-                let clock = t.split(['Z', 'z', '+', '-']).next().unwrap_or("");
-                let full = if clock.len() == 5 { format!("{date}T{clock}:00{}", &t[5..]) } else { s.to_string() };
-                let at = DateTime::parse_from_rfc3339(&full)
-                    .map_err(|_| bad("the time must be HH:MM or HH:MM:SS with an offset (Z, +01:00)"))?
-                    .with_timezone(&Utc);
+                let local = DateTime::parse_from_rfc3339(&with_seconds(s))
+                    .map_err(|_| bad("the time must be HH:MM or HH:MM:SS with an offset (Z, +01:00)"))?;
+                offset = local.offset().local_minus_utc();
+                let at = local.with_timezone(&Utc);
                 // chrono takes :60 as a leap second on any day.
                 if chrono::Timelike::nanosecond(&at) >= 1_000_000_000 {
                     return Err(bad("there is no such second"));
@@ -115,7 +116,7 @@ impl Point {
             }
             _ => return Err(bad("a time needs a whole date before it")),
         };
-        Ok(Point { text: s.to_string(), precision, first, after })
+        Ok(Point { text: s.to_string(), precision, first, after, offset })
     }
 
     /// As written.
@@ -145,19 +146,19 @@ impl fmt::Display for Point {
     /// shown (entries are in UTC order; without it two times could look
     /// out of order).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.precision {
-            Precision::Time => match DateTime::parse_from_rfc3339(&normalised(&self.text)) {
-                Ok(t) if t.offset().local_minus_utc() == 0 => write!(f, "{}Z", t.format("%Y-%m-%d %H:%M")),
-                Ok(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M%:z")),
-                Err(_) => write!(f, "{}Z", self.first.format("%Y-%m-%d %H:%M")),
-            },
+        match (self.precision, chrono::FixedOffset::east_opt(self.offset)) {
+            (Precision::Time, Some(o)) if self.offset != 0 => {
+                write!(f, "{}", self.first.with_timezone(&o).format("%Y-%m-%d %H:%M%:z"))
+            }
+            (Precision::Time, _) => write!(f, "{}Z", self.first.format("%Y-%m-%d %H:%M")),
             _ => f.write_str(&self.text),
         }
     }
 }
 
-/// `s` with seconds, if it had none (as [`Point::parse`] reads it).
-fn normalised(s: &str) -> String {
+/// Date-time `s` with seconds, if it had none: RFC 3339 wants them, FHIR
+/// and people may leave them out.
+fn with_seconds(s: &str) -> String {
     match s.split_once('T') {
         Some((d, t)) => {
             let clock = t.split(['Z', 'z', '+', '-']).next().unwrap_or("");
@@ -227,21 +228,19 @@ impl ClinicalTime {
 
     /// Where it goes in a timeline: its start, else its end's start.
     pub fn sort_time(&self) -> DateTime<Utc> {
-        match self {
-            ClinicalTime::At(p) => p.first,
-            ClinicalTime::Period { start: Some(p), .. } | ClinicalTime::Period { start: None, end: Some(p) } => p.first,
-            ClinicalTime::Period { start: None, end: None } => DateTime::<Utc>::MIN_UTC,
-        }
+        self.anchor().map_or(DateTime::<Utc>::MIN_UTC, Point::first)
     }
 
     /// How precisely its start (else its end) is known.
     pub fn precision(&self) -> Precision {
+        self.anchor().map_or(Precision::Year, Point::precision)
+    }
+
+    /// The point it is placed by: itself, or a period's start, else its end.
+    fn anchor(&self) -> Option<&Point> {
         match self {
-            ClinicalTime::At(p) => p.precision,
-            ClinicalTime::Period { start: Some(p), .. } | ClinicalTime::Period { start: None, end: Some(p) } => {
-                p.precision
-            }
-            ClinicalTime::Period { start: None, end: None } => Precision::Year,
+            ClinicalTime::At(p) => Some(p),
+            ClinicalTime::Period { start, end } => start.as_ref().or(end.as_ref()),
         }
     }
 

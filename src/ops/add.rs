@@ -1,5 +1,6 @@
 //! `hrx add`: validate, sign, encrypt and commit one entry.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -53,19 +54,7 @@ pub fn prepare(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<Entry>> {
 /// [`prepare`], each item on its own: why an item does not validate is
 /// its result, so that one bad item need not fail the others (an import).
 pub fn prepare_each(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<std::result::Result<Entry, String>>> {
-    let author_fpr = ctx.key_fpr()?;
-    let who = identity(&ctx.keystore.cert(&author_fpr)?);
-    let now = ctx.clock.now();
-    let author = Author {
-        fingerprint: author_fpr.clone(),
-        name: who.name.clone(),
-        organisation: who.organisation.clone(),
-        country: who.country.clone(),
-    };
-    items
-        .into_iter()
-        .map(|(kind, input)| Ok(Entry::new(kind, input, new_id(now)?, author.clone(), now).map_err(|e| e.to_string())))
-        .collect()
+    prepare_with(ctx, items, Entry::new)
 }
 
 /// One item of [`prepare_each_fitted`]: the entry and what was left out of
@@ -75,6 +64,15 @@ pub type Fitted = std::result::Result<(Entry, Vec<String>), String>;
 /// [`prepare_each`] for data from elsewhere: fields that do not fit are left
 /// out (see [`Entry::new_fitted`]); each result says what was.
 pub fn prepare_each_fitted(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<Vec<Fitted>> {
+    prepare_with(ctx, items, Entry::new_fitted)
+}
+
+/// Each item made into an entry by `make`, authored by the caller now.
+fn prepare_with<T>(
+    ctx: &Context,
+    items: Vec<(Kind, Value)>,
+    make: impl Fn(Kind, Value, Id, Author, DateTime<Utc>) -> std::result::Result<T, crate::model::entry::Invalid>,
+) -> Result<Vec<std::result::Result<T, String>>> {
     let author_fpr = ctx.key_fpr()?;
     let who = identity(&ctx.keystore.cert(&author_fpr)?);
     let now = ctx.clock.now();
@@ -86,9 +84,7 @@ pub fn prepare_each_fitted(ctx: &Context, items: Vec<(Kind, Value)>) -> Result<V
     };
     items
         .into_iter()
-        .map(|(kind, input)| {
-            Ok(Entry::new_fitted(kind, input, new_id(now)?, author.clone(), now).map_err(|e| e.to_string()))
-        })
+        .map(|(kind, input)| Ok(make(kind, input, new_id(now)?, author.clone(), now).map_err(|e| e.to_string())))
         .collect()
 }
 

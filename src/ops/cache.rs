@@ -82,7 +82,7 @@ impl DeviceKey {
 
     /// The MAC of `parts` in hex.
     fn tag(&self, parts: &[&[u8]]) -> String {
-        self.mac(parts).iter().map(|b| format!("{b:02x}")).collect()
+        crate::crypto::hex(&self.mac(parts))
     }
 
     /// Whether `tag` (hex) is the MAC of `parts`, compared in constant time.
@@ -270,9 +270,6 @@ fn restore_signatures(rec: &Record, key: &DeviceKey) {
         let path = dir(rec).join(SIGNATURES);
         let max = (MAX_SIGNATURES * 32 + 64) as u64;
         let Ok(bytes) = crate::fsutil::read_own(&path, max) else { return vec![] };
-        if bytes.len() as u64 > max {
-            return vec![];
-        }
         let Some((body, tag)) = bytes.len().checked_sub(64).map(|n| bytes.split_at(n)) else { return vec![] };
         if body.len() % 32 != 0 || !key.checks(&[SIGNATURES_LABEL, body], tag) {
             return vec![];
@@ -304,22 +301,22 @@ fn keep_signatures(rec: &Record, key: &DeviceKey) {
     let _ = crate::fsutil::write_private(&dir(rec).join(SIGNATURES), &body);
 }
 
-/// The MAC input of a log line: the record, which log, where the line
-/// starts in it, the MAC of the line before (the lines are a chain, whose
-/// last MAC head.json names), and the line; so no line can be moved,
-/// dropped, or taken from another log, record or line of history.
-fn line_parts<'a>(root: &'a [u8], i: usize, at: u64, prev: &[u8], json: &'a [u8]) -> [Vec<u8>; 2] {
+/// What the MAC of a log line covers before the line itself: the record,
+/// which log, where the line starts in it, and the MAC of the line before
+/// (the lines are a chain, whose last MAC head.json names); so no line can
+/// be moved, dropped, or taken from another log, record or line of history.
+fn line_prefix(root: &[u8], i: usize, at: u64, prev: &[u8]) -> Vec<u8> {
     let mut head = b"hrx state line\n".to_vec();
     head.extend_from_slice(root);
     head.push(i as u8);
     head.extend_from_slice(&at.to_be_bytes());
     head.extend_from_slice(prev);
     head.push(b'\n');
-    [head, json.to_vec()]
+    head
 }
 
 /// The lines of log `i` that belong to the head, each authenticated
-/// (`JSON<TAB>MAC`, see [`line_parts`]) and parsed, and the last MAC.
+/// (`JSON<TAB>MAC`, see [`line_prefix`]) and parsed, and the last MAC.
 fn read_log<T: for<'de> Deserialize<'de>>(
     dir: &Path,
     i: usize,
@@ -338,8 +335,7 @@ fn read_log<T: for<'de> Deserialize<'de>>(
         let l = l.strip_suffix(b"\n")?;
         let tab = l.iter().rposition(|b| *b == b'\t')?;
         let (json, tag) = (&l[..tab], &l[tab + 1..]);
-        let [h, j] = line_parts(root, i, start, prev, json);
-        if !key.checks(&[&h, &j], tag) {
+        if !key.checks(&[&line_prefix(root, i, start, prev), json], tag) {
             return None;
         }
         out.push(serde_json::from_slice(json).ok()?);
@@ -419,8 +415,7 @@ fn jsonl<T: Serialize>(
     for x in items {
         let start = at + out.len() as u64;
         let json = serde_json::to_vec(&x).expect("json");
-        let [h, j] = line_parts(root, i, start, prev.as_bytes(), &json);
-        prev = key.tag(&[&h, &j]);
+        prev = key.tag(&[&line_prefix(root, i, start, prev.as_bytes()), &json]);
         out.extend(&json);
         out.push(b'\t');
         out.extend(prev.as_bytes());

@@ -85,9 +85,7 @@ impl Context {
 /// copy before is one too ([`check_not_rolled_back`]).
 pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     is_a_record(ctx, rec)?;
-    let pin = rec.pinned()?;
-    let v = cache::verified(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
-        .map_err(Error::Verification)?;
+    let v = verified_as_is(ctx, rec)?;
     check_not_rolled_back(ctx, rec, &v)?;
     Ok(v)
 }
@@ -130,17 +128,15 @@ pub(crate) fn is_a_record(ctx: &Context, rec: &Record) -> Result<()> {
 /// where git finds the repository from there: that is the directory's
 /// contents (a gitfile, a link, a `.git` moved to the parent), which the
 /// same person controls.
-fn seen_file(ctx: &Context, place: &std::path::Path) -> std::path::PathBuf {
-    use sha2::{Digest, Sha256};
+fn seen_file(ctx: &Context, place: &std::path::Path) -> Option<std::path::PathBuf> {
     let place = std::fs::canonicalize(place).unwrap_or_else(|_| place.to_path_buf());
-    let name: String =
-        Sha256::digest(place.as_os_str().as_encoded_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
-    ctx.keystore.home().join("seen").join(name)
+    let digest = crate::crypto::sha256_hex(place.as_os_str().as_encoded_bytes()).ok()?;
+    Some(ctx.keystore.home().join("seen").join(&digest[..32]))
 }
 
 /// The root and head this device last verified at `place`, if any.
 fn seen(ctx: &Context, place: &std::path::Path) -> Option<(git2::Oid, git2::Oid)> {
-    let b = crate::fsutil::read_small(&seen_file(ctx, place), 200, "a head mark").ok()?;
+    let b = crate::fsutil::read_small(&seen_file(ctx, place)?, 200, "a head mark").ok()?;
     let text = String::from_utf8_lossy(&b);
     let (root, head) = text.trim().split_once(' ')?;
     Some((git2::Oid::from_str(root).ok()?, git2::Oid::from_str(head).ok()?))
@@ -148,7 +144,7 @@ fn seen(ctx: &Context, place: &std::path::Path) -> Option<(git2::Oid, git2::Oid)
 
 /// Notes that this device verified `v` at `place` (best effort).
 pub fn mark_seen(ctx: &Context, place: &std::path::Path, root: git2::Oid, head: git2::Oid) {
-    let path = seen_file(ctx, place);
+    let Some(path) = seen_file(ctx, place) else { return };
     if let Some(dir) = path.parent()
         && crate::fsutil::private_dir(dir).is_ok()
     {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Context, verified};
-use crate::crypto::message::{SignatureStatus, open, recipient_keyids};
+use crate::crypto::message::{SignatureStatus, open};
 use crate::crypto::{Identity, Unlocked};
 use crate::error::{Error, Result};
 use crate::model::{ClinicalTime, Entry, Fpr, Kind};
@@ -282,26 +282,18 @@ pub fn view(
         // session key for them, no later-access wrap) is not believed,
         // whatever a segment says (someone with a stolen key could write
         // segments).
-        let keyids =
-            if e.to.is_empty() { recipient_keyids(&rec.blob(e.blob)?).unwrap_or_default() } else { e.to.clone() };
-        if keyids.iter().any(|k| r.keyids.contains(k))
+        if e.to.iter().any(|k| r.keyids.contains(k))
             || r.me.as_ref().is_some_and(|me| v.access.contains_key(&(e.id, me.clone())))
         {
-            out.recipients = recipients(keyids);
+            out.recipients = recipients(e.to.clone());
             let entry = Entry::from_record(c.record);
             return Ok(readable(out, e, entry, c.signature));
         }
     }
     let bytes = rec.blob(e.blob)?;
-    // A damaged entry is reported on its own; it never stops the others.
-    let keyids = match recipient_keyids(&bytes) {
-        Ok(k) => k,
-        Err(err) => {
-            out.problem("bad-entry", err.to_string());
-            vec![]
-        }
-    };
-    out.recipients = recipients(keyids.clone());
+    // Its PKESKs' key ids, as verification read them (it checked the
+    // entry's structure).
+    out.recipients = recipients(e.to.clone());
     if sealed {
         // Readable only by break-glass, and the glass is not broken.
         out.sealed = true;

@@ -55,21 +55,16 @@ const MAX_KEY_FILE: usize = 64 << 10;
 /// for something else, or copied from another record, is not taken.
 const KEY_LABEL: &str = "hrx reader's cache 1";
 
-/// The bytes of `path` if it is a regular file of at most `max` bytes.
-/// Opened without following a link and without blocking (anyone who can
-/// write to the directory could put a link to a device, or a FIFO, there),
-/// and judged by what was opened, not by a look at the name before: the
-/// name can change between the two. A file others may read is made
+/// The bytes of `path` if it is a regular file of ours of at most `max`
+/// bytes (see [`crate::fsutil::open_own`]: no link, FIFO, device or hard
+/// link, judged by what was opened). A file others may read is made
 /// private first.
 fn read_file(path: &Path, max: usize) -> Option<Vec<u8>> {
     use std::io::Read;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut f =
-        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).ok()?;
+    use std::os::unix::fs::PermissionsExt;
+    let mut f = crate::fsutil::open_own(path, std::fs::OpenOptions::new().read(true)).ok()?;
     let m = f.metadata().ok()?;
-    // A hard link could be to someone else's file: never read (nor made
-    // private) through one.
-    if !m.is_file() || m.len() > max as u64 || std::os::unix::fs::MetadataExt::nlink(&m) != 1 {
+    if m.len() > max as u64 {
         return None;
     }
     if m.permissions().mode() & 0o077 != 0 {
@@ -146,7 +141,7 @@ impl ReadCache {
             None => {
                 let mut k = vec![0u8; 32];
                 sequoia_openpgp::crypto::random(&mut k).ok()?;
-                let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+                let hex = crate::crypto::hex(&k);
                 let plain = format!("{label}{hex}");
                 let sealed = seal(plain.as_bytes(), signer.clone(), &[v.certs.get(me)?], now).ok()?;
                 crate::fsutil::write_private(&key_file, &sealed).ok()?;

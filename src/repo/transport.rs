@@ -98,17 +98,17 @@ impl Record {
             return self.push_refspec(url, &format!("{BRANCH}:{BRANCH}"), progress);
         };
         let head = self.head()?.ok_or_else(|| Error::State("the record has no commits".into()))?;
-        if !Repository::open(&path).is_ok_and(|r| r.is_bare()) {
+        let remote = Repository::open(&path)?;
+        if !remote.is_bare() {
             return Err(Error::State(format!(
                 "{url} is a copy with a work tree, and hrx pushes only to bare repositories (a hub: `git init --bare DIR`, then `hrx remote add NAME DIR`); its new commits were taken in, but yours stay here: sync from that copy to take them there"
             )));
         }
         let mut nonce = [0u8; 8];
         sequoia_openpgp::crypto::random(&mut nonce).map_err(|e| Error::crypto("random", e))?;
-        let temp: String = format!("refs/hrx/push/{}", nonce.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let temp = format!("refs/hrx/push/{}", crate::crypto::hex(&nonce));
         self.push_refspec(url, &format!("{BRANCH}:{temp}"), progress)?;
         crate::fault::pause("push-before-swap");
-        let remote = Repository::open(&path)?;
         let moved = match expected {
             Some(old) => remote.reference_matching(BRANCH, head, true, old, "hrx: push"),
             None => remote.reference(BRANCH, head, false, "hrx: push"),

@@ -129,7 +129,9 @@ impl Form {
 #[derive(Default, Debug)]
 pub struct Query {
     words: Vec<String>,
-    fields: Vec<(String, String)>,
+    /// Field, value, and for `from:`/`to:` the bound it names (parsed once,
+    /// not per entry; `None`: not a date, which matches nothing).
+    fields: Vec<(String, String, Option<DateTime<Utc>>)>,
 }
 
 impl Query {
@@ -141,7 +143,12 @@ impl Query {
                 Some((k, v))
                     if ["kind", "cat", "category", "author", "country", "from", "to"].contains(&k) && !v.is_empty() =>
                 {
-                    q.fields.push((k.to_string(), v.to_lowercase()))
+                    let bound = match k {
+                        "from" => bound_from(v).ok(),
+                        "to" => bound_until(v).ok(),
+                        _ => None,
+                    };
+                    q.fields.push((k.to_string(), v.to_lowercase(), bound))
                 }
                 _ => q.words.push(tok.to_lowercase()),
             }
@@ -159,7 +166,7 @@ impl Query {
         if self.fields.is_empty() && self.words.is_empty() {
             return true;
         }
-        let fields_ok = self.fields.iter().all(|(k, v)| match k.as_str() {
+        let fields_ok = self.fields.iter().all(|(k, v, bound)| match k.as_str() {
             "kind" => e.kind.as_deref().is_some_and(|x| x == v),
             "cat" | "category" => e.category == *v,
             "author" => {
@@ -169,8 +176,8 @@ impl Query {
             "country" => e.author.country.as_deref().is_some_and(|c| c.to_lowercase() == *v),
             // By when it happened (as `hrx log --since/--until`): any part
             // of it from the start of `from:`, up to the end of `to:`.
-            "from" => bound_from(v).is_ok_and(|f| e.within(Some(f), None, false)),
-            "to" => bound_until(v).is_ok_and(|u| e.within(None, Some(u), false)),
+            "from" => bound.is_some_and(|f| e.within(Some(f), None, false)),
+            "to" => bound.is_some_and(|u| e.within(None, Some(u), false)),
             _ => true,
         });
         fields_ok && self.words.iter().all(|w| hay.contains(w.as_str()))
