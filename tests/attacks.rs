@@ -332,9 +332,21 @@ fn rolled_back_history_is_refused_where_the_device_saw_more() {
     // A device that never saw more.
     let out = s.env.hrx_nobody().arg("-C").arg(s.env.record()).arg("verify").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    // Accepted on purpose (an old backup restored): then as usual.
-    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["verify", "--accept-rollback"]).output().unwrap();
+    // Accepted on purpose (an old backup restored), saying what it gives
+    // up: then as usual.
+    let out = s
+        .env
+        .hrx(&s.anna)
+        .arg("-C")
+        .arg(s.env.record())
+        .args(["verify", "--accept-rollback", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gave_up = &v["verify"]["report"]["gave_up"];
+    assert_eq!(gave_up["commits"], 1, "{v}");
+    assert_eq!(gave_up["newest"].as_array().map(|a| a.len()), Some(1), "{v}");
     assert!(s.env.verify(&s.anna).status.success());
     s.env.note(&s.anna, "after the restore");
 }
@@ -353,7 +365,45 @@ fn a_revocation_undone_by_a_rollback_is_refused() {
     let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["add", "note", "--text", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    // The refusal says what is missing: the revocation.
+    assert!(stderr(&out).contains("1 commit this device verified here is missing"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("revoke"), "{}", stderr(&out));
     assert_rejected(&s, "rolled-back", None);
+}
+
+/// Hostile review, attack: a copy carries its own claim of which record it
+/// is (`hrx.root` in its `.git/config`), written by whoever made it. A
+/// record Mallory made, put where the patient never held a record, is not
+/// taken for one this device pinned; only the device's own memory (the hrx
+/// home) pins a root, and a record moved to another place keeps its pin.
+#[test]
+fn a_pin_written_into_the_copy_is_not_believed() {
+    let s = scene();
+    let mallory = s.env.party("Mallory", "XX", None);
+    let fake = s.env.path().join("fake");
+    s.env.hrx(&mallory).arg("init").arg(&fake).assert().success();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&fake).args(["verify", "--json", "--no-decrypt"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verify"]["report"]["pinned"], false, "{v}");
+    // The patient's own record, moved: still pinned, wherever it is.
+    let moved = s.env.path().join("moved");
+    std::fs::rename(s.env.record(), &moved).unwrap();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&moved).args(["verify", "--json", "--no-decrypt"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verify"]["report"]["pinned"], true, "{v}");
+    // Mallory's record claiming to be the patient's (its config naming the
+    // patient's root) is refused, not believed.
+    let root = v["verify"]["report"]["root"].as_str().unwrap().to_string();
+    let patient = v["verify"]["report"]["patient"].as_str().unwrap().to_string();
+    let other = s.env.path().join("other");
+    s.env.hrx(&mallory).arg("init").arg(&other).assert().success();
+    s.env.bare("git").arg("-C").arg(&other).args(["config", "hrx.root", &root]).assert().success();
+    s.env.bare("git").arg("-C").arg(&other).args(["config", "hrx.patient", &patient]).assert().success();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&other).args(["verify", "--no-decrypt"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("root-rewritten") || stderr(&out).contains("pinned root"), "{}", stderr(&out));
 }
 
 /// Hostile review, attack: a rollback hidden behind where git finds the

@@ -13,6 +13,9 @@ fn init_add_log_show_as_patient_and_provider() {
     // The trust root is pinned on this device.
     let cfg = std::fs::read_to_string(env.record().join(".git/config")).unwrap();
     assert!(cfg.contains(&root) && cfg.contains(&anna.fpr), "{cfg}");
+    // ... and the pin itself is in the device's home, not in the copy.
+    let pin = std::fs::read_to_string(anna.home.join("roots").join(&root)).unwrap();
+    assert_eq!(pin.trim(), anna.fpr);
 
     let note = env.note(&anna, "Trip to Valencia in spring.");
     env.grant(&anna, &klein, "general,allergy,medication", "read,write", &[]);
@@ -876,4 +879,32 @@ fn without_a_key_hrx_says_what_to_do() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("not readable with your keys"));
     assert!(stderr(&out).contains("you have no key here"), "{}", stderr(&out));
+}
+
+/// `hrx status` says when this device last checked the history here from
+/// the root, and since when it has known the head: what a patient asks
+/// before trusting a copy that travelled.
+#[test]
+fn status_says_when_the_history_here_was_last_checked() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let status = || {
+        let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["status", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)["status"]["record"].clone()
+    };
+    let made = status()["verified_from_root"].as_str().unwrap().to_string();
+    env.advance(86_400);
+    env.note(&anna, "one");
+    let r = status();
+    assert_eq!(r["verified_from_root"], made.as_str(), "{r}");
+    assert_ne!(r["head_since"], made.as_str(), "{r}");
+    assert_eq!(r["pinned"], true, "{r}");
+    env.advance(86_400);
+    assert!(env.verify(&anna).status.success());
+    let r = status();
+    assert!(r["verified_from_root"].as_str().unwrap() > made.as_str(), "{r}");
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).arg("status").output().unwrap();
+    assert!(stdout(&out).contains("checked: from the root by hrx verify on 2026-03-03"), "{}", stdout(&out));
 }

@@ -34,6 +34,15 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
     }
     if let Some(r) = &s.record {
         out.line(&format!("record:  root {}, head {}", &r.root[..12], &r.head[..12]));
+        let day = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        out.line(&format!(
+            "checked: {}{}",
+            match &r.verified_from_root {
+                Some(t) => format!("from the root by hrx verify on {}", day(t)),
+                None => "never from the root on this device here (run hrx verify)".into(),
+            },
+            r.head_since.as_ref().map(|t| format!("; this head since {}", day(t))).unwrap_or_default()
+        ));
         out.line(&format!("you:     {} ({} grants in force)", r.role, r.active_grants));
     }
     for w in &s.warnings {

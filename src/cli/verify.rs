@@ -29,6 +29,9 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             r.patient,
             if r.pinned { "" } else { " (root not pinned on this device: taken from the repository)" }
         ));
+        if let Some(g) = &r.gave_up {
+            out.line(&format!("accepted as it is; given up: {}", crate::ops::device::describe(g)));
+        }
         if let Some(p) = &r.patient_now {
             out.line(&format!("the patient's key is now {p} (handed over by rotation)"));
         }

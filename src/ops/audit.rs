@@ -138,7 +138,7 @@ fn scope(s: &Scope) -> String {
 /// Builds the audit trail.
 pub fn audit(ctx: &mut Context) -> Result<Audit> {
     let rec = ctx.record()?;
-    let pin = rec.pinned()?;
+    let pin = super::device::pinned(ctx, &rec)?;
     let now = ctx.clock.now();
     match super::cache::verified(&rec, pin.as_ref(), now, false, ctx.device_key().as_ref()) {
         Ok(v) => {

@@ -61,12 +61,12 @@ pub fn init(ctx: &mut Context, dir: &Path, patient: Option<&str>) -> Result<Init
     let rec = Record::create(dir)?;
     let root = (|| -> Result<Oid> {
         let root = rec.append(None, &files, "hrx: create record", &mut unlocked.signer, &unlocked.identity, now)?;
-        rec.pin(&Pin { root, patient: patient.clone() })?;
-        rec.refresh_worktree()?;
         let pin = Pin { root, patient: patient.clone() };
+        super::device::pin(ctx, &rec, &pin)?;
+        rec.refresh_worktree()?;
         let _ = super::cache::verified_head(&rec, Some(&pin), now, true, ctx.device_key().as_ref());
         // A new record in this place: what was here before is no more.
-        super::mark_seen(ctx, dir, root, root);
+        super::device::mark_seen(ctx, dir, root, root, &patient, true);
         Ok(root)
     })();
     let root = match root {

@@ -4,6 +4,7 @@
 pub mod add;
 pub mod audit;
 pub mod cache;
+pub mod device;
 pub mod emergency;
 pub mod export;
 pub mod grant;
@@ -86,7 +87,7 @@ impl Context {
 pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     is_a_record(ctx, rec)?;
     let v = verified_as_is(ctx, rec)?;
-    check_not_rolled_back(ctx, rec, &v)?;
+    device::check_not_rolled_back(ctx, rec, &v)?;
     Ok(v)
 }
 
@@ -94,7 +95,7 @@ pub fn verified(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> 
 /// this copy before: for `sync` and bundle imports, which bring removed
 /// commits back (they check once they are done).
 pub fn verified_as_is(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
-    let pin = rec.pinned()?;
+    let pin = device::pinned(ctx, rec)?;
     cache::verified(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref()).map_err(Error::Verification)
 }
 
@@ -103,10 +104,10 @@ pub fn verified_as_is(ctx: &Context, rec: &Record) -> Result<crate::verify::Veri
 /// which is all a writer needs, at a cost that does not grow with the record.
 pub fn verified_head(ctx: &Context, rec: &Record) -> Result<crate::verify::Verified> {
     is_a_record(ctx, rec)?;
-    let pin = rec.pinned()?;
+    let pin = device::pinned(ctx, rec)?;
     let v = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), false, ctx.device_key().as_ref())
         .map_err(Error::Verification)?;
-    check_not_rolled_back(ctx, rec, &v)?;
+    device::check_not_rolled_back(ctx, rec, &v)?;
     Ok(v)
 }
 
@@ -120,87 +121,6 @@ pub(crate) fn is_a_record(ctx: &Context, rec: &Record) -> Result<()> {
             ctx.dir.display()
         ))),
     }
-}
-
-/// Where this device keeps what it last verified at the place `place` (a
-/// record's directory as the user names it): in the hrx home, out of reach
-/// of whoever can write to the record's directory. By the place, not by
-/// where git finds the repository from there: that is the directory's
-/// contents (a gitfile, a link, a `.git` moved to the parent), which the
-/// same person controls.
-fn seen_file(ctx: &Context, place: &std::path::Path) -> Option<std::path::PathBuf> {
-    let place = std::fs::canonicalize(place).unwrap_or_else(|_| place.to_path_buf());
-    let digest = crate::crypto::sha256_hex(place.as_os_str().as_encoded_bytes()).ok()?;
-    Some(ctx.keystore.home().join("seen").join(&digest[..32]))
-}
-
-/// The root and head this device last verified at `place`, if any.
-fn seen(ctx: &Context, place: &std::path::Path) -> Option<(git2::Oid, git2::Oid)> {
-    let b = crate::fsutil::read_small(&seen_file(ctx, place)?, 200, "a head mark").ok()?;
-    let text = String::from_utf8_lossy(&b);
-    let (root, head) = text.trim().split_once(' ')?;
-    Some((git2::Oid::from_str(root).ok()?, git2::Oid::from_str(head).ok()?))
-}
-
-/// Notes that this device verified `v` at `place` (best effort).
-pub fn mark_seen(ctx: &Context, place: &std::path::Path, root: git2::Oid, head: git2::Oid) {
-    let Some(path) = seen_file(ctx, place) else { return };
-    if let Some(dir) = path.parent()
-        && crate::fsutil::private_dir(dir).is_ok()
-    {
-        let _ = crate::fsutil::write_private(&path, format!("{root} {head}").as_bytes());
-    }
-}
-
-/// Refuses a history that no longer holds the head this device verified
-/// at this place before (its branch reset to an older commit, or
-/// replaced), or another record in its place: either could bring a
-/// revoked grant back into force, and the patient's next entry would go
-/// to its grantee. Then remembers the head. The mark lives in the hrx
-/// home, so removing the record's own state does not hide a rollback.
-pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &crate::verify::Verified) -> Result<()> {
-    let way_out = "`hrx sync` brings removed commits back from a remote; if an old backup or another record was put here on purpose, `hrx verify --accept-rollback` accepts the history as it is";
-    match seen(ctx, &ctx.dir) {
-        Some((root, _)) if root != v.root => {
-            return Err(Error::Verification(crate::verify::Failure {
-                commit: Some(v.root.to_string()),
-                code: "root-rewritten",
-                reason: format!(
-                    "another record is in this place: its root commit is {}, the record this device verified here before had root {}; {way_out}",
-                    &v.root.to_string()[..12],
-                    &root.to_string()[..12]
-                ),
-            }));
-        }
-        Some((_, head)) if head != v.head && !rec.repo.graph_descendant_of(v.head, head).unwrap_or(false) => {
-            // Another process may have written meanwhile (and marked its
-            // head after this one read the branch): that is the branch
-            // moving on, not back. Only a branch that still lacks the mark
-            // was rolled back.
-            let now = rec.head()?;
-            if now.is_some_and(|n| n == head || rec.repo.graph_descendant_of(n, head).unwrap_or(false)) {
-                return Ok(());
-            }
-            return Err(Error::Verification(crate::verify::Failure {
-                commit: Some(v.head.to_string()),
-                code: "rolled-back",
-                reason: format!(
-                    "this copy was rolled back: its history no longer holds commit {}, which this device verified here before; commits were removed (the copy was reset, or an old backup restored); {way_out}",
-                    &head.to_string()[..12]
-                ),
-            }));
-        }
-        Some((_, head)) if head == v.head => return Ok(()),
-        _ => {}
-    }
-    mark_seen(ctx, &ctx.dir, v.root, v.head);
-    Ok(())
-}
-
-/// Forgets what this device verified at this place (`hrx verify
-/// --accept-rollback`), then remembers `v`.
-pub fn accept_rollback(ctx: &Context, v: &crate::verify::Verified) {
-    mark_seen(ctx, &ctx.dir, v.root, v.head);
 }
 
 /// What went wrong after a commit was made, for the user to hear: the
@@ -230,12 +150,12 @@ pub fn after_commit_warnings() -> Vec<String> {
 /// state and keeps the result, so the next command starts from there.
 /// Failure here is not the operation's failure (verify will report it).
 pub fn remember(ctx: &Context, rec: &Record) {
-    if let Ok(pin) = rec.pinned()
+    if let Ok(pin) = device::pinned(ctx, rec)
         && let Ok(v) = cache::verified_head(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref())
     {
         // The new head is what this device verified here now: undoing the
         // write (a revocation) is a rollback.
-        let _ = check_not_rolled_back(ctx, rec, &v);
+        let _ = device::check_not_rolled_back(ctx, rec, &v);
     }
 }
 
@@ -255,10 +175,10 @@ pub fn judged(
 /// grant with past entries): the wraps' entries are looked up in the kept
 /// lists, which is cheaper for thousands of them than in the tree.
 pub fn remember_full(ctx: &Context, rec: &Record) {
-    if let Ok(pin) = rec.pinned()
+    if let Ok(pin) = device::pinned(ctx, rec)
         && let Ok(v) = cache::verified(rec, pin.as_ref(), ctx.clock.now(), true, ctx.device_key().as_ref())
     {
-        let _ = check_not_rolled_back(ctx, rec, &v);
+        let _ = device::check_not_rolled_back(ctx, rec, &v);
     }
 }
 

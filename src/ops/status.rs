@@ -34,6 +34,15 @@ pub struct RecordStatus {
     pub role: &'static str,
     /// Grants in force.
     pub active_grants: usize,
+    /// When this device first verified the head here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// When `hrx verify` last checked the whole history here (None: never
+    /// on this device at this place).
+    pub verified_from_root: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether this device pinned the record's root (made or cloned it
+    /// here, or verified it here before).
+    pub pinned: bool,
 }
 
 /// The caller's status; never fails for want of a key or a record.
@@ -91,7 +100,17 @@ pub fn status(ctx: &mut Context) -> Result<Status> {
                     }
                 }
             }
+            let seen = super::device::seen(ctx, &ctx.dir).filter(|s| s.root == v.root);
+            let pinned = super::device::pinned(ctx, &rec)?.is_some_and(|p| p.root == v.root);
+            if !pinned {
+                warnings.push(
+                    "this device has not pinned this record's root: check it from the root with `hrx verify`".into(),
+                );
+            }
             Some(RecordStatus {
+                head_since: seen.as_ref().filter(|s| s.head == v.head).and_then(|s| s.since),
+                verified_from_root: seen.and_then(|s| s.full),
+                pinned,
                 root: v.root.to_string(),
                 head: v.head.to_string(),
                 patient: p.patient.clone(),

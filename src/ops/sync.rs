@@ -178,8 +178,8 @@ pub fn integrate(
     progress: Progress,
 ) -> Result<Integrated> {
     let now = ctx.clock.now();
-    let pin = rec.pinned()?.ok_or_else(|| {
-        Error::State("this copy has no pinned trust root (it was not made by hrx init or hrx clone); clone the record with hrx clone".into())
+    let pin = super::device::pinned_or_seen(ctx, rec)?.ok_or_else(|| {
+        Error::State("this device holds no trust root for this copy (it was not made here by hrx init or hrx clone, nor verified here before); check it with `hrx verify` (which remembers its root here) or clone the record with hrx clone".into())
     })?;
     // Never go backwards: the remote must still contain what we verified from it.
     if let Some(n) = name
@@ -573,7 +573,7 @@ pub fn clone(
             }
         }
         rec.advance(None, incoming, "hrx: clone")?;
-        rec.pin(&Pin { root: v.root, patient: v.header.patient.clone() })?;
+        super::device::pin(ctx, &rec, &Pin { root: v.root, patient: v.header.patient.clone() })?;
         if !is_bundle {
             rec.repo.remote("origin", source)?;
             rec.repo.reference(&verified_ref("origin"), incoming, true, "hrx: verified")?;
@@ -584,7 +584,7 @@ pub fn clone(
             .and_then(|mut r| r.delete());
         rec.refresh_worktree()?;
         super::cache::store(&rec, &v, ctx.device_key().as_ref());
-        super::mark_seen(ctx, dir, v.root, v.head);
+        super::device::mark_seen(ctx, dir, v.root, v.head, &v.header.patient, true);
         Ok(Cloned {
             path: dir.display().to_string(),
             patient_name: v.certs.identity(&v.header.patient).map(|i| i.name).unwrap_or_default(),

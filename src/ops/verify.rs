@@ -24,6 +24,10 @@ pub struct Report {
     /// Whether this device had pinned the root (init/clone); if not, the
     /// root was taken from the repository itself.
     pub pinned: bool,
+    /// What `--accept-rollback` gave up: the history this device had
+    /// verified here before, no longer in this copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gave_up: Option<super::device::GaveUp>,
     /// Commits verified.
     pub commits: usize,
     /// Entries in the record.
@@ -44,14 +48,15 @@ pub struct Report {
 pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<Report> {
     let rec = ctx.record()?;
     super::is_a_record(ctx, &rec)?;
-    let pin = rec.pinned()?;
+    let pin = super::device::pinned(ctx, &rec)?;
     let now = ctx.clock.now();
     let v = verify_history(&rec, None, pin.as_ref(), now)?;
-    if accept_rollback {
-        super::accept_rollback(ctx, &v);
+    let gave_up = if accept_rollback {
+        super::device::accept_rollback(ctx, &rec, &v)?
     } else {
-        super::check_not_rolled_back(ctx, &rec, &v)?;
-    }
+        super::device::check_not_rolled_back(ctx, &rec, &v)?;
+        None
+    };
     // A full verification from the root: later commands may continue from it.
     super::cache::store(&rec, &v, ctx.device_key().as_ref());
     let mut report = Report {
@@ -60,30 +65,45 @@ pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<R
         patient: v.header.patient.clone(),
         patient_now: Some(v.policy.patient.clone()).filter(|p| *p != v.header.patient),
         pinned: pin.is_some(),
+        gave_up,
         commits: v.commits.len(),
         entries: v.entries.len(),
         inner_checked: 0,
         inner_skipped: None,
         void: v.policy.void.iter().map(|(c, why)| (c.clone(), why.clone())).collect(),
     };
-    if !inner {
+    if inner {
+        check_inner(ctx, &rec, &v, &mut report)?;
+    } else {
         report.inner_skipped = Some("not asked for (--no-decrypt)".into());
-        return Ok(report);
     }
+    // Passed: this place's history was checked from the root now.
+    super::device::mark_seen(ctx, &ctx.dir, v.root, v.head, &v.header.patient, true);
+    Ok(report)
+}
+
+/// Decrypts what the caller can read to check each entry's inner signature.
+fn check_inner(
+    ctx: &mut Context,
+    rec: &crate::repo::Record,
+    v: &crate::verify::Verified,
+    report: &mut Report,
+) -> Result<()> {
+    let now = ctx.clock.now();
     let mut reader = match unlock_reader(ctx) {
         Ok(Some(u)) => Reader::with(Some(u)),
         Ok(None) => {
             report.inner_skipped = Some("no secret key in the keystore".into());
-            return Ok(report);
+            return Ok(());
         }
         Err(Error::Key(m)) if !m.contains("wrong passphrase") => {
             report.inner_skipped = Some(m);
-            return Ok(report);
+            return Ok(());
         }
         Err(e) => return Err(e),
     };
     let all: Vec<&crate::verify::EntryRef> = v.entries.iter().collect();
-    for (e, view) in all.iter().zip(views(&rec, &v, &all, &mut reader, now)?) {
+    for (e, view) in all.iter().zip(views(rec, v, &all, &mut reader, now)?) {
         if let Some(p) = view.problems.first() {
             return Err(Error::Verification(Failure {
                 commit: Some(e.commit.to_string()),
@@ -95,5 +115,5 @@ pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<R
             report.inner_checked += 1;
         }
     }
-    Ok(report)
+    Ok(())
 }
