@@ -287,8 +287,15 @@ pub fn verify_from(
             (h, keys, early)
         })
     };
-    let (order, raw) = history?;
+    let (order, raw, mut signed) = history?;
+    // Each taken by the worker that checks it.
+    let signed: Vec<std::sync::Mutex<Option<Signed>>> =
+        order.iter().map(|o| std::sync::Mutex::new(signed.remove(o))).collect();
     let total = order.len();
+    // One each per commit, mostly: grown once, not doubled (both copies
+    // are alive while a vector grows).
+    commits.reserve(total);
+    entries.reserve(total);
     // Continuing a kept state that holds only its head: a line that forked
     // before it walks down to the root; verify from the root then.
     if partial.is_some() && root.is_some() && order.iter().any(|o| raw[o].parents.is_empty()) {
@@ -301,8 +308,6 @@ pub fn verify_from(
     // Signatures are parsed and their arithmetic done on other cores, in
     // order, while this walk judges each commit (see check_ahead).
     let early = std::sync::Mutex::new(early);
-    let items: Vec<(&[u8], &[u8])> =
-        order.iter().map(|o| &raw[o]).map(|c| (c.signature.as_deref().unwrap_or(b""), c.signed.as_slice())).collect();
     // A parent's state is kept until its last child has been judged.
     let mut children: HashMap<Oid, usize> = HashMap::new();
     for o in &order {
@@ -357,7 +362,8 @@ pub fn verify_from(
     }
     let walked = crate::crypto::commit::check_ahead(
         &signers,
-        &items,
+        order.len(),
+        |_: &mut Option<Trees<'static>>, i| signed[i].lock().unwrap_or_else(|e| e.into_inner()).take(),
         |i| early.lock().unwrap_or_else(|e| e.into_inner()).remove(&order[i]),
         &accepted,
         || Trees::open(&git_dir).ok(),
@@ -432,16 +438,23 @@ pub fn verify_from(
                 };
 
                 // The signature, before anything else of the commit is parsed.
-                let sig = c.signature.as_deref().ok_or_else(|| {
-                    fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed")
-                })?;
+                if !c.signed {
+                    return Err(fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed"));
+                }
                 let allowed = |f: &str| {
                     if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
                 };
-                let _ = sig; // parsed by check_ahead's workers, as `pre`
                 let known = Known::line(&policy);
                 let (signer, time, key) = pre
-                    .and_then(|s| certs.verify_checked(&s, &c.signed, &allowed, Some(known), checked.as_ref()))
+                    .and_then(|s| {
+                        certs.verify_checked(
+                            &s,
+                            &|| read_commit(&odb, oid).ok().map(|c| c.signed),
+                            &allowed,
+                            Some(known),
+                            checked.as_ref(),
+                        )
+                    })
                     .map_err(|e| match e {
                         SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
                         SigError::UnknownKey(k) => fail(
@@ -829,6 +842,11 @@ pub fn verify_from(
 
                 entries.extend(added_entries);
                 let key = Some(key).filter(|k| *k != signer);
+                // Kept for the whole walk: no room for more (a first push
+                // leaves room for four).
+                let (mut changes, mut needs) = (changes, needs);
+                changes.shrink_to_fit();
+                needs.shrink_to_fit();
                 commits.push(CommitInfo { oid, signer, time, changes, parents: parents.len(), needs, key });
                 states.insert(oid, State { policy: after, time, tree: c.tree });
                 for p in &parents {
@@ -1127,12 +1145,12 @@ pub fn check_revocations(
 /// a history that does not verify; nothing here is authenticated).
 pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc>, String)>, Failure> {
     let odb = rec.repo.odb().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
-    let (order, raw) = history(&odb, head, &HashSet::new(), &mut |_, _| {})?;
+    let (order, _, mut signed) = history(&odb, head, &HashSet::new(), &mut |_, _| {})?;
     Ok(order
         .into_iter()
         .map(|oid| {
-            let c = &raw[&oid];
-            let text = String::from_utf8_lossy(&c.signed);
+            let signed = signed.remove(&oid).map(|s| s.1).unwrap_or_default();
+            let text = String::from_utf8_lossy(&signed);
             let time = text
                 .lines()
                 .find_map(|l| l.strip_prefix("committer "))
@@ -1271,7 +1289,18 @@ fn kept_category(repo: &git2::Repository, tree: Oid, id: Id) -> Option<Category>
 }
 
 /// The commits of a history in order, and each commit.
-type History = (Vec<Oid>, HashMap<Oid, RawCommit>);
+type History = (Vec<Oid>, HashMap<Oid, Walked>, HashMap<Oid, Signed>);
+
+/// A commit's `gpgsig` (empty if none) and the bytes it signs: held apart
+/// from [`Walked`] so that each is dropped once its signature is checked.
+type Signed = (Vec<u8>, Vec<u8>);
+
+/// What a walk keeps of a commit it read for all of the walk.
+struct Walked {
+    tree: Oid,
+    parents: Vec<Oid>,
+    signed: bool,
+}
 
 /// Every commit reachable from `head` and not in `done`, read with size
 /// bounds, parents before children. git's own walker loads whole commit
@@ -1284,7 +1313,8 @@ fn history(
     read: &mut dyn FnMut(Oid, &RawCommit),
 ) -> Result<History, Failure> {
     let mut order = Vec::new();
-    let mut raw: HashMap<Oid, RawCommit> = HashMap::new();
+    let mut raw: HashMap<Oid, Walked> = HashMap::new();
+    let mut signed = HashMap::new();
     let mut stack = vec![(head, false)];
     while let Some((oid, expanded)) = stack.pop() {
         if expanded {
@@ -1309,9 +1339,10 @@ fn history(
                 stack.push((*p, false));
             }
         }
-        raw.insert(oid, c);
+        raw.insert(oid, Walked { tree: c.tree, parents: c.parents, signed: c.signature.is_some() });
+        signed.insert(oid, (c.signature.unwrap_or_default(), c.signed));
     }
-    Ok((order, raw))
+    Ok((order, raw, signed))
 }
 
 /// The root commit's certificate, read before its signature is checked (it

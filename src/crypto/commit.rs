@@ -407,7 +407,7 @@ impl CertIndex {
         allowed: &dyn Fn(&str) -> bool,
         known: Option<Known>,
     ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
-        self.verify_checked(sig, data, allowed, known, None)
+        self.verify_checked(sig, &|| Some(data.to_vec()), allowed, known, None)
     }
 
     /// [`CertIndex::verify_parsed`] for a signature whose arithmetic over
@@ -417,13 +417,17 @@ impl CertIndex {
     pub fn verify_checked(
         &self,
         sig: &Signature,
-        data: &[u8],
+        data: &dyn Fn() -> Option<Vec<u8>>,
         allowed: &dyn Fn(&str) -> bool,
         known: Option<Known>,
         checked: Option<&PublicKey>,
     ) -> Result<(Fpr, DateTime<Utc>, Fpr), SigError> {
         self.verify_with(sig, allowed, known, &|k| {
-            if checked.is_some_and(|c| c == k) { Ok(()) } else { sig.verify_message(k, data) }
+            if checked.is_some_and(|c| c == k) {
+                return Ok(());
+            }
+            let data = data().ok_or_else(|| anyhow::anyhow!("the signed commit could not be read again"))?;
+            sig.verify_message(k, data)
         })
     }
 
@@ -615,8 +619,10 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 }
 
 /// Parses and checks many commit signatures on other cores while the
-/// caller walks the history: `items[i]` is a `gpgsig` and the bytes it
-/// signs. `walk` gets a function that returns, for item `i` (waiting for
+/// caller walks the history: `item(state, i)` reads the `i`th of `count`
+/// commits' `gpgsig` and the bytes it signs (again: the walk keeps only
+/// what it needs of each commit, so memory does not grow with their
+/// signatures). `walk` gets a function that returns, for item `i` (waiting for
 /// it; items are done in order), the parsed signature (or the parse error),
 /// the key of `keys` its arithmetic checked out with, if one did, and, if
 /// that key's certificate the walk has already `accepted` into the record,
@@ -632,7 +638,8 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 #[allow(clippy::too_many_arguments)]
 pub fn check_ahead<S, T: Send, R>(
     keys: &SignerKeys,
-    items: &[(&[u8], &[u8])],
+    count: usize,
+    item: impl Fn(&mut S, usize) -> Option<(Vec<u8>, Vec<u8>)> + Sync,
     early: impl Fn(usize) -> Option<Option<(Fpr, PublicKey)>> + Sync,
     accepted: &Accepted,
     state: impl Fn() -> S + Sync,
@@ -644,7 +651,7 @@ pub fn check_ahead<S, T: Send, R>(
     // trees) is at hand for the next.
     const CHUNK: usize = 32;
     let workers = crate::cores::count();
-    let (state, prepare, early) = (&state, &prepare, &early);
+    let (state, prepare, early, item) = (&state, &prepare, &early, &item);
     std::thread::scope(|scope| {
         let mut rx = Vec::new();
         for w in 0..workers {
@@ -653,15 +660,16 @@ pub fn check_ahead<S, T: Send, R>(
             rx.push(r);
             scope.spawn(move || {
                 let mut st = state();
-                for chunk in (w * CHUNK..items.len()).step_by(workers * CHUNK) {
-                    let group = chunk..(chunk + CHUNK).min(items.len());
+                for chunk in (w * CHUNK..count).step_by(workers * CHUNK) {
+                    let group = chunk..(chunk + CHUNK).min(count);
                     let checked: Vec<_> = group
                         .clone()
-                        .map(|i| match early(i) {
+                        .map(|i| match (item(&mut st, i), early(i)) {
+                            (None, _) => (Err(SigError::Malformed("the commit could not be read again".into())), None),
                             // The arithmetic was done; the parse is cheap
                             // (and parsed signatures are not kept for long).
-                            Some(key) => (single_signature(items[i].0), key),
-                            None => keys.check(items[i].0, items[i].1),
+                            (Some((sig, _)), Some(key)) => (single_signature(&sig), key),
+                            (Some((sig, signed)), None) => keys.check(&sig, &signed),
                         })
                         .collect();
                     for (i, (signature, signer)) in group.zip(checked) {

@@ -57,6 +57,9 @@ fn tune_cache() {
         unsafe {
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 64 << 10);
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 0);
+            let _ = git2::opts::set_cache_max_size(4 << 20);
+            let _ = git2::opts::set_mwindow_size(2 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(8 << 20);
         }
     });
 }
