@@ -41,8 +41,16 @@ fn kind_of(t: &str) -> Option<&'static str> {
         "Immunization" => "immunization",
         "Observation" => "observation",
         "Procedure" => "procedure",
-        "Encounter" | "DiagnosticReport" | "Flag" | "CarePlan" => "note",
-        "DocumentReference" => "document",
+        "Encounter"
+        | "DiagnosticReport"
+        | "Flag"
+        | "CarePlan"
+        | "Goal"
+        | "FamilyMemberHistory"
+        | "ClinicalImpression"
+        | "Specimen"
+        | "ImagingStudy" => "note",
+        "DocumentReference" | "Media" | "QuestionnaireResponse" => "document",
         "Device" | "DeviceUseStatement" => "device",
         "Consent" => "advance-directive",
         _ => return None,
@@ -818,7 +826,20 @@ fn resource_dates(r: &Value) -> Vec<String> {
     for e in ["start", "end"] {
         out.extend(r["period"][e].as_str().map(str::to_string));
     }
-    for k in ["issued", "authoredOn", "dateAsserted", "recordedDate", "date", "birthDate"] {
+    out.extend(r["createdPeriod"]["start"].as_str().map(str::to_string));
+    out.extend(r["collection"]["collectedDateTime"].as_str().map(str::to_string));
+    for k in [
+        "started",
+        "authored",
+        "createdDateTime",
+        "startDate",
+        "issued",
+        "authoredOn",
+        "dateAsserted",
+        "recordedDate",
+        "date",
+        "birthDate",
+    ] {
         out.extend(r[k].as_str().map(str::to_string));
     }
     out
@@ -1014,4 +1035,112 @@ fn statuses_that_change_the_meaning_are_shown_with_the_entry() {
     assert!(latex["summary"].as_str().unwrap().contains("NOT KEPT"), "{latex}");
     let mmr = find("\"03\"");
     assert!(mmr["summary"].as_str().unwrap().ends_with("[NOT DONE]"), "{mmr}");
+}
+
+/// Issue 12, item 4: what a record holds beyond the IPS sections (a goal,
+/// a family member's history, an assessment, a specimen, an imaging study,
+/// a questionnaire's answers, an image) imports as entries a reader can
+/// read, each with its original, and goes back out as it came.
+#[test]
+fn context_resources_import_as_entries_and_export_as_they_came() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let file = env.path().join("context.json");
+    std::fs::write(
+        &file,
+        r##"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:g1","resource":{"resourceType":"Goal","id":"g1","lifecycleStatus":"active",
+             "description":{"text":"Lower blood pressure"},"subject":{"reference":"Patient/p"},
+             "target":[{"measure":{"coding":[{"system":"http://loinc.org","code":"8480-6","display":"Systolic blood pressure"}]},
+                        "detailQuantity":{"value":130,"unit":"mm[Hg]"},"dueDate":"2027-06-01"}],"startDate":"2026-01-10"}},
+          {"fullUrl":"urn:uuid:f1","resource":{"resourceType":"FamilyMemberHistory","id":"f1","status":"completed",
+             "patient":{"reference":"Patient/p"},"date":"2024-05",
+             "relationship":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-RoleCode","code":"MTH","display":"mother"}]},
+             "condition":[{"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006","display":"Diabetes mellitus type 2"}]}}]}},
+          {"fullUrl":"urn:uuid:c1","resource":{"resourceType":"ClinicalImpression","id":"c1","status":"completed",
+             "subject":{"reference":"Patient/p"},"effectiveDateTime":"2025-11-03","summary":"Stable; continue treatment",
+             "finding":[{"itemCodeableConcept":{"text":"well controlled hypertension"}}]}},
+          {"fullUrl":"urn:uuid:s1","resource":{"resourceType":"Specimen","id":"s1",
+             "type":{"coding":[{"system":"http://snomed.info/sct","code":"119297000","display":"Blood specimen"}]},
+             "collection":{"collectedDateTime":"2025-11-02T08:30:00+01:00"}}},
+          {"fullUrl":"urn:uuid:i1","resource":{"resourceType":"ImagingStudy","id":"i1","status":"available",
+             "subject":{"reference":"Patient/p"},"started":"2025-09-14T10:00:00Z",
+             "modality":[{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"CT"}],
+             "numberOfSeries":2,"numberOfInstances":240,"description":"CT chest"}},
+          {"fullUrl":"urn:uuid:q1","resource":{"resourceType":"QuestionnaireResponse","id":"q1","status":"completed",
+             "questionnaire":"http://example.org/Questionnaire/phq-2","authored":"2025-10-01",
+             "item":[{"linkId":"1","text":"Little interest or pleasure in doing things","answer":[{"valueCoding":{"code":"0","display":"Not at all"}}]},
+                     {"linkId":"2","text":"Feeling down","answer":[{"valueInteger":1}]}]}},
+          {"fullUrl":"urn:uuid:m1","resource":{"resourceType":"Media","id":"m1","status":"completed","createdDateTime":"2025-08-20",
+             "content":{"contentType":"image/png","data":"iVBORw0KGgo=","title":"Rash, left forearm"}}}]}"##,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert_eq!(s["not_mapped"], serde_json::json!({}), "{s}");
+    assert_eq!(s["imported"]["note"], 5, "{s}");
+    assert_eq!(s["imported"]["document"], 2, "{s}");
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let by_title = |t: &str| -> Value {
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["record"]["title"].as_str().is_some_and(|x| x.starts_with(t)))
+            .cloned()
+            .unwrap_or_else(|| panic!("no entry titled {t}: {log}"))
+    };
+    let goal = by_title("Goal: Lower blood pressure");
+    assert!(
+        goal["record"]["text"].as_str().unwrap().contains("Systolic blood pressure 130 mm[Hg] by 2027-06-01"),
+        "{goal}"
+    );
+    assert_eq!(goal["record"]["status"], "active");
+    assert_eq!(goal["record"]["effective"], "2026-01-10");
+    let fam = by_title("Family history: mother");
+    assert_eq!(fam["record"]["text"], "mother: Diabetes mellitus type 2");
+    assert_eq!(fam["record"]["code"]["code"], "44054006");
+    assert_eq!(fam["record"]["effective"], "2024-05");
+    assert!(by_title("Clinical impression").to_string().contains("well controlled hypertension"));
+    assert_eq!(by_title("Specimen: Blood specimen")["record"]["effective"], "2025-11-02T08:30:00+01:00");
+    let img = by_title("Imaging study");
+    assert_eq!(img["record"]["text"], "CT chest (modality CT; 2 series; 240 images)", "{img}");
+    let q = by_title("Questionnaire response: phq-2");
+    assert_eq!(q["kind"], "document");
+    let id = q["id"].as_str().unwrap();
+    let dir = env.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let saved = dir.join("answers.txt");
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["show", id, "--save-attachment"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&saved).unwrap(),
+        "Little interest or pleasure in doing things: Not at all\nFeeling down: 1"
+    );
+    let media = by_title("Rash, left forearm");
+    assert_eq!(media["record"]["attachment"]["content_type"], "image/png");
+    assert_eq!(media["record"]["attachment"]["size"], 8);
+    assert_eq!(media["record"]["effective"], "2025-08-20");
+    // The collection export gives each resource back as it came.
+    let all = export(&env, &anna, &["fhir"]);
+    for t in [
+        "Goal",
+        "FamilyMemberHistory",
+        "ClinicalImpression",
+        "Specimen",
+        "ImagingStudy",
+        "QuestionnaireResponse",
+        "Media",
+    ] {
+        let found = all["entry"].as_array().unwrap().iter().any(|e| e["resource"]["resourceType"] == t);
+        assert!(found, "{t} missing from the export: {all}");
+    }
 }

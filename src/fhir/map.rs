@@ -246,7 +246,23 @@ fn effective(r: &Value) -> Option<Value> {
         found.push(period(&format!("{base}Period")));
     }
     found.push(period("period"));
-    for k in ["issued", "authoredOn", "dateAsserted", "recordedDate", "date", "birthDate"] {
+    found.push(period("createdPeriod"));
+    // A specimen's time is when it was collected.
+    if let Some(col) = r.get("collection") {
+        found.push(col.get("collectedDateTime").and_then(Value::as_str).map(|d| json!(d)));
+    }
+    for k in [
+        "started",
+        "authored",
+        "createdDateTime",
+        "startDate",
+        "issued",
+        "authoredOn",
+        "dateAsserted",
+        "recordedDate",
+        "date",
+        "birthDate",
+    ] {
         found.push(point(k));
     }
     found.into_iter().flatten().find(|v| crate::model::ClinicalTime::parse(v).is_ok())
@@ -273,6 +289,213 @@ fn first_text(v: Option<&Value>) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Object(o) => o.get("text").and_then(Value::as_str).map(str::to_string),
         _ => None,
+    }
+}
+
+/// An entry's `attachment` from a FHIR Attachment: the data inline when it
+/// comes inline (an entry is bounded as a whole: one too large is left out
+/// of the import, which says so, and the bundle's other resources import),
+/// else where it is.
+fn attachment_of(att: Option<&Value>) -> Value {
+    let mut a = Map::new();
+    let ct = att.and_then(|x| x.get("contentType")).and_then(Value::as_str).unwrap_or("application/octet-stream");
+    a.insert("content_type".into(), json!(ct));
+    if let Some(d) = att.and_then(|x| x.get("data")).and_then(Value::as_str) {
+        a.insert("data".into(), json!(d));
+        use base64::Engine;
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(d) {
+            a.insert("size".into(), json!(bytes.len()));
+        }
+    }
+    if let Some(u) = att.and_then(|x| x.get("url")).and_then(Value::as_str) {
+        a.insert("url".into(), json!(u));
+    }
+    Value::Object(a)
+}
+
+/// A text file as an entry's `attachment`.
+fn text_attachment(text: &str) -> Value {
+    use base64::Engine;
+    json!({
+        "content_type": "text/plain; charset=utf-8",
+        "data": base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+        "size": text.len(),
+    })
+}
+
+/// A QuestionnaireResponse's answers, one "question: answer" line each,
+/// nested items indented.
+fn answers(items: Option<&Value>, depth: usize, out: &mut Vec<String>) {
+    for item in items.and_then(Value::as_array).into_iter().flatten() {
+        let q = item.get("text").or_else(|| item.get("linkId")).and_then(Value::as_str).unwrap_or("?");
+        let given: Vec<String> = item
+            .get("answer")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| {
+                a.as_object()?.iter().find(|(k, _)| k.starts_with("value")).map(|(_, v)| match v {
+                    Value::String(s) => s.clone(),
+                    Value::Object(o) => o
+                        .get("display")
+                        .or_else(|| o.get("code"))
+                        .or_else(|| o.get("value"))
+                        .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                        .unwrap_or_else(|| v.to_string()),
+                    other => other.to_string(),
+                })
+            })
+            .collect();
+        out.push(format!(
+            "{}{q}: {}",
+            "  ".repeat(depth),
+            if given.is_empty() { "-".into() } else { given.join(", ") }
+        ));
+        answers(item.get("item"), depth + 1, out);
+        for a in item.get("answer").and_then(Value::as_array).into_iter().flatten() {
+            answers(a.get("item"), depth + 1, out);
+        }
+    }
+}
+
+/// Title, text and code of a note for a resource that gives a patient's
+/// context (a goal, a family member's history, an assessment, a specimen,
+/// an imaging study): what a clinician reads first, the original keeping
+/// everything.
+fn context_note(c: &Ctx, r: &Resource) -> (String, String, Option<Value>) {
+    let j = &r.json;
+    let shown = |v: Option<Value>| v.as_ref().and_then(|x| crate::model::entry::display_of(x, None));
+    let texts = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|x| shown(c.concept(Some(x))).or_else(|| shown(c.concept(x.get("code")))))
+            .collect()
+    };
+    match r.kind.as_str() {
+        "Goal" => {
+            let code = c.concept(j.get("description"));
+            let what = shown(code.clone()).unwrap_or_else(|| "(not described)".into());
+            let mut text = what.clone();
+            for t in j.get("target").and_then(Value::as_array).into_iter().flatten() {
+                let measure = shown(c.concept(t.get("measure")));
+                let detail =
+                    t.as_object().and_then(|o| o.iter().find(|(k, _)| k.starts_with("detail"))).map(|(_, v)| match v {
+                        Value::Object(q) if q.contains_key("value") => {
+                            format!(
+                                "{} {}",
+                                q["value"],
+                                q.get("unit").or(q.get("code")).and_then(Value::as_str).unwrap_or("")
+                            )
+                        }
+                        Value::String(s) => s.clone(),
+                        other => shown(c.concept(Some(other))).unwrap_or_else(|| other.to_string()),
+                    });
+                let due = t.get("dueDate").and_then(Value::as_str);
+                let parts: Vec<String> =
+                    [measure, detail.map(|d| d.trim().to_string()), due.map(|d| format!("by {d}"))]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                if !parts.is_empty() {
+                    text.push_str(&format!("\ntarget: {}", parts.join(" ")));
+                }
+            }
+            (format!("Goal: {what}"), text, code)
+        }
+        "FamilyMemberHistory" => {
+            let who = shown(c.concept(j.get("relationship")))
+                .or_else(|| j.get("name").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| "family member".into());
+            let conditions = texts(j.get("condition"));
+            let code = j
+                .get("condition")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(|x| c.concept(x.get("code")));
+            let mut text = if conditions.is_empty() {
+                format!("{who}: no condition given")
+            } else {
+                format!("{who}: {}", conditions.join(", "))
+            };
+            if j.get("deceasedBoolean").and_then(Value::as_bool) == Some(true) || j.get("deceasedDate").is_some() {
+                text.push_str(" (deceased)");
+            }
+            (format!("Family history: {who}"), text, code)
+        }
+        "ClinicalImpression" => {
+            let code = c.concept(j.get("code"));
+            let what = shown(code.clone()).unwrap_or_else(|| "assessment".into());
+            let mut text = j
+                .get("summary")
+                .or_else(|| j.get("description"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| what.clone());
+            let findings: Vec<String> = j
+                .get("finding")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|f| shown(c.concept(f.get("itemCodeableConcept"))))
+                .collect();
+            if !findings.is_empty() {
+                text.push_str(&format!("\nfindings: {}", findings.join(", ")));
+            }
+            (format!("Clinical impression: {what}"), text, code)
+        }
+        "Specimen" => {
+            let code = c.concept(j.get("type"));
+            let what = shown(code.clone()).unwrap_or_else(|| "specimen".into());
+            let mut text = what.clone();
+            if let Some(col) = j.get("collection") {
+                if let Some(site) = shown(c.concept(col.get("bodySite"))) {
+                    text.push_str(&format!(", from {site}"));
+                }
+                if let Some(t) = col.get("collectedDateTime").and_then(Value::as_str) {
+                    text.push_str(&format!(", collected {t}"));
+                }
+            }
+            (format!("Specimen: {what}"), text, code)
+        }
+        _ => {
+            // ImagingStudy.
+            let code = c.first_concept(j.get("procedureCode")).or_else(|| {
+                j.get("modality")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(|m| c.concept(Some(&json!({"coding": [m]}))))
+            });
+            let what = shown(code.clone()).unwrap_or_else(|| "imaging study".into());
+            let modalities: Vec<String> = j
+                .get("modality")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.get("code").and_then(Value::as_str).map(str::to_string))
+                .collect();
+            let mut text =
+                j.get("description").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| what.clone());
+            let series = j
+                .get("numberOfSeries")
+                .and_then(Value::as_u64)
+                .or(j.get("series").and_then(Value::as_array).map(|a| a.len() as u64));
+            let instances = j.get("numberOfInstances").and_then(Value::as_u64);
+            let mut facts = vec![];
+            if !modalities.is_empty() {
+                facts.push(format!("modality {}", modalities.join(", ")));
+            }
+            if let Some(n) = series {
+                facts.push(format!("{n} series"));
+            }
+            if let Some(n) = instances {
+                facts.push(format!("{n} images"));
+            }
+            if !facts.is_empty() {
+                text.push_str(&format!(" ({})", facts.join("; ")));
+            }
+            (format!("Imaging study: {what}"), text, code)
+        }
     }
 }
 
@@ -581,28 +804,53 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
             }
             Kind::Note
         }
+        "Goal" | "FamilyMemberHistory" | "ClinicalImpression" | "Specimen" | "ImagingStudy" => {
+            let (title, text, code) = context_note(c, r);
+            b.insert("title".into(), json!(title));
+            b.insert("text".into(), json!(text));
+            if let Some(code) = code {
+                b.insert("code".into(), code);
+            }
+            if r.kind == "Goal"
+                && let Some(s) = status_code(j, "lifecycleStatus")
+            {
+                b.insert("status".into(), json!(s));
+            }
+            Kind::Note
+        }
+        "QuestionnaireResponse" => {
+            // Kept as a document: the answers as text any reader can show,
+            // the resource itself in the original.
+            let mut lines = vec![];
+            answers(j.get("item"), 0, &mut lines);
+            let title = j
+                .get("questionnaire")
+                .and_then(Value::as_str)
+                .map(|q| format!("Questionnaire response: {}", q.rsplit('/').next().unwrap_or(q)))
+                .unwrap_or_else(|| "Questionnaire response".into());
+            let text = if lines.is_empty() { "(no answers given)".to_string() } else { lines.join("\n") };
+            b.insert("title".into(), json!(title));
+            b.insert("attachment".into(), text_attachment(&text));
+            Kind::Document
+        }
+        "Media" => {
+            let a = attachment_of(j.get("content"));
+            if let Some(t) = j.get("content").and_then(|x| x.get("title")).and_then(Value::as_str) {
+                b.insert("title".into(), json!(t));
+            }
+            b.insert("attachment".into(), a);
+            if let Some(t) = c.concept(j.get("type")).or_else(|| c.concept(j.get("modality"))) {
+                b.insert("type".into(), t);
+            }
+            Kind::Document
+        }
         "DocumentReference" => {
             let att =
                 j.get("content").and_then(Value::as_array).and_then(|a| a.first()).and_then(|x| x.get("attachment"));
-            let mut a = Map::new();
-            a.insert(
-                "content_type".into(),
-                json!(
-                    att.and_then(|x| x.get("contentType"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("application/octet-stream")
-                ),
-            );
-            if let Some(d) = att.and_then(|x| x.get("data")).and_then(Value::as_str) {
-                a.insert("data".into(), json!(d));
-            }
-            if let Some(u) = att.and_then(|x| x.get("url")).and_then(Value::as_str) {
-                a.insert("url".into(), json!(u));
-            }
             if let Some(t) = att.and_then(|x| x.get("title")).and_then(Value::as_str) {
                 b.insert("title".into(), json!(t));
             }
-            b.insert("attachment".into(), Value::Object(a));
+            b.insert("attachment".into(), attachment_of(att));
             if let Some(t) = c.concept(j.get("type")) {
                 b.insert("type".into(), t);
             }
