@@ -65,6 +65,7 @@ fn synthetic(n: usize) -> Snapshot {
                 sealed: false,
                 pending: false,
                 problem_code: None,
+                entered_by: None,
                 void: None,
             }
         })

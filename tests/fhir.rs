@@ -1144,3 +1144,142 @@ fn context_resources_import_as_entries_and_export_as_they_came() {
         assert!(found, "{t} missing from the export: {all}");
     }
 }
+
+/// Issue 12, item 4: who performed, recorded or reported an entry travels
+/// with it. Practitioners, their roles and organisations in a bundle are
+/// kept as the entries' attribution (shown by `show`), patient-entered
+/// data stays distinguishable from a clinician's, and the IPS export names
+/// them again (recorder, asserter, performer, informationSource; a
+/// patient-reported immunisation is not from a primary source), so that a
+/// round trip keeps who entered what.
+#[test]
+fn who_entered_an_entry_is_kept_shown_and_exported() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "problem,immunization,allergy,demographics", "read,write", &[]);
+    // Native: the patient records a vaccination she remembers, her doctor a diagnosis.
+    let add = |who: &Party, kind: &str, yaml: &str| {
+        let out = env
+            .hrx(who)
+            .arg("-C")
+            .arg(env.record())
+            .args(["add", kind])
+            .write_stdin(yaml.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    add(&anna, "immunization", "vaccine: {system: cvx, code: '208', display: {en: COVID-19 mRNA}}\n");
+    add(&klein, "condition", "code: {system: icd10, code: I10, display: {en: Essential hypertension}}\n");
+    // Imported: a clinic's summary with a practitioner in a role, and a
+    // condition the patient asserted herself.
+    let file = env.path().join("clinic.json");
+    std::fs::write(
+        &file,
+        r##"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:pt","resource":{"resourceType":"Patient","id":"pt","name":[{"family":"Weber","given":["Anna"]}]}},
+          {"fullUrl":"urn:uuid:pr","resource":{"resourceType":"Practitioner","id":"pr","name":[{"prefix":["Dra."],"given":["Lucía"],"family":"Ruiz"}],
+             "identifier":[{"system":"urn:oid:2.16.724.4.9.10.2","value":"28/123456"}]}},
+          {"fullUrl":"urn:uuid:org","resource":{"resourceType":"Organization","id":"org","name":"Hospital Clínico Valencia"}},
+          {"fullUrl":"urn:uuid:role","resource":{"resourceType":"PractitionerRole","id":"role",
+             "practitioner":{"reference":"urn:uuid:pr"},"organization":{"reference":"urn:uuid:org"},
+             "specialty":[{"coding":[{"system":"http://snomed.info/sct","code":"394582007","display":"Dermatology"}]}]}},
+          {"fullUrl":"urn:uuid:a1","resource":{"resourceType":"AllergyIntolerance","id":"a1","patient":{"reference":"urn:uuid:pt"},
+             "code":{"coding":[{"system":"http://snomed.info/sct","code":"764146007","display":"Penicillin"}]},
+             "recorder":{"reference":"urn:uuid:role"}}},
+          {"fullUrl":"urn:uuid:c1","resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"urn:uuid:pt"},
+             "code":{"coding":[{"system":"http://snomed.info/sct","code":"35489007","display":"Depressive disorder"}]},
+             "asserter":{"reference":"urn:uuid:pt"}}}]}"##,
+    )
+    .unwrap();
+    let out = import(&env, &klein, &[file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert_eq!(s["folded"]["Practitioner"], 1, "{s}");
+    assert_eq!(s["not_mapped"], serde_json::json!({}), "{s}");
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let entries = log["entries"].as_array().unwrap().clone();
+    let find = |kind: &str, code: &str| -> Value {
+        entries
+            .iter()
+            .find(|e| e["kind"] == kind && e["record"].to_string().contains(code))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} {code}: {log}"))
+    };
+    assert_eq!(find("immunization", "208")["entered_by"], "patient");
+    assert_eq!(find("condition", "I10")["entered_by"], "clinician");
+    // Imported by Dr Klein, but asserted by the patient: hers.
+    assert_eq!(find("condition", "35489007")["entered_by"], "patient");
+    let allergy = find("allergy", "764146007");
+    assert_eq!(allergy["entered_by"], "clinician");
+    let who = &allergy["record"]["attributed"][0];
+    assert_eq!(who["role"], "recorder");
+    assert_eq!(who["name"], "Dra. Lucía Ruiz");
+    assert_eq!(who["organization"], "Hospital Clínico Valencia");
+    assert_eq!(who["identifier"]["value"], "28/123456");
+    let out =
+        env.hrx(&anna).arg("-C").arg(env.record()).args(["show", allergy["id"].as_str().unwrap()]).output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("entered by: a clinician"), "{text}");
+    assert!(
+        text.contains("recorder: Dra. Lucía Ruiz (practitioner, Hospital Clínico Valencia; Dermatology)"),
+        "{text}"
+    );
+    // The IPS names them again, every reference resolving in the bundle.
+    let b = export(&env, &anna, &["ips"]);
+    check_ips(&b);
+    let resources: Vec<&Value> = b["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();
+    let by_url = |u: &str| -> &Value {
+        b["entry"].as_array().unwrap().iter().find(|e| e["fullUrl"] == u).map(|e| &e["resource"]).unwrap()
+    };
+    let imm = resources.iter().find(|r| r["resourceType"] == "Immunization").unwrap();
+    assert_eq!(imm["primarySource"], false, "{imm}");
+    assert_eq!(imm["reportOrigin"]["coding"][0]["code"], "recall");
+    let cond = |code: &str| {
+        *resources.iter().find(|r| r["resourceType"] == "Condition" && r["code"].to_string().contains(code)).unwrap()
+    };
+    let doctor = by_url(cond("I10")["recorder"]["reference"].as_str().unwrap());
+    assert_eq!(doctor["resourceType"], "Practitioner", "{doctor}");
+    assert_eq!(doctor["name"][0]["text"], "Dr Klein");
+    let asserted = cond("35489007")["asserter"]["reference"].as_str().unwrap().to_string();
+    assert_eq!(by_url(&asserted)["resourceType"], "Patient");
+    let al = resources.iter().find(|r| r["resourceType"] == "AllergyIntolerance").unwrap();
+    let role = by_url(al["recorder"]["reference"].as_str().unwrap());
+    assert_eq!(by_url(role["organization"]["reference"].as_str().unwrap())["name"], "Hospital Clínico Valencia");
+    // A research export keeps whether the patient or a clinician entered
+    // it, never who they are.
+    let study = env.path().join("study");
+    let out =
+        env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "research", "--out"]).arg(&study).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = std::fs::read_to_string(study.join("entries.jsonl")).unwrap();
+    assert!(lines.contains(r#""attributed":[{"party":"practitioner","role":"recorder"}]"#), "{lines}");
+    for secret in ["Ruiz", "Hospital", "28/123456", "Dermatology"] {
+        assert!(!lines.contains(secret), "the research export names {secret}: {lines}");
+    }
+    // A round trip keeps who entered what.
+    let ips = env.path().join("ips.json");
+    std::fs::write(&ips, serde_json::to_string(&b).unwrap()).unwrap();
+    validate_with_schema(&[&ips]);
+    let other = TestEnv::new();
+    let bea = other.party("Bea", "ES", None);
+    other.init(&bea);
+    let out = other.hrx(&bea).arg("-C").arg(other.record()).args(["import", "fhir"]).arg(&ips).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = json(&other.hrx(&bea).arg("-C").arg(other.record()).args(["log", "--json"]).output().unwrap());
+    let by: Vec<(String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| ["condition", "allergy", "immunization"].contains(&e["kind"].as_str().unwrap()))
+        .map(|e| (e["summary"].as_str().unwrap().to_string(), e["entered_by"].as_str().unwrap().to_string()))
+        .collect();
+    let of = |s: &str| {
+        by.iter().find(|(x, _)| x.contains(s)).map(|(_, b)| b.as_str()).unwrap_or_else(|| panic!("{s}: {by:?}"))
+    };
+    assert_eq!(of("Penicillin"), "clinician");
+    assert_eq!(of("hypertension"), "clinician");
+    assert_eq!(of("Depressive"), "patient");
+    assert_eq!(of("COVID"), "patient");
+}

@@ -16,7 +16,10 @@ pub enum ImportCommand {
     #[command(after_help = "Every file becomes entries of the right kind and category in one signed commit. Each \
 entry keeps every coding, the narrative, and the original resource JSON byte for byte (source.original). \
 Re-importing the same resources adds nothing; the summary says what was imported, skipped as duplicate, \
-folded into other entries (Medication, Composition) and not mapped. A resource whose values do not fit its \
+folded into other entries (Medication, Composition; Practitioner, PractitionerRole and Organization as who \
+performed, recorded or reported an entry: its `attributed` field, shown by hrx show and exported again) and not \
+mapped. Goals, family history, clinical impressions, specimens and imaging studies become notes; questionnaire \
+responses and Media documents. A resource whose values do not fit its \
 entry (a code outside the code list, say) does not fail the file: it is kept whole, as a document holding the \
 resource as received (application/fhir+json), and the summary names it and the field at fault.")]
     Fhir {

@@ -59,6 +59,18 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             format!("{} ({})", printable(r.name.as_deref().unwrap_or("?")), r.fingerprint.as_deref().unwrap_or("?"));
         out.line(&format!("later access: {who} (its key wrapped for them after it was written)"));
     }
+    if let Some(by) = v.entered_by {
+        out.line(&format!("entered by: {}", by.describe()));
+    }
+    if let Some(e) = &v.entry {
+        for a in e.record.get("attributed").and_then(serde_json::Value::as_array).into_iter().flatten() {
+            out.line(&format!(
+                "{}: {}",
+                a["role"].as_str().unwrap_or("by"),
+                printable(&crate::model::entry::party_text(a))
+            ));
+        }
+    }
     match &v.signature {
         Some(SignatureStatus::Good { signer, time }) => {
             out.line(&format!("signature:  good, by {signer} at {}", time.to_rfc3339()))

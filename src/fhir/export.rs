@@ -7,7 +7,217 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::i18n::translate;
+use crate::model::entry::EnteredBy;
 use crate::model::{Entry, Kind};
+
+/// The parties exported resources name as their performers, recorders and
+/// informants, each once in the bundle: a Practitioner (with a
+/// PractitionerRole when the record knows their organisation or role, and
+/// the Organization), or an Organization.
+#[derive(Default)]
+pub struct Parties {
+    known: std::collections::HashMap<String, String>,
+    /// The resources made, with their fullUrls, for the bundle.
+    pub resources: Vec<(String, Value)>,
+}
+
+impl Parties {
+    /// A reference to `party` (an entry's `attributed` item, or one made
+    /// from its author): the patient's own resource, or one of these.
+    fn reference(
+        &mut self,
+        party: &Value,
+        patient: &str,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> Option<(&'static str, Value)> {
+        let kind = party["party"].as_str()?;
+        if kind == "patient" {
+            return Some(("Patient", json!({"reference": patient})));
+        }
+        let name = party["name"].as_str();
+        let org = party["organization"].as_str();
+        let key = serde_json::to_string(&json!([kind, name, org, party.get("qualification"), party.get("identifier")]))
+            .ok()?;
+        let display = name.or(org).map(str::to_string);
+        let with_display = |url: &str| {
+            let mut r = json!({"reference": url});
+            if let Some(d) = &display {
+                r["display"] = json!(d);
+            }
+            r
+        };
+        let (ty, url) = match kind {
+            "practitioner" => {
+                let ty = if org.is_some() || party.get("qualification").is_some() {
+                    "PractitionerRole"
+                } else {
+                    "Practitioner"
+                };
+                if let Some(url) = self.known.get(&key) {
+                    return Some((ty, with_display(url)));
+                }
+                let pract = new_id();
+                let mut p = json!({"resourceType": "Practitioner", "id": pract.trim_start_matches("urn:uuid:")});
+                if let Some(n) = name {
+                    p["name"] = json!([{"text": n}]);
+                }
+                if let Some(i) = party.get("identifier") {
+                    p["identifier"] = json!([i]);
+                }
+                self.resources.push((pract.clone(), p));
+                if ty == "Practitioner" {
+                    (ty, pract)
+                } else {
+                    let role = new_id();
+                    let mut r = json!({"resourceType": "PractitionerRole", "id": role.trim_start_matches("urn:uuid:"),
+                                       "practitioner": {"reference": pract}});
+                    if let Some(o) = org {
+                        let o_url = self.organization(o, new_id);
+                        r["organization"] = json!({"reference": o_url, "display": o});
+                    }
+                    if let Some(q) = party.get("qualification") {
+                        r["code"] = json!([codeable(q, "en")]);
+                    }
+                    self.resources.push((role.clone(), r));
+                    (ty, role)
+                }
+            }
+            "organization" => {
+                let o = name.or(org)?;
+                ("Organization", self.organization(o, new_id))
+            }
+            "related-person" => {
+                if let Some(url) = self.known.get(&key) {
+                    return Some(("RelatedPerson", with_display(url)));
+                }
+                let url = new_id();
+                let mut r = json!({"resourceType": "RelatedPerson", "id": url.trim_start_matches("urn:uuid:"),
+                                   "patient": {"reference": patient}});
+                if let Some(n) = name {
+                    r["name"] = json!([{"text": n}]);
+                }
+                if let Some(q) = party.get("qualification") {
+                    r["relationship"] = json!([codeable(q, "en")]);
+                }
+                self.resources.push((url.clone(), r));
+                ("RelatedPerson", url)
+            }
+            _ => return None,
+        };
+        self.known.insert(key, url.clone());
+        Some((ty, with_display(&url)))
+    }
+
+    fn organization(&mut self, name: &str, new_id: &mut dyn FnMut() -> String) -> String {
+        let key = format!("organization\0{name}");
+        if let Some(u) = self.known.get(&key) {
+            return u.clone();
+        }
+        let url = new_id();
+        self.resources.push((
+            url.clone(),
+            json!({"resourceType": "Organization", "id": url.trim_start_matches("urn:uuid:"), "name": name}),
+        ));
+        self.known.insert(key, url.clone());
+        url
+    }
+}
+
+/// Who an exported resource names as having performed, recorded, asserted
+/// or reported it: the source's attribution if the entry carries one, else
+/// whoever signed it in (the patient, or a provider by the name and
+/// organisation of their certificate). Patient-entered data stays so: a
+/// patient-reported immunisation says it is not from a primary source.
+fn attribute(
+    o: &mut Map<String, Value>,
+    e: &Entry,
+    by: EnteredBy,
+    patient: &str,
+    parties: &mut Parties,
+    new_id: &mut dyn FnMut() -> String,
+) {
+    let mut attributed: Vec<Value> = e.record.get("attributed").and_then(Value::as_array).cloned().unwrap_or_default();
+    if attributed.is_empty() {
+        let author = &e.record["author"];
+        attributed.push(match by {
+            EnteredBy::Patient => json!({"role": "recorder", "party": "patient"}),
+            _ => {
+                let mut p = json!({"role": "recorder", "party": "practitioner", "name": author["name"]});
+                if let Some(org) = author.get("organisation") {
+                    p["organization"] = org.clone();
+                }
+                if let Some(fpr) = author["fingerprint"].as_str() {
+                    p["identifier"] = json!({"system": "urn:hrx:openpgp-fingerprint", "value": fpr});
+                }
+                p
+            }
+        });
+    }
+    let ty = o.get("resourceType").and_then(Value::as_str).unwrap_or("").to_string();
+    let first = |roles: &[&str]| -> Option<Value> {
+        roles.iter().find_map(|r| attributed.iter().find(|a| a["role"] == *r)).cloned()
+    };
+    let entering = ["recorder", "author", "informant", "asserter"];
+    // (field, the roles it takes, the resource types it may name)
+    let fields: &[(&str, &[&str], &[&str])] = match ty.as_str() {
+        "AllergyIntolerance" | "Condition" | "Procedure" => &[
+            ("recorder", &entering, &["Practitioner", "PractitionerRole", "Patient", "RelatedPerson"]),
+            ("asserter", &["asserter", "informant"], &["Practitioner", "PractitionerRole", "Patient", "RelatedPerson"]),
+        ],
+        "MedicationStatement" => &[(
+            "informationSource",
+            &["informant", "recorder", "author", "asserter"],
+            &["Practitioner", "PractitionerRole", "Patient", "RelatedPerson", "Organization"],
+        )],
+        "DeviceUseStatement" => &[(
+            "source",
+            &["informant", "recorder", "author", "asserter"],
+            &["Practitioner", "PractitionerRole", "Patient", "RelatedPerson"],
+        )],
+        _ => &[],
+    };
+    for (field, roles, allowed) in fields {
+        if let Some(p) = first(roles)
+            && let Some((t, r)) = parties.reference(&p, patient, new_id)
+            && allowed.contains(&t)
+        {
+            o.insert((*field).into(), r);
+        }
+    }
+    // Performers: of an observation, a procedure, an immunisation.
+    let performers: Vec<Value> = attributed.iter().filter(|a| a["role"] == "performer").cloned().collect();
+    let (allowed, as_actor): (&[&str], bool) = match ty.as_str() {
+        "Observation" => (&["Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson"], false),
+        "Procedure" => (&["Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson"], true),
+        "Immunization" => (&["Practitioner", "PractitionerRole", "Organization"], true),
+        _ => (&[], false),
+    };
+    // A measurement the patient took herself has her as its performer.
+    let performers = if performers.is_empty() && ty == "Observation" && by != EnteredBy::Clinician {
+        first(&entering).into_iter().collect()
+    } else {
+        performers
+    };
+    let refs: Vec<Value> = performers
+        .iter()
+        .filter_map(|p| parties.reference(p, patient, new_id))
+        .filter(|(t, _)| allowed.contains(t))
+        .map(|(_, r)| if as_actor { json!({"actor": r}) } else { r })
+        .collect();
+    if !refs.is_empty() {
+        o.insert("performer".into(), Value::Array(refs));
+    }
+    if ty == "Immunization" {
+        let reported = !matches!(e.entered_by(by), EnteredBy::Clinician);
+        o.insert("primarySource".into(), json!(!reported));
+        if reported {
+            o.insert(
+                "reportOrigin".into(),
+                json!({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/immunization-origin", "code": "recall", "display": "Parent/Guardian/Patient Recall"}]}),
+            );
+        }
+    }
+}
 
 /// The FHIR URI of an hrx code system name.
 pub fn system_uri(s: &str) -> String {
@@ -117,13 +327,17 @@ fn escape(s: &str) -> String {
 /// An entry as a FHIR resource (for entries that did not come from FHIR, and
 /// for the IPS, whose references must all resolve inside the bundle).
 /// Returns the resources (a device use needs its device too) and a line of
-/// narrative. `patient` is the Patient's fullUrl.
+/// narrative. `patient` is the Patient's fullUrl; `by` who signed the entry
+/// in (see [`Entry::entered_by`]); the parties it names are added to
+/// `parties`.
 pub fn resource(
     e: &Entry,
+    by: EnteredBy,
     id: &str,
     patient: &str,
     lang: &str,
     extra_id: &mut dyn FnMut() -> String,
+    parties: &mut Parties,
 ) -> Option<(Vec<(String, Value)>, String)> {
     let r = &e.record;
     let subject = json!({"reference": patient});
@@ -348,6 +562,9 @@ pub fn resource(
         Kind::Note | Kind::Document => return None,
     }
     o.insert("id".into(), json!(id.trim_start_matches("urn:uuid:")));
+    if e.kind != Kind::Patient {
+        attribute(&mut o, e, by, patient, parties, extra_id);
+    }
     carry_modifiers(&mut o, r);
     Some((vec![(id.to_string(), Value::Object(o))], line))
 }
@@ -413,10 +630,11 @@ const SECTIONS: &[(&str, &[Kind], bool)] = &[
     ("42348-3", &[Kind::AdvanceDirective], false),
 ];
 
-/// An International Patient Summary of `entries` in `lang`. `new_id` makes
-/// `urn:uuid:` ids; `record` is the pseudonymous record id.
+/// An International Patient Summary of `entries` (each with who signed it
+/// in) in `lang`. `new_id` makes `urn:uuid:` ids; `record` is the
+/// pseudonymous record id.
 pub fn ips(
-    entries: &[Entry],
+    entries: &[(Entry, EnteredBy)],
     lang: &str,
     now: DateTime<Utc>,
     record: &str,
@@ -424,10 +642,11 @@ pub fn ips(
 ) -> Value {
     let t = |k: &str| translate(k, lang).or_else(|| translate(k, "en")).unwrap_or(k).to_string();
     let patient_url = new_id();
+    let mut parties = Parties::default();
     let patient = entries
         .iter()
-        .rfind(|e| e.kind == Kind::Patient)
-        .and_then(|e| resource(e, &patient_url, &patient_url, lang, &mut || String::new()))
+        .rfind(|(e, _)| e.kind == Kind::Patient)
+        .and_then(|(e, by)| resource(e, *by, &patient_url, &patient_url, lang, &mut || String::new(), &mut parties))
         .map(|(mut rs, _)| rs.remove(0).1)
         .unwrap_or_else(|| {
             json!({"resourceType": "Patient", "id": patient_url.trim_start_matches("urn:uuid:"),
@@ -439,7 +658,7 @@ pub fn ips(
         let mut refs = vec![];
         let mut lines = vec![];
         let mut empty_reason = None;
-        for e in entries.iter().filter(|e| kinds.contains(&e.kind)) {
+        for (e, by) in entries.iter().filter(|(e, _)| kinds.contains(&e.kind)) {
             if e.record.get("status").and_then(Value::as_str) == Some("section-empty") {
                 // A statement of absence: the section says why it is empty.
                 let field = ["substance", "code", "medication", "vaccine"].iter().find_map(|f| e.record.get(*f));
@@ -447,7 +666,7 @@ pub fn ips(
                 continue;
             }
             let id = new_id();
-            if let Some((rs, line)) = resource(e, &id, &patient_url, lang, new_id) {
+            if let Some((rs, line)) = resource(e, *by, &id, &patient_url, lang, new_id, &mut parties) {
                 refs.push(json!({"reference": id}));
                 lines.push(line);
                 resources.extend(rs);
@@ -496,7 +715,7 @@ pub fn ips(
         "section": sections,
     });
     let mut all = vec![json!({"fullUrl": comp_url, "resource": composition})];
-    all.extend(resources.into_iter().map(|(u, r)| json!({"fullUrl": u, "resource": r})));
+    all.extend(resources.into_iter().chain(parties.resources).map(|(u, r)| json!({"fullUrl": u, "resource": r})));
     let bundle_id = new_id();
     json!({
         "resourceType": "Bundle",

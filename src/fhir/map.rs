@@ -29,7 +29,7 @@ pub const MAPPED: &[&str] = &[
 ];
 
 /// Resource types folded into the entries that refer to them.
-pub const FOLDED: &[&str] = &["Medication", "Composition"];
+pub const FOLDED: &[&str] = &["Medication", "Composition", "Practitioner", "PractitionerRole", "Organization"];
 
 /// One resource mapped to an entry body (without the fields hrx fills in).
 #[derive(Debug, Clone)]
@@ -499,6 +499,160 @@ fn context_note(c: &Ctx, r: &Resource) -> (String, String, Option<Value>) {
     }
 }
 
+/// Where a resource names who performed, recorded, asserted, reported,
+/// requested or wrote it: (role, field, whether the field is a list of
+/// `{actor: Reference}` rather than of references).
+const ATTRIBUTION: &[(&str, &str, bool)] = &[
+    ("performer", "performer", false),
+    ("recorder", "recorder", false),
+    ("asserter", "asserter", false),
+    ("informant", "informationSource", false),
+    ("informant", "source", false),
+    ("requester", "requester", false),
+    ("author", "author", false),
+    ("performer", "participant", true),
+];
+
+/// Who a resource says performed, recorded, asserted, reported, requested
+/// or wrote it, each resolved to a party (practitioner with their
+/// organisation and role, organisation, the patient, a related person, a
+/// device) as far as the input says; plus the resources resolved, kept
+/// with the entry so an export can carry them again. A Composition's
+/// authors (`document_authors`) wrote every entry of the document.
+fn attribution(c: &mut Ctx, r: &Resource, document_authors: &[Value]) -> (Vec<Value>, Vec<Value>) {
+    let j = &r.json;
+    let mut refs: Vec<(&str, Value)> = vec![];
+    for (role, field, nested) in ATTRIBUTION {
+        // A Device's `source` or an Observation's `performer` are
+        // references; an Encounter's participant holds one as `individual`,
+        // a Procedure's or Immunization's performer as `actor`.
+        let items: Vec<&Value> = match j.get(*field) {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(v) => vec![v],
+            None => vec![],
+        };
+        for it in items {
+            let reference = if *nested { it.get("individual") } else { it.get("actor").or(Some(it)) };
+            if let Some(x) = reference.filter(|x| x.get("reference").is_some() || x.get("display").is_some()) {
+                refs.push((role, x.clone()));
+            }
+        }
+    }
+    if r.kind != "Patient" && refs.iter().all(|(role, _)| *role != "author") {
+        refs.extend(document_authors.iter().map(|a| ("author", a.clone())));
+    }
+    let mut out: Vec<Value> = vec![];
+    let mut related: Vec<Value> = vec![];
+    for (role, x) in refs {
+        let mut party = Map::new();
+        party.insert("role".into(), json!(role));
+        let text = x.get("reference").and_then(Value::as_str).unwrap_or("");
+        let resolved = c.resolve(r, Some(&x)).cloned();
+        let kind = resolved.as_ref().map(|t| t.kind.clone()).unwrap_or_else(|| {
+            // Unresolved: the reference's type, if it says one.
+            text.rsplit('/').nth(1).unwrap_or("").to_string()
+        });
+        // Context only: a patient or a device is an entry of its own.
+        let mut keep = |t: &Resource| {
+            let context = ["Practitioner", "PractitionerRole", "Organization", "RelatedPerson", "CareTeam"];
+            if context.contains(&t.kind.as_str()) && !related.iter().any(|v| v["reference"] == t.identity()) {
+                related.push(json!({"reference": t.identity(), "original": t.original}));
+            }
+        };
+        if let Some(t) = &resolved {
+            keep(t);
+        }
+        let name_of = |v: &Value| -> Option<String> {
+            if let Some(n) = v.get("name") {
+                if let Some(s) = n.as_str() {
+                    return Some(s.to_string());
+                }
+                let n = n.as_array().and_then(|a| a.first())?;
+                if let Some(t) = n.get("text").and_then(Value::as_str) {
+                    return Some(t.to_string());
+                }
+                let words: Vec<&str> = ["prefix", "given"]
+                    .iter()
+                    .flat_map(|k| n.get(*k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str))
+                    .chain(n.get("family").and_then(Value::as_str))
+                    .collect();
+                return (!words.is_empty()).then(|| words.join(" "));
+            }
+            None
+        };
+        let party_kind = match kind.as_str() {
+            "Practitioner" | "PractitionerRole" => "practitioner",
+            "Organization" => "organization",
+            "Patient" => "patient",
+            "RelatedPerson" => "related-person",
+            "Device" => "device",
+            "CareTeam" => "care-team",
+            _ => "other",
+        };
+        party.insert("party".into(), json!(party_kind));
+        let mut name = None;
+        let mut organization = None;
+        let mut identifier = None;
+        if let Some(t) = &resolved {
+            match t.kind.as_str() {
+                "PractitionerRole" => {
+                    if let Some(p) = c.resolve(t, t.json.get("practitioner")).cloned() {
+                        name = name_of(&p.json);
+                        identifier = p.json.get("identifier").and_then(|i| i.get(0)).cloned();
+                        keep(&p);
+                    }
+                    if let Some(o) = c.resolve(t, t.json.get("organization")).cloned() {
+                        organization = name_of(&o.json);
+                        keep(&o);
+                    }
+                    if let Some(q) =
+                        c.first_concept(t.json.get("specialty")).or_else(|| c.first_concept(t.json.get("code")))
+                    {
+                        party.insert("qualification".into(), q);
+                    }
+                }
+                "RelatedPerson" => {
+                    name = name_of(&t.json);
+                    if let Some(q) = c.first_concept(t.json.get("relationship")) {
+                        party.insert("qualification".into(), q);
+                    }
+                }
+                "Patient" => {}
+                _ => {
+                    name = name_of(&t.json);
+                    identifier = t.json.get("identifier").and_then(|i| i.get(0)).cloned();
+                    if let Some(q) =
+                        t.json.get("qualification").and_then(|q| q.get(0)).and_then(|q| c.concept(q.get("code")))
+                    {
+                        party.insert("qualification".into(), q);
+                    }
+                }
+            }
+        }
+        if name.is_none() && party_kind != "patient" {
+            name = x.get("display").and_then(Value::as_str).map(str::to_string);
+        }
+        if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
+            party.insert("name".into(), json!(n));
+        }
+        if let Some(o) = organization.filter(|n| !n.trim().is_empty()) {
+            party.insert("organization".into(), json!(o));
+        }
+        if let Some(v) = identifier.as_ref().and_then(|i| i.get("value")).and_then(Value::as_str) {
+            let mut id = json!({"value": v});
+            if let Some(s) = identifier.as_ref().and_then(|i| i.get("system")).and_then(Value::as_str) {
+                id["system"] = json!(s);
+            }
+            party.insert("identifier".into(), id);
+        }
+        let party = Value::Object(party);
+        if !out.contains(&party) {
+            out.push(party);
+        }
+    }
+    (out, related)
+}
+
 fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
     let j = &r.json;
     let mut b = Map::new();
@@ -945,6 +1099,14 @@ pub fn map_all(p: &Parsed, lang: &str) -> Mapping {
         .unwrap_or_else(|| lang.to_string());
     let mut c = Ctx { parsed: p, lang: lang.clone(), unresolved: vec![] };
     let mut out = Mapping::default();
+    let document_authors: Vec<Value> = p
+        .resources
+        .iter()
+        .find(|r| r.kind == "Composition")
+        .and_then(|r| r.json.get("author"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for r in &p.resources {
         if FOLDED.contains(&r.kind.as_str()) {
             *out.folded.entry(r.kind.clone()).or_default() += 1;
@@ -992,9 +1154,18 @@ pub fn map_all(p: &Parsed, lang: &str) -> Mapping {
                 if !mods.is_empty() {
                     b.insert("modifiers".into(), Value::Array(mods));
                 }
+                let (attributed, by) = attribution(&mut c, r, &document_authors);
+                if !attributed.is_empty() {
+                    b.insert("attributed".into(), Value::Array(attributed));
+                }
                 let mut source = json!({"system": "fhir", "reference": r.identity(), "original": r.original});
-                if let Some(rel) = b.remove("source_related") {
-                    source["related"] = rel;
+                let mut related = match b.remove("source_related") {
+                    Some(Value::Array(a)) => a,
+                    _ => vec![],
+                };
+                related.extend(by.into_iter().filter(|x| x["reference"] != json!(r.identity())));
+                if !related.is_empty() {
+                    source["related"] = Value::Array(related);
                 }
                 b.insert("source".into(), source);
                 b.insert("language".into(), json!(lang));

@@ -3,7 +3,7 @@
 //! `hrx export research`.
 
 use chrono::{Duration, NaiveDate};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// How dates are made less identifying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +19,7 @@ pub const REMOVED: &[&str] = &[
     "names, identifiers, addresses, phone numbers and e-mail addresses of the patient",
     "the patient's birth date (only the birth year is kept)",
     "entry ids (replaced by new random ones) and author names, organisations and fingerprints (only the author's country is kept)",
+    "who the source says performed, recorded or reported an entry: names, organisations, roles and identifiers (only the role and the kind of party, e.g. patient or practitioner, are kept)",
     "the original FHIR resources, narratives and attached files",
     "free text (text, note, title, and the text of coded terms) unless --keep-text is given",
     "exact dates: shifted by one random number of days per export, or cut to the year",
@@ -76,6 +77,12 @@ pub fn deidentify(record: &Value, dates: Dates, keep_text: bool) -> Value {
     if let Some(c) = country {
         m.insert("author_country".into(), c);
     }
+    // Whether the patient or a clinician entered it is kept; who they are is not.
+    if let Some(Value::Array(a)) = m.get_mut("attributed") {
+        for p in a.iter_mut() {
+            *p = json!({"role": p["role"], "party": p["party"]});
+        }
+    }
     for k in DATE_KEYS {
         if let Some(v) = m.get_mut(*k) {
             fix_date(v, dates);
@@ -91,7 +98,6 @@ pub fn deidentify(record: &Value, dates: Dates, keep_text: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn removes_identity_and_moves_dates() {

@@ -169,7 +169,76 @@ pub fn parse_yaml(text: &str) -> Result<Value, Invalid> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| Invalid::Yaml(e.to_string()))
 }
 
+/// Who entered what an entry records, as far as the record can tell: the
+/// source's attribution (who recorded, asserted, reported or wrote it) if
+/// it has one, else whose key signed it in. Patient-entered data stays
+/// distinguishable from a clinician's (the EU's EHDS requires it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnteredBy {
+    /// The patient.
+    Patient,
+    /// A relative or other person close to the patient (FHIR RelatedPerson).
+    RelatedPerson,
+    /// A delegate the patient appointed (signed with the delegate's key).
+    Delegate,
+    /// A practitioner or organisation.
+    Clinician,
+}
+
+/// One attributed party as a line of text: "Dr A (practitioner, Clinic;
+/// GP)".
+pub fn party_text(a: &Value) -> String {
+    let party = a["party"].as_str().unwrap_or("other").replace('-', " ");
+    let mut details = vec![party.clone()];
+    if let Some(o) = a["organization"].as_str() {
+        details.push(o.to_string());
+    }
+    let mut text = match a["name"].as_str() {
+        Some(n) => format!("{n} ({})", details.join(", ")),
+        None if party == "patient" => "the patient".to_string(),
+        None => format!("({})", details.join(", ")),
+    };
+    if let Some(q) = a.get("qualification").and_then(|q| display_of(q, None)) {
+        text.insert_str(text.len() - usize::from(text.ends_with(')')), &format!("; {q}"));
+    }
+    text
+}
+
+impl EnteredBy {
+    /// How `show` says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EnteredBy::Patient => "the patient",
+            EnteredBy::RelatedPerson => "a person close to the patient",
+            EnteredBy::Delegate => "the patient's delegate",
+            EnteredBy::Clinician => "a clinician",
+        }
+    }
+}
+
 impl Entry {
+    /// Who entered it (see [`EnteredBy`]); `signer` is how the record knows
+    /// the key that signed it in.
+    pub fn entered_by(&self, signer: EnteredBy) -> EnteredBy {
+        let attributed = self.record.get("attributed").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        // Who entered it, before who performed it (a patient may record a
+        // vaccination a nurse gave).
+        for role in ["recorder", "informant", "asserter", "author"] {
+            if let Some(p) = attributed.iter().find(|a| a["role"] == role) {
+                return match p["party"].as_str() {
+                    Some("patient") => EnteredBy::Patient,
+                    Some("related-person") => EnteredBy::RelatedPerson,
+                    _ => EnteredBy::Clinician,
+                };
+            }
+        }
+        if attributed.iter().any(|a| matches!(a["party"].as_str(), Some("practitioner" | "organization"))) {
+            return EnteredBy::Clinician;
+        }
+        signer
+    }
+
     /// Makes a new entry from user input: checks the input, fills in the
     /// header fields, and validates the whole record against its schema.
     pub fn new(kind: Kind, input: Value, id: Id, author: Author, recorded_at: DateTime<Utc>) -> Result<Entry, Invalid> {

@@ -9,6 +9,7 @@ use super::read::{Filter, log};
 use super::{Context, verified};
 use crate::error::{Error, Result};
 use crate::fhir::export::{ips as build_ips, resource};
+use crate::model::entry::EnteredBy;
 use crate::model::{Entry, Kind};
 
 fn uuid() -> String {
@@ -44,7 +45,10 @@ pub struct Exported {
 
 /// What the caller can read and is authentic; an entry with any problem is
 /// left out (a forged medication must never reach a summary), and listed.
-fn readable(ctx: &mut Context) -> Result<(Vec<Entry>, Vec<LeftOut>)> {
+/// Entries to export, each with who entered it.
+type Exportable = Vec<(Entry, EnteredBy)>;
+
+fn readable(ctx: &mut Context) -> Result<(Exportable, Vec<LeftOut>)> {
     let mut good = vec![];
     let mut left_out = vec![];
     for v in log(ctx, &Filter::default())? {
@@ -53,7 +57,7 @@ fn readable(ctx: &mut Context) -> Result<(Vec<Entry>, Vec<LeftOut>)> {
             continue;
         }
         match (v.entry, v.problems.first()) {
-            (Some(e), None) => good.push(e),
+            (Some(e), None) => good.push((e, v.entered_by.unwrap_or(EnteredBy::Clinician))),
             (_, Some(p)) => left_out.push(LeftOut {
                 id: v.id.clone(),
                 code: v.problem_code.unwrap_or("inner-signature"),
@@ -85,8 +89,8 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
     let (entries, left_out) = readable(ctx)?;
     let patient = entries
         .iter()
-        .rfind(|e| e.kind == Kind::Patient)
-        .and_then(|e| {
+        .rfind(|(e, _)| e.kind == Kind::Patient)
+        .and_then(|(e, _)| {
             e.record.get("source").and_then(|s| s.get("reference")).and_then(Value::as_str).map(str::to_string)
         })
         .unwrap_or_else(uuid);
@@ -97,7 +101,8 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
         resource: Box<RawValue>,
     }
     let mut items = vec![];
-    for e in &entries {
+    let mut parties = crate::fhir::export::Parties::default();
+    for (e, by) in &entries {
         let src = e.record.get("source");
         if let Some(orig) = src.and_then(|s| s.get("original")).and_then(Value::as_str) {
             let full = src
@@ -125,7 +130,7 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
             continue; // a statement about a source document, not a resource
         }
         let id = format!("urn:uuid:{}", uuid().trim_start_matches("urn:uuid:"));
-        let mapped = resource(e, &id, &patient, "en", &mut uuid)
+        let mapped = resource(e, *by, &id, &patient, "en", &mut uuid, &mut parties)
             .map(|(rs, _)| rs)
             .unwrap_or_else(|| vec![(id.clone(), note_or_document(e, &id, &patient))]);
         for (u, r) in mapped {
@@ -134,6 +139,13 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
                 resource: RawValue::from_string(serde_json::to_string(&r).expect("json")).expect("json"),
             });
         }
+    }
+    // The practitioners and organisations the mapped resources name.
+    for (u, r) in parties.resources {
+        items.push(Item {
+            full_url: u,
+            resource: RawValue::from_string(serde_json::to_string(&r).expect("json")).expect("json"),
+        });
     }
     #[derive(serde::Serialize)]
     struct Bundle {
@@ -224,7 +236,7 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
     };
     let (entries, left_out) = readable(ctx)?;
     let mut lines = String::new();
-    for e in &entries {
+    for (e, _) in &entries {
         let mut d = deidentify(&e.record, dates, keep_text);
         // A fresh random id: the entry's own id would reveal when it was written.
         d["ref"] = json!(uuid().trim_start_matches("urn:uuid:"));

@@ -67,6 +67,10 @@ pub struct EntryView {
     /// The reason code of the first problem (as `hrx verify` reports it).
     #[serde(skip)]
     pub problem_code: Option<&'static str>,
+    /// Who entered it: the patient, a person close to her, her delegate or
+    /// a clinician (see [`crate::model::entry::EnteredBy`]), once opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<crate::model::entry::EnteredBy>,
     /// Why the entry counts for nothing, if it does: its commit is void
     /// (signed with a key after it was compromised; see `hrx key revoke
     /// --since`). Kept, shown marked, never exported or shared.
@@ -228,6 +232,7 @@ pub fn unopened(v: &Verified, e: &EntryRef) -> EntryView {
         sealed: false,
         pending: true,
         problem_code: None,
+        entered_by: None,
         void: v.policy.void_of(e.commit).cloned(),
     }
 }
@@ -256,6 +261,7 @@ pub fn view(
         later_readers: vec![],
         record: None,
         problem_code: None,
+        entered_by: None,
         problems: vec![],
         entry: None,
         sealed: false,
@@ -287,7 +293,7 @@ pub fn view(
         {
             out.recipients = recipients(e.to.clone());
             let entry = Entry::from_record(c.record);
-            return Ok(readable(out, e, entry, c.signature));
+            return Ok(entered(readable(out, e, entry, c.signature), v, e));
         }
     }
     let bytes = rec.blob(e.blob)?;
@@ -323,11 +329,43 @@ pub fn view(
     if let (Some(cache), Ok(entry)) = (&r.cache, &entry) {
         cache.put(e.blob, e.commit, entry.record.clone(), o.signature.clone());
     }
-    Ok(readable(out, e, entry, o.signature))
+    Ok(entered(readable(out, e, entry, o.signature), v, e))
 }
 
 /// `out` with the opened entry and its inner signature, and whatever in
 /// them disagrees with the verified history.
+/// Notes who entered an opened entry: its attribution, or whose key
+/// signed it (one of the patient's keys, a delegate's, or a provider's).
+fn entered(mut out: EntryView, v: &Verified, e: &EntryRef) -> EntryView {
+    use crate::model::entry::EnteredBy;
+    let signer = if patient_key(v, &e.signer) {
+        EnteredBy::Patient
+    } else if v.policy.is_manager(&e.signer, e.time) {
+        EnteredBy::Delegate
+    } else {
+        EnteredBy::Clinician
+    };
+    out.entered_by = out.entry.as_ref().map(|en| en.entered_by(signer));
+    out
+}
+
+/// Whether `f` is, or was, the patient's key: the root's, or one it was
+/// handed over to by rotation.
+pub fn patient_key(v: &Verified, f: &str) -> bool {
+    let mut k = &v.header.patient;
+    // Bounded: each key is handed over once.
+    for _ in 0..=v.policy.rotated.len() {
+        if k == f {
+            return true;
+        }
+        match v.policy.rotated.get(k) {
+            Some(r) => k = &r.to,
+            None => break,
+        }
+    }
+    false
+}
+
 fn readable(
     mut out: EntryView,
     e: &EntryRef,

@@ -66,6 +66,7 @@ fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, 
         sealed: false,
         pending: false,
         problem_code: None,
+        entered_by: None,
         void: None,
     }
 }
@@ -512,6 +513,7 @@ fn clone_view(e: &EntryView) -> EntryView {
         sealed: e.sealed,
         pending: e.pending,
         problem_code: None,
+        entered_by: None,
         void: e.void.clone(),
     }
 }
