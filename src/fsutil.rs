@@ -79,11 +79,40 @@ pub fn refuse_existing(path: &Path) -> Result<()> {
 /// Reads a small input file named by the user, refusing one over `max`
 /// bytes before reading it (`what` says what it should have been).
 pub fn read_small(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
-    let m = fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if m.len() > max {
-        return Err(Error::Invalid(format!("{}: {} bytes; {what} is a few KB", path.display(), m.len())));
+    read_input(path, max, &format!("{what} is a few KB"))
+}
+
+/// Reads an input the user names (a file, or `-` for standard input) of at
+/// most `max` bytes: one larger is refused by its size where the file
+/// says it, and otherwise (a device, a pipe, `/dev/zero`) after reading
+/// `max` bytes, never read to its end. `limit` says what the input may be.
+pub fn read_input(path: &Path, max: u64, limit: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = |n: String| Error::Invalid(format!("{}: {n} bytes; {limit}", path.display()));
+    let mut out = vec![];
+    if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(max + 1).read_to_end(&mut out).map_err(|e| Error::io("stdin", e))?;
+    } else {
+        let f = OpenOptions::new().read(true).open(path).map_err(|e| Error::io(path, e))?;
+        let m = f.metadata().map_err(|e| Error::io(path, e))?;
+        if m.is_dir() {
+            return Err(Error::Invalid(format!("{} is a directory, not a file", path.display())));
+        }
+        if m.len() > max {
+            return Err(too_large(m.len().to_string()));
+        }
+        f.take(max + 1).read_to_end(&mut out).map_err(|e| Error::io(path, e))?;
     }
-    fs::read(path).map_err(|e| Error::io(path, e))
+    if out.len() as u64 > max {
+        return Err(too_large(format!("more than {max}")));
+    }
+    Ok(out)
+}
+
+/// [`read_input`] of text.
+pub fn read_input_text(path: &Path, max: u64, limit: &str) -> Result<String> {
+    String::from_utf8(read_input(path, max, limit)?)
+        .map_err(|_| Error::Invalid(format!("{} is not UTF-8 text", path.display())))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory,

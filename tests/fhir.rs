@@ -227,7 +227,7 @@ fn bad_fhir_is_refused_or_skipped_clearly_and_writes_nothing() {
     }
     let out = import(&env, &anna, &[big.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("more than hrx reads"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a FHIR file is at most 64 MiB"), "{}", stderr(&out));
     assert_eq!(TestEnv::snapshot(&env.record()), before);
 
     // An unknown type, a broken reference and a duplicate id: clear skips.
@@ -1282,4 +1282,58 @@ fn who_entered_an_entry_is_kept_shown_and_exported() {
     assert_eq!(of("hypertension"), "clinician");
     assert_eq!(of("Depressive"), "patient");
     assert_eq!(of("COVID"), "patient");
+}
+
+/// Hardening (issues 12 and 16): an attachment too large for an entry
+/// never makes an entry no reader opens. One whose file fits, but not
+/// twice (in the entry and in the original resource), imports without the
+/// original copy, said; one whose file does not fit at all, with nowhere
+/// else to find it, is skipped with the reason; the rest of the bundle
+/// imports, and everything written is readable.
+#[test]
+fn an_attachment_too_large_for_an_entry_never_makes_an_unreadable_one() {
+    use base64::Engine;
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let file_of = |mib: usize| -> Vec<u8> { (0..mib << 20).map(|i| (i * 7 % 251) as u8).collect() };
+    let bundle = |data: &[u8], name: &str| -> std::path::PathBuf {
+        let b = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": format!("urn:uuid:{name}"), "resource": {"resourceType": "DocumentReference", "id": name, "status": "current",
+              "content": [{"attachment": {"contentType": "application/pdf", "title": name,
+                 "data": base64::engine::general_purpose::STANDARD.encode(data)}}]}},
+            {"fullUrl": format!("urn:uuid:c-{name}"), "resource": {"resourceType": "Condition", "id": format!("c-{name}"),
+              "code": {"text": format!("asthma {name}")}}}]});
+        let p = env.path().join(format!("{name}.json"));
+        std::fs::write(&p, serde_json::to_vec(&b).unwrap()).unwrap();
+        p
+    };
+    let scan = file_of(19);
+    let out = import(&env, &anna, &[bundle(&scan, "scan").to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert_eq!(s["imported"]["document"], 1, "{s}");
+    assert!(s["left_out"][0].as_str().unwrap().contains("source.original"), "{s}");
+    let out = import(&env, &anna, &[bundle(&file_of(37), "huge").to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert_eq!(s["imported"], serde_json::json!({"condition": 1}), "{s}");
+    assert!(s["skipped"][0]["reason"].as_str().unwrap().contains("at most"), "{s}");
+    // Everything written opens, and the file is the file.
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{}", entries.len());
+    assert!(entries.iter().all(|e| e["readable"] == true && e.get("problems").is_none()));
+    let doc = entries.iter().find(|e| e["kind"] == "document").unwrap();
+    let saved = env.path().join("scan.pdf");
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["show", doc["id"].as_str().unwrap(), "--save-attachment"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read(&saved).unwrap() == scan, "the attachment is the file");
+    assert!(env.verify(&anna).status.success());
 }

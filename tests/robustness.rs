@@ -389,3 +389,46 @@ fn state_lines_from_another_copy_are_not_believed() {
     assert!(!shown.contains("forked"), "an entry of another history was listed: {shown}");
     assert!(shown.contains("real, in this copy"), "{shown}");
 }
+
+/// Hardening (issue 16): a file the user names that never ends (a device
+/// like `/dev/zero`, or one far larger than what it should be) is refused
+/// by its size, never read to its end into memory: an attachment, an
+/// entry's YAML, a FHIR file, a key, a passphrase file, a bundle. Each
+/// exits non-zero with what the input may be, and writes nothing.
+#[test]
+fn an_endless_input_file_is_refused_not_read_to_its_end() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let head = || env.git(&["rev-parse", "HEAD"]).stdout;
+    let before = head();
+    let zero = "/dev/zero";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["add", "document", "--attach", zero], "at most 36 MiB"),
+        (vec!["add", "note", "--file", zero], "at most 48 MiB"),
+        (vec!["import", "fhir", zero], "at most 64 MiB"),
+        (vec!["key", "import", zero], "at most 16 MiB"),
+        (vec!["bundle", "import", zero], "at most 2 GiB"),
+    ];
+    for (args, says) in cases {
+        // Bounded in time too: a read to the end of /dev/zero never ends.
+        let started = std::time::Instant::now();
+        let out = env
+            .hrx(&anna)
+            .arg("-C")
+            .arg(env.record())
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(started.elapsed() < std::time::Duration::from_secs(120), "{args:?}");
+    }
+    let bea = env.party("Bea", "ES", Some("bea-secret"));
+    let out =
+        env.hrx(&bea).arg("--passphrase-file").arg(zero).arg("init").arg(env.path().join("bea")).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("a passphrase file holds one line"), "{}", stderr(&out));
+    assert_eq!(head(), before, "nothing was written");
+}

@@ -88,7 +88,11 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
             .attach
             .as_ref()
             .ok_or_else(|| Error::Usage("`hrx add document` needs --attach FILE (or --file FILE)".into()))?;
-        let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+        let bytes = crate::fsutil::read_input(
+            f,
+            crate::model::attachment::MAX_ATTACHMENT,
+            "a document attached to an entry is at most 36 MiB (an entry holds 48 MiB, base64-encoded): keep a larger file elsewhere",
+        )?;
         let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "attachment".into());
         let ct = a.content_type.clone().unwrap_or_else(|| crate::model::attachment::content_type(&name).to_string());
         let sha = crate::crypto::sha256_hex(&bytes)?;
@@ -152,13 +156,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             )));
         }
         Some(f) => {
-            let text = if f.as_os_str() == "-" {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("stdin", e))?;
-                s
-            } else {
-                std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?
-            };
+            let text = crate::fsutil::read_input_text(
+                f,
+                crate::model::entry::MAX_ENTRY_YAML as u64,
+                "an entry is at most 48 MiB of YAML",
+            )?;
             parse_yaml(&text).map_err(|e| Error::Invalid(format!("{}: {e}", f.display())))?
         }
         None if has_flags => from_flags(kind, a)?,

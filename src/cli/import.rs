@@ -80,6 +80,9 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                 for k in &f.kept_whole {
                     out.line(&format!("  kept as received (a document): {}: {}", k.resource, k.reason));
                 }
+                for k in &f.skipped {
+                    out.line(&format!("  skipped: {}: {}", k.resource, k.reason));
+                }
             }
             if let Some(c) = &done.commit {
                 out.info(&format!("{} entries in commit {}", done.entries, &c[..12]));

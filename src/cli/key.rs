@@ -1,6 +1,6 @@
 //! `hrx key generate|list|export|import`.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -463,13 +463,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             }
         }
         KeyCommand::Import { file, gpg_agent } => {
-            let bytes = if file.as_os_str() == "-" {
-                let mut b = Vec::new();
-                std::io::stdin().read_to_end(&mut b).map_err(|e| Error::io("stdin", e))?;
-                b
-            } else {
-                std::fs::read(file).map_err(|e| Error::io(file, e))?
-            };
+            let bytes = crate::fsutil::read_input(file, crate::ops::key::MAX_KEY_FILE, "a key file is at most 16 MiB")?;
             let done = if *gpg_agent { key::import_agent(ctx, &bytes)? } else { key::import(ctx, &bytes)? };
             if out.json {
                 out.json("imported", &done);

@@ -20,8 +20,8 @@ impl CliPassphrase {
     }
 
     /// Reads a passphrase file: its first line.
-    pub fn read_file(p: &PathBuf) -> Result<Password> {
-        let s = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+    pub fn read_file(p: &std::path::Path) -> Result<Password> {
+        let s = crate::fsutil::read_input_text(p, 64 << 10, "a passphrase file holds one line")?;
         let line = s.lines().next().unwrap_or("");
         if line.is_empty() {
             return Err(Error::Usage(format!("passphrase file {} is empty", p.display())));

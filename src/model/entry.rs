@@ -68,6 +68,16 @@ pub enum Invalid {
     /// A stored entry's header does not parse.
     #[error("stored entry is malformed: {0}")]
     Stored(String),
+    /// Larger than any reader will open.
+    #[error("the entry is {0} bytes as YAML; an entry holds at most {max} bytes (48 MiB): keep a large file elsewhere and give its url", max = MAX_ENTRY_YAML)]
+    TooLarge(usize),
+}
+
+/// Refuses a record no reader would open (see [`MAX_ENTRY_YAML`]): it
+/// would be written, encrypted and committed, and then never read.
+fn check_size(record: &Value) -> Result<(), Invalid> {
+    let n = serde_yaml_ng::to_string(record).map(|s| s.len()).unwrap_or(usize::MAX);
+    if n > MAX_ENTRY_YAML { Err(Invalid::TooLarge(n)) } else { Ok(()) }
 }
 
 /// Statuses that change what an entry says (it did not happen, is wrong,
@@ -245,6 +255,7 @@ impl Entry {
         let (category, record) = assemble(kind, input, id, &author, recorded_at)?;
         schema::validate(kind, &record).map_err(|problems| Invalid::Schema { kind, problems })?;
         check_dates(kind, &record)?;
+        check_size(&record)?;
         Ok(Entry { id, kind, category, recorded_at, author, record })
     }
 
@@ -268,7 +279,43 @@ impl Entry {
             let problems = schema::problem_places(kind, &record);
             if problems.is_empty() {
                 check_dates(kind, &record)?;
-                return Ok((Entry { id, kind, category, recorded_at, author, record }, left_out));
+                match check_size(&record) {
+                    Ok(()) => return Ok((Entry { id, kind, category, recorded_at, author, record }, left_out)),
+                    // Too large to open: the source's copy goes first (the
+                    // source has it), then an inline file (it may have a url).
+                    Err(e) => {
+                        let place = if input.pointer("/source/original").is_some() {
+                            vec!["source".to_string(), "original".to_string()]
+                        } else if input.pointer("/source/related").is_some() {
+                            vec!["source".to_string(), "related".to_string()]
+                        } else if input.pointer("/attachment/data").is_some() {
+                            vec!["attachment".to_string(), "data".to_string()]
+                        } else {
+                            return Err(e);
+                        };
+                        let bytes = remove_at(&mut input, &place).map(|v| v.to_string().len()).unwrap_or(0);
+                        left_out.push(match place[1].as_str() {
+                            "data" => format!(
+                                "attachment.data: the file ({bytes} bytes as base64) is more than an entry holds; the source has it"
+                            ),
+                            _ => format!(
+                                "source.{}: the resource as received ({bytes} bytes) is not kept as well: with the rest it is more than an entry holds",
+                                place[1]
+                            ),
+                        });
+                        if let Some(a) = input.get_mut("attachment").and_then(Value::as_object_mut) {
+                            a.remove("size");
+                            a.remove("sha256");
+                        }
+                        if let Some(Value::Object(src)) = input.get_mut("source") {
+                            src.insert(
+                                "left_out".into(),
+                                Value::Array(left_out.iter().map(|l| Value::String(l.clone())).collect()),
+                            );
+                        }
+                        continue;
+                    }
+                }
             }
             // Problems in the header or the source, or in the record as a
             // whole (a required field missing), cannot be fitted: the

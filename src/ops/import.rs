@@ -44,6 +44,10 @@ pub struct FileSummary {
     /// Resources that do not fit the entry they map to, kept whole as a
     /// document (the resource as received) instead, and why.
     pub kept_whole: Vec<KeptWhole>,
+    /// Resources that could not be kept at all (too large even as
+    /// received), and why: the rest of the file imports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<KeptWhole>,
 }
 
 /// A resource kept as received because its mapping did not validate.
@@ -82,7 +86,11 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
     let mut summaries = vec![];
     let mut items = vec![];
     for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
+        let text = crate::fsutil::read_input_text(
+            f,
+            crate::fhir::bundle::MAX_BYTES as u64,
+            "a FHIR file is at most 64 MiB: split a larger bundle",
+        )?;
         let parsed = parse(&text).map_err(|e| Error::Invalid(format!("{}: {e}", f.display())))?;
         let mapping = map_all(&parsed, lang);
         let mut s = FileSummary {
@@ -140,7 +148,21 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
     let (docs, places): (Vec<Item>, Vec<Place>) =
         fallbacks.into_iter().map(|(d, f, id)| ((Kind::Document, d), (f, id))).unzip();
     for (r, (file, id)) in prepare_each(ctx, docs)?.into_iter().zip(places) {
-        entries.push(r.map_err(|why| Error::Invalid(format!("{file}: {id} cannot be kept even as received: {why}")))?);
+        match r {
+            Ok(e) => entries.push(e),
+            // Never the bundle for one resource: said, and left out.
+            Err(why) => {
+                let Some(s) = summaries.iter_mut().find(|s| s.file == file) else {
+                    return Err(Error::Invalid(format!("{file}: {id} cannot be kept even as received: {why}")));
+                };
+                s.kept_whole.retain(|k| k.resource != id);
+                if let Some(n) = s.imported.get_mut(Kind::Document.name()) {
+                    *n -= 1;
+                }
+                s.imported.retain(|_, n| *n > 0);
+                s.skipped.push(KeptWhole { resource: id, reason: one_line(&why) });
+            }
+        }
     }
     let n = entries.len();
     if dry_run || entries.is_empty() {

@@ -8,6 +8,10 @@ use sequoia_openpgp::crypto::Password;
 
 use super::Context;
 
+/// The largest key or certificate file read (a certificate with years of
+/// updates is far smaller; a file larger is not one).
+pub const MAX_KEY_FILE: u64 = 16 << 20;
+
 /// Generates a key and stores it; returns who it is.
 pub fn generate(ctx: &Context, new: &NewCert, password: Option<Password>) -> Result<Identity> {
     let cert = gen_cert(new, password, ctx.clock.now())?;
@@ -63,7 +67,7 @@ pub fn read_cert(ctx: &Context, source: &str) -> Result<(sequoia_openpgp::Cert, 
     use crate::error::Error;
     let path = std::path::Path::new(source);
     if crate::model::parse_fpr(source).is_none() && path.exists() {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::fsutil::read_input(path, MAX_KEY_FILE, "a certificate is at most 16 MiB")?;
         let cert = crate::crypto::commit::parse_cert(&bytes).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
         return Ok((cert, true));
     }

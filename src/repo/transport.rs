@@ -11,6 +11,9 @@ use std::path::Path;
 use git2::{FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 
 use super::{BRANCH, Record};
+
+/// The largest bundle file read (it is read whole).
+const MAX_BUNDLE: u64 = 2 << 30;
 use crate::error::{Error, Result};
 
 /// Where incoming history from `name` waits to be verified.
@@ -215,7 +218,7 @@ impl Record {
     /// Reads a git bundle into the object database and points the
     /// quarantine ref for `name` at its `main`. Returns that head.
     pub fn read_bundle(&self, path: &Path, name: &str) -> Result<Oid> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::fsutil::read_input(path, MAX_BUNDLE, "a bundle of one record is at most 2 GiB")?;
         let bad = |why: &str| Error::Invalid(format!("{}: not a git bundle of an hrx record: {why}", path.display()));
         let mut rest = &bytes[..];
         let line = |rest: &mut &[u8]| -> Option<String> {
