@@ -1337,3 +1337,64 @@ fn an_attachment_too_large_for_an_entry_never_makes_an_unreadable_one() {
     assert!(std::fs::read(&saved).unwrap() == scan, "the attachment is the file");
     assert!(env.verify(&anna).status.success());
 }
+
+/// Issue 12, item 2: a bundle may refer to resources an earlier import
+/// brought into the same record (a Medication, a Practitioner, a Device),
+/// by reference or by identifier (a logical reference, which also works
+/// inside one bundle): they resolve, and nothing is imported twice.
+#[test]
+fn references_to_an_earlier_import_resolve() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let first = env.path().join("first.json");
+    std::fs::write(
+        &first,
+        r##"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"https://clinic.example/fhir/Medication/m1","resource":{"resourceType":"Medication","id":"m1",
+             "code":{"coding":[{"system":"http://www.whocc.no/atc","code":"C09AA05","display":"Ramipril"}]}}},
+          {"fullUrl":"https://clinic.example/fhir/MedicationStatement/s1","resource":{"resourceType":"MedicationStatement","id":"s1",
+             "status":"active","medicationReference":{"reference":"Medication/m1"},"subject":{"reference":"Patient/p"}}},
+          {"fullUrl":"https://clinic.example/fhir/Practitioner/pr1","resource":{"resourceType":"Practitioner","id":"pr1",
+             "identifier":[{"system":"urn:oid:2.16.724.4.9.10.2","value":"28/123456"}],"name":[{"text":"Dra. Lucía Ruiz"}]}},
+          {"fullUrl":"https://clinic.example/fhir/Condition/c1","resource":{"resourceType":"Condition","id":"c1",
+             "code":{"text":"Hypertension"},"recorder":{"reference":"Practitioner/pr1"}}},
+          {"fullUrl":"https://clinic.example/fhir/Device/d1","resource":{"resourceType":"Device","id":"d1",
+             "identifier":[{"system":"urn:example:implants","value":"PM-7"}],
+             "type":{"coding":[{"system":"http://snomed.info/sct","code":"14106009","display":"Cardiac pacemaker"}]}}}]}"##,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[first.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = env.path().join("second.json");
+    std::fs::write(
+        &second,
+        r##"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:s2","resource":{"resourceType":"MedicationStatement","id":"s2","status":"active",
+             "medicationReference":{"reference":"https://clinic.example/fhir/Medication/m1"},"subject":{"reference":"Patient/p"}}},
+          {"fullUrl":"urn:uuid:c2","resource":{"resourceType":"Condition","id":"c2","code":{"text":"Asthma"},
+             "recorder":{"type":"Practitioner","identifier":{"system":"urn:oid:2.16.724.4.9.10.2","value":"28/123456"}}}},
+          {"fullUrl":"urn:uuid:u2","resource":{"resourceType":"DeviceUseStatement","id":"u2","status":"active",
+             "subject":{"reference":"Patient/p"},"device":{"identifier":{"system":"urn:example:implants","value":"PM-7"}}}}]}"##,
+    )
+    .unwrap();
+    let out = import(&env, &anna, &[second.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = json(&out)["import"]["files"][0].clone();
+    assert_eq!(s["unresolved"], serde_json::json!([]), "{s}");
+    assert_eq!(s["imported"], serde_json::json!({"condition": 1, "device": 1, "medication": 1}), "{s}");
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let of = |id: &str| -> Value {
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["record"]["source"]["reference"].as_str().is_some_and(|r| r.ends_with(id)))
+            .map(|e| e["record"].clone())
+            .unwrap_or_else(|| panic!("{id}: {log}"))
+    };
+    assert_eq!(of("MedicationStatement/s2")["medication"]["code"], "C09AA05");
+    assert_eq!(of("Condition/c2")["attributed"][0]["name"], "Dra. Lucía Ruiz");
+    assert_eq!(of("DeviceUseStatement/u2")["device_type"]["code"], "14106009");
+    // The second import added three entries, not the earlier ones again.
+    assert_eq!(log["entries"].as_array().unwrap().len(), 6);
+}

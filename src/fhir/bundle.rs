@@ -51,6 +51,11 @@ pub struct Parsed {
     index: HashMap<String, usize>,
     /// Contained resources by (their container's identity, their id).
     contained: HashMap<(String, String), Resource>,
+    /// Resources of earlier imports into the same record, which this
+    /// input may refer to (looked up, never imported again).
+    earlier: Vec<Resource>,
+    /// Their fullUrls and `Type/id`s.
+    earlier_index: HashMap<String, usize>,
 }
 
 impl Parsed {
@@ -59,22 +64,49 @@ impl Parsed {
     /// absolute URLs (by fullUrl, else by their `Type/id` tail) and any of
     /// these versioned (`.../_history/n`, the version is not checked: a
     /// bundle holds one version of each resource).
+    /// A resource of an earlier import, then, is found the same way.
     pub fn resolve(&self, from: &Resource, reference: &str) -> Option<&Resource> {
         if let Some(id) = reference.strip_prefix('#') {
             return self.contained.get(&(from.identity(), id.to_string()));
         }
-        let unversioned = reference.find("/_history/").map_or(reference, |i| &reference[..i]);
-        if let Some(&i) = self.index.get(unversioned) {
-            return Some(&self.resources[i]);
+        lookup(&self.index, &self.resources, reference)
+            .or_else(|| lookup(&self.earlier_index, &self.earlier, reference))
+    }
+
+    /// Resolves a FHIR Reference (the object): its `reference` (see
+    /// [`Parsed::resolve`]), or else its `identifier` (a logical
+    /// reference), matched against the identifiers of this input's
+    /// resources and then of earlier imports', of the `type` it names if
+    /// it names one.
+    pub fn resolve_reference(&self, from: &Resource, reference: &Value) -> Option<&Resource> {
+        if let Some(r) = reference.get("reference").and_then(Value::as_str) {
+            return self.resolve(from, r);
         }
-        if unversioned.starts_with("urn:") {
-            return None;
+        let id = reference.get("identifier")?;
+        let value = id.get("value").and_then(Value::as_str)?;
+        let system = id.get("system").and_then(Value::as_str);
+        let kind = reference.get("type").and_then(Value::as_str);
+        let matches = |r: &&Resource| {
+            kind.is_none_or(|k| k == r.kind)
+                && r.json.get("identifier").and_then(Value::as_array).into_iter().flatten().any(|i| {
+                    i.get("value").and_then(Value::as_str) == Some(value)
+                        && (system.is_none() || i.get("system").and_then(Value::as_str) == system)
+                })
+        };
+        self.resources.iter().find(matches).or_else(|| self.earlier.iter().find(matches))
+    }
+
+    /// Adds the resources of earlier imports into the same record, for
+    /// references to them.
+    pub fn add_earlier(&mut self, earlier: Vec<Resource>) {
+        let mut m = HashMap::new();
+        for (i, r) in earlier.iter().enumerate() {
+            for k in keys(r) {
+                m.entry(k).or_insert(i);
+            }
         }
-        let parts: Vec<&str> = unversioned.rsplitn(3, '/').collect();
-        if parts.len() < 2 {
-            return None;
-        }
-        self.index.get(&format!("{}/{}", parts[1], parts[0])).map(|&i| &self.resources[i])
+        self.earlier = earlier;
+        self.earlier_index = m;
     }
 
     /// Builds the lookup tables, once all resources are in.
@@ -82,16 +114,8 @@ impl Parsed {
         let mut m = HashMap::new();
         let mut contained = HashMap::new();
         for (i, r) in self.resources.iter().enumerate() {
-            if let Some(u) = &r.full_url {
-                m.insert(u.clone(), i);
-                // A fullUrl like https://example.org/fhir/Patient/1 also answers to Patient/1.
-                let parts: Vec<&str> = u.rsplitn(3, '/').collect();
-                if parts.len() >= 2 && !u.starts_with("urn:") {
-                    m.insert(format!("{}/{}", parts[1], parts[0]), i);
-                }
-            }
-            if let Some(id) = &r.id {
-                m.insert(format!("{}/{id}", r.kind), i);
+            for k in keys(r) {
+                m.insert(k, i);
             }
             for c in r.json.get("contained").and_then(Value::as_array).into_iter().flatten() {
                 let (Some(kind), Some(id)) =
@@ -109,6 +133,52 @@ impl Parsed {
         self.index = m;
         self.contained = contained;
     }
+}
+
+/// What a resource answers to: its fullUrl (an absolute one also by its
+/// `Type/id` tail) and its `Type/id`.
+fn keys(r: &Resource) -> Vec<String> {
+    let mut out = vec![];
+    if let Some(u) = &r.full_url {
+        out.push(u.clone());
+        // A fullUrl like https://example.org/fhir/Patient/1 also answers to Patient/1.
+        let parts: Vec<&str> = u.rsplitn(3, '/').collect();
+        if parts.len() >= 2 && !u.starts_with("urn:") {
+            out.push(format!("{}/{}", parts[1], parts[0]));
+        }
+    }
+    if let Some(id) = &r.id {
+        out.push(format!("{}/{id}", r.kind));
+    }
+    out
+}
+
+/// A reference looked up in one index: by itself, unversioned, and an
+/// absolute URL by its `Type/id` tail.
+fn lookup<'a>(index: &HashMap<String, usize>, resources: &'a [Resource], reference: &str) -> Option<&'a Resource> {
+    let unversioned = reference.find("/_history/").map_or(reference, |i| &reference[..i]);
+    if let Some(&i) = index.get(unversioned) {
+        return Some(&resources[i]);
+    }
+    if unversioned.starts_with("urn:") {
+        return None;
+    }
+    let parts: Vec<&str> = unversioned.rsplitn(3, '/').collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    index.get(&format!("{}/{}", parts[1], parts[0])).map(|&i| &resources[i])
+}
+
+/// A resource kept in an entry (its original, byte for byte), as the
+/// resource an earlier import read; `known_as` is the reference it was
+/// known by there (a fullUrl or `Type/id`).
+pub fn earlier_resource(original: &str, known_as: &str) -> Option<Resource> {
+    let json: Value = serde_json::from_str(original).ok()?;
+    let kind = json.get("resourceType")?.as_str()?.to_string();
+    let id = json.get("id").and_then(Value::as_str).map(str::to_string);
+    let full_url = (known_as.contains(':')).then(|| known_as.to_string());
+    Some(Resource { kind, id, full_url, json, original: original.to_string() })
 }
 
 #[derive(Deserialize)]

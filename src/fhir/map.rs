@@ -200,9 +200,20 @@ impl Ctx<'_> {
     }
 
     fn resolve(&mut self, from: &Resource, reference: Option<&Value>) -> Option<&Resource> {
-        let r = reference?.get("reference")?.as_str()?;
-        let found = self.parsed.resolve(from, r);
+        let reference = reference?;
+        let found = self.parsed.resolve_reference(from, reference);
         if found.is_none() {
+            let r = match reference.get("reference").and_then(Value::as_str) {
+                Some(r) => r.to_string(),
+                None => match reference.get("identifier") {
+                    Some(i) => format!(
+                        "identifier {}|{}",
+                        i.get("system").and_then(Value::as_str).unwrap_or(""),
+                        i.get("value").and_then(Value::as_str).unwrap_or("")
+                    ),
+                    None => return None,
+                },
+            };
             self.unresolved.push(format!("{} -> {r}", from.identity()));
         }
         found
@@ -533,7 +544,9 @@ fn attribution(c: &mut Ctx, r: &Resource, document_authors: &[Value]) -> (Vec<Va
         };
         for it in items {
             let reference = if *nested { it.get("individual") } else { it.get("actor").or(Some(it)) };
-            if let Some(x) = reference.filter(|x| x.get("reference").is_some() || x.get("display").is_some()) {
+            if let Some(x) =
+                reference.filter(|x| ["reference", "identifier", "display"].iter().any(|k| x.get(*k).is_some()))
+            {
                 refs.push((role, x.clone()));
             }
         }
@@ -550,7 +563,7 @@ fn attribution(c: &mut Ctx, r: &Resource, document_authors: &[Value]) -> (Vec<Va
         let resolved = c.resolve(r, Some(&x)).cloned();
         let kind = resolved.as_ref().map(|t| t.kind.clone()).unwrap_or_else(|| {
             // Unresolved: the reference's type, if it says one.
-            text.rsplit('/').nth(1).unwrap_or("").to_string()
+            x.get("type").and_then(Value::as_str).unwrap_or_else(|| text.rsplit('/').nth(1).unwrap_or("")).to_string()
         });
         // Context only: a patient or a device is an entry of its own.
         let mut keep = |t: &Resource| {

@@ -79,10 +79,27 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
     let rec = ctx.record()?;
     // What this record already holds, by FHIR identity (from the entries the
     // importer can read, which include everything it imported before).
-    let mut known: HashSet<String> = log(ctx, &Filter::default())?
-        .into_iter()
-        .filter_map(|e| e.record?.get("source")?.get("reference")?.as_str().map(str::to_string))
-        .collect();
+    let held: Vec<serde_json::Value> = log(ctx, &Filter::default())?.into_iter().filter_map(|e| e.record).collect();
+    let mut known: HashSet<String> =
+        held.iter().filter_map(|r| r.get("source")?.get("reference")?.as_str().map(str::to_string)).collect();
+    // The resources earlier imports read (each entry's original, and those
+    // folded into it), for references to them: made once, when an input
+    // refers to something it does not hold.
+    let mut earlier: Option<Vec<crate::fhir::bundle::Resource>> = None;
+    let earlier_of = |held: &[serde_json::Value]| -> Vec<crate::fhir::bundle::Resource> {
+        let mut out = vec![];
+        for s in held.iter().filter_map(|r| r.get("source")) {
+            if let (Some(o), Some(r)) = (s["original"].as_str(), s["reference"].as_str()) {
+                out.extend(crate::fhir::bundle::earlier_resource(o, r));
+            }
+            for rel in s.get("related").and_then(serde_json::Value::as_array).into_iter().flatten() {
+                if let (Some(o), Some(r)) = (rel["original"].as_str(), rel["reference"].as_str()) {
+                    out.extend(crate::fhir::bundle::earlier_resource(o, r));
+                }
+            }
+        }
+        out
+    };
     let mut summaries = vec![];
     let mut items = vec![];
     for f in files {
@@ -91,8 +108,12 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
             crate::fhir::bundle::MAX_BYTES as u64,
             "a FHIR file is at most 64 MiB: split a larger bundle",
         )?;
-        let parsed = parse(&text).map_err(|e| Error::Invalid(format!("{}: {e}", f.display())))?;
-        let mapping = map_all(&parsed, lang);
+        let mut parsed = parse(&text).map_err(|e| Error::Invalid(format!("{}: {e}", f.display())))?;
+        let mut mapping = map_all(&parsed, lang);
+        if !mapping.unresolved.is_empty() {
+            parsed.add_earlier(earlier.get_or_insert_with(|| earlier_of(&held)).clone());
+            mapping = map_all(&parsed, lang);
+        }
         let mut s = FileSummary {
             file: f.display().to_string(),
             bundle_type: parsed.bundle_type.clone(),
