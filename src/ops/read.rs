@@ -44,7 +44,7 @@ pub struct EntryView {
     pub recipients: Vec<Recipient>,
     /// Who was given access later (a wrap of its session key appended after
     /// it: `grant --include-past`, a rotation, emergency access), by
-    /// fingerprint and name. Filled in by [`show`].
+    /// fingerprint and name (for every entry opened).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub later_readers: Vec<Recipient>,
     /// The full record, if readable.
@@ -346,6 +346,9 @@ fn entered(mut out: EntryView, v: &Verified, e: &EntryRef) -> EntryView {
         EnteredBy::Clinician
     };
     out.entered_by = out.entry.as_ref().map(|en| en.entered_by(signer));
+    if out.later_readers.is_empty() {
+        out.later_readers = later_readers(v, e);
+    }
     out
 }
 
@@ -536,17 +539,23 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
     };
     let mut reader = Reader::new(ctx)?;
     let mut out = view(&rec, &v, e, &mut reader, ctx.clock.now())?;
-    // Who can read it: its PKESKs' recipients, and whoever got a wrap of
-    // its session key later.
-    let mut later: Vec<&Fpr> = v.access.keys().filter(|(id, _)| *id == e.id).map(|(_, f)| f).collect();
-    later.sort();
-    out.later_readers = later
-        .into_iter()
+    out.later_readers = later_readers(&v, e);
+    Ok(out)
+}
+
+/// Who got a wrap of an entry's session key after it was written (a grant
+/// with past entries, a rotation, break-glass): with its PKESKs'
+/// recipients, everyone who can read it. Looked up per participant, so a
+/// listing does not scan every wrap for every entry.
+pub fn later_readers(v: &Verified, e: &EntryRef) -> Vec<Recipient> {
+    v.policy
+        .keys
+        .iter()
+        .filter(|f| v.access.contains_key(&(e.id, (*f).clone())))
         .map(|f| Recipient {
             key_id: String::new(),
             fingerprint: Some(f.clone()),
             name: v.certs.identity(f).map(|i| i.name),
         })
-        .collect();
-    Ok(out)
+        .collect()
 }

@@ -535,6 +535,32 @@ fn the_detail_view_shows_the_fhir_original() {
     );
 }
 
+/// Issues 12 and 17: the detail view says who entered an entry (the
+/// patient, or a clinician and in which role), and who may read it later
+/// (a wrap of its key appended after it), as `hrx show` does.
+#[test]
+fn the_detail_view_says_who_entered_an_entry_and_who_reads_it_later() {
+    let who = person("Dr. Klein", Some("Praxis Dr. Klein"), "DE", 'B');
+    let body = json!({
+        "substance": {"system": "snomed", "code": "764146007", "display": {"en": "Penicillin"}},
+        "attributed": [{"role": "recorder", "party": "practitioner", "name": "Dra. Lucía Ruiz",
+                        "organization": "Hospital Clínico", "qualification": {"text": "Dermatology"}}]
+    });
+    let mut e = entry(9, "2026-03-05T22:00:00Z", Kind::Allergy, body, &who, true);
+    e.entered_by = Some(crate::model::entry::EnteredBy::Clinician);
+    e.later_readers = vec![Recipient {
+        key_id: String::new(),
+        fingerprint: Some("E".repeat(40)),
+        name: Some("Hospital La Fe".into()),
+    }];
+    let mut app = App::new(Snapshot { entries: vec![e], ..Default::default() }, true);
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("entered by a clinician"), "{screen}");
+    assert!(screen.contains("recorder   Dra. Lucía Ruiz (practitioner, Hospital Clínico; Dermatology)"), "{screen}");
+    assert!(screen.contains("later      Hospital La Fe (its key wrapped for them after it was written)"), "{screen}");
+}
+
 #[test]
 fn grants_screen_warns_about_the_users_own_key() {
     let warning = "your key expires on 2026-03-21 (15 days): extend it with `hrx key extend --for 2y`";

@@ -203,6 +203,22 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
             r.name.clone().unwrap_or_else(|| format!("unknown key {}", r.key_id))
         )));
     }
+    for r in &e.later_readers {
+        lines.push(Line::from(format!(
+            "later      {} (its key wrapped for them after it was written)",
+            r.name.clone().unwrap_or_else(|| r.fingerprint.clone().unwrap_or_else(|| r.key_id.clone()))
+        )));
+    }
+    if let Some(by) = e.entered_by {
+        lines.push(Line::from(format!("entered by {}", by.describe())));
+    }
+    for a in e.entry.iter().flat_map(|en| en.record.get("attributed").and_then(serde_json::Value::as_array)).flatten() {
+        lines.push(Line::from(format!(
+            "{:<10} {}",
+            a["role"].as_str().unwrap_or("by"),
+            crate::model::text::printable(&crate::model::entry::party_text(a))
+        )));
+    }
     if let Some(why) = &e.void {
         lines.push(Line::styled(
             format!("VOID       counts for nothing: {}", crate::model::text::printable(why)),
