@@ -73,6 +73,9 @@ _hrx() {
             hrx,revoke)
                 cmd="hrx__subcmd__revoke"
                 ;;
+            hrx,schema)
+                cmd="hrx__subcmd__schema"
+                ;;
             hrx,show)
                 cmd="hrx__subcmd__show"
                 ;;
@@ -198,6 +201,9 @@ _hrx() {
                 ;;
             hrx__subcmd__help,revoke)
                 cmd="hrx__subcmd__help__subcmd__revoke"
+                ;;
+            hrx__subcmd__help,schema)
+                cmd="hrx__subcmd__help__subcmd__schema"
                 ;;
             hrx__subcmd__help,show)
                 cmd="hrx__subcmd__help__subcmd__show"
@@ -443,7 +449,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,7 +479,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__add)
-            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help --version"
+            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --example --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1291,7 +1297,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help"
+            opts="key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1921,6 +1927,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3277,6 +3297,36 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__revoke)
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__schema)
             opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

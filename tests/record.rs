@@ -908,3 +908,63 @@ fn status_says_when_the_history_here_was_last_checked() {
     let out = env.hrx(&anna).arg("-C").arg(env.record()).arg("status").output().unwrap();
     assert!(stdout(&out).contains("checked: from the root by hrx verify on 2026-03-03"), "{}", stdout(&out));
 }
+
+/// Everyday use (issue 17, item 6): writing an entry from a file works the
+/// first time. `hrx add KIND --example` prints a complete record that
+/// `hrx add KIND --file` takes as it is, for every kind; `hrx schema KIND`
+/// lists the fields, their shapes, which are required and which hrx
+/// fills in; a coded term's display may be plain text (taken in the
+/// entry's language).
+#[test]
+fn every_kind_has_an_example_that_adds_and_a_schema_that_says_its_fields() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let kinds = [
+        "patient",
+        "note",
+        "allergy",
+        "condition",
+        "medication",
+        "immunization",
+        "observation",
+        "procedure",
+        "document",
+        "device",
+        "advance-directive",
+    ];
+    for kind in kinds {
+        let out = env.hrx(&anna).args(["add", kind, "--example"]).output().unwrap();
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        let file = env.path().join(format!("{kind}.yaml"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["add", kind, "--file"]).arg(&file).output().unwrap();
+        assert!(out.status.success(), "the {kind} example does not add: {}", stderr(&out));
+    }
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    assert_eq!(log["entries"].as_array().unwrap().len(), kinds.len());
+    // The fields, as a writer needs them.
+    let out = env.hrx(&anna).args(["schema", "allergy"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |name: &str| {
+        text.lines().find(|l| l.trim_start().starts_with(&format!("{name} "))).unwrap_or_default().to_string()
+    };
+    assert!(line("substance").contains("required") && line("substance").contains("concept"), "{text}");
+    assert!(line("criticality").contains("one of low, high, unable-to-assess"), "{text}");
+    assert!(line("id").contains("filled in") && line("recorded_at").contains("filled in"), "{text}");
+    assert!(!line("category").contains("required"), "a category defaults to the kind's: {text}");
+    let v = json(&env.hrx(&anna).args(["schema", "observation", "--json"]).output().unwrap());
+    let value = v["schema"]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "value").cloned().unwrap();
+    assert_eq!(value["shape"], "quantity or concept or string or boolean", "{v}");
+    let out = env.hrx(&anna).args(["schema", "spaceship"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // A plain display is in the entry's language.
+    let f = env.path().join("plain.yaml");
+    std::fs::write(&f, "code: {system: icd10, code: J45, display: Asthma bronchiale}\nlanguage: de\n").unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["add", "condition", "--file"]).arg(&f).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--json"]).output().unwrap());
+    assert_eq!(v["entry"]["record"]["code"]["display"], serde_json::json!({"de": "Asthma bronchiale"}), "{v}");
+}

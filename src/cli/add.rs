@@ -16,6 +16,7 @@ use crate::ops::{Context, add};
 #[command(after_help = "The record's fields come from --file, from standard input, or for the simple kinds \
 (note, allergy, condition, medication, document with --attach) from flags. hrx fills in id, kind, author and recorded_at.\n\n\
 Examples:\n  hrx add note --title 'Visit' --text 'Headache for three days.'\n  \
+hrx add allergy --example > allergy.yaml   (a complete record to edit; `hrx schema allergy` lists the fields)\n  \
 hrx add allergy --code snomed:91936005 --display 'Allergy to penicillin' --criticality high\n  \
 hrx add observation --file hba1c.yaml")]
 pub struct Args {
@@ -58,6 +59,9 @@ pub struct Args {
     /// Document: media type of --attach [default: from the file name]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
+    /// Print a complete example record of KIND (YAML to edit and give with --file), and add nothing
+    #[arg(long)]
+    pub example: bool,
     /// Write even if a reader's certificate has expired or was revoked,
     /// leaving that reader out (named on stderr); never the patient or you
     #[arg(long)]
@@ -145,6 +149,16 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
 /// Runs `hrx add`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let kind: Kind = a.kind.parse().map_err(|e: crate::model::kind::UnknownKind| Error::Usage(e.to_string()))?;
+    if a.example {
+        let yaml = crate::model::example::example(kind);
+        if out.json {
+            let record = crate::model::entry::parse_yaml(yaml).map_err(|e| Error::Invalid(e.to_string()))?;
+            out.json("example", &serde_json::json!({ "kind": kind.name(), "yaml": yaml, "record": record }));
+        } else {
+            print!("{yaml}");
+        }
+        return Ok(super::exit::OK);
+    }
     let has_flags =
         a.text.is_some() || a.title.is_some() || a.code.is_some() || a.display.is_some() || a.attach.is_some();
 

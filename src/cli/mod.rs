@@ -24,6 +24,7 @@ pub mod progress;
 pub mod recovery;
 pub mod remote;
 pub mod revoke;
+pub mod schema;
 pub mod show;
 pub mod status;
 pub mod sync;
@@ -85,6 +86,8 @@ pub enum Command {
     Init(init::Args),
     /// Add an entry to the record
     Add(add::Args),
+    /// The fields of an entry kind: shapes, which are required, which hrx fills in
+    Schema(schema::Args),
     /// List the record's entries in time order
     Log(log::Args),
     /// Show one entry in full
@@ -215,6 +218,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Key(k) => key::run(&mut ctx, k, out),
         Command::Init(a) => init::run(&mut ctx, a, out),
         Command::Add(a) => add::run(&mut ctx, a, out),
+        Command::Schema(a) => schema::run(a, out),
         Command::Log(a) => log::run(&mut ctx, a, out),
         Command::Show(a) => show::run(&mut ctx, a, out),
         Command::Verify(a) => verify::run(&mut ctx, a, out),

@@ -98,9 +98,25 @@ fn assemble(
     author: &Author,
     recorded_at: DateTime<Utc>,
 ) -> Result<(Category, Value), Invalid> {
-    let Value::Object(body) = input else {
+    let Value::Object(mut body) = input else {
         return Err(Invalid::NotMapping);
     };
+    // A coded term's display written as plain text is in the entry's
+    // language: what one writes by hand, or on the command line.
+    let lang = body.get("language").and_then(Value::as_str).unwrap_or("en").to_string();
+    body.values_mut().for_each(|v| displays_by_language(v, &lang));
+    // A year written by hand is a YAML number (`effective: 2019`).
+    if let Some(e) = body.get_mut("effective") {
+        let year = |v: &mut Value| {
+            if let Some(y) = v.as_u64().filter(|y| (1000..=9999).contains(y)) {
+                *v = Value::String(y.to_string());
+            }
+        };
+        year(e);
+        if let Value::Object(p) = e {
+            p.values_mut().for_each(year);
+        }
+    }
     if let Some(f) = FILLED_BY_HRX.iter().find(|f| body.contains_key(**f)) {
         return Err(Invalid::Reserved(f.to_string()));
     }
@@ -123,6 +139,24 @@ fn assemble(
         }
     }
     Ok((category, Value::Object(record)))
+}
+
+/// Turns `display: TEXT` of every coded term (a mapping with a `code` or
+/// `coding`) into `display: {LANG: TEXT}`.
+fn displays_by_language(v: &mut Value, lang: &str) {
+    match v {
+        Value::Object(m) => {
+            if (m.contains_key("code") || m.contains_key("system"))
+                && let Some(Value::String(text)) = m.get("display")
+            {
+                let text = text.clone();
+                m.insert("display".into(), serde_json::json!({ lang: text }));
+            }
+            m.values_mut().for_each(|x| displays_by_language(x, lang));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| displays_by_language(x, lang)),
+        _ => {}
+    }
 }
 
 /// The schema checks a date's shape; whether the day exists (and a period

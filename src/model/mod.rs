@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod category;
 pub mod deidentify;
 pub mod entry;
+pub mod example;
 pub mod header;
 pub mod kind;
 pub mod layout;

@@ -32,6 +32,109 @@ pub fn source(kind: Kind) -> &'static str {
 
 const COMMON_REF: &str = "common.schema.yaml#/$defs/";
 
+/// One field of a kind, as `hrx schema KIND` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Field {
+    /// Its name.
+    pub name: String,
+    /// Its shape: a type, a definition of `common.schema.yaml` (concept,
+    /// date, quantity, ...), or the values it may take.
+    pub shape: String,
+    /// Whether a record of the kind must have it.
+    pub required: bool,
+    /// Whether hrx fills it in (never given by the writer).
+    pub filled_in: bool,
+    /// What it is.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// The fields of `kind`: its own, then those every kind may carry (the
+/// header), marking those hrx fills in.
+pub fn fields(kind: Kind) -> Vec<Field> {
+    let common: Value = serde_yaml_ng::from_str(COMMON).expect("common schema is valid YAML");
+    let own: Value = serde_yaml_ng::from_str(source(kind)).expect("kind schema is valid YAML");
+    let shape = |v: &Value| -> String {
+        if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+            return r.rsplit('/').next().unwrap_or(r).to_string();
+        }
+        if let Some(e) = v.get("enum").and_then(Value::as_array) {
+            return format!("one of {}", e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(alts) = v.get("oneOf").or_else(|| v.get("anyOf")).and_then(Value::as_array) {
+            let names: Vec<String> = alts
+                .iter()
+                .map(|a| {
+                    a.get("$ref")
+                        .and_then(Value::as_str)
+                        .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+                        .or_else(|| a.get("type").and_then(Value::as_str).map(str::to_string))
+                        .unwrap_or_else(|| "?".into())
+                })
+                .collect();
+            return names.join(" or ");
+        }
+        match v.get("type").and_then(Value::as_str) {
+            Some("array") => {
+                let items = v.get("items").map(|i| {
+                    i.get("$ref")
+                        .and_then(Value::as_str)
+                        .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+                        .or_else(|| {
+                            i.get("properties")
+                                .and_then(Value::as_object)
+                                .map(|p| format!("{{{}}}", p.keys().cloned().collect::<Vec<_>>().join(", ")))
+                        })
+                        .or_else(|| i.get("type").and_then(Value::as_str).map(str::to_string))
+                        .unwrap_or_else(|| "?".into())
+                });
+                format!("list of {}", items.unwrap_or_else(|| "?".into()))
+            }
+            Some("object") => match v.get("properties").and_then(Value::as_object) {
+                Some(p) => format!("mapping of {}", p.keys().cloned().collect::<Vec<_>>().join(", ")),
+                None => "mapping".into(),
+            },
+            Some(t) => t.to_string(),
+            None => "any".into(),
+        }
+    };
+    let required = |s: &Value| -> Vec<String> {
+        s.get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let describe = |v: &Value| v.get("description").and_then(Value::as_str).unwrap_or("").trim().replace('\n', " ");
+    let mut out = vec![];
+    let own_required = required(&own);
+    for (name, v) in own.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        out.push(Field {
+            name: name.clone(),
+            shape: shape(v),
+            required: own_required.contains(name),
+            filled_in: false,
+            description: describe(v),
+        });
+    }
+    let header = &common["$defs"]["header"];
+    let filled = super::entry::FILLED_BY_HRX;
+    for (name, v) in header.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let filled_in = filled.contains(&name.as_str());
+        out.push(Field {
+            name: name.clone(),
+            shape: shape(v),
+            // A category defaults to the kind's.
+            required: !filled_in && name != "category" && required(header).contains(name),
+            filled_in,
+            description: describe(v),
+        });
+    }
+    out
+}
+
 /// Makes one self-contained schema: the kind's schema with the common
 /// definitions copied into its `$defs` and file references made local.
 /// (Other tools can resolve the relative references themselves.)
