@@ -93,7 +93,19 @@ pub fn read_input(path: &Path, max: u64, limit: &str) -> Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         std::io::stdin().lock().take(max + 1).read_to_end(&mut out).map_err(|e| Error::io("stdin", e))?;
     } else {
-        let f = OpenOptions::new().read(true).open(path).map_err(|e| Error::io(path, e))?;
+        // Opened without blocking (a FIFO nobody writes to would hang the
+        // open), then read as usual (a pipe someone writes to is read).
+        let f =
+            OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| Error::io(path, e))?;
+        // SAFETY: fcntl on a descriptor this function owns.
+        unsafe {
+            use std::os::fd::AsRawFd;
+            let fd = f.as_raw_fd();
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
         let m = f.metadata().map_err(|e| Error::io(path, e))?;
         if m.is_dir() {
             return Err(Error::Invalid(format!("{} is a directory, not a file", path.display())));

@@ -369,6 +369,69 @@ fn a_revocation_undone_by_a_rollback_is_refused() {
     assert!(stderr(&out).contains("1 commit this device verified here is missing"), "{}", stderr(&out));
     assert!(stderr(&out).contains("revoke"), "{}", stderr(&out));
     assert_rejected(&s, "rolled-back", None);
+    // The audit trail of the rolled-back copy is refused too, not shown as
+    // the record's (with the revocation missing).
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["audit", "--json"]).output().unwrap();
+    assert!(out.status.code() != Some(0) || stdout(&out).contains("rolled-back"), "{}", stdout(&out));
+}
+
+/// Hostile review, attack: the patient revokes a grant; someone with the
+/// stick keeps a copy from before and puts a link to it where the record
+/// was (or the patient names the record another way: its `.git`, a
+/// subdirectory, another mount point). The place looks new, but the copy
+/// lacks a revocation this device has seen in that record: refused,
+/// wherever it is found, and her next entry does not go to the revoked
+/// grantee.
+#[test]
+fn an_old_copy_behind_a_link_brings_back_no_revocation() {
+    let s = scene();
+    let rec = s.env.record();
+    let old = s.env.path().join(".old");
+    assert!(s.env.bare("cp").arg("-a").arg(&rec).arg(&old).output().unwrap().status.success());
+    let grant = grant_id_of(&s, &s.apotheke);
+    s.env.hrx(&s.anna).arg("-C").arg(&rec).args(["revoke", &grant]).assert().success();
+    std::fs::rename(&rec, s.env.path().join(".new")).unwrap();
+    std::os::unix::fs::symlink(".old", &rec).unwrap();
+    for place in [rec.clone(), rec.join(".git"), rec.join("entries"), old.clone()] {
+        let out = s
+            .env
+            .hrx(&s.anna)
+            .arg("-C")
+            .arg(&place)
+            .args(["add", "note", "--text", "after the revocation"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}: {}", place.display(), stderr(&out));
+        assert!(stderr(&out).contains("(code: rolled-back)"), "{}", stderr(&out));
+        // Where this device never was, by what it has seen withdrawn.
+        if place != rec {
+            assert!(stderr(&out).contains("lacks what was withdrawn since (revoked grant"), "{}", stderr(&out));
+        }
+    }
+    // Syncing from the real copy brings the revocation back, and then it is the record again.
+    std::fs::remove_file(&rec).unwrap();
+    std::fs::rename(s.env.path().join(".new"), &rec).unwrap();
+    s.env.hrx(&s.anna).arg("-C").arg(&old).args(["remote", "add", "stick"]).arg(&rec).assert().success();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&old).arg("sync").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    s.env.hrx(&s.anna).arg("-C").arg(&old).args(["add", "note", "--text", "now"]).assert().success();
+}
+
+/// Hostile review, attack: another record (made by a provider, with the
+/// patient as its grantee) put behind a link where the patient's record
+/// was: the place as the patient names it is the one this device knows,
+/// and another root there is refused.
+#[test]
+fn another_record_behind_a_link_in_the_patients_place_is_refused() {
+    let s = scene();
+    let rec = s.env.record();
+    let evil = s.env.path().join(".evil");
+    s.env.hrx(&s.klein).arg("init").arg(&evil).assert().success();
+    std::fs::rename(&rec, s.env.path().join(".moved")).unwrap();
+    std::os::unix::fs::symlink(".evil", &rec).unwrap();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&rec).args(["add", "note", "--text", "my diagnosis"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another record is in this place"), "{}", stderr(&out));
 }
 
 /// Hostile review, attack: a copy carries its own claim of which record it
@@ -386,6 +449,14 @@ fn a_pin_written_into_the_copy_is_not_believed() {
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verify"]["report"]["pinned"], false, "{v}");
+    // Having checked it once pins nothing either.
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&fake).args(["verify", "--json", "--no-decrypt"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verify"]["report"]["pinned"], false, "{v}");
+    let out = s.env.hrx(&s.anna).arg("-C").arg(&fake).args(["status", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"]["record"]["pinned"], false, "{v}");
+    assert!(v["status"]["warnings"].to_string().contains("has not pinned this record's root"), "{v}");
     // The patient's own record, moved: still pinned, wherever it is.
     let moved = s.env.path().join("moved");
     std::fs::rename(s.env.record(), &moved).unwrap();

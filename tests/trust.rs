@@ -2659,13 +2659,19 @@ fn old_key_after_its_rotation() {
     ok(env, anna, laptop, &["sync"]);
     let old_laptop = clone_as(&h, &klein, "klein-old");
     let new_laptop = clone_as(&h, &klein, "klein-new");
+    // The old laptop is another device: its own hrx home, a copy of this
+    // one from before the rotation. (On one device, a copy that has not
+    // seen the hand-over is refused: the device knows the key is gone.)
+    let old_home = env.path().join("klein-old-home");
+    assert!(env.bare("cp").arg("-a").arg(&klein.home).arg(&old_home).output().unwrap().status.success());
+    let klein_old = Party { home: old_home, ..klein.clone() };
     ok(env, &klein, &new_laptop, &["key", "rotate", "--no-passphrase"]);
     ok(env, &klein, &new_laptop, &["sync"]);
     let hub_before = main_of(env, &h.hub);
     // The old laptop has not seen the rotation; hrx there still signs with
     // the old key.
-    ok(env, &klein, &old_laptop, &["--key", &klein.fpr, "add", "note", "--text", "on the old laptop"]);
-    let out = run(env, &klein, &old_laptop, &["sync", "--json"]);
+    ok(env, &klein_old, &old_laptop, &["--key", &klein.fpr, "add", "note", "--text", "on the old laptop"]);
+    let out = run(env, &klein_old, &old_laptop, &["sync", "--json"]);
     assert_refused(&out, "key-revoked");
     assert_eq!(main_of(env, &h.hub), hub_before, "nothing reached the hub");
     ok(env, anna, laptop, &["sync"]);

@@ -95,7 +95,7 @@ fn from_flags(kind: Kind, a: &Args) -> Result<Value> {
         let bytes = crate::fsutil::read_input(
             f,
             crate::model::attachment::MAX_ATTACHMENT,
-            "a document attached to an entry is at most 36 MiB (an entry holds 48 MiB, base64-encoded): keep a larger file elsewhere",
+            "a document attached to an entry is at most 35 MiB (an entry holds 48 MiB, base64-encoded): keep a larger file elsewhere",
         )?;
         let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "attachment".into());
         let ct = a.content_type.clone().unwrap_or_else(|| crate::model::attachment::content_type(&name).to_string());

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 /// The largest file an entry carries (base64 in an entry of at most
 /// [`super::entry::MAX_ENTRY_YAML`] bytes, with room for the rest).
-pub const MAX_ATTACHMENT: u64 = 36 << 20;
+pub const MAX_ATTACHMENT: u64 = 35 << 20;
 
 /// The media type for a file name, from its extension.
 pub fn content_type(filename: &str) -> &'static str {

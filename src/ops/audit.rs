@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::crypto::Identity;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Statement;
 use crate::model::statement::Scope;
 use crate::policy::Change;
@@ -140,7 +140,16 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
     let rec = ctx.record()?;
     let pin = super::device::pinned(ctx, &rec)?;
     let now = ctx.clock.now();
-    match super::cache::verified(&rec, pin.as_ref(), now, false, ctx.device_key().as_ref()) {
+    // As every command: a copy rolled back (a revocation undone) is told,
+    // not audited as if it were the record.
+    let checked = super::cache::verified(&rec, pin.as_ref(), now, false, ctx.device_key().as_ref()).and_then(|v| {
+        match super::device::check_not_rolled_back(ctx, &rec, &v) {
+            Ok(()) => Ok(v),
+            Err(Error::Verification(f)) => Err(f),
+            Err(e) => Err(crate::verify::Failure { commit: None, code: "git", reason: e.to_string() }),
+        }
+    });
+    match checked {
         Ok(v) => {
             let name = |f: &str| v.certs.identity(f).map(|i| i.name).unwrap_or_else(|| f.to_string());
             let line = Timeline::new(&v);

@@ -57,19 +57,112 @@ pub struct GaveUp {
 /// directory as the user names it). By the place, not by where git finds
 /// the repository from there: that is the directory's contents (a gitfile,
 /// a link, a `.git` moved to the parent), which the same person controls.
-fn seen_file(ctx: &Context, place: &std::path::Path) -> Option<std::path::PathBuf> {
-    let place = std::fs::canonicalize(place).unwrap_or_else(|_| place.to_path_buf());
-    let digest = crate::crypto::sha256_hex(place.as_os_str().as_encoded_bytes()).ok()?;
-    Some(ctx.keystore.home().join("seen").join(&digest[..32]))
+/// Kept under two names: the path as named (made absolute, `.` and `..`
+/// taken away, no link followed: a link put where the record was is not
+/// the record), and the path with every link resolved (so `rec`, `./rec`
+/// and a link the user made to it are one place).
+fn seen_files(ctx: &Context, place: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut named = std::env::current_dir().unwrap_or_default();
+    for c in place.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                named.pop();
+            }
+            other => named.push(other.as_os_str()),
+        }
+    }
+    let resolved = std::fs::canonicalize(place).unwrap_or_else(|_| named.clone());
+    let mut out = vec![];
+    for p in [named, resolved] {
+        if let Ok(d) = crate::crypto::sha256_hex(p.as_os_str().as_encoded_bytes()) {
+            let f = ctx.keystore.home().join("seen").join(&d[..32]);
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// What the history withdraws (grants revoked, keys revoked in updates or
+/// as compromised, keys handed over), as lines: a copy older than one this
+/// device verified lacks some, wherever it is found.
+fn withdrawals(p: &crate::policy::Policy) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    out.extend(p.grants.values().filter(|g| g.revoked.is_some()).map(|g| format!("revoked grant {}", g.id)));
+    out.extend(p.revoked_keys.keys().map(|k| format!("revoked key {k}")));
+    out.extend(p.compromises.keys().map(|c| format!("compromise {c}")));
+    out.extend(p.rotated.keys().map(|k| format!("handed over key {k}")));
+    out
+}
+
+/// Whether a withdrawal seen before holds in `p` by other means: a key
+/// handed over whose hand-over a compromise then voided is withdrawn by
+/// the compromise (the record undoes the thief's rotation, and takes the
+/// key away for good).
+fn still_withdrawn(w: &str, p: &crate::policy::Policy) -> bool {
+    let key_gone = |k: &str| p.revoked_keys.contains_key(k) || p.compromises.values().any(|c| c.cert == k);
+    match w.strip_prefix("handed over key ") {
+        Some(k) => key_gone(k),
+        None => false,
+    }
+}
+
+fn withdrawn_file(ctx: &Context, root: Oid) -> std::path::PathBuf {
+    ctx.keystore.home().join("withdrawn").join(root.to_string())
+}
+
+/// What this device has seen withdrawn from the record with `root`.
+fn withdrawn(ctx: &Context, root: Oid) -> std::collections::BTreeSet<String> {
+    crate::fsutil::read_small(&withdrawn_file(ctx, root), 16 << 20, "a list of withdrawals")
+        .map(|b| String::from_utf8_lossy(&b).lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Remembers what `v` withdraws (with what was seen before, unless
+/// `reset`: an older history accepted on purpose).
+pub(crate) fn note_withdrawals(ctx: &Context, v: &Verified, reset: bool) {
+    let now = withdrawals(&v.policy);
+    let mut all = if reset { Default::default() } else { withdrawn(ctx, v.root) };
+    if !reset && now.is_subset(&all) {
+        return;
+    }
+    all.extend(now);
+    let path = withdrawn_file(ctx, v.root);
+    if let Some(dir) = path.parent()
+        && crate::fsutil::private_dir(dir).is_ok()
+    {
+        let text: String = all.iter().map(|l| format!("{l}\n")).collect();
+        let _ = crate::fsutil::write_private(&path, text.as_bytes());
+    }
 }
 
 fn root_file(ctx: &Context, root: Oid) -> std::path::PathBuf {
     ctx.keystore.home().join("roots").join(root.to_string())
 }
 
-/// What this device last verified at `place`, if anything.
+/// What this device last verified at `place`, if anything (under either
+/// of its names; see [`seen_files`]).
 pub fn seen(ctx: &Context, place: &std::path::Path) -> Option<Seen> {
-    let b = crate::fsutil::read_small(&seen_file(ctx, place)?, 1000, "a head mark").ok()?;
+    seen_all(ctx, place).into_iter().next()
+}
+
+/// Every mark this device holds for `place`.
+fn seen_all(ctx: &Context, place: &std::path::Path) -> Vec<Seen> {
+    let mut out: Vec<Seen> = vec![];
+    for f in seen_files(ctx, place) {
+        if let Some(s) = read_seen(&f)
+            && !out.contains(&s)
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn read_seen(file: &std::path::Path) -> Option<Seen> {
+    let b = crate::fsutil::read_small(file, 1000, "a head mark").ok()?;
     let text = String::from_utf8_lossy(&b);
     let mut words = text.split_whitespace();
     let root = Oid::from_str(words.next()?).ok()?;
@@ -89,7 +182,12 @@ pub fn seen(ctx: &Context, place: &std::path::Path) -> Option<Seen> {
 }
 
 fn write_seen(ctx: &Context, place: &std::path::Path, s: &Seen) {
-    let Some(path) = seen_file(ctx, place) else { return };
+    for path in seen_files(ctx, place) {
+        write_seen_file(&path, s);
+    }
+}
+
+fn write_seen_file(path: &std::path::Path, s: &Seen) {
     let mut line = format!("{} {}", s.root, s.head);
     if let Some(p) = &s.patient {
         line.push_str(&format!(" patient={p}"));
@@ -102,7 +200,7 @@ fn write_seen(ctx: &Context, place: &std::path::Path, s: &Seen) {
     if let Some(dir) = path.parent()
         && crate::fsutil::private_dir(dir).is_ok()
     {
-        let _ = crate::fsutil::write_private(&path, format!("{line}\n").as_bytes());
+        let _ = crate::fsutil::write_private(path, format!("{line}\n").as_bytes());
     }
 }
 
@@ -149,9 +247,10 @@ pub fn pinned(ctx: &Context, rec: &Record) -> Result<Option<Pin>> {
     if pinned_root(ctx, named.root).is_some_and(|p| p == named.patient) {
         return Ok(Some(named));
     }
-    Ok(seen(ctx, &ctx.dir)
-        .filter(|s| s.root == named.root && s.patient.as_ref().is_none_or(|p| *p == named.patient))
-        .map(|_| named))
+    // A mark of session 11's hrx (it holds no patient) stood for the pin
+    // then; a mark of this one is only what was verified here, and pins
+    // nothing (whoever made a copy wrote its `.git/config`).
+    Ok(seen(ctx, &ctx.dir).filter(|s| s.root == named.root && s.patient.is_none()).map(|_| named))
 }
 
 /// [`pinned`], or else the root this device verified at this place before
@@ -170,7 +269,48 @@ pub fn pinned_or_seen(ctx: &Context, rec: &Record) -> Result<Option<Pin>> {
 /// to its grantee. Then remembers the head.
 pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &Verified) -> Result<()> {
     let way_out = "`hrx sync` brings removed commits back from a remote; if an old backup or another record was put here on purpose, `hrx verify --accept-rollback` accepts the history as it is (and says what it gives up)";
-    match seen(ctx, &ctx.dir) {
+    let marks = seen_all(ctx, &ctx.dir);
+    for s in &marks {
+        check_mark(rec, v, s, way_out)?;
+    }
+    // Wherever the copy is found (a link put where the record was, another
+    // name for the stick): it must hold every withdrawal this device has
+    // seen in this record, or a revoked grant is back in force.
+    let seen_withdrawn = withdrawn(ctx, v.root);
+    let now_withdrawn = withdrawals(&v.policy);
+    let missing: Vec<String> = seen_withdrawn
+        .iter()
+        .filter(|w| !now_withdrawn.contains(*w) && !still_withdrawn(w, &v.policy))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        // A writer may have withdrawn meanwhile, after this process read
+        // the branch: the branch moved on, not back.
+        if rec.head()?.is_some_and(|n| n != v.head) {
+            return Ok(());
+        }
+        return Err(Error::Verification(Failure {
+            commit: Some(v.head.to_string()),
+            code: "rolled-back",
+            reason: format!(
+                "this copy is older than one this device verified: it lacks what was withdrawn since ({}{}), so what was revoked would be in force again; {way_out}",
+                missing.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if missing.len() > 3 { format!(", and {} more", missing.len() - 3) } else { String::new() }
+            ),
+        }));
+    }
+    note_withdrawals(ctx, v, false);
+    let stale =
+        seen_files(ctx, &ctx.dir).iter().any(|f| read_seen(f).is_none_or(|s| s.head != v.head || s.root != v.root));
+    if stale {
+        mark_seen(ctx, &ctx.dir, v.root, v.head, &v.header.patient, false);
+    }
+    Ok(())
+}
+
+/// [`check_not_rolled_back`] against one mark.
+fn check_mark(rec: &Record, v: &Verified, s: &Seen, way_out: &str) -> Result<()> {
+    match Some(s) {
         Some(s) if s.root != v.root => {
             return Err(Error::Verification(Failure {
                 commit: Some(v.root.to_string()),
@@ -191,7 +331,7 @@ pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &Verified) -> Resul
             if now.is_some_and(|n| n == s.head || rec.repo.graph_descendant_of(n, s.head).unwrap_or(false)) {
                 return Ok(());
             }
-            let lost = gave_up(rec, &s, v.head);
+            let lost = gave_up(rec, s, v.head);
             return Err(Error::Verification(Failure {
                 commit: Some(v.head.to_string()),
                 code: "rolled-back",
@@ -203,10 +343,8 @@ pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &Verified) -> Resul
                 ),
             }));
         }
-        Some(s) if s.head == v.head => return Ok(()),
         _ => {}
     }
-    mark_seen(ctx, &ctx.dir, v.root, v.head, &v.header.patient, false);
     Ok(())
 }
 
@@ -272,9 +410,10 @@ pub fn accept_rollback(ctx: &Context, rec: &Record, v: &Verified) -> Result<Opti
         }
         _ => None,
     };
-    if let Some(path) = seen_file(ctx, &ctx.dir) {
+    for path in seen_files(ctx, &ctx.dir) {
         let _ = std::fs::remove_file(path);
     }
+    note_withdrawals(ctx, v, true);
     pin(ctx, rec, &Pin { root: v.root, patient: v.header.patient.clone() })?;
     mark_seen(ctx, &ctx.dir, v.root, v.head, &v.header.patient, true);
     Ok(lost)

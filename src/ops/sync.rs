@@ -585,6 +585,7 @@ pub fn clone(
         rec.refresh_worktree()?;
         super::cache::store(&rec, &v, ctx.device_key().as_ref());
         super::device::mark_seen(ctx, dir, v.root, v.head, &v.header.patient, true);
+        super::device::note_withdrawals(ctx, &v, false);
         Ok(Cloned {
             path: dir.display().to_string(),
             patient_name: v.certs.identity(&v.header.patient).map(|i| i.name).unwrap_or_default(),
