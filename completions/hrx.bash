@@ -40,9 +40,6 @@ _hrx() {
             hrx,export)
                 cmd="hrx__subcmd__export"
                 ;;
-            hrx,generate-docs)
-                cmd="hrx__subcmd__generate__subcmd__docs"
-                ;;
             hrx,grant)
                 cmd="hrx__subcmd__grant"
                 ;;
@@ -168,9 +165,6 @@ _hrx() {
                 ;;
             hrx__subcmd__help,export)
                 cmd="hrx__subcmd__help__subcmd__export"
-                ;;
-            hrx__subcmd__help,generate-docs)
-                cmd="hrx__subcmd__help__subcmd__generate__subcmd__docs"
                 ;;
             hrx__subcmd__help,grant)
                 cmd="hrx__subcmd__help__subcmd__grant"
@@ -449,7 +443,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,7 +473,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__add)
-            opts="-f -C -q -h -V --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --example --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help --version"
+            opts="-f -C -q -h --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --example --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help patient note allergy condition medication immunization observation procedure document device advance-directive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,11 +504,14 @@ _hrx() {
                     return 0
                     ;;
                 --lang)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --category)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "demographics general allergy medication problem immunization results procedure device document advance-directive mental-health sexual-health genetic" -- "${cur}"))
                     return 0
                     ;;
                 --date)
@@ -526,7 +523,7 @@ _hrx() {
                     return 0
                     ;;
                 --criticality)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "low high unable-to-assess" -- "${cur}"))
                     return 0
                     ;;
                 --dosage)
@@ -565,7 +562,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__audit)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,7 +592,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version create import help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help create import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,7 +622,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle__subcmd__create)
-            opts="-C -q -h -V --since --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --since --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,7 +712,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle__subcmd__import)
-            opts="-C -q -h -V --accept-late --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --accept-late --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,7 +742,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__clone)
-            opts="-C -q -h -V --trust-root --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --trust-root --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,7 +776,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__delegate)
-            opts="-C -q -h -V --role --categories --until --include-past --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --role --categories --until --include-past --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,7 +787,7 @@ _hrx() {
                     return 0
                     ;;
                 --categories)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "demographics general allergy medication problem immunization results procedure device document advance-directive mental-health sexual-health genetic all" -- "${cur}"))
                     return 0
                     ;;
                 --until)
@@ -821,7 +818,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__demo)
-            opts="-C -q -h -V --dir --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --dir --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,7 +852,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__emergency)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version open help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help open help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -927,7 +924,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__emergency__subcmd__open)
-            opts="-C -q -h -V --reason --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --reason --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -961,7 +958,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version ips research fhir help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help ips research fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -991,7 +988,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__fhir)
-            opts="-o -C -q -h -V --output --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h --output --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1099,7 +1096,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__ips)
-            opts="-o -C -q -h -V --lang --output --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h --lang --output --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,7 +1138,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__research)
-            opts="-C -q -h -V --out --keep-text --dates --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --out --keep-text --dates --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1178,57 +1175,23 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        hrx__subcmd__generate__subcmd__docs)
-            opts="-C -q -h -V --out --json --key --passphrase-file --home --quiet --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --out)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --key)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --passphrase-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         hrx__subcmd__grant)
-            opts="-C -q -h -V --categories --rights --purpose --from --until --include-past --note --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --categories --rights --purpose --from --until --include-past --note --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --categories)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "demographics general allergy medication problem immunization results procedure device document advance-directive mental-health sexual-health genetic all" -- "${cur}"))
                     return 0
                     ;;
                 --rights)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "read write" -- "${cur}"))
                     return 0
                     ;;
                 --purpose)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "treatment emergency research" -- "${cur}"))
                     return 0
                     ;;
                 --from)
@@ -1267,7 +1230,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__grants)
-            opts="-C -q -h -V --all --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --all --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1297,7 +1260,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help"
+            opts="key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1495,20 +1458,6 @@ _hrx() {
         hrx__subcmd__help__subcmd__export__subcmd__research)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        hrx__subcmd__help__subcmd__generate__subcmd__docs)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2025,7 +1974,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__import)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version fhir help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2055,7 +2004,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__import__subcmd__fhir)
-            opts="-C -q -h -V --dry-run --lang --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --dry-run --lang --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2131,7 +2080,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__init)
-            opts="-C -q -h -V --patient --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --patient --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2165,7 +2114,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version generate list export backup restore import to-agent passwd update revoke rotate extend help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help generate list export backup restore import to-agent passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2195,7 +2144,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__backup)
-            opts="-o -C -q -h -V --paper --output --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h --paper --output --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2233,7 +2182,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__export)
-            opts="-o -C -q -h -V --secret --output --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h --secret --output --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2271,7 +2220,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__extend)
-            opts="-C -q -h -V --until --for --never --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --until --for --never --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2309,7 +2258,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__generate)
-            opts="-C -q -h -V --name --email --organisation --country --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --name --email --organisation --country --no-passphrase --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2551,7 +2500,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__import)
-            opts="-C -q -h -V --gpg-agent --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --gpg-agent --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2581,7 +2530,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__list)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2611,7 +2560,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__passwd)
-            opts="-C -q -h -V --no-passphrase --new-passphrase-file --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --no-passphrase --new-passphrase-file --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2645,7 +2594,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__restore)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2675,7 +2624,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__revoke)
-            opts="-C -q -h -V --compromised --retired --since --reason --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --compromised --retired --since --reason --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2713,7 +2662,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__rotate)
-            opts="-C -q -h -V --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --no-passphrase --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2743,7 +2692,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__to__subcmd__agent)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2773,7 +2722,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__update)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2803,14 +2752,14 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__log)
-            opts="-C -q -h -V --kind --since --until --recorded --lang --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --kind --since --until --recorded --lang --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "patient note allergy condition medication immunization observation procedure document device advance-directive" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -2822,7 +2771,10 @@ _hrx() {
                     return 0
                     ;;
                 --lang)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 -C)
@@ -2849,7 +2801,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version setup status start approve finish help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help setup status start approve finish help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2879,7 +2831,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__approve)
-            opts="-o -C -q -h -V --output --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h --output --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2917,7 +2869,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__finish)
-            opts="-C -q -h -V --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --no-passphrase --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3045,7 +2997,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__setup)
-            opts="-C -q -h -V --trustees --threshold --no-rotate --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --trustees --threshold --no-rotate --no-passphrase --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3083,7 +3035,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__start)
-            opts="-o -C -q -h -V --output --no-passphrase --json --key --passphrase-file --home --quiet --help --version"
+            opts="-o -C -q -h --output --no-passphrase --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3121,7 +3073,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__status)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3151,7 +3103,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version add list help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help add list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3181,7 +3133,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote__subcmd__add)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3267,7 +3219,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote__subcmd__list)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3297,7 +3249,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__revoke)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3327,7 +3279,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__schema)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help patient note allergy condition medication immunization observation procedure document device advance-directive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3357,14 +3309,17 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__show)
-            opts="-C -q -h -V --lang --save-attachment --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --lang --save-attachment --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --lang)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --save-attachment)
@@ -3395,7 +3350,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__status)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3425,7 +3380,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__sync)
-            opts="-C -q -h -V --all --accept-late --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --all --accept-late --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3455,7 +3410,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__tui)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3485,7 +3440,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__verify)
-            opts="-C -q -h -V --no-decrypt --accept-rollback --json --key --passphrase-file --home --quiet --help --version"
+            opts="-C -q -h --no-decrypt --accept-rollback --json --key --passphrase-file --home --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

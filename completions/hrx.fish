@@ -30,7 +30,7 @@ complete -c hrx -n "__fish_hrx_needs_command" -l passphrase-file -d 'Read the pa
 complete -c hrx -n "__fish_hrx_needs_command" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_needs_command" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_needs_command" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_needs_command" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_needs_command" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "key" -d 'Manage your keys and the certificates of others'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "init" -d 'Create a new patient record'
@@ -55,7 +55,6 @@ complete -c hrx -n "__fish_hrx_needs_command" -f -a "import" -d 'Import health d
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "export" -d 'Export what you may read as HL7 FHIR R4 (an International Patient Summary, or everything)'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "tui" -d 'Browse the record in the terminal: timeline, entries, grants, audit'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
-complete -c hrx -n "__fish_hrx_needs_command" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -64,7 +63,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcomm
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
@@ -90,7 +88,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -98,7 +95,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to FILE (mode 0600) instead of standard output; a secret key is never printed on a terminal' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -108,7 +104,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s o -l output -d 'Where to write it (mode 0600; .svg for a printable page)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -118,7 +113,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -126,7 +120,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -135,7 +128,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -143,7 +135,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l new-passphrase-file -d 'Read the new passphrase from the first line of FILE (scripts)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -153,7 +144,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -161,7 +151,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l since -d 'With --compromised: from when the key may have been in other hands (YYYY-MM-DD or RFC 3339); what it signed from then on is void' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -d 'Why, in a few words (kept in the revocation, public)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -173,7 +162,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -182,7 +170,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l until -d 'The new expiry: a date (YYYY-MM-DD) or RFC 3339 time' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l for -d 'The new expiry from now: N followed by d, w, m or y (e.g. 2y)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -193,7 +180,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
@@ -215,16 +201,30 @@ complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and c
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand init" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s f -l file -d 'Read the record from FILE (YAML), or - for standard input' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l text -d 'Free text (note: the note\'s text)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l title -d 'Title (note)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l code -d 'Coded term SYSTEM:CODE, e.g. snomed:91936005, atc:J01CA04, icd10:J45' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l display -d 'Display of the coded term (in --lang)' -r
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l lang -d 'Language of --display and --text' -r
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l category -d 'Category, if not the kind\'s default (e.g. mental-health)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l lang -d 'Language of --display and --text' -r -f
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l category -d 'Category, if not the kind\'s default (e.g. mental-health)' -r -f -a "demographics\t''
+general\t''
+allergy\t''
+medication\t''
+problem\t''
+immunization\t''
+results\t''
+procedure\t''
+device\t''
+document\t''
+advance-directive\t''
+mental-health\t''
+sexual-health\t''
+genetic\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l date -l effective -d 'When it happened, as precisely as known: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339 (default: not said; listed by when it was recorded)' -r
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l criticality -d 'Allergy criticality: low, high, unable-to-assess' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l criticality -d 'Allergy criticality: low, high, unable-to-assess' -r -f -a "low\t''
+high\t''
+unable-to-assess\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l dosage -d 'Medication dosage, free text' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l attach -d 'Document: the file to attach (PDF, image, ...); it is stored encrypted' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l content-type -d 'Document: media type of --attach [default: from the file name]' -r
@@ -237,7 +237,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -l skip-unusable-recipients
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand add" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -245,11 +244,20 @@ complete -c hrx -n "__fish_hrx_using_subcommand schema" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand schema" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r -f -a "patient\t''
+note\t''
+allergy\t''
+condition\t''
+medication\t''
+immunization\t''
+observation\t''
+procedure\t''
+document\t''
+device\t''
+advance-directive\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l since -d 'Only entries that happened (in part) on or after this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l until -d 'Only entries that happened (in part) up to the end of this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339' -r
-complete -c hrx -n "__fish_hrx_using_subcommand log" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -258,8 +266,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -l recorded -d 'Order and f
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand log" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand show" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l save-attachment -d 'Write the entry\'s attached file to PATH (decrypted: you choose where)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -268,7 +275,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand show" -l home -d 'Keystore and c
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand show" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -278,7 +284,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand verify" -l accept-rollback -d 'A
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -286,10 +291,26 @@ complete -c hrx -n "__fish_hrx_using_subcommand status" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand status" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)' -r
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l rights -d 'Rights: read, read,write, or write (write alone: adds entries in these categories, reads only its own)' -r
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l purpose -d 'Purpose: treatment, emergency or research' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)' -r -f -a "demographics\t''
+general\t''
+allergy\t''
+medication\t''
+problem\t''
+immunization\t''
+results\t''
+procedure\t''
+device\t''
+document\t''
+advance-directive\t''
+mental-health\t''
+sexual-health\t''
+genetic\t''
+all\t''"
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l rights -d 'Rights: read, read,write, or write (write alone: adds entries in these categories, reads only its own)' -r -f -a "read\t''
+write\t''"
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l purpose -d 'Purpose: treatment, emergency or research' -r -f -a "treatment\t''
+emergency\t''
+research\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l from -d 'Valid from (YYYY-MM-DD or RFC 3339) [default: now]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l note -d 'A note for your own reference (stored in plain text)' -r
@@ -301,7 +322,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also 
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -309,7 +329,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -318,9 +337,22 @@ complete -c hrx -n "__fish_hrx_using_subcommand grants" -l all -d 'Include expir
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand grants" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l role -d 'The delegate\'s role' -r
-complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l categories -d 'Categories in scope, comma-separated, or `all`' -r
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l categories -d 'Categories in scope, comma-separated, or `all`' -r -f -a "demographics\t''
+general\t''
+allergy\t''
+medication\t''
+problem\t''
+immunization\t''
+results\t''
+procedure\t''
+device\t''
+document\t''
+advance-directive\t''
+mental-health\t''
+sexual-health\t''
+genetic\t''
+all\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -330,7 +362,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l include-past -d 'Al
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -338,7 +369,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_su
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -f -a "setup" -d 'Let trustees recover your key together (the patient, once)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -f -a "status" -d 'Who holds shares of the patient\'s key, and whether the set-up is current'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -f -a "start" -d 'On a new device with a copy of the record: ask the trustees for the patient\'s key'
@@ -356,7 +386,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -364,7 +393,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s o -l output -d 'Where to write the request' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -374,7 +402,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s o -l output -d 'Where to write the approval, for the requester' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -383,7 +410,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -392,7 +418,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "setup" -d 'Let trustees recover your key together (the patient, once)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "status" -d 'Who holds shares of the patient\'s key, and whether the set-up is current'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "start" -d 'On a new device with a copy of the record: ask the trustees for the patient\'s key'
@@ -406,7 +431,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_s
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l reason -d 'Why: required, it is the accountability (stored in plain text in the record: keep it short, no diagnosis)' -r
@@ -417,7 +441,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subco
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -427,7 +450,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand audit" -l home -d 'Keystore and 
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l trust-root -d 'The patient\'s fingerprint or the root commit, as the patient reads it out' -r
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -436,7 +458,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and 
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand clone" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -444,7 +465,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "list" -d 'List the remotes'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -455,7 +475,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -463,7 +482,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the remotes'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -476,7 +494,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand sync" -l accept-late -d 'Accept 
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -484,7 +501,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -496,7 +512,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -505,7 +520,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -516,7 +530,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l lang -d 'Language of displays when a file names none' -r
@@ -528,7 +541,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -538,7 +550,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
@@ -552,7 +563,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l out -d 'Directory to write (must not exist or be empty)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l dates -d 'shift (default): move every date by one random offset; year: keep years only' -r -f -a "shift\t''
 year\t''"
@@ -564,7 +574,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -573,7 +582,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
@@ -585,7 +593,6 @@ complete -c hrx -n "__fish_hrx_using_subcommand tui" -l home -d 'Keystore and co
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -594,41 +601,30 @@ complete -c hrx -n "__fish_hrx_using_subcommand demo" -l home -d 'Keystore and c
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l out -d 'Directory to write man/ and completions/ into' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "key" -d 'Manage your keys and the certificates of others'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "init" -d 'Create a new patient record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "add" -d 'Add an entry to the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "schema" -d 'The fields of an entry kind: shapes, which are required, which hrx fills in'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "log" -d 'List the record\'s entries in time order'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "show" -d 'Show one entry in full'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "status" -d 'Your key and your standing in the record, with what needs doing'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "revoke" -d 'Revoke a grant, or every grant of a participant'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "grants" -d 'List who holds which rights on the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "recovery" -d 'Recovery of the patient\'s key by trustees, any k of n together'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "emergency" -d 'Break-glass access to the emergency summary'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "clone" -d 'Get a copy of a record from a git URL or a bundle, verified from its root'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "remote" -d 'Manage the remote copies of the record'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "sync" -d 'Exchange new commits with remotes: fetch, verify, merge, push'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "bundle" -d 'Hand over the record as one file, with no network'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "import" -d 'Import health data from other systems (HL7 FHIR R4)'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "export" -d 'Export what you may read as HL7 FHIR R4 (an International Patient Summary, or everything)'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "tui" -d 'Browse the record in the terminal: timeline, entries, grants, audit'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "generate-docs" -d 'Write man pages and shell completions (for packagers)'
-complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "key" -d 'Manage your keys and the certificates of others'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "init" -d 'Create a new patient record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "add" -d 'Add an entry to the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "schema" -d 'The fields of an entry kind: shapes, which are required, which hrx fills in'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "log" -d 'List the record\'s entries in time order'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "show" -d 'Show one entry in full'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "verify" -d 'Authenticate the record\'s whole history from its root'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "status" -d 'Your key and your standing in the record, with what needs doing'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "grant" -d 'Grant a participant rights on categories of the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "revoke" -d 'Revoke a grant, or every grant of a participant'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "grants" -d 'List who holds which rights on the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "delegate" -d 'Name a guardian who manages access for the patient'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "recovery" -d 'Recovery of the patient\'s key by trustees, any k of n together'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "emergency" -d 'Break-glass access to the emergency summary'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "audit" -d 'The audit trail: every commit, who signed it, what it did'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "clone" -d 'Get a copy of a record from a git URL or a bundle, verified from its root'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "remote" -d 'Manage the remote copies of the record'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "sync" -d 'Exchange new commits with remotes: fetch, verify, merge, push'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "bundle" -d 'Hand over the record as one file, with no network'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "import" -d 'Import health data from other systems (HL7 FHIR R4)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "export" -d 'Export what you may read as HL7 FHIR R4 (an International Patient Summary, or everything)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "tui" -d 'Browse the record in the terminal: timeline, entries, grants, audit'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'

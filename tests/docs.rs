@@ -119,3 +119,27 @@ fn the_format_page_names_the_attack_tests_and_reason_codes() {
         assert!(page.contains(&format!("\\fB{c}\\fR")), "reason code {c} is not in hrx-repository(5)");
     }
 }
+
+/// Everyday use (issue 17, item 9): completions offer the values a user
+/// types (entry kinds, categories, rights, purposes, criticality), not
+/// file names, and not the packagers' hidden command; a wrong value is
+/// refused with the list of right ones.
+#[test]
+fn completions_offer_values_and_hide_the_packagers_command() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for f in ["hrx.bash", "_hrx", "hrx.fish"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(!text.contains("generate-docs"), "{f} offers generate-docs");
+        for v in ["advance-directive", "mental-health", "unable-to-assess", "research"] {
+            assert!(text.contains(v), "{f} does not complete {v}");
+        }
+    }
+    let bash = std::fs::read_to_string(dir.join("hrx.bash")).unwrap();
+    assert!(bash.contains(r#"compgen -W "low high unable-to-assess""#), "criticality values");
+    let env = crate::common::TestEnv::new();
+    let anna = env.party("Anna", "DE", None);
+    let out = env.hrx(&anna).args(["add", "alergy", "--example"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("possible values") && err.contains("allergy"), "{err}");
+}

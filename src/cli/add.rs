@@ -22,6 +22,7 @@ hrx add observation --file hba1c.yaml")]
 pub struct Args {
     /// Entry kind: patient, note, allergy, condition, medication, immunization,
     /// observation, procedure, document, device, advance-directive
+    #[arg(value_parser = super::kinds())]
     pub kind: String,
     /// Read the record from FILE (YAML), or - for standard input
     #[arg(long, short = 'f', value_name = "FILE")]
@@ -39,16 +40,16 @@ pub struct Args {
     #[arg(long)]
     pub display: Option<String>,
     /// Language of --display and --text
-    #[arg(long, default_value = "en")]
+    #[arg(long, default_value = "en", value_hint = clap::ValueHint::Other)]
     pub lang: String,
     /// Category, if not the kind's default (e.g. mental-health)
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::model::category::ALL))]
     pub category: Option<String>,
     /// When it happened, as precisely as known: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339 (default: not said; listed by when it was recorded)
     #[arg(long = "date", visible_alias = "effective", value_name = "DATE")]
     pub date: Option<String>,
     /// Allergy criticality: low, high, unable-to-assess
-    #[arg(long)]
+    #[arg(long, value_parser = ["low", "high", "unable-to-assess"])]
     pub criticality: Option<String>,
     /// Medication dosage, free text
     #[arg(long)]

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, default_value = "guardian")]
     pub role: String,
     /// Categories in scope, comma-separated, or `all`
-    #[arg(long, value_delimiter = ',', default_value = "all")]
+    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = super::categories())]
     pub categories: Vec<String>,
     /// Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]
     #[arg(long)]

@@ -72,9 +72,17 @@ pub fn generate(out: &Path) -> Result<()> {
     let mut cmd = super::command();
     cmd.build();
     man_page(&cmd, "hrx", &man, true)?;
+    // Completions offer what a user types: not the packagers' hidden
+    // command (clap_complete lists hidden subcommands).
+    let base = super::command();
+    let mut shown = clap::Command::new("hrx")
+        .version(base.get_version().unwrap_or_default().to_string())
+        .args(base.get_arguments().cloned())
+        .subcommands(base.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    shown.build();
     for (shell, file) in [(Shell::Bash, "hrx.bash"), (Shell::Zsh, "_hrx"), (Shell::Fish, "hrx.fish")] {
         let mut buf = Vec::new();
-        clap_complete::generate(shell, &mut cmd.clone(), "hrx", &mut buf);
+        clap_complete::generate(shell, &mut shown.clone(), "hrx", &mut buf);
         write(&comp.join(file), &buf)?;
     }
     Ok(())

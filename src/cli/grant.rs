@@ -16,13 +16,13 @@ pub struct Args {
     /// The grantee: a certificate fingerprint in your keystore, or a certificate file
     pub grantee: String,
     /// Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)
-    #[arg(long, value_delimiter = ',', value_name = "CATEGORIES")]
+    #[arg(long, value_delimiter = ',', value_name = "CATEGORIES", value_parser = super::categories())]
     pub categories: Vec<String>,
     /// Rights: read, read,write, or write (write alone: adds entries in these categories, reads only its own)
-    #[arg(long, value_delimiter = ',', default_value = "read")]
+    #[arg(long, value_delimiter = ',', default_value = "read", value_parser = ["read", "write"])]
     pub rights: Vec<String>,
     /// Purpose: treatment, emergency or research
-    #[arg(long, default_value = "treatment")]
+    #[arg(long, default_value = "treatment", value_parser = ["treatment", "emergency", "research"])]
     pub purpose: String,
     /// Valid from (YYYY-MM-DD or RFC 3339) [default: now]
     #[arg(long)]

@@ -10,7 +10,7 @@ use crate::ops::read::{EntryView, Filter, log};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Only entries of this kind
-    #[arg(long)]
+    #[arg(long, value_parser = super::kinds())]
     pub kind: Option<String>,
     /// Only entries that happened (in part) on or after this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339
     #[arg(long, value_name = "DATE")]
@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long)]
     pub recorded: bool,
     /// Show coded terms in this language where the record has it (else English, else the original)
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", value_hint = clap::ValueHint::Other)]
     pub lang: Option<String>,
 }
 

@@ -137,6 +137,16 @@ pub enum Command {
     GenerateDocs(docs::Args),
 }
 
+/// The values `KIND` takes (checked, listed in help, completed).
+pub(crate) fn kinds() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::model::Kind::ALL.iter().map(|k| k.name()))
+}
+
+/// The values of a list of categories: each category, or `all`.
+pub(crate) fn categories() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::model::category::ALL.iter().copied().chain(["all"]))
+}
+
 /// The clap command, for docs and completions.
 pub fn command() -> clap::Command {
     Cli::command()

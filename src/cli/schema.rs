@@ -15,6 +15,7 @@ display is taken in the entry's language); a date is YYYY, YYYY-MM, YYYY-MM-DD o
 pub struct Args {
     /// Entry kind: patient, note, allergy, condition, medication, immunization,
     /// observation, procedure, document, device, advance-directive
+    #[arg(value_parser = super::kinds())]
     pub kind: String,
 }
 

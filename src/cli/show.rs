@@ -14,7 +14,7 @@ pub struct Args {
     /// Entry id (or a unique prefix)
     pub id: String,
     /// Show coded terms in this language where the record has it (else English, else the original)
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", value_hint = clap::ValueHint::Other)]
     pub lang: Option<String>,
     /// Write the entry's attached file to PATH (decrypted: you choose where)
     #[arg(long, value_name = "PATH")]
