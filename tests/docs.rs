@@ -143,3 +143,35 @@ fn completions_offer_values_and_hide_the_packagers_command() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("possible values") && err.contains("allergy"), "{err}");
 }
+
+/// Everyday use (issue 17, item 10): every page a man page names exists,
+/// the SYNOPSIS shows each option's value (`-C DIR`, not `-C `), and the
+/// environment the TUI reads is documented.
+#[test]
+fn man_pages_name_only_pages_that_exist_and_show_values() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let mut named = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("(1)") {
+            let before = &rest[..i];
+            let start =
+                before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\\')).map_or(0, |p| p + 1);
+            let name = before[start..].replace("\\-", "-").replace("\\fB", "").replace("\\fR", "");
+            if name.starts_with("hrx") {
+                named += 1;
+                assert!(
+                    dir.join(format!("{name}.1")).exists(),
+                    "{} names {name}(1), which is not there",
+                    e.path().display()
+                );
+            }
+            rest = &rest[i + 3..];
+        }
+    }
+    assert!(named > 20, "{named} references found");
+    let top = std::fs::read_to_string(dir.join("hrx.1")).unwrap();
+    assert!(top.contains(r"[\fB\-C\fR \fIDIR\fR]") && !top.contains(r"[\fB\-C \fR]"), "synopsis");
+    assert!(top.contains(r"\fBNO_COLOR\fR"), "NO_COLOR under ENVIRONMENT");
+}

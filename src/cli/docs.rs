@@ -29,7 +29,34 @@ fn exit_status_section() -> String {
     s
 }
 
-fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()> {
+/// The SYNOPSIS section, with each option's value (clap_mangen's leaves
+/// values out, `[-C ]`): `name [-C DIR] [--json] ... <COMMAND>`.
+fn synopsis(cmd: &clap::Command, words: &str) -> String {
+    let roff = |s: &str| s.replace('-', "\\-");
+    let mut line = format!("\\fB{}\\fR", roff(words));
+    for a in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let value = a
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| a.get_id().as_str().to_uppercase());
+        let takes = a.get_num_args().is_some_and(|n| n.takes_values());
+        let item = match (a.get_long(), a.get_short()) {
+            (Some(l), _) if takes => format!("\\fB\\-\\-{}\\fR \\fI{}\\fR", roff(l), roff(&value)),
+            (Some(l), _) => format!("\\fB\\-\\-{}\\fR", roff(l)),
+            (None, Some(s)) if takes => format!("\\fB\\-{s}\\fR \\fI{}\\fR", roff(&value)),
+            (None, Some(s)) => format!("\\fB\\-{s}\\fR"),
+            (None, None) => format!("\\fI{}\\fR", roff(&value)),
+        };
+        line.push_str(&if a.is_required_set() { format!(" {item}") } else { format!(" [{item}]") });
+    }
+    if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
+        line.push_str(" <\\fICOMMAND\\fR>");
+    }
+    format!(".SH SYNOPSIS\n{line}\n")
+}
+
+fn man_page(cmd: &clap::Command, name: &str, words: &str, out: &Path, top: bool) -> Result<()> {
     let cmd = cmd.clone().name(name.to_string());
     let mut buf = Vec::new();
     let man = clap_mangen::Man::new(cmd.clone())
@@ -38,7 +65,7 @@ fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()
         .manual("hrx manual");
     man.render_title(&mut buf).map_err(|e| Error::io(out, e))?;
     man.render_name_section(&mut buf).map_err(|e| Error::io(out, e))?;
-    man.render_synopsis_section(&mut buf).map_err(|e| Error::io(out, e))?;
+    buf.extend_from_slice(synopsis(&cmd, words).as_bytes());
     man.render_description_section(&mut buf).map_err(|e| Error::io(out, e))?;
     man.render_options_section(&mut buf).map_err(|e| Error::io(out, e))?;
     if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
@@ -49,15 +76,17 @@ fn man_page(cmd: &clap::Command, name: &str, out: &Path, top: bool) -> Result<()
         buf.extend_from_slice(
             b".SH ENVIRONMENT\n.TP\n\\fBHRX_HOME\\fR\nkeystore and configuration directory\n.TP\n\\fBHRX_KEY\\fR\nthe key to act with\n\
 .TP\n\\fBHRX_PASSPHRASE_FILE\\fR\nfile holding the secret key's passphrase\n.TP\n\\fBHRX_NOW\\fR\n\
-pin the clock to an RFC 3339 time; honoured only by debug (test) builds: a release build refuses it\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
+pin the clock to an RFC 3339 time; honoured only by debug (test) builds: a release build refuses it\n\
+.TP\n\\fBNO_COLOR\\fR\nif set and not empty, the TUI draws without colours (https://no-color.org)\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
         );
     }
     if top {
         man.render_version_section(&mut buf).map_err(|e| Error::io(out, e))?;
     }
     write(&out.join(format!("{name}.1")), &buf)?;
-    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set() && c.get_name() != "help") {
-        man_page(sub, &format!("{name}-{}", sub.get_name()), out, false)?;
+    // Every page the SUBCOMMANDS section names exists (hrx-help(1) too).
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        man_page(sub, &format!("{name}-{}", sub.get_name()), &format!("{words} {}", sub.get_name()), out, false)?;
     }
     Ok(())
 }
@@ -71,7 +100,7 @@ pub fn generate(out: &Path) -> Result<()> {
     }
     let mut cmd = super::command();
     cmd.build();
-    man_page(&cmd, "hrx", &man, true)?;
+    man_page(&cmd, "hrx", "hrx", &man, true)?;
     // Completions offer what a user types: not the packagers' hidden
     // command (clap_complete lists hidden subcommands).
     let base = super::command();

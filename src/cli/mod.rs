@@ -43,7 +43,9 @@ use output::Out;
 
 /// Signed, encrypted, append-only health records in git
 #[derive(Parser, Debug)]
-#[command(name = "hrx", version, propagate_version = true, max_term_width = 100)]
+// No `help` subcommands: `--help` works everywhere, and the man pages
+// name no page that is not there (hrx-help(1), hrx-key-help(1)).
+#[command(name = "hrx", version, propagate_version = true, max_term_width = 100, disable_help_subcommand = true)]
 #[command(long_about = "hrx keeps a patient's health record as one git repository: every entry is a \
 YAML record, OpenPGP-encrypted to exactly the people allowed to read it and committed in a signed \
 commit. Anyone with a copy can verify the whole history from its root.")]
