@@ -1374,7 +1374,7 @@ fn references_to_an_earlier_import_resolve() {
           {"fullUrl":"urn:uuid:c2","resource":{"resourceType":"Condition","id":"c2","code":{"text":"Asthma"},
              "recorder":{"type":"Practitioner","identifier":{"system":"urn:oid:2.16.724.4.9.10.2","value":"28/123456"}}}},
           {"fullUrl":"urn:uuid:u2","resource":{"resourceType":"DeviceUseStatement","id":"u2","status":"active",
-             "subject":{"reference":"Patient/p"},"device":{"identifier":{"system":"urn:example:implants","value":"PM-7"}}}}]}"##,
+             "subject":{"reference":"Patient/p"},"device":{"type":"Device","identifier":{"system":"urn:example:implants","value":"PM-7"}}}}]}"##,
     )
     .unwrap();
     let out = import(&env, &anna, &[second.to_str().unwrap(), "--json"]);
@@ -1397,4 +1397,145 @@ fn references_to_an_earlier_import_resolve() {
     assert_eq!(of("DeviceUseStatement/u2")["device_type"]["code"], "14106009");
     // The second import added three entries, not the earlier ones again.
     assert_eq!(log["entries"].as_array().unwrap().len(), 6);
+}
+
+fn import_text(env: &TestEnv, who: &Party, name: &str, text: &str) -> Value {
+    let file = env.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let out = import(env, who, &[file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    json(&out)["import"]["files"][0].clone()
+}
+
+/// Hostile review, attack: a note whose text has a line indented deeper
+/// than readers accept (or a run of brackets) was written, then refused
+/// by every reader: the record failed `verify` for good. What a reader
+/// checks is now checked before writing.
+#[test]
+fn text_readers_would_refuse_never_makes_an_unreadable_entry() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let deep = format!("a\n{}b", " ".repeat(300));
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:c1", "resource": {"resourceType": "Condition", "id": "c1", "code": {"text": "asthma"},
+          "note": [{"text": deep.clone()}]}},
+        {"fullUrl": "urn:uuid:c2", "resource": {"resourceType": "Condition", "id": "c2", "code": {"text": "hay fever"},
+          "note": [{"text": format!("a\n{}", "[".repeat(70))}]}}]});
+    import_text(&env, &anna, "deep.json", &bundle.to_string());
+    assert!(env.verify(&anna).status.success(), "{}", stderr(&env.verify(&anna)));
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    assert!(
+        log["entries"].as_array().unwrap().iter().all(|e| e["readable"] == true && e.get("problems").is_none()),
+        "{log}"
+    );
+    let before = env.git(&["rev-parse", "HEAD"]).stdout;
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["add", "note", "--text", &deep]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("would not be read back"), "{}", stderr(&out));
+    assert_eq!(env.git(&["rev-parse", "HEAD"]).stdout, before, "nothing written");
+    assert!(env.verify(&anna).status.success());
+}
+
+/// Hostile review, attack: a write-only grantee writes an entry that says
+/// it came from FHIR (a "Medication/m1" of Warfarin); the patient's later
+/// import of a statement naming Medication/m1 took it for its medication.
+/// Only what the importer itself imported answers, and only to the very
+/// reference it had: `Practitioner/1` of another server is someone else.
+#[test]
+fn only_the_importers_own_earlier_imports_answer_references() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let mallory = env.party("Mallory", "XX", None);
+    env.grant(&anna, &mallory, "general", "write", &[]);
+    let planted = env.path().join("planted.yaml");
+    std::fs::write(
+        &planted,
+        "text: x\nsource: {system: fhir, reference: Medication/m1, original: '{\"resourceType\":\"Medication\",\"id\":\"m1\",\"code\":{\"text\":\"Warfarin 10 mg\"}}'}\n",
+    )
+    .unwrap();
+    let out =
+        env.hrx(&mallory).arg("-C").arg(env.record()).args(["add", "note", "--file"]).arg(&planted).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Anna's own first import: Dr Alice at hospital A.
+    import_text(
+        &env,
+        &anna,
+        "a.json",
+        r#"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"https://hospital-a.example/fhir/Practitioner/1","resource":{"resourceType":"Practitioner","id":"1","name":[{"text":"Dr Alice Alpha"}]}},
+          {"fullUrl":"https://hospital-a.example/fhir/Condition/c1","resource":{"resourceType":"Condition","id":"c1","code":{"text":"asthma"},
+             "recorder":{"reference":"Practitioner/1"}}}]}"#,
+    );
+    let s = import_text(
+        &env,
+        &anna,
+        "b.json",
+        r#"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:ms1","resource":{"resourceType":"MedicationStatement","id":"ms1","status":"active",
+             "medicationReference":{"reference":"Medication/m1","display":"Paracetamol 500 mg"}}},
+          {"fullUrl":"urn:uuid:o1","resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"pulse"},
+             "performer":[{"reference":"https://hospital-b.example/fhir/Practitioner/1","display":"Dr Bob Beta"}]}}]}"#,
+    );
+    assert!(s["unresolved"].to_string().contains("Medication/m1"), "{s}");
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let text = log.to_string();
+    let med = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "medication").unwrap();
+    assert!(!med.to_string().contains("Warfarin"), "the planted medication was taken: {med}");
+    let obs = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "observation").unwrap();
+    assert_eq!(obs["record"]["attributed"][0]["name"], "Dr Bob Beta", "{obs}");
+    assert!(text.contains("Dr Alice Alpha"), "the first import keeps its own");
+}
+
+/// Hostile review, attack: a recorder named only by an identifier value
+/// (no system, no type) matched the patient's MRN, and a clinician's
+/// diagnosis showed as entered by the patient. A logical reference needs
+/// its system and type.
+#[test]
+fn an_identifier_value_alone_names_no_one() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    import_text(
+        &env,
+        &anna,
+        "id.json",
+        r#"{"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","id":"p","identifier":[{"system":"urn:mrn","value":"1001"}],"name":[{"text":"Anna"}]}},
+          {"fullUrl":"urn:uuid:c","resource":{"resourceType":"Condition","id":"c","code":{"text":"Schizophrenia"},
+             "recorder":{"identifier":{"value":"1001"},"display":"Dr Carol Chen"}}}]}"#,
+    );
+    let log = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap());
+    let c = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "condition").unwrap();
+    assert_eq!(c["entered_by"], "clinician", "{c}");
+    assert_eq!(c["record"]["attributed"][0]["name"], "Dr Carol Chen", "{c}");
+}
+
+/// Hostile review, attack: a direction override (U+202E) or a C1 control
+/// in a name made `log --json` invalid JSON (the terminal escaping wrote
+/// `\u{202e}`); a document naming thousands of authors copied them onto
+/// every entry (minutes of CPU); an empty section whose reason had an
+/// empty code failed the whole file. JSON stays JSON (the character as a
+/// JSON escape), an entry keeps at most 16 parties, and the empty section
+/// is skipped with its reason.
+#[test]
+fn hostile_names_many_authors_and_a_broken_section_are_contained() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let authors: Vec<Value> = (0..200).map(|i| serde_json::json!({"display": format!("Author {i}")})).collect();
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "document", "entry": [
+        {"fullUrl": "urn:uuid:comp", "resource": {"resourceType": "Composition", "status": "final", "title": "x",
+          "type": {"coding": [{"system": "http://loinc.org", "code": "60591-5"}]}, "author": authors,
+          "section": [{"title": "Allergies", "code": {"coding": [{"system": "http://loinc.org", "code": "48765-2"}]},
+                       "emptyReason": {"coding": [{"code": ""}]}}]}},
+        {"fullUrl": "urn:uuid:c1", "resource": {"resourceType": "Condition", "id": "c1",
+          "code": {"text": "evil \u{202e}txt.exe \u{85} name"}}}]});
+    let s = import_text(&env, &anna, "many.json", &bundle.to_string());
+    assert_eq!(s["imported"]["condition"], 1, "{s}");
+    assert!(s["skipped"][0]["resource"].as_str().unwrap().contains("section-0"), "{s}");
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["log", "--json"]).output().unwrap();
+    let raw = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(!raw.contains('\u{202e}') && raw.contains("\\u202e"), "escaped as JSON");
+    let log = json(&out);
+    let c = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "condition").unwrap();
+    assert_eq!(c["record"]["code"]["text"], "evil \u{202e}txt.exe \u{85} name", "the same text back");
+    assert_eq!(c["record"]["attributed"].as_array().unwrap().len(), 16, "{c}");
 }

@@ -19,7 +19,11 @@ impl Out {
     /// Prints a JSON document `{"version": 1, KIND: value}`.
     pub fn json<T: Serialize>(&self, kind: &str, value: &T) {
         let doc = serde_json::json!({ "version": JSON_VERSION, kind: value });
-        self.line(&serde_json::to_string_pretty(&doc).expect("json"));
+        let text = serde_json::to_string_pretty(&doc).expect("json");
+        let mut o = std::io::stdout().lock();
+        if writeln!(o, "{}", crate::model::text::json_safe(&text)).is_err() {
+            std::process::exit(0);
+        }
     }
 
     /// [`Out::json`] of a list, each item made into JSON on its own core:
@@ -57,9 +61,9 @@ fn write_json_list<W: Write, T: Serialize + Sync>(mut w: W, kind: &str, items: &
     let parts = crate::cores::map(items, |i| {
         let v = serde_json::to_value(i).expect("json");
         let text = serde_json::to_string_pretty(&v).expect("json");
-        crate::model::text::terminal_safe(&format!("    {}", text.replace('\n', "\n    "))).into_owned()
+        crate::model::text::json_safe(&format!("    {}", text.replace('\n', "\n    "))).into_owned()
     });
-    let name = crate::model::text::terminal_safe(&serde_json::to_string(kind).expect("json")).into_owned();
+    let name = crate::model::text::json_safe(&serde_json::to_string(kind).expect("json")).into_owned();
     let version = format!("  \"version\": {JSON_VERSION}");
     let list = if parts.is_empty() { format!("  {name}: []") } else { format!("  {name}: [\n") };
     w.write_all(b"{\n")?;
@@ -111,8 +115,7 @@ mod tests {
                 let mut got = vec![];
                 write_json_list(&mut got, kind, items).unwrap();
                 let doc = serde_json::json!({ "version": JSON_VERSION, kind: items });
-                let want =
-                    format!("{}\n", crate::model::text::terminal_safe(&serde_json::to_string_pretty(&doc).unwrap()));
+                let want = format!("{}\n", crate::model::text::json_safe(&serde_json::to_string_pretty(&doc).unwrap()));
                 assert_eq!(String::from_utf8(got).unwrap(), want);
             }
         }

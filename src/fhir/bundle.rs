@@ -54,8 +54,11 @@ pub struct Parsed {
     /// Resources of earlier imports into the same record, which this
     /// input may refer to (looked up, never imported again).
     earlier: Vec<Resource>,
-    /// Their fullUrls and `Type/id`s.
+    /// The reference each was known by in its import.
     earlier_index: HashMap<String, usize>,
+    /// (type, system, value) of every identifier, to (an earlier import's?,
+    /// index): the first resource that has it.
+    by_identifier: HashMap<(String, String, String), (bool, usize)>,
 }
 
 impl Parsed {
@@ -69,8 +72,13 @@ impl Parsed {
         if let Some(id) = reference.strip_prefix('#') {
             return self.contained.get(&(from.identity(), id.to_string()));
         }
-        lookup(&self.index, &self.resources, reference)
-            .or_else(|| lookup(&self.earlier_index, &self.earlier, reference))
+        // An earlier import's resource answers only to the very reference
+        // it was known by there: `Patient/1` of another server is another
+        // resource.
+        lookup(&self.index, &self.resources, reference).or_else(|| {
+            let unversioned = reference.find("/_history/").map_or(reference, |i| &reference[..i]);
+            self.earlier_index.get(unversioned).map(|&i| &self.earlier[i])
+        })
     }
 
     /// Resolves a FHIR Reference (the object): its `reference` (see
@@ -82,18 +90,15 @@ impl Parsed {
         if let Some(r) = reference.get("reference").and_then(Value::as_str) {
             return self.resolve(from, r);
         }
+        // Only a whole logical reference: an identifier value alone (a
+        // practitioner's number that is also a patient's MRN) names no one.
         let id = reference.get("identifier")?;
         let value = id.get("value").and_then(Value::as_str)?;
-        let system = id.get("system").and_then(Value::as_str);
-        let kind = reference.get("type").and_then(Value::as_str);
-        let matches = |r: &&Resource| {
-            kind.is_none_or(|k| k == r.kind)
-                && r.json.get("identifier").and_then(Value::as_array).into_iter().flatten().any(|i| {
-                    i.get("value").and_then(Value::as_str) == Some(value)
-                        && (system.is_none() || i.get("system").and_then(Value::as_str) == system)
-                })
-        };
-        self.resources.iter().find(matches).or_else(|| self.earlier.iter().find(matches))
+        let system = id.get("system").and_then(Value::as_str)?;
+        let kind = reference.get("type").and_then(Value::as_str)?;
+        self.by_identifier
+            .get(&(kind.to_string(), system.to_string(), value.to_string()))
+            .map(|&(earlier, i)| if earlier { &self.earlier[i] } else { &self.resources[i] })
     }
 
     /// Adds the resources of earlier imports into the same record, for
@@ -101,8 +106,11 @@ impl Parsed {
     pub fn add_earlier(&mut self, earlier: Vec<Resource>) {
         let mut m = HashMap::new();
         for (i, r) in earlier.iter().enumerate() {
-            for k in keys(r) {
+            if let Some(k) = r.full_url.clone().or_else(|| r.id.as_ref().map(|id| format!("{}/{id}", r.kind))) {
                 m.entry(k).or_insert(i);
+            }
+            for k in identifiers(r) {
+                self.by_identifier.entry(k).or_insert((true, i));
             }
         }
         self.earlier = earlier;
@@ -116,6 +124,9 @@ impl Parsed {
         for (i, r) in self.resources.iter().enumerate() {
             for k in keys(r) {
                 m.insert(k, i);
+            }
+            for k in identifiers(r) {
+                self.by_identifier.entry(k).or_insert((false, i));
             }
             for c in r.json.get("contained").and_then(Value::as_array).into_iter().flatten() {
                 let (Some(kind), Some(id)) =
@@ -151,6 +162,19 @@ fn keys(r: &Resource) -> Vec<String> {
         out.push(format!("{}/{id}", r.kind));
     }
     out
+}
+
+/// (type, system, value) of each identifier a resource has.
+fn identifiers(r: &Resource) -> Vec<(String, String, String)> {
+    r.json
+        .get("identifier")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| {
+            Some((r.kind.clone(), i.get("system")?.as_str()?.to_string(), i.get("value")?.as_str()?.to_string()))
+        })
+        .collect()
 }
 
 /// A reference looked up in one index: by itself, unversioned, and an

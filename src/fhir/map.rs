@@ -513,6 +513,9 @@ fn context_note(c: &Ctx, r: &Resource) -> (String, String, Option<Value>) {
 /// Where a resource names who performed, recorded, asserted, reported,
 /// requested or wrote it: (role, field, whether the field is a list of
 /// `{actor: Reference}` rather than of references).
+/// The most parties an entry keeps as its attribution.
+const MAX_PARTIES: usize = 16;
+
 const ATTRIBUTION: &[(&str, &str, bool)] = &[
     ("performer", "performer", false),
     ("recorder", "recorder", false),
@@ -552,8 +555,11 @@ fn attribution(c: &mut Ctx, r: &Resource, document_authors: &[Value]) -> (Vec<Va
         }
     }
     if r.kind != "Patient" && refs.iter().all(|(role, _)| *role != "author") {
-        refs.extend(document_authors.iter().map(|a| ("author", a.clone())));
+        refs.extend(document_authors.iter().take(MAX_PARTIES).map(|a| ("author", a.clone())));
     }
+    // Bounded: a resource naming thousands of performers (or a document
+    // thousands of authors) costs no more than a few.
+    refs.truncate(MAX_PARTIES);
     let mut out: Vec<Value> = vec![];
     let mut related: Vec<Value> = vec![];
     for (role, x) in refs {
@@ -568,8 +574,11 @@ fn attribution(c: &mut Ctx, r: &Resource, document_authors: &[Value]) -> (Vec<Va
         // Context only: a patient or a device is an entry of its own.
         let mut keep = |t: &Resource| {
             let context = ["Practitioner", "PractitionerRole", "Organization", "RelatedPerson", "CareTeam"];
-            if context.contains(&t.kind.as_str()) && !related.iter().any(|v| v["reference"] == t.identity()) {
-                related.push(json!({"reference": t.identity(), "original": t.original}));
+            // Under the reference the input gave it (its fullUrl), so that
+            // the originals that refer to it still resolve in an export.
+            let known_as = t.full_url.clone().unwrap_or_else(|| t.identity());
+            if context.contains(&t.kind.as_str()) && !related.iter().any(|v| v["reference"] == known_as.as_str()) {
+                related.push(json!({"reference": known_as, "original": t.original}));
             }
         };
         if let Some(t) = &resolved {
@@ -809,10 +818,14 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
         "MedicationStatement" | "MedicationRequest" => {
             let mut med = c.concept(j.get("medicationCodeableConcept"));
             if med.is_none() {
-                let resolved = c.resolve(r, j.get("medicationReference")).map(|m| (m.json.clone(), m.original.clone()));
-                if let Some((m, original)) = resolved {
-                    // Keep the folded Medication too, so an export can carry it again.
-                    let reference = j["medicationReference"]["reference"].clone();
+                let resolved = c
+                    .resolve(r, j.get("medicationReference"))
+                    .map(|m| (m.json.clone(), m.original.clone(), m.full_url.clone()));
+                if let Some((m, original, full_url)) = resolved {
+                    // Keep the folded Medication too, so an export can carry
+                    // it again: under its fullUrl, as the input knew it.
+                    let reference =
+                        full_url.map(Value::String).unwrap_or_else(|| j["medicationReference"]["reference"].clone());
                     b.insert("source_related".into(), json!([{"reference": reference, "original": original}]));
                     med = c.concept(m.get("code"));
                     if let Some(f) = c.concept(m.get("form")) {

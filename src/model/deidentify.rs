@@ -77,6 +77,15 @@ pub fn deidentify(record: &Value, dates: Dates, keep_text: bool) -> Value {
     if let Some(c) = country {
         m.insert("author_country".into(), c);
     }
+    // What a modifier extension says may be anything (a name, a number):
+    // that the source had one, and where, is kept.
+    if let Some(Value::Array(a)) = m.get_mut("modifiers") {
+        for x in a.iter_mut() {
+            if let Value::Object(o) = x {
+                o.remove("value");
+            }
+        }
+    }
     // Whether the patient or a clinician entered it is kept; who they are is not.
     if let Some(Value::Array(a)) = m.get_mut("attributed") {
         for p in a.iter_mut() {

@@ -68,6 +68,11 @@ pub enum Invalid {
     /// A stored entry's header does not parse.
     #[error("stored entry is malformed: {0}")]
     Stored(String),
+    /// Written as it is, no reader would open it (see `yaml::check`).
+    #[error(
+        "the entry as YAML would not be read back ({0}): a line of its text indented that deep, or that many brackets, is refused by every reader"
+    )]
+    Unreadable(String),
     /// Larger than any reader will open.
     #[error("the entry is {0} bytes as YAML; an entry holds at most {max} bytes (48 MiB): keep a large file elsewhere and give its url", max = MAX_ENTRY_YAML)]
     TooLarge(usize),
@@ -76,8 +81,13 @@ pub enum Invalid {
 /// Refuses a record no reader would open (see [`MAX_ENTRY_YAML`]): it
 /// would be written, encrypted and committed, and then never read.
 fn check_size(record: &Value) -> Result<(), Invalid> {
-    let n = serde_yaml_ng::to_string(record).map(|s| s.len()).unwrap_or(usize::MAX);
-    if n > MAX_ENTRY_YAML { Err(Invalid::TooLarge(n)) } else { Ok(()) }
+    let yaml = serde_yaml_ng::to_string(record).map_err(|e| Invalid::Yaml(e.to_string()))?;
+    if yaml.len() > MAX_ENTRY_YAML {
+        return Err(Invalid::TooLarge(yaml.len()));
+    }
+    // What a reader checks before parsing (indentation, nesting) is
+    // checked before writing: an entry no reader opens is never written.
+    super::yaml::check(yaml.as_bytes(), MAX_ENTRY_YAML).map_err(Invalid::Unreadable)
 }
 
 /// Statuses that change what an entry says (it did not happen, is wrong,
@@ -318,11 +328,12 @@ impl Entry {
                     // Too large to open: the source's copy goes first (the
                     // source has it), then an inline file (it may have a url).
                     Err(e) => {
+                        let too_large = matches!(e, Invalid::TooLarge(_));
                         let place = if input.pointer("/source/original").is_some() {
                             vec!["source".to_string(), "original".to_string()]
                         } else if input.pointer("/source/related").is_some() {
                             vec!["source".to_string(), "related".to_string()]
-                        } else if input.pointer("/attachment/data").is_some() {
+                        } else if too_large && input.pointer("/attachment/data").is_some() {
                             vec!["attachment".to_string(), "data".to_string()]
                         } else {
                             return Err(e);
@@ -331,6 +342,10 @@ impl Entry {
                         left_out.push(match place[1].as_str() {
                             "data" => format!(
                                 "attachment.data: the file ({bytes} bytes as base64) is more than an entry holds; the source has it"
+                            ),
+                            _ if !too_large => format!(
+                                "source.{}: the resource as received ({bytes} bytes) is not kept: as YAML it would not be read back ({e})",
+                                place[1]
                             ),
                             _ => format!(
                                 "source.{}: the resource as received ({bytes} bytes) is not kept as well: with the rest it is more than an entry holds",

@@ -9,7 +9,13 @@ use std::borrow::Cow;
 
 fn unsafe_char(c: char, keep_newlines: bool) -> bool {
     (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}'
+            // Line and paragraph separators (a forged line in some
+            // terminals), and characters that show as nothing.
+            | '\u{2028}' | '\u{2029}' | '\u{200B}' | '\u{FEFF}' | '\u{00AD}'
+        )
 }
 
 /// Whether `s` holds a character [`unsafe_char`] refuses. Output can be
@@ -56,6 +62,28 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
+/// JSON made by serde_json, made safe for a terminal and still JSON: a
+/// character [`printable`] would escape (inside a string: serde_json
+/// leaves DEL, C1 controls and direction overrides as they are) becomes a
+/// JSON escape, `\u202e`, which a JSON reader turns back into it.
+pub fn json_safe(s: &str) -> Cow<'_, str> {
+    if !any_unsafe(s, true) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if unsafe_char(c, true) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Output already laid out in lines by hrx: control characters other than
 /// newline and tab are shown escaped.
 pub fn terminal_safe(s: &str) -> Cow<'_, str> {
@@ -65,6 +93,17 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_made_safe_is_the_same_json() {
+        for s in ["a\u{202e}b\u{85}c\u{7f}", "plain", "\u{2028}x\u{061c}"] {
+            let text = serde_json::to_string(&serde_json::json!({ "k": s })).unwrap();
+            let safe = json_safe(&text);
+            assert!(!safe.chars().any(|c| unsafe_char(c, true)), "{safe}");
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            assert_eq!(back["k"], s);
+        }
+    }
 
     #[test]
     fn escapes_and_forged_lines_are_shown_not_obeyed() {

@@ -79,9 +79,20 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
     let rec = ctx.record()?;
     // What this record already holds, by FHIR identity (from the entries the
     // importer can read, which include everything it imported before).
-    let held: Vec<serde_json::Value> = log(ctx, &Filter::default())?.into_iter().filter_map(|e| e.record).collect();
-    let mut known: HashSet<String> =
-        held.iter().filter_map(|r| r.get("source")?.get("reference")?.as_str().map(str::to_string)).collect();
+    let me = ctx.key_fpr().ok();
+    let views = log(ctx, &Filter::default())?;
+    let mut known: HashSet<String> = views
+        .iter()
+        .filter_map(|e| e.record.as_ref()?.get("source")?.get("reference")?.as_str().map(str::to_string))
+        .collect();
+    // Only what this importer itself imported may be referred to: anyone
+    // with a write grant can write an entry that says it came from FHIR.
+    let held: Vec<serde_json::Value> = views
+        .into_iter()
+        .filter(|e| me.as_deref() == Some(e.author.fingerprint.as_str()))
+        .filter_map(|e| e.record)
+        .filter(|r| r.get("source").and_then(|s| s.get("system")).and_then(serde_json::Value::as_str) == Some("fhir"))
+        .collect();
     // The resources earlier imports read (each entry's original, and those
     // folded into it), for references to them: made once, when an input
     // refers to something it does not hold.
@@ -110,7 +121,7 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
         )?;
         let mut parsed = parse(&text).map_err(|e| Error::Invalid(format!("{}: {e}", f.display())))?;
         let mut mapping = map_all(&parsed, lang);
-        if !mapping.unresolved.is_empty() {
+        if !mapping.unresolved.is_empty() && !held.is_empty() {
             parsed.add_earlier(earlier.get_or_insert_with(|| earlier_of(&held)).clone());
             mapping = map_all(&parsed, lang);
         }
@@ -161,8 +172,17 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
                 }
                 fallbacks.push((doc, file, id));
             }
+            // A statement of an empty section has no original to keep:
+            // skipped with the reason, never the file for it.
             (Err(why), None) => {
-                return Err(Error::Invalid(format!("{file}: {id} does not map to a valid entry: {why}")));
+                let Some(s) = summaries.iter_mut().find(|s| s.file == file) else {
+                    return Err(Error::Invalid(format!("{file}: {id} does not map to a valid entry: {why}")));
+                };
+                if let Some(n) = s.imported.get_mut(kind.name()) {
+                    *n -= 1;
+                }
+                s.imported.retain(|_, n| *n > 0);
+                s.skipped.push(KeptWhole { resource: id.clone(), reason: one_line(&why) });
             }
         }
     }
