@@ -363,7 +363,7 @@ pub fn verify_from(
     let walked = crate::crypto::commit::check_ahead(
         &signers,
         order.len(),
-        |_: &mut Option<Trees<'static>>, i| signed[i].lock().unwrap_or_else(|e| e.into_inner()).take(),
+        |i| signed[i].lock().unwrap_or_else(|e| e.into_inner()).take(),
         |i| early.lock().unwrap_or_else(|e| e.into_inner()).remove(&order[i]),
         &accepted,
         || Trees::open(&git_dir).ok(),

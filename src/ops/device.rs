@@ -109,6 +109,15 @@ fn still_withdrawn(w: &str, p: &crate::policy::Policy) -> bool {
     }
 }
 
+/// Writes one of the device's files (0600, in a 0700 directory made if
+/// need be).
+fn write_home_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        crate::fsutil::private_dir(dir)?;
+    }
+    crate::fsutil::write_private(path, bytes)
+}
+
 fn withdrawn_file(ctx: &Context, root: Oid) -> std::path::PathBuf {
     ctx.keystore.home().join("withdrawn").join(root.to_string())
 }
@@ -129,13 +138,8 @@ pub(crate) fn note_withdrawals(ctx: &Context, v: &Verified, reset: bool) {
         return;
     }
     all.extend(now);
-    let path = withdrawn_file(ctx, v.root);
-    if let Some(dir) = path.parent()
-        && crate::fsutil::private_dir(dir).is_ok()
-    {
-        let text: String = all.iter().map(|l| format!("{l}\n")).collect();
-        let _ = crate::fsutil::write_private(&path, text.as_bytes());
-    }
+    let text: String = all.iter().map(|l| format!("{l}\n")).collect();
+    let _ = write_home_file(&withdrawn_file(ctx, v.root), text.as_bytes());
 }
 
 fn root_file(ctx: &Context, root: Oid) -> std::path::PathBuf {
@@ -145,20 +149,7 @@ fn root_file(ctx: &Context, root: Oid) -> std::path::PathBuf {
 /// What this device last verified at `place`, if anything (under either
 /// of its names; see [`seen_files`]).
 pub fn seen(ctx: &Context, place: &std::path::Path) -> Option<Seen> {
-    seen_all(ctx, place).into_iter().next()
-}
-
-/// Every mark this device holds for `place`.
-fn seen_all(ctx: &Context, place: &std::path::Path) -> Vec<Seen> {
-    let mut out: Vec<Seen> = vec![];
-    for f in seen_files(ctx, place) {
-        if let Some(s) = read_seen(&f)
-            && !out.contains(&s)
-        {
-            out.push(s);
-        }
-    }
-    out
+    seen_files(ctx, place).iter().find_map(|f| read_seen(f))
 }
 
 fn read_seen(file: &std::path::Path) -> Option<Seen> {
@@ -181,12 +172,6 @@ fn read_seen(file: &std::path::Path) -> Option<Seen> {
     Some(s)
 }
 
-fn write_seen(ctx: &Context, place: &std::path::Path, s: &Seen) {
-    for path in seen_files(ctx, place) {
-        write_seen_file(&path, s);
-    }
-}
-
 fn write_seen_file(path: &std::path::Path, s: &Seen) {
     let mut line = format!("{} {}", s.root, s.head);
     if let Some(p) = &s.patient {
@@ -197,36 +182,46 @@ fn write_seen_file(path: &std::path::Path, s: &Seen) {
             line.push_str(&format!(" {k}={}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
         }
     }
-    if let Some(dir) = path.parent()
-        && crate::fsutil::private_dir(dir).is_ok()
-    {
-        let _ = crate::fsutil::write_private(path, format!("{line}\n").as_bytes());
-    }
+    let _ = write_home_file(path, format!("{line}\n").as_bytes());
 }
 
 /// Notes that this device verified `head` of the record with `root` (of
 /// `patient`) at `place` (best effort); `full`: from the root, by `hrx
 /// verify`.
 pub fn mark_seen(ctx: &Context, place: &std::path::Path, root: Oid, head: Oid, patient: &Fpr, full: bool) {
+    let files = seen_files(ctx, place);
+    let old = files.iter().find_map(|f| read_seen(f));
+    write_marks(ctx, &files, old, root, head, patient, full);
+}
+
+/// Writes the mark of `head` to `files`, from the `old` one.
+fn write_marks(
+    ctx: &Context,
+    files: &[std::path::PathBuf],
+    old: Option<Seen>,
+    root: Oid,
+    head: Oid,
+    patient: &Fpr,
+    full: bool,
+) {
     let now = ctx.clock.now();
-    let old = seen(ctx, place).filter(|s| s.root == root);
+    let old = old.filter(|s| s.root == root);
     let since = match &old {
         Some(s) if s.head == head => s.since,
         _ => Some(now),
     };
     let full = if full { Some(now) } else { old.and_then(|s| s.full) };
-    write_seen(ctx, place, &Seen { root, head, patient: Some(patient.clone()), since, full });
+    let s = Seen { root, head, patient: Some(patient.clone()), since, full };
+    for f in files {
+        write_seen_file(f, &s);
+    }
 }
 
 /// Pins the trust root of `rec` on this device (init, clone), and names it
 /// in the record's `.git/config` so that the copy finds it wherever it is
 /// moved.
 pub fn pin(ctx: &Context, rec: &Record, pin: &Pin) -> Result<()> {
-    let path = root_file(ctx, pin.root);
-    if let Some(dir) = path.parent() {
-        crate::fsutil::private_dir(dir)?;
-    }
-    crate::fsutil::write_private(&path, format!("{}\n", pin.patient).as_bytes())?;
+    write_home_file(&root_file(ctx, pin.root), format!("{}\n", pin.patient).as_bytes())?;
     rec.pin(pin)
 }
 
@@ -269,8 +264,9 @@ pub fn pinned_or_seen(ctx: &Context, rec: &Record) -> Result<Option<Pin>> {
 /// to its grantee. Then remembers the head.
 pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &Verified) -> Result<()> {
     let way_out = "`hrx sync` brings removed commits back from a remote; if an old backup or another record was put here on purpose, `hrx verify --accept-rollback` accepts the history as it is (and says what it gives up)";
-    let marks = seen_all(ctx, &ctx.dir);
-    for s in &marks {
+    let files = seen_files(ctx, &ctx.dir);
+    let marks: Vec<Option<Seen>> = files.iter().map(|f| read_seen(f)).collect();
+    for s in marks.iter().flatten() {
         check_mark(rec, v, s, way_out)?;
     }
     // Wherever the copy is found (a link put where the record was, another
@@ -300,50 +296,46 @@ pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &Verified) -> Resul
         }));
     }
     note_withdrawals(ctx, v, false);
-    let stale =
-        seen_files(ctx, &ctx.dir).iter().any(|f| read_seen(f).is_none_or(|s| s.head != v.head || s.root != v.root));
-    if stale {
-        mark_seen(ctx, &ctx.dir, v.root, v.head, &v.header.patient, false);
+    if marks.iter().any(|m| m.as_ref().is_none_or(|s| s.head != v.head || s.root != v.root)) {
+        let old = marks.into_iter().flatten().next();
+        write_marks(ctx, &files, old, v.root, v.head, &v.header.patient, false);
     }
     Ok(())
 }
 
 /// [`check_not_rolled_back`] against one mark.
 fn check_mark(rec: &Record, v: &Verified, s: &Seen, way_out: &str) -> Result<()> {
-    match Some(s) {
-        Some(s) if s.root != v.root => {
-            return Err(Error::Verification(Failure {
-                commit: Some(v.root.to_string()),
-                code: "root-rewritten",
-                reason: format!(
-                    "another record is in this place: its root commit is {}, the record this device verified here before had root {}; {way_out}",
-                    &v.root.to_string()[..12],
-                    &s.root.to_string()[..12]
-                ),
-            }));
+    if s.root != v.root {
+        return Err(Error::Verification(Failure {
+            commit: Some(v.root.to_string()),
+            code: "root-rewritten",
+            reason: format!(
+                "another record is in this place: its root commit is {}, the record this device verified here before had root {}; {way_out}",
+                &v.root.to_string()[..12],
+                &s.root.to_string()[..12]
+            ),
+        }));
+    }
+    if s.head != v.head && !rec.repo.graph_descendant_of(v.head, s.head).unwrap_or(false) {
+        // Another process may have written meanwhile (and marked its
+        // head after this one read the branch): that is the branch
+        // moving on, not back. Only a branch that still lacks the mark
+        // was rolled back.
+        let now = rec.head()?;
+        if now.is_some_and(|n| n == s.head || rec.repo.graph_descendant_of(n, s.head).unwrap_or(false)) {
+            return Ok(());
         }
-        Some(s) if s.head != v.head && !rec.repo.graph_descendant_of(v.head, s.head).unwrap_or(false) => {
-            // Another process may have written meanwhile (and marked its
-            // head after this one read the branch): that is the branch
-            // moving on, not back. Only a branch that still lacks the mark
-            // was rolled back.
-            let now = rec.head()?;
-            if now.is_some_and(|n| n == s.head || rec.repo.graph_descendant_of(n, s.head).unwrap_or(false)) {
-                return Ok(());
-            }
-            let lost = gave_up(rec, s, v.head);
-            return Err(Error::Verification(Failure {
-                commit: Some(v.head.to_string()),
-                code: "rolled-back",
-                reason: format!(
-                    "this copy was rolled back: its history no longer holds commit {}, which this device verified here{}; {}; {way_out}",
-                    &s.head.to_string()[..12],
-                    s.since.map(|t| format!(" on {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default(),
-                    describe(&lost)
-                ),
-            }));
-        }
-        _ => {}
+        let lost = gave_up(rec, s, v.head);
+        return Err(Error::Verification(Failure {
+            commit: Some(v.head.to_string()),
+            code: "rolled-back",
+            reason: format!(
+                "this copy was rolled back: its history no longer holds commit {}, which this device verified here{}; {}; {way_out}",
+                &s.head.to_string()[..12],
+                s.since.map(|t| format!(" on {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default(),
+                describe(&lost)
+            ),
+        }));
     }
     Ok(())
 }
