@@ -1539,3 +1539,55 @@ fn hostile_names_many_authors_and_a_broken_section_are_contained() {
     assert_eq!(c["record"]["code"]["text"], "evil \u{202e}txt.exe \u{85} name", "the same text back");
     assert_eq!(c["record"]["attributed"].as_array().unwrap().len(), 16, "{c}");
 }
+
+/// One broken entry in a bundle (a resourceType that is a number, none at
+/// all, a fullUrl that is not a string, an entry that is not an object)
+/// had failed the whole file: the patient lost her summary for one bad
+/// line from one system. Each is skipped and named; the rest imports.
+#[test]
+fn a_broken_bundle_entry_is_skipped_and_named_the_rest_imports() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "language": 7, "entry": [
+        {"fullUrl": "urn:uuid:bad1", "resource": {"resourceType": 7, "id": "x"}},
+        {"resource": {"id": "no-type"}},
+        {"fullUrl": 12, "resource": {"resourceType": "Condition", "id": "c0", "code": {"text": "lost"}}},
+        "not an entry",
+        {"fullUrl": "urn:uuid:c1", "resource": {"resourceType": "Condition", "id": "c1", "code": {"text": "asthma"}}},
+        {"fullUrl": "urn:uuid:a1", "resource": {"resourceType": "AllergyIntolerance", "id": "a1",
+          "code": {"text": "penicillin"}}}]});
+    let s = import_text(&env, &anna, "broken.json", &bundle.to_string());
+    assert_eq!(s["imported"]["condition"], 1, "{s}");
+    assert_eq!(s["imported"]["allergy"], 1, "{s}");
+    let skipped = s["skipped"].as_array().expect("skipped listed");
+    let at: Vec<&str> = skipped.iter().map(|k| k["resource"].as_str().unwrap()).collect();
+    assert_eq!(at, ["entry 0 (urn:uuid:bad1)", "entry 1", "entry 2", "entry 3"], "{s}");
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("resourceType is not a string"), "{s}");
+    assert!(skipped[1]["reason"].as_str().unwrap().contains("without resourceType"), "{s}");
+    assert!(skipped[2]["reason"].as_str().unwrap().contains("not a bundle entry"), "{s}");
+    assert!(env.verify(&anna).status.success());
+
+    // The same file, read by a person: the skips are said on stdout.
+    let file = env.path().join("broken2.json");
+    let mut b2 = bundle.clone();
+    b2["entry"][4]["resource"]["id"] = "c2".into();
+    b2["entry"][4]["fullUrl"] = "urn:uuid:c2".into();
+    std::fs::write(&file, b2.to_string()).unwrap();
+    let out = import(&env, &anna, &[file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("skipped: entry 0 (urn:uuid:bad1): a resource whose resourceType is not a string"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A single resource that does not say what it is stays an error, and
+    // writes nothing.
+    let before = TestEnv::snapshot(&env.record());
+    let one = env.path().join("one.json");
+    std::fs::write(&one, r#"{"resourceType": 7, "id": "x"}"#).unwrap();
+    let out = import(&env, &anna, &[one.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resourceType at the top is not a string"), "{}", stderr(&out));
+    assert_eq!(TestEnv::snapshot(&env.record()), before);
+}

@@ -335,6 +335,8 @@ fn links_planted_as_state_files_are_not_followed() {
     let out = run(&["log", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(json(&out)["entries"].as_array().unwrap().len(), 2);
+    let out = run(&["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), "the patient's secret key", "written through a link");
     assert!(!outside.exists(), "a file was made through the lock's link");
     assert!(std::path::Path::new("/dev/zero").exists());
@@ -450,4 +452,83 @@ fn an_endless_input_file_is_refused_not_read_to_its_end() {
     // An empty document (what the FIFO held) is the one thing written.
     assert_eq!(env.git(&["rev-list", "--count", "HEAD"]).stdout, b"2\n");
     let _ = before;
+}
+
+/// A copy of the record (off a USB stick), or a remote that is a
+/// directory, with a FIFO planted among git's files had hung every hrx
+/// command for good: libgit2 opens git's files with a blocking open, and
+/// reads a device through a symlink until memory runs out. hrx checks by
+/// stat what git will open before git sees the directory, and refuses it
+/// with the path; nothing is written, and the real record is untouched.
+#[test]
+fn a_fifo_or_device_among_gits_files_is_refused_not_waited_on() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "a note");
+    let limit = Duration::from_secs(60);
+    let copy = |name: &str| {
+        let dir = env.path().join(name);
+        assert!(env.bare("cp").arg("-a").arg(env.record()).arg(&dir).output().unwrap().status.success());
+        dir
+    };
+    let fifo = |p: &std::path::Path| {
+        let _ = std::fs::remove_file(p);
+        assert!(env.bare("mkfifo").arg(p).output().unwrap().status.success(), "mkfifo {}", p.display());
+    };
+    let refused = |dir: &std::path::Path, args: &[&str], says: &str, path: &str| {
+        let started = std::time::Instant::now();
+        let out = env.hrx(&anna).arg("-C").arg(dir).args(args).timeout(limit).output().unwrap();
+        assert!(started.elapsed() < limit, "{args:?} in {}: waited on", dir.display());
+        assert_eq!(out.status.code(), Some(7), "{args:?} in {}: {}", dir.display(), stderr(&out));
+        assert!(stderr(&out).contains(says) && stderr(&out).contains(path), "{args:?}: {}", stderr(&out));
+    };
+    for (i, file) in ["HEAD", "config", "packed-refs", "refs/heads/main", "commondir"].iter().enumerate() {
+        let dir = copy(&format!("copy{i}"));
+        fifo(&dir.join(".git").join(file));
+        refused(&dir, &["log"], "is a FIFO (a named pipe), not a file", file);
+        std::fs::create_dir_all(dir.join("sub/dir")).unwrap();
+        refused(&dir.join("sub/dir"), &["grants"], "is a FIFO", file);
+    }
+    // hrx's own state files are opened by hrx alone, without blocking: a
+    // FIFO there is set aside and the state made again.
+    let dir = copy("state");
+    fifo(&dir.join(".git/hrx/state/head.json"));
+    let out = env.hrx(&anna).arg("-C").arg(&dir).args(["log"]).timeout(limit).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("a note"), "{}", stdout(&out));
+    // A symlink to a device, read as a file of endless size.
+    let dir = copy("device");
+    std::fs::remove_file(dir.join(".git/HEAD")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join(".git/HEAD")).unwrap();
+    refused(&dir, &["log"], "is a device, not a file", "HEAD");
+    // An oversized file where git keeps a line.
+    let dir = copy("big");
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n".repeat(1000)).unwrap();
+    refused(&dir, &["log"], "more than a git directory's file of its name can", "HEAD");
+    // `.git` itself a FIFO.
+    let dir = copy("dotgit");
+    std::fs::rename(dir.join(".git"), env.path().join("moved-away")).unwrap();
+    fifo(&dir.join(".git"));
+    refused(&dir, &["log"], "is a FIFO", ".git");
+
+    // Among the objects, where only a lookup of that one object would open
+    // it: a verification from the root checks every file.
+    let dir = copy("objects");
+    let bucket = dir.join(".git/objects/ab");
+    std::fs::create_dir_all(&bucket).unwrap();
+    fifo(&bucket.join("cdef0123456789abcdef0123456789abcdef01"));
+    refused(&dir, &["verify"], "is a FIFO", "objects/ab/cdef0123456789abcdef0123456789abcdef01");
+
+    // A remote that is such a directory: refused before it is fetched from
+    // or pushed to, and this record is left as it was.
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["remote", "add", "stick"]).arg(&dir).assert().success();
+    let before = TestEnv::snapshot(&env.record().join(".git/refs"));
+    let started = std::time::Instant::now();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["sync", "stick"]).timeout(limit).output().unwrap();
+    assert!(started.elapsed() < limit, "sync waited on the remote");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is a FIFO"), "{}", stderr(&out));
+    assert_eq!(TestEnv::snapshot(&env.record().join(".git/refs")), before);
+    assert!(env.verify(&anna).status.success(), "{}", stderr(&env.verify(&anna)));
 }

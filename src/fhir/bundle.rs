@@ -47,6 +47,10 @@ pub struct Parsed {
     pub resources: Vec<Resource>,
     /// Identities that appeared more than once in the input (later copies skipped).
     pub duplicates: Vec<String>,
+    /// Bundle entries whose resource could not be read as one (no
+    /// `resourceType`, or not a string), as (where, why): skipped, so one
+    /// broken entry never costs the rest of the bundle.
+    pub unreadable: Vec<(String, String)>,
     /// fullUrls and `Type/id`s, to the resource's index.
     index: HashMap<String, usize>,
     /// Contained resources by (their container's identity, their id).
@@ -217,11 +221,14 @@ struct RawEntry<'a> {
 struct RawBundle<'a> {
     #[serde(rename = "resourceType")]
     resource_type: String,
+    // Not a string is as good as absent: never the bundle for it.
     #[serde(rename = "type")]
-    bundle_type: Option<String>,
-    language: Option<String>,
+    bundle_type: Option<Value>,
+    language: Option<Value>,
+    // Each entry read on its own, so one malformed entry is skipped and
+    // named instead of failing the file.
     #[serde(borrow, default)]
-    entry: Vec<RawEntry<'a>>,
+    entry: Vec<&'a RawValue>,
 }
 
 fn resource(raw: &RawValue, full_url: Option<String>) -> Result<Resource, String> {
@@ -229,10 +236,22 @@ fn resource(raw: &RawValue, full_url: Option<String>) -> Result<Resource, String
     let kind = json
         .get("resourceType")
         .and_then(Value::as_str)
-        .ok_or_else(|| "a resource without resourceType".to_string())?
+        .ok_or_else(|| match json.get("resourceType") {
+            None => "a resource without resourceType".to_string(),
+            Some(_) => "a resource whose resourceType is not a string".to_string(),
+        })?
         .to_string();
     let id = json.get("id").and_then(Value::as_str).map(str::to_string);
     Ok(Resource { kind, id, full_url, json, original: raw.get().to_string() })
+}
+
+/// At most 200 characters of `s`: a reason quotes the input, which may be
+/// any size.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((at, _)) => format!("{}...", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 /// Parses FHIR JSON text.
@@ -246,7 +265,10 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
     }
     let top: &RawValue = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let probe: Value = serde_json::from_str(top.get()).map_err(|e| format!("not valid JSON: {e}"))?;
-    let rt = probe.get("resourceType").and_then(Value::as_str).ok_or("not FHIR: no resourceType at the top")?;
+    let rt = match probe.get("resourceType") {
+        None => return Err("not FHIR: no resourceType at the top".into()),
+        Some(v) => v.as_str().ok_or("not FHIR: the resourceType at the top is not a string")?,
+    };
     let mut out = Parsed::default();
     if rt != "Bundle" {
         out.bundle_type = "resource".into();
@@ -257,12 +279,29 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
     }
     let b: RawBundle = serde_json::from_str(text).map_err(|e| format!("not a valid Bundle: {e}"))?;
     debug_assert_eq!(b.resource_type, "Bundle");
-    out.bundle_type = b.bundle_type.unwrap_or_else(|| "unknown".into());
-    out.language = b.language;
+    out.bundle_type = b.bundle_type.as_ref().and_then(Value::as_str).unwrap_or("unknown").to_string();
+    out.language = b.language.as_ref().and_then(Value::as_str).map(str::to_string);
     let mut seen = std::collections::HashSet::new();
     for (i, e) in b.entry.into_iter().enumerate() {
+        let e: RawEntry = match serde_json::from_str(e.get()) {
+            Ok(e) => e,
+            Err(why) => {
+                out.unreadable.push((format!("entry {i}"), short(&format!("not a bundle entry: {why}"))));
+                continue;
+            }
+        };
         let Some(raw) = e.resource else { continue };
-        let r = resource(raw, e.full_url).map_err(|m| format!("entry {i}: {m}"))?;
+        let where_ = match &e.full_url {
+            Some(u) => format!("entry {i} ({})", short(u)),
+            None => format!("entry {i}"),
+        };
+        let r = match resource(raw, e.full_url) {
+            Ok(r) => r,
+            Err(why) => {
+                out.unreadable.push((where_, why));
+                continue;
+            }
+        };
         if !seen.insert(r.identity()) {
             out.duplicates.push(r.identity());
             continue;
@@ -294,6 +333,19 @@ mod tests {
         assert!(p.resolve(from, "Medication/zz").is_none());
         assert!(p.resolve(from, "urn:uuid:zz").is_none());
         assert!(p.resolve(from, "#m1").is_none(), "contains nothing");
+        let broken = r#"{"resourceType":"Bundle","type":"collection","entry":[
+            {"fullUrl":"urn:uuid:a","resource":{"resourceType":7}},
+            {"resource":{"id":"x"}},
+            {"fullUrl":7,"resource":{"resourceType":"Medication","id":"m3"}},
+            "not an entry",
+            {"resource":{"resourceType":"Medication","id":"m2"}}]}"#;
+        let p = parse(broken).unwrap();
+        assert_eq!(p.resources.len(), 1);
+        assert_eq!(p.unreadable.len(), 4, "{:?}", p.unreadable);
+        assert_eq!(p.unreadable[0].0, "entry 0 (urn:uuid:a)");
+        assert!(p.unreadable[0].1.contains("not a string"), "{:?}", p.unreadable);
+        assert!(p.unreadable[1].1.contains("without resourceType"), "{:?}", p.unreadable);
+        assert!(parse(r#"{"resourceType":7}"#).is_err(), "a single resource must say what it is");
         assert!(parse("{").is_err());
         assert!(parse(r#"{"a":1}"#).is_err());
     }

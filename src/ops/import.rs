@@ -45,7 +45,8 @@ pub struct FileSummary {
     /// document (the resource as received) instead, and why.
     pub kept_whole: Vec<KeptWhole>,
     /// Resources that could not be kept at all (too large even as
-    /// received), and why: the rest of the file imports.
+    /// received, or no readable resource in a bundle entry), and why: the
+    /// rest of the file imports.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<KeptWhole>,
 }
@@ -133,6 +134,13 @@ pub fn import_fhir(ctx: &mut Context, files: &[PathBuf], dry_run: bool, lang: &s
             folded: mapping.folded,
             unresolved: mapping.unresolved,
             modifiers: mapping.modifiers,
+            // Entries of the bundle that hold no readable resource: named,
+            // and the rest of the file imports.
+            skipped: parsed
+                .unreadable
+                .iter()
+                .map(|(at, why)| KeptWhole { resource: at.clone(), reason: why.clone() })
+                .collect(),
             ..Default::default()
         };
         for m in mapping.entries {

@@ -3,6 +3,7 @@
 //! compare-and-swap, so a killed process leaves at worst unreferenced objects.
 
 pub mod diff;
+pub mod files;
 mod index;
 pub mod object;
 pub mod transport;
@@ -68,6 +69,8 @@ impl Record {
     /// Opens the record at or above `dir`.
     pub fn open(dir: &Path) -> Result<Record> {
         tune_cache();
+        // Checked with stat alone before libgit2 opens anything there.
+        files::check_discovery(dir)?;
         let repo = Repository::discover(dir).map_err(|_| {
             Error::NotFound(format!(
                 "{} is not in an hrx record (no git repository); create one with `hrx init` or point at one with -C DIR",

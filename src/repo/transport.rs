@@ -62,6 +62,11 @@ impl Record {
                     "remote {name} is {url}, and there is no such directory; check the path (`hrx remote list` shows the remotes)"
                 )));
             }
+            // Somebody else's directory: a fetch may open any object there.
+            match super::files::check_at(&path)? {
+                Some(g) => super::files::check_all(&g)?,
+                None => return Err(Error::State(format!("remote {name} is {url}, which is not a git repository"))),
+            }
             if Repository::open(&path).is_err() {
                 return Err(Error::State(format!("remote {name} is {url}, which is not a git repository")));
             }
@@ -101,6 +106,9 @@ impl Record {
             return self.push_refspec(url, &format!("{BRANCH}:{BRANCH}"), progress);
         };
         let head = self.head()?.ok_or_else(|| Error::State("the record has no commits".into()))?;
+        if let Some(g) = super::files::check_at(&path)? {
+            super::files::check_all(&g)?;
+        }
         let remote = Repository::open(&path)?;
         if !remote.is_bare() {
             return Err(Error::State(format!(

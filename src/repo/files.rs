@@ -1,0 +1,189 @@
+//! What a record's git directory may hold before libgit2 reads it.
+//!
+//! libgit2 opens the files of a repository with a blocking `open(2)` and
+//! reads some of them whole: a FIFO planted as `.git/HEAD` hangs every
+//! command for good, a device or a symlink to one is read until memory runs
+//! out. A copy that arrives on a USB stick, or a remote that is a directory,
+//! is somebody else's files. So before libgit2 sees a directory, hrx checks
+//! with `stat(2)` alone (which never blocks) that what libgit2 will read is
+//! a regular file of a sane size, or a directory, or absent.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Files read when a repository is opened and `main` resolved, with the
+/// most each may hold.
+const READ_AT_OPEN: &[(&str, u64)] = &[
+    ("HEAD", 4 << 10),
+    ("commondir", 4 << 10),
+    ("gitdir", 4 << 10),
+    ("config", 1 << 20),
+    ("packed-refs", 64 << 20),
+    ("refs/heads/main", 4 << 10),
+    ("shallow", 1 << 20),
+    ("objects/info/alternates", 64 << 10),
+    ("info/grafts", 1 << 20),
+];
+
+/// Directories whose every entry is opened soon after: the packs.
+/// (hrx's own state in `hrx/` is opened by hrx alone, never following a
+/// link and never blocking: see `fsutil::open_own`.)
+const LISTED_AT_OPEN: &[&str] = &["objects/pack"];
+
+/// The most a `.git` file (a pointer to the git directory) may hold.
+const GITFILE_MAX: u64 = 4 << 10;
+
+/// How deep [`check_all`] descends (a normal record is 4 levels deep; a
+/// loop of symlinks ends here).
+const MAX_DEPTH: usize = 16;
+
+/// Finds the git directory at or above `dir` the way git does (a `.git`
+/// directory, a `.git` file naming one, or a bare repository), and checks
+/// what opening it reads. `Ok(None)` when there is none.
+pub fn check_discovery(dir: &Path) -> Result<Option<PathBuf>> {
+    let start = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
+    for at in start.ancestors() {
+        if let Some(g) = check_at(at)? {
+            return Ok(Some(g));
+        }
+    }
+    Ok(None)
+}
+
+/// As [`check_discovery`], for the repository at `at` itself only (a
+/// remote given as a path, which git opens without looking above it).
+pub fn check_at(at: &Path) -> Result<Option<PathBuf>> {
+    let dot_git = at.join(".git");
+    match fs::metadata(&dot_git) {
+        Ok(m) if m.is_dir() => {
+            check_opening(&dot_git)?;
+            return Ok(Some(dot_git));
+        }
+        Ok(m) if m.is_file() => {
+            if m.len() > GITFILE_MAX {
+                return Err(refuse(&dot_git, "is larger than a .git file naming a git directory can be"));
+            }
+            let text = fs::read_to_string(&dot_git).map_err(|e| Error::io(&dot_git, e))?;
+            let Some(target) = text.strip_prefix("gitdir:").map(str::trim) else {
+                return Err(refuse(&dot_git, "is a file that does not name a git directory (no \"gitdir:\")"));
+            };
+            let target = at.join(target);
+            check_opening(&target)?;
+            return Ok(Some(target));
+        }
+        Ok(_) => return Err(refuse(&dot_git, kind_of(&dot_git))),
+        Err(_) => {}
+    }
+    if is_bare(at) {
+        check_opening(at)?;
+        return Ok(Some(at.to_path_buf()));
+    }
+    Ok(None)
+}
+
+/// Checks what opening the git directory `git_dir` reads: the files of
+/// [`READ_AT_OPEN`] and the entries of [`LISTED_AT_OPEN`].
+pub fn check_opening(git_dir: &Path) -> Result<()> {
+    for (name, max) in READ_AT_OPEN {
+        check_file(&git_dir.join(name), *max)?;
+    }
+    for d in LISTED_AT_OPEN {
+        let d = git_dir.join(d);
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd {
+            let e = e.map_err(|e| Error::io(&d, e))?;
+            let p = e.path();
+            if !fs::metadata(&p).is_ok_and(|m| m.is_file() || m.is_dir()) {
+                return Err(refuse(&p, kind_of(&p)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks every entry under `git_dir` is a regular file or a directory
+/// (through symlinks): for a whole verification, and for a remote that is a
+/// directory, whose every object a fetch may open. Reads directories only.
+pub fn check_all(git_dir: &Path) -> Result<()> {
+    check_opening(git_dir)?;
+    walk(git_dir, 0)
+}
+
+fn walk(dir: &Path, depth: usize) -> Result<()> {
+    // hrx's own state: see LISTED_AT_OPEN.
+    if depth == 1 && dir.file_name().is_some_and(|n| n == "hrx") {
+        return Ok(());
+    }
+    if depth > MAX_DEPTH {
+        return Err(refuse(dir, "is nested deeper than any git directory (a loop of symlinks?)"));
+    }
+    let rd = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for e in rd {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        let p = e.path();
+        let ty = e.file_type().map_err(|e| Error::io(&p, e))?;
+        if ty.is_file() {
+            continue;
+        }
+        if ty.is_dir() {
+            walk(&p, depth + 1)?;
+            continue;
+        }
+        // A symlink (or an odd type): judged by what it points to.
+        match fs::metadata(&p) {
+            Ok(m) if m.is_file() => {}
+            Ok(m) if m.is_dir() => walk(&p, depth + 1)?,
+            _ => return Err(refuse(&p, kind_of(&p))),
+        }
+    }
+    Ok(())
+}
+
+fn check_file(p: &Path, max: u64) -> Result<()> {
+    match fs::metadata(p) {
+        Err(_) if fs::symlink_metadata(p).is_err() => Ok(()),
+        Ok(m) if m.is_file() && m.len() <= max => Ok(()),
+        Ok(m) if m.is_file() => Err(refuse(
+            p,
+            &format!("holds {} bytes, more than a git directory's file of its name can ({max})", m.len()),
+        )),
+        _ => Err(refuse(p, kind_of(p))),
+    }
+}
+
+fn is_bare(dir: &Path) -> bool {
+    // As git's test: HEAD, objects/ and refs/ all there. `HEAD` of any type
+    // counts, so that a FIFO HEAD is refused rather than skipped past.
+    fs::symlink_metadata(dir.join("HEAD")).is_ok()
+        && fs::metadata(dir.join("objects")).is_ok_and(|m| m.is_dir())
+        && fs::metadata(dir.join("refs")).is_ok_and(|m| m.is_dir())
+}
+
+/// What `p` is, said for a person.
+fn kind_of(p: &Path) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(m) = fs::metadata(p) else {
+        return "is a symlink to nothing";
+    };
+    let t = m.file_type();
+    if t.is_fifo() {
+        "is a FIFO (a named pipe), not a file"
+    } else if t.is_socket() {
+        "is a socket, not a file"
+    } else if t.is_block_device() || t.is_char_device() {
+        "is a device, not a file"
+    } else if t.is_dir() {
+        "is a directory where a file belongs"
+    } else {
+        "is not a regular file"
+    }
+}
+
+fn refuse(p: &Path, what: &str) -> Error {
+    Error::State(format!(
+        "{} {what}: a record's git directory holds only files and directories, so this copy is unsafe to open (git would hang or read without end); remove it, or use a fresh copy of the record",
+        p.display()
+    ))
+}
