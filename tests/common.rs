@@ -371,3 +371,52 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// A real terminal: tmux runs a command, sends it keys and reads its
+/// screen with capture-pane.
+pub struct Tmux<'a> {
+    pub env: &'a TestEnv,
+    pub socket: std::path::PathBuf,
+}
+
+impl Tmux<'_> {
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.env.bare("tmux").env("TERM", "xterm-256color").arg("-S").arg(&self.socket).args(args).output().unwrap()
+    }
+
+    pub fn screen(&self) -> String {
+        stdout(&self.run(&["capture-pane", "-p", "-t", "hrx"]))
+    }
+
+    /// Waits until the screen shows `text`.
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits until the screen shows every one of `texts` at once: the exact
+    /// state a test then asserts (entries are opened in the background, so
+    /// a header can show before its rows are filled in).
+    pub fn wait_for_all(&self, texts: &[&str]) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let s = self.screen();
+            if texts.iter().all(|t| s.contains(t)) {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "the screen never showed all of {texts:?}:\n{s}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "hrx"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+}
+
+impl Drop for Tmux<'_> {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}

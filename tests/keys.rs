@@ -954,3 +954,109 @@ fn a_verify_that_fails_before_a_participant_joins_stops() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("72 commits"), "{}", stdout(&out));
 }
+
+/// Passphrases as a person types them, in a real terminal (tmux): a
+/// mismatch in `key generate` is asked again instead of sending her away;
+/// a short passphrase is warned about and kept only if she says so; a
+/// wrong passphrase when unlocking is said, with the tries left (it had
+/// been asked again silently). A script's short passphrase file is warned
+/// about on stderr, never asked about.
+#[test]
+fn passphrases_on_a_terminal_are_asked_again_and_weak_ones_warned_about() {
+    let env = TestEnv::new();
+    let home = env.path().join("home-anna");
+    let bin = assert_cmd::cargo::cargo_bin!("hrx");
+    let t = Tmux { env: &env, socket: env.path().join("tmux.sock") };
+    let session = |cmd: &str| {
+        let _ = t.run(&["kill-session", "-t", "hrx"]);
+        let cmd = format!(
+            "env HRX_HOME={} HRX_NOW={} {} {cmd}; echo EXITED-$?; sleep 30",
+            home.display(),
+            env.now(),
+            bin.display()
+        );
+        let out = t.run(&["new-session", "-d", "-s", "hrx", "-x", "120", "-y", "40", &cmd]);
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+    };
+    // Waits until `text` shows `n` times: the exact prompt asked for.
+    let nth = |text: &str, n: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let s = t.screen();
+            if s.matches(text).count() >= n {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "{text:?} never showed {n} times:\n{s}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let typed = |text: &str| t.keys(&["-l", text]);
+    let enter = || t.keys(&["Enter"]);
+    let good = "correct horse battery";
+
+    session("key generate --name 'Anna Weber' --country DE");
+    nth("New passphrase:", 1);
+    typed("abc");
+    enter();
+    let s = nth("Use it anyway? [y/N]", 1);
+    assert!(s.contains("Warning: a passphrase of 3 characters is guessed in moments"), "{s}");
+    typed("n");
+    enter();
+    nth("New passphrase:", 2);
+    typed(good);
+    enter();
+    nth("Repeat passphrase:", 1);
+    typed("correct horse batterz");
+    enter();
+    let s = nth("New passphrase:", 3);
+    assert!(s.contains("The passphrases do not match; try again."), "{s}");
+    assert!(!s.contains("EXITED-"), "sent away after a mismatch: {s}");
+    typed(good);
+    enter();
+    nth("Repeat passphrase:", 2);
+    typed(good);
+    enter();
+    let s = nth("EXITED-", 1);
+    assert!(s.contains("EXITED-0"), "{s}");
+    let key = std::fs::read_dir(home.join("secret")).unwrap().count();
+    assert_eq!(key, 1, "one key made");
+
+    // Unlocking: a wrong passphrase is said, with the tries left.
+    let rec = env.path().join("rec");
+    session(&format!("init {}", rec.display()));
+    nth("Passphrase for Anna Weber", 1);
+    typed("not it");
+    enter();
+    let s = nth("Passphrase for Anna Weber", 2);
+    assert!(s.contains("Wrong passphrase; try again (2 of 3)."), "{s}");
+    typed(good);
+    enter();
+    let s = nth("EXITED-", 1);
+    assert!(s.contains("EXITED-0"), "{s}");
+    assert!(rec.join(".git").is_dir());
+
+    // Three wrong ones: refused with the reason, exit 5 (a key problem).
+    session(&format!("-C {} add note --text hello", rec.display()));
+    for n in 1..=3 {
+        nth("Passphrase for Anna Weber", n);
+        typed("still not it");
+        enter();
+    }
+    let s = nth("EXITED-", 1);
+    assert!(s.contains("wrong passphrase for Anna Weber") && s.contains("EXITED-5"), "{s}");
+
+    // A script's short passphrase file: a warning on stderr, the key made.
+    let bob = env.path().join("home-bob");
+    let f = env.path().join("short.pass");
+    std::fs::write(&f, "1234\n").unwrap();
+    let out = env
+        .bare(bin.to_str().unwrap())
+        .env("HRX_HOME", &bob)
+        .env("HRX_NOW", env.now())
+        .args(["key", "generate", "--name", "Bob", "--country", "ES", "--passphrase-file"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning: a passphrase of 4 characters"), "{}", stderr(&out));
+}

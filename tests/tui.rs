@@ -2,56 +2,8 @@
 //! screen with capture-pane.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use crate::common::*;
-
-struct Tmux<'a> {
-    env: &'a TestEnv,
-    socket: std::path::PathBuf,
-}
-
-impl Tmux<'_> {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.env.bare("tmux").env("TERM", "xterm-256color").arg("-S").arg(&self.socket).args(args).output().unwrap()
-    }
-
-    fn screen(&self) -> String {
-        stdout(&self.run(&["capture-pane", "-p", "-t", "hrx"]))
-    }
-
-    /// Waits until the screen shows `text`.
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_for_all(&[text])
-    }
-
-    /// Waits until the screen shows every one of `texts` at once: the exact
-    /// state a test then asserts (entries are opened in the background, so
-    /// a header can show before its rows are filled in).
-    fn wait_for_all(&self, texts: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let s = self.screen();
-            if texts.iter().all(|t| s.contains(t)) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed all of {texts:?}:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "hrx"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-}
-
-impl Drop for Tmux<'_> {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 fn start<'a>(env: &'a TestEnv, who: &Party, record: &Path) -> Tmux<'a> {
     let t = Tmux { env, socket: env.path().join("tmux.sock") };

@@ -347,7 +347,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
         KeyCommand::Passwd { no_passphrase, new_passphrase_file } => {
             let f = key::passwd(ctx, |ctx| match (no_passphrase, new_passphrase_file) {
                 (true, _) => Ok(None),
-                (false, Some(p)) => super::passphrase::CliPassphrase::read_file(p).map(Some),
+                (false, Some(p)) => super::passphrase::CliPassphrase::read_new_file(p).map(Some),
                 (false, None) => ctx.passphrase.new_passphrase().map(Some),
             })?;
             if out.json {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use sequoia_openpgp::crypto::Password;
 
+use crate::crypto::keystore::{UNLOCK_TRIES, weak_passphrase};
 use crate::crypto::{Identity, PassphraseProvider};
 use crate::error::{Error, Result};
 
@@ -29,9 +30,20 @@ impl CliPassphrase {
         Ok(Password::from(line))
     }
 
+    /// Reads a new passphrase from a file, warning (never asking: scripts
+    /// read this) when it is easy to guess.
+    pub fn read_new_file(p: &std::path::Path) -> Result<Password> {
+        let pw = Self::read_file(p)?;
+        let weak = pw.map(|b| std::str::from_utf8(&b[..]).ok().and_then(weak_passphrase));
+        if let Some(why) = weak {
+            eprintln!("hrx: warning: {why} (from {})", p.display());
+        }
+        Ok(pw)
+    }
+
     fn ask_new(&self) -> Result<Password> {
         if let Some(p) = &self.file {
-            return Self::read_file(p);
+            return Self::read_new_file(p);
         }
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage(
@@ -39,16 +51,45 @@ impl CliPassphrase {
                     .into(),
             ));
         }
-        let a = rpassword::prompt_password("New passphrase: ").map_err(|e| Error::io("/dev/tty", e))?;
-        let b = rpassword::prompt_password("Repeat passphrase: ").map_err(|e| Error::io("/dev/tty", e))?;
-        if a != b {
-            return Err(Error::Usage("the passphrases do not match".into()));
+        // A person typing blind mistypes: asked again, never sent away.
+        for _ in 0..NEW_TRIES {
+            let a = prompt("New passphrase: ")?;
+            if a.is_empty() {
+                eprintln!("An empty passphrase is not allowed (--no-passphrase opts out); try again.");
+                continue;
+            }
+            if let Some(why) = weak_passphrase(&a) {
+                eprintln!("Warning: {why}.");
+                if !confirm("Use it anyway? [y/N] ")? {
+                    continue;
+                }
+            }
+            let b = prompt("Repeat passphrase: ")?;
+            if a != b {
+                eprintln!("The passphrases do not match; try again.");
+                continue;
+            }
+            return Ok(Password::from(a));
         }
-        if a.is_empty() {
-            return Err(Error::Usage("an empty passphrase is not allowed; use --no-passphrase to opt out".into()));
-        }
-        Ok(Password::from(a))
+        Err(Error::Usage(format!("no passphrase was chosen in {NEW_TRIES} tries; nothing was changed")))
     }
+}
+
+/// How many times a new passphrase is asked for.
+const NEW_TRIES: usize = 3;
+
+fn prompt(text: &str) -> Result<String> {
+    rpassword::prompt_password(text).map_err(|e| Error::io("/dev/tty", e))
+}
+
+/// Asks a yes/no question on the terminal; anything but y or yes is no.
+fn confirm(question: &str) -> Result<bool> {
+    use std::io::Write;
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| Error::io("stdin", e))?;
+    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
 impl PassphraseProvider for CliPassphrase {
@@ -73,8 +114,16 @@ impl PassphraseProvider for CliPassphrase {
                 who.name, who.fingerprint
             )));
         }
-        let p = rpassword::prompt_password(format!("Passphrase for {} ({}): ", who.name, &who.fingerprint[..16]))
-            .map_err(|e| Error::io("/dev/tty", e))?;
+        // Said, so that a person knows the last one was wrong and how many
+        // tries are left.
+        if attempt > 1 {
+            eprintln!("Wrong passphrase; try again ({attempt} of {UNLOCK_TRIES}).");
+        }
+        let p = prompt(&format!(
+            "Passphrase for {} ({}): ",
+            crate::model::text::printable(&who.name),
+            &who.fingerprint[..16]
+        ))?;
         Ok(Password::from(p))
     }
 }

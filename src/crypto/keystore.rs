@@ -28,6 +28,34 @@ use crate::model::{Fpr, parse_fpr};
 use chrono::{DateTime, Utc};
 use openpgp::Packet;
 
+/// The fewest characters of a passphrase hrx takes without a warning
+/// (NIST SP 800-63B's minimum for a secret a person chooses).
+pub const PASSPHRASE_MIN_CHARS: usize = 8;
+
+/// Why a new passphrase is easy to guess, if it is. A copied keystore can
+/// be attacked offline, where nothing limits the guesses, so a short one
+/// protects the key for minutes, not years.
+pub fn weak_passphrase(p: &str) -> Option<String> {
+    let n = p.chars().count();
+    let mut distinct: Vec<char> = p.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if n < PASSPHRASE_MIN_CHARS {
+        Some(format!(
+            "a passphrase of {n} character{} is guessed in moments by anyone who copies the keystore; \
+             {PASSPHRASE_MIN_CHARS} or more (a few words) is better",
+            if n == 1 { "" } else { "s" }
+        ))
+    } else if distinct.len() <= 2 {
+        Some("a passphrase of one or two characters repeated is among the first guesses; a few words are better".into())
+    } else {
+        None
+    }
+}
+
+/// How many times a locked key's passphrase is asked for.
+pub const UNLOCK_TRIES: u32 = 3;
+
 /// Asks for the passphrase of a locked key. The CLI reads a file or the
 /// terminal; the TUI asks in a dialog; tests pass one in.
 pub trait PassphraseProvider {
@@ -548,7 +576,7 @@ fn unlock_key(
     let k = k
         .parts_into_secret()
         .map_err(|_| Error::Key(format!("no secret key for {} in the keystore", who.fingerprint)))?;
-    for attempt in 0..=3 {
+    for attempt in 0..=UNLOCK_TRIES {
         if k.has_unencrypted_secret() {
             return k.into_keypair().map_err(|e| Error::crypto("unlocking key", e));
         }
@@ -557,7 +585,7 @@ fn unlock_key(
         {
             return Ok(kp);
         }
-        if attempt == 3 {
+        if attempt == UNLOCK_TRIES {
             break;
         }
         match pp.passphrase(who, attempt + 1) {
