@@ -403,8 +403,9 @@ fn an_old_copy_behind_a_link_brings_back_no_revocation() {
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{}: {}", place.display(), stderr(&out));
         assert!(stderr(&out).contains("(code: rolled-back)"), "{}", stderr(&out));
-        // Where this device never was, by what it has seen withdrawn.
-        if place != rec {
+        // Where this device never was, by what it has seen withdrawn
+        // (`rec/.git` and `rec/entries` are the place `rec`, by its mark).
+        if place == old {
             assert!(stderr(&out).contains("lacks what was withdrawn since (revoked grant"), "{}", stderr(&out));
         }
     }
@@ -523,6 +524,38 @@ fn another_record_in_the_patients_place_is_refused() {
     let fresh = s.env.path().join("fresh");
     s.env.hrx(&s.anna).arg("init").arg(&fresh).assert().success();
     s.env.hrx(&s.anna).arg("-C").arg(&fresh).args(["add", "note", "--text", "ok"]).assert().success();
+}
+
+/// Hostile review, attack: the device's memory of a place was kept for
+/// the directory as named, so the same record reached another way (`-C
+/// rec/.git`, or from a directory inside it) was a place never seen:
+/// another record put there, or the branch rolled back, was accepted as an
+/// unpinned copy. A place is also remembered as the directory git finds
+/// the record in from there.
+#[test]
+fn another_record_or_a_rollback_reached_from_inside_the_record_is_refused() {
+    let s = scene();
+    let rec = s.env.record();
+    assert!(s.env.verify(&s.anna).status.success());
+    std::fs::create_dir_all(rec.join("sub/dir")).unwrap();
+    let head = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    s.env.git(&["update-ref", "refs/heads/main", "HEAD~1"]);
+    for inside in [rec.join(".git"), rec.join("sub/dir"), rec.join("sub/../.git/refs")] {
+        let out = s.env.hrx(&s.anna).arg("-C").arg(&inside).arg("grants").output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}: {}", inside.display(), stderr(&out));
+        assert!(stderr(&out).contains("rolled back"), "{}: {}", inside.display(), stderr(&out));
+    }
+    s.env.git(&["update-ref", "refs/heads/main", &head]);
+    let evil = s.env.path().join("evil");
+    s.env.hrx(&s.klein).arg("init").arg(&evil).assert().success();
+    std::fs::remove_dir_all(rec.join(".git")).unwrap();
+    assert!(s.env.bare("cp").arg("-a").arg(evil.join(".git")).arg(rec.join(".git")).output().unwrap().status.success());
+    for inside in [rec.join(".git"), rec.join("sub/dir")] {
+        let out =
+            s.env.hrx(&s.anna).arg("-C").arg(&inside).args(["add", "note", "--text", "my diagnosis"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}: {}", inside.display(), stderr(&out));
+        assert!(stderr(&out).contains("another record is in this place"), "{}", stderr(&out));
+    }
 }
 
 pub(crate) fn grant_id_of(s: &Scene, who: &Party) -> String {

@@ -60,7 +60,9 @@ pub struct GaveUp {
 /// Kept under two names: the path as named (made absolute, `.` and `..`
 /// taken away, no link followed: a link put where the record was is not
 /// the record), and the path with every link resolved (so `rec`, `./rec`
-/// and a link the user made to it are one place).
+/// and a link the user made to it are one place). Each also as the
+/// directory above it that git finds the record in (`rec` for `rec/.git`
+/// and `rec/sub`): the same record reached from inside is the same place.
 fn seen_files(ctx: &Context, place: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut named = std::env::current_dir().unwrap_or_default();
     for c in place.components() {
@@ -74,12 +76,32 @@ fn seen_files(ctx: &Context, place: &std::path::Path) -> Vec<std::path::PathBuf>
     }
     let resolved = std::fs::canonicalize(place).unwrap_or_else(|_| named.clone());
     let mut out = vec![];
-    for p in [named, resolved] {
+    for p in [&named, &resolved].into_iter().flat_map(|p| places_of(p)) {
         if let Ok(d) = crate::crypto::sha256_hex(p.as_os_str().as_encoded_bytes()) {
             let f = ctx.keystore.home().join("seen").join(&d[..32]);
             if !out.contains(&f) {
                 out.push(f);
             }
+        }
+    }
+    out
+}
+
+/// `dir`, and the directory above it holding the repository git finds
+/// from there (one with a `.git`, or a bare repository; a `.git` itself
+/// counts as its parent), if it is another. By what is there, read with
+/// stat alone.
+fn places_of(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    for a in dir.ancestors() {
+        if a.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if std::fs::symlink_metadata(a.join(".git")).is_ok() || crate::repo::files::is_bare(a) {
+            if a != dir {
+                out.push(a.to_path_buf());
+            }
+            break;
         }
     }
     out

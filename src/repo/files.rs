@@ -153,7 +153,8 @@ fn check_file(p: &Path, max: u64) -> Result<()> {
     }
 }
 
-fn is_bare(dir: &Path) -> bool {
+/// Whether `dir` looks like a bare repository to git (stat alone).
+pub fn is_bare(dir: &Path) -> bool {
     // As git's test: HEAD, objects/ and refs/ all there. `HEAD` of any type
     // counts, so that a FIFO HEAD is refused rather than skipped past.
     fs::symlink_metadata(dir.join("HEAD")).is_ok()
