@@ -1591,3 +1591,53 @@ fn a_broken_bundle_entry_is_skipped_and_named_the_rest_imports() {
     assert!(stderr(&out).contains("resourceType at the top is not a string"), "{}", stderr(&out));
     assert_eq!(TestEnv::snapshot(&env.record()), before);
 }
+
+/// A resource folded into the entry that refers to it, from a bundle
+/// that gave it no fullUrl, came back out of `export fhir` with its
+/// relative reference as its fullUrl (`"fullUrl": "Medication/m1"`, which
+/// no FHIR reader takes). A fullUrl is absolute or absent; the exported
+/// bundle validates, and importing it again finds the medication.
+#[test]
+fn a_folded_resource_without_a_full_url_exports_without_a_relative_one() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Medication", "id": "m1",
+          "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "C07AB02", "display": "metoprolol"}]}}},
+        {"resource": {"resourceType": "MedicationStatement", "id": "s1", "status": "active",
+          "medicationReference": {"reference": "Medication/m1"}, "subject": {"display": "Anna"}}},
+        {"fullUrl": "https://fhir.example.org/Medication/m2", "resource": {"resourceType": "Medication", "id": "m2",
+          "code": {"text": "ramipril"}}},
+        {"fullUrl": "urn:uuid:6e1d3b1c-0000-4000-8000-000000000002", "resource": {"resourceType": "MedicationStatement",
+          "id": "s2", "status": "active", "medicationReference": {"reference": "https://fhir.example.org/Medication/m2"},
+          "subject": {"display": "Anna"}}}]});
+    let s = import_text(&env, &anna, "nofullurl.json", &bundle.to_string());
+    assert_eq!(s["imported"]["medication"], 2, "{s}");
+    assert_eq!(s["folded"]["Medication"], 2, "{s}");
+    let out = env.path().join("out.json");
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "fhir", "-o"]).arg(&out).assert().success();
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let entries = b["entry"].as_array().unwrap();
+    for e in entries {
+        if let Some(u) = e.get("fullUrl") {
+            let u = u.as_str().unwrap();
+            assert!(u.starts_with("urn:") || u.starts_with("https://"), "a relative fullUrl: {u}");
+        }
+    }
+    let m1 = entries.iter().find(|e| e["resource"]["id"] == "m1").expect("the folded medication is exported");
+    assert!(m1.get("fullUrl").is_none(), "{m1}");
+    let m2 = entries.iter().find(|e| e["resource"]["id"] == "m2").unwrap();
+    assert_eq!(m2["fullUrl"], "https://fhir.example.org/Medication/m2");
+    validate_with_schema(&[&out]);
+    // Read back into a new record: both statements find their medication.
+    let second = env.path().join("second");
+    env.hrx(&anna).arg("init").arg(&second).assert().success();
+    let out2 = env.hrx(&anna).arg("-C").arg(&second).args(["import", "fhir", "--json"]).arg(&out).output().unwrap();
+    assert!(out2.status.success(), "{}", stderr(&out2));
+    let v = json(&out2);
+    assert!(v["import"]["files"][0]["unresolved"].as_array().unwrap().is_empty(), "{v}");
+    let log =
+        json(&env.hrx(&anna).arg("-C").arg(&second).args(["log", "--kind", "medication", "--json"]).output().unwrap());
+    let text = log.to_string();
+    assert!(text.contains("C07AB02") && text.contains("ramipril"), "{text}");
+}

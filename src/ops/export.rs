@@ -96,10 +96,13 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
         .unwrap_or_else(uuid);
     #[derive(serde::Serialize)]
     struct Item {
-        #[serde(rename = "fullUrl")]
+        /// Absent for a resource folded in that its bundle gave no
+        /// fullUrl: a relative one (`Medication/m1`) is not a fullUrl.
+        #[serde(rename = "fullUrl", skip_serializing_if = "String::is_empty")]
         full_url: String,
         resource: Box<RawValue>,
     }
+    let mut folded = std::collections::HashSet::new();
     let mut items = vec![];
     let mut parties = crate::fhir::export::Parties::default();
     for (e, by) in &entries {
@@ -117,12 +120,15 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
             // Resources folded into this one, under the reference the original uses.
             for rel in src.and_then(|s| s.get("related")).and_then(Value::as_array).into_iter().flatten() {
                 let (Some(r), Some(o)) = (rel["reference"].as_str(), rel["original"].as_str()) else { continue };
-                if items.iter().any(|i| i.full_url == r) {
+                if !folded.insert(r.to_string()) || items.iter().any(|i| i.full_url == r) {
                     continue;
                 }
                 let raw = RawValue::from_string(o.to_string())
                     .map_err(|e| Error::Invalid(format!("stored original is not JSON: {e}")))?;
-                items.push(Item { full_url: r.to_string(), resource: raw });
+                // Referred to as it was in its bundle; a relative reference
+                // finds it by its type and id.
+                let full_url = if is_absolute(r) { r.to_string() } else { String::new() };
+                items.push(Item { full_url, resource: raw });
             }
             continue;
         }
@@ -165,6 +171,12 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
         entry: items,
     };
     Ok(Exported { document: serde_json::to_string_pretty(&b).expect("json"), left_out })
+}
+
+/// Whether `r` can be a bundle entry's fullUrl: an absolute URL or a URN
+/// (`urn:uuid:`, `urn:oid:`), not `Type/id`.
+fn is_absolute(r: &str) -> bool {
+    r.starts_with("urn:uuid:") || r.starts_with("urn:oid:") || r.starts_with("https://") || r.starts_with("http://")
 }
 
 fn note_or_document(e: &Entry, id: &str, patient: &str) -> Value {
