@@ -443,7 +443,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --no-pager --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,7 +473,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__add)
-            opts="-f -C -q -h --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --example --skip-unusable-recipients --json --key --passphrase-file --home --quiet --help patient note allergy condition medication immunization observation procedure document device advance-directive"
+            opts="-f -C -q -h --file --text --title --code --display --lang --category --effective --date --criticality --dosage --attach --content-type --example --skip-unusable-recipients --json --key --passphrase-file --home --quiet --no-pager --help patient note allergy condition medication immunization observation procedure document device advance-directive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -562,7 +562,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__audit)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,7 +592,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help create import help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help create import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,7 +622,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle__subcmd__create)
-            opts="-C -q -h --since --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --since --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,7 +712,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__bundle__subcmd__import)
-            opts="-C -q -h --accept-late --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --accept-late --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -742,7 +742,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__clone)
-            opts="-C -q -h --trust-root --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --trust-root --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -776,7 +776,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__delegate)
-            opts="-C -q -h --role --categories --until --include-past --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --role --categories --until --include-past --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,7 +818,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__demo)
-            opts="-C -q -h --dir --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --dir --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -852,7 +852,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__emergency)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help open help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help open help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,7 +924,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__emergency__subcmd__open)
-            opts="-C -q -h --reason --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --reason --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -958,7 +958,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help ips research fhir help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips research fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -988,7 +988,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__fhir)
-            opts="-o -C -q -h --output --json --key --passphrase-file --home --quiet --help"
+            opts="-o -C -q -h --output --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1096,7 +1096,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__ips)
-            opts="-o -C -q -h --lang --output --json --key --passphrase-file --home --quiet --help"
+            opts="-o -C -q -h --lang --output --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,7 +1138,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__research)
-            opts="-C -q -h --out --keep-text --dates --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --out --keep-text --dates --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,7 +1176,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__grant)
-            opts="-C -q -h --categories --rights --purpose --from --until --include-past --note --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --categories --rights --purpose --from --until --include-past --note --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1230,7 +1230,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__grants)
-            opts="-C -q -h --all --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --all --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1974,7 +1974,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__import)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help fhir help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2004,7 +2004,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__import__subcmd__fhir)
-            opts="-C -q -h --dry-run --lang --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --dry-run --lang --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2080,7 +2080,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__init)
-            opts="-C -q -h --patient --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --patient --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2114,7 +2114,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help generate list export backup restore import to-agent passwd update revoke rotate extend help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help generate list export backup restore import to-agent passwd update revoke rotate extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2144,7 +2144,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__backup)
-            opts="-o -C -q -h --paper --output --json --key --passphrase-file --home --quiet --help"
+            opts="-o -C -q -h --paper --output --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2182,7 +2182,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__export)
-            opts="-o -C -q -h --secret --output --json --key --passphrase-file --home --quiet --help"
+            opts="-o -C -q -h --secret --output --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2220,7 +2220,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__extend)
-            opts="-C -q -h --until --for --never --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --until --for --never --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2258,7 +2258,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__generate)
-            opts="-C -q -h --name --email --organisation --country --no-passphrase --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --name --email --organisation --country --no-passphrase --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2500,7 +2500,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__import)
-            opts="-C -q -h --gpg-agent --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --gpg-agent --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2530,7 +2530,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__list)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2560,7 +2560,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__passwd)
-            opts="-C -q -h --no-passphrase --new-passphrase-file --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --no-passphrase --new-passphrase-file --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2594,7 +2594,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__restore)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2624,7 +2624,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__revoke)
-            opts="-C -q -h --compromised --retired --since --reason --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --compromised --retired --since --reason --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2662,7 +2662,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__rotate)
-            opts="-C -q -h --no-passphrase --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --no-passphrase --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2692,7 +2692,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__to__subcmd__agent)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2722,7 +2722,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__key__subcmd__update)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2752,7 +2752,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__log)
-            opts="-C -q -h --kind --since --until --recorded --lang --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --kind --since --until --recorded --lang --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2801,7 +2801,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help setup status start approve finish help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help setup status start approve finish help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2831,7 +2831,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__approve)
-            opts="-o -C -q -h --output --json --key --passphrase-file --home --quiet --help"
+            opts="-o -C -q -h --output --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2869,7 +2869,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__finish)
-            opts="-C -q -h --no-passphrase --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --no-passphrase --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2997,7 +2997,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__setup)
-            opts="-C -q -h --trustees --threshold --no-rotate --no-passphrase --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --trustees --threshold --no-rotate --no-passphrase --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3035,7 +3035,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__start)
-            opts="-o -C -q -h --output --no-passphrase --json --key --passphrase-file --home --quiet --help"
+            opts="-o -C -q -h --output --no-passphrase --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3073,7 +3073,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__recovery__subcmd__status)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3103,7 +3103,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help add list help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help add list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3133,7 +3133,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote__subcmd__add)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3219,7 +3219,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote__subcmd__list)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3249,7 +3249,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__revoke)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3279,7 +3279,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__schema)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help patient note allergy condition medication immunization observation procedure document device advance-directive"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help patient note allergy condition medication immunization observation procedure document device advance-directive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3309,7 +3309,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__show)
-            opts="-C -q -h --lang --save-attachment --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --lang --save-attachment --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3350,7 +3350,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__status)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3380,7 +3380,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__sync)
-            opts="-C -q -h --all --accept-late --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --all --accept-late --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3410,7 +3410,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__tui)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3440,7 +3440,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__verify)
-            opts="-C -q -h --no-decrypt --accept-rollback --json --key --passphrase-file --home --quiet --help"
+            opts="-C -q -h --no-decrypt --accept-rollback --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_hrx_global_optspecs
-    string join \n C= json key= passphrase-file= home= q/quiet h/help V/version
+    string join \n C= json key= passphrase-file= home= q/quiet no-pager h/help V/version
 end
 
 function __fish_hrx_needs_command
@@ -30,6 +30,7 @@ complete -c hrx -n "__fish_hrx_needs_command" -l passphrase-file -d 'Read the pa
 complete -c hrx -n "__fish_hrx_needs_command" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_needs_command" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_needs_command" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_needs_command" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_needs_command" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_needs_command" -s V -l version -d 'Print version'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "key" -d 'Manage your keys and the certificates of others'
@@ -62,6 +63,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcomm
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -f -a "list" -d 'List the keys and certificates in your keystore'
@@ -87,6 +89,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l no-passphrase -d 'Store the secret key without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -94,6 +97,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to FILE (mode 0600) instead of standard output; a secret key is never printed on a terminal' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -103,6 +107,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l secret -d 'Export the secret key too (still protected by its passphrase)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s o -l output -d 'Where to write it (mode 0600; .svg for a printable page)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -112,6 +117,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l paper -d 'A paper backup (the only kind)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -119,6 +125,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -127,6 +134,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l gpg-agent -d 'The secret keys stay in gpg-agent; FILE is the certificate'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -134,6 +142,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l new-passphrase-file -d 'Read the new passphrase from the first line of FILE (scripts)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -143,6 +152,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l no-passphrase -d 'Store the key without a passphrase from now on'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -150,6 +160,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l since -d 'With --compromised: from when the key may have been in other hands (YYYY-MM-DD or RFC 3339); what it signed from then on is void' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -d 'Why, in a few words (kept in the revocation, public)' -r
@@ -161,6 +172,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l retired -d 'The key is no longer used'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -169,6 +181,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l no-passphrase -d 'Store the new secret key without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l until -d 'The new expiry: a date (YYYY-MM-DD) or RFC 3339 time' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l for -d 'The new expiry from now: N followed by d, w, m or y (e.g. 2y)' -r
@@ -179,6 +192,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l never -d 'Never expire'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys and certificates in your keystore'
@@ -200,6 +214,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand init" -l passphrase-file -d 'Rea
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s f -l file -d 'Read the record from FILE (YAML), or - for standard input' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l text -d 'Free text (note: the note\'s text)' -r
@@ -236,6 +251,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -l example -d 'Print a comp
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l skip-unusable-recipients -d 'Write even if a reader\'s certificate has expired or was revoked, leaving that reader out (named on stderr); never the patient or you'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -243,6 +259,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand schema" -l passphrase-file -d 'R
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand schema" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r -f -a "patient\t''
 note\t''
@@ -265,6 +282,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -l home -d 'Keystore and co
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l recorded -d 'Order and filter by the time entries were recorded, not the time they happened'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l save-attachment -d 'Write the entry\'s attached file to PATH (decrypted: you choose where)' -r -F
@@ -274,6 +292,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand show" -l passphrase-file -d 'Rea
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -283,6 +302,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-decrypt -d 'Do not
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l accept-rollback -d 'Accept a history older than the one this device verified in this copy before (an old backup restored on purpose)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -290,6 +310,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand status" -l passphrase-file -d 'R
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand status" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)' -r -f -a "demographics\t''
 general\t''
@@ -321,6 +342,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand grant" -l home -d 'Keystore and 
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also let the grantee read the existing entries in scope (always, for emergency grants)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -328,6 +350,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l passphrase-file -d 'R
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -336,6 +359,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand grants" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l all -d 'Include expired and revoked grants'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l role -d 'The delegate\'s role' -r
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l categories -d 'Categories in scope, comma-separated, or `all`' -r -f -a "demographics\t''
@@ -361,6 +385,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l home -d 'Keystore a
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l include-past -d 'Also let the delegate read the existing entries in scope'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -368,6 +393,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_su
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -f -a "setup" -d 'Let trustees recover your key together (the patient, once)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -f -a "status" -d 'Who holds shares of the patient\'s key, and whether the set-up is current'
@@ -385,6 +411,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l no-passphrase -d 'Store the new secret key of the rotation without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -392,6 +419,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s o -l output -d 'Where to write the request' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -401,6 +429,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l no-passphrase -d 'Keep the one-time key without a passphrase (and the recovered key, later)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s o -l output -d 'Where to write the approval, for the requester' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -409,6 +438,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -417,6 +447,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l no-passphrase -d 'Keep the recovered key without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "setup" -d 'Let trustees recover your key together (the patient, once)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "status" -d 'Who holds shares of the patient\'s key, and whether the set-up is current'
@@ -430,6 +461,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_s
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -440,6 +472,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subco
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -449,6 +482,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand audit" -l passphrase-file -d 'Re
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l trust-root -d 'The patient\'s fingerprint or the root commit, as the patient reads it out' -r
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -457,6 +491,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand clone" -l passphrase-file -d 'Re
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -464,6 +499,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "list" -d 'List the remotes'
@@ -474,6 +510,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -481,6 +518,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a remote copy of the record (any git URL)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the remotes'
@@ -493,6 +531,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand sync" -l all -d 'Sync with every
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l accept-late -d 'Accept commits that arrive more than 7 days after their signer\'s grant ended (offline work delivered late, or backdated: you decide)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -500,6 +539,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
@@ -511,6 +551,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -519,6 +560,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l accept-late -d 'Accept commits that arrive more than 7 days after their signer\'s grant ended'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
@@ -529,6 +571,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -540,6 +583,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l dry-run -d 'Show what would be imported, and write nothing'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -549,6 +593,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
@@ -562,6 +607,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l out -d 'Directory to write (must not exist or be empty)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l dates -d 'shift (default): move every date by one random offset; year: keep years only' -r -f -a "shift\t''
@@ -573,6 +619,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l keep-text -d 'Keep free text (it may name people and places: only on explicit request)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -581,6 +628,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
@@ -592,6 +640,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand tui" -l passphrase-file -d 'Read
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand tui" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -600,6 +649,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Rea
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "key" -d 'Manage your keys and the certificates of others'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and not __fish_seen_subcommand_from key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help" -f -a "init" -d 'Create a new patient record'

@@ -968,3 +968,69 @@ fn every_kind_has_an_example_that_adds_and_a_schema_that_says_its_fields() {
     let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &id, "--json"]).output().unwrap());
     assert_eq!(v["entry"]["record"]["code"]["display"], serde_json::json!({"de": "Asthma bronchiale"}), "{v}");
 }
+
+/// Long listings on a terminal go through the user's pager, in colour
+/// (issue 17, item 12): `PAGER` (here a `sed` that marks each line it
+/// passes) gets `log`, `audit` and `show`; `--no-pager` and a pipe bypass
+/// it; `NO_COLOR` and a pipe print no colour; a pager the user leaves early
+/// ends hrx quietly with exit 0. In a real terminal (tmux).
+#[test]
+fn long_listings_on_a_terminal_are_paged_and_coloured() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let id = env.note(&anna, "Trip to Valencia");
+    for i in 0..30 {
+        env.note(&anna, &format!("note {i}"));
+    }
+    let bin = assert_cmd::cargo::cargo_bin!("hrx");
+    let t = Tmux { env: &env, socket: env.path().join("tmux.sock") };
+    let run = |envs: &str, args: &str| -> (String, String) {
+        let _ = t.run(&["kill-session", "-t", "hrx"]);
+        let cmd = format!(
+            "env HRX_HOME={} HRX_NOW={} {envs} {} -C {} {args}; echo EXITED-$?; sleep 30",
+            anna.home.display(),
+            env.now(),
+            bin.display(),
+            env.record().display()
+        );
+        let out = t.run(&["new-session", "-d", "-s", "hrx", "-x", "160", "-y", "60", &cmd]);
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        let plain = t.wait_for("EXITED-");
+        let styled = stdout(&t.run(&["capture-pane", "-p", "-e", "-t", "hrx"]));
+        (plain, styled)
+    };
+    let pager = "PAGER='sed s/^/PAGED:/'";
+    for args in ["log", "audit", &format!("show {id}")] {
+        let (plain, styled) = run(pager, args);
+        assert!(plain.contains("EXITED-0"), "{args}: {plain}");
+        assert!(plain.lines().any(|l| l.starts_with("PAGED:")), "{args} was not paged: {plain}");
+        assert!(styled.contains('\u{1b}'), "{args} has no colour: {styled:?}");
+    }
+    let (plain, _) = run(pager, "log");
+    assert!(plain.contains("PAGED:") && plain.contains("Trip to Valencia"), "{plain}");
+    // --no-pager: straight to the terminal, still in colour.
+    let (plain, styled) = run(pager, "--no-pager log");
+    assert!(!plain.contains("PAGED:") && plain.contains("Trip to Valencia"), "{plain}");
+    assert!(styled.contains('\u{1b}'), "{styled:?}");
+    // NO_COLOR: the same text, no escape at all.
+    let (plain, styled) = run(&format!("{pager} NO_COLOR=1"), "log");
+    assert!(plain.contains("PAGED:") && plain.contains("Trip to Valencia"), "{plain}");
+    assert!(!styled.contains('\u{1b}'), "coloured despite NO_COLOR: {styled:?}");
+    // --json is never paged nor coloured.
+    let (plain, styled) = run(pager, "log --json");
+    assert!(!plain.contains("PAGED:") && plain.contains("\"version\": 1"), "{plain}");
+    assert!(!styled.contains('\u{1b}'), "{styled:?}");
+    // A pager the user leaves after one line: hrx ends quietly.
+    for quitter in ["PAGER='head -n 1'", "PAGER=true"] {
+        let (plain, _) = run(quitter, "log");
+        assert!(plain.contains("EXITED-0"), "{quitter}: {plain}");
+        assert!(!plain.contains("error"), "{quitter}: {plain}");
+    }
+
+    // Piped: no pager, no colour, whatever PAGER says.
+    let out = env.hrx(&anna).env("PAGER", "sed s/^/PAGED:/").arg("-C").arg(env.record()).arg("log").output().unwrap();
+    assert!(out.status.success());
+    assert!(!stdout(&out).contains("PAGED:") && !stdout(&out).contains('\u{1b}'), "{}", stdout(&out));
+    assert_eq!(stdout(&out).lines().count(), 31);
+}

@@ -1,6 +1,6 @@
 //! `hrx audit`.
 
-use super::output::Out;
+use super::output::{Out, Style};
 use crate::error::Result;
 use crate::ops::Context;
 use crate::ops::audit::audit;
@@ -15,6 +15,7 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
     if out.json {
         out.json("audit", &a);
     } else {
+        out.page();
         for e in &a.events {
             let who = match &e.signer {
                 Some(s) => {
@@ -27,23 +28,32 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
                 }
                 None => "(signer not verified)".into(),
             };
-            let mark = match (e.emergency, e.status) {
-                (true, _) => "!!",
-                (_, "verified") if !e.warnings.is_empty() => "!?",
-                (_, "verified") => "ok",
-                (_, "failed") => "XX",
-                (_, "void") => "VV",
-                _ => "??",
+            let (mark, style) = match (e.emergency, e.status) {
+                (true, _) => ("!!", Style::Warn),
+                (_, "verified") if !e.warnings.is_empty() => ("!?", Style::Warn),
+                (_, "verified") => ("ok", Style::Good),
+                (_, "failed") => ("XX", Style::Bad),
+                (_, "void") => ("VV", Style::Bad),
+                _ => ("??", Style::Warn),
             };
-            out.line(&format!("{mark} {}  {}  {}", e.time.format("%Y-%m-%d %H:%M"), &e.commit[..12], who));
+            out.parts(&[
+                (style, mark.to_string()),
+                (Style::Plain, format!(" {}  ", e.time.format("%Y-%m-%d %H:%M"))),
+                (Style::Dim, e.commit[..12].to_string()),
+                (Style::Plain, format!("  {who}")),
+            ]);
             for act in &e.actions {
                 out.line(&format!("      {act}"));
             }
             if let Some(p) = &e.problem {
-                out.line(&format!("      DOES NOT VERIFY: {p}"));
+                out.parts(&[
+                    (Style::Plain, "      "),
+                    (Style::Bad, "DOES NOT VERIFY:"),
+                    (Style::Plain, &format!(" {p}")),
+                ]);
             }
             for w in &e.warnings {
-                out.line(&format!("      LATE: {w}"));
+                out.parts(&[(Style::Plain, "      "), (Style::Warn, "LATE:"), (Style::Plain, &format!(" {w}"))]);
             }
         }
     }

@@ -77,7 +77,11 @@ fn man_page(cmd: &clap::Command, name: &str, words: &str, out: &Path, top: bool)
             b".SH ENVIRONMENT\n.TP\n\\fBHRX_HOME\\fR\nkeystore and configuration directory\n.TP\n\\fBHRX_KEY\\fR\nthe key to act with\n\
 .TP\n\\fBHRX_PASSPHRASE_FILE\\fR\nfile holding the secret key's passphrase\n.TP\n\\fBHRX_NOW\\fR\n\
 pin the clock to an RFC 3339 time; honoured only by debug (test) builds: a release build refuses it\n\
-.TP\n\\fBNO_COLOR\\fR\nif set and not empty, the TUI draws without colours (https://no-color.org)\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
+.TP\n\\fBNO_COLOR\\fR\nif set and not empty, the CLI prints and the TUI draws without colours (https://no-color.org)\n\
+.TP\n\\fBHRX_PAGER\\fR, \\fBPAGER\\fR\n\
+the pager for long listings (\\fBlog\\fR, \\fBaudit\\fR, \\fBshow\\fR) on a terminal, run by \\fBsh -c\\fR; \
+default \\fBless\\fR with \\fBLESS=FRX\\fR unless \\fBLESS\\fR is set; empty or \\fBcat\\fR: none. \
+Never used when the output is not a terminal, nor with \\fB--json\\fR or \\fB--no-pager\\fR\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
         );
     }
     if top {

@@ -1,6 +1,6 @@
 //! `hrx log`.
 
-use super::output::Out;
+use super::output::{Out, Style};
 use crate::error::{Error, Result};
 use crate::model::when::{bound_from, bound_until};
 use crate::ops::Context;
@@ -39,18 +39,23 @@ pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 /// One line of the human listing: when it happened (with `recorded`, when
 /// it was recorded), category, kind and summary, author.
 pub fn line(v: &EntryView, recorded: bool) -> String {
+    parts(v, recorded).into_iter().map(|(_, s)| s).collect()
+}
+
+/// [`line`] in parts, each with how it is shown on a colour terminal.
+pub fn parts(v: &EntryView, recorded: bool) -> Vec<(Style, String)> {
     let who = match (&v.author.organisation, &v.author.country) {
         (Some(o), Some(c)) => format!("{} ({o}, {c})", v.author.name),
         (None, Some(c)) => format!("{} ({c})", v.author.name),
         (Some(o), None) => format!("{} ({o})", v.author.name),
         (None, None) => v.author.name.clone(),
     };
-    let what = if v.readable {
-        format!("{:<12} {}", v.kind.as_deref().unwrap_or("?"), v.summary.as_deref().unwrap_or(""))
+    let (kind, what, what_style) = if v.readable {
+        (v.kind.as_deref().unwrap_or("?"), v.summary.clone().unwrap_or_default(), Style::Plain)
     } else if v.sealed {
-        format!("{:<12} (sealed: emergency access only; hrx emergency open --reason ...)", "-")
+        ("-", "(sealed: emergency access only; hrx emergency open --reason ...)".to_string(), Style::Warn)
     } else {
-        format!("{:<12} (not readable with your keys)", "-")
+        ("-", "(not readable with your keys)".to_string(), Style::Dim)
     };
     let warn = match (&v.void, v.problems.is_empty()) {
         (Some(_), _) => "  [VOID]",
@@ -58,7 +63,17 @@ pub fn line(v: &EntryView, recorded: bool) -> String {
         (None, true) => "",
     };
     let when = if recorded { v.date.format("%Y-%m-%d %H:%M").to_string() } else { v.when_text() };
-    format!("{}  {:<16}  {:<17} {}  — {}{}", v.id, when, v.category, what, who, warn)
+    vec![
+        (Style::Dim, v.id.to_string()),
+        (Style::Plain, format!("  {when:<16}  ")),
+        (Style::Accent, format!("{:<17}", v.category)),
+        (Style::Plain, " ".into()),
+        (Style::Bold, format!("{kind:<12}")),
+        (Style::Plain, " ".into()),
+        (what_style, what),
+        (Style::Dim, format!("  — {who}")),
+        (Style::Bad, warn.into()),
+    ]
 }
 
 /// Runs `hrx log`.
@@ -101,8 +116,9 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
                 "you have no key here, so nothing can be decrypted: give your keystore with --home or HRX_HOME, or make a key (`hrx key generate`) and ask the patient for a grant",
             );
         }
+        out.page();
         for v in &entries {
-            out.line(&line(v, a.recorded));
+            out.parts(&parts(v, a.recorded));
         }
     }
     super::output::discard(entries);

@@ -74,6 +74,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Never send long listings (log, audit, show) through a pager
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -163,9 +167,11 @@ pub fn main() -> i32 {
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
-    let out = Out { json: cli.json, quiet: cli.quiet };
+    let out = Out::new(cli.json, cli.quiet, cli.no_pager);
     skip_tls_roots(&cli.command);
     let result = run(cli, &out);
+    // The user leaves the pager before anything else is said.
+    out.finish();
     for w in crate::ops::after_commit_warnings() {
         eprintln!("hrx: warning: {}", crate::model::text::terminal_safe(&w));
     }

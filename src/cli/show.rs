@@ -1,6 +1,6 @@
 //! `hrx show ID`.
 
-use super::output::Out;
+use super::output::{Out, Style};
 use crate::crypto::message::SignatureStatus;
 use crate::error::{Error, Result};
 use crate::model::attachment;
@@ -37,6 +37,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         out.json("entry", &v);
         return Ok(super::exit::OK);
     }
+    out.page();
     out.line(&format!("entry:      {}", v.id));
     if let Some(c) = &v.clinical {
         out.line(&format!("happened:   {c}"));
@@ -72,17 +73,27 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         }
     }
     match &v.signature {
-        Some(SignatureStatus::Good { signer, time }) => {
-            out.line(&format!("signature:  good, by {signer} at {}", time.to_rfc3339()))
-        }
-        Some(other) => out.line(&format!("signature:  NOT GOOD: {other:?}")),
+        Some(SignatureStatus::Good { signer, time }) => out.parts(&[
+            (Style::Plain, "signature:  ".to_string()),
+            (Style::Good, "good".to_string()),
+            (Style::Plain, format!(", by {signer} at {}", time.to_rfc3339())),
+        ]),
+        Some(other) => out.parts(&[
+            (Style::Plain, "signature:  ".to_string()),
+            (Style::Bad, "NOT GOOD".to_string()),
+            (Style::Plain, format!(": {other:?}")),
+        ]),
         None => {}
     }
     if let Some(why) = &v.void {
-        out.line(&format!("VOID:       this entry counts for nothing: {}", printable(why)));
+        out.parts(&[
+            (Style::Bad, "VOID:"),
+            (Style::Plain, "       this entry counts for nothing: "),
+            (Style::Plain, &printable(why)),
+        ]);
     }
     for p in &v.problems {
-        out.line(&format!("WARNING:    {}", printable(p)));
+        out.parts(&[(Style::Warn, "WARNING:"), (Style::Plain, "    "), (Style::Plain, &printable(p))]);
     }
     match &v.entry {
         Some(e) => {
