@@ -169,6 +169,7 @@ pub fn main() -> i32 {
     };
     let out = Out::new(cli.json, cli.quiet, cli.no_pager);
     skip_tls_roots(&cli.command);
+    no_library_backtraces();
     let result = run(cli, &out);
     // The user leaves the pager before anything else is said.
     out.finish();
@@ -207,6 +208,23 @@ fn skip_tls_roots(command: &Command) {
     // any library reads the environment.
     unsafe {
         std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    }
+}
+
+/// Sequoia's parsers make `anyhow` errors on paths that are no failure
+/// (the end of a certificate's packets, a subkey tried and passed over),
+/// and with `RUST_BACKTRACE` set each captures a backtrace: a fifth of a
+/// `hrx add`. hrx turns library errors into messages and never shows
+/// their backtraces, so it asks for none (`RUST_LIB_BACKTRACE=0`, unless
+/// set); a panic's backtrace still follows `RUST_BACKTRACE`.
+fn no_library_backtraces() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_some() {
+        return;
+    }
+    // SAFETY: called from `main` before any thread is started and before
+    // any library reads the environment.
+    unsafe {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
 }
 
