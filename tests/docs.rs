@@ -175,3 +175,75 @@ fn man_pages_name_only_pages_that_exist_and_show_values() {
     assert!(top.contains(r"[\fB\-C\fR \fIDIR\fR]") && !top.contains(r"[\fB\-C \fR]"), "synopsis");
     assert!(top.contains(r"\fBNO_COLOR\fR"), "NO_COLOR under ENVIRONMENT");
 }
+
+/// The README's walkthrough, run as written (issue 17, item 14): the block
+/// after its `walkthrough` marker, by bash with `-euo pipefail`, in a new
+/// directory with `hrx` (this build) on the PATH and a passphrase file for
+/// the prompts. (Its install step, `cargo install`, is a block of its own
+/// and not run: it would build hrx again.) Then what the story says is
+/// checked in what it left behind.
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let env = TestEnv::new();
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme
+        .split("<!-- walkthrough:")
+        .nth(1)
+        .and_then(|r| r.split("```sh\n").nth(1))
+        .and_then(|r| r.split("\n```").next())
+        .expect("a walkthrough block in the README");
+    assert!(block.contains("ANNA=$(anna key generate"), "{block}");
+    let script = env.path().join("walkthrough.sh");
+    std::fs::write(&script, format!("set -euo pipefail\n{block}\n")).unwrap();
+    let pass = env.path().join("passphrase");
+    std::fs::write(&pass, "a long passphrase for the walkthrough\n").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin!("hrx");
+    let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    std::fs::create_dir_all(env.path().join("userhome")).unwrap();
+    let out = env
+        .bare("bash")
+        .arg(&script)
+        .env("PATH", path)
+        .env("HRX_PASSPHRASE_FILE", &pass)
+        // The real clock: the walkthrough's dates are relative to today.
+        .env_remove("HRX_NOW")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the walkthrough failed:\n{}\n{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    // The hospital saw the GP's allergy; Anna's copy got the hospital's note.
+    let at_ruiz = text.split("Appendicitis").next().unwrap();
+    assert!(at_ruiz.contains("Penicillin"), "{text}");
+    assert!(text.contains("Emergency admission") && text.contains("Dr. Ruiz (Hospital La Fe, ES)"), "{text}");
+    assert!(text.contains("verified") || text.contains("ok"), "{text}");
+    // The IPS names the real patient, in Spanish.
+    let w = env.path().join("hrx-walkthrough");
+    let ips: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.join("ips-es.json")).unwrap()).unwrap();
+    assert_eq!(ips["entry"][0]["resource"]["language"], "es", "{ips}");
+    let patient = ips["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resource"]["resourceType"] == "Patient")
+        .expect("a Patient");
+    assert_eq!(patient["resource"]["name"][0]["family"], "Weber", "{patient}");
+    assert_eq!(patient["resource"]["birthDate"], "1984-05-17", "{patient}");
+    let allergies = ips.to_string();
+    assert!(allergies.contains("764146007"), "the GP's allergy is in the summary");
+    // The hospital's grant is revoked, and the record verifies on all copies.
+    let anna_home = w.join("anna");
+    let grants = env
+        .bare(bin.to_str().unwrap())
+        .env("HRX_HOME", &anna_home)
+        .env("HRX_PASSPHRASE_FILE", &pass)
+        .env_remove("HRX_NOW")
+        .arg("-C")
+        .arg(w.join("anna-record"))
+        .args(["grants", "--all", "--json"])
+        .output()
+        .unwrap();
+    let g = json(&grants);
+    let ruiz = g["grants"].as_array().unwrap().iter().find(|g| g["grantee"]["name"] == "Dr. Ruiz").expect("ruiz");
+    assert!(ruiz["revoked"].is_object() || ruiz["revoked"] == true || ruiz["status"] == "revoked", "{ruiz}");
+}
