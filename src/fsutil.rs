@@ -93,32 +93,73 @@ pub fn read_input(path: &Path, max: u64, limit: &str) -> Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         std::io::stdin().lock().take(max + 1).read_to_end(&mut out).map_err(|e| Error::io("stdin", e))?;
     } else {
-        // Opened without blocking (a FIFO nobody writes to would hang the
-        // open), then read as usual (a pipe someone writes to is read).
-        let f =
-            OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| Error::io(path, e))?;
-        // SAFETY: fcntl on a descriptor this function owns.
-        unsafe {
-            use std::os::fd::AsRawFd;
-            let fd = f.as_raw_fd();
-            let flags = libc::fcntl(fd, libc::F_GETFL);
-            if flags >= 0 {
-                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-            }
-        }
-        let m = f.metadata().map_err(|e| Error::io(path, e))?;
-        if m.is_dir() {
-            return Err(Error::Invalid(format!("{} is a directory, not a file", path.display())));
-        }
-        if m.len() > max {
-            return Err(too_large(m.len().to_string()));
-        }
-        f.take(max + 1).read_to_end(&mut out).map_err(|e| Error::io(path, e))?;
+        open_file_input(path, max, limit)?.take(max + 1).read_to_end(&mut out).map_err(|e| Error::io(path, e))?;
     }
     if out.len() as u64 > max {
         return Err(too_large(format!("more than {max}")));
     }
     Ok(out)
+}
+
+/// Opens an input file as [`read_input`] does: without blocking (a FIFO
+/// nobody writes to would hang the open; a pipe someone writes to is then
+/// read as usual), refusing a directory, and one larger than `max` by the
+/// size it reports.
+fn open_file_input(path: &Path, max: u64, limit: &str) -> Result<fs::File> {
+    let f = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: fcntl on a descriptor this function owns.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let fd = f.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    let m = f.metadata().map_err(|e| Error::io(path, e))?;
+    if m.is_dir() {
+        return Err(Error::Invalid(format!("{} is a directory, not a file", path.display())));
+    }
+    if m.len() > max {
+        return Err(Error::Invalid(format!("{}: {} bytes; {limit}", path.display(), m.len())));
+    }
+    Ok(f)
+}
+
+/// [`read_input`] as a stream, for inputs too large to hold (a bundle):
+/// opened the same way, read through a buffer; reading past `max` bytes
+/// fails with an error that says `limit`.
+pub fn open_input(path: &Path, max: u64, limit: &str) -> Result<std::io::BufReader<Limited>> {
+    let inner: Box<dyn std::io::Read> =
+        if path.as_os_str() == "-" { Box::new(std::io::stdin()) } else { Box::new(open_file_input(path, max, limit)?) };
+    Ok(std::io::BufReader::with_capacity(1 << 16, Limited { inner, left: max, limit: limit.to_string() }))
+}
+
+/// A reader that fails once more than its limit would be read.
+pub struct Limited {
+    inner: Box<dyn std::io::Read>,
+    left: u64,
+    limit: String,
+}
+
+impl std::io::Read for Limited {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // At the limit: only the end of the input is allowed here.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!("more than the limit: {}", self.limit))),
+            };
+        }
+        let n = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
 }
 
 /// [`read_input`] of text.

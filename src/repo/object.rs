@@ -213,23 +213,40 @@ pub const MAX_PACKED: usize = 64 << 20;
 /// that each rebuild a large object must not cost hours.
 pub const MAX_PACK_EXPANDED: u64 = 2 << 30;
 
-/// Checks every object of a git pack (version 2 or 3) before it is indexed:
-/// its declared size is within the limit for its type, and it inflates to
-/// exactly that size (a delta: to a result within [`MAX_PACKED`]). Inflating
-/// is streamed into a small buffer, so a zlib bomb costs time in proportion
-/// to the limit, never memory.
-pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
+/// Checks every object of a git pack (version 2 or 3) read from `r` before
+/// it is indexed: its declared size is within the limit for its type, and
+/// it inflates to exactly that size (a delta: to a result within
+/// [`MAX_PACKED`]). Inflating is streamed into a small buffer, so a zlib
+/// bomb costs time in proportion to the limit, never memory. The pack is
+/// read as it arrives: each object's bytes
+/// (and the pack's header and trailing checksum) go to `sink` only once
+/// that object has passed, so whatever indexes them (libgit2's pack
+/// writer) never sees an object that was not checked, and memory holds one
+/// object's compressed bytes at most, not the pack.
+pub fn copy_checked_pack(
+    r: &mut dyn std::io::BufRead,
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<(), ObjectError> {
     let bad = |m: String| ObjectError::Malformed(m);
-    if pack.len() < 12 || &pack[..4] != b"PACK" || !matches!(u32::from_be_bytes(pack[4..8].try_into().unwrap()), 2 | 3)
-    {
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => ObjectError::Malformed("the pack is truncated".into()),
+        _ => ObjectError::Malformed(format!("reading the pack: {e}")),
+    };
+    let gone = |e: std::io::Error| ObjectError::Malformed(format!("writing the pack: {e}"));
+    let mut header = [0u8; 12];
+    r.read_exact(&mut header).map_err(|_| bad("not a git pack (version 2 or 3)".into()))?;
+    if &header[..4] != b"PACK" || !matches!(u32::from_be_bytes(header[4..8].try_into().expect("4 bytes")), 2 | 3) {
         return Err(bad("not a git pack (version 2 or 3)".into()));
     }
-    let count = u32::from_be_bytes(pack[8..12].try_into().expect("4 bytes"));
-    let mut pos = 12usize;
-    let byte = |pos: &mut usize| -> Result<u8, ObjectError> {
-        let b = *pack.get(*pos).ok_or_else(|| ObjectError::Malformed("the pack is truncated".into()))?;
-        *pos += 1;
-        Ok(b)
+    sink(&header).map_err(gone)?;
+    let count = u32::from_be_bytes(header[8..12].try_into().expect("4 bytes"));
+    // The bytes of the object being checked, as they were read.
+    let mut raw: Vec<u8> = Vec::new();
+    let byte = |r: &mut dyn std::io::BufRead, raw: &mut Vec<u8>| -> Result<u8, ObjectError> {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b).map_err(io)?;
+        raw.push(b[0]);
+        Ok(b[0])
     };
     let mut scratch = vec![0u8; 64 << 10];
     let mut expanded = 0u64;
@@ -241,12 +258,13 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
         Ok(())
     };
     for n in 0..count {
-        let mut b = byte(&mut pos)?;
+        raw.clear();
+        let mut b = byte(r, &mut raw)?;
         let kind = (b >> 4) & 7;
         let mut size = (b & 15) as u64;
         let mut shift = 4;
         while b & 0x80 != 0 {
-            b = byte(&mut pos)?;
+            b = byte(r, &mut raw)?;
             if shift > 56 {
                 return Err(bad(format!("object {n} has an impossible size")));
             }
@@ -263,23 +281,28 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
             return Err(ObjectError::TooLarge { size: size as usize, limit });
         }
         match kind {
-            6 => while byte(&mut pos)? & 0x80 != 0 {},
+            6 => while byte(r, &mut raw)? & 0x80 != 0 {},
             7 => {
-                pos += 20;
-                if pos > pack.len() {
-                    return Err(bad("the pack is truncated".into()));
-                }
+                let mut base = [0u8; 20];
+                r.read_exact(&mut base).map_err(io)?;
+                raw.extend_from_slice(&base);
             }
             _ => {}
         }
         let mut z = flate2::Decompress::new(true);
         let mut head = Vec::new();
         loop {
+            let input = r.fill_buf().map_err(io)?;
+            if input.is_empty() {
+                return Err(bad(format!("object {n} is truncated")));
+            }
             let (in0, out0) = (z.total_in(), z.total_out());
             let st = z
-                .decompress(&pack[pos..], &mut scratch, flate2::FlushDecompress::None)
+                .decompress(input, &mut scratch, flate2::FlushDecompress::None)
                 .map_err(|e| bad(format!("object {n} does not inflate: {e}")))?;
-            pos += (z.total_in() - in0) as usize;
+            let used = (z.total_in() - in0) as usize;
+            raw.extend_from_slice(&input[..used]);
+            r.consume(used);
             let produced = (z.total_out() - out0) as usize;
             if head.len() < 20 {
                 head.extend_from_slice(&scratch[..produced.min(20 - head.len())]);
@@ -289,7 +312,7 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
             }
             match st {
                 flate2::Status::StreamEnd => break,
-                _ if produced == 0 && z.total_in() == in0 => {
+                _ if produced == 0 && used == 0 => {
                     return Err(bad(format!("object {n} is truncated")));
                 }
                 _ => {}
@@ -323,13 +346,83 @@ pub fn scan_pack(pack: &[u8]) -> Result<(), ObjectError> {
             }
             budget(result)?;
         }
+        sink(&raw).map_err(gone)?;
     }
-    Ok(())
+    // The pack's checksum, which the writer checks.
+    let mut sum = [0u8; 20];
+    r.read_exact(&mut sum).map_err(io)?;
+    sink(&sum).map_err(gone)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pack is passed on object by object as it is read, never held
+    /// whole; what is passed is the pack, byte for byte; a pack cut short
+    /// passes nothing of the object it cuts.
+    #[test]
+    fn a_pack_is_checked_and_passed_on_as_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let mut pb = repo.packbuilder().unwrap();
+        let odb = repo.odb().unwrap();
+        for i in 0..50u32 {
+            // Incompressible (an LCG's high bytes), so the pack is large.
+            let mut x = 0x9e37_79b9_u64 ^ (i as u64) << 32;
+            let data: Vec<u8> = (0..20_000)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (x >> 56) as u8
+                })
+                .collect();
+            pb.insert_object(odb.write(git2::ObjectType::Blob, &data).unwrap(), None).unwrap();
+        }
+        let mut pack = git2::Buf::new();
+        pb.write_buf(&mut pack).unwrap();
+        let pack = pack.to_vec();
+        // Reads in small pieces, counting what has been read.
+        struct Counting<'a> {
+            data: &'a [u8],
+            read: std::rc::Rc<std::cell::Cell<usize>>,
+        }
+        impl std::io::Read for Counting<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(4096).min(self.data.len());
+                buf[..n].copy_from_slice(&self.data[..n]);
+                self.data = &self.data[n..];
+                self.read.set(self.read.get() + n);
+                Ok(n)
+            }
+        }
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        let mut r = std::io::BufReader::with_capacity(4096, Counting { data: &pack, read: read.clone() });
+        let mut out = Vec::new();
+        let mut ahead = 0usize;
+        copy_checked_pack(&mut r, &mut |b| {
+            out.extend_from_slice(b);
+            ahead = ahead.max(read.get() - out.len());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out, pack);
+        assert!(pack.len() > 100_000, "{}", pack.len());
+        assert!(ahead < 64 << 10, "read {ahead} bytes ahead of what was passed on");
+        // Cut in the middle of an object: what was passed ends before it.
+        let cut = &pack[..pack.len() / 2];
+        let mut passed = 0;
+        let e = copy_checked_pack(&mut &cut[..], &mut |b| {
+            passed += b.len();
+            Ok(())
+        });
+        assert!(matches!(e, Err(ObjectError::Malformed(ref m)) if m.contains("truncated")), "{e:?}");
+        assert!(passed < cut.len() && passed > 12, "{passed}");
+        assert!(scan_pack_err(b"PACK\0\0\0\x05\0\0\0\x01"), "version 5 is no pack");
+    }
+
+    fn scan_pack_err(pack: &[u8]) -> bool {
+        copy_checked_pack(&mut &pack[..], &mut |_| Ok(())).is_err()
+    }
 
     #[test]
     fn git_order_is_names_compared_with_a_slash_after_trees() {

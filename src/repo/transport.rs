@@ -11,10 +11,17 @@ use std::path::Path;
 use git2::{FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 
 use super::{BRANCH, Record};
-
-/// The largest bundle file read (it is read whole).
-const MAX_BUNDLE: u64 = 2 << 30;
 use crate::error::{Error, Result};
+
+/// The largest bundle file read (it is streamed, never held whole).
+const MAX_BUNDLE: u64 = 2 << 30;
+
+/// The longest line of a bundle's header (a ref or prerequisite line is
+/// under 300 bytes).
+const MAX_HEADER_LINE: u64 = 64 << 10;
+
+/// The most lines a bundle's header may have (hrx writes two or three).
+const MAX_HEADER_LINES: usize = 10_000;
 
 /// Where incoming history from `name` waits to be verified.
 pub fn incoming_ref(name: &str) -> String {
@@ -226,22 +233,31 @@ impl Record {
     /// Reads a git bundle into the object database and points the
     /// quarantine ref for `name` at its `main`. Returns that head.
     pub fn read_bundle(&self, path: &Path, name: &str) -> Result<Oid> {
-        let bytes = crate::fsutil::read_input(path, MAX_BUNDLE, "a bundle of one record is at most 2 GiB")?;
+        use std::io::BufRead;
+        // Read as it arrives, never whole: a record's bundle may be
+        // gigabytes of attachments.
+        let mut r = crate::fsutil::open_input(path, MAX_BUNDLE, "a bundle of one record is at most 2 GiB")?;
         let bad = |why: &str| Error::Invalid(format!("{}: not a git bundle of an hrx record: {why}", path.display()));
-        let mut rest = &bytes[..];
-        let line = |rest: &mut &[u8]| -> Option<String> {
-            let n = rest.iter().position(|&b| b == b'\n')?;
-            let l = String::from_utf8(rest[..n].to_vec()).ok()?;
-            *rest = &rest[n + 1..];
-            Some(l)
+        // A header line is short; a file that is no bundle (one endless
+        // line) is not read to its end for one.
+        let line = |r: &mut std::io::BufReader<crate::fsutil::Limited>| -> Option<String> {
+            let mut l = Vec::new();
+            std::io::Read::take(&mut *r, MAX_HEADER_LINE).read_until(b'\n', &mut l).ok()?;
+            if l.pop() != Some(b'\n') {
+                return None;
+            }
+            String::from_utf8(l).ok()
         };
-        let first = line(&mut rest).ok_or_else(|| bad("no header"))?;
+        let first = line(&mut r).ok_or_else(|| bad("no header"))?;
         if first != "# v2 git bundle" {
             return Err(bad("unsupported bundle version (hrx reads v2)"));
         }
         let mut head = None;
-        loop {
-            let l = line(&mut rest).ok_or_else(|| bad("truncated header"))?;
+        for n in 0.. {
+            if n > MAX_HEADER_LINES {
+                return Err(bad("its header is longer than any record's"));
+            }
+            let l = line(&mut r).ok_or_else(|| bad("truncated header"))?;
             if l.is_empty() {
                 break;
             }
@@ -261,8 +277,12 @@ impl Record {
             }
         }
         let head = head.ok_or_else(|| bad("it has no refs/heads/main"))?;
-        // Every object is checked for size before git indexes (inflates) it.
-        super::object::scan_pack(rest).map_err(|e| match e {
+        // Every object is checked for size before git indexes (inflates)
+        // it: the writer gets each object only once it has passed. One that
+        // fails drops the writer uncommitted, and nothing is kept.
+        let odb = self.repo.odb()?;
+        let mut w = odb.packwriter()?;
+        super::object::copy_checked_pack(&mut r, &mut |b| w.write_all(b)).map_err(|e| match e {
             super::object::ObjectError::TooLarge { .. } => Error::Refused(crate::verify::Failure {
                 commit: None,
                 code: "too-large",
@@ -270,9 +290,6 @@ impl Record {
             }),
             other => bad(&other.to_string()),
         })?;
-        let odb = self.repo.odb()?;
-        let mut w = odb.packwriter()?;
-        w.write_all(rest).map_err(|e| bad(&e.to_string()))?;
         w.commit().map_err(|e| bad(e.message()))?;
         self.repo.find_commit(head).map_err(|_| bad("its pack lacks the head commit"))?;
         self.repo.reference(&incoming_ref(name), head, true, "hrx: bundle")?;
