@@ -303,7 +303,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand verify" -l accept-rollback -d 'A
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F

@@ -21,9 +21,13 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
-    /// A key is missing, locked, or the passphrase is wrong.
+    /// A key is missing or locked, or unusable for what is asked.
     #[error("{0}")]
     Key(String),
+
+    /// The passphrase given for a secret key does not unlock it.
+    #[error("{0}")]
+    WrongPassphrase(String),
 
     /// The policy does not allow the caller to do this.
     #[error("{0}")]
@@ -42,6 +46,11 @@ pub enum Error {
     /// The repository is not in a state where this can be done.
     #[error("{0}")]
     State(String),
+
+    /// A remote refused to move its branch to what was pushed (it moved
+    /// meanwhile, or its hook said no). The local record is unchanged.
+    #[error("{0}")]
+    PushRejected(String),
 
     /// A file could not be read or written.
     #[error("{path}: {source}")]

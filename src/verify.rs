@@ -14,6 +14,7 @@ use git2::{ObjectType, Oid};
 use crate::crypto::commit::{CertIndex, Known, MAX_CERT, SigError, SignerKeys, parse_cert};
 use crate::crypto::message::entry_structure;
 use crate::id::Id;
+use crate::model::Reason;
 use crate::model::layout::HEADER;
 use crate::model::statement::MAX_STATEMENT;
 use crate::model::{Category, Fpr, Header, RepoPath, Statement};
@@ -35,7 +36,7 @@ pub struct Failure {
     /// The commit (full id), if the problem is with one.
     pub commit: Option<String>,
     /// A short machine-readable reason.
-    pub code: &'static str,
+    pub code: Reason,
     /// What is wrong, for people.
     pub reason: String,
 }
@@ -49,7 +50,7 @@ impl fmt::Display for Failure {
     }
 }
 
-fn fail(commit: Oid, code: &'static str, reason: impl Into<String>) -> Failure {
+fn fail(commit: Oid, code: Reason, reason: impl Into<String>) -> Failure {
     Failure { commit: Some(commit.to_string()), code, reason: reason.into() }
 }
 
@@ -188,14 +189,17 @@ pub fn verify_from(
     known: Option<&Policy>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Verified, Failure> {
-    let git =
-        |e: git2::Error| Failure { commit: None, code: "git", reason: format!("cannot read the repository: {e}") };
+    let git = |e: git2::Error| Failure {
+        commit: None,
+        code: Reason::Git,
+        reason: format!("cannot read the repository: {e}"),
+    };
     let head = match head {
         Some(h) => h,
         None => rec
             .head()
-            .map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?
-            .ok_or(Failure { commit: None, code: "empty", reason: "the record has no commits on main".into() })?,
+            .map_err(|e| Failure { commit: None, code: Reason::Git, reason: e.to_string() })?
+            .ok_or(Failure { commit: None, code: Reason::Empty, reason: "the record has no commits on main".into() })?,
     };
     let repo = &rec.repo;
     let odb = repo.odb().map_err(git)?;
@@ -218,7 +222,7 @@ pub fn verify_from(
         if now + skew < t {
             return Err(Failure {
                 commit: Some(s.head.to_string()),
-                code: "clock",
+                code: Reason::Clock,
                 reason: format!(
                     "this computer's clock ({}) is before the record's newest commit ({}); set the clock right",
                     now.to_rfc3339(),
@@ -301,7 +305,7 @@ pub fn verify_from(
     if partial.is_some() && root.is_some() && order.iter().any(|o| raw[o].parents.is_empty()) {
         return Err(Failure {
             commit: None,
-            code: "resume",
+            code: Reason::Resume,
             reason: "the history joins a line older than the kept state".into(),
         });
     }
@@ -412,7 +416,7 @@ pub fn verify_from(
                         states
                             .get(p)
                             .cloned()
-                            .ok_or_else(|| fail(oid, "resume", format!("parent {p} was not verified first")))
+                            .ok_or_else(|| fail(oid, Reason::Resume, format!("parent {p} was not verified first")))
                     });
                     let first = ps.next().expect("has a parent")?;
                     let (mut policy, mut t) = (first.policy, first.time);
@@ -424,7 +428,7 @@ pub fn verify_from(
                         if let Some((f, a, b)) = rotation_conflict(&policy, &other.policy) {
                             return Err(fail(
                                 oid,
-                                "conflict",
+                                Reason::Conflict,
                                 format!(
                                     "is a merge that joins two hand-overs of {f}: to {a} on one line, to {b} on the other"
                                 ),
@@ -439,7 +443,11 @@ pub fn verify_from(
 
                 // The signature, before anything else of the commit is parsed.
                 if !c.signed {
-                    return Err(fail(oid, "unsigned", "is not signed (no gpgsig header); every commit must be signed"));
+                    return Err(fail(
+                        oid,
+                        Reason::Unsigned,
+                        "is not signed (no gpgsig header); every commit must be signed",
+                    ));
                 }
                 let allowed = |f: &str| {
                     if parents.is_empty() { f == policy.patient } else { policy.keys.contains(f) }
@@ -456,17 +464,19 @@ pub fn verify_from(
                         )
                     })
                     .map_err(|e| match e {
-                        SigError::Malformed(m) => fail(oid, "bad-signature", format!("has a malformed signature: {m}")),
+                        SigError::Malformed(m) => {
+                            fail(oid, Reason::BadSignature, format!("has a malformed signature: {m}"))
+                        }
                         SigError::UnknownKey(k) => fail(
                             oid,
-                            "unknown-signer",
+                            Reason::UnknownSigner,
                             format!("is signed by key {k}, which is not a participant of this record at that point"),
                         ),
-                        SigError::Bad(m) => fail(oid, "bad-signature", format!("has a bad signature: {m}")),
-                        SigError::Revoked(m) => fail(oid, "key-revoked", format!("is not valid: {m}")),
+                        SigError::Bad(m) => fail(oid, Reason::BadSignature, format!("has a bad signature: {m}")),
+                        SigError::Revoked(m) => fail(oid, Reason::KeyRevoked, format!("is not valid: {m}")),
                         SigError::Weak(m) => fail(
                             oid,
-                            "weak-crypto",
+                            Reason::WeakCrypto,
                             format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
                         ),
                     })?;
@@ -475,7 +485,7 @@ pub fn verify_from(
                 {
                     return Err(fail(
                         oid,
-                        "backdated",
+                        Reason::Backdated,
                         format!(
                             "is signed at {}, before its parent ({}): backdated",
                             time.to_rfc3339(),
@@ -484,7 +494,11 @@ pub fn verify_from(
                     ));
                 }
                 if time > now + skew {
-                    return Err(fail(oid, "future", format!("is signed at {}, in the future", time.to_rfc3339())));
+                    return Err(fail(
+                        oid,
+                        Reason::Future,
+                        format!("is signed at {}, in the future", time.to_rfc3339()),
+                    ));
                 }
 
                 if parents.is_empty() {
@@ -509,7 +523,7 @@ pub fn verify_from(
                     Some(d) => d,
                     None => diff(&mut trees, Some(states[&parents[0]].tree), c.tree).map_err(|e| e.to_string()),
                 }
-                .map_err(|e| fail(oid, "git", e))?;
+                .map_err(|e| fail(oid, Reason::Git, e))?;
                 // A merge keeps everything every side had: nothing of the other
                 // parents may go missing or change either.
                 let other_trees: Vec<git2::Tree> = parents
@@ -519,26 +533,28 @@ pub fn verify_from(
                     .collect::<Result<_, _>>()
                     .map_err(git)?;
                 for (p, other) in parents.iter().skip(1).zip(&other_trees) {
-                    for d in diff(&mut trees, Some(other.id()), c.tree).map_err(|e| fail(oid, "git", e.to_string()))? {
+                    for d in
+                        diff(&mut trees, Some(other.id()), c.tree).map_err(|e| fail(oid, Reason::Git, e.to_string()))?
+                    {
                         match d {
                             Delta::Removed(path) => {
                                 return Err(fail(
                                     oid,
-                                    "deleted",
+                                    Reason::Deleted,
                                     format!("is a merge that drops {path} from its parent {p}"),
                                 ));
                             }
                             Delta::Modified(path) | Delta::Irregular(path) => {
                                 return Err(fail(
                                     oid,
-                                    "modified",
+                                    Reason::Modified,
                                     format!("is a merge that changes {path} from its parent {p}"),
                                 ));
                             }
                             Delta::Malformed { path, reason } => {
                                 return Err(fail(
                                     oid,
-                                    "malformed-tree",
+                                    Reason::MalformedTree,
                                     format!("has a malformed tree at {path}: {reason}"),
                                 ));
                             }
@@ -557,24 +573,24 @@ pub fn verify_from(
                         Delta::Removed(p) => {
                             return Err(fail(
                                 oid,
-                                "deleted",
+                                Reason::Deleted,
                                 format!("deletes or renames {p}; nothing in a record is ever deleted or renamed"),
                             ));
                         }
                         Delta::Modified(p) => {
                             return Err(fail(
                                 oid,
-                                "modified",
+                                Reason::Modified,
                                 format!("modifies {p}; nothing in a record is ever modified"),
                             ));
                         }
                         Delta::Irregular(p) => {
-                            return Err(fail(oid, "layout", format!("adds {p}, which is not a regular file")));
+                            return Err(fail(oid, Reason::Layout, format!("adds {p}, which is not a regular file")));
                         }
                         Delta::Malformed { path, reason } => {
                             return Err(fail(
                                 oid,
-                                "malformed-tree",
+                                Reason::MalformedTree,
                                 format!("has a malformed tree at {path}: {reason}"),
                             ));
                         }
@@ -588,7 +604,7 @@ pub fn verify_from(
                         if !from_other {
                             return Err(fail(
                                 oid,
-                                "merge",
+                                Reason::Merge,
                                 format!("is a merge that adds {path}, which neither side has"),
                             ));
                         }
@@ -598,7 +614,7 @@ pub fn verify_from(
                     let Some(limit) = limit(&kind) else {
                         return Err(fail(
                             oid,
-                            "layout",
+                            Reason::Layout,
                             format!("adds {path}, which is not part of the hrx record layout"),
                         ));
                     };
@@ -607,7 +623,8 @@ pub fn verify_from(
                         None => read_bounded(&odb, blob, ObjectType::Blob, limit),
                     }
                     .map_err(|e| {
-                        let code = if matches!(e, ObjectError::TooLarge { .. }) { "too-large" } else { "layout" };
+                        let code =
+                            if matches!(e, ObjectError::TooLarge { .. }) { Reason::TooLarge } else { Reason::Layout };
                         fail(oid, code, format!("{path} {e}"))
                     })?;
                     // A certificate file, as the worker parsed it, or parsed here.
@@ -615,7 +632,7 @@ pub fn verify_from(
                         prepared_certs
                             .remove(&path)
                             .unwrap_or_else(|| parse_cert(&bytes))
-                            .map_err(|e| fail(oid, "bad-key", format!("{path}: {e}")))
+                            .map_err(|e| fail(oid, Reason::BadKey, format!("{path}: {e}")))
                     };
                     match kind.expect("matched above") {
                         RepoPath::Key(f) => {
@@ -623,12 +640,12 @@ pub fn verify_from(
                             if c.fingerprint().to_hex() != f {
                                 return Err(fail(
                                     oid,
-                                    "bad-key",
+                                    Reason::BadKey,
                                     format!("{path} holds certificate {}", c.fingerprint()),
                                 ));
                             }
                             accepted.add(&c);
-                            certs.add(c).map_err(|e| fail(oid, "key-conflict", format!("{path}: {e}")))?;
+                            certs.add(c).map_err(|e| fail(oid, Reason::KeyConflict, format!("{path}: {e}")))?;
                             changes.push(Change::Key(f));
                         }
                         RepoPath::KeyUpdate { fpr, id } => {
@@ -650,7 +667,7 @@ pub fn verify_from(
                             if !policy.is_manager(&signer, time) && bytes.len() > MAX_GRANTEE_STATEMENT {
                                 return Err(fail(
                                     oid,
-                                    "policy",
+                                    Reason::Policy,
                                     format!(
                                         "adds {path} ({} bytes), but its signer may only add short statements (giving up its own grant, recording an emergency access); it was not read",
                                         bytes.len()
@@ -658,11 +675,11 @@ pub fn verify_from(
                                 ));
                             }
                             let s = Statement::from_yaml(&bytes)
-                                .map_err(|e| fail(oid, "bad-statement", format!("{path}: {e}")))?;
+                                .map_err(|e| fail(oid, Reason::BadStatement, format!("{path}: {e}")))?;
                             if s.id() != id {
                                 return Err(fail(
                                     oid,
-                                    "bad-statement",
+                                    Reason::BadStatement,
                                     format!("{path} carries statement id {}", s.id()),
                                 ));
                             }
@@ -676,14 +693,14 @@ pub fn verify_from(
                                     Ok(_) => {
                                         return Err(fail(
                                             oid,
-                                            "policy",
+                                            Reason::Policy,
                                             format!("{path}: the consent of {to} is not dated with its commit"),
                                         ));
                                     }
                                     Err(e) => {
                                         return Err(fail(
                                             oid,
-                                            "policy",
+                                            Reason::Policy,
                                             format!(
                                                 "{path} hands the place of {from} over to {to} without its consent (a signature by {to}): {e:?}"
                                             ),
@@ -699,7 +716,7 @@ pub fn verify_from(
                                     check_share(&t.share, &certs, &t.certificate).map_err(|e| {
                                         fail(
                                             oid,
-                                            "bad-statement",
+                                            Reason::BadStatement,
                                             format!("{path}: the share of {}: {e}", t.certificate),
                                         )
                                     })?;
@@ -709,13 +726,13 @@ pub fn verify_from(
                         }
                         RepoPath::Entry { category, id } => {
                             check_time(oid, &path, "its id", id.time(), time)?;
-                            let to =
-                                entry_structure(&bytes).map_err(|e| fail(oid, "bad-entry", format!("{path}: {e}")))?;
+                            let to = entry_structure(&bytes)
+                                .map_err(|e| fail(oid, Reason::BadEntry, format!("{path}: {e}")))?;
                             let parent_tree = states[&parents[0]].tree;
                             if let Some(other) = category_of(&categories, partial.map(|_| (repo, parent_tree)), id) {
                                 return Err(fail(
                                     oid,
-                                    "duplicate-id",
+                                    Reason::DuplicateId,
                                     format!("adds entry {id} under {category}, but it exists already under {other}"),
                                 ));
                             }
@@ -743,7 +760,7 @@ pub fn verify_from(
                                 .ok_or_else(|| {
                                     fail(
                                         oid,
-                                        "bad-access",
+                                        Reason::BadAccess,
                                         format!("{path} gives access to entry {entry}, which does not exist"),
                                     )
                                 })?;
@@ -759,13 +776,14 @@ pub fn verify_from(
                 if parents.len() == 1 && changes.is_empty() {
                     // Every commit adds something; an empty one could only serve to
                     // look like someone built on another's work.
-                    return Err(fail(oid, "empty-commit", "adds nothing; every commit in a record adds files"));
+                    return Err(fail(oid, Reason::EmptyCommit, "adds nothing; every commit in a record adds files"));
                 }
                 for (path, bytes, reader) in wraps {
-                    check_wrap(&bytes, &certs, &reader).map_err(|e| fail(oid, "bad-access", format!("{path}: {e}")))?;
+                    check_wrap(&bytes, &certs, &reader)
+                        .map_err(|e| fail(oid, Reason::BadAccess, format!("{path}: {e}")))?;
                 }
                 let (mut after, mut needs) = policy.judge_commit(&signer, &changes, time).map_err(|(c, r)| {
-                    fail(oid, if matches!(c, Change::Entry(..)) { "unauthorised" } else { "policy" }, r)
+                    fail(oid, if matches!(c, Change::Entry(..)) { Reason::Unauthorised } else { Reason::Policy }, r)
                 })?;
                 // An entry goes to exactly its readers: the patient, its
                 // author and those whose grants let them read its category
@@ -787,7 +805,7 @@ pub fn verify_from(
                             let who = owner.unwrap_or_else(|| "a key not in the record".into());
                             return Err(fail(
                                 oid,
-                                "bad-recipient",
+                                Reason::BadRecipient,
                                 format!(
                                     "{path} is encrypted to key {k} ({who}), which has no right to read {category} entries at {time}"
                                 ),
@@ -807,7 +825,7 @@ pub fn verify_from(
                             // A time in the past can void commits the kept
                             // state holds: judge the whole history again.
                             if resuming && since.is_some() {
-                                return Err(fail(oid, "resume", "revokes a key since a past time"));
+                                return Err(fail(oid, Reason::Resume, "revokes a key since a past time"));
                             }
                             if let Some(c) = after.compromises.get_mut(id) {
                                 c.revoked_in = Some(oid.to_string());
@@ -832,9 +850,9 @@ pub fn verify_from(
                 }
                 if parents.len() > 1 {
                     if !policy.keys.contains(&signer) {
-                        return Err(fail(oid, "unauthorised", "is a merge signed by a non-participant"));
+                        return Err(fail(oid, Reason::Unauthorised, "is a merge signed by a non-participant"));
                     }
-                    let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, "unauthorised", r))?;
+                    let a = policy.merge_authority(&signer, time).map_err(|r| fail(oid, Reason::Unauthorised, r))?;
                     if !a.is_empty() {
                         needs.push(a);
                     }
@@ -865,7 +883,7 @@ pub fn verify_from(
 
     progress(total, total);
     let (root, header) =
-        root.ok_or(Failure { commit: None, code: "empty", reason: "the history has no root commit".into() })?;
+        root.ok_or(Failure { commit: None, code: Reason::Empty, reason: "the history has no root commit".into() })?;
     let mut policy = states.remove(&head).expect("head was walked").policy;
 
     let voided = check_revocations(rec, &commits, &policy, known)?;
@@ -997,7 +1015,7 @@ pub fn check_revocations(
                 if !contains(by) {
                     return Err(fail(
                         c.oid,
-                        "key-revoked",
+                        Reason::KeyRevoked,
                         format!(
                             "is signed at {} by key {key}, which was revoked as compromised since {}",
                             c.time.to_rfc3339(),
@@ -1023,7 +1041,7 @@ pub fn check_revocations(
             if !contains(o.by) {
                 return Err(fail(
                     c.oid,
-                    "key-revoked",
+                    Reason::KeyRevoked,
                     format!("is signed by {}, whose certificate came in a void commit", c.signer),
                 ));
             }
@@ -1040,7 +1058,7 @@ pub fn check_revocations(
                 {
                     return Err(fail(
                         c.oid,
-                        "key-revoked",
+                        Reason::KeyRevoked,
                         format!(
                             "is signed at {} by key {key}, which was revoked in effect from {}",
                             c.time.to_rfc3339(),
@@ -1055,12 +1073,12 @@ pub fn check_revocations(
             let real = real.as_ref().unwrap_or(&everything);
             for a in &c.needs {
                 if !real.authority_holds(a, c.time, &predates) {
-                    return Err(fail(c.oid, "revoked", revoked_reason(real, a, c)));
+                    return Err(fail(c.oid, Reason::Revoked, revoked_reason(real, a, c)));
                 }
                 if voiding && !everything.authority_holds(a, c.time, &predates) {
                     through_void = a.iter().find(|g| void_grants.contains_key(g)).copied();
                     if through_void.is_none() {
-                        return Err(fail(c.oid, "revoked", revoked_reason(&everything, a, c)));
+                        return Err(fail(c.oid, Reason::Revoked, revoked_reason(&everything, a, c)));
                     }
                     break;
                 }
@@ -1090,7 +1108,7 @@ pub fn check_revocations(
                 if !contains(o.by) {
                     return Err(fail(
                         c.oid,
-                        "revoked",
+                        Reason::Revoked,
                         format!(
                             "relies on grant {g}, made in a commit that is void: it was signed with a compromised key"
                         ),
@@ -1144,7 +1162,7 @@ pub fn check_revocations(
 /// verifier's bounds, with its committer time and subject line (for listing
 /// a history that does not verify; nothing here is authenticated).
 pub fn commits_bounded(rec: &Record, head: Oid) -> Result<Vec<(Oid, DateTime<Utc>, String)>, Failure> {
-    let odb = rec.repo.odb().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
+    let odb = rec.repo.odb().map_err(|e| Failure { commit: None, code: Reason::Git, reason: e.to_string() })?;
     let (order, _, mut signed) = history(&odb, head, &HashSet::new(), &mut |_, _| {})?;
     Ok(order
         .into_iter()
@@ -1210,7 +1228,7 @@ const CANDIDATE_BYTES: usize = 1 << 20;
 /// What a worker read for a commit with one parent, ahead of the walk.
 struct Prepared {
     /// Whether its tree is within bounds and well formed.
-    top: Result<(), (&'static str, String)>,
+    top: Result<(), (Reason, String)>,
     /// What it changes from its parent.
     diff: Option<Result<Vec<Delta>, String>>,
     /// The files it adds, read within their limits (up to
@@ -1258,7 +1276,7 @@ fn check_time(oid: Oid, path: &str, what: &str, claimed: DateTime<Utc>, signed: 
     if (claimed - signed).abs() > Duration::seconds(CLOCK_SKEW_SECS) {
         return Err(fail(
             oid,
-            "time-mismatch",
+            Reason::TimeMismatch,
             format!(
                 "adds {path}, whose {what} says {}, but the commit is signed at {}; times in a record must agree with the signature within {} s",
                 claimed.to_rfc3339(),
@@ -1326,9 +1344,9 @@ fn history(
         }
         let c = read_commit(odb, oid).map_err(|e| {
             let code = match e {
-                ObjectError::TooLarge { .. } => "too-large",
-                ObjectError::Git(_) => "git",
-                _ => "malformed-commit",
+                ObjectError::TooLarge { .. } => Reason::TooLarge,
+                ObjectError::Git(_) => Reason::Git,
+                _ => Reason::MalformedCommit,
             };
             fail(oid, code, format!("the commit {e}"))
         })?;
@@ -1359,7 +1377,7 @@ fn root_certificate(
     if let Some(r) = known_root {
         return Err(fail(
             oid,
-            "second-root",
+            Reason::SecondRoot,
             format!("is a second root commit (the record's root is {r}); histories were joined"),
         ));
     }
@@ -1368,11 +1386,11 @@ fn root_certificate(
     {
         return Err(fail(
             oid,
-            "root-rewritten",
+            Reason::RootRewritten,
             format!("is not the pinned root commit {}: the history was rewritten from its root", p.root),
         ));
     }
-    let layout = || fail(oid, "layout", "root commit must hold exactly hrx.yaml and the patient's certificate");
+    let layout = || fail(oid, Reason::Layout, "root commit must hold exactly hrx.yaml and the patient's certificate");
     if tree.len() != 2 || tree.get_name(HEADER).is_none() {
         return Err(layout());
     }
@@ -1387,13 +1405,17 @@ fn root_certificate(
     if let Some(p) = pin
         && p.patient != f
     {
-        return Err(fail(oid, "root-rewritten", format!("names patient {f}, but this device pinned {}", p.patient)));
+        return Err(fail(
+            oid,
+            Reason::RootRewritten,
+            format!("names patient {f}, but this device pinned {}", p.patient),
+        ));
     }
     let bytes = read_bounded(odb, k.id(), ObjectType::Blob, MAX_CERT)
-        .map_err(|e| fail(oid, "bad-key", format!("keys/{name} {e}")))?;
-    let cert = parse_cert(&bytes).map_err(|e| fail(oid, "bad-key", format!("keys/{name}: {e}")))?;
+        .map_err(|e| fail(oid, Reason::BadKey, format!("keys/{name} {e}")))?;
+    let cert = parse_cert(&bytes).map_err(|e| fail(oid, Reason::BadKey, format!("keys/{name}: {e}")))?;
     if cert.fingerprint().to_hex() != f {
-        return Err(fail(oid, "bad-key", format!("keys/{name} holds certificate {}", cert.fingerprint())));
+        return Err(fail(oid, Reason::BadKey, format!("keys/{name} holds certificate {}", cert.fingerprint())));
     }
     Ok((cert, f))
 }
@@ -1401,13 +1423,13 @@ fn root_certificate(
 /// The root commit's header, read once its signature has been checked.
 fn root_header(odb: &git2::Odb, oid: Oid, tree: &git2::Tree, patient: &str) -> Result<Header, Failure> {
     let e = tree.get_name(HEADER).expect("checked by root_certificate");
-    let bytes =
-        read_bounded(odb, e.id(), ObjectType::Blob, 4096).map_err(|e| fail(oid, "header", format!("hrx.yaml {e}")))?;
-    let header = Header::from_yaml(&bytes).map_err(|e| fail(oid, "header", format!("hrx.yaml: {e}")))?;
+    let bytes = read_bounded(odb, e.id(), ObjectType::Blob, 4096)
+        .map_err(|e| fail(oid, Reason::Header, format!("hrx.yaml {e}")))?;
+    let header = Header::from_yaml(&bytes).map_err(|e| fail(oid, Reason::Header, format!("hrx.yaml: {e}")))?;
     if header.patient != patient {
         return Err(fail(
             oid,
-            "bad-key",
+            Reason::BadKey,
             format!("hrx.yaml names patient {}, but keys/ holds {patient}", header.patient),
         ));
     }

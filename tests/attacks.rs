@@ -719,3 +719,131 @@ fn entry_encrypted_to_a_hidden_reader() {
     forge_commit(&s, &s.klein, vec![(path, ct)], t);
     assert_rejected(&s, "bad-entry", None);
 }
+
+/// Attack: a commit dated hours ahead, so that it sorts after a revocation
+/// made meanwhile and outlives it. Rule: a signature time more than one
+/// hour after the verifier's clock is refused (`future`); within the hour
+/// (clocks differ) it is taken.
+#[test]
+fn commit_signed_in_the_future() {
+    let s = scene();
+    let base = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let t = time(&s) + chrono::Duration::minutes(30);
+    let note = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    forge_commit(&s, &s.klein, vec![note], t);
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "half an hour ahead is within the skew: {}", stderr(&out));
+
+    s.env.git(&["update-ref", "refs/heads/main", &base]);
+    let t = time(&s) + chrono::Duration::hours(2);
+    let note = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    let c = forge_commit(&s, &s.klein, vec![note], t);
+    assert_rejected(&s, "future", Some(&c));
+}
+
+/// Attack: another history joined to the record by a merge, so that its
+/// root's certificates and statements (a patient of Mallory's choosing)
+/// come in as if they were the record's. Rule: a history has one root
+/// (`second-root`), whoever signs the merge.
+#[test]
+fn a_second_root_joined_by_a_merge() {
+    let s = scene();
+    let other = s.env.path().join("other");
+    let out = s.env.hrx(&s.anna).arg("init").arg(&other).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = Record::open(&s.env.record()).unwrap();
+    let theirs = Record::open(&other).unwrap();
+    let their_root = theirs.head().unwrap().unwrap();
+    // Their objects into this repository, as a fetch would bring them.
+    let odb = rec.repo.odb().unwrap();
+    let their_odb = theirs.repo.odb().unwrap();
+    their_odb
+        .foreach(|id| {
+            let o = their_odb.read(*id).unwrap();
+            odb.write(o.kind(), o.data()).unwrap();
+            true
+        })
+        .unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let ours = rec.repo.find_commit(head).unwrap();
+    let root = rec.repo.find_commit(their_root).unwrap();
+    let t = time(&s);
+    let sig = git2::Signature::new(&s.anna.name, "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+    let buf = rec.repo.commit_create_buffer(&sig, &sig, "hrx: merge", &ours.tree().unwrap(), &[&ours, &root]).unwrap();
+    let mut u = forge::unlock(&s.anna);
+    let gpgsig = hrx::crypto::commit::sign(&buf, &mut u.signer, t).unwrap();
+    let merge = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &gpgsig, None).unwrap();
+    rec.advance(Some(head), merge, "forged").unwrap();
+
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["verify", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["reason"], "second-root", "{v}");
+    let named = v["error"]["commit"].as_str().unwrap().to_string();
+    let first_root = stdout(&s.env.git(&["rev-list", "--max-parents=0", &head.to_string()])).trim().to_string();
+    assert!(named == their_root.to_string() || named == first_root, "names a root: {v}");
+}
+
+/// Attack: a record whose header does not say what hrx reads (not YAML, or
+/// a format this hrx does not know), so that a verifier guesses at its
+/// layout. Rule: the root's `hrx.yaml` must parse as the format hrx reads
+/// (`header`), before anything else of the history is believed.
+#[test]
+fn a_root_header_hrx_does_not_read() {
+    let s = scene();
+    let rec = Record::open(&s.env.record()).unwrap();
+    let root = stdout(&s.env.git(&["rev-list", "--max-parents=0", "HEAD"])).trim().to_string();
+    let root_tree = rec.repo.find_commit(git2::Oid::from_str(&root).unwrap()).unwrap().tree().unwrap();
+    let header = rec.repo.find_blob(root_tree.get_name("hrx.yaml").unwrap().id()).unwrap().content().to_vec();
+    let header = String::from_utf8(header).unwrap();
+    assert!(header.contains("hrx/2"), "{header}");
+    for (name, bad) in
+        [("garbage", "format: [hrx/2\npatient: {".to_string()), ("unknown", header.replace("hrx/2", "hrx/9"))]
+    {
+        let dir = s.env.path().join(name);
+        let repo = git2::Repository::init(&dir).unwrap();
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        b.upsert("hrx.yaml", repo.blob(bad.as_bytes()).unwrap(), git2::FileMode::Blob);
+        let keys = root_tree.get_name("keys").unwrap();
+        let key = rec.repo.find_tree(keys.id()).unwrap();
+        let k = key.get(0).unwrap();
+        let cert = rec.repo.find_blob(k.id()).unwrap();
+        b.upsert(format!("keys/{}", k.name().unwrap()), repo.blob(cert.content()).unwrap(), git2::FileMode::Blob);
+        let empty = repo.treebuilder(None).unwrap().write().unwrap();
+        let tree = repo.find_tree(b.create_updated(&repo, &repo.find_tree(empty).unwrap()).unwrap()).unwrap();
+        let t = time(&s);
+        let sig = git2::Signature::new(&s.anna.name, "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+        let buf = repo.commit_create_buffer(&sig, &sig, "hrx: init", &tree, &[]).unwrap();
+        let mut u = forge::unlock(&s.anna);
+        let gpgsig = hrx::crypto::commit::sign(&buf, &mut u.signer, t).unwrap();
+        let c = repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &gpgsig, None).unwrap();
+        repo.reference("refs/heads/main", c, true, "forged").unwrap();
+        repo.set_head("refs/heads/main").unwrap();
+
+        let out = s.env.hrx(&s.anna).arg("-C").arg(&dir).args(["verify", "--json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["error"]["reason"], "header", "{name}: {v}");
+        assert_eq!(v["error"]["commit"], c.to_string(), "{name}: {v}");
+    }
+}
+
+/// Attack: the computer's clock set back, so that a grant that has expired
+/// looks in force again, or a revocation not yet made. Rule: a copy never
+/// lets an earlier clock see more than it verified: with the clock before
+/// the newest commit it verified, reading is refused (`clock`), and set
+/// right again it reads as before.
+#[test]
+fn a_clock_set_back_before_what_was_verified() {
+    let s = scene();
+    let log = |s: &Scene| s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["log", "--json"]).output().unwrap();
+    assert!(log(&s).status.success());
+    s.env.advance(-3 * 3600);
+    let out = log(&s);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["reason"], "clock", "{v}");
+    assert!(stderr(&out).contains("set the clock right"), "{}", stderr(&out));
+    s.env.advance(3 * 3600);
+    assert!(log(&s).status.success());
+}

@@ -553,3 +553,34 @@ fn a_mistyped_remote_and_a_working_copy_remote_are_said_plainly() {
     assert!(stderr(&out).contains("pushes only to bare repositories"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("non-bare repos"), "{}", stderr(&out));
 }
+
+/// Hardening (issue 16): a push was tried again whenever its error said
+/// "pushing to", which every push error does: a remote that refuses (a
+/// hook's no, a wrong credential) got three full fetch-verify-push rounds.
+/// Only a remote that moved meanwhile is asked again now; one that refuses
+/// where it stands is asked once, and the error says what it said.
+#[test]
+fn a_remote_that_refuses_a_push_is_asked_once() {
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    let hub = daemon.bare(&env, "anna.git");
+    let (anna, laptop) = anna_with_hub(&env, &hub);
+    let count = env.path().join("pushes");
+    let hook = daemon.base.join("anna.git/hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\necho push >> '{}'\necho 'no pushes today' >&2\nexit 1\n", count.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ok(&env, &anna, &laptop, &["add", "note", "--text", "not for the hub"]);
+    let before = head(&env, &laptop);
+    let out = run(&env, &anna, &laptop, &["sync", "--json"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "state", "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("refused the push"), "{v}");
+    let pushes = std::fs::read_to_string(&count).unwrap();
+    assert_eq!(pushes.lines().count(), 1, "asked {} times", pushes.lines().count());
+    assert_eq!(head(&env, &laptop), before, "the local record is as it was");
+}

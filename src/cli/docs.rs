@@ -95,7 +95,22 @@ Never used when the output is not a terminal, nor with \\fB--json\\fR or \\fB--n
     Ok(())
 }
 
-/// Writes every man page and completion script under `out`.
+/// Puts the REASON CODES table, generated from [`crate::model::Reason`],
+/// into the hand-written format page under `man`, if it is there.
+fn reason_codes(man: &Path) -> Result<()> {
+    let page = man.join("hrx-repository.5");
+    let Ok(text) = std::fs::read_to_string(&page) else { return Ok(()) };
+    let head = ".SH REASON CODES\n";
+    let start = text
+        .find(head)
+        .ok_or_else(|| Error::Invalid(format!("{} has no REASON CODES section to fill", page.display())))?;
+    let end = text[start + head.len()..].find("\n.SH ").map_or(text.len(), |n| start + head.len() + n + 1);
+    let new = format!("{}{}{}", &text[..start], crate::model::reason::man_section(), &text[end..]);
+    write(&page, new.as_bytes())
+}
+
+/// Writes every man page and completion script under `out`, and fills the
+/// generated table of the format page there.
 pub fn generate(out: &Path) -> Result<()> {
     let man = out.join("man");
     let comp = out.join("completions");
@@ -105,6 +120,7 @@ pub fn generate(out: &Path) -> Result<()> {
     let mut cmd = super::command();
     cmd.build();
     man_page(&cmd, "hrx", "hrx", &man, true)?;
+    reason_codes(&man)?;
     // Completions offer what a user types: not the packagers' hidden
     // command (clap_complete lists hidden subcommands).
     let base = super::command();

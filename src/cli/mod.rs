@@ -99,6 +99,7 @@ pub enum Command {
     /// Show one entry in full
     Show(show::Args),
     /// Authenticate the record's whole history from its root
+    #[command(after_long_help = crate::model::reason::help_text())]
     Verify(verify::Args),
     /// Your key and your standing in the record, with what needs doing
     Status(status::Args),

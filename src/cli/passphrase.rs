@@ -104,7 +104,11 @@ impl PassphraseProvider for CliPassphrase {
     fn passphrase(&mut self, who: &Identity, attempt: u32) -> Result<Password> {
         if let Some(p) = &self.file {
             if attempt > 1 {
-                return Err(Error::Key(format!("wrong passphrase in {} for {}", p.display(), who.fingerprint)));
+                return Err(Error::WrongPassphrase(format!(
+                    "wrong passphrase in {} for {}",
+                    p.display(),
+                    who.fingerprint
+                )));
             }
             return Self::read_file(p);
         }

@@ -21,6 +21,7 @@ use super::{policy, system_time};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::model::Fpr;
+use crate::model::Reason;
 
 /// Makes the `gpgsig` value for a commit buffer.
 pub fn sign(buffer: &[u8], signer: &mut super::SecretKey, t: DateTime<Utc>) -> Result<String> {
@@ -196,7 +197,7 @@ impl CertIndex {
         id: Id,
         update: Cert,
         at: DateTime<Utc>,
-    ) -> Result<Revokes, (&'static str, String)> {
+    ) -> Result<Revokes, (Reason, String)> {
         let (merged, clean, revokes) = self.check_update(fpr, update, at)?;
         self.insert_update(fpr, id, merged, clean, revokes.clone());
         Ok(revokes)
@@ -209,17 +210,20 @@ impl CertIndex {
         fpr: &str,
         update: Cert,
         at: DateTime<Utc>,
-    ) -> Result<(Cert, Cert, Revokes), (&'static str, String)> {
+    ) -> Result<(Cert, Cert, Revokes), (Reason, String)> {
         if update.fingerprint().to_hex() != fpr {
-            return Err(("bad-key", format!("holds certificate {}, not an update of {fpr}", update.fingerprint())));
+            return Err((
+                Reason::BadKey,
+                format!("holds certificate {}, not an update of {fpr}", update.fingerprint()),
+            ));
         }
         if !self.base.contains_key(fpr) {
-            return Err(("bad-key", format!("is an update of certificate {fpr}, which is not in keys/")));
+            return Err((Reason::BadKey, format!("is an update of certificate {fpr}, which is not in keys/")));
         }
-        let (clean, revokes) = split_update(&update).map_err(|e| ("bad-key", e))?;
-        let merged = self.certs[fpr].clone().merge_public(update).map_err(|e| ("bad-key", e.to_string()))?;
-        check_parts(&merged).map_err(|e| ("bad-key", format!("merged with the certificate, {e}")))?;
-        self.check_new(&merged).map_err(|e| ("key-conflict", e))?;
+        let (clean, revokes) = split_update(&update).map_err(|e| (Reason::BadKey, e))?;
+        let merged = self.certs[fpr].clone().merge_public(update).map_err(|e| (Reason::BadKey, e.to_string()))?;
+        check_parts(&merged).map_err(|e| (Reason::BadKey, format!("merged with the certificate, {e}")))?;
+        self.check_new(&merged).map_err(|e| (Reason::KeyConflict, e))?;
         let revokes: Revokes =
             revokes.into_iter().map(|(k, t)| (k, if t == HARD { HARD } else { t.max(at) })).collect();
         Ok((merged, clean, revokes))

@@ -595,7 +595,7 @@ fn unlock_key(
             Err(e) => return Err(e),
         }
     }
-    Err(Error::Key(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)))
+    Err(Error::WrongPassphrase(format!("wrong passphrase for {} ({})", who.name, who.fingerprint)))
 }
 
 /// Decrypts a certificate's secret keys; see [`Keystore::unlock`].

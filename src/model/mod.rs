@@ -9,6 +9,7 @@ pub mod example;
 pub mod header;
 pub mod kind;
 pub mod layout;
+pub mod reason;
 pub mod schema;
 pub mod statement;
 pub mod text;
@@ -20,6 +21,7 @@ pub use entry::{Author, Entry};
 pub use header::Header;
 pub use kind::Kind;
 pub use layout::RepoPath;
+pub use reason::Reason;
 pub use statement::{Grant, Purpose, Right, Statement};
 pub use when::ClinicalTime;
 

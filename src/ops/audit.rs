@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Context;
 use crate::crypto::Identity;
 use crate::error::{Error, Result};
+use crate::model::Reason;
 use crate::model::Statement;
 use crate::model::statement::Scope;
 use crate::policy::Change;
@@ -146,7 +147,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
         match super::device::check_not_rolled_back(ctx, &rec, &v) {
             Ok(()) => Ok(v),
             Err(Error::Verification(f)) => Err(f),
-            Err(e) => Err(crate::verify::Failure { commit: None, code: "git", reason: e.to_string() }),
+            Err(e) => Err(crate::verify::Failure { commit: None, code: Reason::Git, reason: e.to_string() }),
         }
     });
     match checked {

@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::commit::{CertIndex, parse_cert};
 use crate::crypto::sigcache;
 use crate::id::Id;
+use crate::model::Reason;
 use crate::model::{Fpr, Header};
 use crate::policy::Policy;
 use crate::repo::{Pin, Record};
@@ -530,7 +531,7 @@ fn resume(
     key: Option<&DeviceKey>,
     load: impl Fn(&Record, Option<&Pin>, &DeviceKey) -> Option<(Verified, DateTime<Utc>)>,
 ) -> Result<Verified, Failure> {
-    let head = rec.head().map_err(|e| Failure { commit: None, code: "git", reason: e.to_string() })?;
+    let head = rec.head().map_err(|e| Failure { commit: None, code: Reason::Git, reason: e.to_string() })?;
     if let (Some(h), Some((start, t))) = (head, key.and_then(|k| load(rec, pin, k)))
         && (start.head == h || rec.repo.graph_descendant_of(h, start.head).unwrap_or(false))
     {
@@ -542,7 +543,7 @@ fn resume(
                 }
                 return Ok(v);
             }
-            Err(f) if f.code == "resume" => {}
+            Err(f) if f.code == Reason::Resume => {}
             Err(f) => return Err(f),
         }
     }

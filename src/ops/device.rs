@@ -20,6 +20,7 @@ use serde::Serialize;
 use super::Context;
 use crate::error::{Error, Result};
 use crate::model::Fpr;
+use crate::model::Reason;
 use crate::repo::{Pin, Record};
 use crate::verify::{Failure, Verified};
 
@@ -309,7 +310,7 @@ pub fn check_not_rolled_back(ctx: &Context, rec: &Record, v: &Verified) -> Resul
         }
         return Err(Error::Verification(Failure {
             commit: Some(v.head.to_string()),
-            code: "rolled-back",
+            code: Reason::RolledBack,
             reason: format!(
                 "this copy is older than one this device verified: it lacks what was withdrawn since ({}{}), so what was revoked would be in force again; {way_out}",
                 missing.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
@@ -330,7 +331,7 @@ fn check_mark(rec: &Record, v: &Verified, s: &Seen, way_out: &str) -> Result<()>
     if s.root != v.root {
         return Err(Error::Verification(Failure {
             commit: Some(v.root.to_string()),
-            code: "root-rewritten",
+            code: Reason::RootRewritten,
             reason: format!(
                 "another record is in this place: its root commit is {}, the record this device verified here before had root {}; {way_out}",
                 &v.root.to_string()[..12],
@@ -350,7 +351,7 @@ fn check_mark(rec: &Record, v: &Verified, s: &Seen, way_out: &str) -> Result<()>
         let lost = gave_up(rec, s, v.head);
         return Err(Error::Verification(Failure {
             commit: Some(v.head.to_string()),
-            code: "rolled-back",
+            code: Reason::RolledBack,
             reason: format!(
                 "this copy was rolled back: its history no longer holds commit {}, which this device verified here{}; {}; {way_out}",
                 &s.head.to_string()[..12],

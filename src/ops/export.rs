@@ -9,6 +9,7 @@ use super::read::{Filter, log};
 use super::{Context, verified};
 use crate::error::{Error, Result};
 use crate::fhir::export::{ips as build_ips, resource};
+use crate::model::Reason;
 use crate::model::entry::EnteredBy;
 use crate::model::{Entry, Kind};
 
@@ -60,7 +61,7 @@ fn readable(ctx: &mut Context) -> Result<(Exportable, Vec<LeftOut>)> {
             (Some(e), None) => good.push((e, v.entered_by.unwrap_or(EnteredBy::Clinician))),
             (_, Some(p)) => left_out.push(LeftOut {
                 id: v.id.clone(),
-                code: v.problem_code.unwrap_or("inner-signature"),
+                code: v.problem_code.unwrap_or(Reason::InnerSignature).as_str(),
                 problem: p.clone(),
             }),
             (None, None) => {}

@@ -8,6 +8,7 @@ use super::{Context, verified};
 use crate::crypto::message::{SignatureStatus, open};
 use crate::crypto::{Identity, Unlocked};
 use crate::error::{Error, Result};
+use crate::model::Reason;
 use crate::model::{ClinicalTime, Entry, Fpr, Kind};
 use crate::verify::{EntryRef, Verified};
 
@@ -66,7 +67,7 @@ pub struct EntryView {
     pub pending: bool,
     /// The reason code of the first problem (as `hrx verify` reports it).
     #[serde(skip)]
-    pub problem_code: Option<&'static str>,
+    pub problem_code: Option<Reason>,
     /// Who entered it: the patient, a person close to her, her delegate or
     /// a clinician (see [`crate::model::entry::EnteredBy`]), once opened.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,7 +114,7 @@ impl EntryView {
     }
 
     /// Notes a problem found on opening, with its reason code.
-    pub fn problem(&mut self, code: &'static str, what: impl Into<String>) {
+    pub fn problem(&mut self, code: Reason, what: impl Into<String>) {
         self.problem_code.get_or_insert(code);
         self.problems.push(what.into());
     }
@@ -317,12 +318,12 @@ pub fn view(
         Ok(Some(o)) => o,
         Ok(None) => return Ok(out),
         Err(err) => {
-            out.problem("bad-entry", format!("the entry does not decrypt and authenticate: {err}"));
+            out.problem(Reason::BadEntry, format!("the entry does not decrypt and authenticate: {err}"));
             return Ok(out);
         }
     };
     let Ok(text) = String::from_utf8(o.plaintext) else {
-        out.problem("bad-entry", format!("entry {} is not UTF-8 text", e.id));
+        out.problem(Reason::BadEntry, format!("entry {} is not UTF-8 text", e.id));
         return Ok(out);
     };
     let entry = Entry::from_yaml(&text);
@@ -435,25 +436,25 @@ pub fn inconsistencies(
     e: &EntryRef,
     signature: &SignatureStatus,
     entry: &std::result::Result<Entry, crate::model::entry::Invalid>,
-) -> Vec<(&'static str, String)> {
+) -> Vec<(Reason, String)> {
     let mut out = vec![];
     match entry {
         Ok(entry) => {
             if entry.id != e.id {
                 out.push((
-                    "inner-content",
+                    Reason::InnerContent,
                     format!("the record inside says id {}, but the file is {}", entry.id, e.id),
                 ));
             }
             if entry.category != e.category {
                 out.push((
-                    "inner-content",
+                    Reason::InnerContent,
                     format!("the record inside says category {}, but it is filed under {}", entry.category, e.category),
                 ));
             }
             if (entry.recorded_at - e.time).abs() > chrono::Duration::seconds(crate::policy::CLOCK_SKEW_SECS) {
                 out.push((
-                    "time-mismatch",
+                    Reason::TimeMismatch,
                     format!(
                         "the record says it was recorded at {}, but it was signed at {}",
                         entry.recorded_at.to_rfc3339(),
@@ -463,23 +464,23 @@ pub fn inconsistencies(
             }
             if entry.author.fingerprint != e.signer {
                 out.push((
-                    "inner-signature",
+                    Reason::InnerSignature,
                     format!("the record names author {}, but {} committed it", entry.author.fingerprint, e.signer),
                 ));
             }
         }
-        Err(err) => out.push(("bad-entry", err.to_string())),
+        Err(err) => out.push((Reason::BadEntry, err.to_string())),
     }
     match signature {
         SignatureStatus::Good { signer, .. } if *signer != e.signer => out.push((
-            "inner-signature",
+            Reason::InnerSignature,
             format!("the entry's inner signature is by {signer}, not by {} who committed it", e.signer),
         )),
         SignatureStatus::Good { time, .. }
             if (*time - e.time).abs() > chrono::Duration::seconds(crate::policy::CLOCK_SKEW_SECS) =>
         {
             out.push((
-                "time-mismatch",
+                Reason::TimeMismatch,
                 format!(
                     "the entry's inner signature is dated {}, but it was committed at {}",
                     time.to_rfc3339(),
@@ -488,7 +489,7 @@ pub fn inconsistencies(
             ))
         }
         SignatureStatus::Good { .. } => {}
-        other => out.push(("inner-signature", format!("the entry's inner signature is not good: {other:?}"))),
+        other => out.push((Reason::InnerSignature, format!("the entry's inner signature is not good: {other:?}"))),
     }
     out
 }

@@ -15,6 +15,7 @@ use super::{Context, verified, verified_as_is};
 use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::Fpr;
+use crate::model::Reason;
 use crate::repo::diff::{Delta, Trees, diff};
 use crate::repo::transport::{Progress, incoming_ref, verified_ref};
 use crate::repo::{Pin, Record};
@@ -145,7 +146,7 @@ fn late_commits(
 }
 
 fn refuse(source: &str, f: Failure) -> Error {
-    if f.code == "root-rewritten" {
+    if f.code == Reason::RootRewritten {
         // Another root: not this record (a bundle or remote of another
         // patient's, most likely), which is an operator's mistake to tell
         // apart from history that fails to verify.
@@ -189,7 +190,7 @@ pub fn integrate(
     {
         return Err(Error::Refused(Failure {
             commit: Some(incoming.to_string()),
-            code: "rolled-back",
+            code: Reason::RolledBack,
             reason: format!(
                 "{source}'s main ({}) does not contain {}, the last head verified from it: its history was rolled back or rewritten; the local record is unchanged",
                 &incoming.to_string()[..12],
@@ -216,7 +217,7 @@ pub fn integrate(
     {
         return Err(Error::Refused(Failure {
             commit: Some(l.commit.clone()),
-            code: "late",
+            code: Reason::Late,
             reason: format!(
                 "{source} sent {} commit(s) signed by {} that claim {}, but its grant ended at {} and they arrive only now, with nobody else's commit built on them: either written offline long ago, or backdated to slip under the end of the grant. Nothing was integrated; if you trust them, sync again with --accept-late",
                 late.len(),
@@ -252,7 +253,7 @@ pub fn integrate(
         if let Some((f, mine, theirs)) = crate::verify::rotation_conflict(&ours.policy, &theirs.policy) {
             return Err(Error::Refused(Failure {
                 commit: Some(incoming.to_string()),
-                code: "conflict",
+                code: Reason::Conflict,
                 reason: format!(
                     "{source} and this copy disagree: they hold two hand-overs of one key (of {f}: to {theirs} there, to {mine} here); nothing was merged"
                 ),
@@ -330,7 +331,7 @@ fn merge(ctx: &mut Context, rec: &Record, ours: &Verified, local: Oid, incoming:
             Delta::Modified(p) | Delta::Irregular(p) | Delta::Malformed { path: p, .. } => {
                 return Err(Error::Refused(Failure {
                     commit: Some(incoming.to_string()),
-                    code: "conflict",
+                    code: Reason::Conflict,
                     reason: format!("{source} and this copy hold different content at {p}; nothing was merged"),
                 }));
             }
@@ -434,9 +435,19 @@ pub fn sync_one(
     accept_late: bool,
     progress: Progress,
 ) -> Result<Synced> {
-    let mut last = None;
+    // A push the remote refused is tried again only if the remote moved
+    // meanwhile (another copy pushed first): then its new commits are
+    // fetched, verified and merged, and the push goes on top. A remote that
+    // refuses though it stands where it stood (a hook's no) is not asked
+    // again.
+    let mut last: Option<(Error, Option<Oid>)> = None;
     for _attempt in 0..3 {
         let incoming = rec.fetch(name, url, progress)?;
+        if let Some((e, before)) = last.take()
+            && incoming == before
+        {
+            return Err(e);
+        }
         fault::point("sync-after-fetch");
         let integrated = match incoming {
             Some(i) => {
@@ -461,9 +472,8 @@ pub fn sync_one(
                 Ok(()) => {
                     rec.repo.reference(&verified_ref(name), head.expect("checked"), true, "hrx: pushed")?;
                 }
-                Err(Error::State(m)) if m.contains("refused the push") || m.contains("pushing to") => {
-                    // The remote moved meanwhile: fetch again and retry.
-                    last = Some(Error::State(m));
+                Err(e @ Error::PushRejected(_)) => {
+                    last = Some((e, incoming));
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -471,7 +481,7 @@ pub fn sync_one(
         }
         return Ok(Synced { remote: name.into(), url: url.into(), integrated, pushed });
     }
-    Err(last.unwrap_or_else(|| Error::State(format!("could not push to {name}"))))
+    Err(last.map(|(e, _)| e).unwrap_or_else(|| Error::State(format!("could not push to {name}"))))
 }
 
 /// Syncs with the named remote, or with all of them.
@@ -564,7 +574,7 @@ pub fn clone(
             if !by_fpr && !by_root {
                 return Err(Error::Refused(Failure {
                     commit: Some(v.root.to_string()),
-                    code: "trust-root",
+                    code: Reason::TrustRoot,
                     reason: format!(
                         "this record's trust root is patient {} with root commit {}, not {t}; it is not the record you expected",
                         v.header.patient, v.root

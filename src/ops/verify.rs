@@ -7,6 +7,7 @@ use super::Context;
 use super::read::{Reader, unlock_reader, views};
 use crate::error::{Error, Result};
 use crate::model::Fpr;
+use crate::model::Reason;
 use crate::verify::{Failure, verify as verify_history};
 
 /// What `verify` found.
@@ -99,7 +100,7 @@ fn check_inner(
             report.inner_skipped = Some("no secret key in the keystore".into());
             return Ok(());
         }
-        Err(Error::Key(m)) if !m.contains("wrong passphrase") => {
+        Err(Error::Key(m)) => {
             report.inner_skipped = Some(m);
             return Ok(());
         }
@@ -113,7 +114,7 @@ fn check_inner(
             if let Some(p) = view.problems.first() {
                 return Err(Error::Verification(Failure {
                     commit: Some(e.commit.to_string()),
-                    code: view.problem_code.unwrap_or("inner-signature"),
+                    code: view.problem_code.unwrap_or(Reason::InnerSignature),
                     reason: format!("entry {}: {p}", e.id),
                 }));
             }

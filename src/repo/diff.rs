@@ -10,6 +10,7 @@ use git2::{ObjectType, Odb, Oid, Repository, Tree};
 use super::object::{ObjectError, entry_oid, git_order};
 
 use crate::error::Result;
+use crate::model::Reason;
 
 /// One difference between a parent tree and a commit's tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,15 +44,15 @@ pub enum Delta {
 /// that its modes are written as git writes them (`40000`, not `040000`:
 /// tools that compare mode text would read such a tree differently).
 /// The error is a reason code (`too-large`, `malformed-tree`, `git`) and what is wrong.
-pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<Tree<'r>, (&'static str, String)> {
-    let git = |e: git2::Error| ("git", e.message().to_string());
+pub fn bounded_tree<'r>(repo: &'r Repository, oid: Oid) -> std::result::Result<Tree<'r>, (Reason, String)> {
+    let git = |e: git2::Error| (Reason::Git, e.message().to_string());
     let odb = repo.odb().map_err(git)?;
     super::object::check_size(&odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(|e| match e {
-        super::object::ObjectError::TooLarge { .. } => ("too-large", e.to_string()),
-        other => ("malformed-tree", other.to_string()),
+        super::object::ObjectError::TooLarge { .. } => (Reason::TooLarge, e.to_string()),
+        other => (Reason::MalformedTree, other.to_string()),
     })?;
     let raw = odb.read(oid).map_err(git)?;
-    check_raw_tree(raw.data()).map_err(|m| ("malformed-tree", m))?;
+    check_raw_tree(raw.data()).map_err(|m| (Reason::MalformedTree, m))?;
     repo.find_tree(oid).map_err(git)
 }
 
@@ -139,7 +140,7 @@ impl<'o> Trees<'o> {
     /// The raw tree `oid`, read within [`super::object::MAX_TREE`] and
     /// checked with [`check_raw_tree`]. The error is a reason code
     /// (`too-large`, `malformed-tree`, `git`) and what is wrong.
-    pub fn get(&mut self, oid: Oid) -> std::result::Result<Arc<[u8]>, (&'static str, String)> {
+    pub fn get(&mut self, oid: Oid) -> std::result::Result<Arc<[u8]>, (Reason, String)> {
         if let Some(t) = self.current.get(&oid) {
             return Ok(t.clone());
         }
@@ -148,13 +149,13 @@ impl<'o> Trees<'o> {
             None => {
                 super::object::check_size(&self.odb, oid, ObjectType::Tree, super::object::MAX_TREE).map_err(|e| {
                     match e {
-                        ObjectError::TooLarge { .. } => ("too-large", e.to_string()),
-                        ObjectError::Git(m) => ("git", m),
-                        other => ("malformed-tree", other.to_string()),
+                        ObjectError::TooLarge { .. } => (Reason::TooLarge, e.to_string()),
+                        ObjectError::Git(m) => (Reason::Git, m),
+                        other => (Reason::MalformedTree, other.to_string()),
                     }
                 })?;
-                let o = self.odb.read(oid).map_err(|e| ("git", e.message().to_string()))?;
-                check_raw_tree(o.data()).map_err(|m| ("malformed-tree", m))?;
+                let o = self.odb.read(oid).map_err(|e| (Reason::Git, e.message().to_string()))?;
+                check_raw_tree(o.data()).map_err(|m| (Reason::MalformedTree, m))?;
                 Arc::from(o.data())
             }
         };

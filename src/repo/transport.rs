@@ -12,6 +12,7 @@ use git2::{FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 
 use super::{BRANCH, Record};
 use crate::error::{Error, Result};
+use crate::model::Reason;
 
 /// The largest bundle file read (it is streamed, never held whole).
 const MAX_BUNDLE: u64 = 2 << 30;
@@ -135,7 +136,10 @@ impl Record {
             let _ = r.delete();
         }
         moved.map(|_| ()).map_err(|e| {
-            Error::State(format!("{url} refused the push (its main moved meanwhile: {}); sync again", e.message()))
+            Error::PushRejected(format!(
+                "{url} refused the push (its main moved meanwhile: {}); sync again",
+                e.message()
+            ))
         })
     }
 
@@ -154,12 +158,16 @@ impl Record {
             });
             let mut opts = PushOptions::new();
             opts.remote_callbacks(cb);
-            remote
-                .push(&[spec], Some(&mut opts))
-                .map_err(|e| Error::State(format!("pushing to {url}: {}", e.message())))?;
+            remote.push(&[spec], Some(&mut opts)).map_err(|e| match e.code() {
+                // The branch there is not what this copy fetched: it moved.
+                git2::ErrorCode::NotFastForward | git2::ErrorCode::Modified | git2::ErrorCode::Locked => {
+                    Error::PushRejected(format!("{url} refused the push ({}); sync again", e.message()))
+                }
+                _ => Error::State(format!("pushing to {url}: {}", e.message())),
+            })?;
         }
         match rejected {
-            Some(why) => Err(Error::State(format!("{url} refused the push ({why}); sync again"))),
+            Some(why) => Err(Error::PushRejected(format!("{url} refused the push ({why})"))),
             None => Ok(()),
         }
     }
@@ -285,7 +293,7 @@ impl Record {
         super::object::copy_checked_pack(&mut r, &mut |b| w.write_all(b)).map_err(|e| match e {
             super::object::ObjectError::TooLarge { .. } => Error::Refused(crate::verify::Failure {
                 commit: None,
-                code: "too-large",
+                code: Reason::TooLarge,
                 reason: format!("{} holds an object that {e}; nothing was imported", path.display()),
             }),
             other => bad(&other.to_string()),

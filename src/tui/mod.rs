@@ -17,6 +17,7 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 
 use crate::error::{Error, Result};
+use crate::model::Reason;
 use crate::ops::Context;
 use app::{App, Snapshot};
 
@@ -31,7 +32,7 @@ pub fn load(ctx: &mut Context) -> Snapshot {
 /// in the background, so the first frame does not wait for decryption.
 pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
     let error = |e: crate::error::Error| Snapshot {
-        failure: Some(crate::verify::Failure { commit: None, code: "error", reason: e.to_string() }),
+        failure: Some(crate::verify::Failure { commit: None, code: Reason::Error, reason: e.to_string() }),
         ..Default::default()
     };
     let audit = match crate::ops::audit::audit(ctx) {
@@ -353,9 +354,12 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                                 app.message = Some("unlocked".into());
                                 reload(ctx, &mut app, &remembered);
                             }
-                            Err(_) => {
+                            Err(Error::WrongPassphrase(_)) => {
                                 app.form = Some(app::Form::passphrase(ask.as_deref().unwrap_or("your key"), true));
                             }
+                            // Not the passphrase (no key, gpg-agent gone):
+                            // asking again would not help; said as it is.
+                            Err(e) => app.message = Some(format!("not unlocked: {e}")),
                         }
                     }
                     if app.request == Some(app::Request::Sync) {

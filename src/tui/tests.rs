@@ -14,6 +14,7 @@ use super::ui::draw;
 use crate::crypto::Identity;
 use crate::crypto::message::SignatureStatus;
 use crate::id::Id;
+use crate::model::Reason;
 use crate::model::statement::Scope;
 use crate::model::{Author, Entry, Kind, Purpose, Right};
 use crate::ops::audit::AuditEvent;
@@ -265,7 +266,7 @@ fn unreadable_empty_and_unverified_records_render_clearly() {
     let failed = Snapshot {
         failure: Some(crate::verify::Failure {
             commit: Some("0123456789abcdef".repeat(2)),
-            code: "modified",
+            code: Reason::Modified,
             reason: "modifies entries/x".into(),
         }),
         ..Default::default()
