@@ -533,3 +533,167 @@ fn a_fifo_or_device_among_gits_files_is_refused_not_waited_on() {
     assert_eq!(TestEnv::snapshot(&env.record().join(".git/refs")), before);
     assert!(env.verify(&anna).status.success(), "{}", stderr(&env.verify(&anna)));
 }
+
+/// A copy of the record in `env` at `name` (`cp -a`), and a check that
+/// `args` in `dir` is refused with exit 7 saying `says`, within a minute.
+fn planted_copy(env: &TestEnv, name: &str) -> std::path::PathBuf {
+    let dir = env.path().join(name);
+    assert!(env.bare("cp").arg("-a").arg(env.record()).arg(&dir).output().unwrap().status.success());
+    dir
+}
+
+fn refused_in(env: &TestEnv, who: &Party, dir: &std::path::Path, args: &[&str], says: &str) {
+    let limit = Duration::from_secs(60);
+    let started = std::time::Instant::now();
+    let out = env.hrx(who).arg("-C").arg(dir).args(args).timeout(limit).output().unwrap();
+    assert!(started.elapsed() < limit, "{args:?} in {}: waited on", dir.display());
+    assert_eq!(out.status.code(), Some(7), "{args:?} in {}: {}", dir.display(), stderr(&out));
+    assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+}
+
+/// Attack (hostile review, session 13): a copy's `.git/config` setting
+/// `core.worktree` to a directory outside the record. libgit2 honours it:
+/// `hrx add` checked the whole record out there and deleted the symlinks it
+/// found. A config that makes git read or write outside the record
+/// (core.worktree, include, includeIf, extensions) is refused before
+/// anything is read or written, and nothing outside changes.
+#[test]
+fn a_config_that_points_git_outside_the_record_is_refused() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "a note");
+    let outside = env.path().join("outside");
+    std::fs::create_dir_all(outside.join("deep")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", outside.join("deep/mylink")).unwrap();
+    let before = TestEnv::snapshot(&outside);
+    let fifo = env.path().join("fifo");
+    assert!(env.bare("mkfifo").arg(&fifo).output().unwrap().status.success());
+    for (i, (add, says)) in [
+        (format!("[core]\n\tworktree = {}\n", outside.display()), "sets core.worktree"),
+        (format!("[CORE] WorkTree={}\n", outside.display()), "sets core.worktree"),
+        (format!("[core] worktree = {}\n", outside.display()), "sets core.worktree"),
+        (format!("[include]\n\tpath = {}\n", fifo.display()), "has an [include] section"),
+        (format!("[includeIf \"gitdir:/\"]\n\tpath = {}\n", fifo.display()), "has an [includeif] section"),
+        (
+            "[core]\n\trepositoryformatversion = 1\n[extensions]\n\tworktreeConfig = true\n".to_string(),
+            "sets extensions.worktreeconfig",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dir = planted_copy(&env, &format!("copy{i}"));
+        let config = dir.join(".git/config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(add);
+        std::fs::write(&config, text).unwrap();
+        let _ = std::fs::remove_dir_all(dir.join(".git/hrx/worktree"));
+        let head = std::fs::read(dir.join(".git/refs/heads/main")).ok();
+        refused_in(&env, &anna, &dir, &["add", "note", "--text", "written where?"], says);
+        refused_in(&env, &anna, &dir, &["log"], says);
+        refused_in(&env, &anna, &dir, &["verify"], says);
+        assert_eq!(std::fs::read(dir.join(".git/refs/heads/main")).ok(), head, "{add}: nothing committed");
+        assert_eq!(TestEnv::snapshot(&outside), before, "{add}: nothing outside the record changed");
+    }
+    // A remote directory with such a config is refused before it is read.
+    let hub = planted_copy(&env, "hub");
+    let mut text = std::fs::read_to_string(hub.join(".git/config")).unwrap();
+    text.push_str(&format!("[include]\n\tpath = {}\n", fifo.display()));
+    std::fs::write(hub.join(".git/config"), text).unwrap();
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["remote", "add", "hub"]).arg(&hub).assert().success();
+    refused_in(&env, &anna, &env.record(), &["sync", "hub"], "has an [include] section");
+    let out = env
+        .hrx(&anna)
+        .arg("clone")
+        .arg(&hub)
+        .arg(env.path().join("cloned"))
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(!env.path().join("cloned").exists());
+    // An ordinary remote section is no include.
+    let ok = planted_copy(&env, "plain");
+    let mut text = std::fs::read_to_string(ok.join(".git/config")).unwrap();
+    text.push_str("[remote \"include\"]\n\turl = /srv/include.git\n# include.path = x\n");
+    std::fs::write(ok.join(".git/config"), text).unwrap();
+    env.hrx(&anna).arg("-C").arg(&ok).args(["log"]).assert().success();
+}
+
+/// Attack (hostile review, session 13): `.git/logs/refs/heads/main` made a
+/// symlink to a file outside the record. git appends a line to a reflog
+/// where it is: `hrx add` wrote into the victim file. A symlink among the
+/// logs is refused, and the file it points at is left as it was.
+#[test]
+fn a_reflog_that_is_a_symlink_is_refused_not_written_through() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "a note");
+    let victim = env.path().join("victim.txt");
+    std::fs::write(&victim, "mine\n").unwrap();
+    for (i, log) in ["logs/refs/heads/main", "logs/HEAD", "logs/refs"].iter().enumerate() {
+        let dir = planted_copy(&env, &format!("copy{i}"));
+        let p = dir.join(".git").join(log);
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p).unwrap();
+            std::os::unix::fs::symlink(env.path(), &p).unwrap();
+        } else {
+            let _ = std::fs::remove_file(&p);
+            std::os::unix::fs::symlink(&victim, &p).unwrap();
+        }
+        refused_in(&env, &anna, &dir, &["add", "note", "--text", "x"], "is a symlink, and git appends to a reflog");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine\n", "{log}");
+    }
+}
+
+/// Attack (hostile review, session 13): files that make git take objects
+/// or history from elsewhere (`objects/info/alternates` naming a directory
+/// with a FIFO for the head commit, `commondir` naming a directory whose
+/// config is a FIFO, `shallow`, `info/grafts`), and a HEAD naming a branch
+/// that is a FIFO: each hung every command. hrx never writes them; a copy
+/// with one is refused, saying which.
+#[test]
+fn files_that_send_git_elsewhere_are_refused() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "a note");
+    let elsewhere = env.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    for (i, (file, text)) in [
+        ("objects/info/alternates", format!("{}\n", elsewhere.display())),
+        ("commondir", format!("{}\n", elsewhere.display())),
+        ("shallow", "0123456789abcdef0123456789abcdef01234567\n".to_string()),
+        ("info/grafts", "0123456789abcdef0123456789abcdef01234567\n".to_string()),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dir = planted_copy(&env, &format!("copy{i}"));
+        let p = dir.join(".git").join(file);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        refused_in(&env, &anna, &dir, &["log"], &format!("{file} is there, and no record's git directory has one"));
+        refused_in(&env, &anna, &dir, &["add", "note", "--text", "x"], "no record's git directory has one");
+    }
+    let dir = planted_copy(&env, "head");
+    assert!(env.bare("mkfifo").arg(dir.join(".git/refs/heads/evil")).output().unwrap().status.success());
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/evil\n").unwrap();
+    refused_in(&env, &anna, &dir, &["add", "note", "--text", "x"], "is a FIFO");
+    std::fs::write(dir.join(".git/HEAD"), "ref: ../../../etc/passwd\n").unwrap();
+    refused_in(&env, &anna, &dir, &["log"], "outside refs/");
+    // The index and attributes git reads when hrx writes: a FIFO there hung
+    // `hrx add` after its commit.
+    for (i, file) in ["index", "info/attributes"].iter().enumerate() {
+        let dir = planted_copy(&env, &format!("write{i}"));
+        let p = dir.join(".git").join(file);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&p);
+        assert!(env.bare("mkfifo").arg(&p).output().unwrap().status.success());
+        let head = std::fs::read(dir.join(".git/refs/heads/main")).ok();
+        refused_in(&env, &anna, &dir, &["add", "note", "--text", "x"], "is a FIFO");
+        assert_eq!(std::fs::read(dir.join(".git/refs/heads/main")).ok(), head, "{file}: nothing committed");
+    }
+}

@@ -15,17 +15,22 @@ use crate::error::{Error, Result};
 
 /// Files read when a repository is opened and `main` resolved, with the
 /// most each may hold.
-const READ_AT_OPEN: &[(&str, u64)] = &[
-    ("HEAD", 4 << 10),
-    ("commondir", 4 << 10),
-    ("gitdir", 4 << 10),
-    ("config", 1 << 20),
-    ("packed-refs", 64 << 20),
-    ("refs/heads/main", 4 << 10),
-    ("shallow", 1 << 20),
-    ("objects/info/alternates", 64 << 10),
-    ("info/grafts", 1 << 20),
-];
+const READ_AT_OPEN: &[(&str, u64)] =
+    &[("HEAD", 4 << 10), ("config", 1 << 20), ("packed-refs", 64 << 20), ("refs/heads/main", 4 << 10)];
+
+/// Files git reads when hrx writes (the index, attributes), with the most
+/// each may hold. One that cannot be read at all (a directory in its
+/// place) only fails the write's last step, which hrx repairs later; a FIFO
+/// or a device would hang it.
+const READ_WHEN_WRITING: &[(&str, u64)] =
+    &[("index", 256 << 20), ("info/attributes", 1 << 20), ("info/exclude", 1 << 20), ("info/sparse-checkout", 1 << 20)];
+
+/// Files hrx never writes and git reads to take objects, history or its
+/// own files from elsewhere (another repository, a rewritten parent list, a
+/// linked work tree's common directory). A record's copy is whole: one
+/// that has any of them is refused, whatever they hold.
+const NEVER_IN_A_RECORD: &[&str] =
+    &["commondir", "gitdir", "shallow", "objects/info/alternates", "objects/info/http-alternates", "info/grafts"];
 
 /// Directories whose every entry is opened soon after: the packs.
 /// (hrx's own state in `hrx/` is opened by hrx alone, never following a
@@ -89,6 +94,39 @@ pub fn check_opening(git_dir: &Path) -> Result<()> {
     for (name, max) in READ_AT_OPEN {
         check_file(&git_dir.join(name), *max)?;
     }
+    for (name, max) in READ_WHEN_WRITING {
+        let p = git_dir.join(name);
+        if !fs::metadata(&p).is_ok_and(|m| m.is_dir()) {
+            check_file(&p, *max)?;
+        }
+    }
+    for name in NEVER_IN_A_RECORD {
+        let p = git_dir.join(name);
+        if fs::symlink_metadata(&p).is_ok() {
+            if !fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+                return Err(refuse(&p, kind_of(&p)));
+            }
+            return Err(Error::State(format!(
+                "{} is there, and no record's git directory has one: git would take objects or history from elsewhere through it; remove it, or use a fresh copy of the record",
+                p.display()
+            )));
+        }
+    }
+    // HEAD names the branch git reads (and checks out) when it is not main.
+    if let Ok(head) = fs::read_to_string(git_dir.join("HEAD"))
+        && let Some(target) = head.strip_prefix("ref:").map(str::trim)
+        && target != "refs/heads/main"
+    {
+        if !target.starts_with("refs/") || target.split('/').any(|c| c.is_empty() || c == "..") {
+            return Err(Error::State(format!(
+                "{}: HEAD points at {target:?}, outside refs/; use a fresh copy of the record",
+                git_dir.display()
+            )));
+        }
+        check_file(&git_dir.join(target), 4 << 10)?;
+    }
+    check_config(&git_dir.join("config"))?;
+    check_logs(&git_dir.join("logs"), 0)?;
     for d in LISTED_AT_OPEN {
         let d = git_dir.join(d);
         let Ok(rd) = fs::read_dir(&d) else { continue };
@@ -139,6 +177,97 @@ fn walk(dir: &Path, depth: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses a config that makes git read or write beyond the git directory:
+/// includes (of any file: a FIFO, a device, another user's), a work tree
+/// set elsewhere (checkouts and deletions there), or extensions (a per-work
+/// tree config, another object format), none of which hrx writes. Read as
+/// git reads it (sections and keys case-insensitive, a key on a section's
+/// line, continued lines), only as far as these names. The file has been
+/// checked to be a bounded regular file.
+fn check_config(p: &Path) -> Result<()> {
+    let Ok(text) = fs::read(p) else { return Ok(()) };
+    let text = String::from_utf8_lossy(&text).replace("\\\r\n", "").replace("\\\n", "");
+    let mut section = String::new();
+    for line in text.lines() {
+        let mut rest = line.trim_start();
+        if let Some(head) = rest.strip_prefix('[') {
+            // The section's name ends at a space, a quote, a dot or `]`.
+            let end = head.find(['"', ' ', '\t', '.', ']']).unwrap_or(head.len());
+            section = head[..end].to_ascii_lowercase();
+            // A `]` inside a quoted subsection does not end the header.
+            let mut quoted = false;
+            let mut close = None;
+            for (i, c) in head.char_indices() {
+                match c {
+                    '"' => quoted = !quoted,
+                    ']' if !quoted => {
+                        close = Some(i);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            rest = close.map_or("", |i| head[i + 1..].trim_start());
+        }
+        if rest.is_empty() || rest.starts_with(['#', ';']) {
+            if matches!(section.as_str(), "include" | "includeif") && line.trim_start().starts_with('[') {
+                return Err(refuse_config(p, &format!("has an [{section}] section")));
+            }
+            continue;
+        }
+        let key = rest[..rest.find(['=', ' ', '\t']).unwrap_or(rest.len())].to_ascii_lowercase();
+        match (section.as_str(), key.as_str()) {
+            ("include" | "includeif", _) => return Err(refuse_config(p, &format!("has an [{section}] section"))),
+            ("core", "worktree") => return Err(refuse_config(p, "sets core.worktree")),
+            ("extensions", k) => return Err(refuse_config(p, &format!("sets extensions.{k}"))),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn refuse_config(p: &Path, what: &str) -> Error {
+    Error::State(format!(
+        "{} {what}, which no record's config has: git would read or write files outside the record through it; remove it, or use a fresh copy of the record",
+        p.display()
+    ))
+}
+
+/// Reflogs are appended to where they are: one that is a symlink would
+/// have git append to any file it points at. Every entry under `logs/`
+/// must be a plain file or directory, not a link.
+fn check_logs(dir: &Path, depth: usize) -> Result<()> {
+    let Ok(m) = fs::symlink_metadata(dir) else { return Ok(()) };
+    if m.file_type().is_symlink() {
+        return Err(refuse_link(dir));
+    }
+    if !m.is_dir() {
+        return if depth == 0 { Err(refuse(dir, kind_of(dir))) } else { Ok(()) };
+    }
+    if depth > MAX_DEPTH {
+        return Err(refuse(dir, "is nested deeper than any git directory"));
+    }
+    for e in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let p = e.map_err(|e| Error::io(dir, e))?.path();
+        let m = fs::symlink_metadata(&p).map_err(|e| Error::io(&p, e))?;
+        if m.file_type().is_symlink() {
+            return Err(refuse_link(&p));
+        } else if m.is_dir() {
+            check_logs(&p, depth + 1)?;
+        } else if !m.is_file() {
+            return Err(refuse(&p, kind_of(&p)));
+        }
+    }
+    Ok(())
+}
+
+fn refuse_link(p: &Path) -> Error {
+    Error::State(format!(
+        "{} is a symlink, and git appends to a reflog where it points: a record's logs are plain files; remove it, or use a fresh copy of the record",
+        p.display()
+    ))
 }
 
 fn check_file(p: &Path, max: u64) -> Result<()> {
