@@ -592,6 +592,7 @@ fn a_config_that_points_git_outside_the_record_is_refused() {
         let head = std::fs::read(dir.join(".git/refs/heads/main")).ok();
         refused_in(&env, &anna, &dir, &["add", "note", "--text", "written where?"], says);
         refused_in(&env, &anna, &dir, &["log"], says);
+        refused_in(&env, &anna, &dir, &["status"], says);
         refused_in(&env, &anna, &dir, &["verify"], says);
         assert_eq!(std::fs::read(dir.join(".git/refs/heads/main")).ok(), head, "{add}: nothing committed");
         assert_eq!(TestEnv::snapshot(&outside), before, "{add}: nothing outside the record changed");
@@ -696,4 +697,31 @@ fn files_that_send_git_elsewhere_are_refused() {
         refused_in(&env, &anna, &dir, &["add", "note", "--text", "x"], "is a FIFO");
         assert_eq!(std::fs::read(dir.join(".git/refs/heads/main")).ok(), head, "{file}: nothing committed");
     }
+}
+
+/// Attack (hostile review, session 13): a FIFO planted in the work tree as
+/// `.gitattributes`, which git reads while it checks the record out: `hrx
+/// add` hung. The work tree is derived state and holds only files hrx
+/// wrote; FIFOs, sockets and devices there are removed (never followed)
+/// before a checkout, as symlinks are.
+#[test]
+fn a_fifo_in_the_work_tree_is_removed_not_read() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "a note");
+    let dir = planted_copy(&env, "copy");
+    let fifo = dir.join(".gitattributes");
+    assert!(env.bare("mkfifo").arg(&fifo).output().unwrap().status.success());
+    // Without the note of where the work tree stands, the next write checks
+    // out in full.
+    std::fs::remove_file(dir.join(".git/hrx/worktree")).unwrap();
+    let limit = Duration::from_secs(60);
+    let started = std::time::Instant::now();
+    let out = env.hrx(&anna).arg("-C").arg(&dir).args(["add", "note", "--text", "x"]).timeout(limit).output().unwrap();
+    assert!(started.elapsed() < limit, "add waited on the FIFO");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&fifo).is_err(), "the FIFO is gone");
+    let out = env.hrx(&anna).arg("-C").arg(&dir).args(["verify"]).timeout(limit).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
 }

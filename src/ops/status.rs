@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::crypto::keystore::KeyInfo;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Where the caller stands.
 #[derive(Debug, Serialize)]
@@ -73,7 +73,10 @@ pub fn status(ctx: &mut Context) -> Result<Status> {
         },
     }
     let record = match ctx.record() {
-        Err(_) => None,
+        // Outside a record, status is about the key alone; a copy that is
+        // there but refused (unsafe to open) is said, not passed over.
+        Err(Error::NotFound(_)) => None,
+        Err(e) => return Err(e),
         Ok(rec) => {
             let v = super::verified_head(ctx, &rec)?;
             let p = &v.policy;

@@ -356,9 +356,10 @@ impl Record {
         // the work tree; a record copied whole (a USB stick) can carry one
         // that points into the user's home. A record's work tree holds only
         // directories and files hrx wrote: links are removed (never their
-        // targets) before checking out.
+        // targets) before checking out, and so are FIFOs, sockets and
+        // devices (a FIFO as a .gitattributes hung the checkout reading it).
         if let Some(wd) = self.workdir() {
-            remove_symlinks(wd, 0)?;
+            remove_links_and_specials(wd, 0)?;
         }
         let mut co = git2::build::CheckoutBuilder::new();
         co.force();
@@ -492,9 +493,10 @@ fn index_entry(path: &str, m: &fs::Metadata, id: Oid) -> git2::IndexEntry {
     }
 }
 
-/// Removes every symbolic link under `dir` (not following any), except in
-/// `.git`; `depth` bounds the walk (the layout is at most 7 deep).
-fn remove_symlinks(dir: &Path, depth: usize) -> Result<()> {
+/// Removes every symbolic link, FIFO, socket and device under `dir` (not
+/// following any link), except in `.git`; `depth` bounds the walk (the
+/// layout is at most 7 deep).
+fn remove_links_and_specials(dir: &Path, depth: usize) -> Result<()> {
     if depth > 16 {
         return Ok(());
     }
@@ -505,9 +507,10 @@ fn remove_symlinks(dir: &Path, depth: usize) -> Result<()> {
         }
         let p = e.path();
         match fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => fs::remove_file(&p).map_err(|err| Error::io(&p, err))?,
-            Ok(m) if m.is_dir() => remove_symlinks(&p, depth + 1)?,
-            _ => {}
+            Ok(m) if m.is_dir() => remove_links_and_specials(&p, depth + 1)?,
+            Ok(m) if m.is_file() => {}
+            Ok(_) => fs::remove_file(&p).map_err(|err| Error::io(&p, err))?,
+            Err(_) => {}
         }
     }
     Ok(())
