@@ -520,6 +520,24 @@ fn a_fifo_or_device_among_gits_files_is_refused_not_waited_on() {
     std::fs::create_dir_all(&bucket).unwrap();
     fifo(&bucket.join("cdef0123456789abcdef0123456789abcdef01"));
     refused(&dir, &["verify"], "is a FIFO", "objects/ab/cdef0123456789abcdef0123456789abcdef01");
+    // The head commit's own loose object a FIFO: every everyday command
+    // reads it (libgit2 opens it blocking), so every one checks the loose
+    // objects first.
+    let d = copy("head-object");
+    let head = std::fs::read_to_string(d.join(".git/refs/heads/main")).unwrap().trim().to_string();
+    let loose = format!("objects/{}/{}", &head[..2], &head[2..]);
+    assert!(d.join(".git").join(&loose).is_file(), "the head commit is loose in a fresh record");
+    fifo(&d.join(".git").join(&loose));
+    for args in [&["status"][..], &["log"], &["audit"], &["grants"], &["add", "note", "--text", "x"]] {
+        refused(&d, args, "is a FIFO", &loose);
+    }
+    // A loose object's file larger than any object of a record (sparse:
+    // libgit2 would read it whole).
+    let d = copy("big-object");
+    let big = d.join(".git/objects/ab/cdef0123456789abcdef0123456789abcdef01");
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    std::fs::File::create(&big).unwrap().set_len(300 << 20).unwrap();
+    refused(&d, &["log"], "more than any object of a record", "objects/ab/cdef");
 
     // A remote that is such a directory: refused before it is fetched from
     // or pushed to, and this record is left as it was.

@@ -1452,29 +1452,122 @@ fn loose_bomb_in_a_copied_record() {
             }
         }
     }
-    // The bomb, written loose as git would (zlib of "commit SIZE\0..."),
-    // under its own id.
-    let size = 300u64 << 20;
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    let header = format!("commit {}\0", size + BOMB_PREFIX.len() as u64);
-    z.write_all(header.as_bytes()).unwrap();
-    let mut sha = openpgp::types::HashAlgorithm::SHA1.context().unwrap().for_digest();
-    sha.update(header.as_bytes());
-    bomb_data(size, &mut |b| {
-        z.write_all(b).unwrap();
-        sha.update(b);
-    });
-    let compressed = z.finish().unwrap();
-    let id = sha.into_digest().unwrap();
-    let hex = git2::Oid::from_bytes(&id).unwrap().to_string();
-    std::fs::create_dir_all(objects.join(&hex[..2])).unwrap();
-    std::fs::write(objects.join(&hex[..2]).join(&hex[2..]), &compressed).unwrap();
-    assert!(compressed.len() < 4 << 20);
+    let hex = loose_bomb(&objects, "commit", 300 << 20);
 
     let out = hrx_limited(&s.env, &s.anna, &dir, &["add", "note", "--text", "after the copy"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(objects.join(&hex[..2]).join(&hex[2..]).exists(), "the bomb stays loose");
     assert!(std::fs::read_dir(objects.join("pack")).unwrap().count() >= 2, "the rest was packed");
+}
+
+/// Writes into `objects` a loose object of type `kind` (commit: the
+/// [`BOMB_PREFIX`] and `size` spaces; blob: `size` spaces) as git would
+/// (zlib of "KIND SIZE\0..."), under its own id: a few MiB that inflate to
+/// `size`. Returns the id.
+fn loose_bomb(objects: &Path, kind: &str, size: u64) -> String {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut sha = openpgp::types::HashAlgorithm::SHA1.context().unwrap().for_digest();
+    let commit = kind == "commit";
+    let header = format!("{kind} {}\0", size + if commit { BOMB_PREFIX.len() as u64 } else { 0 });
+    z.write_all(header.as_bytes()).unwrap();
+    sha.update(header.as_bytes());
+    bomb_data(size, &mut |b| {
+        let b = if commit || b != BOMB_PREFIX { b } else { &b[..0] };
+        z.write_all(b).unwrap();
+        sha.update(b);
+    });
+    let compressed = z.finish().unwrap();
+    assert!(compressed.len() < 4 << 20, "the bomb is small");
+    let hex = git2::Oid::from_bytes(&sha.into_digest().unwrap()).unwrap().to_string();
+    std::fs::create_dir_all(objects.join(&hex[..2])).unwrap();
+    std::fs::write(objects.join(&hex[..2]).join(&hex[2..]), &compressed).unwrap();
+    hex
+}
+
+/// Attack: on the stick, `main` of the patient's copy is pointed at a loose
+/// commit of a few MiB that inflates to 300 MiB. Rule: a commit not yet
+/// verified is read with bounds by everyday commands too (finding whether
+/// the head is built on what was verified), so they refuse it
+/// (`too-large`) within bounded memory; libgit2's graph walk inflated it.
+/// (`audit` had listed nothing and exited 1 without a word.)
+#[test]
+fn a_loose_bomb_at_the_head_of_a_copy() {
+    let s = scene();
+    let dir = s.env.record();
+    let hex = loose_bomb(&dir.join(".git/objects"), "commit", 300 << 20);
+    reset_main(&s.env, &dir, &hex);
+    for args in [&["status"][..], &["log"], &["grants"], &["audit"]] {
+        let out = hrx_limited(&s.env, &s.anna, &dir, args);
+        assert_too_large(&out);
+    }
+}
+
+/// Attack: a remote that is a directory (a hub on a shared drive) whose
+/// `main` gets a new commit holding a loose blob of a few MiB that
+/// inflates to 300 MiB. Rule: what a fetch from a directory brings is read
+/// with bounds, object by object, before anything is kept: refused
+/// (`too-large`) on sync and on clone, within bounded memory, the local
+/// record unchanged; libgit2's local transport had read the blob whole.
+#[test]
+fn a_directory_remote_with_a_loose_bomb_in_a_new_commit() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    env.note(&anna, "before the bomb");
+    let evil = env.path().join("evil");
+    let out = env.bare("git").args(["clone", "-q", "--bare"]).arg(&laptop).arg(&evil).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let blob = loose_bomb(&evil.join("objects"), "blob", 300 << 20);
+    {
+        let repo = git2::Repository::open_bare(&evil).unwrap();
+        let head = repo.find_commit(repo.refname_to_id("refs/heads/main").unwrap()).unwrap();
+        let mut b = repo.treebuilder(Some(&head.tree().unwrap())).unwrap();
+        b.insert("zz", git2::Oid::from_str(&blob).unwrap(), 0o100644).unwrap();
+        let tree = repo.find_tree(b.write().unwrap()).unwrap();
+        let sig =
+            git2::Signature::new("Mallory", "m@example.org", &git2::Time::new(clock(&env).timestamp(), 0)).unwrap();
+        repo.commit(Some("refs/heads/main"), &sig, &sig, "hrx: add entry", &tree, &[&head]).unwrap();
+    }
+    ok(&env, &anna, &laptop, &["remote", "add", "evil", path_str(&evil)]);
+    let before = main_of(&env, &laptop);
+    let packs = |d: &Path| std::fs::read_dir(d.join(".git/objects/pack")).unwrap().count();
+    let packs_before = packs(&laptop);
+    let out = hrx_limited(&env, &anna, &laptop, &["sync", "evil"]);
+    assert_too_large(&out);
+    assert!(stderr(&out).contains(&blob), "names the object: {}", stderr(&out));
+    assert_eq!(main_of(&env, &laptop), before, "the patient's record did not move");
+    assert_eq!(packs(&laptop), packs_before, "nothing was kept");
+
+    let dir = env.path().join("from-the-hub");
+    let out = hrx_limited(&env, &anna, env.path(), &["clone", path_str(&evil), path_str(&dir)]);
+    assert_too_large(&out);
+    assert!(!dir.exists(), "nothing left behind");
+}
+
+/// Attack: a bundle whose header names a `main` its pack does not hold
+/// (the objects of one record under another's head). Rule: refused, and
+/// the pack it brought is not kept.
+#[test]
+fn a_bundle_without_its_head_leaves_nothing() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    env.note(&anna, "a note");
+    let bundle = env.path().join("rec.bundle");
+    ok(&env, &anna, &laptop, &["bundle", "create", path_str(&bundle)]);
+    let head = main_of(&env, &laptop);
+    let bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.windows(40).position(|w| w == head.as_bytes()).unwrap();
+    let mut forged = bytes.clone();
+    forged[at..at + 40].copy_from_slice(b"1234567890abcdef1234567890abcdef12345678");
+    std::fs::write(&bundle, forged).unwrap();
+    let other = laptop;
+    let packs = |d: &Path| std::fs::read_dir(d.join(".git/objects/pack")).unwrap().count();
+    let before = packs(&other);
+    let out = env.hrx(&anna).arg("-C").arg(&other).args(["bundle", "import", path_str(&bundle)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lacks the head commit"), "{}", stderr(&out));
+    assert_eq!(packs(&other), before, "the pack it brought was dropped");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `hrx audit`.
 
 use super::output::{Out, Style};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::Context;
 use crate::ops::audit::audit;
 
@@ -55,6 +55,14 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
             for w in &e.warnings {
                 out.parts(&[(Style::Plain, "      "), (Style::Warn, "LATE:"), (Style::Plain, &format!(" {w}"))]);
             }
+        }
+        // A failure no listed commit shows (a head that cannot be read at
+        // all): said as every command says it, not an empty listing.
+        if let Some(f) = &a.failure
+            && !a.events.iter().any(|e| e.problem.is_some())
+        {
+            out.finish();
+            return Err(Error::Verification(f.clone()));
         }
     }
     Ok(if a.verified { super::exit::OK } else { super::exit::VERIFY_FAILED })

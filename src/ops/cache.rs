@@ -533,7 +533,7 @@ fn resume(
 ) -> Result<Verified, Failure> {
     let head = rec.head().map_err(|e| Failure { commit: None, code: Reason::Git, reason: e.to_string() })?;
     if let (Some(h), Some((start, t))) = (head, key.and_then(|k| load(rec, pin, k)))
-        && (start.head == h || rec.repo.graph_descendant_of(h, start.head).unwrap_or(false))
+        && (start.head == h || rec.descends_from(h, start.head))
     {
         let unchanged = start.head == h;
         match verify_from(rec, Some(h), pin, now, Some((start, t)), None, &mut |_, _| {}) {

@@ -345,7 +345,7 @@ fn check_mark(rec: &Record, v: &Verified, s: &Seen, way_out: &str) -> Result<()>
         // moving on, not back. Only a branch that still lacks the mark
         // was rolled back.
         let now = rec.head()?;
-        if now.is_some_and(|n| n == s.head || rec.repo.graph_descendant_of(n, s.head).unwrap_or(false)) {
+        if now.is_some_and(|n| n == s.head || rec.descends_from(n, s.head)) {
             return Ok(());
         }
         let lost = gave_up(rec, s, v.head);

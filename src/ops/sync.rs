@@ -186,7 +186,7 @@ pub fn integrate(
     if let Some(n) = name
         && let Ok(mark) = rec.repo.refname_to_id(&verified_ref(n))
         && mark != incoming
-        && !rec.repo.graph_descendant_of(incoming, mark)?
+        && !rec.descends_from(incoming, mark)
     {
         return Err(Error::Refused(Failure {
             commit: Some(incoming.to_string()),
@@ -198,9 +198,7 @@ pub fn integrate(
             ),
         }));
     }
-    let local = rec.head()?;
-    let received = count_new(rec, incoming, local)?;
-    let local = local.ok_or_else(|| Error::State("the local record has no commits".into()))?;
+    let local = rec.head()?.ok_or_else(|| Error::State("the local record has no commits".into()))?;
     // What this copy knows counts against what arrives: a revocation it
     // holds ends the revoked signer's authority on the remote's lines too.
     let ours = verified_as_is(ctx, rec)?;
@@ -227,6 +225,8 @@ pub fn integrate(
             ),
         }));
     }
+    // Counted once verified: libgit2's walk reads commits unbounded.
+    let received = count_new(rec, incoming, Some(local))?;
     let mut out = Integrated { received, verified: theirs.commits.len(), late, ..Default::default() };
     if local == incoming || rec.repo.graph_descendant_of(local, incoming)? {
         out.outcome = "up-to-date";

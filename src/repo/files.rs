@@ -127,6 +127,7 @@ pub fn check_opening(git_dir: &Path) -> Result<()> {
     }
     check_config(&git_dir.join("config"))?;
     check_logs(&git_dir.join("logs"), 0)?;
+    check_loose(&git_dir.join("objects"))?;
     for d in LISTED_AT_OPEN {
         let d = git_dir.join(d);
         let Ok(rd) = fs::read_dir(&d) else { continue };
@@ -135,6 +136,50 @@ pub fn check_opening(git_dir: &Path) -> Result<()> {
             let p = e.path();
             if !fs::metadata(&p).is_ok_and(|m| m.is_file() || m.is_dir()) {
                 return Err(refuse(&p, kind_of(&p)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The most a loose object's file may hold. libgit2 reads the file whole
+/// when it reads the object, whatever its header says: this bounds what a
+/// planted one costs. It is well above a record's largest object (64 MiB),
+/// so an oversized entry still reaches the verifier, which names the
+/// commit that brought it (`too-large`).
+const LOOSE_MAX: u64 = 256 << 20;
+
+/// Checks the loose objects (`objects/XX/...`): libgit2 opens the one it
+/// wants with a blocking `open(2)` and reads its file whole, so each must
+/// be a regular file of at most [`LOOSE_MAX`] bytes. hrx packs them every
+/// thousand or so ([`super::Record::pack_loose`]), so this is at most 256
+/// directory reads and a stat per loose object.
+fn check_loose(objects: &Path) -> Result<()> {
+    let Ok(rd) = fs::read_dir(objects) else { return Ok(()) };
+    for d in rd {
+        let d = d.map_err(|e| Error::io(objects, e))?;
+        let name = d.file_name();
+        let n = name.as_encoded_bytes();
+        if n.len() != 2 || !n.iter().all(u8::is_ascii_hexdigit) {
+            continue;
+        }
+        let p = d.path();
+        if !fs::metadata(&p).is_ok_and(|m| m.is_dir()) {
+            return Err(refuse(&p, kind_of(&p)));
+        }
+        for e in fs::read_dir(&p).map_err(|e| Error::io(&p, e))? {
+            let e = e.map_err(|e| Error::io(&p, e))?;
+            let m = e.metadata().map_err(|x| Error::io(e.path(), x))?;
+            let m = if m.file_type().is_symlink() { fs::metadata(e.path()).ok() } else { Some(m) };
+            match m {
+                Some(m) if m.is_file() && m.len() <= LOOSE_MAX => {}
+                Some(m) if m.is_file() => {
+                    return Err(refuse(
+                        &e.path(),
+                        &format!("holds {} bytes, more than any object of a record ({LOOSE_MAX})", m.len()),
+                    ));
+                }
+                _ => return Err(refuse(&e.path(), kind_of(&e.path()))),
             }
         }
     }

@@ -109,6 +109,13 @@ impl Record {
         self.repo.workdir()
     }
 
+    /// Whether commit `descendant` is `ancestor` or built on it, for
+    /// commits that may not have been verified yet: read with bounded reads
+    /// (see [`object::descends_from`]). Unreadable within bounds: no.
+    pub fn descends_from(&self, descendant: Oid, ancestor: Oid) -> bool {
+        self.repo.odb().is_ok_and(|odb| object::descends_from(&odb, descendant, ancestor).unwrap_or(false))
+    }
+
     /// The current head of the record, if it has any commit.
     pub fn head(&self) -> Result<Option<Oid>> {
         match self.repo.refname_to_id(BRANCH) {

@@ -23,6 +23,11 @@ pub enum ObjectError {
         /// The limit.
         limit: usize,
     },
+    /// More objects than a pack may bring.
+    TooMany {
+        /// The limit.
+        limit: usize,
+    },
     /// Not of the type expected.
     WrongType(String),
     /// Not parseable.
@@ -36,6 +41,9 @@ impl std::fmt::Display for ObjectError {
         match self {
             ObjectError::TooLarge { size, limit } => {
                 write!(f, "is {size} bytes, over hrx's limit of {limit} bytes for it: too large")
+            }
+            ObjectError::TooMany { limit } => {
+                write!(f, "is more than {limit} objects, more than any record has")
             }
             ObjectError::WrongType(t) => write!(f, "is a {t}, not the object expected"),
             ObjectError::Malformed(m) => write!(f, "is malformed: {m}"),
@@ -130,6 +138,25 @@ pub fn read_commit(odb: &Odb, oid: Oid) -> Result<RawCommit, ObjectError> {
     parse_commit(&read_bounded(odb, oid, ObjectType::Commit, MAX_COMMIT)?)
 }
 
+/// Whether `descendant` is `ancestor` or has it among its ancestors, found
+/// by walking back from `descendant` with bounded reads ([`read_commit`]).
+/// For commits not verified yet: libgit2's graph functions inflate whatever
+/// size an object's header declares. The first commit that cannot be read
+/// within bounds ends the walk with its error.
+pub fn descends_from(odb: &Odb, descendant: Oid, ancestor: Oid) -> Result<bool, ObjectError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![descendant];
+    while let Some(c) = todo.pop() {
+        if c == ancestor {
+            return Ok(true);
+        }
+        if seen.insert(c) {
+            todo.extend(read_commit(odb, c)?.parents);
+        }
+    }
+    Ok(false)
+}
+
 /// Parses a raw commit object. Strict where hrx relies on it: exactly one
 /// `tree`, `parent`s right after it, at most one `gpgsig`.
 pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
@@ -208,6 +235,11 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
 /// attachment; entries are bounded again by kind when verified).
 pub const MAX_PACKED: usize = 64 << 20;
 
+/// The most objects a pack (a bundle, a fetch from a directory) may bring:
+/// git's indexer keeps about 140 bytes for each, so more would cost memory
+/// without bound. A record of 100,000 entries has about 400,000.
+pub const MAX_PACK_OBJECTS: usize = 2_000_000;
+
 /// The most a pack's objects may expand to in all (deltas included): each
 /// byte costs time when git indexes the pack, so a small pack of deltas
 /// that each rebuild a large object must not cost hours.
@@ -240,6 +272,9 @@ pub fn copy_checked_pack(
     }
     sink(&header).map_err(gone)?;
     let count = u32::from_be_bytes(header[8..12].try_into().expect("4 bytes"));
+    if count as usize > MAX_PACK_OBJECTS {
+        return Err(ObjectError::TooMany { limit: MAX_PACK_OBJECTS });
+    }
     // The bytes of the object being checked, as they were read.
     let mut raw: Vec<u8> = Vec::new();
     let byte = |r: &mut dyn std::io::BufRead, raw: &mut Vec<u8>| -> Result<u8, ObjectError> {
@@ -422,6 +457,16 @@ mod tests {
 
     fn scan_pack_err(pack: &[u8]) -> bool {
         copy_checked_pack(&mut &pack[..], &mut |_| Ok(())).is_err()
+    }
+
+    #[test]
+    fn a_pack_of_more_objects_than_a_record_has_is_refused_from_its_header() {
+        let header = |n: u32| [b"PACK".as_slice(), &2u32.to_be_bytes(), &n.to_be_bytes()].concat();
+        let r = copy_checked_pack(&mut &header(MAX_PACK_OBJECTS as u32 + 1)[..], &mut |_| Ok(()));
+        assert_eq!(r, Err(ObjectError::TooMany { limit: MAX_PACK_OBJECTS }));
+        // At the limit, the header passes and the missing objects fail it.
+        let r = copy_checked_pack(&mut &header(MAX_PACK_OBJECTS as u32)[..], &mut |_| Ok(()));
+        assert!(matches!(r, Err(ObjectError::Malformed(_))), "{r:?}");
     }
 
     #[test]

@@ -75,9 +75,10 @@ impl Record {
                 Some(g) => super::files::check_all(&g)?,
                 None => return Err(Error::State(format!("remote {name} is {url}, which is not a git repository"))),
             }
-            if Repository::open(&path).is_err() {
+            let Ok(theirs) = Repository::open(&path) else {
                 return Err(Error::State(format!("remote {name} is {url}, which is not a git repository")));
-            }
+            };
+            return self.fetch_from_directory(name, url, &theirs, progress);
         }
         let mut remote = self.repo.remote_anonymous(url)?;
         let mut cb = RemoteCallbacks::new();
@@ -97,6 +98,62 @@ impl Record {
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// [`Record::fetch`] from a repository that is a directory here. It is
+    /// somebody else's files, and libgit2's local transport reads every
+    /// object it packs whole, whatever size its header declares (a loose
+    /// object of a few KiB that inflates to gigabytes). So hrx packs what it
+    /// lacks itself: each object not here is found by walking from their
+    /// `main` with bounded reads (commits and trees read within their
+    /// limits, every other object's size checked from its header), then read
+    /// again within its limit and passed to the pack writer. One over a
+    /// limit refuses the fetch, and nothing is kept.
+    fn fetch_from_directory(
+        &self,
+        name: &str,
+        url: &str,
+        theirs: &Repository,
+        progress: Progress,
+    ) -> Result<Option<Oid>> {
+        let tip = match theirs.refname_to_id(BRANCH) {
+            Ok(o) => o,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                if let Ok(mut r) = self.repo.find_reference(&incoming_ref(name)) {
+                    r.delete()?;
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(Error::State(format!("fetching from {url}: {}", e.message()))),
+        };
+        let refuse = |oid: Oid, e: super::object::ObjectError| match e {
+            super::object::ObjectError::TooMany { .. } => Error::Refused(crate::verify::Failure {
+                commit: None,
+                code: Reason::TooLarge,
+                reason: format!("what remote {name} ({url}) would send {e}: too large; nothing was fetched"),
+            }),
+            super::object::ObjectError::TooLarge { .. } => Error::Refused(crate::verify::Failure {
+                commit: Some(oid.to_string()),
+                code: Reason::TooLarge,
+                reason: format!("remote {name} ({url}) holds object {oid}, which {e}; nothing was fetched"),
+            }),
+            other => Error::State(format!("fetching from {url}: object {oid} {other}; nothing was fetched")),
+        };
+        let (ours, odb) = (self.repo.odb()?, theirs.odb()?);
+        let wanted = missing_objects(&odb, &ours, tip).map_err(|(o, e)| refuse(o, e))?;
+        if !wanted.is_empty() {
+            let mut w = ours.packwriter()?;
+            let mut pack = PackStream::new(&mut w, wanted.len())?;
+            for (i, (oid, kind, limit)) in wanted.iter().enumerate() {
+                let data = super::object::read_bounded(&odb, *oid, *kind, *limit).map_err(|e| refuse(*oid, e))?;
+                pack.add(*kind, &data)?;
+                progress("receiving objects", i + 1, wanted.len());
+            }
+            pack.finish()?;
+            w.commit().map_err(|e| Error::State(format!("fetching from {url}: {}", e.message())))?;
+        }
+        self.repo.reference(&incoming_ref(name), tip, true, "hrx: fetch")?;
+        Ok(Some(tip))
     }
 
     /// Pushes `main` to `url` (never forced), where the remote's `main` was
@@ -265,7 +322,8 @@ impl Record {
             if n > MAX_HEADER_LINES {
                 return Err(bad("its header is longer than any record's"));
             }
-            let l = line(&mut r).ok_or_else(|| bad("truncated header"))?;
+            let l = line(&mut r)
+                .ok_or_else(|| bad("its header ends early, or has a line longer than any bundle header's (64 KiB)"))?;
             if l.is_empty() {
                 break;
             }
@@ -296,10 +354,26 @@ impl Record {
                 code: Reason::TooLarge,
                 reason: format!("{} holds an object that {e}; nothing was imported", path.display()),
             }),
+            super::object::ObjectError::TooMany { .. } => Error::Refused(crate::verify::Failure {
+                commit: None,
+                code: Reason::TooLarge,
+                reason: format!("{}'s pack {e}: too large; nothing was imported", path.display()),
+            }),
             other => bad(&other.to_string()),
         })?;
+        let packs = self.repo.path().join("objects/pack");
+        let listed = || -> std::collections::HashSet<std::ffi::OsString> {
+            std::fs::read_dir(&packs).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default()
+        };
+        let before = listed();
         w.commit().map_err(|e| bad(e.message()))?;
-        self.repo.find_commit(head).map_err(|_| bad("its pack lacks the head commit"))?;
+        if self.repo.find_commit(head).is_err() {
+            // Nothing of a bundle that is refused is kept.
+            for new in listed().difference(&before) {
+                let _ = std::fs::remove_file(packs.join(new));
+            }
+            return Err(bad("its pack lacks the head commit"));
+        }
         self.repo.reference(&incoming_ref(name), head, true, "hrx: bundle")?;
         Ok(head)
     }
@@ -331,6 +405,129 @@ fn walk_tree(
     Ok(())
 }
 
+/// An object to fetch: its id, type, and the limit it is read within.
+type Wanted = (Oid, git2::ObjectType, usize);
+
+/// An object that could not be read within bounds, and why.
+type Unreadable = (Oid, super::object::ObjectError);
+
+/// The objects reachable from `tip` in `theirs` that `ours` lacks, with
+/// the limit each is read within, in an order a pack can hold them (it has
+/// no deltas). Commits and trees are read (within bounds) to find what they
+/// name; every other object's size is checked from its header. Stops at the
+/// first object that cannot be read within bounds, or when there would be
+/// more than a pack may bring.
+fn missing_objects(theirs: &git2::Odb, ours: &git2::Odb, tip: Oid) -> std::result::Result<Vec<Wanted>, Unreadable> {
+    use super::object::{self as obj, ObjectError};
+    use git2::ObjectType;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    let mut take = |out: &mut Vec<_>, oid: Oid, kind: ObjectType, limit: usize, size: usize| {
+        total += size as u64;
+        if total > obj::MAX_PACK_EXPANDED {
+            return Err((oid, ObjectError::TooLarge { size: total as usize, limit: obj::MAX_PACK_EXPANDED as usize }));
+        }
+        if out.len() >= obj::MAX_PACK_OBJECTS {
+            return Err((oid, ObjectError::TooMany { limit: obj::MAX_PACK_OBJECTS }));
+        }
+        out.push((oid, kind, limit));
+        Ok(())
+    };
+    let mut commits = vec![tip];
+    let mut trees = Vec::new();
+    while let Some(c) = commits.pop() {
+        if ours.exists(c) || !seen.insert(c) {
+            continue;
+        }
+        let data = obj::read_bounded(theirs, c, ObjectType::Commit, obj::MAX_COMMIT).map_err(|e| (c, e))?;
+        let raw = obj::parse_commit(&data).map_err(|e| (c, e))?;
+        take(&mut out, c, ObjectType::Commit, obj::MAX_COMMIT, data.len())?;
+        commits.extend(raw.parents);
+        trees.push(raw.tree);
+        // Depth first through the trees, with a stack: a hostile tree may
+        // nest deeper than a call stack.
+        while let Some(t) = trees.pop() {
+            if ours.exists(t) || !seen.insert(t) {
+                continue;
+            }
+            let data = obj::read_bounded(theirs, t, ObjectType::Tree, obj::MAX_TREE).map_err(|e| (t, e))?;
+            take(&mut out, t, ObjectType::Tree, obj::MAX_TREE, data.len())?;
+            for entry in obj::raw_tree_entries(&data) {
+                let (mode, _, child) = entry.map_err(|e| (t, ObjectError::Malformed(e)))?;
+                let child = obj::entry_oid(child);
+                match mode {
+                    b"40000" => trees.push(child),
+                    // A submodule's commit lives elsewhere; verify refuses it.
+                    b"160000" => {}
+                    _ if ours.exists(child) || !seen.insert(child) => {}
+                    _ => {
+                        let size = obj::check_size(theirs, child, ObjectType::Blob, obj::MAX_PACKED)
+                            .map_err(|e| (child, e))?;
+                        take(&mut out, child, ObjectType::Blob, obj::MAX_PACKED, size)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A git pack (version 2, no deltas) written to `sink` as it is made, its
+/// object count known before the first.
+struct PackStream<W: Write> {
+    sink: W,
+    hash: sha1::Sha1,
+}
+
+impl<W: Write> PackStream<W> {
+    fn new(sink: W, count: usize) -> Result<PackStream<W>> {
+        let count = u32::try_from(count).map_err(|_| Error::State("more objects than a pack holds".into()))?;
+        let mut p = PackStream { sink, hash: sha1::Digest::new() };
+        p.write(&[b"PACK".as_slice(), &2u32.to_be_bytes(), &count.to_be_bytes()].concat())?;
+        Ok(p)
+    }
+
+    fn write(&mut self, b: &[u8]) -> Result<()> {
+        sha1::Digest::update(&mut self.hash, b);
+        self.sink.write_all(b).map_err(|e| Error::State(format!("writing the pack: {e}")))
+    }
+
+    fn add(&mut self, ty: git2::ObjectType, data: &[u8]) -> Result<()> {
+        let mut entry = object_header(ty, data.len())?;
+        let mut z = flate2::write::ZlibEncoder::new(&mut entry, flate2::Compression::fast());
+        z.write_all(data).map_err(|e| Error::State(format!("compressing: {e}")))?;
+        z.finish().map_err(|e| Error::State(format!("compressing: {e}")))?;
+        self.write(&entry)
+    }
+
+    fn finish(mut self) -> Result<()> {
+        let digest = sha1::Digest::finalize(self.hash.clone());
+        self.sink.write_all(&digest).map_err(|e| Error::State(format!("writing the pack: {e}")))
+    }
+}
+
+/// A pack entry's header: its type and size, as git writes them.
+fn object_header(ty: git2::ObjectType, size: usize) -> Result<Vec<u8>> {
+    let ty: u8 = match ty {
+        git2::ObjectType::Commit => 1,
+        git2::ObjectType::Tree => 2,
+        git2::ObjectType::Blob => 3,
+        _ => return Err(Error::State("an object of unexpected type".into())),
+    };
+    let mut out = Vec::with_capacity(10);
+    let mut size = size;
+    let mut byte = (ty << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
+    Ok(out)
+}
+
 /// A git pack (version 2, no deltas) being written object by object.
 struct PackOut {
     out: Vec<u8>,
@@ -347,21 +544,7 @@ impl PackOut {
     }
 
     fn add(&mut self, ty: git2::ObjectType, data: &[u8]) -> Result<()> {
-        let ty: u8 = match ty {
-            git2::ObjectType::Commit => 1,
-            git2::ObjectType::Tree => 2,
-            git2::ObjectType::Blob => 3,
-            _ => return Err(Error::State("an object of unexpected type".into())),
-        };
-        let mut size = data.len();
-        let mut byte = (ty << 4) | (size & 0x0f) as u8;
-        size >>= 4;
-        while size > 0 {
-            self.out.push(byte | 0x80);
-            byte = (size & 0x7f) as u8;
-            size >>= 7;
-        }
-        self.out.push(byte);
+        self.out.extend_from_slice(&object_header(ty, data.len())?);
         let mut z = flate2::write::ZlibEncoder::new(&mut self.out, flate2::Compression::fast());
         z.write_all(data).map_err(|e| Error::State(format!("compressing: {e}")))?;
         z.finish().map_err(|e| Error::State(format!("compressing: {e}")))?;
