@@ -537,7 +537,7 @@ fn the_patient_revokes_a_stolen_key_since_the_theft() {
     let hub_head = stdout(&env.bare("git").arg("-C").arg(&hub).args(["rev-parse", "main"]).output().unwrap());
     ok_in(&env, &klein, &kdir, &["add", "note", "--text", "again"]);
     let out = env.hrx(&klein).arg("-C").arg(&kdir).args(["sync", "--json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
     assert!(stderr(&out).contains("key-revoked"), "{}", stderr(&out));
     assert_eq!(stdout(&env.bare("git").arg("-C").arg(&hub).args(["rev-parse", "main"]).output().unwrap()), hub_head);
     // And on the patient's copy, Klein's key writes nothing more.

@@ -831,7 +831,9 @@ fn an_ambiguous_id_prefix_lists_the_matches() {
 /// Issue 17: operator mistakes are not reported as tampering. hrx run in an
 /// ordinary git repository says there is no record there (exit 4); a bundle
 /// of another patient's record says it holds another record (exit 7); a
-/// history that fails to verify is still exit 1.
+/// remote that sent history that does not verify is refused (exit 9: the
+/// local copy is not in doubt); a history here that fails to verify is
+/// still exit 1.
 #[test]
 fn wrong_place_and_wrong_record_are_told_apart_from_tampering() {
     let env = TestEnv::new();
@@ -862,6 +864,28 @@ fn wrong_place_and_wrong_record_are_told_apart_from_tampering() {
     assert!(stderr(&out).contains("holds another record"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("Do not trust"), "{}", stderr(&out));
     assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
+
+    // A remote that sent history that does not verify (a commit nobody
+    // signed, pushed with plain git): exit 9, "nothing was taken in", not
+    // "do not trust this copy", and the local copy still verifies.
+    let hub = env.path().join("hub.git");
+    assert!(env.bare("git").args(["clone", "-q", "--bare"]).arg(&rec).arg(&hub).output().unwrap().status.success());
+    let work = env.path().join("work");
+    assert!(env.bare("git").args(["clone", "-q"]).arg(&hub).arg(&work).output().unwrap().status.success());
+    let in_work = |args: &[&str]| env.bare("git").arg("-C").arg(&work).args(args).output().unwrap();
+    assert!(
+        in_work(&["-c", "user.name=x", "-c", "user.email=x@example.org", "commit", "-q", "--allow-empty", "-m", "x"])
+            .status
+            .success()
+    );
+    assert!(in_work(&["push", "-q", "origin", "main"]).status.success());
+    env.hrx(&anna).arg("-C").arg(&rec).args(["remote", "add", "hub"]).arg(&hub).assert().success();
+    let out = env.hrx(&anna).arg("-C").arg(&rec).args(["sync", "hub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hub") && stderr(&out).contains("Nothing was taken in"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Do not trust"), "{}", stderr(&out));
+    assert_eq!(stdout(&env.git(&["rev-parse", "HEAD"])), head);
+    assert!(env.verify(&anna).status.success(), "the local copy is not in doubt");
 }
 
 /// Issue 17: with no key, `key list` says how to make or import one, and

@@ -210,11 +210,12 @@ fn git_in(env: &TestEnv, dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
 }
 
-/// Anna's sync must fail with exit 1, name the remote and `code`, and leave her record as it was.
+/// Anna's sync must be refused with exit 9 (what the remote sent), name
+/// the remote and `code`, and leave her record as it was.
 fn assert_sync_refused(h: &Hub, code: &str) {
     let before = head(&h.env, &h.laptop);
     let out = run(&h.env, &h.anna, &h.laptop, &["sync", "--json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("hub"), "names the remote: {err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -365,7 +366,7 @@ fn clone_refuses_a_record_with_another_trust_root() {
         .args(["--trust-root", &h.klein.fpr, "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["reason"], "trust-root");
     assert!(!dir.exists(), "nothing left behind");
@@ -374,7 +375,7 @@ fn clone_refuses_a_record_with_another_trust_root() {
     git_in(&h.env, &t, &["commit", "-q", "--allow-empty", "-m", "x"]);
     git_in(&h.env, &t, &["push", "-q", "origin", "main"]);
     let out = h.env.hrx(&h.klein).args(["clone", &h.hub]).arg(&dir).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(9), "a clone of what does not verify is refused: {}", stderr(&out));
     assert!(!dir.exists());
 }
 

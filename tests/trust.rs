@@ -89,23 +89,38 @@ fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// Asserts that a command run with `--json` was refused as history that
-/// does not verify: exit 1, `code` on stderr and as the JSON reason.
+/// Asserts that a command run with `--json` in the copy found its history
+/// not authentic: exit 1, `code` on stderr and as the JSON reason.
+fn assert_not_verified(out: &Output, code: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "must fail to verify with exit 1, code {code}: {err}\n{}", stdout(out));
+    assert!(err.contains(&format!("code: {code}")), "reason {code} on stderr: {err}");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("the failure is JSON on stdout ({e}): {}", stdout(out)));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["error"]["reason"], code, "{v}");
+    assert_eq!(v["error"]["exit_code"], 1, "{v}");
+    assert_eq!(v["error"]["kind"], "verification", "{v}");
+}
+
+/// Asserts that what a remote or bundle sent (run with `--json`) was
+/// refused as history that does not verify: exit 9, `code` on stderr and as the JSON reason.
 fn assert_refused(out: &Output, code: &str) {
     let err = stderr(out);
-    assert_eq!(out.status.code(), Some(1), "must be refused with exit 1, code {code}: {err}\n{}", stdout(out));
+    assert_eq!(out.status.code(), Some(9), "must be refused with exit 9, code {code}: {err}\n{}", stdout(out));
     assert!(err.contains(&format!("code: {code}")), "reason {code} on stderr: {err}");
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("the refusal is JSON on stdout ({e}): {}", stdout(out)));
     assert_eq!(v["version"], 1);
     assert_eq!(v["error"]["reason"], code, "{v}");
-    assert_eq!(v["error"]["exit_code"], 1, "{v}");
+    assert_eq!(v["error"]["exit_code"], 9, "{v}");
+    assert_eq!(v["error"]["kind"], "refused", "{v}");
 }
 
 /// Asserts that `hrx verify --json` as `who` in `dir` fails with `code`, naming `commit`.
 fn assert_verify_rejects(env: &TestEnv, who: &Party, dir: &Path, code: &str, commit: &str) {
     let out = run(env, who, dir, &["verify", "--json"]);
-    assert_refused(&out, code);
+    assert_not_verified(&out, code);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["commit"], commit, "names the bad commit: {v}");
 }
@@ -1418,11 +1433,16 @@ fn zlib_bomb_bundle(path: &Path, size: u64) {
     std::fs::write(path, out).unwrap();
 }
 
-/// Asserts a clean refusal of something too large: exit 1 or 3 (not a
-/// signal, not an internal error), saying so.
+/// Asserts a clean refusal of something too large: exit 1 (in the copy),
+/// 9 (sent by a remote or bundle) or 3 (not a signal, not an internal
+/// error), saying so.
 fn assert_too_large(out: &Output) {
     let err = stderr(out);
-    assert!(matches!(out.status.code(), Some(1) | Some(3)), "a clean refusal, not a crash: {:?} {err}", out.status);
+    assert!(
+        matches!(out.status.code(), Some(1) | Some(3) | Some(9)),
+        "a clean refusal, not a crash: {:?} {err}",
+        out.status
+    );
     assert!(err.contains("too large") || err.contains("too-large"), "{err}");
 }
 
@@ -1768,7 +1788,7 @@ fn compressed_bomb_inside_an_entry() {
     assert!(entries.iter().any(|e| e["readable"] == true && e["id"] == s.note.as_str()), "the others stay readable");
     // And verify as the patient names it.
     let out = hrx_limited(&s.env, &s.anna, &dir, &["verify", "--json"]);
-    assert_refused(&out, "bad-entry");
+    assert_not_verified(&out, "bad-entry");
 }
 
 /// Attack: a 1 GiB commit object written into the record itself (a loose
@@ -1804,7 +1824,7 @@ fn a_one_gigabyte_commit_on_main() {
         let out = hrx_limited(&s.env, &s.anna, &dir, args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         if args[0] != "audit" {
-            assert_refused(&out, "too-large");
+            assert_not_verified(&out, "too-large");
         }
     }
 }
@@ -2324,7 +2344,7 @@ fn forged_entry_kept_out_of_exports() {
     let path = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
     append_in(&dir, &s.klein, vec![(path, ct)], "hrx: add entry", t);
     let out = run(&s.env, &s.anna, &dir, &["verify", "--json"]);
-    assert_refused(&out, "inner-content");
+    assert_not_verified(&out, "inner-content");
 
     for args in [&["export", "ips"][..], &["export", "fhir"][..]] {
         let out = run(&s.env, &s.anna, &dir, args);

@@ -21,6 +21,10 @@ pub const DENIED: i32 = 6;
 pub const STATE: i32 = 7;
 /// Reading or writing files, git, or OpenPGP failed unexpectedly.
 pub const FAILURE: i32 = 8;
+/// What a remote or bundle sent does not verify; nothing was taken in and
+/// the local record is unchanged (its own code: the local copy is not in
+/// doubt, as it is with 1).
+pub const REFUSED: i32 = 9;
 
 /// Every code with its meaning, for the man page.
 pub const TABLE: &[(i32, &str)] = &[
@@ -36,6 +40,10 @@ pub const TABLE: &[(i32, &str)] = &[
         "the record or directory is not in a state that allows this (exists already, changed meanwhile; a bundle or remote that holds another record)",
     ),
     (FAILURE, "an unexpected I/O, git or OpenPGP failure"),
+    (
+        REFUSED,
+        "what a remote or bundle sent does not verify (or is too large, or late): nothing was taken in, the local record is as it was, and it is not in doubt",
+    ),
 ];
 
 /// The exit code for an error.
@@ -46,7 +54,8 @@ pub fn code(e: &Error) -> i32 {
         Error::NotFound(_) => NOT_FOUND,
         Error::Key(_) | Error::WrongPassphrase(_) => KEY,
         Error::Denied(_) => DENIED,
-        Error::Verification(_) | Error::Refused(_) => VERIFY_FAILED,
+        Error::Verification(_) => VERIFY_FAILED,
+        Error::Refused(_) => REFUSED,
         Error::State(_) | Error::PushRejected(_) => STATE,
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => NOT_FOUND,
         Error::Io { .. } | Error::Git(_) | Error::Crypto(_) => FAILURE,
@@ -76,7 +85,8 @@ pub fn json(e: &Error) -> serde_json::Value {
         Error::NotFound(_) => "not-found",
         Error::Key(_) | Error::WrongPassphrase(_) => "key",
         Error::Denied(_) => "denied",
-        Error::Verification(_) | Error::Refused(_) => "verification",
+        Error::Verification(_) => "verification",
+        Error::Refused(_) => "refused",
         Error::State(_) | Error::PushRejected(_) => "state",
         Error::Io { .. } => "io",
         Error::Git(_) => "git",
