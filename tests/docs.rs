@@ -239,3 +239,20 @@ fn the_readme_walkthrough_runs_as_written() {
     let ruiz = g["grants"].as_array().unwrap().iter().find(|g| g["grantee"]["name"] == "Dr. Ruiz").expect("ruiz");
     assert!(ruiz["revoked"].is_object() || ruiz["revoked"] == true || ruiz["status"] == "revoked", "{ruiz}");
 }
+
+/// CI runs exactly the test command the README's first screen gives (the
+/// tests, then `cargo fmt --check` and clippy with warnings as errors).
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(repo.join(".ci/run")).unwrap();
+    let command = ci.lines().rev().find(|l| !l.trim().is_empty()).unwrap().trim();
+    assert!(command.starts_with("cargo test --locked"), "{command}");
+    assert!(command.contains("cargo fmt --check") && command.contains("-D warnings"), "{command}");
+    let first_screen: String = readme.lines().take(24).collect::<Vec<_>>().join("\n");
+    assert!(
+        first_screen.lines().any(|l| l.split('#').next().unwrap().trim() == command),
+        "the README's first screen gives {command:?}"
+    );
+}
