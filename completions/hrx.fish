@@ -90,7 +90,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -108,7 +108,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s o -l output -d 'Where to write it (mode 0600; .svg for a printable page)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -193,7 +193,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a new key (Ed25519 signing, Cv25519 encryption) in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys and certificates in your keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print a certificate (or, with --secret, the secret key), armoured'
@@ -215,7 +215,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and c
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand init" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s f -l file -d 'Read the record from FILE (YAML), or - for standard input' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l text -d 'Free text (note: the note\'s text)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l title -d 'Title (note)' -r
@@ -252,7 +252,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -l skip-unusable-recipients
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -260,7 +260,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand schema" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand schema" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l kind -d 'Only entries of this kind' -r -f -a "patient\t''
 note\t''
 allergy\t''
@@ -283,7 +283,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -l recorded -d 'Order and f
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l save-attachment -d 'Write the entry\'s attached file to PATH (decrypted: you choose where)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -293,7 +293,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand show" -l home -d 'Keystore and c
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand show" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -311,7 +311,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand status" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand status" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l categories -d 'Categories, comma-separated, or `all`: required (for --purpose emergency the default is the emergency summary)' -r -f -a "demographics\t''
 general\t''
 allergy\t''
@@ -343,7 +343,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also 
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -351,7 +351,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l home -d 'Keystore and
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -360,7 +360,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand grants" -l all -d 'Include expir
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand grants" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l role -d 'The delegate\'s role' -r
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l categories -d 'Categories in scope, comma-separated, or `all`' -r -f -a "demographics\t''
 general\t''
@@ -386,7 +386,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l include-past -d 'Al
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -412,7 +412,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -473,7 +473,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subco
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -483,7 +483,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand audit" -l home -d 'Keystore and 
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l trust-root -d 'The patient\'s fingerprint or the root commit, as the patient reads it out' -r
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
@@ -492,7 +492,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and 
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand clone" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -511,7 +511,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -532,7 +532,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand sync" -l accept-late -d 'Accept 
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -552,7 +552,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
@@ -561,7 +561,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "create" -d 'Write the record (or what is new since REF) to one file, e.g. on a USB stick'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -584,7 +584,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -608,7 +608,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l out -d 'Directory to write (must not exist or be empty)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l dates -d 'shift (default): move every date by one random offset; year: keep years only' -r -f -a "shift\t''
 year\t''"
@@ -629,7 +629,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'

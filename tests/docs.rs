@@ -256,3 +256,55 @@ fn ci_runs_the_readme_test_command() {
         "the README's first screen gives {command:?}"
     );
 }
+
+/// Issue 17, item 10: every everyday command has examples at the end of
+/// its `--help` and in its man page, and every example is a command line
+/// hrx accepts (parsed with its own definitions), of that command.
+#[test]
+fn every_example_is_a_command_hrx_accepts() {
+    use hrx::cli::examples;
+    fn walk(cmd: &clap::Command, words: &str, found: &mut Vec<String>) {
+        if !examples::of(words).is_empty() {
+            found.push(words.to_string());
+        }
+        for s in cmd.get_subcommands() {
+            walk(s, &format!("{words} {}", s.get_name()), found);
+        }
+    }
+    let cmd = hrx::cli::command();
+    let mut found = Vec::new();
+    walk(&cmd, "hrx", &mut found);
+    for everyday in ["hrx init", "hrx add", "hrx log", "hrx grant", "hrx revoke", "hrx sync", "hrx clone", "hrx verify"]
+    {
+        assert!(found.iter().any(|f| f == everyday), "{everyday} has examples");
+    }
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for words in &found {
+        let page = std::fs::read_to_string(repo.join("man").join(format!("{}.1", words.replace(' ', "-")))).unwrap();
+        assert!(page.contains(".SH EXAMPLES"), "{words}(1) has its examples");
+        let mut help = Vec::new();
+        let mut c = hrx::cli::command();
+        let mut sub = &mut c;
+        for w in words.split(' ').skip(1) {
+            sub = sub.find_subcommand_mut(w).unwrap();
+        }
+        sub.write_long_help(&mut help).unwrap();
+        let help = String::from_utf8(help).unwrap();
+        for (_, line) in examples::of(words) {
+            assert!(help.contains(line), "{words} --help shows {line}");
+            let mut argv = examples::words(line);
+            if let Some(at) = argv.iter().position(|w| w == ">") {
+                argv.truncate(at);
+            }
+            // The command's own words, after global options (-C DIR).
+            let mut rest: Vec<&str> = argv.iter().map(String::as_str).collect();
+            if rest.get(1) == Some(&"-C") {
+                rest.drain(1..3);
+            }
+            assert!(rest.join(" ").starts_with(words.as_str()), "{line:?} is an example of {words}");
+            if let Err(e) = hrx::cli::command().try_get_matches_from(&argv) {
+                panic!("{line:?} is not a command hrx accepts: {e}");
+            }
+        }
+    }
+}

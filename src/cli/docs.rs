@@ -71,6 +71,15 @@ fn man_page(cmd: &clap::Command, name: &str, words: &str, out: &Path, top: bool)
     if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
         man.render_subcommands_section(&mut buf).map_err(|e| Error::io(out, e))?;
     }
+    // What --help says after the options: the command's notes, then its
+    // examples (a man page is not thinner than --help).
+    if let Some(notes) = cmd.get_after_help() {
+        let roff = notes.to_string().replace('\\', "\\e").replace('-', "\\-");
+        buf.extend_from_slice(format!(".SH NOTES\n{}\n", roff.replace("\n\n", "\n.PP\n")).as_bytes());
+    }
+    if let Some(ex) = super::examples::man_section(words) {
+        buf.extend_from_slice(ex.as_bytes());
+    }
     if top {
         buf.extend_from_slice(exit_status_section().as_bytes());
         buf.extend_from_slice(

@@ -10,6 +10,7 @@ pub mod delegate;
 pub mod demo;
 pub mod docs;
 pub mod emergency;
+pub mod examples;
 pub mod exit;
 pub mod export;
 pub mod grant;
@@ -33,7 +34,7 @@ pub mod verify;
 
 use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::clock::Clock;
 use crate::crypto::Keystore;
@@ -156,12 +157,30 @@ pub(crate) fn categories() -> clap::builder::PossibleValuesParser {
 
 /// The clap command, for docs and completions.
 pub fn command() -> clap::Command {
-    Cli::command()
+    with_examples(Cli::command(), "hrx")
+}
+
+/// Puts each command's examples ([`examples::of`]) at the end of its
+/// `--help`, after its notes.
+fn with_examples(mut cmd: clap::Command, words: &str) -> clap::Command {
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for n in names {
+        cmd = cmd.mut_subcommand(&n, |s| with_examples(s, &format!("{words} {n}")));
+    }
+    if let Some(ex) = examples::help_text(words) {
+        let notes = cmd.get_after_long_help().or(cmd.get_after_help()).map(|s| s.to_string());
+        let text = match notes {
+            Some(n) => format!("{n}\n\n{ex}"),
+            None => ex,
+        };
+        cmd = cmd.after_long_help(text);
+    }
+    cmd
 }
 
 /// Runs hrx with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
