@@ -25,9 +25,9 @@ function __fish_hrx_using_subcommand
 end
 
 complete -c hrx -n "__fish_hrx_needs_command" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_needs_command" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_needs_command" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_needs_command" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_needs_command" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_needs_command" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_needs_command" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_needs_command" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_needs_command" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_needs_command" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -58,9 +58,9 @@ complete -c hrx -n "__fish_hrx_needs_command" -f -a "tui" -d 'Browse the record 
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "demo" -d 'Create a demo record (patient and provider) in a temporary place'
 complete -c hrx -n "__fish_hrx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and not __fish_seen_subcommand_from generate list export backup restore import to-agent passwd update revoke rotate extend help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -83,27 +83,27 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l organisation -d 'Organisation (practice, hospital, contact point)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l country -d 'Country, ISO 3166-1 alpha-2 (e.g. DE, ES)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l no-passphrase -d 'Store the secret key without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to FILE (mode 0600) instead of standard output; a secret key is never printed on a terminal' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l secret -d 'Export the secret key too (still protected by its passphrase)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print nothing but results and errors'
@@ -111,53 +111,53 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s o -l output -d 'Where to write it (mode 0600; .svg for a printable page)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l paper -d 'A paper backup (the only kind)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l gpg-agent -d 'The secret keys stay in gpg-agent; FILE is the certificate'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from to-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l new-passphrase-file -d 'Read the new passphrase from the first line of FILE (scripts)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l no-passphrase -d 'Store the key without a passphrase from now on'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from update" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -165,9 +165,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l since -d 'With --compromised: from when the key may have been in other hands (YYYY-MM-DD or RFC 3339); what it signed from then on is void' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -d 'Why, in a few words (kept in the revocation, public)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l compromised -d 'The key may be in someone else\'s hands'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l retired -d 'The key is no longer used'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
@@ -175,9 +175,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l no-passphrase -d 'Store the new secret key without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print nothing but results and errors'
@@ -186,9 +186,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l until -d 'The new expiry: a date (YYYY-MM-DD) or RFC 3339 time' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l for -d 'The new expiry from now: N followed by d, w, m or y (e.g. 2y)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l never -d 'Never expire'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from extend" -s q -l quiet -d 'Print nothing but results and errors'
@@ -209,9 +209,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_
 complete -c hrx -n "__fish_hrx_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l patient -d 'The patient\'s certificate fingerprint (a key in your keystore) [default: your key]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand init" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand init" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand init" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand init" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -244,9 +244,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -l dosage -d 'Medication do
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l attach -d 'Document: the file to attach (PDF, image, ...); it is stored encrypted' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l content-type -d 'Document: media type of --attach [default: from the file name]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l example -d 'Print a complete example record of KIND (YAML to edit and give with --file), and add nothing'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l skip-unusable-recipients -d 'Write even if a reader\'s certificate has expired or was revoked, leaving that reader out (named on stderr); never the patient or you'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l json -d 'Print machine-readable JSON (with a "version" field)'
@@ -254,9 +254,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand add" -s q -l quiet -d 'Print not
 complete -c hrx -n "__fish_hrx_using_subcommand add" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand schema" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand schema" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand schema" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand schema" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand schema" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand schema" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand schema" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -276,9 +276,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -l since -d 'Only entries t
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l until -d 'Only entries that happened (in part) up to the end of this: YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339' -r
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand log" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand log" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand log" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l recorded -d 'Order and filter by the time entries were recorded, not the time they happened'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand log" -s q -l quiet -d 'Print nothing but results and errors'
@@ -287,17 +287,17 @@ complete -c hrx -n "__fish_hrx_using_subcommand log" -s h -l help -d 'Print help
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l lang -d 'Show coded terms in this language where the record has it (else English, else the original)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l save-attachment -d 'Write the entry\'s attached file to PATH (decrypted: you choose where)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand show" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand show" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand show" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand show" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand verify" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand verify" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand verify" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-decrypt -d 'Do not decrypt entries to check their inner signatures'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l accept-rollback -d 'Accept a history older than the one this device verified in this copy before (an old backup restored on purpose)'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l json -d 'Print machine-readable JSON (with a "version" field)'
@@ -305,9 +305,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand verify" -s q -l quiet -d 'Print 
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand status" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand status" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand status" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand status" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -336,26 +336,26 @@ complete -c hrx -n "__fish_hrx_using_subcommand grant" -l from -d 'Valid from (Y
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l note -d 'A note for your own reference (stored in plain text)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand grant" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grant" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l include-past -d 'Also let the grantee read the existing entries in scope (always, for emergency grants)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand grant" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand grants" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand grants" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand grants" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand grants" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l all -d 'Include expired and revoked grants'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand grants" -s q -l quiet -d 'Print nothing but results and errors'
@@ -379,18 +379,18 @@ genetic\t''
 all\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l until -d 'Valid until, exclusive (YYYY-MM-DD or RFC 3339) [default: open-ended]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l include-past -d 'Also let the delegate read the existing entries in scope'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand delegate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_subcommand_from setup status start approve finish help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -404,9 +404,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and not __fish_seen_su
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l trustees -d 'The trustees\' fingerprints (or unique prefixes), comma-separated: participants, or certificates in your keystore' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l threshold -d 'How many trustees must approve a recovery (at least 2)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l no-rotate -d 'When it replaces a set-up of your key: keep the key instead of replacing it (the earlier trustees\' shares then still open it)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l no-passphrase -d 'Store the new secret key of the rotation without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l json -d 'Print machine-readable JSON (with a "version" field)'
@@ -414,18 +414,18 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s o -l output -d 'Where to write the request' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l no-passphrase -d 'Keep the one-time key without a passphrase (and the recovered key, later)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print nothing but results and errors'
@@ -433,17 +433,17 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s o -l output -d 'Where to write the approval, for the requester' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l no-passphrase -d 'Keep the recovered key without a passphrase'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from finish" -s q -l quiet -d 'Print nothing but results and errors'
@@ -456,9 +456,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcom
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "finish" -d 'Finish a recovery with the trustees\' approvals: the patient\'s key is back in this keystore'
 complete -c hrx -n "__fish_hrx_using_subcommand recovery; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -467,9 +467,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_s
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and not __fish_seen_subcommand_from open help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l reason -d 'Why: required, it is the accountability (stored in plain text in the record: keep it short, no diagnosis)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from open" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -477,26 +477,26 @@ complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subco
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "open" -d 'Break the glass: record a signed access event, then show the emergency summary'
 complete -c hrx -n "__fish_hrx_using_subcommand emergency; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand audit" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand audit" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand audit" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand audit" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l trust-root -d 'The patient\'s fingerprint or the root commit, as the patient reads it out' -r
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand clone" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand clone" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand clone" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -505,17 +505,17 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "list" -d 'List the remotes'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and not __fish_seen_subcommand_from add list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from list" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -524,9 +524,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the remotes'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand sync" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand sync" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand sync" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l all -d 'Sync with every remote'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l accept-late -d 'Accept commits that arrive more than 7 days after their signer\'s grant ended (offline work delivered late, or backdated: you decide)'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l json -d 'Print machine-readable JSON (with a "version" field)'
@@ -534,9 +534,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand sync" -s q -l quiet -d 'Print no
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -546,17 +546,17 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and not __fish_seen_subcommand_from create import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l since -d 'Only what is new since this commit (the receiver must have it)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l accept-late -d 'Accept commits that arrive more than 7 days after their signer\'s grant ended'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but results and errors'
@@ -566,9 +566,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "import" -d 'Verify a bundle and integrate it, like a sync'
 complete -c hrx -n "__fish_hrx_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -577,9 +577,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand import; and not __fish_seen_subcommand_from fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l lang -d 'Language of displays when a file names none' -r
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l dry-run -d 'Show what would be imported, and write nothing'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
@@ -588,9 +588,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -602,9 +602,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -613,9 +613,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l dates -d 'shift (default): move every date by one random offset; year: keep years only' -r -f -a "shift\t''
 year\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l keep-text -d 'Keep free text (it may name people and places: only on explicit request)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s q -l quiet -d 'Print nothing but results and errors'
@@ -623,9 +623,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
@@ -635,18 +635,18 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand tui" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand tui" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand tui" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand tui" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand tui" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand tui" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l dir -d 'Where to create the demo (must not exist) [default: a new temporary directory]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one' -r
-complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Read the passphrase of the secret key from FILE' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand demo" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand demo" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand demo" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'

@@ -308,3 +308,27 @@ fn every_example_is_a_command_hrx_accepts() {
         }
     }
 }
+
+/// Issue 17, item 10: with HRX_HOME and HRX_PASSPHRASE_FILE set (as they
+/// are in every test), a usage error's usage line does not list them as if
+/// typed, and the variables still take effect.
+#[test]
+fn options_from_the_environment_are_not_shown_as_typed() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let out = env.hrx(&anna).arg("grant").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("Usage: hrx grant <GRANTEE>"), "{err}");
+    assert!(!err.contains("--home") && !err.contains("--passphrase-file"), "{err}");
+    // HRX_HOME is read: the key list is this party's.
+    let out = env.hrx(&anna).args(["key", "list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&anna.fpr), "{}", stdout(&out));
+    // An empty variable is no setting, and the option still wins over it.
+    let other = env.path().join("other-home");
+    let out =
+        env.hrx(&anna).env("HRX_KEY", "").arg("--home").arg(&other).args(["key", "list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains(&anna.fpr), "--home wins over HRX_HOME: {}", stdout(&out));
+}

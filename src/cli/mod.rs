@@ -59,16 +59,16 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Act with this key (fingerprint) instead of the default one
-    #[arg(long, global = true, env = "HRX_KEY", value_name = "FPR")]
+    /// Act with this key (fingerprint) instead of the default one [env: HRX_KEY]
+    #[arg(long, global = true, value_name = "FPR")]
     pub key: Option<String>,
 
-    /// Read the passphrase of the secret key from FILE
-    #[arg(long, global = true, env = "HRX_PASSPHRASE_FILE", value_name = "FILE")]
+    /// Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]
+    #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 
-    /// Keystore and configuration directory [default: $XDG_DATA_HOME/hrx]
-    #[arg(long, global = true, env = "HRX_HOME", value_name = "DIR")]
+    /// Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]
+    #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
 
     /// Print nothing but results and errors
@@ -81,6 +81,26 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Takes `--key`, `--passphrase-file` and `--home` from `HRX_KEY`,
+    /// `HRX_PASSPHRASE_FILE` and `HRX_HOME` where the command line does not
+    /// give them (an empty variable counts as unset). Read here rather than
+    /// by clap, whose usage line in an error lists options set from the
+    /// environment as if the user had typed them.
+    fn fill_from_environment(&mut self) {
+        let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty());
+        if self.key.is_none() {
+            self.key = var("HRX_KEY").map(|v| v.to_string_lossy().into_owned());
+        }
+        if self.passphrase_file.is_none() {
+            self.passphrase_file = var("HRX_PASSPHRASE_FILE").map(PathBuf::from);
+        }
+        if self.home.is_none() {
+            self.home = var("HRX_HOME").map(PathBuf::from);
+        }
+    }
 }
 
 /// The subcommands.
@@ -180,13 +200,14 @@ fn with_examples(mut cmd: clap::Command, words: &str) -> clap::Command {
 
 /// Runs hrx with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
+    let mut cli = match command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
+    cli.fill_from_environment();
     let out = Out::new(cli.json, cli.quiet, cli.no_pager);
     skip_tls_roots(&cli.command);
     no_library_backtraces();
