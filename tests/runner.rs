@@ -4,6 +4,7 @@
 mod common;
 
 mod attacks;
+mod crash;
 mod docs;
 mod fhir;
 mod grants;
