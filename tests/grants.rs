@@ -296,7 +296,8 @@ fn emergency_access_is_scoped_and_recorded() {
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["signer"]["name"], "Punto de Contacto Nacional");
     assert_eq!(ev[0]["signer"]["country"], "ES");
-    assert!(ev[0]["actions"][0].as_str().unwrap().contains("Valencia ER"));
+    assert_eq!(ev[0]["actions"][0]["code"], "emergency-access");
+    assert!(ev[0]["actions"][0]["text"].as_str().unwrap().contains("Valencia ER"));
     let text = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).arg("audit").output().unwrap());
     assert!(text.contains("EMERGENCY ACCESS"), "{text}");
     assert!(env.verify(&anna).status.success());
@@ -317,16 +318,15 @@ fn audit_names_signers_actions_and_the_bad_commit() {
     let v = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["audit", "--json"]).output().unwrap());
     let events = v["audit"]["events"].as_array().unwrap();
     assert_eq!(events.len(), 3);
-    assert_eq!(events[0]["actions"][0], "created the record");
+    assert_eq!(events[0]["actions"][0]["code"], "create-record");
+    assert_eq!(events[0]["actions"][0]["text"], "created the record");
     assert!(
-        events[1]["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a.as_str().unwrap().starts_with("granted Dr Klein read+write on general"))
+        events[1]["actions"].as_array().unwrap().iter().any(|a| a["code"] == "grant"
+            && a["text"].as_str().unwrap().starts_with("granted Dr Klein read+write on general"))
     );
     assert_eq!(events[2]["signer"]["name"], "Dr Klein");
-    assert!(events[2]["actions"][0].as_str().unwrap().contains("(general)"));
+    assert_eq!(events[2]["actions"][0]["code"], "add-entry");
+    assert!(events[2]["actions"][0]["text"].as_str().unwrap().contains("(general)"));
     assert!(events.iter().all(|e| e["status"] == "verified"));
 
     // Tamper: an unsigned commit on top.

@@ -530,7 +530,11 @@ fn the_patient_revokes_a_stolen_key_since_the_theft() {
     let v = json(&env.hrx(&anna).arg("-C").arg(&laptop).args(["audit", "--json"]).output().unwrap());
     let events = v["audit"]["events"].as_array().unwrap();
     assert!(events.iter().any(|e| e["status"] == "void" && e["commit"] == forged_commit.trim()), "{v}");
-    assert!(events.iter().any(|e| e["actions"][0].as_str().is_some_and(|a| a.contains("as compromised since"))), "{v}");
+    assert!(
+        events.iter().any(|e| e["actions"][0]["code"] == "revoke-key"
+            && e["actions"][0]["text"].as_str().is_some_and(|a| a.contains("as compromised since"))),
+        "{v}"
+    );
 
     // The thief writes again on the stolen copy, which has not seen the
     // revocation: the hub refuses it and stays as it was.
@@ -688,7 +692,13 @@ fn rotating_the_patient_key_and_a_providers_key_keeps_the_history_readable() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["actions"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().contains("over to a new key")))
+        .filter(|e| {
+            e["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["code"] == "rotate-key" && a["text"].as_str().unwrap().contains("over to a new key"))
+        })
         .count();
     assert_eq!(handed, 2, "{v}");
 }

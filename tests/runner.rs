@@ -13,6 +13,7 @@ mod keys;
 mod record;
 mod recovery;
 mod robustness;
+mod scripting;
 mod sync;
 mod trust;
 mod tui;

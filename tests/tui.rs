@@ -38,10 +38,10 @@ fn browse_a_record_in_a_real_terminal() {
     t.wait_for_all(&["Timeline (2 entries)", "Trip to Valencia", "Penicillin"]);
     // Open the newest entry.
     t.keys(&["Enter"]);
-    t.wait_for_all(&["Entry (Esc: back)", "signature  good"]);
+    t.wait_for_all(&["Entry (y: YAML, Esc: back)", "signature  good"]);
     // Grants: the GP's grant expires within 14 days.
     t.keys(&["Escape", "2"]);
-    t.wait_for_all(&["Grants (1)", "expiring", "Dr Klein"]);
+    t.wait_for_all(&["Grants (1; Enter: in full)", "expiring", "Dr Klein"]);
     // Audit, help, quit: the terminal is given back and hrx exits 0.
     t.keys(&["3"]);
     t.wait_for("Audit trail");
@@ -79,17 +79,21 @@ fn a_grant_added_in_the_tui_is_the_same_signed_commit_the_cli_makes() {
     let t = start(&env, &anna, &env.record());
     t.wait_for("Timeline");
     t.keys(&["2"]);
-    t.wait_for("Grants (0)");
+    t.wait_for("Grants (0; Enter: in full)");
     t.keys(&["a"]);
-    t.wait_for("Grant to (fingerprint)");
-    for answer in [lafe.fpr.as_str(), "medication,allergy,results,general", "read,write", "2026-03-20"] {
+    t.wait_for("Grant to (a name or fingerprint)");
+    // Picked by name from the certificates this device has.
+    t.keys(&["-l", "la fe"]);
+    t.wait_for(&format!("→ Hospital La Fe ({})", &lafe.fpr[..16]));
+    t.keys(&["Enter"]);
+    for answer in ["medication,allergy,results,general", "read,write", "2026-03-20"] {
         t.keys(&["-l", answer]);
         t.keys(&["Enter"]);
     }
     t.wait_for("Confirm (y/n)");
     t.keys(&["y"]);
     let s = t.wait_for("granted:");
-    assert!(s.contains("Grants (1)") && s.contains("Hospital La Fe"), "{s}");
+    assert!(s.contains("Grants (1;") && s.contains("Hospital La Fe"), "{s}");
     // And revoke it again from the same screen.
     t.keys(&["x"]);
     t.wait_for("Revoke grant");
@@ -128,7 +132,7 @@ fn a_locked_key_is_asked_for_in_the_tui_and_serves_changes_made_there() {
     t.wait_for("unlocked");
     t.wait_for("Timeline");
     t.keys(&["2", "a"]);
-    t.wait_for("Grant to (fingerprint)");
+    t.wait_for("Grant to (a name or fingerprint)");
     for answer in [klein.fpr.as_str(), "general", "read", ""] {
         t.keys(&["-l", answer]);
         t.keys(&["Enter"]);
@@ -159,7 +163,7 @@ fn an_attached_file_is_saved_from_the_entry_screen() {
     let t = start(&env, &anna, &env.record());
     t.wait_for("Discharge letter");
     t.keys(&["Enter"]);
-    t.wait_for("Entry (Esc: back)");
+    t.wait_for("Entry (y: YAML, Esc: back)");
     t.keys(&["s"]);
     t.wait_for("Save the attached file to");
     let out = env.path().join("saved.pdf");
@@ -194,7 +198,7 @@ fn sync_runs_in_the_background_and_the_screen_keeps_working() {
     assert!(s.contains("hub"), "{s}");
     // The screen still answers keys, and the sync view now shows the hub's head.
     t.keys(&["1"]);
-    t.wait_for("Timeline (1 entries)");
+    t.wait_for("Timeline (1 entry)");
     t.keys(&["4"]);
     let s = t.wait_for("Sync (S: sync now)");
     assert!(!s.contains("never"), "{s}");

@@ -43,7 +43,7 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
                 (Style::Plain, format!("  {who}")),
             ]);
             for act in &e.actions {
-                out.line(&format!("      {act}"));
+                out.line(&format!("      {}", act.text));
             }
             if let Some(p) = &e.problem {
                 out.parts(&[

@@ -173,7 +173,12 @@ pub fn run(_cli: &Cli, a: &Args, out: &Out) -> Result<i32> {
     out.line("\nhrx audit as Anna:");
     for e in ops::audit::audit(&mut anna.ctx)?.events {
         let signer = e.signer.map(|s| s.name).unwrap_or_default();
-        out.line(&format!("  {} {:<28} {}", if e.emergency { "!!" } else { "ok" }, signer, e.actions.join("; ")));
+        out.line(&format!(
+            "  {} {:<28} {}",
+            if e.emergency { "!!" } else { "ok" },
+            signer,
+            e.actions.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join("; ")
+        ));
     }
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "hrx".into());
     out.line(&format!("\nTry:  HRX_HOME={} {exe} -C {} tui", base.join("home-anna").display(), record.display()));

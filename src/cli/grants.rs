@@ -42,7 +42,7 @@ pub fn line(g: &GrantView) -> String {
         cats,
         g.purpose,
         g.role.map(|r| format!(" as {r:?}")).unwrap_or_default(),
-        g.until.map(|u| u.to_rfc3339()).unwrap_or_else(|| "revoked".replace("revoked", "-")),
+        g.until.map(|u| u.to_rfc3339()).unwrap_or_else(|| "-".into()),
         g.granted_by.name
     )
 }

@@ -225,7 +225,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
                 for k in keys {
                     let mut tags = vec![];
                     if k.secret {
-                        tags.push(match (k.secret_in, k.locked) {
+                        tags.push(match (k.secret_in, k.locked.unwrap_or(false)) {
                             (Some("gpg-agent"), _) => "secret in gpg-agent",
                             (_, true) => "secret, passphrase",
                             _ => "secret",

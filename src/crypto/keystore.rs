@@ -84,8 +84,10 @@ pub struct KeyInfo {
     pub identity: Identity,
     /// Whether the secret key is here.
     pub secret: bool,
-    /// Whether the secret key is passphrase-protected.
-    pub locked: bool,
+    /// Whether the secret key is passphrase-protected; absent for someone
+    /// else's certificate (no secret key here to lock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
     /// Where the secret key is: `keystore` (hrx's, passphrase-protected
     /// unless made without) or `gpg-agent` (GnuPG's agent, which may keep
     /// it on an OpenPGP card); absent for someone else's certificate.
@@ -378,7 +380,7 @@ impl Keystore {
             let i = info.get_or_insert_with(|| KeyInfo {
                 identity: identity(&cert),
                 secret: false,
-                locked: false,
+                locked: None,
                 secret_in: None,
                 user_ids: cert
                     .userids()
@@ -388,8 +390,8 @@ impl Keystore {
                 validity: super::cert::validity(&cert, now),
             });
             i.secret |= secret;
-            i.locked |= locked;
             if secret {
+                i.locked = Some(i.locked.unwrap_or(false) | locked);
                 i.secret_in = Some(if agent { "gpg-agent" } else { "keystore" });
             }
         }

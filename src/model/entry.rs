@@ -540,6 +540,134 @@ pub fn display_of(term: &Value, lang: Option<&str>) -> Option<String> {
     }
 }
 
+/// One line of an entry as a clinician reads it: what, its value, and
+/// whether it is an alert (a high criticality, an entry in error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// The field, in words.
+    pub label: String,
+    /// Its value, coded terms with their system and code.
+    pub value: String,
+    /// Whether it is to be seen first.
+    pub alert: bool,
+}
+
+/// The fields of a record in the order a clinician reads them: what
+/// matters first (criticality, status), then the coded terms (each with
+/// its display in `lang` and its system and code), values and doses,
+/// dates, free text, and the rest; who wrote it, its source and its
+/// attachment are shown elsewhere.
+pub fn reading(record: &Value, lang: Option<&str>) -> Vec<Reading> {
+    const ORDER: &[&str] = &[
+        "criticality",
+        "clinical_status",
+        "verification_status",
+        "status",
+        "severity",
+        "type",
+        "code",
+        "substance",
+        "medication",
+        "vaccine",
+        "device_type",
+        "directive",
+        "decision",
+        "value",
+        "interpretation",
+        "reference_range",
+        "dosage",
+        "strength",
+        "dose_form",
+        "dose_number",
+        "body_site",
+        "reactions",
+        "target_disease",
+        "outcome",
+        "onset",
+        "abatement",
+        "effective",
+        "date",
+        "birth_date",
+        "title",
+        "text",
+    ];
+    const ELSEWHERE: &[&str] = &[
+        "id",
+        "kind",
+        "category",
+        "author",
+        "attributed",
+        "source",
+        "attachment",
+        "language",
+        "recorded_at",
+        "narrative",
+        "classification",
+    ];
+    let Some(m) = record.as_object() else { return vec![] };
+    let rest = m.keys().filter(|k| !ORDER.contains(&k.as_str()) && !ELSEWHERE.contains(&k.as_str()));
+    let keys: Vec<&str> =
+        ORDER.iter().copied().filter(|k| m.contains_key(*k)).chain(rest.map(String::as_str)).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let v = &m[k];
+            let value = term_text(v, lang);
+            if value.is_empty() {
+                return None;
+            }
+            let alert = (k == "criticality" && value == "high")
+                || (k.ends_with("status") && value == "entered-in-error")
+                || (k == "verification_status" && value == "refuted");
+            Some(Reading { label: k.replace('_', " "), value, alert })
+        })
+        .collect()
+}
+
+/// A coding system's name as clinicians know it.
+fn system_name(system: &str) -> &str {
+    match system {
+        "snomed" | "http://snomed.info/sct" => "SNOMED CT",
+        "loinc" | "http://loinc.org" => "LOINC",
+        "atc" | "http://www.whocc.no/atc" => "ATC",
+        "icd10" | "icd-10" | "http://hl7.org/fhir/sid/icd-10" => "ICD-10",
+        "ucum" | "http://unitsofmeasure.org" => "UCUM",
+        other => other,
+    }
+}
+
+/// Any value of a record as one line: a coded term as its display and
+/// `[SYSTEM CODE]`, a quantity with its unit, a list joined by `; `.
+fn term_text(v: &Value, lang: Option<&str>) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            items.iter().map(|x| term_text(x, lang)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join("; ")
+        }
+        Value::Object(m) if m.contains_key("code") && m.contains_key("system") => {
+            let code = m["code"].as_str().map(str::to_string).unwrap_or_else(|| m["code"].to_string());
+            let system = system_name(m["system"].as_str().unwrap_or(""));
+            match display_of(v, lang) {
+                Some(d) => format!("{d} [{system} {code}]"),
+                None => format!("[{system} {code}]"),
+            }
+        }
+        Value::Object(m) if m.contains_key("value") && !m.contains_key("system") => value_text(v),
+        Value::Object(m) => {
+            if let Some(d) = display_of(v, lang) {
+                return d;
+            }
+            m.iter()
+                .map(|(k, x)| (k, term_text(x, lang)))
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(k, t)| format!("{}: {t}", k.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
 fn value_text(v: &Value) -> String {
     match v {
         Value::Object(m) => {
@@ -555,6 +683,24 @@ fn value_text(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_allergy_reads_criticality_first_and_its_terms_with_their_codes() {
+        let r = serde_json::json!({
+            "kind": "allergy", "id": "x", "category": "allergy",
+            "substance": {"code": "764146007", "system": "snomed", "display": {"en": "Penicillin", "es": "Penicilina"}},
+            "clinical_status": "active", "criticality": "high",
+            "reactions": [{"manifestation": {"code": "271807003", "system": "http://snomed.info/sct", "display": {"en": "Rash"}}}],
+            "onset": "2019-04"
+        });
+        let lines = reading(&r, Some("es"));
+        let at = |l: &str| lines.iter().position(|x| x.label == l).unwrap_or_else(|| panic!("{l} in {lines:?}"));
+        assert_eq!(lines[0], Reading { label: "criticality".into(), value: "high".into(), alert: true });
+        assert!(at("clinical status") < at("substance") && at("substance") < at("onset"));
+        assert_eq!(lines[at("substance")].value, "Penicilina [SNOMED CT 764146007]");
+        assert_eq!(lines[at("reactions")].value, "manifestation: Rash [SNOMED CT 271807003]");
+        assert!(!lines.iter().any(|l| l.label == "id" || l.label == "kind"), "shown elsewhere");
+    }
 
     fn author() -> Author {
         Author { fingerprint: "A".repeat(40), name: "Dr Klein".into(), organisation: None, country: Some("DE".into()) }

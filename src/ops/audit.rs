@@ -13,6 +13,23 @@ use crate::model::statement::Scope;
 use crate::policy::Change;
 use crate::verify::Failure;
 
+/// One thing a commit did: a stable code for scripts, and the text a
+/// person reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    /// `create-record`, `add-certificate`, `update-certificate`, `grant`,
+    /// `revoke-grant`, `revoke-key`, `rotate-key`, `set-up-recovery`,
+    /// `emergency-access`, `add-entry`, `give-access`, `merge`, or `commit`
+    /// (a commit of a history that does not verify, by its subject).
+    pub code: &'static str,
+    /// What it did, said for a person (printable).
+    pub text: String,
+}
+
+fn act(code: &'static str, text: String) -> Action {
+    Action { code, text }
+}
+
 /// One commit in the trail.
 #[derive(Debug, Serialize)]
 pub struct AuditEvent {
@@ -23,8 +40,8 @@ pub struct AuditEvent {
     /// The signer, if the commit verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<Identity>,
-    /// What it did, one line each.
-    pub actions: Vec<String>,
+    /// What it did, one each.
+    pub actions: Vec<Action>,
     /// `verified`, `void` (verified, but signed with a compromised key or
     /// drawing its authority from such a commit: it counts for nothing),
     /// `failed` (the first bad commit) or `unverified` (after it).
@@ -162,62 +179,85 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     let mut emergency = false;
                     let mut wraps: Vec<(String, usize)> = Vec::new();
                     if c.oid == v.root {
-                        actions.push("created the record".to_string());
+                        actions.push(act("create-record", "created the record".to_string()));
                     }
                     for ch in &c.changes {
                         match ch {
-                            Change::Key(f) => actions.push(format!("added the certificate of {}", name(f))),
-                            Change::KeyUpdate { fpr, revokes, .. } => actions.push(if revokes.is_empty() {
-                                format!("updated the certificate of {}", name(fpr))
-                            } else {
-                                format!("updated the certificate of {}, revoking {} key(s)", name(fpr), revokes.len())
-                            }),
-                            Change::Statement(Statement::Grant { id, grant, .. }) => actions.push(format!(
-                                "granted {} {} on {} for {}{} (grant {id})",
-                                name(&grant.grantee),
-                                grant
-                                    .rights
-                                    .iter()
-                                    .map(|r| format!("{r:?}").to_lowercase())
-                                    .collect::<Vec<_>>()
-                                    .join("+"),
-                                scope(&grant.categories),
-                                format!("{:?}", grant.purpose).to_lowercase(),
-                                grant.until.map(|u| format!(" until {}", u.date_naive())).unwrap_or_default()
+                            Change::Key(f) => {
+                                actions.push(act("add-certificate", format!("added the certificate of {}", name(f))))
+                            }
+                            Change::KeyUpdate { fpr, revokes, .. } => actions.push(act(
+                                "update-certificate",
+                                if revokes.is_empty() {
+                                    format!("updated the certificate of {}", name(fpr))
+                                } else {
+                                    format!(
+                                        "updated the certificate of {}, revoking {} key(s)",
+                                        name(fpr),
+                                        revokes.len()
+                                    )
+                                },
+                            )),
+                            Change::Statement(Statement::Grant { id, grant, .. }) => actions.push(act(
+                                "grant",
+                                format!(
+                                    "granted {} {} on {} for {}{} (grant {id})",
+                                    name(&grant.grantee),
+                                    grant
+                                        .rights
+                                        .iter()
+                                        .map(|r| format!("{r:?}").to_lowercase())
+                                        .collect::<Vec<_>>()
+                                        .join("+"),
+                                    scope(&grant.categories),
+                                    format!("{:?}", grant.purpose).to_lowercase(),
+                                    grant.until.map(|u| format!(" until {}", u.date_naive())).unwrap_or_default()
+                                ),
                             )),
                             Change::Statement(Statement::Revoke { revokes, .. }) => {
                                 let g =
                                     v.policy.grants.get(revokes).map(|g| name(&g.grant.grantee)).unwrap_or_default();
-                                actions.push(format!("revoked grant {revokes} of {g}"))
+                                actions.push(act("revoke-grant", format!("revoked grant {revokes} of {g}")))
                             }
                             Change::Statement(Statement::RevokeKey { certificate, reason, since, .. }) => {
-                                actions.push(format!(
-                                    "revoked the key of {} as {}{}",
-                                    name(certificate),
-                                    reason.as_str(),
-                                    since.map(|s| format!(" since {}", s.to_rfc3339())).unwrap_or_default()
+                                actions.push(act(
+                                    "revoke-key",
+                                    format!(
+                                        "revoked the key of {} as {}{}",
+                                        name(certificate),
+                                        reason.as_str(),
+                                        since.map(|s| format!(" since {}", s.to_rfc3339())).unwrap_or_default()
+                                    ),
                                 ))
                             }
-                            Change::Statement(Statement::RotateKey { from, to, .. }) => actions
-                                .push(format!("handed the place of {} ({from}) over to a new key {to}", name(from))),
-                            Change::Statement(Statement::Recovery { threshold, trustees, .. }) => {
-                                actions.push(format!(
+                            Change::Statement(Statement::RotateKey { from, to, .. }) => actions.push(act(
+                                "rotate-key",
+                                format!("handed the place of {} ({from}) over to a new key {to}", name(from)),
+                            )),
+                            Change::Statement(Statement::Recovery { threshold, trustees, .. }) => actions.push(act(
+                                "set-up-recovery",
+                                format!(
                                     "set up recovery of the patient's key: any {threshold} of {} trustees ({})",
                                     trustees.len(),
                                     trustees.iter().map(|t| name(&t.certificate)).collect::<Vec<_>>().join(", ")
-                                ))
-                            }
+                                ),
+                            )),
                             Change::Statement(Statement::EmergencyAccess { reason, .. }) => {
                                 emergency = true;
-                                actions.push(format!(
-                                    "EMERGENCY ACCESS to the emergency summary{}",
-                                    reason
-                                        .as_ref()
-                                        .map(|r| format!(": {}", crate::model::text::printable(r)))
-                                        .unwrap_or_default()
+                                actions.push(act(
+                                    "emergency-access",
+                                    format!(
+                                        "EMERGENCY ACCESS to the emergency summary{}",
+                                        reason
+                                            .as_ref()
+                                            .map(|r| format!(": {}", crate::model::text::printable(r)))
+                                            .unwrap_or_default()
+                                    ),
                                 ))
                             }
-                            Change::Entry(cat, id) => actions.push(format!("added entry {id} ({cat})")),
+                            Change::Entry(cat, id) => {
+                                actions.push(act("add-entry", format!("added entry {id} ({cat})")))
+                            }
                             Change::Access { reader, .. } => match wraps.iter_mut().find(|(r, _)| r == reader) {
                                 Some((_, n)) => *n += 1,
                                 None => wraps.push((reader.clone(), 1)),
@@ -225,10 +265,10 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                         }
                     }
                     for (r, n) in wraps {
-                        actions.push(format!("gave {} access to {n} earlier entries", name(&r)));
+                        actions.push(act("give-access", format!("gave {} access to {n} earlier entries", name(&r))));
                     }
                     if c.parents > 1 && actions.is_empty() {
-                        actions.push("merged two copies of the record".into());
+                        actions.push(act("merge", "merged two copies of the record".into()));
                     }
                     let void = v.policy.void_of(c.oid);
                     let mut warnings = lateness(&rec, &v, &line, c);
@@ -268,7 +308,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     commit: oid.to_string(),
                     time,
                     signer: None,
-                    actions: vec![crate::model::text::printable(&summary).into_owned()],
+                    actions: vec![act("commit", crate::model::text::printable(&summary).into_owned())],
                     status,
                     emergency: false,
                     problem: bad.then(|| f.reason.clone()),

@@ -30,6 +30,9 @@ pub struct Snapshot {
     /// grantee's certificate expiring within the month, a revoked or
     /// replaced key.
     pub warnings: Vec<String>,
+    /// The certificates this device knows of others, (name, fingerprint),
+    /// to pick a grantee from by name.
+    pub people: Vec<(String, String)>,
 }
 
 /// The screens.
@@ -80,6 +83,31 @@ pub enum Request {
     },
 }
 
+/// The one certificate in `people` that `typed` names: a part of its name
+/// (any case) or the start of its fingerprint. Else why not, for the
+/// status line.
+pub fn pick(people: &[(String, String)], typed: &str) -> Result<(String, String), String> {
+    let t = typed.trim();
+    if t.is_empty() {
+        return Err("type a name (or a fingerprint) of someone whose certificate you have imported".into());
+    }
+    let lower = t.to_lowercase();
+    let hex = t.len() >= 8 && t.chars().all(|c| c.is_ascii_hexdigit());
+    let found: Vec<&(String, String)> = people
+        .iter()
+        .filter(|(n, f)| n.to_lowercase().contains(&lower) || (hex && f.to_uppercase().starts_with(&t.to_uppercase())))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok((one.0.clone(), one.1.clone())),
+        [] => Err(format!("no certificate you have names {t:?}: import it first (hrx key import FILE)")),
+        many => Err(format!(
+            "{} certificates match {t:?} ({}): type more of the name",
+            many.len(),
+            many.iter().map(|(n, _)| n.as_str()).take(4).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
 /// A form being filled in (one question at a time), then confirmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Form {
@@ -93,13 +121,16 @@ pub struct Form {
     pub save: Option<String>,
     /// A passphrase: shown as stars, answered without a confirmation.
     pub secret: bool,
+    /// For a grant: the grantee's name, once picked (the first answer is
+    /// then its fingerprint).
+    pub grantee: Option<String>,
 }
 
 impl Form {
     /// The dialog that asks for the passphrase of a locked key.
     pub fn passphrase(who: &str, retry: bool) -> Form {
         let q = format!("{}Passphrase for {who}", if retry { "Wrong passphrase. " } else { "" });
-        Form { questions: vec![q], answers: vec![String::new()], revoke: None, save: None, secret: true }
+        Form { questions: vec![q], answers: vec![String::new()], revoke: None, save: None, secret: true, grantee: None }
     }
 }
 
@@ -107,6 +138,11 @@ impl Form {
     /// Whether every question is answered and only the confirmation is left.
     pub fn confirming(&self) -> bool {
         self.answers.len() > self.questions.len()
+    }
+
+    /// Whether this is the form of a new grant.
+    pub fn is_grant(&self) -> bool {
+        !self.secret && self.revoke.is_none() && self.save.is_none()
     }
 
     /// What will happen, in words, for the confirmation.
@@ -119,7 +155,11 @@ impl Form {
             None => {
                 let a = &self.answers;
                 let until = a.get(3).filter(|u| !u.is_empty()).map(|u| format!(" until {u}")).unwrap_or_default();
-                format!("Grant {} {} on {}{}?", a[0], a[2], a[1], until)
+                let who = match &self.grantee {
+                    Some(n) => format!("{n} ({})", &a[0][..a[0].len().min(16)]),
+                    None => a[0].clone(),
+                };
+                format!("Grant {who} {} on {}{}?", a[2], a[1], until)
             }
         }
     }
@@ -232,8 +272,13 @@ pub struct App {
     pub form: Option<Form>,
     /// A change confirmed and waiting for the event loop.
     pub request: Option<Request>,
-    /// The outcome of the last change, for the status line.
+    /// The outcome of the last change, for the status line (until the
+    /// next screen).
     pub message: Option<String>,
+    /// The entry view shows the record's raw YAML instead of the reading.
+    pub raw: bool,
+    /// The grants or audit screen shows its selected row in full.
+    pub inspect: bool,
     /// Progress of a sync running in the background.
     pub syncing: Option<String>,
     /// Each entry's searchable text, computed once per snapshot.
@@ -263,6 +308,8 @@ impl App {
             form: None,
             request: None,
             message: None,
+            raw: false,
+            inspect: false,
             syncing: None,
             haystacks,
             order: vec![],
@@ -434,6 +481,17 @@ impl App {
                     self.request = Some(Request::Unlock(f.answers[0].clone()));
                     self.form = None;
                 }
+                Action::SearchDone if !f.confirming() && f.is_grant() && f.answers.len() == 1 => {
+                    // The grantee by name: one known certificate must match.
+                    match pick(&self.snapshot.people, &f.answers[0]) {
+                        Ok((name, fpr)) => {
+                            f.grantee = Some(name);
+                            f.answers[0] = fpr;
+                            f.answers.push(String::new());
+                        }
+                        Err(why) => self.message = Some(why),
+                    }
+                }
                 Action::SearchDone if !f.confirming() => f.answers.push(String::new()),
                 Action::SearchCancel | Action::Quit => {
                     self.form = None;
@@ -449,7 +507,7 @@ impl App {
                 self.view = View::Grants;
                 self.form = Some(Form {
                     questions: [
-                        "Grant to (fingerprint)",
+                        "Grant to (a name or fingerprint)",
                         "Categories (comma-separated, or all)",
                         "Rights (read or read,write)",
                         "Until (YYYY-MM-DD, empty: open-ended)",
@@ -460,6 +518,7 @@ impl App {
                     revoke: None,
                     save: None,
                     secret: false,
+                    grantee: None,
                 });
             }
             Action::SyncNow => {
@@ -481,6 +540,7 @@ impl App {
                             revoke: None,
                             save: Some(id),
                             secret: false,
+                            grantee: None,
                         })
                     }
                     _ => self.message = Some("this entry has no attached file".into()),
@@ -496,13 +556,17 @@ impl App {
                         revoke: Some((g.id.clone(), g.grantee.name.clone())),
                         save: None,
                         secret: false,
+                        grantee: None,
                     });
                 }
             }
             Action::Help => self.help = !self.help,
             Action::Back => {
+                self.message = None;
                 if self.help {
                     self.help = false;
+                } else if self.inspect {
+                    self.inspect = false;
                 } else if self.view == View::Detail {
                     self.view = View::Timeline;
                 } else if !self.search.is_empty() {
@@ -523,16 +587,24 @@ impl App {
                 *self.cursor() = n;
             }
             Action::Open => {
+                self.message = None;
                 if self.view == View::Timeline && self.current().is_some() {
                     self.view = View::Detail;
                     self.detail_scroll = 0;
+                } else if matches!(self.view, View::Grants | View::Audit) && self.rows() > 0 {
+                    self.inspect = true;
                 }
             }
             Action::Show(v) => {
                 self.view = v;
                 self.help = false;
+                self.inspect = false;
+                self.message = None;
             }
+            Action::ToggleRaw => self.raw = !self.raw,
             Action::NextView => {
+                self.inspect = false;
+                self.message = None;
                 self.view = match self.view {
                     View::Timeline | View::Detail => View::Grants,
                     View::Grants => View::Audit,

@@ -58,6 +58,8 @@ pub enum Action {
     SaveAttachment,
     /// Sync with every remote now, in the background.
     SyncNow,
+    /// Entry screen: the raw YAML instead of the reading, or back.
+    ToggleRaw,
 }
 
 /// Every key, for the help overlay.
@@ -67,7 +69,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("PgDn / Ctrl-d", "ten rows down"),
     ("PgUp / Ctrl-u", "ten rows up"),
     ("Home / End", "first / last row"),
-    ("Enter", "open the entry"),
+    ("Enter", "open the entry, grant or commit"),
     ("Esc", "back, close help, clear search"),
     ("1 2 3 4", "timeline / grants / audit / sync"),
     ("Tab", "next screen"),
@@ -77,7 +79,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("l", "display language"),
     ("r", "reload the record"),
     ("a / x", "grants: add a grant / revoke one"),
-    ("s", "entry: save its attached file"),
+    ("s / y", "entry: save the attached file / YAML"),
     ("S", "sync with every remote now"),
     ("?", "this help"),
     ("q / Ctrl-c", "quit"),
@@ -126,6 +128,7 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
         KeyCode::Char('a') if app.view == View::Grants => Action::AddGrant,
         KeyCode::Char('x') if app.view == View::Grants => Action::RevokeGrant,
         KeyCode::Char('s') if app.view == View::Detail => Action::SaveAttachment,
+        KeyCode::Char('y') if app.view == View::Detail => Action::ToggleRaw,
         _ => return None,
     })
 }

@@ -55,6 +55,16 @@ pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
     let remotes = crate::ops::sync::status(&rec).unwrap_or_default();
     let head = rec.head().ok().flatten().map(|h| h.to_string()).unwrap_or_default();
     let warnings = crate::ops::status::status(ctx).map(|s| s.warnings).unwrap_or_default();
+    let people = ctx
+        .keystore
+        .list(ctx.clock.now())
+        .map(|ks| {
+            ks.into_iter()
+                .filter(|k| !k.secret)
+                .map(|k| (k.identity.name.clone(), k.identity.fingerprint.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     match (entries, grants) {
         (Ok(entries), Ok(grants)) => Snapshot {
             entries,
@@ -65,6 +75,7 @@ pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
             now: ctx.clock.now(),
             head,
             warnings,
+            people,
         },
         (Err(e), _) | (_, Err(e)) => error(e),
     }

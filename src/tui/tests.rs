@@ -150,7 +150,7 @@ fn snapshot() -> Snapshot {
         commit: "d".repeat(40),
         time: t(when),
         signer: Some(by.clone()),
-        actions: vec![what.into()],
+        actions: vec![crate::ops::audit::Action { code: "add-entry", text: what.into() }],
         status: "verified",
         emergency,
         problem: None,
@@ -179,6 +179,11 @@ fn snapshot() -> Snapshot {
         now: t("2026-03-06T00:00:00Z"),
         head: "h1".into(),
         warnings: vec![],
+        people: vec![
+            (klein.name.clone(), klein.fingerprint.clone()),
+            (lafe.name.clone(), lafe.fingerprint.clone()),
+            (roth.name.clone(), roth.fingerprint.clone()),
+        ],
     }
 }
 
@@ -405,21 +410,32 @@ fn a_grant_and_a_revocation_are_asked_for_and_confirmed() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('a'));
     assert!(app.form.is_some());
-    for (answer, _) in [("ABCD", 0), ("general,results", 1), ("read,write", 2), ("2026-04-01", 3)] {
+    // The grantee by name: a part of it picks the one certificate.
+    for c in "garc".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    assert!(render(&app, 120, 24).contains("→ Dra. Garcia (CCCCCCCCCCCCCCCC)"), "{}", render(&app, 120, 24));
+    press(&mut app, KeyCode::Enter);
+    for (answer, _) in [("general,results", 1), ("read,write", 2), ("2026-04-01", 3)] {
         for c in answer.chars() {
             press(&mut app, KeyCode::Char(c));
         }
         press(&mut app, KeyCode::Enter);
     }
     let screen = render(&app, 100, 24);
-    assert!(screen.contains("Confirm (y/n): Grant ABCD read,write on general,results until 2026-04-01?"), "{screen}");
+    assert!(
+        screen.contains(
+            "Confirm (y/n): Grant Dra. Garcia (CCCCCCCCCCCCCCCC) read,write on general,results until 2026-04-01?"
+        ),
+        "{screen}"
+    );
     press(&mut app, KeyCode::Char('q'));
     assert!(!app.quit && app.form.is_some(), "q is not quit while confirming");
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(
         app.request,
         Some(Request::Grant {
-            grantee: "ABCD".into(),
+            grantee: "C".repeat(40),
             categories: "general,results".into(),
             rights: "read,write".into(),
             until: Some("2026-04-01".into())
@@ -529,6 +545,8 @@ fn the_detail_view_shows_the_fhir_original() {
     let e = entry(9, "2026-03-05T22:00:00Z", Kind::Allergy, body, &who, true);
     let mut app = App::new(Snapshot { entries: vec![e], ..Default::default() }, true);
     press(&mut app, KeyCode::Enter);
+    assert!(!render(&app, 100, 40).contains("FHIR original:"), "the reading first");
+    press(&mut app, KeyCode::Char('y'));
     let screen = render(&app, 100, 40);
     assert!(
         screen.contains("FHIR original:") && screen.contains("\"resourceType\": \"AllergyIntolerance\""),
@@ -636,4 +654,92 @@ fn the_timeline_is_in_clinical_time_and_keeps_the_selection_as_entries_open() {
 
 fn snapshot_like(s: &Snapshot) -> Snapshot {
     Snapshot { entries: vec![], head: s.head.clone(), ..snapshot() }
+}
+
+/// Issue 17, item 8: a grantee named ambiguously, or by a name no known
+/// certificate has, is not taken: the form stays on the question and says
+/// why.
+#[test]
+fn a_grantee_is_picked_by_name_or_the_form_says_why_not() {
+    let mut app = App::new(snapshot(), true);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('a'));
+    for c in "dr".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.answers.len(), 1, "still the first question");
+    assert!(app.message.as_deref().unwrap().contains("3 certificates match \"dr\""), "{:?}", app.message);
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    for c in "nobody".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(app.message.as_deref().unwrap().contains("import it first"), "{:?}", app.message);
+    // A fingerprint's start works too.
+    for _ in 0.."nobody".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    for c in "DDDDDDDD".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(
+        (f.answers[0].as_str(), f.grantee.as_deref()),
+        ("DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD", Some("Dr. Roth"))
+    );
+}
+
+/// Issue 17, item 8: an entry reads as a clinician reads it (criticality
+/// first, coded terms with their system and code), the raw YAML on `y`;
+/// grant and audit rows open in full on Enter; counts say "1 entry"; a
+/// message does not follow the user to other screens.
+#[test]
+fn entries_grants_and_commits_open_as_a_reader_needs_them() {
+    let mut app = App::new(snapshot(), true);
+    // The allergy (newest first: find it).
+    while app.current().is_some_and(|e| e.kind.as_deref() != Some("allergy")) {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 30);
+    let crit = screen.find("criticality          high").unwrap_or_else(|| panic!("{screen}"));
+    let subst =
+        screen.find("substance            Penicillin [SNOMED CT 764146007]").unwrap_or_else(|| panic!("{screen}"));
+    assert!(crit < subst, "criticality first: {screen}");
+    assert!(!screen.contains("criticality: high"), "not the YAML: {screen}");
+    press(&mut app, KeyCode::Char('y'));
+    assert!(render(&app, 100, 30).contains("criticality: high"), "the YAML on y");
+    press(&mut app, KeyCode::Esc);
+
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 120, 30);
+    let g = &app.snapshot.grants[0];
+    assert!(
+        screen.contains(" Grant (Esc: back) ") && screen.contains(&g.id) && screen.contains(&g.grantee.fingerprint),
+        "{screen}"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(render(&app, 120, 30).contains("Grants ("), "back to the list");
+
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 120, 30);
+    let newest = app.snapshot.audit.last().unwrap();
+    assert!(screen.contains(" Commit (Esc: back) ") && screen.contains(&newest.commit), "{screen}");
+    assert!(screen.contains(&format!("{:<18} {}", newest.actions[0].code, newest.actions[0].text)), "{screen}");
+
+    // Plurals, and a message only until the next screen.
+    let one = Snapshot { entries: vec![clone_view(&app.snapshot.entries[0])], ..snapshot() };
+    let mut app = App::new(one, true);
+    assert!(render(&app, 100, 20).contains(" Timeline (1 entry) "), "{}", render(&app, 100, 20));
+    app.message = Some("granted: 01ABC".into());
+    assert!(render(&app, 100, 20).contains("granted: 01ABC"));
+    press(&mut app, KeyCode::Char('2'));
+    assert!(!render(&app, 100, 20).contains("granted: 01ABC"), "the message stays behind");
 }

@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Table
 use super::app::{App, View};
 use super::keymap::HELP;
 use crate::crypto::message::SignatureStatus;
-use crate::model::entry::display_of;
 use crate::model::statement::Scope;
 use crate::ops::grant::GrantStatus;
 
@@ -75,6 +74,18 @@ pub fn draw(f: &mut Frame, app: &App) {
                 f.questions[0],
                 "*".repeat(f.answers[0].chars().count())
             )
+        }
+        (Some(f), _) if f.is_grant() && f.answers.len() == 1 => {
+            // Who the name typed so far picks, or why none yet.
+            let typed = &f.answers[0];
+            let hint = match crate::tui::app::pick(&app.snapshot.people, typed) {
+                Ok((name, fpr)) => format!("{name} ({})", &fpr[..fpr.len().min(16)]),
+                Err(_) if typed.is_empty() => {
+                    app.snapshot.people.iter().map(|(n, _)| n.as_str()).take(5).collect::<Vec<_>>().join(", ")
+                }
+                Err(why) => why,
+            };
+            format!("{}: {typed}_   → {hint}   (Enter next, Esc cancel)", f.questions[0])
         }
         (Some(f), _) => format!(
             "{}: {}_   (Enter next, Esc cancel)",
@@ -173,7 +184,9 @@ fn timeline(f: &mut Frame, app: &App, area: Rect) {
             .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .row_highlight_style(selected(app))
-    .block(Block::default().borders(Borders::ALL).title(format!(" Timeline ({} entries) ", tl.len())));
+    .block(
+        Block::default().borders(Borders::ALL).title(format!(" Timeline ({}) ", plural(tl.len(), "entry", "entries"))),
+    );
     let mut state = TableState::default().with_selected(Some(app.selected - offset));
     f.render_stateful_widget(table, area, &mut state);
 }
@@ -230,14 +243,29 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::from(""));
     match &e.entry {
-        Some(entry) => {
+        Some(entry) if !app.raw => {
+            // As a clinician reads it: what it is, what matters first
+            // (criticality, status), coded terms with system and code.
             let lang = app.lang();
-            // Coded terms in the chosen language first, then the full record.
-            for field in ["code", "substance", "medication", "vaccine", "device_type", "directive"] {
-                if let Some(t) = entry.record.get(field).and_then(|c| display_of(c, Some(lang))) {
-                    lines.push(Line::styled(format!("{field}: {t}"), Style::default().add_modifier(Modifier::BOLD)));
-                }
+            lines.push(Line::styled(
+                crate::model::text::printable(&entry.summary(Some(lang))).into_owned(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ));
+            for r in crate::model::entry::reading(&entry.record, Some(lang)) {
+                let text = format!("{:<20} {}", r.label, crate::model::text::printable(&r.value));
+                lines.push(if r.alert {
+                    Line::styled(text, style(app, Color::Red).add_modifier(Modifier::BOLD))
+                } else {
+                    Line::from(text)
+                });
             }
+            if entry.record.get("attachment").is_some() {
+                lines.push(Line::from("attachment           (press s to save it)"));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled("y: the record as YAML", style(app, Color::DarkGray)));
+        }
+        Some(entry) => {
             let mut shown = entry.record.clone();
             if let Some(o) = shown.get_mut("source").and_then(|s| s.as_object_mut())
                 && o.contains_key("original")
@@ -270,15 +298,100 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
         None => lines.push(Line::from("Not readable with your keys: it is not encrypted to you.")),
     }
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll, 0))
-            .block(Block::default().borders(Borders::ALL).title(" Entry (Esc: back) ")),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)).block(
+            Block::default().borders(Borders::ALL).title(if app.raw {
+                " Entry as YAML (y: the reading, Esc: back) "
+            } else {
+                " Entry (y: YAML, Esc: back) "
+            }),
+        ),
         area,
     );
 }
 
+/// `n` and the noun, singular for one.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A row of the grants or audit screen in full, wrapped.
+fn in_full(f: &mut Frame, app: &App, area: Rect, title: &str, lines: Vec<String>) {
+    let lines: Vec<Line> =
+        lines.into_iter().map(|l| Line::from(crate::model::text::printable(&l).into_owned())).collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0))
+            .block(Block::default().borders(Borders::ALL).title(format!(" {title} (Esc: back) "))),
+        area,
+    );
+}
+
+fn grant_in_full(f: &mut Frame, app: &App, area: Rect) {
+    let Some(g) = app.snapshot.grants.get(app.grant_selected) else { return };
+    let cats = match &g.categories {
+        Scope::All(_) => "all".to_string(),
+        Scope::Some(cs) => cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "),
+    };
+    let day = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string());
+    let mut lines = vec![
+        format!("grant        {}", g.id),
+        format!("status       {}", format!("{:?}", g.status).to_lowercase()),
+        format!(
+            "grantee      {} ({})",
+            who(&g.grantee.name, &g.grantee.organisation, &g.grantee.country),
+            g.grantee.fingerprint
+        ),
+        format!(
+            "rights       {}",
+            g.rights.iter().map(|r| format!("{r:?}").to_lowercase()).collect::<Vec<_>>().join(", ")
+        ),
+        format!("categories   {cats}"),
+        format!("purpose      {}", format!("{:?}", g.purpose).to_lowercase()),
+        format!("from         {}", day(Some(g.from)).unwrap_or_default()),
+        format!("until        {}", day(g.until).unwrap_or_else(|| "open-ended".into())),
+        format!("past entries {}", if g.include_past { "opened to the grantee too" } else { "not opened" }),
+        format!("granted by   {} on {}", g.granted_by.name, day(Some(g.issued_at)).unwrap_or_default()),
+        format!(
+            "certificate  {}{}",
+            g.certificate,
+            day(g.encryptable_until).map(|d| format!(" (entries encryptable to it until {d})")).unwrap_or_default()
+        ),
+    ];
+    if let Some(n) = &g.note {
+        lines.push(format!("note         {n}"));
+    }
+    in_full(f, app, area, "Grant", lines);
+}
+
+fn event_in_full(f: &mut Frame, app: &App, area: Rect) {
+    // The audit screen lists newest first.
+    let n = app.snapshot.audit.len();
+    let Some(e) = n.checked_sub(app.audit_selected + 1).and_then(|i| app.snapshot.audit.get(i)) else { return };
+    let signer = e
+        .signer
+        .as_ref()
+        .map(|s| format!("{} ({})", who(&s.name, &s.organisation, &s.country), s.fingerprint))
+        .unwrap_or_else(|| "(not verified)".into());
+    let mut lines = vec![
+        format!("commit     {}", e.commit),
+        format!("when       {}", e.time.format("%Y-%m-%d %H:%M:%S UTC")),
+        format!("signed by  {signer}"),
+        format!("status     {}{}", e.status, if e.emergency { " — EMERGENCY ACCESS" } else { "" }),
+        String::new(),
+    ];
+    lines.extend(e.actions.iter().map(|a| format!("{:<18} {}", a.code, a.text)));
+    if let Some(p) = &e.problem {
+        lines.push(format!("DOES NOT VERIFY: {p}"));
+    }
+    lines.extend(e.warnings.iter().map(|w| format!("LATE: {w}")));
+    in_full(f, app, area, "Commit", lines);
+}
+
 fn grants(f: &mut Frame, app: &App, area: Rect) {
+    if app.inspect {
+        return grant_in_full(f, app, area);
+    }
     let now = app.snapshot.now;
     // Keys about to expire, or revoked: the user's own and the grantees'.
     let warnings = &app.snapshot.warnings;
@@ -352,12 +465,19 @@ fn grants(f: &mut Frame, app: &App, area: Rect) {
             .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .row_highlight_style(selected(app))
-    .block(Block::default().borders(Borders::ALL).title(format!(" Grants ({}) ", app.snapshot.grants.len())));
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" Grants ({}; Enter: in full) ", app.snapshot.grants.len())),
+    );
     let mut state = TableState::default().with_selected(Some(app.grant_selected));
     f.render_stateful_widget(table, area, &mut state);
 }
 
 fn audit(f: &mut Frame, app: &App, area: Rect) {
+    if app.inspect {
+        return event_in_full(f, app, area);
+    }
     let rows: Vec<Row> = app
         .snapshot
         .audit
@@ -376,7 +496,7 @@ fn audit(f: &mut Frame, app: &App, area: Rect) {
             } else {
                 Style::default()
             };
-            let what = e.actions.iter().chain(e.warnings.iter().map(|w| w as &String)).cloned().collect::<Vec<_>>();
+            let what = e.actions.iter().map(|a| &a.text).chain(e.warnings.iter()).cloned().collect::<Vec<_>>();
             Row::new(vec![
                 if e.emergency {
                     "!!".to_string()
@@ -399,11 +519,10 @@ fn audit(f: &mut Frame, app: &App, area: Rect) {
                     .style(Style::default().add_modifier(Modifier::BOLD)),
             )
             .row_highlight_style(selected(app))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(format!(" Audit trail ({} commits, newest first) ", app.snapshot.audit.len())),
-            );
+            .block(Block::default().borders(Borders::ALL).title(format!(
+                " Audit trail ({}, newest first; Enter: in full) ",
+                plural(app.snapshot.audit.len(), "commit", "commits")
+            )));
     let mut state = TableState::default().with_selected(Some(app.audit_selected));
     f.render_stateful_widget(table, area, &mut state);
 }

@@ -1,0 +1,104 @@
+//! Issue 17, item 13: every `--json` output is documented by a JSON Schema
+//! under `records-schema/cli/` (one per command, each with the `version`
+//! field), and each command's real output, run as a script would run it on
+//! the demo's record, validates against its schema.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+fn schema_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("records-schema/cli")
+}
+
+/// Validates `doc` against `records-schema/cli/NAME.schema.json`.
+fn conforms(name: &str, doc: &Value) {
+    let path = schema_dir().join(format!("{name}.schema.json"));
+    let schema: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let v = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()));
+    let problems: Vec<String> =
+        v.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).take(10).collect();
+    assert!(problems.is_empty(), "hrx {name} --json does not match its schema:\n{}\n{doc:#}", problems.join("\n"));
+}
+
+#[test]
+fn every_json_output_matches_its_schema() {
+    let env = TestEnv::new();
+    let demo = env.path().join("demo");
+    let out = env.hrx_nobody().args(["demo", "--dir"]).arg(&demo).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let person =
+        |home: &str| Party { name: home.into(), home: demo.join(home), fpr: String::new(), passphrase_file: None };
+    let (anna, klein) = (person("home-anna"), person("home-klein"));
+    let rec = demo.join("anna-record");
+    let mut checked = Vec::new();
+    let mut run = |name: &str, who: &Party, dir: Option<&Path>, args: &[&str]| -> Value {
+        let mut c = env.hrx(who);
+        if let Some(d) = dir {
+            c.arg("-C").arg(d);
+        }
+        let out = c.args(args).arg("--json").output().unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {} {}", stdout(&out), stderr(&out)));
+        conforms(name, &doc);
+        checked.push(name.to_string());
+        doc
+    };
+    for who in [&anna, &klein] {
+        run("status", who, Some(&rec), &["status"]);
+        run("log", who, Some(&rec), &["log"]);
+        run("grants", who, Some(&rec), &["grants", "--all"]);
+        run("audit", who, Some(&rec), &["audit"]);
+        let keys = run("key-list", who, None, &["key", "list"]);
+        for k in keys["keys"].as_array().unwrap() {
+            // Someone else's certificate has no secret here to be locked.
+            assert_eq!(k.get("locked").is_some(), k["secret"] == true, "{k}");
+        }
+    }
+    let log = run("log", &anna, Some(&rec), &["log"]);
+    for e in log["entries"].as_array().unwrap() {
+        run("show", &anna, Some(&rec), &["show", e["id"].as_str().unwrap()]);
+    }
+    run("verify", &anna, Some(&rec), &["verify"]);
+    run("schema", &anna, None, &["schema", "allergy"]);
+    let added = run("add", &anna, Some(&rec), &["add", "note", "--text", "for the schema"]);
+    run("show", &klein, Some(&rec), &["show", added["entry"]["id"].as_str().unwrap()]);
+    let klein_fpr =
+        run("key-list", &klein, None, &["key", "list"])["keys"][0]["fingerprint"].as_str().unwrap().to_string();
+    let grant = run("grant", &anna, Some(&rec), &["grant", &klein_fpr, "--categories", "results", "--include-past"]);
+    run("revoke", &anna, Some(&rec), &["revoke", grant["grant"]["id"].as_str().unwrap()]);
+    let hub = env.path().join("hub.git");
+    assert!(env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&hub).output().unwrap().status.success());
+    env.hrx(&anna).arg("-C").arg(&rec).args(["remote", "add", "hub"]).arg(&hub).assert().success();
+    run("remote-list", &anna, Some(&rec), &["remote", "list"]);
+    run("sync", &anna, Some(&rec), &["sync"]);
+    let bundle = env.path().join("anna.bundle");
+    run("bundle-create", &anna, Some(&rec), &["bundle", "create", bundle.to_str().unwrap()]);
+    run("bundle-import", &anna, Some(&rec), &["bundle", "import", bundle.to_str().unwrap()]);
+    let copy = env.path().join("copy");
+    run("clone", &klein, None, &["clone", bundle.to_str().unwrap(), copy.to_str().unwrap()]);
+    let fresh = env.path().join("fresh");
+    run("init", &anna, None, &["init", fresh.to_str().unwrap()]);
+    let ips = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir/ips-corpus");
+    let first = std::fs::read_dir(&ips)
+        .ok()
+        .and_then(|d| d.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "json")));
+    let sample = first.unwrap_or_else(|| panic!("the IPS corpus at {}", ips.display()));
+    run("import-fhir", &anna, Some(&fresh), &["import", "fhir", sample.to_str().unwrap()]);
+    let written = env.path().join("ips.json");
+    let exported = run("export", &anna, Some(&rec), &["export", "ips", "-o", written.to_str().unwrap()]);
+    assert!(exported["export"]["resources"].as_u64().unwrap() > 5, "{exported}");
+    run("export", &anna, Some(&rec), &["export", "fhir", "-o", env.path().join("all.json").to_str().unwrap()]);
+    run("error", &anna, Some(env.path()), &["log"]);
+
+    // Every schema is one a command's output was checked against.
+    for f in std::fs::read_dir(schema_dir()).unwrap().flatten() {
+        let name = f.file_name().to_string_lossy().trim_end_matches(".schema.json").to_string();
+        assert!(checked.contains(&name), "records-schema/cli/{name}.schema.json is checked against real output");
+    }
+}
