@@ -335,3 +335,30 @@ fn options_from_the_environment_are_not_shown_as_typed() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&out).contains(&anna.fpr), "--home wins over HRX_HOME: {}", stdout(&out));
 }
+
+/// Issue 16, item 4: the layers stay layers. Nothing below the CLI (the
+/// TUI, the operations, the model, storage, crypto, the verifier) uses the
+/// CLI's code; and every file in tests/ is compiled into the test binary
+/// (a test file nobody declares would never run).
+#[test]
+fn the_layers_stay_apart_and_every_test_file_runs() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let below_cli =
+        ["src/tui", "src/ops", "src/model", "src/repo", "src/crypto", "src/fhir", "src/verify.rs", "src/policy.rs"];
+    for part in below_cli {
+        let at = repo.join(part);
+        let files = if at.is_file() { vec![at] } else { TestEnv::files_under(&at) };
+        assert!(!files.is_empty(), "{part}");
+        for f in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(!text.contains("crate::cli"), "{} uses the CLI's code", f.display());
+        }
+    }
+    let runner = std::fs::read_to_string(repo.join("tests/runner.rs")).unwrap();
+    for f in std::fs::read_dir(repo.join("tests")).unwrap().flatten() {
+        let name = f.file_name().to_string_lossy().to_string();
+        if let Some(module) = name.strip_suffix(".rs").filter(|m| *m != "runner") {
+            assert!(runner.contains(&format!("mod {module};")), "tests/{name} is declared in tests/runner.rs");
+        }
+    }
+}

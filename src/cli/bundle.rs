@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::output::Out;
-use super::sync::describe;
 use crate::error::Result;
 use crate::ops::Context;
 use crate::ops::sync::{bundle_create, bundle_import};
@@ -49,7 +48,7 @@ pub fn run(ctx: &mut Context, cmd: &BundleCommand, out: &Out) -> Result<i32> {
             if out.json {
                 out.json("import", &done);
             } else {
-                out.line(&describe(&done));
+                out.line(&done.describe());
             }
         }
     }

@@ -1,7 +1,5 @@
 //! `hrx delegate`.
 
-use super::grant::parse_scope;
-use super::log::parse_time;
 use super::output::Out;
 use crate::error::{Error, Result};
 use crate::model::Right;
@@ -38,10 +36,11 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         o => return Err(Error::Usage(format!("--role: unknown role {o:?}; use guardian"))),
     };
     let who = crate::crypto::cert::fpr(&resolve_grantee(ctx, &a.delegate)?);
-    let scope = if a.categories.is_empty() { Scope::All(AllWord::All) } else { parse_scope(&a.categories)? };
+    let scope =
+        if a.categories.is_empty() { Scope::All(AllWord::All) } else { crate::model::parse::scope(&a.categories)? };
     let mut req = GrantRequest::new(who, scope, vec![Right::Read, Right::Write, Right::Manage]);
     req.role = Some(role);
-    req.until = a.until.as_deref().map(parse_time).transpose()?;
+    req.until = a.until.as_deref().map(crate::model::parse::time).transpose()?;
     req.include_past = a.include_past;
     let done = grant(ctx, req)?;
     if out.json {

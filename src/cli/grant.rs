@@ -1,9 +1,7 @@
 //! `hrx grant`.
 
-use super::log::parse_time;
 use super::output::Out;
 use crate::error::{Error, Result};
-use crate::model::statement::{AllWord, Scope};
 use crate::model::{Purpose, Right};
 use crate::ops::Context;
 use crate::ops::grant::{GrantRequest, grant, resolve_grantee};
@@ -38,36 +36,6 @@ pub struct Args {
     pub note: Option<String>,
 }
 
-/// Parses a `--categories` list.
-pub fn parse_scope(cats: &[String]) -> Result<Scope> {
-    if cats.iter().any(|c| c == "all") {
-        return Ok(Scope::All(AllWord::All));
-    }
-    if cats.is_empty() {
-        return Err(Error::Usage("--categories is required (a list, or `all`)".into()));
-    }
-    Ok(Scope::Some(
-        cats.iter()
-            .map(|c| c.parse().map_err(|e: crate::model::category::UnknownCategory| Error::Usage(e.to_string())))
-            .collect::<Result<_>>()?,
-    ))
-}
-
-/// Parses a `--rights` list.
-pub fn parse_rights(rights: &[String]) -> Result<Vec<Right>> {
-    let mut out = rights
-        .iter()
-        .map(|r| match r.as_str() {
-            "read" => Ok(Right::Read),
-            "write" => Ok(Right::Write),
-            o => Err(Error::Usage(format!("--rights: unknown right {o:?}; use read, read,write or write"))),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
 /// Runs `hrx grant`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let purpose = match a.purpose.as_str() {
@@ -84,14 +52,14 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let mut req = if purpose == Purpose::Emergency && a.categories.is_empty() {
         GrantRequest::emergency(grantee)
     } else {
-        GrantRequest::new(grantee, parse_scope(&a.categories)?, parse_rights(&a.rights)?)
+        GrantRequest::new(grantee, crate::model::parse::scope(&a.categories)?, crate::model::parse::rights(&a.rights)?)
     };
     if purpose == Purpose::Emergency && req.rights.contains(&Right::Write) {
         return Err(Error::Usage("an emergency grant is read-only; drop --rights write".into()));
     }
     req.purpose = purpose;
-    req.from = a.from.as_deref().map(parse_time).transpose()?;
-    req.until = a.until.as_deref().map(parse_time).transpose()?;
+    req.from = a.from.as_deref().map(crate::model::parse::time).transpose()?;
+    req.until = a.until.as_deref().map(crate::model::parse::time).transpose()?;
     req.note = a.note.clone();
     // Emergency grants always cover the past: an allergy recorded last year matters tonight.
     req.include_past = a.include_past || purpose == Purpose::Emergency;

@@ -415,7 +415,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
         KeyCommand::Extend { until, period, never } => {
             let now = ctx.clock.now();
             let until = match (until, period, never) {
-                (Some(u), _, _) => Some(super::log::parse_time(u)?),
+                (Some(u), _, _) => Some(crate::model::parse::time(u)?),
                 (_, Some(p), _) => Some(after(now, p)?),
                 _ => None,
             };
@@ -437,7 +437,7 @@ pub fn run(ctx: &mut Context, cmd: &KeyCommand, out: &Out) -> Result<i32> {
             }
         }
         KeyCommand::Revoke { fpr, compromised, retired: _, since, reason } => {
-            let since = since.as_deref().map(super::log::parse_time).transpose()?;
+            let since = since.as_deref().map(crate::model::parse::time).transpose()?;
             let u = key::revoke(ctx, fpr.as_deref(), *compromised, since, reason)?;
             if out.json {
                 out.json("revoked", &u);

@@ -26,16 +26,6 @@ pub struct Args {
     pub lang: Option<String>,
 }
 
-/// Parses a date or date-time given on the command line.
-pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&chrono::Utc));
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
-        .map_err(|_| Error::Usage(format!("{s:?} is not a date (YYYY-MM-DD) or RFC 3339 time")))
-}
-
 /// One line of the human listing: when it happened (with `recorded`, when
 /// it was recorded), category, kind and summary, author.
 pub fn line(v: &EntryView, recorded: bool) -> String {

@@ -4,7 +4,7 @@ use super::output::Out;
 use super::progress::Progress;
 use crate::error::Result;
 use crate::ops::Context;
-use crate::ops::sync::{Integrated, sync};
+use crate::ops::sync::sync;
 
 /// Arguments of `hrx sync`.
 #[derive(clap::Args, Debug)]
@@ -23,32 +23,6 @@ pub struct Args {
     pub accept_late: bool,
 }
 
-/// Describes an integration for people.
-pub fn describe(i: &Integrated) -> String {
-    let mut s = match i.outcome {
-        "up-to-date" => "up to date".to_string(),
-        "fast-forward" => format!("received {} commits (fast-forward)", i.received),
-        _ => format!(
-            "received {} commits, merged with a signed merge commit {}",
-            i.received,
-            &i.merge.as_deref().unwrap_or("")[..12.min(i.merge.as_deref().unwrap_or("").len())]
-        ),
-    };
-    if i.verified > 0 {
-        s.push_str(&format!("; verified {} commits from the root", i.verified));
-    }
-    for l in &i.late {
-        s.push_str(&format!(
-            "\nLATE: commit {} by {} claims {}, after its grant ended {} (accepted with --accept-late)",
-            &l.commit[..12],
-            l.signer,
-            l.signed_at.to_rfc3339(),
-            l.grant_ended.to_rfc3339()
-        ));
-    }
-    s
-}
-
 /// Runs `hrx sync`.
 pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let mut p = Progress::new(out.quiet || out.json);
@@ -60,7 +34,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         return Ok(super::exit::OK);
     }
     for s in &done {
-        out.line(&format!("{}: {}{}", s.remote, describe(&s.integrated), if s.pushed { "; pushed" } else { "" }));
+        out.line(&format!("{}: {}{}", s.remote, s.integrated.describe(), if s.pushed { "; pushed" } else { "" }));
         for f in &s.integrated.forks {
             out.line(&format!(
                 "FORK: {} ({}) signed both {} (here) and {} ({}), which do not contain each other",

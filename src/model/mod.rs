@@ -9,6 +9,7 @@ pub mod example;
 pub mod header;
 pub mod kind;
 pub mod layout;
+pub mod parse;
 pub mod reason;
 pub mod schema;
 pub mod statement;

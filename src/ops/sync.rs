@@ -58,6 +58,35 @@ pub struct Integrated {
     pub head: String,
 }
 
+impl Integrated {
+    /// The integration in words, for people.
+    pub fn describe(&self) -> String {
+        let i = self;
+        let mut s = match i.outcome {
+            "up-to-date" => "up to date".to_string(),
+            "fast-forward" => format!("received {} commits (fast-forward)", i.received),
+            _ => format!(
+                "received {} commits, merged with a signed merge commit {}",
+                i.received,
+                &i.merge.as_deref().unwrap_or("")[..12.min(i.merge.as_deref().unwrap_or("").len())]
+            ),
+        };
+        if i.verified > 0 {
+            s.push_str(&format!("; verified {} commits from the root", i.verified));
+        }
+        for l in &i.late {
+            s.push_str(&format!(
+                "\nLATE: commit {} by {} claims {}, after its grant ended {} (accepted with --accept-late)",
+                &l.commit[..12],
+                l.signer,
+                l.signed_at.to_rfc3339(),
+                l.grant_ended.to_rfc3339()
+            ));
+        }
+        s
+    }
+}
+
 /// How long after a signer's grant ended its commits may still arrive
 /// unvouched. Offline writes are normal (a clinic without network for a
 /// weekend); a signer claiming a time inside its window for a commit that

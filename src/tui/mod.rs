@@ -120,10 +120,10 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
             let f = crate::crypto::cert::fpr(&crate::ops::grant::resolve_grantee(ctx, &grantee)?);
             let mut req = crate::ops::grant::GrantRequest::new(
                 f,
-                crate::cli::grant::parse_scope(&cats)?,
-                crate::cli::grant::parse_rights(&rights)?,
+                crate::model::parse::scope(&cats)?,
+                crate::model::parse::rights(&rights)?,
             );
-            req.until = until.as_deref().map(crate::cli::log::parse_time).transpose()?;
+            req.until = until.as_deref().map(crate::model::parse::time).transpose()?;
             let done = crate::ops::grant::grant(ctx, req)?;
             Ok(format!("granted: {}", done.id))
         }
@@ -179,14 +179,7 @@ fn background_sync(
         let msg = match r {
             Ok(s) => s
                 .iter()
-                .map(|x| {
-                    format!(
-                        "{}: {}{}",
-                        x.remote,
-                        crate::cli::sync::describe(&x.integrated),
-                        if x.pushed { "; pushed" } else { "" }
-                    )
-                })
+                .map(|x| format!("{}: {}{}", x.remote, x.integrated.describe(), if x.pushed { "; pushed" } else { "" }))
                 .collect::<Vec<_>>()
                 .join("  "),
             Err(e) => format!("sync failed: {e}"),
