@@ -1103,7 +1103,10 @@ _hrx() {
             fi
             case "${prev}" in
                 --lang)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --output)
@@ -3476,4 +3479,49 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
     complete -F _hrx -o nosort -o bashdefault -o default hrx
 else
     complete -F _hrx -o bashdefault -o default hrx
+fi
+
+# Values only the record and the keystore know (entry ids, grants,
+# fingerprints, remotes, display languages), from `hrx complete`, which
+# never decrypts and never asks for a passphrase. The rest is _hrx's.
+_hrx_values() {
+    local dir=() i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        [[ ${COMP_WORDS[i]} == -C ]] && dir=(-C "${COMP_WORDS[i+1]}")
+    done
+    command hrx "${dir[@]}" complete "$1" 2>/dev/null
+}
+_hrx_dynamic() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} what="" words=() i
+    case "$prev" in
+        --key) what=keys ;;
+        --lang) what=languages ;;
+        --trust-root) what=fingerprints ;;
+    esac
+    if [[ -z $what && $cur != -* ]]; then
+        # The subcommand's words so far, without options and their values.
+        for ((i = 1; i < COMP_CWORD; i++)); do
+            case ${COMP_WORDS[i]} in
+                -C | --key | --home | --passphrase-file) ((i++)) ;;
+                -*) ;;
+                *) words+=("${COMP_WORDS[i]}") ;;
+            esac
+        done
+        case "${words[*]}" in
+            show) what=entries ;;
+            revoke) what=grants ;;
+            grant | delegate | "key export" | "key revoke") what=fingerprints ;;
+            sync) what=remotes ;;
+        esac
+    fi
+    if [[ -n $what ]]; then
+        COMPREPLY=($(compgen -W "$(_hrx_values "$what")" -- "$cur"))
+        return 0
+    fi
+    _hrx "$@"
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _hrx_dynamic -o nosort -o bashdefault -o default hrx
+else
+    complete -F _hrx_dynamic -o bashdefault -o default hrx
 fi

@@ -599,7 +599,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subc
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
@@ -701,3 +701,12 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
+
+# Values only the record and the keystore know, from `hrx complete` (it
+# never decrypts and never asks for a passphrase).
+complete -c hrx -n "__fish_seen_subcommand_from show" -f -a "(hrx complete entries 2>/dev/null)"
+complete -c hrx -n "__fish_seen_subcommand_from revoke" -f -a "(hrx complete grants 2>/dev/null)"
+complete -c hrx -n "__fish_seen_subcommand_from grant delegate" -f -a "(hrx complete fingerprints 2>/dev/null)"
+complete -c hrx -n "__fish_seen_subcommand_from sync" -f -a "(hrx complete remotes 2>/dev/null)"
+complete -c hrx -l key -x -a "(hrx complete keys 2>/dev/null)"
+complete -c hrx -l lang -x -a "(hrx complete languages 2>/dev/null)"

@@ -362,3 +362,59 @@ fn the_layers_stay_apart_and_every_test_file_runs() {
         }
     }
 }
+
+/// Issue 17, item 9: bash completion offers what only the record and the
+/// keystore know (entry ids for show, grant ids for revoke, fingerprints
+/// for grant, remotes for sync, languages for --lang), from the record
+/// named with -C too, and clap's completion for everything else. Run in a
+/// real bash with the committed completion script.
+#[test]
+fn shell_completion_offers_the_records_own_values() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let rec = env.init(&anna);
+    let id = env.note(&anna, "a note");
+    let grant = env.grant(&anna, &klein, "general", "read", &[]);
+    let hub = env.path().join("hub.git");
+    assert!(env.bare("git").args(["init", "-q", "--bare"]).arg(&hub).output().unwrap().status.success());
+    env.hrx(&anna).arg("-C").arg(&rec).args(["remote", "add", "hub"]).arg(&hub).assert().success();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/hrx.bash");
+    let bin = std::path::Path::new(assert_cmd::cargo::cargo_bin!("hrx")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let complete = |cwd: &std::path::Path, words: &[&str]| -> Vec<String> {
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let line = format!(
+            // As bash calls a completion function: the command, the word
+            // being completed, the word before it.
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _hrx_dynamic hrx {} {}; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            quoted.join(" "),
+            words.len() - 1,
+            quoted[words.len() - 1],
+            quoted[words.len() - 2]
+        );
+        let out = env
+            .bare("bash")
+            .env("PATH", &path)
+            .env("HRX_HOME", &anna.home)
+            .current_dir(cwd)
+            .args(["-c", &line])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{words:?}: {}", stderr(&out));
+        stdout(&out).lines().map(str::to_string).collect()
+    };
+    assert!(complete(&rec, &["hrx", "show", ""]).contains(&id), "entry ids");
+    assert_eq!(complete(&rec, &["hrx", "show", &id[..id.len() - 2]]), vec![id.clone()], "filtered by what is typed");
+    assert!(complete(&rec, &["hrx", "revoke", ""]).contains(&grant), "grant ids");
+    assert!(complete(&rec, &["hrx", "grant", ""]).contains(&klein.fpr), "fingerprints");
+    assert_eq!(complete(&rec, &["hrx", "sync", ""]), vec!["hub".to_string()], "remotes");
+    assert!(complete(&rec, &["hrx", "export", "ips", "--lang", "e"]).contains(&"es".to_string()), "languages");
+    let elsewhere = env.path();
+    assert!(
+        complete(elsewhere, &["hrx", "-C", rec.to_str().unwrap(), "show", ""]).contains(&id),
+        "the record -C names"
+    );
+    assert!(complete(&rec, &["hrx", "sh"]).contains(&"show".to_string()), "clap's completion for the rest");
+}

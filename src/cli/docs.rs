@@ -118,6 +118,68 @@ fn reason_codes(man: &Path) -> Result<()> {
     write(&page, new.as_bytes())
 }
 
+/// Bash: values only the record and the keystore know, asked of the
+/// hidden `hrx complete` (which never decrypts nor asks for a passphrase);
+/// everything else is clap's completion (`_hrx`).
+const BASH_VALUES: &str = r#"
+# Values only the record and the keystore know (entry ids, grants,
+# fingerprints, remotes, display languages), from `hrx complete`, which
+# never decrypts and never asks for a passphrase. The rest is _hrx's.
+_hrx_values() {
+    local dir=() i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        [[ ${COMP_WORDS[i]} == -C ]] && dir=(-C "${COMP_WORDS[i+1]}")
+    done
+    command hrx "${dir[@]}" complete "$1" 2>/dev/null
+}
+_hrx_dynamic() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} what="" words=() i
+    case "$prev" in
+        --key) what=keys ;;
+        --lang) what=languages ;;
+        --trust-root) what=fingerprints ;;
+    esac
+    if [[ -z $what && $cur != -* ]]; then
+        # The subcommand's words so far, without options and their values.
+        for ((i = 1; i < COMP_CWORD; i++)); do
+            case ${COMP_WORDS[i]} in
+                -C | --key | --home | --passphrase-file) ((i++)) ;;
+                -*) ;;
+                *) words+=("${COMP_WORDS[i]}") ;;
+            esac
+        done
+        case "${words[*]}" in
+            show) what=entries ;;
+            revoke) what=grants ;;
+            grant | delegate | "key export" | "key revoke") what=fingerprints ;;
+            sync) what=remotes ;;
+        esac
+    fi
+    if [[ -n $what ]]; then
+        COMPREPLY=($(compgen -W "$(_hrx_values "$what")" -- "$cur"))
+        return 0
+    fi
+    _hrx "$@"
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _hrx_dynamic -o nosort -o bashdefault -o default hrx
+else
+    complete -F _hrx_dynamic -o bashdefault -o default hrx
+fi
+"#;
+
+/// Fish: the same values as [`BASH_VALUES`].
+const FISH_VALUES: &str = r#"
+# Values only the record and the keystore know, from `hrx complete` (it
+# never decrypts and never asks for a passphrase).
+complete -c hrx -n "__fish_seen_subcommand_from show" -f -a "(hrx complete entries 2>/dev/null)"
+complete -c hrx -n "__fish_seen_subcommand_from revoke" -f -a "(hrx complete grants 2>/dev/null)"
+complete -c hrx -n "__fish_seen_subcommand_from grant delegate" -f -a "(hrx complete fingerprints 2>/dev/null)"
+complete -c hrx -n "__fish_seen_subcommand_from sync" -f -a "(hrx complete remotes 2>/dev/null)"
+complete -c hrx -l key -x -a "(hrx complete keys 2>/dev/null)"
+complete -c hrx -l lang -x -a "(hrx complete languages 2>/dev/null)"
+"#;
+
 /// Writes every man page and completion script under `out`, and fills the
 /// generated table of the format page there.
 pub fn generate(out: &Path) -> Result<()> {
@@ -141,6 +203,11 @@ pub fn generate(out: &Path) -> Result<()> {
     for (shell, file) in [(Shell::Bash, "hrx.bash"), (Shell::Zsh, "_hrx"), (Shell::Fish, "hrx.fish")] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut shown.clone(), "hrx", &mut buf);
+        match shell {
+            Shell::Bash => buf.extend_from_slice(BASH_VALUES.as_bytes()),
+            Shell::Fish => buf.extend_from_slice(FISH_VALUES.as_bytes()),
+            _ => {}
+        }
         write(&comp.join(file), &buf)?;
     }
     Ok(())

@@ -16,7 +16,7 @@ pub enum ExportCommand {
     /// An International Patient Summary (FHIR R4 document Bundle) of everything you may read
     Ips {
         /// Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)
-        #[arg(long, default_value = "en")]
+        #[arg(long, default_value = "en", value_hint = clap::ValueHint::Other)]
         lang: String,
         /// Write to FILE instead of standard output (it holds health data in plain text)
         #[arg(short, long, value_name = "FILE")]

@@ -6,6 +6,7 @@ pub mod add;
 pub mod audit;
 pub mod bundle;
 pub mod clone;
+pub mod complete;
 pub mod delegate;
 pub mod demo;
 pub mod docs;
@@ -163,6 +164,9 @@ pub enum Command {
     /// Write man pages and shell completions (for packagers)
     #[command(hide = true)]
     GenerateDocs(docs::Args),
+    /// Values for shell completion (entry ids, fingerprints, grants, remotes), one per line
+    #[command(hide = true)]
+    Complete(complete::Args),
 }
 
 /// The values `KIND` takes (checked, listed in help, completed).
@@ -316,5 +320,6 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Tui(a) => tui::run(&mut ctx, a, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),
+        Command::Complete(a) => complete::run(&mut ctx, a),
     }
 }
