@@ -121,6 +121,15 @@ pub struct CommitInfo {
     pub key: Option<Fpr>,
 }
 
+/// A later-access wrap: its blob, and the commit that added it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wrap {
+    /// The wrap (PKESKs of the entry's session key).
+    pub blob: Oid,
+    /// The commit that added it.
+    pub commit: Oid,
+}
+
 /// A history that verified.
 pub struct Verified {
     /// The head verified.
@@ -137,8 +146,8 @@ pub struct Verified {
     pub commits: Vec<CommitInfo>,
     /// Every entry, oldest first.
     pub entries: Vec<EntryRef>,
-    /// Later-access wraps: (entry, reader) -> blob.
-    pub access: HashMap<(Id, Fpr), Oid>,
+    /// Later-access wraps: (entry, reader) -> the wrap.
+    pub access: HashMap<(Id, Fpr), Wrap>,
     /// None: `commits`, `entries` and `access` cover the whole history.
     /// Some(h): they hold only what came after the verified head `h`, whose
     /// state was kept (writers need no more; see `ops::cache`).
@@ -766,7 +775,7 @@ pub fn verify_from(
                                 })?;
                             // Checked below, once the commit's certificates are known.
                             wraps.push((path.clone(), bytes, reader.clone()));
-                            access.insert((entry, reader.clone()), blob);
+                            access.insert((entry, reader.clone()), Wrap { blob, commit: oid });
                             changes.push(Change::Access { entry, category, reader });
                         }
                         RepoPath::Header => unreachable!("no limit for it above"),

@@ -151,6 +151,16 @@ fn include_past_opens_old_entries_without_rewriting_them() {
     assert!(!shown["entry"]["recipients"].to_string().contains(&lafe.fpr), "not an original recipient");
     let text = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).args(["show", &old_allergy]).output().unwrap());
     assert!(text.contains("later access: Hospital La Fe"), "{text}");
+    // ... and since when, in which commit: the grant's (or the commit of
+    // its wraps, right after it).
+    let newest = stdout(&env.git(&["rev-list", "-2", "HEAD"]));
+    let given = shown["entry"]["later_readers"][0]["granted_in"].as_str().unwrap_or_else(|| panic!("{shown}"));
+    assert!(newest.lines().any(|c| c == given), "{given} among {newest}");
+    assert!(
+        shown["entry"]["later_readers"][0]["granted_at"].as_str().is_some_and(|t| t.starts_with("2026-03-01")),
+        "{shown}"
+    );
+    assert!(text.contains(&format!("(commit {})", &given[..12])), "{text}");
 
     // Stock GnuPG reads the wrap + entry pair with the hospital's key.
     let gpg = Gpg::new(&env);

@@ -58,7 +58,13 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     for r in &v.later_readers {
         let who =
             format!("{} ({})", printable(r.name.as_deref().unwrap_or("?")), r.fingerprint.as_deref().unwrap_or("?"));
-        out.line(&format!("later access: {who} (its key wrapped for them after it was written)"));
+        let since = match (&r.granted_at, &r.granted_in) {
+            (Some(t), Some(c)) => {
+                format!(" since {} (commit {})", t.format("%Y-%m-%d %H:%M UTC"), &c[..12.min(c.len())])
+            }
+            _ => String::new(),
+        };
+        out.line(&format!("later access: {who}{since} (its key wrapped for them after it was written)"));
     }
     if let Some(by) = v.entered_by {
         out.line(&format!("entered by: {}", by.describe()));

@@ -39,7 +39,7 @@ use crate::repo::{Pin, Record};
 use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 
 /// This device's key for the state it keeps in records: 256 random bits in
 /// `state.key` in the keystore home (0600). It authenticates state, it
@@ -145,9 +145,9 @@ struct Head {
     tails: [String; 3],
 }
 
-/// One later-access wrap, as a log line.
+/// One later-access wrap, as a log line: entry, reader, blob, commit.
 #[derive(Serialize, Deserialize)]
-struct Access(Id, Fpr, String);
+struct Access(Id, Fpr, String, String);
 
 fn dir(rec: &Record) -> PathBuf {
     rec.state_dir().join("state")
@@ -395,7 +395,12 @@ fn load_full(rec: &Record, pin: Option<&Pin>, key: &DeviceKey) -> Option<(Verifi
         return None;
     }
     v.entries = entries;
-    v.access = access.into_iter().filter_map(|Access(e, f, b)| Some(((e, f), Oid::from_str(&b).ok()?))).collect();
+    v.access = access
+        .into_iter()
+        .filter_map(|Access(e, f, b, c)| {
+            Some(((e, f), crate::verify::Wrap { blob: Oid::from_str(&b).ok()?, commit: Oid::from_str(&c).ok()? }))
+        })
+        .collect();
     v.base = None;
     Some((v, head_time))
 }
@@ -428,7 +433,8 @@ fn jsonl<T: Serialize>(
 /// Log lines for what `v` holds, the logs being `lens` long so far and
 /// ending in lines whose MACs are `tails`; and the new tails.
 fn lines(v: &Verified, lens: Lens, tails: &[String; 3], key: &DeviceKey) -> [(Vec<u8>, String); 3] {
-    let mut a: Vec<_> = v.access.iter().map(|((e, f), b)| Access(*e, f.clone(), b.to_string())).collect();
+    let mut a: Vec<_> =
+        v.access.iter().map(|((e, f), w)| Access(*e, f.clone(), w.blob.to_string(), w.commit.to_string())).collect();
     a.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     let root = v.root.as_bytes();
     [

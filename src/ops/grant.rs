@@ -246,7 +246,7 @@ pub(crate) fn wrap_entries(
             }
             // The caller's own wrap, if that is how it reads the entry.
             let prefix = match v.access.get(&(e.id, me.to_string())) {
-                Some(b) => Some(rec.blob(*b)?),
+                Some(w) => Some(rec.blob(w.blob)?),
                 None => None,
             };
             work.push((*e, bytes, prefix));

@@ -131,6 +131,13 @@ pub struct Recipient {
     /// Its holder's name, if known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// For a later reader (`hrx show`): when its wrap was given, and in
+    /// which commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The commit that gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_in: Option<String>,
 }
 
 /// Which entries to list, in which order.
@@ -275,7 +282,7 @@ pub fn view(
             .map(|k| {
                 let owner = v.certs.owner(&k).map(|c| c.fingerprint().to_hex());
                 let name = owner.as_ref().and_then(|f| v.certs.identity(f)).map(|i| i.name);
-                Recipient { fingerprint: owner, name, key_id: k }
+                Recipient { fingerprint: owner, name, key_id: k, granted_at: None, granted_in: None }
             })
             .collect()
     };
@@ -311,7 +318,7 @@ pub fn view(
         && let Some(blob) = r.me.as_ref().and_then(|me| v.access.get(&(e.id, me.clone())))
     {
         // Later access: the caller's wrap of the session key goes in front.
-        let prefix = rec.blob(*blob)?;
+        let prefix = rec.blob(blob.blob)?;
         opened = open(&bytes, Some(&prefix), &mut r.keys, &v.certs, &e.certs_at, now);
     }
     let o = match opened {
@@ -540,7 +547,7 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<EntryView> {
     };
     let mut reader = Reader::new(ctx)?;
     let mut out = view(&rec, &v, e, &mut reader, ctx.clock.now())?;
-    out.later_readers = later_readers(&v, e);
+    out.later_readers = later_readers_since(&rec, &v, e);
     Ok(out)
 }
 
@@ -557,6 +564,24 @@ pub fn later_readers(v: &Verified, e: &EntryRef) -> Vec<Recipient> {
             key_id: String::new(),
             fingerprint: Some(f.clone()),
             name: v.certs.identity(f).map(|i| i.name),
+            granted_at: None,
+            granted_in: None,
         })
         .collect()
+}
+
+/// [`later_readers`] with when and in which commit each was given access
+/// (for one entry: it looks the commits up one by one).
+pub fn later_readers_since(rec: &crate::repo::Record, v: &Verified, e: &EntryRef) -> Vec<Recipient> {
+    let mut out = later_readers(v, e);
+    for r in &mut out {
+        let Some(w) = r.fingerprint.as_ref().and_then(|f| v.access.get(&(e.id, f.clone()))) else { continue };
+        r.granted_in = Some(w.commit.to_string());
+        // A state kept at the head lists only the newest commits; the
+        // commit itself (verified, as part of the history) has the time.
+        r.granted_at = v.commits.iter().find(|c| c.oid == w.commit).map(|c| c.time).or_else(|| {
+            rec.repo.find_commit(w.commit).ok().and_then(|c| chrono::DateTime::from_timestamp(c.time().seconds(), 0))
+        });
+    }
+    out
 }

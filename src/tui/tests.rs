@@ -60,6 +60,8 @@ fn entry(n: u8, when: &str, kind: Kind, body: serde_json::Value, by: &Identity, 
             key_id: "0123456789ABCDEF".into(),
             fingerprint: Some(by.fingerprint.clone()),
             name: Some(by.name.clone()),
+            granted_at: None,
+            granted_in: None,
         }],
         record: readable.then(|| e.record.clone()),
         problems: vec![],
@@ -571,13 +573,18 @@ fn the_detail_view_says_who_entered_an_entry_and_who_reads_it_later() {
         key_id: String::new(),
         fingerprint: Some("E".repeat(40)),
         name: Some("Hospital La Fe".into()),
+        granted_at: Some(t("2026-03-04T10:00:00Z")),
+        granted_in: Some("e".repeat(40)),
     }];
     let mut app = App::new(Snapshot { entries: vec![e], ..Default::default() }, true);
     press(&mut app, KeyCode::Enter);
     let screen = render(&app, 120, 40);
     assert!(screen.contains("entered by a clinician"), "{screen}");
     assert!(screen.contains("recorder   Dra. Lucía Ruiz (practitioner, Hospital Clínico; Dermatology)"), "{screen}");
-    assert!(screen.contains("later      Hospital La Fe (its key wrapped for them after it was written)"), "{screen}");
+    assert!(
+        screen.contains("later      Hospital La Fe since 2026-03-04 (its key wrapped for them after it was written)"),
+        "{screen}"
+    );
 }
 
 #[test]

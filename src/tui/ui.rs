@@ -218,8 +218,9 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
     }
     for r in &e.later_readers {
         lines.push(Line::from(format!(
-            "later      {} (its key wrapped for them after it was written)",
-            r.name.clone().unwrap_or_else(|| r.fingerprint.clone().unwrap_or_else(|| r.key_id.clone()))
+            "later      {}{} (its key wrapped for them after it was written)",
+            r.name.clone().unwrap_or_else(|| r.fingerprint.clone().unwrap_or_else(|| r.key_id.clone())),
+            r.granted_at.map(|t| format!(" since {}", t.format("%Y-%m-%d"))).unwrap_or_default()
         )));
     }
     if let Some(by) = e.entered_by {
