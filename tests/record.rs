@@ -155,6 +155,10 @@ fn bad_input_exits_non_zero_and_changes_nothing() {
     let out = add("allergy", "criticality: high\n");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("substance"), "{}", stderr(&out));
+    // Issue 17, item 6: a value of the wrong shape says the shape expected.
+    let out = add("allergy", "substance: Penicillin\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("`substance` takes a coded term: {system: snomed, code:"), "{}", stderr(&out));
     let out = add("note", "text: hi\ncolour: red\n");
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
     // Fields hrx fills in.

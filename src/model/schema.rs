@@ -188,6 +188,7 @@ fn validator(kind: Kind) -> &'static jsonschema::Validator {
 /// problem naming the field (as a path) and the rule it breaks.
 pub fn validate(kind: Kind, record: &Value) -> Result<(), Vec<String>> {
     let v = validator(kind);
+    let shapes: HashMap<String, String> = fields(kind).into_iter().map(|f| (f.name, f.shape)).collect();
     let mut problems: Vec<String> = v
         .iter_errors(record)
         .map(|e| {
@@ -196,12 +197,34 @@ pub fn validate(kind: Kind, record: &Value) -> Result<(), Vec<String>> {
                 if path.is_empty() { "(record)".to_string() } else { path.trim_start_matches('/').replace('/', ".") };
             let rule = e.schema_path().to_string();
             let rule = rule.rsplit('/').next().unwrap_or("").to_string();
-            format!("field `{field}`: {e} (rule: {rule})")
+            // A value of the wrong shape: say the shape the field takes.
+            let top = field.split('.').next().unwrap_or("");
+            let expected = match shapes.get(top) {
+                Some(shape)
+                    if matches!(rule.as_str(), "type" | "required" | "additionalProperties" | "oneOf" | "anyOf") =>
+                {
+                    format!("; `{top}` takes {}", shape_for_people(shape))
+                }
+                _ => String::new(),
+            };
+            format!("field `{field}`: {e} (rule: {rule}){expected}")
         })
         .collect();
     problems.sort();
     problems.dedup();
     if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// A field's shape (as [`fields`] gives it) said with an example, for an
+/// error message.
+fn shape_for_people(shape: &str) -> String {
+    match shape {
+        "concept" => "a coded term: {system: snomed, code: \"764146007\", display: Penicillin} (display: a text in the entry's language, or {en: ..., de: ...})".into(),
+        "date" => "a date: YYYY, YYYY-MM or YYYY-MM-DD".into(),
+        "period" => "a period: {start: YYYY-MM-DD, end: YYYY-MM-DD}".into(),
+        "quantity" => "a quantity: {value: 6.1, unit: '%'} (a UCUM unit)".into(),
+        other => other.to_string(),
+    }
 }
 
 /// Where `record` breaks the schema of `kind`: each problem's place as
