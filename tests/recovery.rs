@@ -559,6 +559,41 @@ fn paper_backup_round_trip_and_a_mistyped_line() {
     }
 }
 
+/// A key whose expiry was extended a few times still fits one paper
+/// backup (each extension adds self-signatures; the backup keeps only the
+/// newest of each, and the key comes back with the expiry it had). It had
+/// failed with "the key is too large for a QR code" after one extension.
+#[test]
+fn a_key_extended_several_times_still_fits_its_paper_backup() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    for years in ["1y", "2y", "3y", "4y"] {
+        env.hrx(&anna).args(["key", "extend", "--for", years]).assert().success();
+    }
+    let expiry = |who: &Party| {
+        let v = json(&env.hrx(who).args(["key", "list", "--json"]).output().unwrap());
+        v["keys"][0]["expires"].clone()
+    };
+    let before = expiry(&anna);
+    assert!(before.as_str().is_some_and(|e| e.starts_with("2030-")), "extended by four years: {before}");
+    let pass = env.path().join("backup.pass");
+    std::fs::write(&pass, "paper passphrase\n").unwrap();
+    let paper = env.path().join("anna-key.txt");
+    let out = env
+        .hrx(&anna)
+        .args(["key", "backup", "--paper", "-o"])
+        .arg(&paper)
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back = Party { home: env.path().join("new-device"), passphrase_file: Some(pass.clone()), ..anna.clone() };
+    let out = env.hrx(&back).args(["key", "restore"]).arg(&paper).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(expiry(&back), before, "the newest expiry came back");
+}
+
 #[test]
 fn a_trustee_whose_key_was_revoked_neither_approves_nor_counts() {
     let f = family();

@@ -96,6 +96,40 @@ fn every_json_output_matches_its_schema() {
     run("export", &anna, Some(&rec), &["export", "fhir", "-o", env.path().join("all.json").to_str().unwrap()]);
     run("error", &anna, Some(env.path()), &["log"]);
 
+    // Keys, delegation, emergency access, research export, examples.
+    run("add-example", &anna, None, &["add", "allergy", "--example"]);
+    let newcomer =
+        Party { name: "Dr New".into(), home: env.path().join("home-new"), fpr: String::new(), passphrase_file: None };
+    let made = run(
+        "key-generate",
+        &newcomer,
+        None,
+        &["key", "generate", "--name", "Dr New", "--country", "FR", "--no-passphrase"],
+    );
+    let new_fpr = made["key"]["fingerprint"].as_str().unwrap().to_string();
+    let cert = env.path().join("new.asc");
+    std::fs::write(&cert, env.hrx(&newcomer).args(["key", "export", &new_fpr]).output().unwrap().stdout).unwrap();
+    run("key-import", &anna, None, &["key", "import", cert.to_str().unwrap()]);
+    run("grant", &anna, Some(&rec), &["delegate", &new_fpr, "--categories", "all"]);
+    run("key-extend", &anna, Some(&rec), &["key", "extend", "--for", "2y"]);
+    run(
+        "emergency-open",
+        &person("home-ncp"),
+        Some(&rec),
+        &["emergency", "open", "--reason", "unconscious on admission"],
+    );
+    run(
+        "export-research",
+        &anna,
+        Some(&rec),
+        &["export", "research", "--out", env.path().join("research").to_str().unwrap()],
+    );
+    run("key-revoke", &anna, Some(&rec), &["key", "revoke", &new_fpr, "--retired"]);
+    let pass = env.path().join("new-pass");
+    std::fs::write(&pass, "a long new passphrase\n").unwrap();
+    run("key-passwd", &klein, None, &["key", "passwd", "--passphrase-file", pass.to_str().unwrap()]);
+    run("key-rotate", &anna, Some(&rec), &["key", "rotate", "--no-passphrase"]);
+
     // Every schema is one a command's output was checked against.
     for f in std::fs::read_dir(schema_dir()).unwrap().flatten() {
         let name = f.file_name().to_string_lossy().trim_end_matches(".schema.json").to_string();

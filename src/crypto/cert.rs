@@ -319,6 +319,49 @@ pub fn expiry_warning(
 /// `cert` without the signatures `known` has already (the same
 /// certificate, as a record knows it): what an update must carry. Keys
 /// and user ids stay, to hold the new signatures.
+/// `cert` with only what a backup needs: each key and user id with its
+/// newest self-signature of each kind and every revocation; superseded
+/// self-signatures (an expiry extended, a binding renewed) and others'
+/// certifications are left out. Each `hrx key extend` adds signatures:
+/// without this a paper backup outgrew its QR code after one extension.
+pub fn minimal(cert: Cert) -> Result<Cert> {
+    use openpgp::Packet;
+    use openpgp::types::SignatureType as T;
+    let revocation = |t: T| matches!(t, T::KeyRevocation | T::SubkeyRevocation | T::CertificationRevocation);
+    let mut out: Vec<Packet> = Vec::new();
+    // The newest signature of each type for the component being read.
+    let mut newest: Vec<openpgp::packet::Signature> = Vec::new();
+    let flush = |out: &mut Vec<Packet>, newest: &mut Vec<openpgp::packet::Signature>| {
+        out.extend(newest.drain(..).map(Packet::from));
+    };
+    let primary = cert.fingerprint();
+    for p in cert.into_tsk().into_packets() {
+        match p {
+            Packet::Signature(sig) => {
+                let own = sig.issuer_fingerprints().any(|f| *f == primary)
+                    || sig.issuers().any(|k| openpgp::KeyID::from(&primary) == *k);
+                if revocation(sig.typ()) {
+                    if own {
+                        out.push(Packet::Signature(sig));
+                    }
+                } else if own {
+                    match newest.iter_mut().find(|n| n.typ() == sig.typ()) {
+                        Some(n) if n.signature_creation_time() >= sig.signature_creation_time() => {}
+                        Some(n) => *n = sig,
+                        None => newest.push(sig),
+                    }
+                }
+            }
+            other => {
+                flush(&mut out, &mut newest);
+                out.push(other);
+            }
+        }
+    }
+    flush(&mut out, &mut newest);
+    Cert::from_packets(out.into_iter()).map_err(|e| Error::crypto("making the backup's certificate", e))
+}
+
 pub fn only_new(cert: &Cert, known: &Cert) -> Result<Cert> {
     use sequoia_openpgp::Packet;
     use sequoia_openpgp::serialize::MarshalInto;

@@ -523,7 +523,7 @@ pub fn backup(ctx: &mut Context, password: impl FnOnce(&mut Context) -> Result<P
     }
     let plain = ctx.keystore.plain_secret(&f, ctx.passphrase.as_mut())?;
     let pw = password(ctx)?;
-    let protected = crate::crypto::keystore::protect(plain, &pw)?;
+    let protected = crate::crypto::keystore::protect(crate::crypto::cert::minimal(plain)?, &pw)?;
     let data = protected.as_tsk().to_vec().map_err(|e| Error::crypto("serialising key", e))?;
     let who = identity(&protected);
     let heading = vec![
