@@ -757,3 +757,42 @@ fn shutting_a_trustee_out_rotates_the_key() {
     let out = run(env, notary, notary_copy, &["recovery", "approve", request.to_str().unwrap(), "-o", "/dev/null/x"]);
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
 }
+
+/// Issue 17, item 13: the recovery flow's --json documents (set-up, status,
+/// request, approval, recovered) match their schemas in records-schema/cli/.
+#[test]
+fn the_recovery_flows_json_matches_its_schemas() {
+    let f = family();
+    let (env, anna) = (&f.env, &f.anna);
+    let fprs: Vec<&str> = f.trustees.iter().map(|(p, _)| p.fpr.as_str()).collect();
+    let setup = json(&run(
+        env,
+        anna,
+        &f.laptop,
+        &["recovery", "setup", "--trustees", &fprs[..2].join(","), "--threshold", "2", "--no-rotate", "--json"],
+    ));
+    crate::scripting::conforms("recovery-setup", &setup);
+    ok(env, anna, &f.laptop, &["sync"]);
+    let status = json(&run(env, anna, &f.laptop, &["recovery", "status", "--json"]));
+    crate::scripting::conforms("recovery-status", &status);
+    let (phone, copy) = f.phone();
+    let request = env.path().join("request.yaml");
+    let started = json(&run(env, &phone, &copy, &["recovery", "start", "-o", request.to_str().unwrap(), "--json"]));
+    crate::scripting::conforms("recovery-start", &started);
+    let mut approvals = vec![];
+    for i in [0, 1] {
+        let (p, dir) = &f.trustees[i];
+        ok(env, p, dir, &["sync"]);
+        let a = env.path().join(format!("approval-{i}.asc"));
+        let approved = json(&run(
+            env,
+            p,
+            dir,
+            &["recovery", "approve", request.to_str().unwrap(), "-o", a.to_str().unwrap(), "--json"],
+        ));
+        crate::scripting::conforms("recovery-approve", &approved);
+        approvals.push(a.to_str().unwrap().to_string());
+    }
+    let finished = json(&run(env, &phone, &copy, &["recovery", "finish", &approvals[0], &approvals[1], "--json"]));
+    crate::scripting::conforms("recovery-finish", &finished);
+}

@@ -13,8 +13,16 @@ fn schema_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("records-schema/cli")
 }
 
-/// Validates `doc` against `records-schema/cli/NAME.schema.json`.
-fn conforms(name: &str, doc: &Value) {
+/// Validates `doc` against `records-schema/cli/NAME.schema.json` (with
+/// `HRX_DUMP_JSON=DIR`, writes it to DIR/NAME.json first, to draft a new
+/// schema from).
+pub(crate) fn conforms(name: &str, doc: &Value) {
+    if let Some(d) = std::env::var_os("HRX_DUMP_JSON") {
+        let _ = std::fs::write(Path::new(&d).join(format!("{name}.json")), serde_json::to_vec_pretty(doc).unwrap());
+        if !schema_dir().join(format!("{name}.schema.json")).exists() {
+            return;
+        }
+    }
     let path = schema_dir().join(format!("{name}.schema.json"));
     let schema: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let v = jsonschema::options()
@@ -142,17 +150,22 @@ fn every_json_output_matches_its_schema() {
     // Every schema is one a command's output was checked against.
     for f in std::fs::read_dir(schema_dir()).unwrap().flatten() {
         let name = f.file_name().to_string_lossy().trim_end_matches(".schema.json").to_string();
-        assert!(checked.contains(&name), "records-schema/cli/{name}.schema.json is checked against real output");
+        // The recovery flow's are checked by
+        // recovery::the_recovery_flows_json_matches_its_schemas.
+        assert!(
+            checked.contains(&name) || name.starts_with("recovery-"),
+            "records-schema/cli/{name}.schema.json is checked against real output"
+        );
     }
 }
 
 /// Every kind of --json document the CLI prints (`out.json("KIND", ...)`
-/// in src/cli) has a schema whose top level is that kind, except those
-/// still to write (the recovery flow and key to-agent), named here so that
-/// a new output without a schema fails this test.
+/// in src/cli) has a schema whose top level is that kind, except the one
+/// still to write (key to-agent, which needs a gpg-agent), named here so
+/// that a new output without a schema fails this test.
 #[test]
 fn every_kind_of_json_output_has_a_schema() {
-    const STILL_TO_WRITE: &[&str] = &["moved", "recovery", "request", "approval", "recovered"];
+    const STILL_TO_WRITE: &[&str] = &["moved"];
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut documented = std::collections::BTreeSet::new();
     for f in std::fs::read_dir(schema_dir()).unwrap().flatten() {
