@@ -829,8 +829,9 @@ fn a_keystore_key_moves_into_gpg_agent_and_its_passphrase_is_cached() {
     env.init(&anna);
     let gpg = Gpg::new(&env);
     std::fs::write(env.path().join("gnupg/gpg-agent.conf"), "allow-preset-passphrase\n").unwrap();
-    let out = env.hrx(&anna).args(["key", "to-agent"]).output().unwrap();
+    let out = env.hrx(&anna).args(["key", "to-agent", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    crate::scripting::conforms("key-to-agent", &json(&out));
     assert!(!anna.home.join(format!("secret/{}.pgp", anna.fpr)).exists(), "hrx's copy is gone");
     // Without a cached passphrase (and no pinentry here) the agent refuses.
     let asked = Party { passphrase_file: None, ..anna.clone() };
