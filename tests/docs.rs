@@ -418,3 +418,59 @@ fn shell_completion_offers_the_records_own_values() {
     );
     assert!(complete(&rec, &["hrx", "sh"]).contains(&"show".to_string()), "clap's completion for the rest");
 }
+
+/// Issue 17, item 9: zsh completes the record's own values too (and
+/// clap's completion for the rest), in a real zsh in a real terminal.
+#[test]
+fn zsh_completion_offers_the_records_own_values_too() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let id = env.note(&anna, "a note");
+    let completions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bin = std::path::Path::new(assert_cmd::cargo::cargo_bin!("hrx")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let t = Tmux { env: &env, socket: env.path().join("tmux.sock") };
+    let shell = format!("env PATH='{path}' HRX_HOME='{}' HRX_NOW='{}' zsh -f", anna.home.display(), env.now());
+    assert!(t.run(&["new-session", "-d", "-s", "hrx", "-x", "150", "-y", "20", &shell]).status.success());
+    t.keys(&[
+        "-l",
+        &format!(
+            "fpath=('{}' $fpath); autoload -U compinit; compinit -u; cd '{}'; echo READY",
+            completions.display(),
+            rec.display()
+        ),
+    ]);
+    t.keys(&["Enter"]);
+    t.wait_for("\nREADY");
+    t.keys(&["-l", &format!("hrx show {}", &id[..8])]);
+    t.keys(&["Tab"]);
+    t.wait_for(&format!("hrx show {id}"));
+    t.keys(&["C-u"]);
+    t.keys(&["-l", "hrx revo"]);
+    t.keys(&["Tab"]);
+    t.wait_for("hrx revoke");
+}
+
+/// Issue 17, item 9: the hidden commands (generate-docs for packagers,
+/// complete for the completion scripts) are offered neither by completion
+/// nor by typo hints; the public ones still are.
+#[test]
+fn hidden_commands_are_not_offered() {
+    let env = TestEnv::new();
+    for (typo, hidden, public) in [("generate-doc", "generate-docs", Some("grant")), ("complet", "complete", None)] {
+        let out = env.hrx_nobody().arg(typo).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(!err.contains(&format!("'{hidden}'")), "{err}");
+        if let Some(p) = public {
+            assert!(err.contains(&format!("'{p}'")), "{err}");
+        }
+    }
+    let out = env.hrx_nobody().arg("grnat").output().unwrap();
+    assert!(stderr(&out).contains("'grant'"), "{}", stderr(&out));
+    let bash =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/hrx.bash")).unwrap();
+    let top = bash.lines().find(|l| l.contains("opts=\"") && l.contains(" key init add ")).unwrap();
+    assert!(!top.contains("generate-docs") && !top.contains(" complete "), "{top}");
+}

@@ -168,6 +168,68 @@ else
 fi
 "#;
 
+/// Zsh: clap's `_hrx` becomes `_hrx_clap`, and `_hrx` first offers the
+/// values of [`BASH_VALUES`] where they belong.
+fn zsh_with_values(clap: &[u8]) -> Result<Vec<u8>> {
+    let text = String::from_utf8_lossy(clap);
+    let dispatch = "if [ \"$funcstack[1]\" = \"_hrx\" ]; then";
+    let (body, _) = text
+        .split_once(dispatch)
+        .ok_or_else(|| Error::Invalid("clap's zsh completion no longer ends as expected".into()))?;
+    let body = body.replacen("\n_hrx() {\n", "\n_hrx_clap() {\n", 1);
+    Ok(format!("{body}{ZSH_VALUES}").into_bytes())
+}
+
+const ZSH_VALUES: &str = r#"# Values only the record and the keystore know (entry ids, grants,
+# fingerprints, remotes, display languages), from `hrx complete`, which
+# never decrypts and never asks for a passphrase. The rest is _hrx_clap's.
+_hrx_values() {
+    local -a dir
+    local i
+    for ((i = 2; i < CURRENT; i++)); do
+        [[ ${words[i]} == -C ]] && dir=(-C "${words[i+1]}")
+    done
+    command hrx "${dir[@]}" complete "$1" 2>/dev/null
+}
+
+_hrx() {
+    local what="" prev=${words[CURRENT-1]} cur=${words[CURRENT]} i
+    local -a cmd values
+    case $prev in
+        --key) what=keys ;;
+        --lang) what=languages ;;
+        --trust-root) what=fingerprints ;;
+    esac
+    if [[ -z $what && $cur != -* ]]; then
+        for ((i = 2; i < CURRENT; i++)); do
+            case ${words[i]} in
+                -C|--key|--home|--passphrase-file) ((i++)) ;;
+                -*) ;;
+                *) cmd+=("${words[i]}") ;;
+            esac
+        done
+        case "${cmd[*]}" in
+            show) what=entries ;;
+            revoke) what=grants ;;
+            grant|delegate|"key export"|"key revoke") what=fingerprints ;;
+            sync) what=remotes ;;
+        esac
+    fi
+    if [[ -n $what ]]; then
+        values=(${(f)"$(_hrx_values $what)"})
+        compadd -a values
+        return
+    fi
+    _hrx_clap "$@"
+}
+
+if [ "$funcstack[1]" = "_hrx" ]; then
+    _hrx "$@"
+else
+    compdef _hrx hrx
+fi
+"#;
+
 /// Fish: the same values as [`BASH_VALUES`].
 const FISH_VALUES: &str = r#"
 # Values only the record and the keystore know, from `hrx complete` (it
@@ -206,6 +268,7 @@ pub fn generate(out: &Path) -> Result<()> {
         match shell {
             Shell::Bash => buf.extend_from_slice(BASH_VALUES.as_bytes()),
             Shell::Fish => buf.extend_from_slice(FISH_VALUES.as_bytes()),
+            Shell::Zsh => buf = zsh_with_values(&buf)?,
             _ => {}
         }
         write(&comp.join(file), &buf)?;

@@ -179,6 +179,23 @@ pub(crate) fn categories() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(crate::model::category::ALL.iter().copied().chain(["all"]))
 }
 
+/// A usage error without hidden subcommands (generate-docs, complete)
+/// among its "similar subcommands": clap suggests them (clap-rs/clap#4853).
+fn without_hidden_suggestions(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let hidden: Vec<String> =
+        command().get_subcommands().filter(|c| c.is_hide_set()).map(|c| c.get_name().to_string()).collect();
+    if let Some(ContextValue::Strings(names)) = e.get(ContextKind::SuggestedSubcommand) {
+        let shown: Vec<String> = names.iter().filter(|n| !hidden.contains(n)).cloned().collect();
+        if shown.is_empty() {
+            e.remove(ContextKind::SuggestedSubcommand);
+        } else {
+            e.insert(ContextKind::SuggestedSubcommand, ContextValue::Strings(shown));
+        }
+    }
+    e
+}
+
 /// The clap command, for docs and completions.
 pub fn command() -> clap::Command {
     with_examples(Cli::command(), "hrx")
@@ -207,6 +224,7 @@ pub fn main() -> i32 {
     let mut cli = match command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
+            let e = without_hidden_suggestions(e);
             let _ = e.print();
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
