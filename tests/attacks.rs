@@ -351,6 +351,101 @@ fn rolled_back_history_is_refused_where_the_device_saw_more() {
     s.env.note(&s.anna, "after the restore");
 }
 
+/// A commit-graph file (v1, SHA-1) claiming, for each (commit, tree,
+/// parents, generation, time), what git would read from the commits.
+fn forged_commit_graph(path: &std::path::Path, commits: &[(&str, &str, &[&str], u32, u64)]) {
+    use sha1::Digest;
+    let hex = |h: &str| (0..20).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<u8>>();
+    // (commit, tree, parents, generation, time), as bytes.
+    type Row = (Vec<u8>, Vec<u8>, Vec<Vec<u8>>, u32, u64);
+    let mut ents: Vec<Row> = commits
+        .iter()
+        .map(|(c, t, ps, g, time)| (hex(c), hex(t), ps.iter().map(|p| hex(p)).collect(), *g, *time))
+        .collect();
+    ents.sort();
+    let pos = |oid: &[u8]| ents.iter().position(|e| e.0 == oid).unwrap() as u32;
+    let mut fan = [0u32; 256];
+    for e in &ents {
+        for f in &mut fan[e.0[0] as usize..] {
+            *f += 1;
+        }
+    }
+    let oidf: Vec<u8> = fan.iter().flat_map(|f| f.to_be_bytes()).collect();
+    let oidl: Vec<u8> = ents.iter().flat_map(|e| e.0.clone()).collect();
+    let mut cdat = Vec::new();
+    for (_, tree, ps, generation, t) in &ents {
+        cdat.extend(tree);
+        cdat.extend(ps.first().map_or(0x7000_0000, |p| pos(p)).to_be_bytes());
+        cdat.extend(ps.get(1).map_or(0x7000_0000, |p| pos(p)).to_be_bytes());
+        cdat.extend(((generation << 2) | ((t >> 32) as u32 & 3)).to_be_bytes());
+        cdat.extend((*t as u32).to_be_bytes());
+    }
+    let chunks: [(&[u8], &Vec<u8>); 3] = [(b"OIDF", &oidf), (b"OIDL", &oidl), (b"CDAT", &cdat)];
+    let mut body = b"CGPH".to_vec();
+    body.extend([1, 1, 3, 0]);
+    let mut off = (8 + 12 * 4) as u64;
+    for (id, data) in &chunks {
+        body.extend(*id);
+        body.extend(off.to_be_bytes());
+        off += data.len() as u64;
+    }
+    body.extend([0u8; 4]);
+    body.extend(off.to_be_bytes());
+    for (_, data) in &chunks {
+        body.extend(*data);
+    }
+    let digest = sha1::Sha1::digest(&body);
+    body.extend(digest);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// Hostile review, attack: the copy is rolled back one commit, and a
+/// forged `objects/info/commit-graph` says the old head's parent is the
+/// head this device saw (libgit2 takes parents from it unchecked), so the
+/// rollback looks like history moving on: status passed and add wrote on
+/// the rolled-back copy, and the device accepted it for good. A FIFO there
+/// hung every command. Rule: commit-graph files are derived data hrx never
+/// writes; they are removed before libgit2 opens the copy, and the
+/// rollback is refused (`rolled-back`).
+#[test]
+fn a_forged_commit_graph_hides_no_rollback() {
+    let s = scene();
+    let rev = |r: &str| stdout(&s.env.git(&["rev-parse", r])).trim().to_string();
+    let (new, old) = (rev("HEAD"), rev("HEAD~1"));
+    let time = |c: &str| stdout(&s.env.git(&["log", "-1", "--format=%ct", c])).trim().parse::<u64>().unwrap();
+    s.env.git(&["update-ref", "refs/heads/main", &old]);
+    let graph = s.env.record().join(".git/objects/info/commit-graph");
+    forged_commit_graph(
+        &graph,
+        &[
+            (&old, &rev(&format!("{old}^{{tree}}")), &[&new], 2, time(&new)),
+            (&new, &rev(&format!("{new}^{{tree}}")), &[], 1, time(&new)),
+        ],
+    );
+    for args in [&["status"][..], &["add", "note", "--text", "on the rolled-back copy"]] {
+        let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("rolled-back"), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!graph.exists(), "the forged graph is gone");
+    assert_eq!(rev("HEAD"), old, "nothing was written on the rolled-back copy");
+    // A FIFO there is removed too, not waited on.
+    s.env.git(&["update-ref", "refs/heads/main", &new]);
+    assert!(s.env.bare("mkfifo").arg(&graph).output().unwrap().status.success());
+    let out = s
+        .env
+        .hrx(&s.anna)
+        .arg("-C")
+        .arg(s.env.record())
+        .arg("log")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!graph.exists());
+}
+
 /// Hostile review, attack: the patient revokes a grant and unplugs the
 /// stick; someone resets its branch to before the revocation. The write
 /// itself is what this device verified here last: the revocation undone is

@@ -214,6 +214,8 @@ fn git_in(env: &TestEnv, dir: &Path, args: &[&str]) {
 /// the remote and `code`, and leave her record as it was.
 fn assert_sync_refused(h: &Hub, code: &str) {
     let before = head(&h.env, &h.laptop);
+    let packs = || std::fs::read_dir(h.laptop.join(".git/objects/pack")).map(|d| d.count()).unwrap_or(0);
+    let packs_before = packs();
     let out = run(&h.env, &h.anna, &h.laptop, &["sync", "--json"]);
     assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
     let err = stderr(&out);
@@ -227,6 +229,9 @@ fn assert_sync_refused(h: &Hub, code: &str) {
         &h.env.bare("git").arg("-C").arg(&h.laptop).args(["for-each-ref", "refs/hrx/incoming"]).output().unwrap(),
     );
     assert_eq!(refs, "", "quarantine cleared");
+    // Nor kept at all: repeated syncs with a hostile hub do not fill the
+    // patient's copy with what it sent.
+    assert_eq!(packs(), packs_before, "what the refused fetch brought is dropped");
 }
 
 #[test]

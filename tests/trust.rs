@@ -1562,6 +1562,65 @@ fn a_directory_remote_with_a_loose_bomb_in_a_new_commit() {
     let out = hrx_limited(&env, &anna, env.path(), &["clone", path_str(&evil), path_str(&dir)]);
     assert_too_large(&out);
     assert!(!dir.exists(), "nothing left behind");
+
+    // A commit whose tree is a blob: what the hub sent is refused (exit 9),
+    // not a state of this copy (it had been exit 7).
+    {
+        let repo = git2::Repository::open_bare(&evil).unwrap();
+        let head = repo.refname_to_id("refs/heads/main").unwrap();
+        let blob = repo.blob(b"not a tree").unwrap();
+        let raw = format!(
+            "tree {blob}\nparent {head}\nauthor M <m@example.org> 1772355600 +0000\ncommitter M <m@example.org> 1772355600 +0000\n\nx\n"
+        );
+        let c = repo.odb().unwrap().write(git2::ObjectType::Commit, raw.as_bytes()).unwrap();
+        repo.reference("refs/heads/main", c, true, "evil").unwrap();
+    }
+    let out = hrx_limited(&env, &anna, &laptop, &["sync", "evil"]);
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not the object expected"), "{}", stderr(&out));
+    assert_eq!(main_of(&env, &laptop), before);
+}
+
+/// Attack (hostile review): on the stick, an old entry's object in the
+/// patient's copy is swapped for a bomb; the hub is honest and has one new
+/// commit. Syncing verifies the incoming history from the root and fails
+/// at the old commit, which this copy already had: the copy is what was
+/// changed, so it is exit 1, "do not trust this copy", not exit 9 blaming
+/// the hub ("nothing was taken in").
+#[test]
+fn a_copy_changed_here_is_not_blamed_on_the_remote() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    let old = env.note(&anna, "an old note");
+    let hub = env.path().join("hub.git");
+    assert!(env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&hub).output().unwrap().status.success());
+    ok(&env, &anna, &laptop, &["remote", "add", "hub", path_str(&hub)]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    // The hub moves on, honestly: a commit of the patient's made elsewhere.
+    let elsewhere = env.path().join("elsewhere");
+    ok(&env, &anna, env.path(), &["clone", path_str(&hub), path_str(&elsewhere), "--trust-root", &anna.fpr]);
+    ok(&env, &anna, &elsewhere, &["add", "note", "--text", "written on the phone"]);
+    ok(&env, &anna, &elsewhere, &["sync"]);
+    // The old entry's object in the laptop's copy, swapped.
+    let listing = git(&env, &laptop, &["ls-tree", "-r", "HEAD", "entries"]);
+    let blob = listing.lines().find(|l| l.contains(&old)).unwrap().split_whitespace().nth(2).unwrap().to_string();
+    let objects = laptop.join(".git/objects");
+    let bomb = loose_bomb(&env.path().join("bombs"), "blob", 300 << 20);
+    std::fs::copy(
+        env.path().join("bombs").join(&bomb[..2]).join(&bomb[2..]),
+        objects.join(&blob[..2]).join(&blob[2..]),
+    )
+    .unwrap();
+    let out = hrx_limited(&env, &anna, &laptop, &["sync", "hub"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Do not trust this copy") && !stderr(&out).contains("Nothing was taken in"),
+        "{}",
+        stderr(&out)
+    );
+    let out = hrx_limited(&env, &anna, &laptop, &["verify"]);
+    assert_eq!(out.status.code(), Some(1), "verify says the same: {}", stderr(&out));
 }
 
 /// Attack: a bundle whose header names a `main` its pack does not hold

@@ -235,7 +235,13 @@ pub fn integrate(
         crate::verify::verify_from(rec, Some(incoming), Some(&pin), now, None, Some(&ours.policy), &mut |d, t| {
             progress("verifying commits", d, t)
         })
-        .map_err(|f| refuse(source, f))?;
+        .map_err(|f| {
+            // A commit this copy already had that fails now: the copy was
+            // changed here (an object swapped), not by what arrived.
+            let ours_too =
+                f.commit.as_deref().and_then(|c| Oid::from_str(c).ok()).is_some_and(|c| rec.descends_from(local, c));
+            if ours_too { Error::Verification(f) } else { refuse(source, f) }
+        })?;
     let mut knowledge = theirs.policy.clone();
     knowledge.merge(ours.policy.clone());
     let late = late_commits(rec, &theirs, &knowledge, local, now)?;
@@ -471,7 +477,8 @@ pub fn sync_one(
     // again.
     let mut last: Option<(Error, Option<Oid>)> = None;
     for _attempt in 0..3 {
-        let incoming = rec.fetch(name, url, progress)?;
+        let packs = rec.pack_files();
+        let incoming = rec.fetch(name, url, progress).inspect_err(|_| rec.drop_packs_since(&packs))?;
         if let Some((e, before)) = last.take()
             && incoming == before
         {
@@ -482,8 +489,10 @@ pub fn sync_one(
             Some(i) => {
                 integrate(ctx, rec, &format!("remote {name}"), Some(name), i, accept_late, &mut *progress).inspect_err(
                     |_| {
-                        // Refused: keep nothing unverified referenced.
+                        // Refused: keep nothing unverified, referenced or not
+                        // (repeated syncs would fill the copy with it).
                         let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
+                        rec.drop_packs_since(&packs);
                     },
                 )?
             }
@@ -676,9 +685,11 @@ pub fn bundle_import(ctx: &mut Context, file: &Path, accept_late: bool, progress
     let rec = ctx.record()?;
     let _lock = rec.lock()?;
     verified_as_is(ctx, &rec)?;
+    let packs = rec.pack_files();
     let incoming = rec.read_bundle(file, "bundle")?;
     let done = integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, accept_late, progress)
         .inspect_err(|_| {
+            rec.drop_packs_since(&packs);
             let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
         })?;
     verified(ctx, &rec)?;

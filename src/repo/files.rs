@@ -88,6 +88,31 @@ pub fn check_at(at: &Path) -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
+/// Commit-graph files: git (`git gc`, `git commit-graph write`) makes them,
+/// hrx never does, and libgit2 takes commits' parents from them without
+/// reading the commits. A forged one hides a rollback and changes what
+/// "built on" means to every walk. They are derived data, so hrx removes
+/// them from its own copy before libgit2 opens it.
+const DERIVED_GRAPHS: &[&str] = &["objects/info/commit-graph", "objects/info/commit-graphs"];
+
+/// Removes the commit-graph files of the record's own git directory
+/// (see [`DERIVED_GRAPHS`]), without following links or opening them;
+/// refuses the copy if they cannot be removed (a read-only medium).
+pub fn drop_derived_graphs(git_dir: &Path) -> Result<()> {
+    for name in DERIVED_GRAPHS {
+        let p = git_dir.join(name);
+        let Ok(m) = fs::symlink_metadata(&p) else { continue };
+        let gone = if m.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+        if let Err(e) = gone {
+            return Err(Error::State(format!(
+                "{} is there and could not be removed ({e}): libgit2 would take commits' parents from it unchecked, so a forged one could hide a rollback; remove it, or open a writable copy of the record",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Checks what opening the git directory `git_dir` reads: the files of
 /// [`READ_AT_OPEN`] and the entries of [`LISTED_AT_OPEN`].
 pub fn check_opening(git_dir: &Path) -> Result<()> {

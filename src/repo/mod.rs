@@ -70,7 +70,9 @@ impl Record {
     pub fn open(dir: &Path) -> Result<Record> {
         tune_cache();
         // Checked with stat alone before libgit2 opens anything there.
-        files::check_discovery(dir)?;
+        if let Some(git_dir) = files::check_discovery(dir)? {
+            files::drop_derived_graphs(&git_dir)?;
+        }
         let repo = Repository::discover(dir).map_err(|_| {
             Error::NotFound(format!(
                 "{} is not in an hrx record (no git repository); create one with `hrx init` or point at one with -C DIR",

@@ -137,7 +137,15 @@ impl Record {
                 code: Reason::TooLarge,
                 reason: format!("remote {name} ({url}) holds object {oid}, which {e}; nothing was fetched"),
             }),
-            other => Error::State(format!("fetching from {url}: object {oid} {other}; nothing was fetched")),
+            other => Error::Refused(crate::verify::Failure {
+                commit: Some(oid.to_string()),
+                code: match other {
+                    super::object::ObjectError::WrongType(_) => Reason::Layout,
+                    super::object::ObjectError::Malformed(_) => Reason::MalformedTree,
+                    _ => Reason::Git,
+                },
+                reason: format!("remote {name} ({url}) holds object {oid}, which {other}; nothing was fetched"),
+            }),
         };
         let (ours, odb) = (self.repo.odb()?, theirs.odb()?);
         let wanted = missing_objects(&odb, &ours, tip).map_err(|(o, e)| refuse(o, e))?;
@@ -154,6 +162,22 @@ impl Record {
         }
         self.repo.reference(&incoming_ref(name), tip, true, "hrx: fetch")?;
         Ok(Some(tip))
+    }
+
+    /// The file names in the object database's pack directory.
+    pub fn pack_files(&self) -> std::collections::HashSet<std::ffi::OsString> {
+        std::fs::read_dir(self.repo.path().join("objects/pack"))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Removes the packs that are not in `before`: what a refused fetch
+    /// brought (the caller holds the lock, so no other writer made them).
+    pub fn drop_packs_since(&self, before: &std::collections::HashSet<std::ffi::OsString>) {
+        let dir = self.repo.path().join("objects/pack");
+        for new in self.pack_files().difference(before) {
+            let _ = std::fs::remove_file(dir.join(new));
+        }
     }
 
     /// Pushes `main` to `url` (never forced), where the remote's `main` was
