@@ -81,7 +81,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let url = format!("git://127.0.0.1:{port}/hub.git");
-    ops::sync::remote_add(&c, "hub", &url).unwrap();
+    ops::remote::add(&c, "hub", &url, false).unwrap();
     ops::sync::sync(&mut c, None, false, &mut |_, _, _| {}).unwrap();
     let receiver = dir.path().join("receiver");
     let mut r = ctx(&home, dir.path());
@@ -93,7 +93,7 @@ fn main() {
     let t0 = Instant::now();
     let done = ops::sync::sync(&mut r, None, false, &mut |_, _, _| {}).unwrap();
     let dt = t0.elapsed();
-    assert_eq!(done[0].integrated.received, n);
+    assert_eq!(done[0].result.as_ref().unwrap().integrated.received, n);
     println!("sync: received and verified {n} new commits from git daemon in {:.3} s", dt.as_secs_f64());
     let _ = daemon.kill();
     let _ = daemon.wait();

@@ -49,6 +49,9 @@ _hrx() {
             hrx,help)
                 cmd="hrx__subcmd__help"
                 ;;
+            hrx,hook)
+                cmd="hrx__subcmd__hook"
+                ;;
             hrx,import)
                 cmd="hrx__subcmd__import"
                 ;;
@@ -175,6 +178,9 @@ _hrx() {
             hrx__subcmd__help,help)
                 cmd="hrx__subcmd__help__subcmd__help"
                 ;;
+            hrx__subcmd__help,hook)
+                cmd="hrx__subcmd__help__subcmd__hook"
+                ;;
             hrx__subcmd__help,import)
                 cmd="hrx__subcmd__help__subcmd__import"
                 ;;
@@ -231,6 +237,12 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__export,research)
                 cmd="hrx__subcmd__help__subcmd__export__subcmd__research"
+                ;;
+            hrx__subcmd__help__subcmd__hook,install)
+                cmd="hrx__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            hrx__subcmd__help__subcmd__hook,pre-receive)
+                cmd="hrx__subcmd__help__subcmd__hook__subcmd__pre__subcmd__receive"
                 ;;
             hrx__subcmd__help__subcmd__import,fhir)
                 cmd="hrx__subcmd__help__subcmd__import__subcmd__fhir"
@@ -291,6 +303,33 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__remote,list)
                 cmd="hrx__subcmd__help__subcmd__remote__subcmd__list"
+                ;;
+            hrx__subcmd__help__subcmd__remote,remove)
+                cmd="hrx__subcmd__help__subcmd__remote__subcmd__remove"
+                ;;
+            hrx__subcmd__help__subcmd__remote,rename)
+                cmd="hrx__subcmd__help__subcmd__remote__subcmd__rename"
+                ;;
+            hrx__subcmd__help__subcmd__remote,set-url)
+                cmd="hrx__subcmd__help__subcmd__remote__subcmd__set__subcmd__url"
+                ;;
+            hrx__subcmd__hook,help)
+                cmd="hrx__subcmd__hook__subcmd__help"
+                ;;
+            hrx__subcmd__hook,install)
+                cmd="hrx__subcmd__hook__subcmd__install"
+                ;;
+            hrx__subcmd__hook,pre-receive)
+                cmd="hrx__subcmd__hook__subcmd__pre__subcmd__receive"
+                ;;
+            hrx__subcmd__hook__subcmd__help,help)
+                cmd="hrx__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            hrx__subcmd__hook__subcmd__help,install)
+                cmd="hrx__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            hrx__subcmd__hook__subcmd__help,pre-receive)
+                cmd="hrx__subcmd__hook__subcmd__help__subcmd__pre__subcmd__receive"
                 ;;
             hrx__subcmd__import,fhir)
                 cmd="hrx__subcmd__import__subcmd__fhir"
@@ -427,6 +466,15 @@ _hrx() {
             hrx__subcmd__remote,list)
                 cmd="hrx__subcmd__remote__subcmd__list"
                 ;;
+            hrx__subcmd__remote,remove)
+                cmd="hrx__subcmd__remote__subcmd__remove"
+                ;;
+            hrx__subcmd__remote,rename)
+                cmd="hrx__subcmd__remote__subcmd__rename"
+                ;;
+            hrx__subcmd__remote,set-url)
+                cmd="hrx__subcmd__remote__subcmd__set__subcmd__url"
+                ;;
             hrx__subcmd__remote__subcmd__help,add)
                 cmd="hrx__subcmd__remote__subcmd__help__subcmd__add"
                 ;;
@@ -436,6 +484,15 @@ _hrx() {
             hrx__subcmd__remote__subcmd__help,list)
                 cmd="hrx__subcmd__remote__subcmd__help__subcmd__list"
                 ;;
+            hrx__subcmd__remote__subcmd__help,remove)
+                cmd="hrx__subcmd__remote__subcmd__help__subcmd__remove"
+                ;;
+            hrx__subcmd__remote__subcmd__help,rename)
+                cmd="hrx__subcmd__remote__subcmd__help__subcmd__rename"
+                ;;
+            hrx__subcmd__remote__subcmd__help,set-url)
+                cmd="hrx__subcmd__remote__subcmd__help__subcmd__set__subcmd__url"
+                ;;
             *)
                 ;;
         esac
@@ -443,7 +500,7 @@ _hrx() {
 
     case "${cmd}" in
         hrx)
-            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --no-pager --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help"
+            opts="-C -q -h -V --json --key --passphrase-file --home --quiet --no-pager --help --version key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync hook bundle import export tui demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1263,7 +1320,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help)
-            opts="key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync bundle import export tui demo help"
+            opts="key init add schema log show verify status grant revoke grants delegate recovery emergency audit clone remote sync hook bundle import export tui demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1503,6 +1560,48 @@ _hrx() {
         hrx__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__hook)
+            opts="install pre-receive"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__hook__subcmd__pre__subcmd__receive)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1837,7 +1936,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__remote)
-            opts="add list"
+            opts="add list remove rename set-url"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1865,6 +1964,48 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__remote__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__remote__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__remote__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__remote__subcmd__set__subcmd__url)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1969,6 +2110,156 @@ _hrx() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help install pre-receive help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook__subcmd__help)
+            opts="install pre-receive help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook__subcmd__help__subcmd__pre__subcmd__receive)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook__subcmd__install)
+            opts="-C -q -h --patient --force --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --patient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__hook__subcmd__pre__subcmd__receive)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3106,7 +3397,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help add list help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help add list remove rename set-url help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3136,7 +3427,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote__subcmd__add)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            opts="-C -q -h --create --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3166,7 +3457,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__remote__subcmd__help)
-            opts="add list help"
+            opts="add list remove rename set-url help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3221,7 +3512,139 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__remote__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__remote__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__remote__subcmd__help__subcmd__set__subcmd__url)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__remote__subcmd__list)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__remote__subcmd__remove)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__remote__subcmd__rename)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__remote__subcmd__set__subcmd__url)
             opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3383,12 +3806,24 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__sync)
-            opts="-C -q -h --all --accept-late --json --key --passphrase-file --home --quiet --no-pager --help"
+            opts="-C -q -h --all --accept-late --records --record-list --jobs --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --records)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

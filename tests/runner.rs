@@ -8,6 +8,7 @@ mod crash;
 mod docs;
 mod fhir;
 mod grants;
+mod hub;
 mod interop;
 mod keys;
 mod record;

@@ -89,10 +89,24 @@ pub fn of(words: &str) -> &'static [(&'static str, &'static str)] {
         "hrx remote add" => &[
             ("A hub the providers sync through", "hrx remote add hub ssh://git@hub.example.org/anna.git"),
             ("A USB stick", "hrx remote add stick /media/anna/STICK/anna.git"),
+            (
+                "A new hub on this machine that refuses every push that does not verify",
+                "hrx remote add hub /srv/hrx/anna.git --create",
+            ),
         ],
+        "hrx remote rename" => &[("Give a remote a clearer name", "hrx remote rename hub berlin-hub")],
+        "hrx remote set-url" => &[("The hub moved", "hrx remote set-url hub ssh://git@new-hub.example.org/anna.git")],
+        "hrx hook install" => &[(
+            "On the provider's git server, in a bare repository made with `git init --bare -b main`",
+            "hrx -C /srv/git/anna.git hook install --patient $ANNA",
+        )],
         "hrx sync" => &[
             ("Fetch, verify and integrate from every remote, then push", "hrx sync"),
             ("One remote, as JSON", "hrx sync hub --json"),
+            (
+                "Every patient's copy in a directory, four at a time, as JSON lines (a nightly job)",
+                "hrx sync --records /srv/hrx/records --jobs 4 --json",
+            ),
         ],
         "hrx clone" => &[
             (

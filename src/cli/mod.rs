@@ -16,6 +16,7 @@ pub mod exit;
 pub mod export;
 pub mod grant;
 pub mod grants;
+pub mod hook;
 pub mod import;
 pub mod init;
 pub mod key;
@@ -148,6 +149,9 @@ pub enum Command {
     Remote(remote::RemoteCommand),
     /// Exchange new commits with remotes: fetch, verify, merge, push
     Sync(sync::Args),
+    /// A hub on a provider's git server: refuse every push that would not verify
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
     /// Hand over the record as one file, with no network
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
@@ -312,6 +316,11 @@ pub fn context(cli: &Cli) -> Result<Context> {
 }
 
 fn run(cli: Cli, out: &Out) -> Result<i32> {
+    // A hook runs on a server, as whatever user serves git: it has no
+    // keystore, and needs none.
+    if let Command::Hook(h) = &cli.command {
+        return hook::run(cli.dir.as_deref(), h, out);
+    }
     let mut ctx = context(&cli)?;
     match &cli.command {
         Command::Key(k) => key::run(&mut ctx, k, out),
@@ -332,6 +341,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Clone(a) => clone::run(&mut ctx, a, out),
         Command::Remote(c) => remote::run(&mut ctx, c, out),
         Command::Sync(a) => sync::run(&mut ctx, a, out),
+        Command::Hook(h) => hook::run(cli.dir.as_deref(), h, out),
         Command::Bundle(c) => bundle::run(&mut ctx, c, out),
         Command::Import(c) => import::run(&mut ctx, c, out),
         Command::Export(c) => export::run(&mut ctx, c, out),

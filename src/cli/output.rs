@@ -107,6 +107,17 @@ impl Out {
         }
     }
 
+    /// One JSON document on one line (`--json` lines, for results that
+    /// come one at a time: `sync --records`).
+    pub fn json_line<T: Serialize>(&self, kind: &str, value: &T) {
+        let doc = serde_json::json!({ "version": JSON_VERSION, kind: value });
+        let text = serde_json::to_string(&doc).expect("json");
+        let mut o = std::io::stdout().lock();
+        if writeln!(o, "{}", crate::model::text::json_safe(&text)).and_then(|_| o.flush()).is_err() {
+            std::process::exit(0);
+        }
+    }
+
     /// [`Out::json`] of a list, each item made into JSON on its own core:
     /// a lifetime's `hrx log --json` is tens of megabytes of it. The same
     /// document (keys sorted, as everywhere).

@@ -4,10 +4,12 @@
 pub mod add;
 pub mod audit;
 pub mod cache;
+pub mod detached;
 pub mod device;
 pub mod emergency;
 pub mod export;
 pub mod grant;
+pub mod hub;
 pub mod import;
 
 pub mod init;
@@ -15,6 +17,7 @@ pub mod key;
 pub mod read;
 pub mod readcache;
 pub mod recovery;
+pub mod remote;
 pub mod status;
 pub mod sync;
 pub mod verify;

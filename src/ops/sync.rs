@@ -448,19 +448,6 @@ pub fn status(rec: &Record) -> Result<Vec<RemoteStatus>> {
     Ok(out)
 }
 
-/// Adds a remote.
-pub fn remote_add(ctx: &Context, name: &str, url: &str) -> Result<()> {
-    let rec = ctx.record()?;
-    if name.is_empty() || name.contains(['/', ' ', ':']) || name == "bundle" {
-        return Err(Error::Usage(format!("{name:?} is not a usable remote name")));
-    }
-    if rec.repo.find_remote(name).is_ok() {
-        return Err(Error::State(format!("remote {name} exists already")));
-    }
-    rec.repo.remote(name, url)?;
-    Ok(())
-}
-
 /// Syncs with one remote: fetch, verify, integrate, push.
 pub fn sync_one(
     ctx: &mut Context,
@@ -522,8 +509,23 @@ pub fn sync_one(
     Err(last.map(|(e, _)| e).unwrap_or_else(|| Error::State(format!("could not push to {name}"))))
 }
 
-/// Syncs with the named remote, or with all of them.
-pub fn sync(ctx: &mut Context, which: Option<&str>, accept_late: bool, progress: Progress) -> Result<Vec<Synced>> {
+/// One remote's result in a sync with several.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The remote's name.
+    pub remote: String,
+    /// Its URL.
+    pub url: String,
+    /// What happened there.
+    pub result: Result<Synced>,
+}
+
+/// Syncs with the named remote, or with all of them. With several, one
+/// remote that fails (unreachable, refused, rejecting the push) does not
+/// stop the others: each has its outcome. A failure that puts the local
+/// copy itself in doubt stops the whole sync, and so does any failure
+/// when only one remote is synced.
+pub fn sync(ctx: &mut Context, which: Option<&str>, accept_late: bool, progress: Progress) -> Result<Vec<Outcome>> {
     let rec = ctx.record()?;
     let all = remotes(&rec)?;
     if all.is_empty() {
@@ -539,13 +541,96 @@ pub fn sync(ctx: &mut Context, which: Option<&str>, accept_late: bool, progress:
     };
     let _lock = rec.lock()?;
     verified_as_is(ctx, &rec)?;
+    let several = chosen.len() > 1;
     let mut out = vec![];
     for (name, url) in chosen {
-        out.push(sync_one(ctx, &rec, &name, &url, accept_late, progress)?);
+        let result = sync_one(ctx, &rec, &name, &url, accept_late, progress);
+        match result {
+            Err(e) if !several || matches!(e, Error::Verification(_)) => return Err(e),
+            result => out.push(Outcome { remote: name, url, result }),
+        }
     }
     // What this device verified here before must be back by now.
     verified(ctx, &rec)?;
     Ok(out)
+}
+
+/// One record's result in a sync of many.
+#[derive(Debug)]
+pub struct RecordOutcome {
+    /// The record's directory.
+    pub dir: std::path::PathBuf,
+    /// Its remotes' outcomes, or why it could not be synced at all.
+    pub result: Result<Vec<Outcome>>,
+}
+
+impl RecordOutcome {
+    /// The first failure: of the record, else of one of its remotes.
+    pub fn failure(&self) -> Option<&Error> {
+        match &self.result {
+            Err(e) => Some(e),
+            Ok(o) => o.iter().find_map(|x| x.result.as_ref().err()),
+        }
+    }
+}
+
+/// The records in `dir`: its subdirectories that hold a git repository
+/// with a work tree (copies made by `hrx clone`), by name. Anything else
+/// there is passed over.
+pub fn records_in(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut out: Vec<std::path::PathBuf> = rd
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| std::fs::symlink_metadata(p.join(".git")).is_ok_and(|m| m.is_dir()))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Syncs each of `records` with all its remotes, `jobs` records at a time,
+/// each with a context of its own made from `template`. One record's
+/// failure (or a bug hrx panics on) never stops the others; `done` hears
+/// of each record as it finishes, with how many have.
+pub fn sync_many(
+    template: &super::detached::Detached,
+    records: &[std::path::PathBuf],
+    jobs: usize,
+    accept_late: bool,
+    done: &mut dyn FnMut(RecordOutcome, usize),
+) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<RecordOutcome>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, records.len().max(1)) {
+            let tx = tx.clone();
+            let next = &next;
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(dir) = records.get(i) else { break };
+                    let mut ctx = template.clone().at(dir.clone()).context();
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        sync(&mut ctx, None, accept_late, &mut |_, _, _| {})
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(Error::State(
+                            "hrx stopped on this record with an internal error (a bug: please report it); the others went on"
+                                .into(),
+                        ))
+                    });
+                    if tx.send(RecordOutcome { dir: dir.clone(), result }).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (n, o) in rx.iter().enumerate() {
+            done(o, n + 1);
+        }
+    });
 }
 
 /// What `clone` made.

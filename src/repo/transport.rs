@@ -216,6 +216,12 @@ impl Record {
         if let Ok(mut r) = remote.find_reference(&temp) {
             let _ = r.delete();
         }
+        // A hub made with a plain `git init --bare` points HEAD at a
+        // branch that never comes (master): a plain `git clone` of it would
+        // check out nothing. Pointed at main, it checks out the record.
+        if moved.is_ok() && remote.head().is_err() {
+            let _ = remote.set_head(BRANCH);
+        }
         moved.map(|_| ()).map_err(|e| {
             Error::PushRejected(format!(
                 "{url} refused the push (its main moved meanwhile: {}); sync again",
@@ -629,7 +635,7 @@ pub(crate) fn pack_of_commit(odb: &git2::Odb, commit: Oid, tree: Oid, parent_tre
 }
 
 /// The directory of a remote given as a path or `file://` URL, if it is one.
-fn local_path(url: &str) -> Option<std::path::PathBuf> {
+pub fn local_path(url: &str) -> Option<std::path::PathBuf> {
     match url.strip_prefix("file://") {
         Some(p) => Some(p.into()),
         None if !url.contains("://") && !url.contains(':') || url.starts_with('/') || url.starts_with('.') => {

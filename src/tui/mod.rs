@@ -19,6 +19,7 @@ use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, d
 use crate::error::{Error, Result};
 use crate::model::Reason;
 use crate::ops::Context;
+use crate::ops::detached::{Detached, Remembered, remember_passphrase};
 use app::{App, Snapshot};
 
 /// Loads what the TUI shows from the record, through the library, with
@@ -179,78 +180,18 @@ fn background_sync(
         let msg = match r {
             Ok(s) => s
                 .iter()
-                .map(|x| format!("{}: {}{}", x.remote, x.integrated.describe(), if x.pushed { "; pushed" } else { "" }))
+                .map(|o| match &o.result {
+                    Ok(x) => {
+                        format!("{}: {}{}", x.remote, x.integrated.describe(), if x.pushed { "; pushed" } else { "" })
+                    }
+                    Err(e) => format!("{}: failed: {e}", o.remote),
+                })
                 .collect::<Vec<_>>()
                 .join("  "),
             Err(e) => format!("sync failed: {e}"),
         };
         let _ = tx.send(Msg::Done(msg));
     });
-}
-
-/// What a background thread needs to make its own context (a context's
-/// passphrase provider does not cross threads; the passphrase does).
-struct Detached {
-    keystore: crate::crypto::Keystore,
-    key: Option<String>,
-    clock: crate::clock::Clock,
-    dir: std::path::PathBuf,
-    password: Option<sequoia_openpgp::crypto::Password>,
-}
-
-impl Detached {
-    fn of(ctx: &Context, password: Option<sequoia_openpgp::crypto::Password>) -> Detached {
-        Detached {
-            keystore: ctx.keystore.clone(),
-            key: ctx.key.clone(),
-            clock: ctx.clock,
-            dir: ctx.dir.clone(),
-            password,
-        }
-    }
-
-    fn context(self) -> Context {
-        Context {
-            keystore: self.keystore,
-            key: self.key,
-            clock: self.clock,
-            dir: self.dir,
-            passphrase: Box::new(Remembered(self.password)),
-            skip_unusable_recipients: false,
-        }
-    }
-}
-
-/// Passes on one passphrase, obtained before the TUI started.
-struct Remembered(Option<sequoia_openpgp::crypto::Password>);
-
-impl crate::crypto::PassphraseProvider for Remembered {
-    fn passphrase(&mut self, who: &crate::crypto::Identity, attempt: u32) -> Result<sequoia_openpgp::crypto::Password> {
-        match (&self.0, attempt) {
-            (Some(p), 1) => Ok(p.clone()),
-            _ => Err(Error::Key(format!("the key of {} is locked; restart hrx tui to enter its passphrase", who.name))),
-        }
-    }
-    fn new_passphrase(&mut self) -> Result<sequoia_openpgp::crypto::Password> {
-        Err(Error::Usage("keys are not generated from the TUI".into()))
-    }
-}
-
-/// Records the passphrase the user gives while unlocking, to reuse it.
-struct Recording<'a> {
-    inner: &'a mut dyn crate::crypto::PassphraseProvider,
-    last: Option<sequoia_openpgp::crypto::Password>,
-}
-
-impl crate::crypto::PassphraseProvider for Recording<'_> {
-    fn passphrase(&mut self, who: &crate::crypto::Identity, attempt: u32) -> Result<sequoia_openpgp::crypto::Password> {
-        let p = self.inner.passphrase(who, attempt)?;
-        self.last = Some(p.clone());
-        Ok(p)
-    }
-    fn new_passphrase(&mut self) -> Result<sequoia_openpgp::crypto::Password> {
-        self.inner.new_passphrase()
-    }
 }
 
 /// The name on the caller's key if its secret key is passphrase-protected.
@@ -261,18 +202,6 @@ fn locked_key(ctx: &Context) -> Option<String> {
         Ok(_) => None,
         Err(_) => ctx.keystore.cert(&f).ok().map(|c| crate::crypto::cert::identity(&c).name),
     }
-}
-
-fn remember_passphrase(ctx: &mut Context) -> Result<Option<sequoia_openpgp::crypto::Password>> {
-    let Ok(f) = ctx.key_fpr() else { return Ok(None) };
-    if !ctx.keystore.in_agent(&f) && ctx.keystore.secret(&f).is_err() {
-        return Ok(None); // no secret key: read-only browsing
-    }
-    let mut rec = Recording { inner: ctx.passphrase.as_mut(), last: None };
-    ctx.keystore.unlock(&f, &mut rec)?;
-    let last = rec.last.take();
-    ctx.passphrase = Box::new(Remembered(last.clone()));
-    Ok(last)
 }
 
 /// Restores the terminal: on exit, on error and on panic.
