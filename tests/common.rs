@@ -420,3 +420,140 @@ impl Drop for Tmux<'_> {
         let _ = self.run(&["kill-server"]);
     }
 }
+
+/// Runs `program args` and asserts it succeeded.
+fn must(program: &str, args: &[&std::ffi::OsStr]) {
+    let out = std::process::Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The name of the user running the tests.
+fn user_name() -> String {
+    // SAFETY: getpwuid returns a pointer into static storage, read at once
+    // and on this thread only.
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        assert!(!pw.is_null(), "no passwd entry for this user");
+        std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned()
+    }
+}
+
+/// A real OpenSSH server on 127.0.0.1 with its own host key and config,
+/// letting the test's user in with one key only; git runs on its side as
+/// over any ssh server. The client side (the test's `HOME`) knows the
+/// host key and holds the user key at `~/.ssh/id_ed25519`. Stopped when
+/// dropped.
+pub struct Sshd {
+    child: std::process::Child,
+    pub port: u16,
+    /// Where the served repositories are.
+    pub base: PathBuf,
+    /// The user key (private), also in the client's `~/.ssh`.
+    pub key: PathBuf,
+    pub user: String,
+    dir: PathBuf,
+}
+
+impl Sshd {
+    pub fn start(env: &TestEnv) -> Sshd {
+        let dir = env.path().join("sshd");
+        let base = env.path().join("served-ssh");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&base).unwrap();
+        let host = dir.join("host_ed25519");
+        must(
+            "ssh-keygen",
+            &["-q", "-t", "ed25519", "-N", "", "-f"]
+                .map(std::ffi::OsStr::new)
+                .iter()
+                .copied()
+                .chain([host.as_os_str()])
+                .collect::<Vec<_>>(),
+        );
+        let ssh = env.path().join("userhome/.ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        let key = ssh.join("id_ed25519");
+        must(
+            "ssh-keygen",
+            &["-q", "-t", "ed25519", "-N", "", "-C", "hrx-test", "-f"]
+                .map(std::ffi::OsStr::new)
+                .iter()
+                .copied()
+                .chain([key.as_os_str()])
+                .collect::<Vec<_>>(),
+        );
+        std::fs::copy(key.with_extension("pub"), dir.join("authorized_keys")).unwrap();
+        // As root, sshd wants its privilege-separation directory.
+        if unsafe { libc::getuid() } == 0 {
+            let _ = std::fs::create_dir_all("/run/sshd");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let user = user_name();
+        let config = dir.join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {host}\nPidFile {dir}/sshd.pid\nAuthorizedKeysFile {dir}/authorized_keys\n\
+                 StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
+                 PermitRootLogin prohibit-password\nAllowUsers {user}\nMaxStartups 50\nPrintMotd no\n\
+                 SetEnv GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL={home}/gitconfig\n",
+                host = host.display(),
+                dir = dir.display(),
+                home = env.path().join("userhome").display(),
+            ),
+        )
+        .unwrap();
+        let pub_host = std::fs::read_to_string(host.with_extension("pub")).unwrap();
+        let known = pub_host.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        std::fs::write(ssh.join("known_hosts"), format!("[127.0.0.1]:{port} {known}\n")).unwrap();
+        let log = std::fs::File::create(dir.join("sshd.log")).unwrap();
+        let mut c = std::process::Command::new("/usr/sbin/sshd");
+        c.args(["-D", "-e", "-f"]).arg(&config).stdout(std::process::Stdio::null()).stderr(log);
+        std::os::unix::process::CommandExt::process_group(&mut c, 0);
+        let child = c.spawn().expect("sshd (openssh-server; .ci/setup installs it)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sshd did not start: {}",
+                std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Sshd { child, port, base, key, user, dir }
+    }
+
+    /// A new, empty bare repository served as `name`; returns its ssh:// URL.
+    pub fn bare(&self, env: &TestEnv, name: &str) -> String {
+        let out =
+            env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(self.base.join(name)).output().unwrap();
+        assert!(out.status.success());
+        self.url(name)
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("ssh://{}@127.0.0.1:{}{}", self.user, self.port, self.base.join(name).display())
+    }
+
+    /// What sshd logged, for a failing test's message.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
+    }
+
+    /// `GIT_SSH_COMMAND` for plain git as the test's user.
+    pub fn git_ssh_command(&self, env: &TestEnv) -> String {
+        format!(
+            "ssh -i {} -o UserKnownHostsFile={} -o IdentitiesOnly=yes -o BatchMode=yes",
+            self.key.display(),
+            env.path().join("userhome/.ssh/known_hosts").display()
+        )
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -15,6 +15,7 @@ mod record;
 mod recovery;
 mod robustness;
 mod scripting;
+mod servers;
 mod sync;
 mod trust;
 mod tui;

@@ -34,26 +34,75 @@ pub fn verified_ref(name: &str) -> String {
     format!("refs/hrx/verified/{name}")
 }
 
-/// Credentials for ssh (the ssh agent) and https (git's credential
-/// helpers), tried a bounded number of times so a wrong one fails instead
-/// of looping.
+/// The key files ssh would try, in its order: `HRX_SSH_KEY` if set, else
+/// the usual ones in `~/.ssh` that exist.
+fn ssh_key_files() -> Vec<std::path::PathBuf> {
+    if let Some(k) = std::env::var_os("HRX_SSH_KEY") {
+        return vec![k.into()];
+    }
+    let Some(home) = std::env::var_os("HOME") else { return vec![] };
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .map(|n| std::path::Path::new(&home).join(".ssh").join(n))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// Credentials for ssh (the ssh agent, then key files) and https (git's
+/// credential helpers), each tried once, so a wrong one fails instead of
+/// looping.
 fn credentials(cb: &mut RemoteCallbacks) {
-    let mut attempts = 0;
+    let mut agent_tried = std::env::var_os("SSH_AUTH_SOCK").is_none();
+    let mut keys = ssh_key_files().into_iter();
+    let mut helper_tried = false;
     cb.credentials(move |url, user, allowed| {
-        attempts += 1;
-        if attempts > 3 {
-            return Err(git2::Error::from_str("authentication failed: check your ssh agent or git credential helper"));
+        if allowed.contains(git2::CredentialType::USERNAME) {
+            return git2::Cred::username(user.unwrap_or("git"));
         }
         if allowed.contains(git2::CredentialType::SSH_KEY) {
-            return git2::Cred::ssh_key_from_agent(user.unwrap_or("git"));
+            let user = user.unwrap_or("git");
+            if !agent_tried {
+                agent_tried = true;
+                return git2::Cred::ssh_key_from_agent(user);
+            }
+            if let Some(k) = keys.next() {
+                let public = k.with_extension("pub");
+                return git2::Cred::ssh_key(user, Some(&public).filter(|p| p.is_file()).map(|p| p.as_path()), &k, None);
+            }
+            return Err(git2::Error::new(
+                git2::ErrorCode::Auth,
+                git2::ErrorClass::Ssh,
+                "the ssh server took no key hrx offered (ssh-agent, then HRX_SSH_KEY or ~/.ssh/id_ed25519, id_ecdsa, id_rsa without a passphrase); add your key to ssh-agent, or give its file with HRX_SSH_KEY",
+            ));
         }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
-            && let Ok(cfg) = git2::Config::open_default()
-        {
-            return git2::Cred::credential_helper(&cfg, url, user);
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) && !helper_tried {
+            helper_tried = true;
+            if let Ok(cfg) = git2::Config::open_default()
+                && let Ok(c) = git2::Cred::credential_helper(&cfg, url, user)
+            {
+                return Ok(c);
+            }
         }
-        git2::Cred::default()
+        Err(git2::Error::new(
+            git2::ErrorCode::Auth,
+            git2::ErrorClass::Http,
+            "the server refused the credentials (or none were found): check git's credential helper (git config credential.helper) for this URL",
+        ))
     });
+}
+
+/// A failed fetch or push, said with what to do about it.
+fn network_error(url: &str, doing: &str, e: &git2::Error) -> Error {
+    let hint = match e.code() {
+        git2::ErrorCode::Certificate if url.starts_with("ssh://") || !url.contains("://") => {
+            "; the server's host key is not in ~/.ssh/known_hosts, or differs from it: check it with its operator, then add it (ssh-keyscan)"
+        }
+        git2::ErrorCode::Certificate => {
+            "; the server's TLS certificate is not signed by an authority this machine trusts: give the authority with SSL_CERT_FILE or git config http.sslCAInfo"
+        }
+        _ => "",
+    };
+    Error::State(format!("{doing} {url}: {}{hint}", e.message()))
 }
 
 /// Reports progress: (what, done, total).
@@ -90,9 +139,12 @@ impl Record {
         let mut opts = FetchOptions::new();
         opts.remote_callbacks(cb).download_tags(git2::AutotagOption::None);
         let spec = format!("+{BRANCH}:{}", incoming_ref(name));
-        remote
-            .fetch(&[spec.as_str()], Some(&mut opts), None)
-            .map_err(|e| Error::State(format!("fetching from {url}: {}", e.message())))?;
+        remote.fetch(&[spec.as_str()], Some(&mut opts), None).map_err(|e| {
+            match network_error(url, "fetching from", &e) {
+                Error::State(m) => Error::State(format!("{m}; the local record is unchanged")),
+                other => other,
+            }
+        })?;
         match self.repo.refname_to_id(&incoming_ref(name)) {
             Ok(o) => Ok(Some(o)),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
@@ -250,7 +302,7 @@ impl Record {
                 git2::ErrorCode::NotFastForward | git2::ErrorCode::Modified | git2::ErrorCode::Locked => {
                     Error::PushRejected(format!("{url} refused the push ({}); sync again", e.message()))
                 }
-                _ => Error::State(format!("pushing to {url}: {}", e.message())),
+                _ => network_error(url, "pushing to", &e),
             })?;
         }
         match rejected {

@@ -1,0 +1,155 @@
+//! Real git servers, started by the tests on 127.0.0.1 with their own
+//! config: OpenSSH's sshd (a key file, an ssh agent, an unknown host key,
+//! a key the server does not take), with hrx's hub hook on the server.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+fn run(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> std::process::Output {
+    env.hrx(who).arg("-C").arg(dir).args(args).output().unwrap()
+}
+
+fn ok(env: &TestEnv, who: &Party, dir: &Path, args: &[&str]) -> String {
+    let out = run(env, who, dir, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn rev(env: &TestEnv, dir: &Path) -> String {
+    let out = env.bare("git").arg("-C").arg(dir).args(["rev-parse", "main"]).output().unwrap();
+    stdout(&out).trim().to_string()
+}
+
+/// Anna's record, with a hub on the ssh server guarded by hrx's hook.
+fn anna_over_ssh(env: &TestEnv, sshd: &Sshd) -> (Party, PathBuf, String, PathBuf) {
+    let anna = env.party("Anna Weber", "DE", None);
+    let url = sshd.bare(env, "anna.git");
+    let served = sshd.base.join("anna.git");
+    let out =
+        env.hrx_nobody().arg("-C").arg(&served).args(["hook", "install", "--patient", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let laptop = env.record();
+    env.hrx(&anna).arg("init").arg(&laptop).assert().success();
+    ok(env, &anna, &laptop, &["add", "note", "--text", "from Berlin"]);
+    ok(env, &anna, &laptop, &["remote", "add", "hub", &url]);
+    (anna, laptop, url, served)
+}
+
+#[test]
+fn clone_sync_and_push_over_ssh_with_a_key_file() {
+    let env = TestEnv::new();
+    let sshd = Sshd::start(&env);
+    let (anna, laptop, url, served) = anna_over_ssh(&env, &sshd);
+    let out = run(&env, &anna, &laptop, &["sync", "--json"]);
+    assert!(out.status.success(), "{}\nsshd: {}", stderr(&out), sshd.log());
+    assert_eq!(json(&out)["sync"][0]["pushed"], true);
+    assert_eq!(rev(&env, &served), rev(&env, &laptop), "pushed through sshd and the hook");
+    // A provider in Valencia clones over ssh and writes back.
+    let ruiz = env.party("Dr Ruiz", "ES", None);
+    env.exchange_cert(&ruiz, &anna);
+    ok(&env, &anna, &laptop, &["grant", &ruiz.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    let copy = env.path().join("valencia");
+    let out = env.hrx(&ruiz).args(["clone", &url]).arg(&copy).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&env, &ruiz, &copy, &["add", "note", "--text", "seen in Valencia"]);
+    ok(&env, &ruiz, &copy, &["sync"]);
+    let v = json(&run(&env, &anna, &laptop, &["sync", "--json"]));
+    assert_eq!(v["sync"][0]["outcome"], "fast-forward", "{v}");
+    assert_eq!(rev(&env, &laptop), rev(&env, &copy));
+    // Plain git over the same ssh server meets the hook too.
+    let t = env.path().join("mallory");
+    let git = |dir: &Path, args: &[&str]| {
+        env.bare("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
+            .args(args)
+            .env("GIT_SSH_COMMAND", sshd.git_ssh_command(&env))
+            .output()
+            .unwrap()
+    };
+    let out = git(env.path(), &["clone", "-q", &url, "mallory"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(t.join("junk"), "x").unwrap();
+    assert!(git(&t, &["add", "junk"]).status.success());
+    assert!(git(&t, &["commit", "-q", "-m", "junk"]).status.success());
+    let out = git(&t, &["push", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
+    assert_eq!(rev(&env, &served), rev(&env, &laptop), "the hub did not move");
+}
+
+#[test]
+fn over_ssh_an_agent_holds_the_key() {
+    let env = TestEnv::new();
+    let sshd = Sshd::start(&env);
+    let (anna, laptop, _, served) = anna_over_ssh(&env, &sshd);
+    // The key lives only in an agent now.
+    let sock = env.path().join("agent.sock");
+    let mut agent = std::process::Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sock.exists() {
+        assert!(std::time::Instant::now() < deadline, "ssh-agent did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = std::process::Command::new("ssh-add").arg(&sshd.key).env("SSH_AUTH_SOCK", &sock).output().unwrap();
+    assert!(added.status.success(), "{}", stderr(&added));
+    let hidden = env.path().join("key-elsewhere");
+    std::fs::rename(&sshd.key, &hidden).unwrap();
+    let out =
+        env.hrx(&anna).arg("-C").arg(&laptop).args(["sync", "--json"]).env("SSH_AUTH_SOCK", &sock).output().unwrap();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert!(out.status.success(), "{}\nsshd: {}", stderr(&out), sshd.log());
+    assert_eq!(rev(&env, &served), rev(&env, &laptop));
+    // Neither an agent nor a key: said plainly, nothing changed.
+    ok(&env, &anna, &laptop, &["add", "note", "--text", "later"]);
+    let before = rev(&env, &laptop);
+    let out = run(&env, &anna, &laptop, &["sync"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("HRX_SSH_KEY"), "says how to give a key: {}", stderr(&out));
+    assert_eq!(rev(&env, &laptop), before);
+    // A key file named with HRX_SSH_KEY.
+    let out = env.hrx(&anna).arg("-C").arg(&laptop).arg("sync").env("HRX_SSH_KEY", &hidden).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rev(&env, &served), rev(&env, &laptop));
+}
+
+#[test]
+fn over_ssh_an_unknown_host_key_and_a_refused_key_are_said_and_change_nothing() {
+    let env = TestEnv::new();
+    let sshd = Sshd::start(&env);
+    let (anna, laptop, _, served) = anna_over_ssh(&env, &sshd);
+    let before = rev(&env, &laptop);
+    let known = env.path().join("userhome/.ssh/known_hosts");
+    let kept = std::fs::read(&known).unwrap();
+    // A server whose host key this machine does not know (a man in the middle, say).
+    std::fs::write(&known, "").unwrap();
+    let out = run(&env, &anna, &laptop, &["sync"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("known_hosts"), "{}", stderr(&out));
+    assert_eq!(rev(&env, &laptop), before);
+    let hub_main =
+        env.bare("git").arg("-C").arg(&served).args(["rev-parse", "--verify", "-q", "main"]).output().unwrap();
+    assert!(!hub_main.status.success(), "nothing reached the hub");
+    std::fs::write(&known, kept).unwrap();
+    // A key the server does not take.
+    let other = env.path().join("other_key");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let out = env.hrx(&anna).arg("-C").arg(&laptop).arg("sync").env("HRX_SSH_KEY", &other).output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("took no key"), "{}", stderr(&out));
+    assert_eq!(rev(&env, &laptop), before);
+}
