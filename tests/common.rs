@@ -557,3 +557,198 @@ impl Drop for Sshd {
         let _ = self.child.wait();
     }
 }
+
+/// A real HTTPS git server on 127.0.0.1: nginx (TLS with a certificate
+/// from a test CA, basic auth for one user) in front of `git
+/// http-backend` through fcgiwrap, each with its own config. The client
+/// side (the test's git config) trusts the CA through `http.sslCAInfo`
+/// and finds the password through git's `store` credential helper.
+/// Stopped when dropped.
+pub struct Https {
+    nginx: std::process::Child,
+    fcgi: std::process::Child,
+    pub port: u16,
+    /// Where the served repositories are.
+    pub base: PathBuf,
+    /// The test CA's certificate.
+    pub ca: PathBuf,
+    /// Where git's credential store keeps the password.
+    pub credentials: PathBuf,
+    dir: PathBuf,
+}
+
+pub const HTTPS_USER: &str = "anna";
+pub const HTTPS_PASSWORD: &str = "correct horse battery";
+
+fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl").current_dir(dir).args(args).output().expect("openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+impl Https {
+    pub fn start(env: &TestEnv) -> Https {
+        let dir = env.path().join("https");
+        let base = env.path().join("served-https");
+        for d in ["", "tmp"] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        std::fs::create_dir_all(&base).unwrap();
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        let mut a =
+            vec!["req", "-x509", "-days", "30", "-subj", "/CN=hrx test CA", "-keyout", "ca.key", "-out", "ca.crt"];
+        a.extend(ec);
+        openssl(&dir, &a);
+        let mut a = vec!["req", "-new", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"];
+        a.extend(ec);
+        openssl(&dir, &a);
+        std::fs::write(dir.join("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-days",
+                "30",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-extfile",
+                "ext",
+                "-out",
+                "server.crt",
+            ],
+        );
+        let hash = String::from_utf8(openssl(&dir, &["passwd", "-apr1", HTTPS_PASSWORD])).unwrap();
+        std::fs::write(dir.join("htpasswd"), format!("{HTTPS_USER}:{}\n", hash.trim())).unwrap();
+        let sock = dir.join("fcgi.sock");
+        let mut f = std::process::Command::new("fcgiwrap");
+        f.arg("-s").arg(format!("unix:{}", sock.display())).stdout(std::process::Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut f, 0);
+        let fcgi = f.spawn().expect("fcgiwrap (.ci/setup installs it)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let home = env.path().join("userhome");
+        let root = unsafe { libc::getuid() } == 0;
+        let d = dir.display();
+        let conf = format!(
+            "{user}worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
+             http {{\n access_log {d}/access.log;\n client_body_temp_path {d}/tmp/body;\n proxy_temp_path {d}/tmp/proxy;\n\
+             fastcgi_temp_path {d}/tmp/fcgi;\n uwsgi_temp_path {d}/tmp/uwsgi;\n scgi_temp_path {d}/tmp/scgi;\n client_max_body_size 0;\n\
+             server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_certificate {d}/server.crt;\n  ssl_certificate_key {d}/server.key;\n\
+               location /moved/ {{ rewrite ^/moved/(.*)$ https://127.0.0.1:{port}/git/$1 permanent; }}\n\
+               location /plain/ {{ rewrite ^/plain/(.*)$ http://127.0.0.1:{port}/git/$1 permanent; }}\n\
+               location ~ ^/git(/.*)$ {{\n   auth_basic \"hrx test\";\n   auth_basic_user_file {d}/htpasswd;\n\
+                fastcgi_pass unix:{sock};\n   fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;\n\
+                fastcgi_param PATH_INFO $1;\n   fastcgi_param QUERY_STRING $query_string;\n   fastcgi_param REQUEST_METHOD $request_method;\n\
+                fastcgi_param CONTENT_TYPE $content_type;\n   fastcgi_param CONTENT_LENGTH $content_length;\n\
+                fastcgi_param REMOTE_USER $remote_user;\n   fastcgi_param GIT_PROJECT_ROOT {base};\n   fastcgi_param GIT_HTTP_EXPORT_ALL \"\";\n\
+                fastcgi_param GIT_CONFIG_NOSYSTEM 1;\n   fastcgi_param GIT_CONFIG_GLOBAL {home}/gitconfig;\n   fastcgi_param HOME {home};\n\
+                fastcgi_param PATH /usr/bin:/bin;\n  }}\n }}\n}}\n",
+            user = if root { "user root;\n" } else { "" },
+            sock = sock.display(),
+            base = base.display(),
+            home = home.display(),
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let mut n = std::process::Command::new("nginx");
+        n.arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf")).arg("-e").arg(dir.join("error.log"));
+        n.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut n, 0);
+        let nginx = n.spawn().expect("nginx (.ci/setup installs it)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() || !sock.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nginx or fcgiwrap did not start: {}",
+                std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // The client: trusts the test CA, and has the password in git's
+        // credential store.
+        let credentials = home.join("git-credentials");
+        std::fs::write(
+            &credentials,
+            format!("https://{HTTPS_USER}:{}@127.0.0.1:{port}\n", HTTPS_PASSWORD.replace(' ', "%20")),
+        )
+        .unwrap();
+        let gitconfig = home.join("gitconfig");
+        let mut cfg = std::fs::read_to_string(&gitconfig).unwrap_or_default();
+        cfg.push_str(&format!(
+            "[http]\n\tsslCAInfo = {}\n[credential]\n\thelper = store --file {}\n",
+            dir.join("ca.crt").display(),
+            credentials.display()
+        ));
+        std::fs::write(&gitconfig, cfg).unwrap();
+        Https { nginx, fcgi, port, base, ca: dir.join("ca.crt"), credentials, dir }
+    }
+
+    /// A new, empty bare repository served as `name`; returns its https:// URL.
+    pub fn bare(&self, env: &TestEnv, name: &str) -> String {
+        let out =
+            env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(self.base.join(name)).output().unwrap();
+        assert!(out.status.success());
+        self.url(name)
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("https://{HTTPS_USER}@127.0.0.1:{}/git/{name}", self.port)
+    }
+
+    /// What nginx logged, for a failing test's message.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Https {
+    fn drop(&mut self) {
+        for c in [&mut self.nginx, &mut self.fcgi] {
+            unsafe { libc::kill(-(c.id() as i32), libc::SIGKILL) };
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A TCP relay to 127.0.0.1:`to` that passes each connection's first
+/// `limit` bytes from the server and then drops it: a server that goes
+/// away mid-pack. Runs until the test ends.
+pub fn dropping_relay(to: u16, limit: usize) -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for c in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", to)) else { return };
+                let (mut c2, mut s2) = (c.try_clone().unwrap(), s.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                });
+                let mut sent = 0;
+                let mut buf = [0u8; 4096];
+                let mut s = s;
+                let mut c = c;
+                while sent < limit {
+                    match std::io::Read::read(&mut s, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            let n = n.min(limit - sent);
+                            if std::io::Write::write_all(&mut c, &buf[..n]).is_err() {
+                                break;
+                            }
+                            sent += n;
+                        }
+                    }
+                }
+                let _ = c.shutdown(std::net::Shutdown::Both);
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}

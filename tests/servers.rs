@@ -153,3 +153,123 @@ fn over_ssh_an_unknown_host_key_and_a_refused_key_are_said_and_change_nothing() 
     assert!(stderr(&out).contains("took no key"), "{}", stderr(&out));
     assert_eq!(rev(&env, &laptop), before);
 }
+
+/// Anna's record, with a hub on the HTTPS server guarded by hrx's hook.
+fn anna_over_https(env: &TestEnv, https: &Https) -> (Party, PathBuf, String, PathBuf) {
+    let anna = env.party("Anna Weber", "DE", None);
+    let url = https.bare(env, "anna.git");
+    let served = https.base.join("anna.git");
+    let out =
+        env.hrx_nobody().arg("-C").arg(&served).args(["hook", "install", "--patient", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let laptop = env.record();
+    env.hrx(&anna).arg("init").arg(&laptop).assert().success();
+    ok(env, &anna, &laptop, &["add", "note", "--text", "from Berlin"]);
+    ok(env, &anna, &laptop, &["remote", "add", "hub", &url]);
+    (anna, laptop, url, served)
+}
+
+#[test]
+fn clone_sync_and_push_over_https_with_a_credential_helper_and_a_test_ca() {
+    let env = TestEnv::new();
+    let https = Https::start(&env);
+    let (anna, laptop, url, served) = anna_over_https(&env, &https);
+    let out = run(&env, &anna, &laptop, &["sync", "--json"]);
+    assert!(out.status.success(), "{}\nnginx: {}", stderr(&out), https.log());
+    assert_eq!(json(&out)["sync"][0]["pushed"], true);
+    assert_eq!(rev(&env, &served), rev(&env, &laptop), "pushed through nginx, http-backend and the hook");
+    let ruiz = env.party("Dr Ruiz", "ES", None);
+    env.exchange_cert(&ruiz, &anna);
+    ok(&env, &anna, &laptop, &["grant", &ruiz.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    let copy = env.path().join("valencia");
+    let out = env.hrx(&ruiz).args(["clone", &url]).arg(&copy).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&env, &ruiz, &copy, &["add", "note", "--text", "seen in Valencia"]);
+    ok(&env, &ruiz, &copy, &["sync"]);
+    let v = json(&run(&env, &anna, &laptop, &["sync", "--json"]));
+    assert_eq!(v["sync"][0]["outcome"], "fast-forward", "{v}");
+    // Plain git over HTTPS meets the hook too.
+    let git = |dir: &Path, args: &[&str]| {
+        env.bare("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = git(env.path(), &["clone", "-q", &url, "mallory"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let t = env.path().join("mallory");
+    std::fs::write(t.join("junk"), "x").unwrap();
+    assert!(git(&t, &["add", "junk"]).status.success());
+    assert!(git(&t, &["commit", "-q", "-m", "junk"]).status.success());
+    let out = git(&t, &["push", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
+    assert_eq!(rev(&env, &served), rev(&env, &laptop), "the hub did not move");
+}
+
+#[test]
+fn over_https_bad_credentials_an_unknown_ca_redirects_and_a_dropped_connection_change_nothing() {
+    let env = TestEnv::new();
+    let https = Https::start(&env);
+    let (anna, laptop, url, served) = anna_over_https(&env, &https);
+    ok(&env, &anna, &laptop, &["sync"]);
+    let ruiz = env.party("Dr Ruiz", "ES", None);
+    let copy = env.path().join("valencia");
+    let out = env.hrx(&ruiz).args(["clone", &url]).arg(&copy).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // New since the clone, and enough that its pack spans many TLS records.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let noise: String = (0..12_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            format!("{:08x}", x as u32)
+        })
+        .collect();
+    ok(&env, &anna, &laptop, &["add", "note", "--text", &noise]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    let before = rev(&env, &copy);
+    let packs = || TestEnv::files_under(&copy.join(".git/objects/pack"));
+    let packs_before = packs();
+    let unchanged = |what: &str, out: &std::process::Output, says: &str| {
+        assert_eq!(packs(), packs_before, "{what}: no pack (or half of one) is left");
+        assert!(!out.status.success(), "{what}: went through");
+        assert!(stderr(out).contains(says), "{what}: says {says:?}: {}", stderr(out));
+        assert_eq!(rev(&env, &copy), before, "{what}: the local record is unchanged");
+        let refs = env.bare("git").arg("-C").arg(&copy).args(["for-each-ref", "refs/hrx/incoming"]).output().unwrap();
+        assert_eq!(stdout(&refs), "", "{what}: nothing left waiting");
+    };
+    // Wrong password in the credential store.
+    let right = std::fs::read_to_string(&https.credentials).unwrap();
+    std::fs::write(&https.credentials, right.replace("battery", "staple")).unwrap();
+    let out = run(&env, &ruiz, &copy, &["sync"]);
+    unchanged("wrong password", &out, "credential");
+    std::fs::write(&https.credentials, &right).unwrap();
+    // A CA this machine does not trust.
+    let gitconfig = env.path().join("userhome/gitconfig");
+    let cfg = std::fs::read_to_string(&gitconfig).unwrap();
+    std::fs::write(&gitconfig, cfg.replace("sslCAInfo", "sslCAInfoNot")).unwrap();
+    let out = run(&env, &ruiz, &copy, &["sync"]);
+    unchanged("unknown CA", &out, "authority");
+    std::fs::write(&gitconfig, &cfg).unwrap();
+    // A redirect to plain HTTP is not followed.
+    let set = |u: &str| ok(&env, &ruiz, &copy, &["remote", "set-url", "origin", u]);
+    set(&format!("https://{HTTPS_USER}@127.0.0.1:{}/plain/anna.git", https.port));
+    let out = run(&env, &ruiz, &copy, &["sync"]);
+    unchanged("redirect to http", &out, "fetching from");
+    // A server that drops the connection mid-pack.
+    let relay = dropping_relay(https.port, 12_000);
+    set(&format!("https://{HTTPS_USER}@127.0.0.1:{relay}/git/anna.git"));
+    let out = run(&env, &ruiz, &copy, &["sync"]);
+    unchanged("dropped mid-pack", &out, "fetching from");
+    // A redirect within the server is followed, and the sync completes.
+    set(&format!("https://{HTTPS_USER}@127.0.0.1:{}/moved/anna.git", https.port));
+    let out = run(&env, &ruiz, &copy, &["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rev(&env, &copy), rev(&env, &served));
+}

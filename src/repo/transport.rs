@@ -52,6 +52,7 @@ fn ssh_key_files() -> Vec<std::path::PathBuf> {
 /// credential helpers), each tried once, so a wrong one fails instead of
 /// looping.
 fn credentials(cb: &mut RemoteCallbacks) {
+    use_git_ca();
     let mut agent_tried = std::env::var_os("SSH_AUTH_SOCK").is_none();
     let mut keys = ssh_key_files().into_iter();
     let mut helper_tried = false;
@@ -77,7 +78,7 @@ fn credentials(cb: &mut RemoteCallbacks) {
         }
         if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) && !helper_tried {
             helper_tried = true;
-            if let Ok(cfg) = git2::Config::open_default()
+            if let Ok(cfg) = user_git_config()
                 && let Ok(c) = git2::Cred::credential_helper(&cfg, url, user)
             {
                 return Ok(c);
@@ -88,6 +89,41 @@ fn credentials(cb: &mut RemoteCallbacks) {
             git2::ErrorClass::Http,
             "the server refused the credentials (or none were found): check git's credential helper (git config credential.helper) for this URL",
         ))
+    });
+}
+
+/// The user's git configuration as git reads it: `GIT_CONFIG_GLOBAL` in
+/// place of `~/.gitconfig` when set (libgit2 knows only the latter), and
+/// the system's unless `GIT_CONFIG_NOSYSTEM`.
+fn user_git_config() -> std::result::Result<git2::Config, git2::Error> {
+    let Some(global) = std::env::var_os("GIT_CONFIG_GLOBAL") else { return git2::Config::open_default() };
+    let mut c = git2::Config::new()?;
+    if std::env::var_os("GIT_CONFIG_NOSYSTEM").is_none()
+        && let Ok(system) = git2::Config::find_system()
+    {
+        c.add_file(&system, git2::ConfigLevel::System, false)?;
+    }
+    let global = std::path::PathBuf::from(global);
+    if global.is_file() {
+        c.add_file(&global, git2::ConfigLevel::Global, false)?;
+    }
+    Ok(c)
+}
+
+/// Points libgit2's TLS at the authorities git is told to trust for
+/// HTTPS (`http.sslCAInfo` in the user's git config; `SSL_CERT_FILE`
+/// works as for OpenSSL). Only the user's and the system's config count:
+/// a record's own `.git/config` came with the copy, and must not choose
+/// whom this machine trusts.
+fn use_git_ca() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(cfg) = user_git_config().and_then(|mut c| c.snapshot()) else { return };
+        if let Ok(file) = cfg.get_path("http.sslCAInfo") {
+            // SAFETY: set once, before this process's first TLS
+            // connection (libgit2 reads it when it connects).
+            let _ = unsafe { git2::opts::set_ssl_cert_file(&file) };
+        }
     });
 }
 
