@@ -432,6 +432,11 @@ fn many_records_sync_at_once_and_one_failure_stops_no_other() {
     assert_eq!(out.status.code(), Some(9));
     assert!(stderr(&out).contains("3 records: 2 synced (0 changed), 1 failed"), "{}", stderr(&out));
     assert!(stdout(&out).contains("bob: FAILED:"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("syncing records"), "no progress in scripts: {}", stderr(&out));
+    // On a terminal (a pty made by script(1)), progress is drawn.
+    let cmd = format!("{} sync --records {}", assert_cmd::cargo::cargo_bin!("hrx").display(), dir.display());
+    let out = env.bare("script").env("HRX_HOME", &klein.home).args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    assert!(stdout(&out).contains("syncing records: 3/3"), "{}", stdout(&out));
     // A list of records: the same, for the ones listed.
     let list = env.path().join("list");
     std::fs::write(&list, format!("# nightly\n{}\n", dir.join("anna").display())).unwrap();
@@ -440,4 +445,222 @@ fn many_records_sync_at_once_and_one_failure_stops_no_other() {
     assert_eq!(stdout(&out).lines().count(), 2);
     let out = env.hrx(&klein).args(["sync", "--records"]).arg(env.path().join("tmp")).output().unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+}
+
+/// Runs the hub's hook as git's receive-pack does: in the hub, with the
+/// pushed objects in a quarantine directory and the updates on stdin.
+fn hook_as_git_runs_it(env: &TestEnv, hub: &Path, quarantine: &Path, stdin: &[u8]) -> std::process::Output {
+    env.hrx_nobody()
+        .current_dir(hub)
+        .env("GIT_DIR", ".")
+        .env("GIT_OBJECT_DIRECTORY", quarantine)
+        .env("GIT_QUARANTINE_PATH", quarantine)
+        .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", hub.join("objects"))
+        .args(["hook", "pre-receive"])
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap()
+}
+
+/// A quarantine holding Anna's newest commit (not yet on the hub), as a
+/// push of it would bring; returns (hub main, new commit).
+fn quarantine_with_a_new_commit(s: &Setup, q: &Path) -> (String, String) {
+    ok(&s.env, &s.anna, &s.laptop, &["add", "note", "--text", "not yet pushed"]);
+    let (old, new) = (rev(&s.env, &s.hub, "main"), rev(&s.env, &s.laptop, "main"));
+    std::fs::create_dir_all(q.join("pack")).unwrap();
+    let out = s
+        .env
+        .bare("git")
+        .arg("-C")
+        .arg(&s.laptop)
+        .args(["pack-objects", "-q", "--revs"])
+        .arg(q.join("pack/pack"))
+        .write_stdin(format!("{new}\n^{old}\n"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    (old, new)
+}
+
+#[test]
+fn a_hub_takes_one_update_of_main_per_push() {
+    let s = setup();
+    let q = s.env.path().join("quarantine");
+    let (old, new) = quarantine_with_a_new_commit(&s, &q);
+    // The push a client would make is taken (the set-up is real)...
+    let one = format!("{old} {new} refs/heads/main\n");
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, one.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    // ...but not with a second line for main after it (git would apply it
+    // after the first, moving main past what was judged).
+    let twice = format!("{old} {new} refs/heads/main\n{new} {old} refs/heads/main\n");
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, twice.as_bytes());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("updates refs/heads/main once"), "{}", stderr(&out));
+    // Nor a line that changes nothing.
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, format!("{old} {old} refs/heads/main\n").as_bytes());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("does not change"), "{}", stderr(&out));
+    // Nor more input than it reads.
+    let mut long = one.into_bytes();
+    long.resize(100 << 10, b'\n');
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, &long);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("more than 64 KiB"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_ref_name_that_passes_for_main_is_refused() {
+    let s = setup();
+    let q = s.env.path().join("quarantine");
+    let (old, new) = quarantine_with_a_new_commit(&s, &q);
+    let nbsp = format!("{old} {new} refs/heads/main\u{a0}\n");
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, nbsp.as_bytes());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not a ref update this hub takes"), "{}", stderr(&out));
+    // Through plain git, riding along with a real update of main.
+    let t = plain_clone(&s, "mallory");
+    git_ok(&s.env, &t, &["fetch", "-q", s.laptop.to_str().unwrap(), "main:refs/remotes/anna/main"]);
+    std::fs::write(t.join("junk"), "x").unwrap();
+    git_ok(&s.env, &t, &["add", "junk"]);
+    git_ok(&s.env, &t, &["commit", "-q", "-m", "junk"]);
+    let out = git(&s.env, &t, &["push", "origin", "anna/main:refs/heads/main", "HEAD:refs/heads/main\u{a0}"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let refs = git_ok(&s.env, &s.hub, &["for-each-ref", "--format=%(refname)"]);
+    assert_eq!(refs, "refs/heads/main\n", "{refs:?}");
+}
+
+#[test]
+fn a_push_carrying_objects_main_does_not_need_is_refused() {
+    let s = setup();
+    let q = s.env.path().join("quarantine");
+    let (old, new) = quarantine_with_a_new_commit(&s, &q);
+    // A blob nothing names, among the pushed objects.
+    let out = s
+        .env
+        .bare("git")
+        .arg("-C")
+        .arg(&s.hub)
+        .env("GIT_OBJECT_DIRECTORY", &q)
+        .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", s.hub.join("objects"))
+        .args(["hash-object", "-w", "--stdin"])
+        .write_stdin(vec![b'x'; 1 << 20])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let blob = stdout(&out).trim().to_string();
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, format!("{old} {new} refs/heads/main\n").as_bytes());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&format!("carries object {blob}")), "{}", stderr(&out));
+}
+
+#[test]
+fn a_hub_made_from_a_relative_path_is_found_from_anywhere_and_never_inside_the_record() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.record();
+    env.hrx(&anna).arg("init").arg(&laptop).assert().success();
+    // From the test's directory: rel.git is made there, and kept whole.
+    let out = run(&env, &anna, &laptop, &["remote", "add", "rel", "rel.git", "--create"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env.path().join("rel.git/HEAD").is_file(), "made where hrx runs");
+    let list = ok(&env, &anna, &laptop, &["remote", "list"]);
+    assert!(list.contains(&env.path().join("rel.git").display().to_string()), "{list}");
+    let elsewhere = env.path().join("tmp");
+    let out = env.hrx(&anna).current_dir(&elsewhere).arg("-C").arg(&laptop).args(["sync", "rel"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rev(&env, &env.path().join("rel.git"), "main"), rev(&env, &laptop, "main"));
+    let inside = laptop.join("hub.git");
+    let out = run(&env, &anna, &laptop, &["remote", "add", "inside", inside.to_str().unwrap(), "--create"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!inside.exists());
+}
+
+#[test]
+fn hook_install_takes_a_symlinked_path_and_is_not_held_by_a_fifo() {
+    let s = setup();
+    let link = s.env.path().join("srv");
+    std::os::unix::fs::symlink(s.env.path(), &link).unwrap();
+    let out = s.env.hrx_nobody().arg("-C").arg(link.join("hub.git")).args(["hook", "install"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hook = s.hub.join("hooks/pre-receive");
+    std::fs::remove_file(&hook).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&hook).output().unwrap();
+    assert!(made.status.success());
+    let out = s
+        .env
+        .hrx_nobody()
+        .arg("-C")
+        .arg(&s.hub)
+        .args(["hook", "install"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "refused, not hung: {}", stderr(&out));
+    let out = s.env.hrx_nobody().arg("-C").arg(&s.hub).args(["hook", "install", "--force"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&hook).unwrap().is_file());
+    // Without --patient, the operator hears that the first push claims it.
+    let empty = s.env.path().join("empty.git");
+    assert!(
+        s.env.bare("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&empty).output().unwrap().status.success()
+    );
+    let out = s.env.hrx_nobody().arg("-C").arg(&empty).args(["hook", "install"]).output().unwrap();
+    assert!(stderr(&out).contains("first record pushed here claims"), "{}", stderr(&out));
+}
+
+#[test]
+fn hrx_says_why_a_hub_refused_its_push() {
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    let url = daemon.bare(&env, "anna.git");
+    let anna = env.party("Anna Weber", "DE", None);
+    let mallory = env.party("Mallory", "XX", None);
+    let served = daemon.base.join("anna.git");
+    let out =
+        env.hrx_nobody().arg("-C").arg(&served).args(["hook", "install", "--patient", &anna.fpr]).output().unwrap();
+    assert!(out.status.success());
+    let theirs = env.record();
+    env.hrx(&mallory).arg("init").arg(&theirs).assert().success();
+    ok(&env, &mallory, &theirs, &["remote", "add", "hub", &url]);
+    let out = run(&env, &mallory, &theirs, &["sync"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("holds the record of {}", anna.fpr)), "{}", stderr(&out));
+}
+
+#[test]
+fn a_remote_that_never_answers_times_out_and_stops_no_other_record() {
+    let env = TestEnv::new();
+    let (klein, dir, _patients) = provider_with_records(&env, &["anna", "bob"]);
+    // A server that takes the connection and then says nothing.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = vec![];
+        for c in silent.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let out = env
+        .hrx(&klein)
+        .arg("-C")
+        .arg(dir.join("anna"))
+        .args(["remote", "set-url", "origin", &format!("git://127.0.0.1:{port}/anna.git")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .hrx(&klein)
+        .args(["sync", "--records"])
+        .arg(&dir)
+        .arg("--json")
+        .env("HRX_NET_TIMEOUT", "2")
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[2]["sync-summary"]["synced"], 1, "bob's went on: {lines:?}");
+    assert_eq!(lines[2]["sync-summary"]["failed"][0], dir.join("anna").display().to_string());
 }

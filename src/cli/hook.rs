@@ -52,6 +52,9 @@ pub fn run(dir: Option<&std::path::Path>, cmd: &HookCommand, out: &Out) -> Resul
                 .transpose()?;
             let exe = std::env::current_exe().map_err(|e| Error::io("hrx's own path", e))?;
             let done = hub::install(&here, &exe, patient.as_ref(), *force, now)?;
+            if done.patient.is_none() {
+                out.info("hrx: warning: no patient named: the first record pushed here claims this hub; name hers with --patient FPR");
+            }
             if out.json {
                 out.json("hook-install", &done);
             } else {
@@ -66,12 +69,18 @@ pub fn run(dir: Option<&std::path::Path>, cmd: &HookCommand, out: &Out) -> Resul
         HookCommand::PreReceive => {
             let mut input = String::new();
             std::io::stdin()
-                .take(1 << 20)
+                .take(hub::MAX_INPUT as u64 + 1)
                 .read_to_string(&mut input)
                 .map_err(|e| Error::io("the ref updates on standard input", e))?;
+            if input.len() > hub::MAX_INPUT {
+                return Err(Error::Denied(format!(
+                    "the push sends more than {} KiB of ref updates; a hub takes one update of main; nothing was taken",
+                    hub::MAX_INPUT >> 10
+                )));
+            }
             let updates = hub::parse_updates(&input)?;
-            let rec = hub::open_for_hook(&here)?;
-            let ok = hub::check_push(&rec, &updates, now)?;
+            let (rec, quarantine) = hub::open_for_hook(&here)?;
+            let ok = hub::check_push(&rec, quarantine.as_deref(), &updates, now).map_err(for_the_pusher)?;
             // On standard error: git shows it to the pusher.
             out.info(&format!(
                 "hrx: verified {} commits from the root of {}'s record; main may move to {}",
@@ -82,4 +91,13 @@ pub fn run(dir: Option<&std::path::Path>, cmd: &HookCommand, out: &Out) -> Resul
         }
     }
     Ok(super::exit::OK)
+}
+
+/// A refusal said to the pusher about the hub (the verifier's wording
+/// speaks of a local copy, which the hub is not).
+fn for_the_pusher(e: Error) -> Error {
+    match e {
+        Error::Refused(f) => Error::Denied(format!("push refused ({}): {}", f.code, f.reason)),
+        other => other,
+    }
 }

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{Fpr, Reason};
+use crate::repo::object::ObjectError;
 use crate::repo::{BRANCH, Record};
 use crate::verify::Failure;
 
@@ -36,21 +37,34 @@ pub struct Update {
     pub name: String,
 }
 
-/// Reads `pre-receive`'s standard input: one "OLD NEW REF" line per update.
+/// The most `pre-receive` input a hub reads: far more than one update
+/// needs; a push that sends more is refused, never read in part.
+pub const MAX_INPUT: usize = 64 << 10;
+
+/// Reads `pre-receive`'s standard input: one "OLD NEW REF" line per
+/// update, fields separated by one space as git writes them. A ref name
+/// with whitespace or control characters in it is refused: it could pass
+/// for another (`main` followed by a no-break space).
 pub fn parse_updates(input: &str) -> Result<Vec<Update>> {
     let oid = |s: &str| -> Result<Option<Oid>> {
+        if s.len() != 40 {
+            return Err(Error::Usage(format!("{s:?} is not an object id")));
+        }
         let o = Oid::from_str(s).map_err(|_| Error::Usage(format!("{s:?} is not an object id")))?;
         Ok(Some(o).filter(|o| !o.is_zero()))
     };
     input
-        .lines()
-        .filter(|l| !l.trim().is_empty())
+        .split('\n')
+        .filter(|l| !l.is_empty())
         .map(|l| {
-            let mut parts = l.split_whitespace();
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some(o), Some(n), Some(r), None) => Ok(Update { old: oid(o)?, new: oid(n)?, name: r.to_string() }),
-                _ => Err(Error::Usage(format!(
-                    "{l:?} is not a ref update (\"OLD NEW REF\"); hrx hook pre-receive is run by git's receive-pack"
+            let mut parts = l.splitn(3, ' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(o), Some(n), Some(r)) if !r.is_empty() && !r.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                    Ok(Update { old: oid(o)?, new: oid(n)?, name: r.to_string() })
+                }
+                _ => Err(Error::Denied(format!(
+                    "{} is not a ref update this hub takes (\"OLD NEW REF\", a ref name without spaces); nothing was taken",
+                    crate::model::text::printable(l)
                 ))),
             }
         })
@@ -72,16 +86,25 @@ pub struct Accepted {
 /// nothing else to update: refused), the verified new head otherwise.
 /// Only `main` may change, only forward, and only to history that verifies
 /// from its root (the patient's, if the hub names one).
-pub fn check_push(rec: &Record, updates: &[Update], now: DateTime<Utc>) -> Result<Accepted> {
+pub fn check_push(rec: &Record, quarantine: Option<&Path>, updates: &[Update], now: DateTime<Utc>) -> Result<Accepted> {
     if let Some(u) = updates.iter().find(|u| u.name != BRANCH) {
         return Err(Error::Denied(format!(
             "this hub holds one patient's record on {BRANCH} and nothing else; {} was not pushed (push {BRANCH} only: hrx sync does)",
-            u.name
+            crate::model::text::printable(&u.name)
         )));
     }
-    let Some(u) = updates.first() else {
-        return Err(Error::Usage("the push updates no ref".into()));
+    // git applies each line in turn: a second line for main would move it
+    // past what was judged.
+    let [u] = updates else {
+        return Err(Error::Denied(format!(
+            "a push to this hub updates {BRANCH} once, and this one has {} updates of it; nothing was taken",
+            updates.len()
+        )));
     };
+    if u.old.is_some() && u.old == u.new {
+        // git sends no such line: it would carry objects nothing judges.
+        return Err(Error::Denied(format!("the push does not change {BRANCH}; nothing was taken")));
+    }
     let Some(new) = u.new else {
         return Err(refused(
             None,
@@ -107,6 +130,9 @@ pub fn check_push(rec: &Record, updates: &[Update], now: DateTime<Utc>) -> Resul
             ),
         ));
     }
+    if let Some(q) = quarantine {
+        only_what_main_needs(rec, q, new)?;
+    }
     let v = crate::verify::verify(rec, Some(new), None, now).map_err(|f| {
         Error::Refused(Failure {
             reason: format!("the pushed history does not verify from its root: {}; this hub is unchanged", f.reason),
@@ -129,6 +155,45 @@ pub fn check_push(rec: &Record, updates: &[Update], now: DateTime<Utc>) -> Resul
     Ok(Accepted { head: new.to_string(), commits: v.commits.len(), patient: v.header.patient.clone() })
 }
 
+/// Refuses a push that carries any object the new `main` does not need:
+/// the hub would keep it (a gigabyte blob nothing names, say), and objects
+/// are read by every later check. Found with the same bounded walk a fetch
+/// from a directory uses: an object over its limit refuses the push too.
+fn only_what_main_needs(rec: &Record, quarantine: &Path, new: Oid) -> Result<()> {
+    let hub = git2::Odb::new()?;
+    hub.add_disk_alternate(&rec.repo.path().join("objects").to_string_lossy())?;
+    let pushed = git2::Odb::new()?;
+    pushed.add_disk_alternate(&quarantine.to_string_lossy())?;
+    let all = rec.repo.odb()?;
+    let needed = crate::repo::transport::missing_objects(&all, &hub, new).map_err(|(o, e)| {
+        let code = match e {
+            ObjectError::TooLarge { .. } | ObjectError::TooMany { .. } => Reason::TooLarge,
+            ObjectError::WrongType(_) => Reason::Layout,
+            ObjectError::Malformed(_) => Reason::MalformedTree,
+            _ => Reason::Git,
+        };
+        refused(Some(o), code, format!("the push holds object {o}, which {e}; this hub is unchanged"))
+    })?;
+    let needed: std::collections::HashSet<Oid> = needed.iter().map(|w| w.0).collect();
+    let mut extra = None;
+    let _ = pushed.foreach(|o| {
+        if needed.contains(o) {
+            true
+        } else {
+            extra = Some(*o);
+            false
+        }
+    });
+    match extra {
+        Some(o) => Err(refused(
+            Some(o),
+            Reason::Layout,
+            format!("the push carries object {o}, which the new {BRANCH} does not contain; this hub is unchanged"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn refused(commit: Option<Oid>, code: Reason, reason: String) -> Error {
     Error::Refused(Failure { commit: commit.map(|c| c.to_string()), code, reason })
 }
@@ -146,17 +211,19 @@ fn expected_patient(rec: &Record) -> Result<Option<Fpr>> {
 /// Opens the hub a hook runs in (git runs it in the repository, with
 /// `GIT_DIR` set), seeing the objects of the push under judgement: git
 /// keeps them in a quarantine directory (`GIT_OBJECT_DIRECTORY`) until
-/// every hook has said yes.
-pub fn open_for_hook(dir: &Path) -> Result<Record> {
+/// every hook has said yes. Returns the quarantine too, if there is one.
+pub fn open_for_hook(dir: &Path) -> Result<(Record, Option<PathBuf>)> {
     let git_dir = std::env::var_os("GIT_DIR").map(PathBuf::from).map(|g| dir.join(g)).unwrap_or_else(|| dir.into());
     let rec = Record::open(&git_dir)?;
+    let mut quarantine = None;
     if let Some(q) = std::env::var_os("GIT_OBJECT_DIRECTORY") {
         let q = git_dir.join(q);
         if q != rec.repo.path().join("objects") {
             rec.repo.odb()?.add_disk_alternate(&q.to_string_lossy())?;
+            quarantine = Some(q);
         }
     }
-    Ok(rec)
+    Ok((rec, quarantine))
 }
 
 /// What `install` set up.
@@ -180,7 +247,8 @@ pub struct Installed {
 /// refusal of deletions and non-fast-forwards besides.
 pub fn install(dir: &Path, exe: &Path, patient: Option<&Fpr>, force: bool, now: DateTime<Utc>) -> Result<Installed> {
     let rec = Record::open(dir)?;
-    if !rec.repo.is_bare() || rec.repo.path() != std::path::absolute(dir).map_err(|e| Error::io(dir, e))?.join("") {
+    let canonical = |p: &Path| std::fs::canonicalize(p).map_err(|e| Error::io(p, e));
+    if !rec.repo.is_bare() || canonical(rec.repo.path())? != canonical(dir)? {
         return Err(Error::State(format!(
             "{} is not a bare repository; a hub is one (`git init --bare -b main DIR`, or `hrx remote add NAME DIR --create`)",
             dir.display()
@@ -207,14 +275,22 @@ pub fn install(dir: &Path, exe: &Path, patient: Option<&Fpr>, force: bool, now: 
     let hooks = rec.repo.path().join("hooks");
     std::fs::create_dir_all(&hooks).map_err(|e| Error::io(&hooks, e))?;
     let hook = hooks.join("pre-receive");
-    if let Ok(old) = std::fs::read_to_string(&hook)
-        && !old.contains(HOOK_MARK)
-        && !force
-    {
-        return Err(Error::State(format!(
-            "{} exists and is not hrx's; move it away, or replace it with --force",
-            hook.display()
-        )));
+    if let Ok(m) = std::fs::symlink_metadata(&hook) {
+        // Read only if a small regular file (a FIFO or a link to
+        // /dev/zero there must not hang or fill memory).
+        let ours = m.is_file()
+            && m.len() < 4096
+            && crate::fsutil::read_small(&hook, 4096, "a hook")
+                .is_ok_and(|b| b.windows(HOOK_MARK.len()).any(|w| w == HOOK_MARK.as_bytes()));
+        if !ours && !force {
+            return Err(Error::State(format!(
+                "{} exists and is not hrx's; move it away, or replace it with --force",
+                hook.display()
+            )));
+        }
+        if m.is_dir() {
+            return Err(Error::State(format!("{} is a directory; move it away", hook.display())));
+        }
     }
     let exe = exe
         .to_str()
@@ -261,10 +337,17 @@ pub fn create(dir: &Path, exe: &Path, patient: &Fpr, now: DateTime<Utc>) -> Resu
             dir.display()
         )));
     }
+    let existed = dir.exists();
     let mut opts = git2::RepositoryInitOptions::new();
     opts.bare(true).initial_head("main").mkdir(true).mkpath(true);
     git2::Repository::init_opts(dir, &opts)?;
-    install(dir, exe, Some(patient), false, now)
+    // Never an unguarded hub left behind: made here, removed if it could
+    // not be guarded.
+    install(dir, exe, Some(patient), false, now).inspect_err(|_| {
+        if !existed {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    })
 }
 
 #[cfg(test)]

@@ -55,21 +55,35 @@ pub fn add(ctx: &Context, name: &str, url: &str, create: bool) -> Result<Added> 
             "remote {name} exists already (`hrx remote set-url {name} URL` changes where it points)"
         )));
     }
+    // A relative path is taken from where hrx runs, and kept whole: git
+    // would resolve it against wherever a later sync runs.
+    let url = match local_path(url) {
+        Some(p) if p.is_relative() => std::path::absolute(&p).map_err(|e| Error::io(&p, e))?.display().to_string(),
+        _ => url.to_string(),
+    };
     let created = if create {
-        let Some(dir) = local_path(url) else {
+        let Some(dir) = local_path(&url) else {
             return Err(Error::Usage(format!(
                 "--create makes a hub on this machine only, and {url} is not a path; on the server run `git init --bare -b main DIR && hrx -C DIR hook install --patient FPR`"
             )));
         };
+        if let Some(w) = rec.workdir()
+            && let (Ok(w), Some(parent)) = (std::fs::canonicalize(w), dir.parent())
+            && std::fs::canonicalize(parent).is_ok_and(|p| p.starts_with(&w))
+        {
+            return Err(Error::Usage(format!(
+                "{} is inside the record's own directory; make the hub somewhere else (a server directory, a USB stick)",
+                dir.display()
+            )));
+        }
         let v = super::verified_head(ctx, &rec)?;
         let exe = std::env::current_exe().map_err(|e| Error::io("hrx's own path", e))?;
-        let dir = if dir.is_relative() { ctx.dir.join(dir) } else { dir };
         Some(super::hub::create(&dir, &exe, &v.header.patient, ctx.clock.now())?)
     } else {
         None
     };
-    rec.repo.remote(name, url)?;
-    Ok(Added { name: name.into(), url: url.into(), created })
+    rec.repo.remote(name, &url)?;
+    Ok(Added { name: name.into(), url, created })
 }
 
 /// Removes a remote, and what this device kept of it (its high-water mark).

@@ -52,7 +52,7 @@ fn ssh_key_files() -> Vec<std::path::PathBuf> {
 /// credential helpers), each tried once, so a wrong one fails instead of
 /// looping.
 fn credentials(cb: &mut RemoteCallbacks) {
-    use_git_ca();
+    network_setup();
     let mut agent_tried = std::env::var_os("SSH_AUTH_SOCK").is_none();
     let mut keys = ssh_key_files().into_iter();
     let mut helper_tried = false;
@@ -110,12 +110,16 @@ fn user_git_config() -> std::result::Result<git2::Config, git2::Error> {
     Ok(c)
 }
 
+/// How long a network remote may keep hrx waiting for any answer
+/// (`HRX_NET_TIMEOUT`, seconds, sets it).
+const NET_TIMEOUT_SECS: i32 = 60;
+
 /// Points libgit2's TLS at the authorities git is told to trust for
 /// HTTPS (`http.sslCAInfo` in the user's git config; `SSL_CERT_FILE`
 /// works as for OpenSSL). Only the user's and the system's config count:
 /// a record's own `.git/config` came with the copy, and must not choose
 /// whom this machine trusts.
-fn use_git_ca() {
+fn network_setup() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let Ok(cfg) = user_git_config().and_then(|mut c| c.snapshot()) else { return };
@@ -123,6 +127,16 @@ fn use_git_ca() {
             // SAFETY: set once, before this process's first TLS
             // connection (libgit2 reads it when it connects).
             let _ = unsafe { git2::opts::set_ssl_cert_file(&file) };
+        }
+        // A server that accepts and then says nothing must not hold a
+        // sync (and its write lock, and a nightly run over many records)
+        // forever.
+        let secs = std::env::var("HRX_NET_TIMEOUT").ok().and_then(|s| s.parse::<i32>().ok()).filter(|s| *s > 0);
+        let ms = secs.unwrap_or(NET_TIMEOUT_SECS).saturating_mul(1000);
+        // SAFETY: as above, set before any connection.
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
         }
     });
 }
@@ -321,9 +335,18 @@ impl Record {
     fn push_refspec(&self, url: &str, spec: &str, progress: Progress) -> Result<()> {
         let mut remote = self.repo.remote_anonymous(url)?;
         let mut rejected: Option<String> = None;
+        // What the server's hooks said (git shows it after "remote:"),
+        // bounded: a hub's reason for refusing belongs in hrx's message.
+        let mut said: Vec<u8> = Vec::new();
         {
             let mut cb = RemoteCallbacks::new();
             credentials(&mut cb);
+            cb.sideband_progress(|d| {
+                if said.len() < 16 << 10 {
+                    said.extend_from_slice(&d[..d.len().min((16 << 10) - said.len())]);
+                }
+                true
+            });
             cb.push_transfer_progress(|done, total, _| progress("sending objects", done, total));
             cb.push_update_reference(|_, status| {
                 if let Some(s) = status {
@@ -341,8 +364,14 @@ impl Record {
                 _ => network_error(url, "pushing to", &e),
             })?;
         }
+        let hooks: Vec<String> = String::from_utf8_lossy(&said)
+            .lines()
+            .filter(|l| l.contains("hrx: error:"))
+            .map(|l| l.trim().to_string())
+            .collect();
         match rejected {
-            Some(why) => Err(Error::PushRejected(format!("{url} refused the push ({why})"))),
+            Some(why) if hooks.is_empty() => Err(Error::PushRejected(format!("{url} refused the push ({why})"))),
+            Some(why) => Err(Error::PushRejected(format!("{url} refused the push ({why}): {}", hooks.join(" ")))),
             None => Ok(()),
         }
     }
@@ -524,10 +553,10 @@ fn walk_tree(
 }
 
 /// An object to fetch: its id, type, and the limit it is read within.
-type Wanted = (Oid, git2::ObjectType, usize);
+pub(crate) type Wanted = (Oid, git2::ObjectType, usize);
 
 /// An object that could not be read within bounds, and why.
-type Unreadable = (Oid, super::object::ObjectError);
+pub(crate) type Unreadable = (Oid, super::object::ObjectError);
 
 /// The objects reachable from `tip` in `theirs` that `ours` lacks, with
 /// the limit each is read within, in an order a pack can hold them (it has
@@ -535,7 +564,11 @@ type Unreadable = (Oid, super::object::ObjectError);
 /// name; every other object's size is checked from its header. Stops at the
 /// first object that cannot be read within bounds, or when there would be
 /// more than a pack may bring.
-fn missing_objects(theirs: &git2::Odb, ours: &git2::Odb, tip: Oid) -> std::result::Result<Vec<Wanted>, Unreadable> {
+pub(crate) fn missing_objects(
+    theirs: &git2::Odb,
+    ours: &git2::Odb,
+    tip: Oid,
+) -> std::result::Result<Vec<Wanted>, Unreadable> {
     use super::object::{self as obj, ObjectError};
     use git2::ObjectType;
     let mut seen = std::collections::HashSet::new();
