@@ -82,6 +82,9 @@ fn main() {
     let entries: usize = std::env::var("HRX_BENCH_HUB_ENTRIES").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path();
+    if std::env::var_os("HRX_BENCH_KEEP").is_some() {
+        eprintln!("kept in {}", base.display());
+    }
     let provider_home = base.join("provider");
     let pc = ctx(&provider_home, base);
     let provider =
@@ -140,4 +143,7 @@ fn main() {
         n as f64 / dt,
         rss / 1024
     );
+    if std::env::var_os("HRX_BENCH_KEEP").is_some() {
+        let _ = dir.keep();
+    }
 }

@@ -228,6 +228,16 @@ pub fn integrate(
         }));
     }
     let local = rec.head()?.ok_or_else(|| Error::State("the local record has no commits".into()))?;
+    // Nothing new: what arrived is this copy's own history, verified with
+    // all it knows before the sync began (the nightly case of most
+    // records). Nothing to verify again, merge or refresh.
+    if incoming == local || rec.descends_from(local, incoming) {
+        if let Some(n) = name {
+            rec.repo.reference(&verified_ref(n), incoming, true, "hrx: verified")?;
+        }
+        let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
+        return Ok(Integrated { outcome: "up-to-date", head: local.to_string(), ..Default::default() });
+    }
     // What this copy knows counts against what arrives: a revocation it
     // holds ends the revoked signer's authority on the remote's lines too.
     let ours = verified_as_is(ctx, rec)?;
