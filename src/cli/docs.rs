@@ -90,7 +90,12 @@ pin the clock to an RFC 3339 time; honoured only by debug (test) builds: a relea
 .TP\n\\fBHRX_PAGER\\fR, \\fBPAGER\\fR\n\
 the pager for long listings (\\fBlog\\fR, \\fBaudit\\fR, \\fBshow\\fR) on a terminal, run by \\fBsh -c\\fR; \
 default \\fBless\\fR with \\fBLESS=FRX\\fR unless \\fBLESS\\fR is set; empty or \\fBcat\\fR: none. \
-Never used when the output is not a terminal, nor with \\fB--json\\fR or \\fB--no-pager\\fR\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
+Never used when the output is not a terminal, nor with \\fB--json\\fR or \\fB--no-pager\\fR\n\
+.TP\n\\fBHRX_SSH_KEY\\fR\nthe ssh key file to offer (without a passphrase) when \\fBssh-agent\\fR (\\fBSSH_AUTH_SOCK\\fR) has none the server takes; \
+default \\fB~/.ssh/id_ed25519\\fR, \\fBid_ecdsa\\fR, \\fBid_rsa\\fR. The server's host key must be in \\fB~/.ssh/known_hosts\\fR\n\
+.TP\n\\fBHRX_NET_TIMEOUT\\fR\nseconds a network remote may keep hrx waiting for any answer (default 60)\n\
+.TP\n\\fBGIT_CONFIG_GLOBAL\\fR, \\fBGIT_CONFIG_NOSYSTEM\\fR\nas for git: where git's credential helpers and \\fBhttp.sslCAInfo\\fR are read from \
+(never from a record's own \\fB.git/config\\fR); \\fBSSL_CERT_FILE\\fR adds authorities for https\n.SH \"SEE ALSO\"\n\\fBhrx-repository\\fR(5), \\fBgit\\fR(1), \\fBgpg\\fR(1)\n",
         );
     }
     if top {
