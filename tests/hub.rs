@@ -555,6 +555,32 @@ fn a_push_carrying_objects_main_does_not_need_is_refused() {
 }
 
 #[test]
+fn a_push_that_brings_again_what_the_hub_has_is_taken() {
+    // git completes a thin pack with the delta bases it used: objects the
+    // hub holds already arrive once more, and must not refuse the push.
+    let s = setup();
+    let q = s.env.path().join("quarantine");
+    let (old, new) = quarantine_with_a_new_commit(&s, &q);
+    let tree = rev(&s.env, &s.hub, "main^{tree}");
+    let out = s
+        .env
+        .bare("git")
+        .arg("-C")
+        .arg(&s.hub)
+        .env("GIT_OBJECT_DIRECTORY", &q)
+        .args(["hash-object", "-t", "tree", "-w", "--literally", "--stdin"])
+        .write_stdin(git(&s.env, &s.hub, &["cat-file", "tree", &tree]).stdout)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), tree);
+    let loose = q.join(&tree[..2]).join(&tree[2..]);
+    assert!(loose.is_file(), "the hub's tree is in the quarantine too");
+    let out = hook_as_git_runs_it(&s.env, &s.hub, &q, format!("{old} {new} refs/heads/main\n").as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn a_hub_made_from_a_relative_path_is_found_from_anywhere_and_never_inside_the_record() {
     let env = TestEnv::new();
     let anna = env.party("Anna Weber", "DE", None);

@@ -176,8 +176,10 @@ fn only_what_main_needs(rec: &Record, quarantine: &Path, new: Oid) -> Result<()>
     })?;
     let needed: std::collections::HashSet<Oid> = needed.iter().map(|w| w.0).collect();
     let mut extra = None;
+    // An object the hub has already may come again: git completes a thin
+    // pack with the delta bases it used, which are the hub's own.
     let _ = pushed.foreach(|o| {
-        if needed.contains(o) {
+        if needed.contains(o) || hub.exists(*o) {
             true
         } else {
             extra = Some(*o);
