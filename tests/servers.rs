@@ -21,11 +21,10 @@ fn rev(env: &TestEnv, dir: &Path) -> String {
     stdout(&out).trim().to_string()
 }
 
-/// Anna's record, with a hub on the ssh server guarded by hrx's hook.
-fn anna_over_ssh(env: &TestEnv, sshd: &Sshd) -> (Party, PathBuf, String, PathBuf) {
+/// Anna's record, with a hub at `url` (served from `served`) guarded by
+/// hrx's hook on the server.
+fn anna_with_guarded_hub(env: &TestEnv, url: String, served: PathBuf) -> (Party, PathBuf, String, PathBuf) {
     let anna = env.party("Anna Weber", "DE", None);
-    let url = sshd.bare(env, "anna.git");
-    let served = sshd.base.join("anna.git");
     let out =
         env.hrx_nobody().arg("-C").arg(&served).args(["hook", "install", "--patient", &anna.fpr]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -34,6 +33,10 @@ fn anna_over_ssh(env: &TestEnv, sshd: &Sshd) -> (Party, PathBuf, String, PathBuf
     ok(env, &anna, &laptop, &["add", "note", "--text", "from Berlin"]);
     ok(env, &anna, &laptop, &["remote", "add", "hub", &url]);
     (anna, laptop, url, served)
+}
+
+fn anna_over_ssh(env: &TestEnv, sshd: &Sshd) -> (Party, PathBuf, String, PathBuf) {
+    anna_with_guarded_hub(env, sshd.bare(env, "anna.git"), sshd.base.join("anna.git"))
 }
 
 #[test]
@@ -154,19 +157,8 @@ fn over_ssh_an_unknown_host_key_and_a_refused_key_are_said_and_change_nothing() 
     assert_eq!(rev(&env, &laptop), before);
 }
 
-/// Anna's record, with a hub on the HTTPS server guarded by hrx's hook.
 fn anna_over_https(env: &TestEnv, https: &Https) -> (Party, PathBuf, String, PathBuf) {
-    let anna = env.party("Anna Weber", "DE", None);
-    let url = https.bare(env, "anna.git");
-    let served = https.base.join("anna.git");
-    let out =
-        env.hrx_nobody().arg("-C").arg(&served).args(["hook", "install", "--patient", &anna.fpr]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let laptop = env.record();
-    env.hrx(&anna).arg("init").arg(&laptop).assert().success();
-    ok(env, &anna, &laptop, &["add", "note", "--text", "from Berlin"]);
-    ok(env, &anna, &laptop, &["remote", "add", "hub", &url]);
-    (anna, laptop, url, served)
+    anna_with_guarded_hub(env, https.bare(env, "anna.git"), https.base.join("anna.git"))
 }
 
 #[test]

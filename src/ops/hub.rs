@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{Fpr, Reason};
-use crate::repo::object::ObjectError;
 use crate::repo::{BRANCH, Record};
 use crate::verify::Failure;
 
@@ -166,13 +165,7 @@ fn only_what_main_needs(rec: &Record, quarantine: &Path, new: Oid) -> Result<()>
     pushed.add_disk_alternate(&quarantine.to_string_lossy())?;
     let all = rec.repo.odb()?;
     let needed = crate::repo::transport::missing_objects(&all, &hub, new).map_err(|(o, e)| {
-        let code = match e {
-            ObjectError::TooLarge { .. } | ObjectError::TooMany { .. } => Reason::TooLarge,
-            ObjectError::WrongType(_) => Reason::Layout,
-            ObjectError::Malformed(_) => Reason::MalformedTree,
-            _ => Reason::Git,
-        };
-        refused(Some(o), code, format!("the push holds object {o}, which {e}; this hub is unchanged"))
+        refused(Some(o), e.reason(), format!("the push holds object {o}, which {e}; this hub is unchanged"))
     })?;
     let needed: std::collections::HashSet<Oid> = needed.iter().map(|w| w.0).collect();
     let mut extra = None;

@@ -232,10 +232,7 @@ pub fn integrate(
     // all it knows before the sync began (the nightly case of most
     // records). Nothing to verify again, merge or refresh.
     if incoming == local || rec.descends_from(local, incoming) {
-        if let Some(n) = name {
-            rec.repo.reference(&verified_ref(n), incoming, true, "hrx: verified")?;
-        }
-        let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
+        mark_verified(rec, name, incoming)?;
         return Ok(Integrated { outcome: "up-to-date", head: local.to_string(), ..Default::default() });
     }
     // What this copy knows counts against what arrives: a revocation it
@@ -312,14 +309,21 @@ pub fn integrate(
         out.outcome = "merge";
         out.merge = Some(merge.to_string());
     }
-    if let Some(n) = name {
-        rec.repo.reference(&verified_ref(n), incoming, true, "hrx: verified")?;
-    }
-    let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
+    mark_verified(rec, name, incoming)?;
     rec.refresh_worktree()?;
     super::remember(ctx, rec);
     out.head = rec.head()?.map(|h| h.to_string()).unwrap_or_default();
     Ok(out)
+}
+
+/// `incoming` is verified: it becomes the remote's high-water mark, and
+/// its quarantine ref goes.
+fn mark_verified(rec: &Record, name: Option<&str>, incoming: Oid) -> Result<()> {
+    if let Some(n) = name {
+        rec.repo.reference(&verified_ref(n), incoming, true, "hrx: verified")?;
+    }
+    let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
+    Ok(())
 }
 
 /// Signers who signed on both sides of a divergence.

@@ -389,6 +389,19 @@ pub fn copy_checked_pack(
     sink(&sum).map_err(gone)
 }
 
+impl ObjectError {
+    /// The reason code a refusal for this carries.
+    pub fn reason(&self) -> crate::model::Reason {
+        use crate::model::Reason;
+        match self {
+            ObjectError::TooLarge { .. } | ObjectError::TooMany { .. } => Reason::TooLarge,
+            ObjectError::WrongType(_) => Reason::Layout,
+            ObjectError::Malformed(_) => Reason::MalformedTree,
+            _ => Reason::Git,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -241,11 +241,7 @@ impl Record {
             }),
             other => Error::Refused(crate::verify::Failure {
                 commit: Some(oid.to_string()),
-                code: match other {
-                    super::object::ObjectError::WrongType(_) => Reason::Layout,
-                    super::object::ObjectError::Malformed(_) => Reason::MalformedTree,
-                    _ => Reason::Git,
-                },
+                code: other.reason(),
                 reason: format!("remote {name} ({url}) holds object {oid}, which {other}; nothing was fetched"),
             }),
         };
