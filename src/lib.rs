@@ -17,6 +17,7 @@ pub mod id;
 pub mod model;
 pub mod ops;
 pub mod policy;
+pub mod qr;
 pub mod repo;
 pub mod tui;
 pub mod verify;

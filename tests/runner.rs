@@ -16,6 +16,7 @@ mod recovery;
 mod robustness;
 mod scripting;
 mod servers;
+mod share;
 mod sync;
 mod trust;
 mod tui;

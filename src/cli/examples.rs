@@ -124,6 +124,22 @@ pub fn of(words: &str) -> &'static [(&'static str, &'static str)] {
             "The International Patient Summary in Spanish, for the hospital's EHR",
             "hrx export ips --lang es -o anna-ips.json",
         )],
+        "hrx share ips" => &[
+            (
+                "A summary in Spanish, written into the web server's directory /srv/shl (at https://x.example/shl)",
+                "hrx share ips --lang es --files /srv/shl --url https://x.example/shl",
+            ),
+            (
+                "Only allergies and medications, the QR code printed too",
+                "hrx share ips --categories allergy,medication --qr anna.png --files www --url https://x.org/s",
+            ),
+            ("A link that ends on 10 December", "hrx share ips --expires 2026-12-10 --files www --url https://x.org/s"),
+        ],
+        "hrx share list" => &[("The links you made, and which still open", "hrx share list")],
+        "hrx share show" => {
+            &[("Show a link's QR code again, for the clinician to scan", "hrx share show 6e7a88e939fb")]
+        }
+        "hrx share revoke" => &[("End a link at once", "hrx share revoke 6e7a88e939fb")],
         "hrx export fhir" => {
             &[("Every entry you may read as a FHIR R4 collection bundle", "hrx export fhir -o anna.json")]
         }

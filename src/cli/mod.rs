@@ -28,6 +28,7 @@ pub mod recovery;
 pub mod remote;
 pub mod revoke;
 pub mod schema;
+pub mod share;
 pub mod show;
 pub mod status;
 pub mod sync;
@@ -161,6 +162,9 @@ pub enum Command {
     /// Export what you may read as HL7 FHIR R4 (an International Patient Summary, or everything)
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Share your summary with a clinic that has no hrx: a SMART Health Link and its QR code
+    #[command(subcommand)]
+    Share(share::ShareCommand),
     /// Browse the record in the terminal: timeline, entries, grants, audit
     Tui(tui::Args),
     /// Create a demo record (patient and provider) in a temporary place
@@ -345,6 +349,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Command::Bundle(c) => bundle::run(&mut ctx, c, out),
         Command::Import(c) => import::run(&mut ctx, c, out),
         Command::Export(c) => export::run(&mut ctx, c, out),
+        Command::Share(c) => share::run(&mut ctx, c, out),
         Command::Tui(a) => tui::run(&mut ctx, a, out),
         Command::Demo(a) => demo::run(&cli, a, out),
         Command::GenerateDocs(a) => docs::run(a, out),

@@ -9,6 +9,7 @@
 pub mod cert;
 pub mod commit;
 pub mod ed25519;
+pub mod jwe;
 pub mod keystore;
 pub mod message;
 pub mod paper;

@@ -146,17 +146,14 @@ pub fn read(text: &str) -> Result<Vec<u8>> {
 
 /// The QR code of `text` (level M, as for printing), or why not.
 fn qr(text: &str) -> Result<qrcode::QrCode> {
-    qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| Error::Invalid(format!("the key is too large for a QR code: {e}")))
+    crate::qr::encode(text, "the key")
 }
 
 /// A plain-text page: `heading`, the QR code drawn in Unicode blocks (for
 /// a monospace printout), and the lines.
 pub fn text_page(heading: &[String], data: &[u8]) -> Result<String> {
-    use qrcode::render::unicode::Dense1x2;
     let code = qr(&qr_text(data)?)?;
-    let drawn =
-        code.render::<Dense1x2>().dark_color(Dense1x2::Dark).light_color(Dense1x2::Light).quiet_zone(true).build();
+    let drawn = crate::qr::blocks(&code, crate::qr::Ink::Paper);
     let mut out = heading.join("\n");
     out.push_str("\n\n");
     out.push_str(&drawn);

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod parse;
 pub mod reason;
 pub mod schema;
+pub mod shlink;
 pub mod statement;
 pub mod text;
 pub mod when;

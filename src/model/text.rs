@@ -21,7 +21,7 @@ fn unsafe_char(c: char, keep_newlines: bool) -> bool {
 /// Whether `s` holds a character [`unsafe_char`] refuses. Output can be
 /// megabytes (`hrx log --json`): ASCII, nearly all of it, is judged by the
 /// byte, and only other characters are decoded.
-fn any_unsafe(s: &str, keep_newlines: bool) -> bool {
+pub fn any_unsafe(s: &str, keep_newlines: bool) -> bool {
     let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::fhir::export::{ips as build_ips, resource};
 use crate::model::Reason;
 use crate::model::entry::EnteredBy;
-use crate::model::{Entry, Kind};
+use crate::model::{Category, Entry, Kind};
 
 fn uuid() -> String {
     let mut b = [0u8; 16];
@@ -49,10 +49,17 @@ pub struct Exported {
 /// Entries to export, each with who entered it.
 type Exportable = Vec<(Entry, EnteredBy)>;
 
-fn readable(ctx: &mut Context) -> Result<(Exportable, Vec<LeftOut>)> {
+fn readable(ctx: &mut Context, only: Option<&[Category]>) -> Result<(Exportable, Vec<LeftOut>)> {
     let mut good = vec![];
     let mut left_out = vec![];
     for v in log(ctx, &Filter::default())? {
+        // Who the patient is goes with every summary, whatever else is chosen.
+        if let (Some(only), Some(e)) = (only, &v.entry)
+            && e.kind != Kind::Patient
+            && !only.contains(&e.category)
+        {
+            continue;
+        }
         if let Some(why) = &v.void {
             left_out.push(LeftOut { id: v.id.clone(), code: "void", problem: format!("the entry is void: {why}") });
             continue;
@@ -70,14 +77,26 @@ fn readable(ctx: &mut Context) -> Result<(Exportable, Vec<LeftOut>)> {
     Ok((good, left_out))
 }
 
-/// An International Patient Summary of everything the caller may read, in `lang`.
-pub fn ips(ctx: &mut Context, lang: &str) -> Result<Exported> {
+/// Checks a `--lang` value: a two- or three-letter language code.
+pub fn check_lang(lang: &str) -> Result<()> {
     if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
         return Err(Error::Usage(format!("--lang {lang:?} is not a language code (e.g. en, de, es)")));
     }
+    Ok(())
+}
+
+/// An International Patient Summary of everything the caller may read, in `lang`.
+pub fn ips(ctx: &mut Context, lang: &str) -> Result<Exported> {
+    ips_of(ctx, lang, None)
+}
+
+/// [`ips`] of the entries in `only` categories (and who the patient is),
+/// if given.
+pub fn ips_of(ctx: &mut Context, lang: &str, only: Option<&[Category]>) -> Result<Exported> {
+    check_lang(lang)?;
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
-    let (entries, left_out) = readable(ctx)?;
+    let (entries, left_out) = readable(ctx, only)?;
     let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut uuid);
     Ok(Exported { document: serde_json::to_string_pretty(&bundle).expect("json"), left_out })
 }
@@ -87,7 +106,7 @@ pub fn ips(ctx: &mut Context, lang: &str) -> Result<Exported> {
 /// others are mapped to the closest FHIR resource (notes become
 /// DocumentReferences with a text/plain attachment).
 pub fn fhir(ctx: &mut Context) -> Result<Exported> {
-    let (entries, left_out) = readable(ctx)?;
+    let (entries, left_out) = readable(ctx, None)?;
     let patient = entries
         .iter()
         .rfind(|(e, _)| e.kind == Kind::Patient)
@@ -247,7 +266,7 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
         let d = (u16::from_le_bytes(b) % 730) as i64 - 365;
         Dates::Shift(if d == 0 { 1 } else { d })
     };
-    let (entries, left_out) = readable(ctx)?;
+    let (entries, left_out) = readable(ctx, None)?;
     let mut lines = String::new();
     for (e, _) in &entries {
         let mut d = deidentify(&e.record, dates, keep_text);

@@ -18,6 +18,7 @@ pub mod read;
 pub mod readcache;
 pub mod recovery;
 pub mod remote;
+pub mod share;
 pub mod status;
 pub mod sync;
 pub mod verify;

@@ -1,0 +1,359 @@
+//! `hrx share`: the patient's summary for a clinic that has no hrx, as a
+//! SMART Health Link (see [`crate::model::shlink`]).
+//!
+//! `hrx share ips` builds the International Patient Summary the caller may
+//! read (as `hrx export ips` does, optionally of some categories only),
+//! encrypts it as one JWE file with a new random key (AES-256-GCM, the
+//! FHIR JSON compressed first) and writes only that ciphertext, under a
+//! random 256-bit name, into a directory a web server publishes (flag
+//! `U`: the receiver fetches the file directly). The link holds the file's
+//! address and the key; the host sees only ciphertext.
+//!
+//! What this device keeps of each share, in `HRX_HOME/shares/ROOT/ID.json`
+//! (0600): when it was made and ends, its label, address and file, and the
+//! link itself encrypted to the caller's own key and signed by it (so that
+//! `hrx share show` can draw its QR code again; nothing else can open it).
+//! The home is the device's own, so a file a copy of the record brought
+//! can never name what `hrx share revoke` deletes.
+//!
+//! A static host cannot end a link by itself: the file of a share that was
+//! revoked or has ended is removed from its directory whenever `hrx share`
+//! runs on this device; a copy of it made elsewhere (object storage) must
+//! be removed there.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Context;
+use super::export::{LeftOut, check_lang, ips_of};
+use crate::crypto::message::{SignatureStatus, open, seal};
+use crate::error::{Error, Result};
+use crate::model::shlink::{Payload, b64, check_label, file_url};
+use crate::model::{Category, Fpr, Right};
+
+/// How long a link lasts when `--expires` is not given.
+pub const DEFAULT_DAYS: i64 = 7;
+
+/// The largest descriptor read from the home.
+const MAX_DESCRIPTOR: u64 = 256 << 10;
+
+/// What the sealed link's plaintext starts with: it is bound to its use,
+/// record and share.
+const LINK_LABEL: &str = "hrx share link 1";
+
+/// What `hrx share ips` is asked to make.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Display language of codes and narrative.
+    pub lang: String,
+    /// Only entries of these categories (and who the patient is); all the
+    /// caller may read if `None`.
+    pub categories: Option<Vec<Category>>,
+    /// When the link ends; `None`: never.
+    pub expires: Option<DateTime<Utc>>,
+    /// What the receiver sees first.
+    pub label: Option<String>,
+    /// The directory the web server publishes.
+    pub dir: PathBuf,
+    /// The address that directory is published at.
+    pub url: String,
+}
+
+/// A share this device made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Share {
+    /// Its id (for `hrx share show|revoke`).
+    pub id: String,
+    /// The record (its root commit).
+    pub record: String,
+    /// Whose key made it.
+    pub by: Fpr,
+    /// When it was made.
+    pub created: DateTime<Utc>,
+    /// When it ends (`None`: never).
+    pub expires: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked: Option<DateTime<Utc>>,
+    /// The label the receiver sees.
+    pub label: Option<String>,
+    /// The link's flags (`U`).
+    pub flag: String,
+    /// The encrypted file's address.
+    pub url: String,
+    /// The encrypted file on this machine.
+    pub file: PathBuf,
+    /// The display language.
+    pub lang: String,
+    /// The categories shared (`None`: all the caller may read).
+    pub categories: Option<Vec<Category>>,
+    /// How many resources the summary holds.
+    pub resources: usize,
+    /// The link, encrypted to `by` and signed by it (base64).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    sealed_link: String,
+}
+
+/// Where a share stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The link opens its file.
+    Active,
+    /// Its time is over.
+    Expired,
+    /// Revoked with `hrx share revoke`.
+    Revoked,
+}
+
+impl Share {
+    /// Where it stands at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        match (self.revoked, self.expires) {
+            (Some(_), _) => Status::Revoked,
+            (None, Some(e)) if e <= now => Status::Expired,
+            _ => Status::Active,
+        }
+    }
+
+    /// The share as shown to scripts: without its sealed link.
+    pub fn public(&self) -> Share {
+        Share { sealed_link: String::new(), ..self.clone() }
+    }
+}
+
+/// A share just made: it, its link, and the entries its summary left out.
+pub struct Made {
+    /// The share.
+    pub share: Share,
+    /// The link (`shlink:/...`).
+    pub link: String,
+    /// Entries left out because they are not authentic.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// The directory of this device's shares of the record with root `root`.
+fn shares_dir(ctx: &Context, root: &str) -> PathBuf {
+    ctx.keystore.home().join("shares").join(root)
+}
+
+/// Makes a share (see the module's text). Nothing is written unless all of
+/// it can be: the file is removed again if the share cannot be kept.
+pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
+    check_lang(&req.lang)?;
+    if let Some(l) = &req.label {
+        check_label(l)?;
+    }
+    let now = ctx.clock.now();
+    if let Some(e) = req.expires
+        && e <= now
+    {
+        return Err(Error::Usage(format!(
+            "--expires {} is not in the future; give a later date (or `never`)",
+            e.to_rfc3339()
+        )));
+    }
+    // The address is checked before any work (a name has 43 characters).
+    file_url(&req.url, &"x".repeat(43))?;
+    if !req.dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--files {}: not a directory; give the directory your web server publishes at {}",
+            req.dir.display(),
+            req.url
+        )));
+    }
+    let rec = ctx.record()?;
+    let v = super::verified(ctx, &rec)?;
+    let me = ctx.key_fpr()?;
+    if let Some(cats) = &req.categories {
+        for c in cats {
+            if !v.policy.allows(&me, Right::Read, c, now) {
+                return Err(Error::Denied(format!(
+                    "you may not read {c} entries in this record, so you cannot share them; `hrx grants` shows what you may read"
+                )));
+            }
+        }
+    }
+    let done = ips_of(ctx, &req.lang, req.categories.as_deref())?;
+    let doc: serde_json::Value = serde_json::from_str(&done.document).expect("the export is JSON");
+    let resources = doc["entry"].as_array().map_or(0, |e| e.len());
+
+    let random = |n: usize| -> Result<Vec<u8>> {
+        let mut b = vec![0u8; n];
+        sequoia_openpgp::crypto::random(&mut b).map_err(|e| Error::crypto("making a random key", e))?;
+        Ok(b)
+    };
+    let key: [u8; 32] = random(32)?.try_into().expect("32 bytes");
+    // A name a shell takes for a name (not an option): it starts with a
+    // letter or digit.
+    let name = loop {
+        let n = b64(&random(32)?);
+        if n.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            break n;
+        }
+    };
+    let id = crate::crypto::hex(&random(6)?).to_lowercase();
+    let url = file_url(&req.url, &name)?;
+    let jwe = crate::crypto::jwe::encrypt(done.document.as_bytes(), &key, "application/fhir+json", true)?;
+    let payload = Payload {
+        url: url.clone(),
+        key: b64(&key),
+        exp: req.expires.map(|e| e.timestamp()),
+        flag: Some("U".into()),
+        label: req.label.clone(),
+        v: Some(1),
+    };
+    let link = payload.to_uri();
+
+    let u = ctx.unlock()?;
+    let cert = v.certs.get(&me).cloned().unwrap_or_else(|| u.cert.clone());
+    let plain = format!("{LINK_LABEL} {} {id} {link}", v.root);
+    let sealed = seal(plain.as_bytes(), u.signer.clone(), &[&cert], now)?;
+    let share = Share {
+        id: id.clone(),
+        record: v.root.to_string(),
+        by: me,
+        created: now,
+        expires: req.expires,
+        revoked: None,
+        label: req.label.clone(),
+        flag: "U".into(),
+        url,
+        file: std::path::absolute(req.dir.join(&name)).map_err(|e| Error::io(&req.dir, e))?,
+        lang: req.lang.clone(),
+        categories: req.categories.clone(),
+        resources,
+        sealed_link: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sealed),
+    };
+    // The file is ciphertext only, for a web server to read (0644).
+    crate::fsutil::write_private(&share.file, jwe.as_bytes())?;
+    set_mode(&share.file, 0o644)?;
+    if let Err(e) = keep(ctx, &share) {
+        let _ = std::fs::remove_file(&share.file);
+        return Err(e);
+    }
+    prune(ctx, &v.root.to_string())?;
+    Ok(Made { share, link, left_out: done.left_out })
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| Error::io(path, e))
+}
+
+/// Writes a share's descriptor into the home.
+fn keep(ctx: &Context, share: &Share) -> Result<()> {
+    let dir = shares_dir(ctx, &share.record);
+    crate::fsutil::private_dir(&dir)?;
+    let json = serde_json::to_vec_pretty(share).expect("json");
+    crate::fsutil::write_private(&dir.join(format!("{}.json", share.id)), &json)
+}
+
+/// The shares this device made of the record, oldest first.
+fn all(ctx: &Context, root: &str) -> Result<Vec<Share>> {
+    let dir = shares_dir(ctx, root);
+    let mut out = vec![];
+    let Ok(rd) = std::fs::read_dir(&dir) else { return Ok(out) };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let bytes = crate::fsutil::read_small(&p, MAX_DESCRIPTOR, "a share's descriptor")?;
+        let s: Share = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Invalid(format!("{}: not a share this version of hrx wrote: {e}", p.display())))?;
+        out.push(s);
+    }
+    out.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// Removes the files of shares that ended (a static host serves what it
+/// has). Returns the shares.
+fn prune(ctx: &Context, root: &str) -> Result<Vec<Share>> {
+    let now = ctx.clock.now();
+    let shares = all(ctx, root)?;
+    for s in &shares {
+        if s.status(now) != Status::Active {
+            match std::fs::remove_file(&s.file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&s.file, e)),
+            }
+        }
+    }
+    Ok(shares)
+}
+
+/// The record's root, from its verified history.
+fn root(ctx: &Context) -> Result<String> {
+    let rec = ctx.record()?;
+    Ok(super::verified(ctx, &rec)?.root.to_string())
+}
+
+/// The shares this device made of the record (files of ended ones removed).
+pub fn list(ctx: &Context) -> Result<Vec<Share>> {
+    prune(ctx, &root(ctx)?)
+}
+
+fn find(ctx: &Context, root: &str, id: &str) -> Result<Share> {
+    all(ctx, root)?.into_iter().find(|s| s.id == id).ok_or_else(|| {
+        Error::NotFound(format!("no share {id:?} of this record on this device; `hrx share list` shows them"))
+    })
+}
+
+/// A share and its link, opened with the caller's key; refused for a
+/// share that ended.
+pub fn show(ctx: &mut Context, id: &str) -> Result<(Share, String)> {
+    let rec = ctx.record()?;
+    let v = super::verified(ctx, &rec)?;
+    let root = v.root.to_string();
+    let s = find(ctx, &root, id)?;
+    let now = ctx.clock.now();
+    match s.status(now) {
+        Status::Active => {}
+        Status::Revoked => {
+            return Err(Error::State(format!("share {id} was revoked; make a new one with `hrx share ips`")));
+        }
+        Status::Expired => {
+            return Err(Error::State(format!(
+                "share {id} ended on {}; make a new one with `hrx share ips`",
+                s.expires.map(|e| e.to_rfc3339()).unwrap_or_default()
+            )));
+        }
+    }
+    let sealed = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &s.sealed_link)
+        .map_err(|_| Error::Invalid(format!("share {id}: its kept link is damaged")))?;
+    let mut u = ctx.unlock()?;
+    let me = u.cert.fingerprint().to_hex();
+    let opened = open(&sealed, None, &mut u.decryptors, &v.certs, &v.certs.update_ids(&me), now)?
+        .ok_or_else(|| Error::Key(format!("share {id} was made with another key ({}); use --key {}", s.by, s.by)))?;
+    if !matches!(&opened.signature, SignatureStatus::Good { signer, .. } if *signer == me) {
+        return Err(Error::Invalid(format!("share {id}: its kept link is not signed by you; it is not used")));
+    }
+    let prefix = format!("{LINK_LABEL} {root} {id} ");
+    let link = std::str::from_utf8(&opened.plaintext)
+        .ok()
+        .and_then(|t| t.strip_prefix(&prefix))
+        .ok_or_else(|| Error::Invalid(format!("share {id}: its kept link is for another share")))?;
+    Ok((s, link.to_string()))
+}
+
+/// Ends a share at once: its file is removed and it is kept as revoked.
+pub fn revoke(ctx: &Context, id: &str) -> Result<Share> {
+    let root = root(ctx)?;
+    let mut s = find(ctx, &root, id)?;
+    if s.revoked.is_some() {
+        return Err(Error::State(format!("share {id} is revoked already")));
+    }
+    s.revoked = Some(ctx.clock.now());
+    keep(ctx, &s)?;
+    prune(ctx, &root)?;
+    Ok(s)
+}
+
+/// When a link made now ends by default.
+pub fn default_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + Duration::days(DEFAULT_DAYS)
+}

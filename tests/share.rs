@@ -1,0 +1,344 @@
+//! Issue 14: sharing with a clinic that has no hrx. `hrx share ips` makes a
+//! SMART Health Link; a receiver opens it with tools nobody here wrote
+//! (zbarimg reads the QR code, nginx serves the file as any static host
+//! would, the `jose` library decrypts it, the FHIR R4 JSON Schema validates
+//! what it holds).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::*;
+use crate::fhir::{check_ips, shared, validate_with_schema};
+
+fn share(env: &TestEnv, who: &Party, args: &[&str]) -> std::process::Output {
+    env.hrx(who).arg("-C").arg(env.record()).arg("share").args(args).output().unwrap()
+}
+
+/// What zbarimg reads in an image: the text of its one QR code.
+fn scan(image: &Path) -> String {
+    let out = std::process::Command::new("zbarimg")
+        .args(["-q", "--raw"])
+        .arg(image)
+        .output()
+        .expect("zbarimg (.ci/setup installs zbar-tools)");
+    assert!(out.status.success(), "zbarimg found no code in {}: {}", image.display(), stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// The QR code hrx drew in the terminal, as a greyscale image zbarimg
+/// reads (4 pixels a module): each character holds two rows of modules,
+/// a block drawing the light ones.
+fn terminal_image(text: &str, path: &Path) {
+    let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let w = lines.iter().map(|l| l.len()).max().unwrap();
+    let h = lines.len() * 2;
+    let mut px = Vec::with_capacity(w * h * 16);
+    for y in 0..h {
+        let row: Vec<u8> = (0..w)
+            .map(|x| {
+                let c = lines[y / 2].get(x).copied().unwrap_or(' ');
+                let light = if y % 2 == 0 { matches!(c, '█' | '▀') } else { matches!(c, '█' | '▄') };
+                if light { 255 } else { 0 }
+            })
+            .collect();
+        for _ in 0..4 {
+            for p in &row {
+                px.extend_from_slice(&[*p; 4]);
+            }
+        }
+    }
+    let mut pgm = format!("P5\n{} {}\n255\n", w * 4, h * 4).into_bytes();
+    pgm.extend(px);
+    std::fs::write(path, pgm).unwrap();
+}
+
+/// What a receiver opening `link` gets, through node and `jose`: the
+/// payload, the JWE header, the content type served and the plaintext.
+fn open_as_receiver(link: &str, ca: &Path, recipient: &str) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node");
+    assert!(dir.join("node_modules/jose").exists(), "run `bash .ci/setup` to install jose");
+    let out = std::process::Command::new("node")
+        .arg(dir.join("open-shl.mjs"))
+        .args([link, recipient])
+        .env("NODE_EXTRA_CA_CERTS", ca)
+        .output()
+        .expect("node");
+    assert!(out.status.success(), "the receiver could not open the link: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A document with its random ids numbered in order of appearance and its
+/// times of making left out: two summaries made at different moments of
+/// one record compare equal.
+fn normalised(doc: &Value) -> Value {
+    // Uuids are ASCII: matched byte by byte, replaced by as many bytes.
+    let mut text = serde_json::to_string(doc).unwrap().into_bytes();
+    let mut seen: Vec<Vec<u8>> = vec![];
+    let is_uuid = |s: &[u8]| {
+        s.iter().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+    };
+    let mut i = 0;
+    while i + 36 <= text.len() {
+        if is_uuid(&text[i..i + 36]) {
+            let c = text[i..i + 36].to_vec();
+            let n = seen.iter().position(|s| *s == c).unwrap_or_else(|| {
+                seen.push(c.clone());
+                seen.len() - 1
+            });
+            text[i..i + 36].copy_from_slice(format!("{n:036}").as_bytes());
+            i += 36;
+        } else {
+            i += 1;
+        }
+    }
+    let text = String::from_utf8(text).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v.as_object_mut().unwrap().remove("timestamp");
+    v["entry"][0]["resource"].as_object_mut().unwrap().remove("date");
+    v
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_clinic_without_hrx_opens_the_shared_summary_from_its_qr_code() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let files = shared();
+    let args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["import", "fhir"]).args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let https = Https::start(&env);
+    let (served, url) = https.static_dir();
+    let png = env.path().join("qr.png");
+    let out = share(
+        &env,
+        &anna,
+        &[
+            "ips",
+            "--lang",
+            "de",
+            "--files",
+            served.to_str().unwrap(),
+            "--url",
+            &url,
+            "--label",
+            "Anna Weber: Patientenkurzakte",
+            "--qr",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let link = text.lines().next().unwrap().to_string();
+    assert!(link.starts_with("shlink:/"), "{text}");
+
+    // The printed code and the terminal's read back as the link.
+    assert_eq!(scan(&png), link, "the PNG's QR code");
+    let drawn: String = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let pgm = env.path().join("terminal.pgm");
+    terminal_image(&drawn, &pgm);
+    assert_eq!(scan(&pgm), link, "the QR code drawn in the terminal");
+
+    // The receiver: fetch over https from a static host, decrypt, inflate.
+    let got = open_as_receiver(&link, &https.ca, "Hospital La Fe, Valencia");
+    assert_eq!(got["payload"]["flag"], "U");
+    assert_eq!(got["payload"]["label"], "Anna Weber: Patientenkurzakte");
+    assert_eq!(got["payload"]["v"], 1);
+    assert_eq!(got["payload"]["key"].as_str().unwrap().len(), 43, "32 bytes, base64url");
+    assert!(got["payload"]["url"].as_str().unwrap().len() <= 128);
+    assert_eq!(got["header"]["alg"], "dir");
+    assert_eq!(got["header"]["enc"], "A256GCM");
+    assert_eq!(got["header"]["cty"], "application/fhir+json");
+    assert_eq!(got["header"]["zip"], "DEF");
+    assert_eq!(got["contentType"], "application/jose");
+    assert!(https.access_log().contains("recipient=Hospital+La+Fe"), "{}", https.access_log());
+    let ips = &got["body"];
+    let titles = check_ips(ips);
+    assert!(titles.contains(&"Allergien und Unverträglichkeiten".to_string()), "German section titles: {titles:?}");
+    let p = env.path().join("received.json");
+    std::fs::write(&p, serde_json::to_vec(ips).unwrap()).unwrap();
+    validate_with_schema(&[&p]);
+    // What it holds is what `hrx export ips` gives.
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "ips", "--lang", "de"]).output().unwrap();
+    let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(normalised(ips), normalised(&exported));
+
+    // The host holds ciphertext only: one file, nothing of the summary in it.
+    let hosted = files_in(&served);
+    assert_eq!(hosted.len(), 1, "{hosted:?}");
+    let bytes = std::fs::read(&hosted[0]).unwrap();
+    for clear in ["resourceType", "Weber", "Allergi", "Bundle"] {
+        assert!(!bytes.windows(clear.len()).any(|w| w == clear.as_bytes()), "{clear} in the hosted file");
+    }
+    // Nor does the device keep the link in clear.
+    let kept = TestEnv::files_under(&anna.home.join("shares"));
+    assert_eq!(kept.len(), 1);
+    let descriptor = std::fs::read_to_string(&kept[0]).unwrap();
+    let key = got["payload"]["key"].as_str().unwrap();
+    assert!(!descriptor.contains(key) && !descriptor.contains(&link[8..40]), "the key kept in clear");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&kept[0]).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // `share show` draws the same link again.
+    let list = json(&share(&env, &anna, &["list", "--json"]));
+    crate::scripting::conforms("share-list", &list);
+    let id = list["shares"][0]["share"]["id"].as_str().unwrap().to_string();
+    assert_eq!(list["shares"][0]["status"], "active");
+    let created =
+        chrono::DateTime::parse_from_rfc3339(list["shares"][0]["share"]["created"].as_str().unwrap()).unwrap();
+    assert_eq!(got["payload"]["exp"].as_i64().unwrap(), created.timestamp() + 7 * 86400, "a week by default");
+    let again = share(&env, &anna, &["show", &id, "--no-qr"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again).trim(), link);
+}
+
+#[test]
+fn a_share_ends_when_revoked_or_expired_and_its_file_is_removed() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    let served = env.path().join("www");
+    std::fs::create_dir(&served).unwrap();
+    let make = |expires: &str| {
+        let out = share(
+            &env,
+            &anna,
+            &[
+                "ips",
+                "--files",
+                served.to_str().unwrap(),
+                "--url",
+                "https://files.example.org/shl",
+                "--expires",
+                expires,
+                "--json",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v = json(&out);
+        crate::scripting::conforms("share", &v);
+        v
+    };
+    let short = make("2026-03-02");
+    let long = make("never");
+    assert!(long["share"]["link"].as_str().unwrap().starts_with("shlink:/"));
+    assert!(long["share"]["share"]["expires"].is_null());
+    let (short_id, long_id) =
+        (short["share"]["share"]["id"].as_str().unwrap(), long["share"]["share"]["id"].as_str().unwrap());
+    let file = |v: &Value| PathBuf::from(v["share"]["share"]["file"].as_str().unwrap());
+    assert!(file(&short).exists() && file(&long).exists());
+
+    // Revoked: at once, its file is gone, and it is never shown again.
+    let out = share(&env, &anna, &["revoke", long_id, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    crate::scripting::conforms("share-revoke", &json(&out));
+    assert!(!file(&long).exists(), "the revoked share's file is removed");
+    assert!(file(&short).exists());
+    let out = share(&env, &anna, &["show", long_id]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("was revoked"), "{}", stderr(&out));
+    assert_eq!(share(&env, &anna, &["revoke", long_id]).status.code(), Some(7), "revoked twice");
+
+    // Expired: the next hrx share removes its file.
+    env.advance(86400);
+    let list = json(&share(&env, &anna, &["list", "--json"]));
+    let status = |id: &str| {
+        list["shares"].as_array().unwrap().iter().find(|s| s["share"]["id"] == id).unwrap()["status"].clone()
+    };
+    assert_eq!(status(short_id), "expired");
+    assert_eq!(status(long_id), "revoked");
+    assert!(!file(&short).exists(), "the expired share's file is removed");
+    assert!(files_in(&served).is_empty());
+    let out = share(&env, &anna, &["show", short_id]);
+    assert!(stderr(&out).contains("ended on 2026-03-02"), "{}", stderr(&out));
+    let out = share(&env, &anna, &["show", "0123456789ab"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+}
+
+#[test]
+fn a_share_that_cannot_be_made_writes_nothing() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "allergy", "read", &[]);
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "condition", "--code", "icd10:F32", "--display", "Depression", "--category", "mental-health"])
+        .assert()
+        .success();
+    let served = env.path().join("www");
+    std::fs::create_dir(&served).unwrap();
+    let dir = served.to_str().unwrap();
+    let ok_url = "https://files.example.org/shl";
+    let long_url = format!("https://files.example.org/{}", "x".repeat(60));
+    let long_label = "x".repeat(81);
+    let cases: Vec<(&Party, Vec<&str>, i32, &str)> = vec![
+        (&anna, vec!["--url", "http://files.example.org/shl"], 2, "https://"),
+        (&anna, vec!["--url", "https://files.example.org/shl?a=b"], 2, "without a query"),
+        (&anna, vec!["--url", &long_url], 2, "at most 128"),
+        (&anna, vec!["--url", ok_url, "--expires", "2026-02-01"], 2, "not in the future"),
+        (&anna, vec!["--url", ok_url, "--label", &long_label], 2, "at most 80"),
+        (&anna, vec!["--url", ok_url, "--label", "Anna\u{1b}[2J"], 2, "control characters"),
+        (&anna, vec!["--url", ok_url, "--lang", "German"], 2, "not a language code"),
+        (&anna, vec!["--url", ok_url, "--qr", "code.gif"], 2, ".png or .svg"),
+        (&anna, vec!["--url", ok_url, "--categories", "nonsense"], 2, "nonsense"),
+        (&klein, vec!["--url", ok_url, "--categories", "mental-health"], 6, "may not read mental-health"),
+    ];
+    for (who, extra, code, says) in cases {
+        let mut args = vec!["ips", "--files", dir];
+        args.extend(&extra);
+        let out = share(&env, who, &args);
+        assert_eq!(out.status.code(), Some(code), "{extra:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{extra:?}: {}", stderr(&out));
+        assert!(files_in(&served).is_empty(), "{extra:?} wrote a file");
+        assert!(!who.home.join("shares").exists() || TestEnv::files_under(&who.home.join("shares")).is_empty());
+        assert!(!env.path().join("code.gif").exists());
+    }
+    let out = share(&env, &anna, &["ips", "--files", "/nonexistent/www", "--url", ok_url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a directory"), "{}", stderr(&out));
+
+    // What the provider may read it may share: its summary holds only that.
+    let out = share(&env, &klein, &["ips", "--files", dir, "--url", ok_url, "--categories", "allergy", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_in(&served).len(), 1);
+    let link = json(&out)["share"]["link"].as_str().unwrap().to_string();
+    let payload: Value = {
+        use base64::Engine;
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&link["shlink:/".len()..]).unwrap();
+        serde_json::from_slice(&b).unwrap()
+    };
+    let key: [u8; 32] = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload["key"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let jwe = std::fs::read_to_string(&files_in(&served)[0]).unwrap();
+    let (_, plain) = hrx::crypto::jwe::decrypt(&jwe, &key, 1 << 24).unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    assert!(text.contains("Penicillin") && !text.contains("Depression"), "only the allergy category");
+}
