@@ -136,6 +136,9 @@ _hrx() {
             hrx__subcmd__export,research)
                 cmd="hrx__subcmd__export__subcmd__research"
                 ;;
+            hrx__subcmd__export,summary)
+                cmd="hrx__subcmd__export__subcmd__summary"
+                ;;
             hrx__subcmd__export__subcmd__help,fhir)
                 cmd="hrx__subcmd__export__subcmd__help__subcmd__fhir"
                 ;;
@@ -147,6 +150,9 @@ _hrx() {
                 ;;
             hrx__subcmd__export__subcmd__help,research)
                 cmd="hrx__subcmd__export__subcmd__help__subcmd__research"
+                ;;
+            hrx__subcmd__export__subcmd__help,summary)
+                cmd="hrx__subcmd__export__subcmd__help__subcmd__summary"
                 ;;
             hrx__subcmd__help,add)
                 cmd="hrx__subcmd__help__subcmd__add"
@@ -243,6 +249,9 @@ _hrx() {
                 ;;
             hrx__subcmd__help__subcmd__export,research)
                 cmd="hrx__subcmd__help__subcmd__export__subcmd__research"
+                ;;
+            hrx__subcmd__help__subcmd__export,summary)
+                cmd="hrx__subcmd__help__subcmd__export__subcmd__summary"
                 ;;
             hrx__subcmd__help__subcmd__hook,install)
                 cmd="hrx__subcmd__help__subcmd__hook__subcmd__install"
@@ -1063,7 +1072,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips research fhir help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips research summary fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1131,7 +1140,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__help)
-            opts="ips research fhir help"
+            opts="ips research summary fhir help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1187,6 +1196,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__export__subcmd__help__subcmd__research)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__help__subcmd__summary)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1258,6 +1281,55 @@ _hrx() {
                     ;;
                 --dates)
                     COMPREPLY=($(compgen -W "shift year" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__export__subcmd__summary)
+            opts="-o -C -q -h --lang --output --format --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lang)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text html" -- "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -1522,7 +1594,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__export)
-            opts="ips research fhir"
+            opts="ips research summary fhir"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1564,6 +1636,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__export__subcmd__research)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__export__subcmd__summary)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -655,18 +655,19 @@ complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
-complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -f -a "summary" -d 'A one-page emergency summary to print or show: allergies first, problems, medications, contacts'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and not __fish_seen_subcommand_from ips research summary fhir help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from ips" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -689,6 +690,18 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l lang -d 'Language of titles and terms (en, de, fr, es, it)' -r -f
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s o -l output -d 'Write to FILE (.txt or .html) instead of standard output (it holds health data in plain text)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l format -d 'text or html [default: from the file\'s extension, else text]' -r -f -a "text\t''
+html\t''"
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s o -l output -d 'Write to FILE instead of standard output (it holds health data in plain text)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
@@ -700,6 +713,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from fhir" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "summary" -d 'A one-page emergency summary to print or show: allergies first, problems, medications, contacts'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
@@ -850,6 +864,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "fhir" -d 'Import HL7 FHIR R4 JSON: Bundles (document/IPS, transaction, collection, searchset) or single resources'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "ips" -d 'An International Patient Summary (FHIR R4 document Bundle) of everything you may read'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "research" -d 'A de-identified export for research (the patient, or a holder of a research grant)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "summary" -d 'A one-page emergency summary to print or show: allergies first, problems, medications, contacts'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "list" -d 'The shares this device made of the record, and where each stands'

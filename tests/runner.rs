@@ -17,6 +17,7 @@ mod robustness;
 mod scripting;
 mod servers;
 mod share;
+mod summary;
 mod sync;
 mod trust;
 mod tui;

@@ -124,6 +124,10 @@ pub fn of(words: &str) -> &'static [(&'static str, &'static str)] {
             "The International Patient Summary in Spanish, for the hospital's EHR",
             "hrx export ips --lang es -o anna-ips.json",
         )],
+        "hrx export summary" => &[
+            ("The one-page emergency summary in Spanish, on the screen", "hrx export summary --lang es"),
+            ("The same as a page to print from a browser", "hrx export summary --lang es -o anna-summary.html"),
+        ],
         "hrx share ips" => &[
             (
                 "A summary in Spanish, written into the web server's directory /srv/shl (at https://x.example/shl)",

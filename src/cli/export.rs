@@ -24,7 +24,7 @@ pub enum ExportCommand {
     },
     /// A de-identified export for research (the patient, or a holder of a research grant)
     #[command(after_help = "Writes DIR/entries.jsonl (one de-identified entry per line) and DIR/README.txt. \
-Removed or changed: names, identifiers, addresses, phone numbers and e-mail addresses of the patient; the birth \
+Removed or changed: names, identifiers, addresses, phone numbers and e-mail addresses of the patient, and the people to contact for the patient; the birth \
 date (only the year is kept); entry ids (replaced by random ones); author names, organisations and fingerprints \
 (only the author's country is kept); the original FHIR resources, narratives and attached files; free text \
 (text, note, title and the text of coded terms) unless --keep-text; exact dates, shifted by one random number of \
@@ -41,6 +41,23 @@ populations can still point to a person.")]
         /// shift (default): move every date by one random offset; year: keep years only
         #[arg(long, default_value = "shift", value_parser = ["shift", "year"])]
         dates: String,
+    },
+    /// A one-page emergency summary to print or show: allergies first, problems, medications, contacts
+    #[command(after_help = "Who the patient is as recorded; allergies, the most critical first; active problems; \
+current medications with their dose; immunisations; advance directives; emergency contacts; when it was made \
+and what it leaves out. Section titles and coded terms are in --lang where hrx has a translation, and every \
+code is shown (SNOMED CT, LOINC, ATC, ICD-10), so that a doctor who reads neither language can look it up. \
+Written as text, or as one HTML page (no scripts, nothing fetched) to print from a browser.")]
+    Summary {
+        /// Language of titles and terms (en, de, fr, es, it)
+        #[arg(long, default_value = "en", value_hint = clap::ValueHint::Other)]
+        lang: String,
+        /// Write to FILE (.txt or .html) instead of standard output (it holds health data in plain text)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// text or html [default: from the file's extension, else text]
+        #[arg(long, value_parser = ["text", "html"])]
+        format: Option<String>,
     },
     /// Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)
     Fhir {
@@ -95,6 +112,39 @@ pub fn run(ctx: &mut Context, cmd: &ExportCommand, out: &Out) -> Result<i32> {
     match cmd {
         ExportCommand::Ips { lang, output } => emit(&ips(ctx, lang)?, output, out)?,
         ExportCommand::Fhir { output } => emit(&fhir(ctx)?, output, out)?,
+        ExportCommand::Summary { lang, output, format } => {
+            let ext = output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+            let html = match (format.as_deref(), ext.as_deref()) {
+                (Some(f), _) => f == "html",
+                (None, Some("html" | "htm")) => true,
+                (None, Some("txt" | "text") | None) => false,
+                (None, Some(other)) => {
+                    return Err(Error::Usage(format!(
+                        "-o: a summary is written as .txt or .html, not .{other} (or say --format text|html)"
+                    )));
+                }
+            };
+            if let Some(p) = output {
+                crate::fsutil::refuse_existing(p)?;
+            }
+            let (summary, left_out) = crate::ops::export::summary(ctx, lang)?;
+            warn(&left_out, out);
+            let text = if html { summary.to_html() } else { summary.to_text() };
+            match output {
+                Some(p) => {
+                    crate::fsutil::write_private(p, text.as_bytes())?;
+                    if out.json {
+                        out.json("export", &serde_json::json!({ "file": p, "bytes": text.len(), "resources": 0, "left_out": left_out }));
+                    } else {
+                        out.info(&format!("wrote {} (mode 0600)", p.display()));
+                    }
+                }
+                None => {
+                    let mut o = std::io::stdout().lock();
+                    o.write_all(text.as_bytes()).map_err(|e| Error::io("stdout", e))?;
+                }
+            }
+        }
         ExportCommand::Research { out: dir, keep_text, dates } => {
             let done = crate::ops::export::research(ctx, dir, *keep_text, dates == "year")?;
             if out.json {

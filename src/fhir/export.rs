@@ -557,6 +557,28 @@ pub fn resource(
                     json!(ids.iter().map(|i| json!({"system": i["system"], "value": i["value"]})).collect::<Vec<_>>()),
                 );
             }
+            if let Some(t) = r.get("telecom").filter(|t| t.is_array()) {
+                o.insert("telecom".into(), t.clone());
+            }
+            if let Some(cs) = r.get("contacts").and_then(Value::as_array) {
+                let contacts: Vec<Value> = cs
+                    .iter()
+                    .map(|c| {
+                        let mut x = Map::new();
+                        if let Some(n) = c.get("name").and_then(Value::as_str) {
+                            x.insert("name".into(), json!({ "text": n }));
+                        }
+                        if c.get("relationship").is_some() {
+                            x.insert("relationship".into(), json!([codeable(&c["relationship"], lang)]));
+                        }
+                        if let Some(t) = c.get("telecom").filter(|t| t.is_array()) {
+                            x.insert("telecom".into(), t.clone());
+                        }
+                        Value::Object(x)
+                    })
+                    .collect();
+                o.insert("contact".into(), json!(contacts));
+            }
             line = String::new();
         }
         Kind::Note | Kind::Document => return None,

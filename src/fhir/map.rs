@@ -744,24 +744,35 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
             if !addrs.is_empty() {
                 b.insert("address".into(), json!(addrs));
             }
-            let tel: Vec<Value> = j
-                .get("telecom")
+            let tel = telecoms(j.get("telecom"));
+            if !tel.is_empty() {
+                b.insert("telecom".into(), json!(tel));
+            }
+            let contacts: Vec<Value> = j
+                .get("contact")
                 .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()
-                        .filter_map(|t| {
-                            let sys = match t.get("system").and_then(Value::as_str) {
-                                Some("phone") => "phone",
-                                Some("email") => "email",
-                                _ => "other",
-                            };
-                            Some(json!({"system": sys, "value": t.get("value")?.as_str()?}))
+                        .filter_map(|x| {
+                            let mut o = Map::new();
+                            if let Some(n) = x.get("name").and_then(human_name) {
+                                o.insert("name".into(), json!(n));
+                            }
+                            if let Some(r) = c.first_concept(x.get("relationship")) {
+                                o.insert("relationship".into(), r);
+                            }
+                            let tel = telecoms(x.get("telecom"));
+                            if !tel.is_empty() {
+                                o.insert("telecom".into(), json!(tel));
+                            }
+                            // A contact with neither a name nor a way to reach them says nothing.
+                            (o.contains_key("name") || o.contains_key("telecom")).then_some(Value::Object(o))
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            if !tel.is_empty() {
-                b.insert("telecom".into(), json!(tel));
+            if !contacts.is_empty() {
+                b.insert("contacts".into(), json!(contacts));
             }
             Kind::Patient
         }
@@ -1202,4 +1213,39 @@ pub fn map_all(p: &Parsed, lang: &str) -> Mapping {
     }
     out.unresolved = c.unresolved;
     out
+}
+
+/// FHIR ContactPoints as a record's `telecom`.
+fn telecoms(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| {
+                    let sys = match t.get("system").and_then(Value::as_str) {
+                        Some("phone") => "phone",
+                        Some("email") => "email",
+                        _ => "other",
+                    };
+                    Some(json!({"system": sys, "value": t.get("value")?.as_str()?}))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A FHIR HumanName as one line: its text, else given and family names.
+fn human_name(n: &Value) -> Option<String> {
+    if let Some(t) = n.get("text").and_then(Value::as_str).filter(|t| !t.trim().is_empty()) {
+        return Some(t.trim().to_string());
+    }
+    let mut parts: Vec<&str> = n
+        .get("given")
+        .and_then(Value::as_array)
+        .map(|g| g.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if let Some(f) = n.get("family").and_then(Value::as_str) {
+        parts.push(f);
+    }
+    let s = parts.join(" ");
+    (!s.trim().is_empty()).then(|| s.trim().to_string())
 }

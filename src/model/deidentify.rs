@@ -16,7 +16,7 @@ pub enum Dates {
 
 /// What a research export leaves out, for people.
 pub const REMOVED: &[&str] = &[
-    "names, identifiers, addresses, phone numbers and e-mail addresses of the patient",
+    "names, identifiers, addresses, phone numbers and e-mail addresses of the patient, and the people to contact for the patient",
     "the patient's birth date (only the birth year is kept)",
     "entry ids (replaced by new random ones) and author names, organisations and fingerprints (only the author's country is kept)",
     "who the source says performed, recorded or reported an entry: names, organisations, roles and identifiers (only the role and the kind of party, e.g. patient or practitioner, are kept)",
@@ -26,7 +26,7 @@ pub const REMOVED: &[&str] = &[
 ];
 
 const DROP_ALWAYS: &[&str] =
-    &["id", "source", "narrative", "attachment", "identifiers", "address", "telecom", "name", "author"];
+    &["id", "source", "narrative", "attachment", "identifiers", "address", "telecom", "name", "author", "contacts"];
 const FREE_TEXT: &[&str] = &["text", "note", "title"];
 const DATE_KEYS: &[&str] = &["effective", "recorded_at", "start", "end"];
 

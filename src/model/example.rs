@@ -18,6 +18,10 @@ identifiers:
 address:
   - {lines: [Hauptstrasse 1], city: Berlin, postal_code: '10115', country: DE}
 languages: [de, en]
+contacts:
+  - name: Jonas Weber
+    relationship: {system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: C, display: Emergency contact}
+    telecom: [{system: phone, value: '+49 30 1234567'}]
 "
         }
         Kind::Note => {

@@ -14,6 +14,7 @@ pub mod reason;
 pub mod schema;
 pub mod shlink;
 pub mod statement;
+pub mod summary;
 pub mod text;
 pub mod when;
 pub mod yaml;

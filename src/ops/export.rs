@@ -50,8 +50,15 @@ pub struct Exported {
 type Exportable = Vec<(Entry, EnteredBy)>;
 
 fn readable(ctx: &mut Context, only: Option<&[Category]>) -> Result<(Exportable, Vec<LeftOut>)> {
+    let (good, left_out, _) = readable_counted(ctx, only)?;
+    Ok((good, left_out))
+}
+
+/// [`readable`], and how many entries the caller may not open.
+fn readable_counted(ctx: &mut Context, only: Option<&[Category]>) -> Result<(Exportable, Vec<LeftOut>, usize)> {
     let mut good = vec![];
     let mut left_out = vec![];
+    let mut unreadable = 0;
     for v in log(ctx, &Filter::default())? {
         // Who the patient is goes with every summary, whatever else is chosen.
         if let (Some(only), Some(e)) = (only, &v.entry)
@@ -71,10 +78,31 @@ fn readable(ctx: &mut Context, only: Option<&[Category]>) -> Result<(Exportable,
                 code: v.problem_code.unwrap_or(Reason::InnerSignature).as_str(),
                 problem: p.clone(),
             }),
-            (None, None) => {}
+            (None, None) => unreadable += 1,
         }
     }
-    Ok((good, left_out))
+    Ok((good, left_out, unreadable))
+}
+
+/// The printable emergency summary of what the caller may read, in `lang`
+/// (see [`crate::model::summary`]), and the entries it left out as not
+/// authentic.
+pub fn summary(ctx: &mut Context, lang: &str) -> Result<(crate::model::summary::Summary, Vec<LeftOut>)> {
+    check_lang(lang)?;
+    let rec = ctx.record()?;
+    verified(ctx, &rec)?;
+    let (entries, left_out, unreadable) = readable_counted(ctx, None)?;
+    let who = ctx.keystore.cert(&ctx.key_fpr()?).ok().map(|c| crate::crypto::cert::identity(&c).name);
+    let entries: Vec<Entry> = entries.into_iter().map(|(e, _)| e).collect();
+    let s = crate::model::summary::build(
+        &entries,
+        lang,
+        ctx.clock.now(),
+        &who.unwrap_or_else(|| "?".into()),
+        left_out.len(),
+        unreadable,
+    );
+    Ok((s, left_out))
 }
 
 /// Checks a `--lang` value: a two- or three-letter language code.
