@@ -16,7 +16,7 @@ fn share(env: &TestEnv, who: &Party, args: &[&str]) -> std::process::Output {
 }
 
 /// What zbarimg reads in an image: the text of its one QR code.
-fn scan(image: &Path) -> String {
+pub(crate) fn scan(image: &Path) -> String {
     let out = std::process::Command::new("zbarimg")
         .args(["-q", "--raw"])
         .arg(image)
@@ -29,7 +29,7 @@ fn scan(image: &Path) -> String {
 /// The QR code hrx drew in the terminal, as a greyscale image zbarimg
 /// reads (4 pixels a module): each character holds two rows of modules,
 /// a block drawing the light ones.
-fn terminal_image(text: &str, path: &Path) {
+pub(crate) fn terminal_image(text: &str, path: &Path) {
     let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
     let w = lines.iter().map(|l| l.len()).max().unwrap();
     let h = lines.len() * 2;

@@ -6,6 +6,11 @@ use std::path::Path;
 use crate::common::*;
 
 fn start<'a>(env: &'a TestEnv, who: &Party, record: &Path) -> Tmux<'a> {
+    start_sized(env, who, record, 100, 30)
+}
+
+/// [`start`] in a terminal of `w` columns and `h` lines.
+fn start_sized<'a>(env: &'a TestEnv, who: &Party, record: &Path, w: u16, h: u16) -> Tmux<'a> {
     let t = Tmux { env, socket: env.path().join("tmux.sock") };
     let cmd = format!(
         "env HRX_HOME={} HRX_NOW={} {} -C {} tui; echo EXITED-$?; sleep 30",
@@ -14,7 +19,8 @@ fn start<'a>(env: &'a TestEnv, who: &Party, record: &Path) -> Tmux<'a> {
         assert_cmd::cargo::cargo_bin!("hrx").display(),
         record.display()
     );
-    let out = t.run(&["new-session", "-d", "-s", "hrx", "-x", "100", "-y", "30", &cmd]);
+    let (w, h) = (w.to_string(), h.to_string());
+    let out = t.run(&["new-session", "-d", "-s", "hrx", "-x", &w, "-y", &h, &cmd]);
     assert!(out.status.success(), "tmux: {}", stderr(&out));
     t
 }
@@ -206,4 +212,74 @@ fn sync_runs_in_the_background_and_the_screen_keeps_working() {
     assert!(t.wait_for("EXITED-").contains("EXITED-0"));
     let pushed = stdout(&env.bare("git").arg("-C").arg(&hub).args(["rev-parse", "main"]).output().unwrap());
     assert_eq!(pushed.trim(), stdout(&env.git(&["rev-parse", "HEAD"])).trim());
+}
+
+/// Issue 14, item 4: the patient shows a share's QR code full-screen and the
+/// clinician's phone reads it off the terminal (zbarimg reads what tmux shows).
+#[test]
+fn a_shares_qr_code_is_shown_full_screen_and_scans() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let www = env.path().join("www");
+    std::fs::create_dir(&www).unwrap();
+    let share = |extra: &[&str]| {
+        let out = env
+            .hrx(&anna)
+            .arg("-C")
+            .arg(env.record())
+            .args([
+                "share",
+                "ips",
+                "--files",
+                www.to_str().unwrap(),
+                "--url",
+                "https://files.example.org/shl",
+                "--no-qr",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).trim().to_string()
+    };
+    share(&["--label", "An old link"]);
+    let list = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "list", "--json"]).output().unwrap());
+    let old = list["shares"][0]["share"]["id"].as_str().unwrap().to_string();
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "revoke", &old]).assert().success();
+    let link = share(&["--label", "Anna Weber: summary for La Fe"]);
+
+    let t = start_sized(&env, &anna, &env.record(), 110, 48);
+    t.wait_for("Trip to Valencia");
+    t.keys(&["5"]);
+    let s = t.wait_for_all(&["Shares (Enter: show the QR code)", "An old link", "Anna Weber: summary for La Fe"]);
+    assert!(s.contains("revoked") && s.contains("active"), "{s}");
+    // A revoked link is not shown.
+    t.keys(&["Enter"]);
+    t.wait_for("is revoked; make a new one");
+    t.keys(&["Down", "Enter"]);
+    let screen = t.wait_for_all(&["any key goes back", "Anna Weber: summary for La Fe (until"]);
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    // The code: from its top quiet zone (a run of full blocks) down while
+    // its column holds blocks.
+    let run = |l: &[char]| {
+        let start = l.iter().position(|c| *c == '█')?;
+        let len = l[start..].iter().take_while(|c| **c == '█').count();
+        (len >= 20).then_some((start, len))
+    };
+    let (y0, (x0, w)) =
+        lines.iter().enumerate().find_map(|(y, l)| run(l).map(|r| (y, r))).expect("a QR code on screen");
+    let rows: Vec<String> = lines[y0..]
+        .iter()
+        .take_while(|l| l.get(x0).is_some_and(|c| matches!(c, '█' | '▀' | '▄')))
+        .map(|l| l[x0..(x0 + w).min(l.len())].iter().collect())
+        .collect();
+    let pgm = env.path().join("screen.pgm");
+    crate::share::terminal_image(&rows.join("\n"), &pgm);
+    assert_eq!(crate::share::scan(&pgm), link, "the code on screen is the link");
+    // Any key puts it away.
+    t.keys(&["x"]);
+    let back = t.wait_for("Shares (Enter: show the QR code)");
+    assert!(!back.contains("any key goes back"));
 }

@@ -33,6 +33,8 @@ pub struct Snapshot {
     /// The certificates this device knows of others, (name, fingerprint),
     /// to pick a grantee from by name.
     pub people: Vec<(String, String)>,
+    /// The links this device made of the record (`hrx share list`).
+    pub shares: Vec<crate::ops::share::Share>,
 }
 
 /// The screens.
@@ -48,6 +50,8 @@ pub enum View {
     Audit,
     /// Remotes and syncing.
     Sync,
+    /// The links this device made (`hrx share`).
+    Shares,
 }
 
 /// A change the user asked for, which the event loop carries out through
@@ -72,6 +76,11 @@ pub enum Request {
     },
     /// `hrx sync --all`, in the background.
     Sync,
+    /// `hrx share show ID`: the link, drawn full-screen as its QR code.
+    ShareQr {
+        /// The share.
+        id: String,
+    },
     /// Unlock the key with this passphrase.
     Unlock(String),
     /// `hrx show ID --save-attachment PATH`.
@@ -281,6 +290,10 @@ pub struct App {
     pub inspect: bool,
     /// Progress of a sync running in the background.
     pub syncing: Option<String>,
+    /// Selected row in the shares list.
+    pub share_selected: usize,
+    /// A share's link shown full-screen as its QR code: (title, link).
+    pub qr: Option<(String, String)>,
     /// Each entry's searchable text, computed once per snapshot.
     haystacks: Vec<String>,
     /// Indices into `snapshot.entries` in timeline order, oldest first
@@ -311,6 +324,8 @@ impl App {
             raw: false,
             inspect: false,
             syncing: None,
+            share_selected: 0,
+            qr: None,
             haystacks,
             order: vec![],
         };
@@ -387,6 +402,7 @@ impl App {
             Some(i) => i,
             None => self.selected.min(tl.len().saturating_sub(1)),
         };
+        self.share_selected = self.share_selected.min(self.snapshot.shares.len().saturating_sub(1));
     }
 
     /// The entry under the cursor.
@@ -400,6 +416,7 @@ impl App {
             View::Grants => self.snapshot.grants.len(),
             View::Audit => self.snapshot.audit.len(),
             View::Sync => self.snapshot.remotes.len(),
+            View::Shares => self.snapshot.shares.len(),
         }
     }
 
@@ -408,6 +425,7 @@ impl App {
             View::Timeline | View::Detail => &mut self.selected,
             View::Grants => &mut self.grant_selected,
             View::Audit | View::Sync => &mut self.audit_selected,
+            View::Shares => &mut self.share_selected,
         }
     }
 
@@ -563,7 +581,9 @@ impl App {
             Action::Help => self.help = !self.help,
             Action::Back => {
                 self.message = None;
-                if self.help {
+                if self.qr.is_some() {
+                    self.qr = None;
+                } else if self.help {
                     self.help = false;
                 } else if self.inspect {
                     self.inspect = false;
@@ -593,6 +613,18 @@ impl App {
                     self.detail_scroll = 0;
                 } else if matches!(self.view, View::Grants | View::Audit) && self.rows() > 0 {
                     self.inspect = true;
+                } else if self.view == View::Shares
+                    && let Some(s) = self.snapshot.shares.get(self.share_selected)
+                {
+                    // Only a link that still opens is worth showing to a clinician.
+                    match s.status(self.snapshot.now) {
+                        crate::ops::share::Status::Active => self.request = Some(Request::ShareQr { id: s.id.clone() }),
+                        st => {
+                            self.message = Some(
+                                format!("share {} is {st:?}; make a new one with hrx share ips", s.id).to_lowercase(),
+                            )
+                        }
+                    }
                 }
             }
             Action::Show(v) => {
@@ -609,7 +641,8 @@ impl App {
                     View::Timeline | View::Detail => View::Grants,
                     View::Grants => View::Audit,
                     View::Audit => View::Sync,
-                    View::Sync => View::Timeline,
+                    View::Sync => View::Shares,
+                    View::Shares => View::Timeline,
                 }
             }
             Action::StartSearch => {

@@ -69,9 +69,9 @@ pub const HELP: &[(&str, &str)] = &[
     ("PgDn / Ctrl-d", "ten rows down"),
     ("PgUp / Ctrl-u", "ten rows up"),
     ("Home / End", "first / last row"),
-    ("Enter", "open the entry, grant or commit"),
+    ("Enter", "open entry, grant, commit, share QR"),
     ("Esc", "back, close help, clear search"),
-    ("1 2 3 4", "timeline / grants / audit / sync"),
+    ("1 2 3 4 5", "timeline/grants/audit/sync/shares"),
     ("Tab", "next screen"),
     ("/", "search; filters kind: cat: author:"),
     ("", "  country: from: to: (e.g. from:2025)"),
@@ -90,6 +90,10 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && k.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    // A QR code on screen is for someone else to scan: any key puts it away.
+    if app.qr.is_some() {
+        return Some(Action::Back);
     }
     // Forms and the search take every key as text; Enter answers, Esc cancels.
     if app.form.is_some() || app.typing.is_some() {
@@ -118,6 +122,7 @@ pub fn action(app: &App, k: KeyEvent) -> Option<Action> {
         KeyCode::Char('2') => Action::Show(View::Grants),
         KeyCode::Char('3') => Action::Show(View::Audit),
         KeyCode::Char('4') => Action::Show(View::Sync),
+        KeyCode::Char('5') => Action::Show(View::Shares),
         KeyCode::Char('S') => Action::SyncNow,
         KeyCode::Tab => Action::NextView,
         KeyCode::Char('/') => Action::StartSearch,

@@ -56,6 +56,7 @@ pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
     let remotes = crate::ops::sync::status(&rec).unwrap_or_default();
     let head = rec.head().ok().flatten().map(|h| h.to_string()).unwrap_or_default();
     let warnings = crate::ops::status::status(ctx).map(|s| s.warnings).unwrap_or_default();
+    let shares = crate::ops::share::list(ctx).unwrap_or_default();
     let people = ctx
         .keystore
         .list(ctx.clock.now())
@@ -77,6 +78,7 @@ pub fn load_with(ctx: &mut Context, open: bool) -> Snapshot {
             head,
             warnings,
             people,
+            shares,
         },
         (Err(e), _) | (_, Err(e)) => error(e),
     }
@@ -141,7 +143,9 @@ pub fn carry_out(ctx: &mut Context, req: app::Request) -> Result<String> {
             crate::fsutil::write_private(&p, &bytes)?;
             Ok(format!("saved {} bytes to {path}", bytes.len()))
         }
-        app::Request::Sync | app::Request::Unlock(_) => Err(Error::State("handled by the event loop".into())),
+        app::Request::Sync | app::Request::Unlock(_) | app::Request::ShareQr { .. } => {
+            Err(Error::State("handled by the event loop".into()))
+        }
         app::Request::Revoke { id } => {
             let done = crate::ops::grant::revoke(ctx, &id)?;
             Ok(format!("revoked: {}", done.revoked.join(", ")))
@@ -192,6 +196,16 @@ fn background_sync(
         };
         let _ = tx.send(Msg::Done(msg));
     });
+}
+
+/// What the full-screen QR code of a share says above it.
+pub fn share_title(s: &crate::ops::share::Share) -> String {
+    let ends =
+        s.expires.map(|e| format!("until {}", e.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_else(|| "no end".into());
+    match &s.label {
+        Some(l) => format!("{l} ({ends})"),
+        None => format!("SMART Health Link {} ({ends})", s.id),
+    }
 }
 
 /// The name on the caller's key if its secret key is passphrase-protected.
@@ -293,6 +307,13 @@ pub fn run(ctx: &mut Context) -> Result<()> {
                             // Not the passphrase (no key, gpg-agent gone):
                             // asking again would not help; said as it is.
                             Err(e) => app.message = Some(format!("not unlocked: {e}")),
+                        }
+                    }
+                    if let Some(app::Request::ShareQr { id }) = app.request.clone() {
+                        app.request = None;
+                        match crate::ops::share::show(ctx, &id) {
+                            Ok((s, link)) => app.qr = Some((share_title(&s), link)),
+                            Err(e) => app.message = Some(format!("not shown: {e}")),
                         }
                     }
                     if app.request == Some(app::Request::Sync) {

@@ -186,6 +186,7 @@ fn snapshot() -> Snapshot {
             (lafe.name.clone(), lafe.fingerprint.clone()),
             (roth.name.clone(), roth.fingerprint.clone()),
         ],
+        shares: vec![],
     }
 }
 
@@ -749,4 +750,50 @@ fn entries_grants_and_commits_open_as_a_reader_needs_them() {
     assert!(render(&app, 100, 20).contains("granted: 01ABC"));
     press(&mut app, KeyCode::Char('2'));
     assert!(!render(&app, 100, 20).contains("granted: 01ABC"), "the message stays behind");
+}
+
+/// A share as `hrx share list` gives it.
+fn a_share(id: &str, label: &str, expires: &str, revoked: Option<&str>) -> crate::ops::share::Share {
+    serde_json::from_value(json!({
+        "id": id, "record": "a".repeat(40), "by": "A".repeat(40), "created": "2026-03-05T10:00:00Z",
+        "expires": expires, "revoked": revoked, "label": label, "flag": "U",
+        "url": "https://files.example.org/shl/x", "file": "/srv/shl/x", "lang": "es",
+        "categories": null, "resources": 9,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn shares_are_listed_and_only_a_live_one_is_drawn_as_a_qr_code() {
+    let mut s = snapshot();
+    s.shares = vec![
+        a_share("0123456789ab", "Summary for La Fe", "2026-03-12T00:00:00Z", None),
+        a_share("ba9876543210", "An old link", "2026-03-12T00:00:00Z", Some("2026-03-05T12:00:00Z")),
+        a_share("cccccccccccc", "Last year's", "2026-03-01T00:00:00Z", None),
+    ];
+    let mut app = App::new(s, true);
+    press(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.view, View::Shares);
+    snap("shares-80x24", &render(&app, 80, 24));
+    // The live one asks the event loop for its link.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.request, Some(Request::ShareQr { id: "0123456789ab".into() }));
+    app.request = None;
+    // A revoked or ended one says so, and asks nothing.
+    for (row, says) in [(1, "is revoked"), (2, "is expired")] {
+        app.share_selected = row;
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.request, None);
+        assert!(app.message.as_deref().unwrap().contains(says), "{:?}", app.message);
+    }
+    // The code over the whole screen; too small a terminal says how big.
+    app.qr = Some(("Summary for La Fe (until 2026-03-12 00:00 UTC)".into(), format!("shlink:/{}", "A".repeat(280))));
+    let big = render(&app, 100, 50);
+    assert!(big.contains("any key goes back") && big.contains('█') && !big.contains("Shares ("), "{big}");
+    let small = render(&app, 80, 24);
+    assert!(small.contains("needs a terminal of at least"), "{small}");
+    // Any key puts it away.
+    press(&mut app, KeyCode::Char('j'));
+    assert!(app.qr.is_none());
+    assert_eq!(app.view, View::Shares);
 }

@@ -11,6 +11,7 @@ use super::app::{App, View};
 use super::keymap::HELP;
 use crate::crypto::message::SignatureStatus;
 use crate::model::statement::Scope;
+use crate::model::text::printable;
 use crate::ops::grant::GrantStatus;
 
 fn style(app: &App, color: Color) -> Style {
@@ -41,6 +42,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             tab("2 Grants", v == View::Grants),
             tab("3 Audit", v == View::Audit),
             tab("4 Sync", v == View::Sync),
+            tab("5 Shares", v == View::Shares),
             Span::raw(format!("  lang:{}", app.lang())),
         ])),
         top,
@@ -63,6 +65,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             View::Grants => grants(f, app, body),
             View::Audit => audit(f, app, body),
             View::Sync => sync(f, app, body),
+            View::Shares => shares(f, app, body),
         }
     }
     let status = match (&app.form, &app.typing) {
@@ -100,6 +103,102 @@ pub fn draw(f: &mut Frame, app: &App) {
     if app.help {
         help(f);
     }
+    if let Some((title, link)) = &app.qr {
+        qr(f, title, link);
+    }
+}
+
+/// The links this device made, and where each stands.
+fn shares(f: &mut Frame, app: &App, area: Rect) {
+    if app.snapshot.shares.is_empty() {
+        f.render_widget(
+            Paragraph::new(
+                "No shares of this record on this device. Make one with: hrx share ips --files DIR --url URL",
+            )
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL).title(" Shares ")),
+            area,
+        );
+        return;
+    }
+    let now = app.snapshot.now;
+    let rows: Vec<Row> = app
+        .snapshot
+        .shares
+        .iter()
+        .map(|s| {
+            let status = s.status(now);
+            let st = format!("{status:?}").to_lowercase();
+            let row = Row::new(vec![
+                s.id.clone(),
+                st,
+                s.created.format("%Y-%m-%d %H:%M").to_string(),
+                s.expires.map(|e| e.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into()),
+                s.label.as_deref().map(|l| printable(l).into_owned()).unwrap_or_default(),
+            ]);
+            if status == crate::ops::share::Status::Active { row } else { row.style(style(app, Color::DarkGray)) }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Length(16),
+            Constraint::Length(16),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(
+        Row::new(vec!["share", "status", "made", "ends", "label"]).style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected(app))
+    .block(Block::default().borders(Borders::ALL).title(" Shares (Enter: show the QR code) "));
+    let mut state = TableState::default().with_selected(Some(app.share_selected));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+/// A link's QR code over the whole screen, white on black whatever the
+/// terminal's colours, for a clinician to scan from the patient's laptop.
+fn qr(f: &mut Frame, title: &str, link: &str) {
+    let area = f.area();
+    f.render_widget(Clear, area);
+    let code = match crate::qr::encode(link, "the link") {
+        Ok(c) => c,
+        Err(e) => {
+            f.render_widget(Paragraph::new(e.to_string()), area);
+            return;
+        }
+    };
+    let drawn = crate::qr::blocks(&code, crate::qr::Ink::Screen { ansi: false });
+    let lines: Vec<&str> = drawn.lines().collect();
+    let (w, h) = (lines.first().map_or(0, |l| l.chars().count()) as u16, lines.len() as u16);
+    if w > area.width || h + 2 > area.height {
+        f.render_widget(
+            Paragraph::new(format!(
+                "The QR code needs a terminal of at least {w} columns and {} lines (this one is {}x{}): enlarge it, or print it with hrx share show ID --qr FILE.png. Any key goes back.",
+                h + 2,
+                area.width,
+                area.height
+            ))
+            .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let x = area.x + (area.width - w) / 2;
+    let y = area.y + (area.height - h - 2) / 2;
+    f.render_widget(
+        Paragraph::new(printable(title).into_owned()).alignment(ratatui::layout::Alignment::Center),
+        Rect { x: area.x, y, width: area.width, height: 1 },
+    );
+    let ink = Style::default().fg(Color::White).bg(Color::Black);
+    let text: Vec<Line> = lines.iter().map(|l| Line::from(Span::styled(l.to_string(), ink))).collect();
+    f.render_widget(Paragraph::new(text), Rect { x, y: y + 1, width: w, height: h });
+    f.render_widget(
+        Paragraph::new("any key goes back").alignment(ratatui::layout::Alignment::Center),
+        Rect { x: area.x, y: y + 1 + h, width: area.width, height: 1 },
+    );
 }
 
 fn status_line(app: &App, typing: &Option<String>) -> String {
