@@ -337,8 +337,14 @@ _hrx() {
             hrx__subcmd__help__subcmd__share,revoke)
                 cmd="hrx__subcmd__help__subcmd__share__subcmd__revoke"
                 ;;
+            hrx__subcmd__help__subcmd__share,serve)
+                cmd="hrx__subcmd__help__subcmd__share__subcmd__serve"
+                ;;
             hrx__subcmd__help__subcmd__share,show)
                 cmd="hrx__subcmd__help__subcmd__share__subcmd__show"
+                ;;
+            hrx__subcmd__help__subcmd__share,update)
+                cmd="hrx__subcmd__help__subcmd__share__subcmd__update"
                 ;;
             hrx__subcmd__hook,help)
                 cmd="hrx__subcmd__hook__subcmd__help"
@@ -532,8 +538,14 @@ _hrx() {
             hrx__subcmd__share,revoke)
                 cmd="hrx__subcmd__share__subcmd__revoke"
                 ;;
+            hrx__subcmd__share,serve)
+                cmd="hrx__subcmd__share__subcmd__serve"
+                ;;
             hrx__subcmd__share,show)
                 cmd="hrx__subcmd__share__subcmd__show"
+                ;;
+            hrx__subcmd__share,update)
+                cmd="hrx__subcmd__share__subcmd__update"
                 ;;
             hrx__subcmd__share__subcmd__help,help)
                 cmd="hrx__subcmd__share__subcmd__help__subcmd__help"
@@ -547,8 +559,14 @@ _hrx() {
             hrx__subcmd__share__subcmd__help,revoke)
                 cmd="hrx__subcmd__share__subcmd__help__subcmd__revoke"
                 ;;
+            hrx__subcmd__share__subcmd__help,serve)
+                cmd="hrx__subcmd__share__subcmd__help__subcmd__serve"
+                ;;
             hrx__subcmd__share__subcmd__help,show)
                 cmd="hrx__subcmd__share__subcmd__help__subcmd__show"
+                ;;
+            hrx__subcmd__share__subcmd__help,update)
+                cmd="hrx__subcmd__share__subcmd__help__subcmd__update"
                 ;;
             *)
                 ;;
@@ -2182,7 +2200,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__share)
-            opts="ips list show revoke"
+            opts="ips list show update revoke serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2237,7 +2255,35 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__help__subcmd__share__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__help__subcmd__share__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__share__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3939,7 +3985,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips list show revoke help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips list show update revoke serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3969,7 +4015,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share__subcmd__help)
-            opts="ips list show revoke help"
+            opts="ips list show update revoke serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4038,6 +4084,20 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__share__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__share__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -4052,8 +4112,22 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__share__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__share__subcmd__ips)
-            opts="-C -q -h --lang --categories --expires --label --flag --files --url --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
+            opts="-C -q -h --lang --categories --expires --label --files --serve --url --passcode --passcode-file --attempts --long-lived --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4078,10 +4152,6 @@ _hrx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --flag)
-                    COMPREPLY=($(compgen -W "U" -- "${cur}"))
-                    return 0
-                    ;;
                 --files)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -4089,7 +4159,22 @@ _hrx() {
                     fi
                     return 0
                     ;;
+                --serve)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passcode-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4180,6 +4265,52 @@ _hrx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hrx__subcmd__share__subcmd__serve)
+            opts="-C -q -h --listen --url --tls-cert --tls-key --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hrx__subcmd__share__subcmd__show)
             opts="-C -q -h --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4191,6 +4322,36 @@ _hrx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__share__subcmd__update)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -716,19 +716,21 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "summary" -d 'A one-page emergency summary to print or show: allergies first, problems, medications, contacts'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -f -a "list" -d 'The shares this device made of the record, and where each stands'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "list" -d 'The shares this device made of the record, and where each stands'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l categories -d 'Only these categories (comma-separated), or `all`; who the patient is always goes with it' -r -f -a "demographics\t''
 general\t''
@@ -747,14 +749,18 @@ genetic\t''
 all\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l expires -d 'When the link ends (YYYY-MM-DD or RFC 3339), or `never` [default: in 7 days]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l label -d 'What the receiver sees before opening it (at most 80 characters)' -r
-complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l flag -d 'The link\'s kind: U, one encrypted file fetched directly (the only kind yet)' -r -f -a "U\t''"
-complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l files -d 'The directory your web server publishes (the encrypted file is written there)' -r -f -a "(__fish_complete_directories)"
-complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l url -d 'The https:// address --dir is published at' -r -f
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l files -d 'The directory your web server publishes: one encrypted file, fetched directly (flag U)' -r -f -a "(__fish_complete_directories)"
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l serve -d 'The directory `hrx share serve` serves: a manifest, with a passcode or updates if asked' -r -f -a "(__fish_complete_directories)"
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l url -d 'The https:// address --files is published at (or hrx share serve answers at)' -r -f
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l passcode-file -d 'Read the passcode from the first line of FILE instead of asking' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l attempts -d 'Wrong passcodes allowed over the link\'s whole life; then it is dead' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l qr -d 'Also write the QR code to FILE (.png or .svg), for printing' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l passcode -d 'The receiver must give a passcode (flag P; asked for, twice): tell it apart from the link'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l long-lived -d 'The link follows the record: hrx share update ID publishes the summary again (flag L)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l no-qr -d 'Print the link only, no QR code'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l json -d 'Print machine-readable JSON (with a "version" field)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -s q -l quiet -d 'Print nothing but results and errors'
@@ -778,6 +784,14 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcomman
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from revoke" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from revoke" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from revoke" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
@@ -786,10 +800,24 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcomman
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from revoke" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l listen -d 'Where to listen (port 0: any free port, printed)' -r
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l url -d 'The address the links were made with (--url of hrx share ips)' -r -f
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l tls-key -d 'The certificate\'s private key (PEM)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "list" -d 'The shares this device made of the record, and where each stands'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand tui" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
@@ -869,7 +897,9 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "list" -d 'The shares this device made of the record, and where each stands'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
 
 # Values only the record and the keystore know, from `hrx complete` (it
 # never decrypts and never asks for a passphrase).

@@ -580,6 +580,47 @@ pub struct Https {
 pub const HTTPS_USER: &str = "anna";
 pub const HTTPS_PASSWORD: &str = "correct horse battery";
 
+/// A test CA (`DIR/ca.crt`) and a certificate it issued for 127.0.0.1
+/// (`DIR/server.crt`, key `DIR/server.key`), made with openssl.
+fn make_ca(dir: &Path) {
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let mut a = vec!["req", "-x509", "-days", "30", "-subj", "/CN=hrx test CA", "-keyout", "ca.key", "-out", "ca.crt"];
+    a.extend(ec);
+    openssl(dir, &a);
+    let mut a = vec!["req", "-new", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"];
+    a.extend(ec);
+    openssl(dir, &a);
+    std::fs::write(dir.join("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-days",
+            "30",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-extfile",
+            "ext",
+            "-out",
+            "server.crt",
+        ],
+    );
+}
+
+/// [`make_ca`] in its own directory: (CA, certificate, key).
+pub fn test_ca(env: &TestEnv) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = env.path().join("tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    make_ca(&dir);
+    (dir.join("ca.crt"), dir.join("server.crt"), dir.join("server.key"))
+}
+
 fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("openssl").current_dir(dir).args(args).output().expect("openssl");
     assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -594,35 +635,7 @@ impl Https {
             std::fs::create_dir_all(dir.join(d)).unwrap();
         }
         std::fs::create_dir_all(&base).unwrap();
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-        let mut a =
-            vec!["req", "-x509", "-days", "30", "-subj", "/CN=hrx test CA", "-keyout", "ca.key", "-out", "ca.crt"];
-        a.extend(ec);
-        openssl(&dir, &a);
-        let mut a = vec!["req", "-new", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"];
-        a.extend(ec);
-        openssl(&dir, &a);
-        std::fs::write(dir.join("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-        openssl(
-            &dir,
-            &[
-                "x509",
-                "-req",
-                "-days",
-                "30",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-extfile",
-                "ext",
-                "-out",
-                "server.crt",
-            ],
-        );
+        make_ca(&dir);
         let hash = String::from_utf8(openssl(&dir, &["passwd", "-apr1", HTTPS_PASSWORD])).unwrap();
         std::fs::write(dir.join("htpasswd"), format!("{HTTPS_USER}:{}\n", hash.trim())).unwrap();
         let sock = dir.join("fcgi.sock");

@@ -157,8 +157,16 @@ fn every_json_output_matches_its_schema() {
         // hub::many_records_sync_at_once_and_one_failure_stops_no_other.
         // The shares' by share::a_share_ends_when_revoked_or_expired_and_its_file_is_removed
         // and share::a_clinic_without_hrx_opens_the_shared_summary_from_its_qr_code.
-        let elsewhere =
-            ["key-to-agent", "hook-install", "sync-record", "sync-summary", "share", "share-list", "share-revoke"];
+        let elsewhere = [
+            "key-to-agent",
+            "hook-install",
+            "sync-record",
+            "sync-summary",
+            "share",
+            "share-list",
+            "share-revoke",
+            "share-update",
+        ];
         assert!(
             checked.contains(&name) || name.starts_with("recovery-") || elsewhere.contains(&name.as_str()),
             "records-schema/cli/{name}.schema.json is checked against real output"

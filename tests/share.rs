@@ -342,3 +342,308 @@ fn a_share_that_cannot_be_made_writes_nothing() {
     let text = String::from_utf8(plain).unwrap();
     assert!(text.contains("Penicillin") && !text.contains("Depression"), "only the allergy category");
 }
+
+/// `hrx share serve DIR` running as `who` until dropped, at `url`'s port.
+struct Server {
+    child: std::process::Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port free now on 127.0.0.1 (links are made with their address before
+/// the server that answers at it starts).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts the server and waits until it says it takes connections.
+fn serve(env: &TestEnv, who: &Party, root: &Path, port: u16, url: &str, tls: Option<(&Path, &Path)>) -> Server {
+    use std::io::BufRead;
+    let mut c = env.hrx_std(who);
+    c.args(["share", "serve"]).arg(root).args(["--listen", &format!("127.0.0.1:{port}"), "--url", url]);
+    if let Some((cert, key)) = tls {
+        c.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+    }
+    let mut child = c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    if !line.starts_with("listening on 127.0.0.1:") {
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        panic!("hrx share serve did not start: {line} {err}");
+    }
+    Server { child }
+}
+
+/// The status code of a raw HTTP/1.1 request to 127.0.0.1:`port`.
+fn raw_status(port: u16, request: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let _ = s.write_all(request);
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got);
+    text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+fn post(path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn name_of(link: &str) -> String {
+    use base64::Engine;
+    let p: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&link["shlink:/".len()..]).unwrap(),
+    )
+    .unwrap();
+    p["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+}
+
+fn make_served(env: &TestEnv, who: &Party, root: &Path, url: &str, extra: &[&str]) -> String {
+    let out = env
+        .hrx(who)
+        .arg("-C")
+        .arg(env.record())
+        .args(["share", "ips", "--serve", root.to_str().unwrap(), "--url", url, "--no-qr"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+#[test]
+fn a_served_link_opens_with_its_passcode_and_dies_after_too_many_wrong_ones() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let files = shared();
+    let args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["import", "fhir"]).args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let code = env.path().join("passcode.txt");
+    std::fs::write(&code, "7391 blue\n").unwrap();
+    let link = make_served(
+        &env,
+        &anna,
+        &root,
+        &url,
+        &["--passcode-file", code.to_str().unwrap(), "--attempts", "3", "--label", "Anna Weber: summary"],
+    );
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let ca = env.path().join("no-ca.pem");
+    std::fs::write(&ca, "").unwrap();
+
+    // The right passcode: the manifest, the file from its location, decrypted by jose.
+    let got = open_as_receiver_with(&link, &ca, "Hospital La Fe, Valencia", Some("7391 blue"), None);
+    assert_eq!(got["payload"]["flag"], "P");
+    assert_eq!(got["status"], 200, "{got}");
+    assert_eq!(got["files"][0]["served"]["contentType"], "application/jose");
+    assert_eq!(got["manifest"]["files"][0]["contentType"], "application/fhir+json");
+    let ips = &got["body"];
+    check_ips(ips);
+    let p = env.path().join("received.json");
+    std::fs::write(&p, serde_json::to_vec(ips).unwrap()).unwrap();
+    validate_with_schema(&[&p]);
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["export", "ips"]).output().unwrap();
+    let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(normalised(ips), normalised(&exported));
+    // Embedded, when the receiver allows it.
+    let got = open_as_receiver_with(&link, &ca, "Hospital La Fe, Valencia", Some("7391 blue"), Some(1 << 20));
+    assert_eq!(got["files"][0]["served"]["embedded"], true, "{got}");
+
+    // Every answered request is logged: who said it asked, and what it got.
+    let dir = root.join(name_of(&link));
+    let log = std::fs::read_to_string(dir.join("access.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(log.contains("\"recipient\":\"Hospital La Fe, Valencia\"") && log.contains("0.jwe"), "{log}");
+
+    // Three wrong passcodes end it, the right one after that too.
+    for left in [2, 1, 0] {
+        let got = open_as_receiver_with(&link, &ca, "Mallory", Some("1234"), None);
+        assert_eq!(got["status"], 401, "{got}");
+        assert_eq!(got["refusal"]["remainingAttempts"], left, "{got}");
+    }
+    let got = open_as_receiver_with(&link, &ca, "Hospital La Fe, Valencia", Some("7391 blue"), None);
+    assert_eq!(got["status"], 404, "dead for good: {got}");
+    assert!(dir.join("ended").exists());
+    assert!(std::fs::read_dir(dir.join("files")).unwrap().next().is_none(), "its files are removed");
+    // No passcode at all is a wrong one too (a fresh link).
+    let other = make_served(&env, &anna, &root, &url, &["--passcode-file", code.to_str().unwrap()]);
+    let got = open_as_receiver_with(&other, &ca, "Mallory", None, None);
+    assert_eq!((got["status"].as_u64(), got["refusal"]["remainingAttempts"].as_u64()), (Some(401), Some(4)));
+    // Nothing in the served directory is in clear.
+    for f in TestEnv::files_under(&root) {
+        let bytes = std::fs::read(&f).unwrap();
+        for clear in ["resourceType", "Allerg", "7391"] {
+            assert!(!bytes.windows(clear.len()).any(|w| w == clear.as_bytes()), "{clear} in {}", f.display());
+        }
+    }
+}
+
+#[test]
+fn a_served_link_ends_when_revoked_or_over_and_the_server_answers_nothing_else() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let revoked = make_served(&env, &anna, &root, &url, &["--json"]);
+    let revoked: Value = serde_json::from_str(&revoked).unwrap();
+    let (revoked_id, revoked_link) =
+        (revoked["share"]["share"]["id"].as_str().unwrap(), revoked["share"]["link"].as_str().unwrap().to_string());
+    let short = make_served(&env, &anna, &root, &url, &["--expires", "2026-03-02"]);
+    let ca = env.path().join("no-ca.pem");
+    std::fs::write(&ca, "").unwrap();
+    let server = serve(&env, &anna, &root, port, &url, None);
+    let got = open_as_receiver_with(&revoked_link, &ca, "La Fe", None, None);
+    assert_eq!(got["status"], 200, "{got}");
+    let location = got["manifest"]["files"][0]["location"].as_str().unwrap().to_string();
+    let loc_path = location.trim_start_matches(&format!("http://127.0.0.1:{port}")).to_string();
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes();
+    assert_eq!(raw_status(port, &get(&loc_path)), 200);
+
+    // Revoked: at once, its manifest and its locations.
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "revoke", revoked_id]).assert().success();
+    assert_eq!(open_as_receiver_with(&revoked_link, &ca, "La Fe", None, None)["status"], 404);
+    assert_eq!(raw_status(port, &get(&loc_path)), 404, "a location dies with its link");
+
+    // Only a manifest's POST and a location's GET are answered; nothing
+    // else reaches the disk.
+    let name = name_of(&short);
+    let ok = "{\"recipient\":\"La Fe\"}";
+    assert_eq!(raw_status(port, &post(&format!("/shl/{name}"), ok)), 200);
+    for (what, request, want) in [
+        ("a GET of a manifest", get(&format!("/shl/{name}")), 405),
+        ("a link's file by its path", get(&format!("/shl/{name}/files/0.jwe")), 404),
+        ("its link.json", get(&format!("/shl/{name}/link.json")), 404),
+        ("a path out", post("/shl/../served", ok), 404),
+        ("a path out, encoded", post(&format!("/shl/%2e%2e%2f{name}"), ok), 404),
+        ("a name that is a path", post("/shl/..%2F..%2Fetc%2Fpasswd", ok), 404),
+        ("outside the base", post(&format!("/other/{name}"), ok), 404),
+        ("no recipient", post(&format!("/shl/{name}"), "{}"), 400),
+        ("not JSON", post(&format!("/shl/{name}"), "recipient=me"), 400),
+        (
+            "a body over 16 KiB",
+            post(&format!("/shl/{name}"), &format!("{{\"recipient\":\"{}\"}}", "x".repeat(20_000))),
+            413,
+        ),
+    ] {
+        assert_eq!(raw_status(port, &request), want, "{what}");
+    }
+    let text = format!(
+        "POST /shl/{name} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ok}",
+        ok.len()
+    );
+    assert_eq!(raw_status(port, text.as_bytes()), 415, "a body that is not JSON by its type");
+    let huge_headers = format!("GET /shl/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\n\r\n", "a".repeat(40_000));
+    let st = raw_status(port, huge_headers.as_bytes());
+    assert!(st == 431 || st == 0, "headers over 16 KiB are refused (or the connection closed): {st}");
+    // The server is still there after all that.
+    assert_eq!(raw_status(port, &post(&format!("/shl/{name}"), ok)), 200);
+    drop(server);
+
+    // Over: a server whose clock is past the end answers 404.
+    env.advance(2 * 86400);
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    assert_eq!(open_as_receiver_with(&short, &ca, "La Fe", None, None)["status"], 404);
+    // Plain HTTP only on loopback.
+    let out = env
+        .hrx(&anna)
+        .args(["share", "serve"])
+        .arg(&root)
+        .args(["--listen", "0.0.0.0:0", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("plain HTTP only on a loopback address"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_served_link_opens_over_https_with_the_providers_certificate() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let (ca, cert, key) = test_ca(&env);
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("https://127.0.0.1:{port}/shl");
+    let link = make_served(&env, &anna, &root, &url, &["--long-lived"]);
+    let _server = serve(&env, &anna, &root, port, &url, Some((&cert, &key)));
+    let got = open_as_receiver_with(&link, &ca, "La Fe", None, None);
+    assert_eq!(got["status"], 200, "{got}");
+    assert_eq!(got["payload"]["flag"], "L");
+    assert!(got["manifest"]["files"][0]["location"].as_str().unwrap().starts_with("https://127.0.0.1:"));
+    check_ips(&got["body"]);
+    let before = got["body"]["entry"].as_array().unwrap().len();
+    // Long-lived: the record grows, the same link gives the new summary.
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    let list = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "list", "--json"]).output().unwrap());
+    let id = list["shares"][0]["share"]["id"].as_str().unwrap().to_string();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "update", &id, "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    crate::scripting::conforms("share-update", &json(&out));
+    let again = open_as_receiver_with(&link, &ca, "La Fe", None, None);
+    let after = again["body"]["entry"].as_array().unwrap();
+    assert_eq!(after.len(), before + 1, "the new allergy is in it");
+    assert!(serde_json::to_string(after).unwrap().contains("Penicillin allergy"));
+    // A link that is not long-lived is not updated.
+    let other = make_served(&env, &anna, &root, &url, &["--json"]);
+    let other: Value = serde_json::from_str(&other).unwrap();
+    let out = env
+        .hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["share", "update", other["share"]["share"]["id"].as_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+}
+
+/// What a receiver gets for `link` (see .ci/node/open-shl.mjs).
+fn open_as_receiver_with(
+    link: &str,
+    ca: &Path,
+    recipient: &str,
+    passcode: Option<&str>,
+    embedded: Option<u64>,
+) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node");
+    let mut c = std::process::Command::new("node");
+    c.arg(dir.join("open-shl.mjs")).args([link, recipient, passcode.unwrap_or("")]);
+    if let Some(e) = embedded {
+        c.arg(e.to_string());
+    }
+    let out = c.env("NODE_EXTRA_CA_CERTS", ca).output().expect("node");
+    assert!(out.status.success(), "the receiver failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -138,8 +138,23 @@ pub fn of(words: &str) -> &'static [(&'static str, &'static str)] {
                 "hrx share ips --categories allergy,medication --qr anna.png --files www --url https://x.org/s",
             ),
             ("A link that ends on 10 December", "hrx share ips --expires 2026-12-10 --files www --url https://x.org/s"),
+            (
+                "A link hrx share serve answers, with a passcode the receiver must type",
+                "hrx share ips --serve /srv/shl --url https://x.org/shl --passcode",
+            ),
         ],
         "hrx share list" => &[("The links you made, and which still open", "hrx share list")],
+        "hrx share serve" => &[
+            (
+                "Serve links made with --serve /srv/shl behind nginx (proxy_pass to 127.0.0.1:8443)",
+                "hrx share serve /srv/shl --listen 127.0.0.1:8443 --url https://x.org/shl",
+            ),
+            (
+                "Serve HTTPS itself, with the provider's certificate",
+                "hrx share serve /srv/shl --listen 0.0.0.0:443 --url https://x.org/shl --tls-cert c --tls-key k",
+            ),
+        ],
+        "hrx share update" => &[("Publish a long-lived link's summary again", "hrx share update 6e7a88e939fb")],
         "hrx share show" => {
             &[("Show a link's QR code again, for the clinician to scan", "hrx share show 6e7a88e939fb")]
         }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::output::Out;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::Context;
-use crate::ops::share::{self, Request, Share};
+use crate::ops::share::{self, Host, Request, Share};
 use crate::qr::{Ink, blocks, encode, write_image};
 
 /// Share subcommands.
@@ -33,15 +33,27 @@ removed from --files whenever hrx share runs on this device; remove any copy you
         /// What the receiver sees before opening it (at most 80 characters)
         #[arg(long)]
         label: Option<String>,
-        /// The link's kind: U, one encrypted file fetched directly (the only kind yet)
-        #[arg(long, default_value = "U", value_parser = ["U"])]
-        flag: String,
-        /// The directory your web server publishes (the encrypted file is written there)
-        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
-        files: PathBuf,
-        /// The https:// address --dir is published at
+        /// The directory your web server publishes: one encrypted file, fetched directly (flag U)
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, group = "host")]
+        files: Option<PathBuf>,
+        /// The directory `hrx share serve` serves: a manifest, with a passcode or updates if asked
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, group = "host")]
+        serve: Option<PathBuf>,
+        /// The https:// address --files is published at (or hrx share serve answers at)
         #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
         url: String,
+        /// The receiver must give a passcode (flag P; asked for, twice): tell it apart from the link
+        #[arg(long, requires = "serve")]
+        passcode: bool,
+        /// Read the passcode from the first line of FILE instead of asking
+        #[arg(long, value_name = "FILE", requires = "serve")]
+        passcode_file: Option<PathBuf>,
+        /// Wrong passcodes allowed over the link's whole life; then it is dead
+        #[arg(long, value_name = "N", default_value_t = 5, requires = "serve")]
+        attempts: u32,
+        /// The link follows the record: hrx share update ID publishes the summary again (flag L)
+        #[arg(long, requires = "serve")]
+        long_lived: bool,
         /// Also write the QR code to FILE (.png or .svg), for printing
         #[arg(long, value_name = "FILE")]
         qr: Option<PathBuf>,
@@ -62,10 +74,41 @@ removed from --files whenever hrx share runs on this device; remove any copy you
         #[arg(long)]
         no_qr: bool,
     },
+    /// Publish a long-lived link's summary again, as the record is now (same link, same key)
+    Update {
+        /// The share's id (from `hrx share list`)
+        id: String,
+    },
     /// End a share at once: its file is removed from the directory it was written to
     Revoke {
         /// The share's id (from `hrx share list`)
         id: String,
+    },
+    /// Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP
+    #[command(
+        after_help = "Answers POST URL/NAME (the manifest: {\"recipient\", \"passcode\"?, \"embeddedLengthMax\"?}) \
+and GET URL/file/TOKEN (a file a manifest pointed to, for an hour) and nothing else; 404 once a link is revoked, \
+over, or out of passcode tries. Every answered manifest request is logged in DIR/NAME/access.jsonl (who said \
+it asked, when, which files). Without --tls-cert and --tls-key it listens only on a loopback address, for a proxy in \
+front that adds TLS (nginx: location /shl/ { proxy_pass http://127.0.0.1:PORT/shl/; }). It prints `listening \
+on ADDRESS` once it takes connections, and serves until stopped."
+    )]
+    Serve {
+        /// The directory of served links (what hrx share ips --serve wrote into)
+        #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        root: PathBuf,
+        /// Where to listen (port 0: any free port, printed)
+        #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// The address the links were made with (--url of hrx share ips)
+        #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
+        url: String,
+        /// Serve HTTPS with this certificate chain (PEM)
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM)
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
 }
 
@@ -95,7 +138,21 @@ fn ends(s: &Share) -> String {
 /// Runs a share subcommand.
 pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
     match cmd {
-        ShareCommand::Ips { lang, categories, expires, label, flag: _, files, url, qr, no_qr } => {
+        ShareCommand::Ips {
+            lang,
+            categories,
+            expires,
+            label,
+            files,
+            serve,
+            url,
+            passcode,
+            passcode_file,
+            attempts,
+            long_lived,
+            qr,
+            no_qr,
+        } => {
             if let Some(p) = qr {
                 crate::qr::image_file(p)?;
             }
@@ -108,14 +165,23 @@ pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
                 crate::model::statement::Scope::All(_) => None,
                 crate::model::statement::Scope::Some(cs) => Some(cs),
             };
-            let req = Request {
-                lang: lang.clone(),
-                categories,
-                expires,
-                label: label.clone(),
-                dir: files.clone(),
-                url: url.clone(),
+            let host = match (files, serve) {
+                (Some(d), None) => Host::Files(d.clone()),
+                (None, Some(d)) => {
+                    let code = match (passcode_file, passcode) {
+                        (Some(f), _) => Some(read_passcode(f)?),
+                        (None, true) => Some(ask_passcode()?),
+                        (None, false) => None,
+                    };
+                    Host::Serve { dir: d.clone(), passcode: code, attempts: *attempts, long_lived: *long_lived }
+                }
+                _ => {
+                    return Err(Error::Usage(
+                        "say where the link is published: --files DIR (a static web server) or --serve DIR (hrx share serve)".into(),
+                    ));
+                }
             };
+            let req = Request { lang: lang.clone(), categories, expires, label: label.clone(), host, url: url.clone() };
             let made = share::ips(ctx, &req)?;
             for l in &made.left_out {
                 out.info(&format!(
@@ -175,6 +241,29 @@ pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
             }
             link(&l, qr, *no_qr, out)?;
         }
+        ShareCommand::Serve { root, listen, url, tls_cert, tls_key } => {
+            let config = crate::ops::serve::Config {
+                root: root.clone(),
+                listen: *listen,
+                url: url.clone(),
+                tls: tls_cert.clone().zip(tls_key.clone()),
+                clock: ctx.clock,
+            };
+            crate::ops::serve::serve(config, |addr| {
+                use std::io::Write;
+                let mut o = std::io::stdout().lock();
+                let _ = writeln!(o, "listening on {addr}");
+                let _ = o.flush();
+            })?;
+        }
+        ShareCommand::Update { id } => {
+            let s = share::update(ctx, id)?;
+            if out.json {
+                out.json("share-updated", &s.public());
+            } else {
+                out.info(&format!("share {}: the summary now holds {} resources", s.id, s.resources));
+            }
+        }
         ShareCommand::Revoke { id } => {
             let s = share::revoke(ctx, id)?;
             if out.json {
@@ -189,4 +278,25 @@ pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
         }
     }
     Ok(super::exit::OK)
+}
+
+/// The passcode in the first line of `path`.
+fn read_passcode(path: &std::path::Path) -> Result<String> {
+    let text = crate::fsutil::read_input_text(path, 4096, "a passcode file is one short line")?;
+    let line = text.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Err(Error::Usage(format!("{}: the first line is empty; write the passcode there", path.display())));
+    }
+    Ok(line)
+}
+
+/// Asks for a new passcode twice, without echo.
+fn ask_passcode() -> Result<String> {
+    let a = rpassword::prompt_password("Passcode for the link (the receiver types it): ")
+        .map_err(|e| Error::io("terminal", e))?;
+    let b = rpassword::prompt_password("The same passcode again: ").map_err(|e| Error::io("terminal", e))?;
+    if a != b {
+        return Err(Error::Usage("the two passcodes differ; nothing was shared".into()));
+    }
+    Ok(a)
 }

@@ -14,10 +14,12 @@ pub mod import;
 
 pub mod init;
 pub mod key;
+pub mod manifest;
 pub mod read;
 pub mod readcache;
 pub mod recovery;
 pub mod remote;
+pub mod serve;
 pub mod share;
 pub mod status;
 pub mod sync;

@@ -43,6 +43,24 @@ const MAX_DESCRIPTOR: u64 = 256 << 10;
 /// record and share.
 const LINK_LABEL: &str = "hrx share link 1";
 
+/// Where a share's encrypted file is published.
+#[derive(Debug, Clone)]
+pub enum Host {
+    /// One file in a directory any static web server publishes (flag `U`).
+    Files(PathBuf),
+    /// A manifest served by `hrx share serve` from this directory.
+    Serve {
+        /// The directory `hrx share serve` serves.
+        dir: PathBuf,
+        /// The passcode the receiver must give (flag `P`).
+        passcode: Option<String>,
+        /// How many wrong passcodes end the link for good.
+        attempts: u32,
+        /// The link is updated as the record grows (flag `L`, `hrx share update`).
+        long_lived: bool,
+    },
+}
+
 /// What `hrx share ips` is asked to make.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -55,9 +73,9 @@ pub struct Request {
     pub expires: Option<DateTime<Utc>>,
     /// What the receiver sees first.
     pub label: Option<String>,
-    /// The directory the web server publishes.
-    pub dir: PathBuf,
-    /// The address that directory is published at.
+    /// Where it is published.
+    pub host: Host,
+    /// The address that directory (or `hrx share serve`) is published at.
     pub url: String,
 }
 
@@ -78,12 +96,16 @@ pub struct Share {
     pub revoked: Option<DateTime<Utc>>,
     /// The label the receiver sees.
     pub label: Option<String>,
-    /// The link's flags (`U`).
+    /// The link's flags: `U` (one file), or for a manifest any of `L`
+    /// (long-lived) and `P` (passcode), in alphabetical order.
     pub flag: String,
-    /// The encrypted file's address.
+    /// The encrypted file's (`U`) or the manifest's address.
     pub url: String,
     /// The encrypted file on this machine.
     pub file: PathBuf,
+    /// For a manifest: its directory under what `hrx share serve` serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
     /// The display language.
     pub lang: String,
     /// The categories shared (`None`: all the caller may read).
@@ -156,10 +178,23 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
     }
     // The address is checked before any work (a name has 43 characters).
     file_url(&req.url, &"x".repeat(43))?;
-    if !req.dir.is_dir() {
+    let (dir, what) = match &req.host {
+        Host::Files(d) => (d, "--files"),
+        Host::Serve { dir, passcode, attempts, .. } => {
+            if passcode.as_ref().is_some_and(|p| p.chars().count() < 4) {
+                return Err(Error::Usage("the passcode is too short: give at least 4 characters".into()));
+            }
+            if *attempts == 0 || *attempts > 1000 {
+                return Err(Error::Usage("--attempts: give a number from 1 to 1000".into()));
+            }
+            (dir, "--serve")
+        }
+    };
+    if !dir.is_dir() {
         return Err(Error::Usage(format!(
-            "--files {}: not a directory; give the directory your web server publishes at {}",
-            req.dir.display(),
+            "{what} {}: not a directory; give the directory {} at {}",
+            dir.display(),
+            if what == "--files" { "your web server publishes" } else { "hrx share serve serves" },
             req.url
         )));
     }
@@ -185,8 +220,6 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
         Ok(b)
     };
     let key: [u8; 32] = random(32)?.try_into().expect("32 bytes");
-    // A name a shell takes for a name (not an option): it starts with a
-    // letter or digit.
     let name = loop {
         let n = b64(&random(32)?);
         if n.starts_with(|c: char| c.is_ascii_alphanumeric()) {
@@ -196,11 +229,19 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
     let id = crate::crypto::hex(&random(6)?).to_lowercase();
     let url = file_url(&req.url, &name)?;
     let jwe = crate::crypto::jwe::encrypt(done.document.as_bytes(), &key, "application/fhir+json", true)?;
+    let (flag, file, manifest) = match &req.host {
+        Host::Files(d) => ("U".to_string(), d.join(&name), None),
+        Host::Serve { dir, passcode, long_lived, .. } => {
+            let flag = format!("{}{}", if *long_lived { "L" } else { "" }, if passcode.is_some() { "P" } else { "" });
+            let m = dir.join(&name);
+            (flag, m.join("files").join("0.jwe"), Some(m))
+        }
+    };
     let payload = Payload {
         url: url.clone(),
         key: b64(&key),
         exp: req.expires.map(|e| e.timestamp()),
-        flag: Some("U".into()),
+        flag: Some(flag.clone()).filter(|f| !f.is_empty()),
         label: req.label.clone(),
         v: Some(1),
     };
@@ -218,19 +259,24 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
         expires: req.expires,
         revoked: None,
         label: req.label.clone(),
-        flag: "U".into(),
+        flag,
         url,
-        file: std::path::absolute(req.dir.join(&name)).map_err(|e| Error::io(&req.dir, e))?,
+        file: std::path::absolute(&file).map_err(|e| Error::io(&file, e))?,
+        manifest: manifest.as_ref().map(std::path::absolute).transpose().map_err(|e| Error::io(dir, e))?,
         lang: req.lang.clone(),
         categories: req.categories.clone(),
         resources,
         sealed_link: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sealed),
     };
     // The file is ciphertext only, for a web server to read (0644).
-    crate::fsutil::write_private(&share.file, jwe.as_bytes())?;
-    set_mode(&share.file, 0o644)?;
-    if let Err(e) = keep(ctx, &share) {
-        let _ = std::fs::remove_file(&share.file);
+    let published = match (&share.manifest, &req.host) {
+        (Some(m), Host::Serve { passcode, attempts, .. }) => {
+            super::manifest::write_new(m, &share, passcode.as_deref(), *attempts, jwe.as_bytes())
+        }
+        _ => crate::fsutil::write_private(&share.file, jwe.as_bytes()).and_then(|_| set_mode(&share.file, 0o644)),
+    };
+    if let Err(e) = published.and_then(|_| keep(ctx, &share)) {
+        unpublish(&share);
         return Err(e);
     }
     prune(ctx, &v.root.to_string())?;
@@ -269,6 +315,16 @@ fn all(ctx: &Context, root: &str) -> Result<Vec<Share>> {
     Ok(out)
 }
 
+/// Takes a share's files off where they are published: a static file is
+/// removed; a manifest is marked revoked (`hrx share serve` answers 404
+/// from then on) and its files removed.
+fn unpublish(s: &Share) {
+    if let Some(m) = &s.manifest {
+        super::manifest::end(m);
+    }
+    let _ = std::fs::remove_file(&s.file);
+}
+
 /// Removes the files of shares that ended (a static host serves what it
 /// has). Returns the shares.
 fn prune(ctx: &Context, root: &str) -> Result<Vec<Share>> {
@@ -276,6 +332,9 @@ fn prune(ctx: &Context, root: &str) -> Result<Vec<Share>> {
     let shares = all(ctx, root)?;
     for s in &shares {
         if s.status(now) != Status::Active {
+            if let Some(m) = &s.manifest {
+                super::manifest::end(m);
+            }
             match std::fs::remove_file(&s.file) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -338,6 +397,25 @@ pub fn show(ctx: &mut Context, id: &str) -> Result<(Share, String)> {
         .and_then(|t| t.strip_prefix(&prefix))
         .ok_or_else(|| Error::Invalid(format!("share {id}: its kept link is for another share")))?;
     Ok((s, link.to_string()))
+}
+
+/// Publishes a long-lived link's summary again, as the record is now (flag
+/// `L`): the same link and key, its file replaced at once.
+pub fn update(ctx: &mut Context, id: &str) -> Result<Share> {
+    let (mut s, link) = show(ctx, id)?;
+    let Some(m) = s.manifest.clone().filter(|_| s.flag.contains('L')) else {
+        return Err(Error::State(format!(
+            "share {id} is not long-lived; make one with hrx share ips --serve DIR --long-lived"
+        )));
+    };
+    let key = Payload::from_uri(&link)?.key_bytes()?;
+    let done = ips_of(ctx, &s.lang, s.categories.as_deref())?;
+    let doc: serde_json::Value = serde_json::from_str(&done.document).expect("the export is JSON");
+    let jwe = crate::crypto::jwe::encrypt(done.document.as_bytes(), &key, "application/fhir+json", true)?;
+    super::manifest::replace_file(&m, "0.jwe", jwe.as_bytes())?;
+    s.resources = doc["entry"].as_array().map_or(0, |e| e.len());
+    keep(ctx, &s)?;
+    Ok(s)
 }
 
 /// Ends a share at once: its file is removed and it is kept as revoked.
