@@ -334,6 +334,9 @@ _hrx() {
             hrx__subcmd__help__subcmd__share,list)
                 cmd="hrx__subcmd__help__subcmd__share__subcmd__list"
                 ;;
+            hrx__subcmd__help__subcmd__share,log)
+                cmd="hrx__subcmd__help__subcmd__share__subcmd__log"
+                ;;
             hrx__subcmd__help__subcmd__share,revoke)
                 cmd="hrx__subcmd__help__subcmd__share__subcmd__revoke"
                 ;;
@@ -535,6 +538,9 @@ _hrx() {
             hrx__subcmd__share,list)
                 cmd="hrx__subcmd__share__subcmd__list"
                 ;;
+            hrx__subcmd__share,log)
+                cmd="hrx__subcmd__share__subcmd__log"
+                ;;
             hrx__subcmd__share,revoke)
                 cmd="hrx__subcmd__share__subcmd__revoke"
                 ;;
@@ -555,6 +561,9 @@ _hrx() {
                 ;;
             hrx__subcmd__share__subcmd__help,list)
                 cmd="hrx__subcmd__share__subcmd__help__subcmd__list"
+                ;;
+            hrx__subcmd__share__subcmd__help,log)
+                cmd="hrx__subcmd__share__subcmd__help__subcmd__log"
                 ;;
             hrx__subcmd__share__subcmd__help,revoke)
                 cmd="hrx__subcmd__share__subcmd__help__subcmd__revoke"
@@ -2200,7 +2209,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__share)
-            opts="ips list show update revoke serve"
+            opts="ips list show log update revoke serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2228,6 +2237,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__help__subcmd__share__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__help__subcmd__share__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3985,7 +4008,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share)
-            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips list show update revoke serve help"
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help ips list show log update revoke serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4015,7 +4038,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share__subcmd__help)
-            opts="ips list show update revoke serve help"
+            opts="ips list show log update revoke serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4057,6 +4080,20 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__share__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4206,6 +4243,36 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share__subcmd__list)
+            opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hrx__subcmd__share__subcmd__log)
             opts="-C -q -h --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

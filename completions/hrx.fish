@@ -716,21 +716,22 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "summary" -d 'A one-page emergency summary to print or show: allergies first, problems, medications, contacts'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "fhir" -d 'Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l json -d 'Print machine-readable JSON (with a "version" field)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -s q -l quiet -d 'Print nothing but results and errors'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -s h -l help -d 'Print help'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "list" -d 'The shares this device made of the record, and where each stands'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show update revoke serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -s h -l help -d 'Print help'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "list" -d 'The shares this device made of the record, and where each stands'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "log" -d 'Record in the record who opened your served links (signed access events, shown by hrx audit)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l categories -d 'Only these categories (comma-separated), or `all`; who the patient is always goes with it' -r -f -a "demographics\t''
 general\t''
@@ -784,6 +785,14 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcomman
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -l home -d 'Keystore and configuration directory [default: $XDG_DATA_HOME/hrx] [env: HRX_HOME]' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -l json -d 'Print machine-readable JSON (with a "version" field)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print nothing but results and errors'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from update" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
@@ -815,6 +824,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcomman
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "list" -d 'The shares this device made of the record, and where each stands'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "log" -d 'Record in the record who opened your served links (signed access events, shown by hrx audit)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
@@ -897,6 +907,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "ips" -d 'Share your summary as a SMART Health Link: an encrypted file for a web server, a link and its QR code'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "list" -d 'The shares this device made of the record, and where each stands'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "show" -d 'A share\'s link and QR code again (it asks for your key)'
+complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "log" -d 'Record in the record who opened your served links (signed access events, shown by hrx audit)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "update" -d 'Publish a long-lived link\'s summary again, as the record is now (same link, same key)'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "revoke" -d 'End a share at once: its file is removed from the directory it was written to'
 complete -c hrx -n "__fish_hrx_using_subcommand help; and __fish_seen_subcommand_from share" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'

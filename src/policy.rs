@@ -217,6 +217,10 @@ pub struct Policy {
     /// The latest recovery set-up of the patient's key (`recovery`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySetup>,
+    /// Answered requests of served links recorded (`share-access`): (share,
+    /// line of its access log). Each is recorded once.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub share_accesses: BTreeSet<(String, u64)>,
 }
 
 /// A recovery set-up, as recorded (the shares stay in its statement).
@@ -258,6 +262,7 @@ impl Policy {
             void: BTreeMap::new(),
             rotated: BTreeMap::new(),
             recovery: None,
+            share_accesses: BTreeSet::new(),
         }
     }
 
@@ -658,6 +663,39 @@ impl Policy {
                     }
                 }
             }
+            Statement::ShareAccess { share, line, accessed_at, recipient, .. } => {
+                if share.len() != 12 || !share.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                    return Err(format!(
+                        "records an access to share {share:?}, which is not a share id (12 hex digits)"
+                    ));
+                }
+                if recipient.trim().is_empty() || recipient.chars().count() > 256 {
+                    return Err("records an access without a recipient, or with one over 256 characters".into());
+                }
+                if *accessed_at > t + chrono::Duration::seconds(CLOCK_SKEW_SECS) {
+                    return Err(format!(
+                        "records an access at {}, after its own commit ({})",
+                        accessed_at.to_rfc3339(),
+                        t.to_rfc3339()
+                    ));
+                }
+                if self.share_accesses.contains(&(share.clone(), *line)) {
+                    return Err(format!("records line {line} of share {share}'s access log again"));
+                }
+                if signer != self.patient {
+                    let readers: Vec<Id> = self
+                        .active_grants(signer, t)
+                        .filter(|g| g.grant.rights.contains(&Right::Read))
+                        .map(|g| g.id)
+                        .collect();
+                    if readers.is_empty() {
+                        return Err(
+                            "records an access to a shared link, but its signer holds no grant to read in force".into(),
+                        );
+                    }
+                    return Ok(readers);
+                }
+            }
             Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
                 Some(g)
                     if self.holder(&g.grant.grantee) == signer
@@ -709,6 +747,9 @@ impl Policy {
                 if let Some(g) = self.grants.get_mut(revokes) {
                     g.revoked = Some((*id, t));
                 }
+            }
+            Change::Statement(Statement::ShareAccess { share, line, .. }) => {
+                self.share_accesses.insert((share.clone(), *line));
             }
             Change::Statement(Statement::EmergencyAccess { id, grant, reason, .. }) => {
                 self.emergencies.push(EmergencyEvent {
@@ -828,6 +869,7 @@ impl Policy {
     /// Joins the policy of another verified history into this one (a merge).
     pub fn merge(&mut self, other: Policy) {
         self.keys.extend(other.keys);
+        self.share_accesses.extend(other.share_accesses);
         for (id, g) in other.grants {
             let e = self.grants.entry(id).or_insert_with(|| g.clone());
             e.void |= g.void;

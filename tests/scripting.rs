@@ -155,8 +155,10 @@ fn every_json_output_matches_its_schema() {
         // to-agent's by keys::a_keystore_key_moves_into_gpg_agent_and_its_passphrase_is_cached,
         // the hub's and many records' by hub::an_empty_hub_takes_only_its_patients_record and
         // hub::many_records_sync_at_once_and_one_failure_stops_no_other.
-        // The shares' by share::a_share_ends_when_revoked_or_expired_and_its_file_is_removed
-        // and share::a_clinic_without_hrx_opens_the_shared_summary_from_its_qr_code.
+        // The shares' by the tests in tests/share.rs (share::a_share_ends_when_revoked_or_expired_and_its_file_is_removed,
+        // share::a_clinic_without_hrx_opens_the_shared_summary_from_its_qr_code,
+        // share::a_served_link_opens_over_https_with_the_providers_certificate,
+        // share::who_opened_a_served_link_is_recorded_signed_and_shown_in_the_audit).
         let elsewhere = [
             "key-to-agent",
             "hook-install",
@@ -166,6 +168,7 @@ fn every_json_output_matches_its_schema() {
             "share-list",
             "share-revoke",
             "share-update",
+            "share-log",
         ];
         assert!(
             checked.contains(&name) || name.starts_with("recovery-") || elsewhere.contains(&name.as_str()),

@@ -647,3 +647,66 @@ fn open_as_receiver_with(
     assert!(out.status.success(), "the receiver failed: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+#[test]
+fn who_opened_a_served_link_is_recorded_signed_and_shown_in_the_audit() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "allergy", "read", &[]);
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let link = make_served(&env, &anna, &root, &url, &[]);
+    let klein_link = make_served(&env, &klein, &root, &url, &["--categories", "allergy"]);
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let ca = env.path().join("no-ca.pem");
+    std::fs::write(&ca, "").unwrap();
+    for who in ["Hospital La Fe, Valencia", "Dr Ruiz \u{1b}[31m"] {
+        assert_eq!(open_as_receiver_with(&link, &ca, who, None, None)["status"], 200);
+    }
+    let log = |who: &Party| env.hrx(who).arg("-C").arg(env.record()).args(["share", "log", "--json"]).output().unwrap();
+    let out = log(&anna);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let done = json(&out);
+    crate::scripting::conforms("share-log", &done);
+    assert_eq!(done["share-log"]["recorded"].as_array().unwrap().len(), 2, "{done}");
+    assert!(done["share-log"]["commit"].is_string());
+    // Recorded once: nothing new, no commit.
+    let again = json(&log(&anna));
+    assert!(again["share-log"]["recorded"].as_array().unwrap().is_empty() && again["share-log"]["commit"].is_null());
+    // The patient sees who opened it, escapes shown escaped; the history verifies.
+    let audit = env.hrx(&anna).arg("-C").arg(env.record()).args(["audit", "--json"]).output().unwrap();
+    let text = stdout(&audit);
+    assert!(text.contains("share-access") && text.contains("opened by Hospital La Fe, Valencia"), "{text}");
+    let plain = stdout(&env.hrx(&anna).arg("-C").arg(env.record()).arg("audit").output().unwrap());
+    assert!(plain.contains("opened by Dr Ruiz") && !plain.contains('\u{1b}'), "{plain}");
+    assert!(env.verify(&anna).status.success());
+    // A later opening is recorded on its own.
+    assert_eq!(open_as_receiver_with(&link, &ca, "Hospital La Fe, Valencia", None, None)["status"], 200);
+    let third = json(&log(&anna));
+    assert_eq!(third["share-log"]["recorded"][0]["line"], 2, "{third}");
+
+    // A provider records the openings of what it shared while it may read;
+    // once its grant is revoked it records nothing more.
+    assert_eq!(open_as_receiver_with(&klein_link, &ca, "Clinic", None, None)["status"], 200);
+    let out = log(&klein);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["share-log"]["recorded"].as_array().unwrap().len(), 1);
+    assert_eq!(open_as_receiver_with(&klein_link, &ca, "Clinic", None, None)["status"], 200);
+    let grants = json(&env.hrx(&anna).arg("-C").arg(env.record()).args(["grants", "--json"]).output().unwrap());
+    let gid = grants["grants"][0]["id"].as_str().unwrap().to_string();
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["revoke", &gid]).assert().success();
+    let out = log(&klein);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("holds no grant to read in force"), "{}", stderr(&out));
+    assert!(env.verify(&anna).status.success());
+}

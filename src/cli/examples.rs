@@ -154,6 +154,9 @@ pub fn of(words: &str) -> &'static [(&'static str, &'static str)] {
                 "hrx share serve /srv/shl --listen 0.0.0.0:443 --url https://x.org/shl --tls-cert c --tls-key k",
             ),
         ],
+        "hrx share log" => {
+            &[("Record who opened your served links, then see them in the audit trail", "hrx share log")]
+        }
         "hrx share update" => &[("Publish a long-lived link's summary again", "hrx share update 6e7a88e939fb")],
         "hrx share show" => {
             &[("Show a link's QR code again, for the clinician to scan", "hrx share show 6e7a88e939fb")]

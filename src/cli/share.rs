@@ -74,6 +74,13 @@ removed from --files whenever hrx share runs on this device; remove any copy you
         #[arg(long)]
         no_qr: bool,
     },
+    /// Record in the record who opened your served links (signed access events, shown by hrx audit)
+    #[command(after_help = "Reads the access log hrx share serve keeps next to each link this device made \
+(DIR/NAME/access.jsonl) and appends, in one signed commit, a share-access statement for every answered \
+request the record does not hold yet: the share, when, who the requester said it was, how many files. \
+hrx sync then carries them to every copy; hrx audit and the TUI show them. Run it where the served \
+directory is (or a copy of it).")]
+    Log,
     /// Publish a long-lived link's summary again, as the record is now (same link, same key)
     Update {
         /// The share's id (from `hrx share list`)
@@ -255,6 +262,27 @@ pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
                 let _ = writeln!(o, "listening on {addr}");
                 let _ = o.flush();
             })?;
+        }
+        ShareCommand::Log => {
+            let (logged, commit) = share::log(ctx)?;
+            if out.json {
+                out.json("share-log", &serde_json::json!({ "recorded": logged, "commit": commit }));
+            } else if logged.is_empty() {
+                out.info("no new openings of your served links to record");
+            } else {
+                for l in &logged {
+                    out.line(&format!(
+                        "share {} opened by {} on {} ({} files)",
+                        l.share,
+                        crate::model::text::printable(&l.recipient),
+                        l.at.format("%Y-%m-%d %H:%M UTC"),
+                        l.files
+                    ));
+                }
+                if let Some(c) = commit {
+                    out.info(&format!("recorded {} in commit {}", logged.len(), &c[..12]));
+                }
+            }
         }
         ShareCommand::Update { id } => {
             let s = share::update(ctx, id)?;

@@ -154,6 +154,27 @@ pub enum Statement {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A served SMART Health Link was opened: its server answered a
+    /// manifest request (`hrx share log` records what `hrx share serve`
+    /// logged). Signed by whoever made the link: the patient, or a reader
+    /// sharing what it may read.
+    ShareAccess {
+        /// Same as the file name.
+        id: Id,
+        /// When it was recorded.
+        issued_at: DateTime<Utc>,
+        /// The share (its id on the device that made it: 12 hex digits).
+        share: String,
+        /// Its place in the link's access log (0 first): each is recorded once.
+        line: u64,
+        /// When the server answered.
+        accessed_at: DateTime<Utc>,
+        /// Who the requester said it is (nobody checked: plain text,
+        /// visible to anyone with a copy).
+        recipient: String,
+        /// How many files it was handed.
+        files: u32,
+    },
     /// Declares every key of a participant's certificate unusable: by the
     /// patient for anyone but herself, or by the certificate's holder.
     RevokeKey {
@@ -256,6 +277,7 @@ impl Statement {
             Statement::Grant { id, .. }
             | Statement::Revoke { id, .. }
             | Statement::EmergencyAccess { id, .. }
+            | Statement::ShareAccess { id, .. }
             | Statement::RevokeKey { id, .. }
             | Statement::RotateKey { id, .. }
             | Statement::Recovery { id, .. } => *id,
@@ -268,6 +290,7 @@ impl Statement {
             Statement::Grant { issued_at, .. }
             | Statement::Revoke { issued_at, .. }
             | Statement::EmergencyAccess { issued_at, .. }
+            | Statement::ShareAccess { issued_at, .. }
             | Statement::RevokeKey { issued_at, .. }
             | Statement::RotateKey { issued_at, .. }
             | Statement::Recovery { issued_at, .. } => *issued_at,

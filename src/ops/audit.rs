@@ -242,6 +242,17 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                                     trustees.iter().map(|t| name(&t.certificate)).collect::<Vec<_>>().join(", ")
                                 ),
                             )),
+                            Change::Statement(Statement::ShareAccess {
+                                share, accessed_at, recipient, files, ..
+                            }) => actions.push(act(
+                                "share-access",
+                                format!(
+                                    "shared link {share} opened by {} on {} ({files} file{})",
+                                    crate::model::text::printable(recipient),
+                                    accessed_at.format("%Y-%m-%d %H:%M UTC"),
+                                    if *files == 1 { "" } else { "s" }
+                                ),
+                            )),
                             Change::Statement(Statement::EmergencyAccess { reason, .. }) => {
                                 emergency = true;
                                 actions.push(act(

@@ -435,3 +435,87 @@ pub fn revoke(ctx: &Context, id: &str) -> Result<Share> {
 pub fn default_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::days(DEFAULT_DAYS)
 }
+
+/// An answered request of a served link, recorded in the record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Logged {
+    /// The share.
+    pub share: String,
+    /// Its place in the link's access log.
+    pub line: u64,
+    /// When the server answered.
+    pub at: DateTime<Utc>,
+    /// Who the requester said it is.
+    pub recipient: String,
+    /// How many files it was handed.
+    pub files: u32,
+}
+
+/// The answered requests of the caller's served links (their servers'
+/// `access.jsonl`) the record does not hold yet.
+fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<Vec<Logged>> {
+    let mut out = vec![];
+    for s in all(ctx, &v.root.to_string())?.into_iter().filter(|s| s.by == me) {
+        let Some(m) = &s.manifest else { continue };
+        for (i, a) in super::manifest::accesses(m).into_iter().enumerate() {
+            let line = i as u64;
+            if v.policy.share_accesses.contains(&(s.id.clone(), line)) {
+                continue;
+            }
+            let recipient: String = a.recipient.chars().take(256).collect();
+            out.push(Logged {
+                share: s.id.clone(),
+                line,
+                at: a.at,
+                recipient,
+                files: a.files.len().min(u32::MAX as usize) as u32,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Records in the record, as signed `share-access` statements in one
+/// commit, every answered request of the caller's served links that it
+/// does not hold yet (`hrx share log`); the patient then sees them in
+/// `hrx audit`. Returns them, and the commit (none if there was nothing new).
+pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>)> {
+    use crate::model::{RepoPath, Statement};
+    let rec = ctx.record()?;
+    let me = ctx.key_fpr()?;
+    let v = super::verified_head(ctx, &rec)?;
+    if unlogged(ctx, &v, &me)?.is_empty() {
+        return Ok((vec![], None));
+    }
+    let now = ctx.clock.now();
+    let mut unlocked = ctx.unlock()?;
+    let lock = rec.lock()?;
+    let v = super::verified_head(ctx, &rec)?;
+    let new = unlogged(ctx, &v, &me)?;
+    if new.is_empty() {
+        return Ok((vec![], None));
+    }
+    let mut files = vec![];
+    let mut changes = vec![];
+    for l in &new {
+        let id = super::add::new_id(now)?;
+        let st = Statement::ShareAccess {
+            id,
+            issued_at: now,
+            share: l.share.clone(),
+            line: l.line,
+            // A server's clock ahead of this one is not believed past now.
+            accessed_at: l.at.min(now),
+            recipient: l.recipient.clone(),
+            files: l.files,
+        };
+        files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
+        changes.push(crate::policy::Change::Statement(st));
+    }
+    super::judged(&v.policy, &me, &changes, now)?;
+    let commit = super::append(&rec, &v, &files, "hrx: shared links opened", &mut unlocked, now)?;
+    super::advance_worktree(&rec, v.head, commit, &files);
+    super::remember(ctx, &rec);
+    drop(lock);
+    Ok((new, Some(commit.to_string())))
+}
