@@ -4164,7 +4164,7 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share__subcmd__ips)
-            opts="-C -q -h --lang --categories --expires --label --files --serve --url --passcode --passcode-file --attempts --long-lived --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
+            opts="-o -C -q -h --lang --categories --expires --label --files --serve --url --passcode --passcode-file --attempts --long-lived --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4216,6 +4216,10 @@ _hrx() {
                     return 0
                     ;;
                 --qr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4379,13 +4383,17 @@ _hrx() {
             return 0
             ;;
         hrx__subcmd__share__subcmd__show)
-            opts="-C -q -h --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
+            opts="-o -C -q -h --qr --no-qr --json --key --passphrase-file --home --quiet --no-pager --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --qr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -755,7 +755,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcomman
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l url -d 'The https:// address --files is published at (or hrx share serve answers at)' -r -f
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l passcode-file -d 'Read the passcode from the first line of FILE instead of asking' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l attempts -d 'Wrong passcodes allowed over the link\'s whole life; then it is dead' -r
-complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l qr -d 'Also write the QR code to FILE (.png or .svg), for printing' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -s o -l qr -d 'Also write the QR code to FILE (.png or .svg), for printing' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F
@@ -775,7 +775,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcomman
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but results and errors'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from list" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -l qr -d 'Also write the QR code to FILE (.png or .svg)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -s o -l qr -d 'Also write the QR code to FILE (.png or .svg)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F

@@ -55,7 +55,7 @@ removed from --files whenever hrx share runs on this device; remove any copy you
         #[arg(long, requires = "serve")]
         long_lived: bool,
         /// Also write the QR code to FILE (.png or .svg), for printing
-        #[arg(long, value_name = "FILE")]
+        #[arg(short = 'o', long, value_name = "FILE")]
         qr: Option<PathBuf>,
         /// Print the link only, no QR code
         #[arg(long)]
@@ -68,7 +68,7 @@ removed from --files whenever hrx share runs on this device; remove any copy you
         /// The share's id (from `hrx share list`)
         id: String,
         /// Also write the QR code to FILE (.png or .svg)
-        #[arg(long, value_name = "FILE")]
+        #[arg(short = 'o', long, value_name = "FILE")]
         qr: Option<PathBuf>,
         /// Print the link only, no QR code
         #[arg(long)]
