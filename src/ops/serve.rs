@@ -256,8 +256,16 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
     let listen = config.listen;
     let state = Arc::new(State { config, prefix, locations: Mutex::new(HashMap::new()), passcodes: Mutex::new(()) });
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Error::io(listen.to_string(), e))?;
-        ready(listener.local_addr().map_err(|e| Error::io(listen.to_string(), e))?);
+        // A backlog of 1024, not the 128 TcpListener::bind asks for: a burst
+        // of new connections (a clinic's whole ward scanning at once) would
+        // otherwise wait out a SYN retransmission, a second each.
+        let io = |e| Error::io(listen.to_string(), e);
+        let socket = if listen.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+            .map_err(io)?;
+        socket.set_reuseaddr(true).map_err(io)?;
+        socket.bind(listen).map_err(io)?;
+        let listener = socket.listen(MAX_CONNECTIONS as u32).map_err(io)?;
+        ready(listener.local_addr().map_err(io)?);
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
