@@ -5,7 +5,7 @@
 //! bursts of 200 concurrent manifest requests on 127.0.0.1, each a new
 //! connection (five bursts; p50, p99 and the slowest over all of them).
 //! The QR code's drawing alone is timed too, as a library call
-//! (a diagnostic, not the figure).
+//! (a diagnostic, not the figure). HRX_BENCH_KEEP=DIR keeps the record.
 
 use std::io::{BufRead, Read, Write};
 use std::path::Path;
@@ -40,8 +40,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let n: usize = std::env::var("HRX_BENCH_SHARE_N").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let tmp = tempfile::tempdir().unwrap();
-    let (home, record, served) = (tmp.path().join("home"), tmp.path().join("record"), tmp.path().join("served"));
+    // HRX_BENCH_KEEP=DIR keeps the record (DIR/home, DIR/record, DIR/served).
+    let base = std::env::var_os("HRX_BENCH_KEEP").map_or(tmp.path().to_path_buf(), std::path::PathBuf::from);
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let (home, record, served) = (base.join("home"), base.join("record"), base.join("served"));
     support::generate(&home, &record, n, false);
+    // The generator writes through the library, bypassing what hrx init and
+    // hrx add keep of the verified state; a patient's record has it. (Without
+    // it, every reading command here verified from the root: see the note.)
+    let _ = timed({
+        let mut c = hrx(&home, &record);
+        c.arg("verify");
+        c
+    });
     std::fs::create_dir(&served).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/shl");

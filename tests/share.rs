@@ -185,6 +185,9 @@ fn a_clinic_without_hrx_opens_the_shared_summary_from_its_qr_code() {
     assert!(!descriptor.contains(key) && !descriptor.contains(&link[8..40]), "the key kept in clear");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&kept[0]).unwrap().permissions().mode() & 0o777, 0o600);
+    for d in [anna.home.join("shares"), kept[0].parent().unwrap().to_path_buf()] {
+        assert_eq!(std::fs::metadata(&d).unwrap().permissions().mode() & 0o777, 0o700, "{}", d.display());
+    }
 
     // `share show` draws the same link again.
     let list = json(&share(&env, &anna, &["list", "--json"]));

@@ -199,7 +199,7 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
         )));
     }
     let rec = ctx.record()?;
-    let v = super::verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     let me = ctx.key_fpr()?;
     if let Some(cats) = &req.categories {
         for c in cats {
@@ -291,6 +291,8 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 /// Writes a share's descriptor into the home.
 fn keep(ctx: &Context, share: &Share) -> Result<()> {
     let dir = shares_dir(ctx, &share.record);
+    // Both levels private: the record ids are this device's business too.
+    crate::fsutil::private_dir(dir.parent().expect("under the home"))?;
     crate::fsutil::private_dir(&dir)?;
     let json = serde_json::to_vec_pretty(share).expect("json");
     crate::fsutil::write_private(&dir.join(format!("{}.json", share.id)), &json)
@@ -345,10 +347,11 @@ fn prune(ctx: &Context, root: &str) -> Result<Vec<Share>> {
     Ok(shares)
 }
 
-/// The record's root, from its verified history.
+/// The record's root, from its verified history (at the head: the
+/// state kept, not the whole history's lists).
 fn root(ctx: &Context) -> Result<String> {
     let rec = ctx.record()?;
-    Ok(super::verified(ctx, &rec)?.root.to_string())
+    Ok(super::verified_head(ctx, &rec)?.root.to_string())
 }
 
 /// The shares this device made of the record (files of ended ones removed).
@@ -366,7 +369,7 @@ fn find(ctx: &Context, root: &str, id: &str) -> Result<Share> {
 /// share that ended.
 pub fn show(ctx: &mut Context, id: &str) -> Result<(Share, String)> {
     let rec = ctx.record()?;
-    let v = super::verified(ctx, &rec)?;
+    let v = super::verified_head(ctx, &rec)?;
     let root = v.root.to_string();
     let s = find(ctx, &root, id)?;
     let now = ctx.clock.now();
