@@ -217,10 +217,11 @@ pub struct Policy {
     /// The latest recovery set-up of the patient's key (`recovery`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySetup>,
-    /// Answered requests of served links recorded (`share-access`): (share,
-    /// line of its access log). Each is recorded once.
+    /// Answered requests of served links recorded (`share-access`): (who
+    /// recorded it, share, line of its access log). Each is recorded once by
+    /// its recorder (one participant's records never stand in for another's).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub share_accesses: BTreeSet<(String, u64)>,
+    pub share_accesses: BTreeSet<(Fpr, String, u64)>,
 }
 
 /// A recovery set-up, as recorded (the shares stay in its statement).
@@ -679,7 +680,7 @@ impl Policy {
                         t.to_rfc3339()
                     ));
                 }
-                if self.share_accesses.contains(&(share.clone(), *line)) {
+                if self.share_accesses.contains(&(self.holder(signer).to_string(), share.clone(), *line)) {
                     return Err(format!("records line {line} of share {share}'s access log again"));
                 }
                 if signer != self.patient {
@@ -749,7 +750,8 @@ impl Policy {
                 }
             }
             Change::Statement(Statement::ShareAccess { share, line, .. }) => {
-                self.share_accesses.insert((share.clone(), *line));
+                let by = self.holder(signer).to_string();
+                self.share_accesses.insert((by, share.clone(), *line));
             }
             Change::Statement(Statement::EmergencyAccess { id, grant, reason, .. }) => {
                 self.emergencies.push(EmergencyEvent {

@@ -713,3 +713,187 @@ fn who_opened_a_served_link_is_recorded_signed_and_shown_in_the_audit() {
     assert!(stderr(&out).contains("holds no grant to read in force"), "{}", stderr(&out));
     assert!(env.verify(&anna).status.success());
 }
+
+/// A served link made by `who`: (its share id, its link).
+fn served_share(env: &TestEnv, who: &Party, root: &Path, url: &str, extra: &[&str]) -> (String, String) {
+    let v: Value = serde_json::from_str(&make_served(env, who, root, url, &[&["--json"], extra].concat())).unwrap();
+    (v["share"]["share"]["id"].as_str().unwrap().to_string(), v["share"]["link"].as_str().unwrap().to_string())
+}
+
+/// Whoever can write to the served directory (the host) plants links:
+/// neither the patient's revoke nor the server removes or serves anything
+/// but a link's own files.
+#[test]
+fn a_hosts_planted_links_delete_and_serve_nothing_outside_their_own_files() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let code = env.path().join("passcode.txt");
+    std::fs::write(&code, "7391 blue\n").unwrap();
+    let (first, _) = served_share(&env, &anna, &root, &url, &[]);
+    let (_, second) =
+        served_share(&env, &anna, &root, &url, &["--passcode-file", code.to_str().unwrap(), "--attempts", "1"]);
+    // What the host points at: a directory like the keystore's secret/.
+    let precious = env.path().join("precious");
+    std::fs::create_dir(&precious).unwrap();
+    std::fs::write(precious.join("0.jwe"), "keep").unwrap();
+    std::fs::write(precious.join("KEY.pgp"), "keep").unwrap();
+    let kept = || std::fs::read_dir(&precious).unwrap().count();
+    let descriptors = TestEnv::files_under(&anna.home.join("shares"));
+    let manifest_of = |id: &str| {
+        let d = descriptors.iter().find(|p| p.to_string_lossy().contains(id)).unwrap();
+        let v: Value = serde_json::from_slice(&std::fs::read(d).unwrap()).unwrap();
+        PathBuf::from(v["manifest"].as_str().unwrap())
+    };
+    let swap = |dir: &Path| {
+        std::fs::remove_dir_all(dir.join("files")).unwrap();
+        std::os::unix::fs::symlink(&precious, dir.join("files")).unwrap();
+    };
+    // The patient revokes a link whose files/ now points elsewhere.
+    swap(&manifest_of(&first));
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "revoke", &first]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "list"]).assert().success();
+    assert_eq!(kept(), 2, "revoke and list removed nothing outside the link");
+    // The server ends a link at its last wrong passcode: its files/ points elsewhere.
+    swap(&root.join(name_of(&second)));
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let ca = env.path().join("no-ca.pem");
+    std::fs::write(&ca, "").unwrap();
+    let got = open_as_receiver_with(&second, &ca, "Mallory", Some("wrong"), None);
+    assert_eq!(got["status"], 404, "a link whose files are elsewhere is not served: {got}");
+    assert_eq!(kept(), 2, "the server removed nothing outside the link");
+    // A planted link.json naming files outside, and a link that is a link.
+    let secret = env.path().join("secret.txt");
+    std::fs::write(&secret, "the patient's secret").unwrap();
+    for (i, name) in ["../../secret.txt", secret.to_str().unwrap(), "0.jwe/../../../secret.txt"].into_iter().enumerate()
+    {
+        let planted = root.join(format!("{}{i}", "P".repeat(42)));
+        std::fs::create_dir_all(planted.join("files")).unwrap();
+        let link = serde_json::json!({"v": 1, "share": "0123456789ab", "flag": "", "expires": null, "passcode": null,
+            "attempts": 5, "files": [{"name": name, "contentType": "text/plain"}]});
+        std::fs::write(planted.join("link.json"), link.to_string()).unwrap();
+        let path = format!("/shl/{}", planted.file_name().unwrap().to_str().unwrap());
+        let st = raw_status(port, &post(&path, "{\"recipient\":\"x\",\"embeddedLengthMax\":100000}"));
+        assert_eq!(st, 404, "{name}");
+    }
+    let elsewhere = root.join("Q".repeat(43));
+    std::os::unix::fs::symlink(root.join(name_of(&second)), &elsewhere).unwrap();
+    assert_eq!(raw_status(port, &post(&format!("/shl/{}", "Q".repeat(43)), "{\"recipient\":\"x\"}")), 404);
+}
+
+/// A client that announces a body and never sends it is answered 408 and
+/// let go; others are served meanwhile.
+#[test]
+fn a_request_that_never_sends_its_body_holds_no_connection() {
+    use std::io::{Read, Write};
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let (_, link) = served_share(&env, &anna, &root, &url, &[]);
+    let name = name_of(&link);
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    slow.write_all(
+        format!("POST /shl/{name} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 16000\r\n\r\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(raw_status(port, &post(&format!("/shl/{name}"), "{\"recipient\":\"La Fe\"}")), 200);
+    let mut got = Vec::new();
+    let _ = slow.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+}
+
+/// The openings one participant records never stand in for another's: a
+/// grantee that records "line 0 of the patient's share" leaves the
+/// patient's own line 0 to be recorded.
+#[test]
+fn a_grantee_cannot_stand_in_for_the_patients_access_records() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.grant(&anna, &klein, "allergy", "read", &[]);
+    env.hrx(&anna)
+        .arg("-C")
+        .arg(env.record())
+        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+        .assert()
+        .success();
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let (annas, link) = served_share(&env, &anna, &root, &url, &[]);
+    let (kleins, klein_link) = served_share(&env, &klein, &root, &url, &["--categories", "allergy"]);
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let ca = env.path().join("no-ca.pem");
+    std::fs::write(&ca, "").unwrap();
+    for l in [&link, &link, &klein_link] {
+        assert_eq!(open_as_receiver_with(l, &ca, "La Fe", None, None)["status"], 200);
+    }
+    // Klein's device says its share is Anna's.
+    let d = TestEnv::files_under(&klein.home.join("shares")).pop().unwrap();
+    let text = std::fs::read_to_string(&d).unwrap().replace(&kleins, &annas);
+    std::fs::write(&d, text).unwrap();
+    let log = |who: &Party| {
+        json(&env.hrx(who).arg("-C").arg(env.record()).args(["share", "log", "--json"]).output().unwrap())
+    };
+    assert_eq!(log(&klein)["share-log"]["recorded"][0]["share"], annas.as_str());
+    let mine = log(&anna);
+    let lines: Vec<u64> =
+        mine["share-log"]["recorded"].as_array().unwrap().iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [0, 1], "Anna's own openings are all recorded: {mine}");
+    assert!(env.verify(&anna).status.success());
+}
+
+/// A flooded access log (a link holder asking again and again, or a host
+/// writing to it) is read only to its bound, said, and recorded in steps.
+#[test]
+fn a_flooded_access_log_is_said_and_recorded_in_bounded_steps() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let (_, link) = served_share(&env, &anna, &root, "https://shl.example.org/shl", &[]);
+    let access = root.join(name_of(&link)).join("access.jsonl");
+    let mut flood = String::new();
+    for i in 0..150 {
+        flood.push_str(&format!(
+            "{{\"at\":\"2026-03-01T09:00:30Z\",\"recipient\":\"asker {i}\",\"files\":[\"0.jwe\"]}}\n"
+        ));
+    }
+    flood.push_str("not json\n");
+    while flood.len() < (17 << 20) {
+        flood.push_str(&format!("{}\n", "x".repeat(4000)));
+    }
+    std::fs::write(&access, flood).unwrap();
+    let run = || {
+        let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "log", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)["share-log"].clone()
+    };
+    let first = run();
+    assert_eq!(first["recorded"].as_array().unwrap().len(), 100, "at most 100 a run");
+    let warnings = first["warnings"].to_string();
+    assert!(warnings.contains("over 16 MiB") && warnings.contains("more than 100"), "{warnings}");
+    let second = run();
+    assert_eq!(second["recorded"].as_array().unwrap().len(), 50);
+    assert_eq!(second["recorded"][49]["line"], 149);
+    assert!(env.verify(&anna).status.success());
+}

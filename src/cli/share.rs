@@ -264,9 +264,15 @@ pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
             })?;
         }
         ShareCommand::Log => {
-            let (logged, commit) = share::log(ctx)?;
+            let (logged, commit, warnings) = share::log(ctx)?;
+            for w in &warnings {
+                out.info(&format!("warning: {w}"));
+            }
             if out.json {
-                out.json("share-log", &serde_json::json!({ "recorded": logged, "commit": commit }));
+                out.json(
+                    "share-log",
+                    &serde_json::json!({ "recorded": logged, "commit": commit, "warnings": warnings }),
+                );
             } else if logged.is_empty() {
                 out.info("no new openings of your served links to record");
             } else {

@@ -67,6 +67,14 @@ pub fn file_url(base: &str, name: &str) -> Result<String> {
             "--url {base:?}: a link must point to an https:// address (plain http only on this machine, behind a proxy that adds TLS)"
         )));
     }
+    // No user name or password before the host: `http://127.0.0.1:80@evil`
+    // would name evil's host while looking like this machine.
+    let authority = base.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+    if authority.contains(['@', '\\']) || authority.is_empty() {
+        return Err(Error::Usage(format!(
+            "--url {base:?}: give a host (and port) without a user name, as https://host/path"
+        )));
+    }
     if base.contains(['?', '#']) || base.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::Usage(format!(
             "--url {base:?}: give the address of the directory the files are served from, without a query or fragment"
@@ -139,6 +147,8 @@ mod tests {
         assert!(file_url("http://files.example.org", "a").is_err(), "plain http elsewhere");
         assert!(file_url("http://127.0.0.1:8080/s", "a").is_ok());
         assert!(file_url("http://127.0.0.1.evil.example/s", "a").is_err());
+        assert!(file_url("http://127.0.0.1:80@evil.example/p", "a").is_err(), "a user name that hides the host");
+        assert!(file_url("https://files.example.org@evil.example/p", "a").is_err());
         assert!(file_url("https://x.example/?q", "a").is_err());
         assert!(
             file_url(&format!("https://{}.example", "x".repeat(120)), "a").unwrap_err().to_string().contains("128")

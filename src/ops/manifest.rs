@@ -120,12 +120,39 @@ pub fn replace_file(dir: &Path, name: &str, jwe: &[u8]) -> Result<()> {
     crate::fsutil::write_private(&dir.join("files").join(name), jwe)
 }
 
-/// Ends a served link for good: marked ended, its files removed.
+/// Whether `p` is a directory itself, not a link to one: whoever can write
+/// to the served directory could point a link anywhere (the patient's
+/// keystore), and what hrx writes or removes there must stay there.
+fn real_dir(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_dir())
+}
+
+/// Whether `name` is a name a link's file can have (`0.jwe`, ...): never a
+/// path.
+fn file_name_ok(name: &str) -> bool {
+    name.strip_suffix(".jwe").is_some_and(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A link's directory and its `files`, if both are real directories.
+fn link_dirs(dir: &Path) -> Option<PathBuf> {
+    let files = dir.join("files");
+    (real_dir(dir) && real_dir(&files)).then_some(files)
+}
+
+/// Ends a served link for good: marked ended, its files removed. Only
+/// files of its own, by the names a link's files have, in its own
+/// directories (a link planted in their place is left alone).
 pub fn end(dir: &Path) {
+    if !real_dir(dir) {
+        return;
+    }
     let _ = crate::fsutil::write_private(&dir.join("ended"), b"");
-    if let Ok(rd) = std::fs::read_dir(dir.join("files")) {
+    let Some(files) = link_dirs(dir) else { return };
+    if let Ok(rd) = std::fs::read_dir(&files) {
         for e in rd.flatten() {
-            let _ = std::fs::remove_file(e.path());
+            if e.file_name().to_str().is_some_and(file_name_ok) && e.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(e.path());
+            }
         }
     }
 }
@@ -157,12 +184,18 @@ impl Served {
             return None;
         }
         let dir = root.join(name);
-        if dir.join("ended").exists() {
+        link_dirs(&dir)?;
+        if std::fs::symlink_metadata(dir.join("ended")).is_ok() {
             return None;
         }
         let bytes = crate::fsutil::read_own(&dir.join("link.json"), MAX_LINK).ok()?;
         let link: Link = serde_json::from_slice(&bytes).ok()?;
-        if link.expires.is_some_and(|e| e <= now) || wrong(&dir) >= link.attempts {
+        // What a planted link.json may ask is bounded like what hrx writes.
+        let sane = link.files.len() <= 16
+            && link.files.iter().all(|f| file_name_ok(&f.name) && f.content_type.len() <= 128)
+            && link.passcode.as_ref().is_none_or(|p| p.hash_bytes <= PASSCODE_HASH_BYTES)
+            && (1..=1000).contains(&link.attempts);
+        if !sane || link.expires.is_some_and(|e| e <= now) || wrong(&dir) >= link.attempts {
             return None;
         }
         Some(Served { dir, link })
@@ -194,18 +227,27 @@ impl Served {
     /// The bytes of file `name` (one of the link's).
     pub fn file(&self, name: &str) -> Option<Vec<u8>> {
         self.link.files.iter().find(|f| f.name == name)?;
-        crate::fsutil::read_own(&self.dir.join("files").join(name), 64 << 20).ok()
+        if !file_name_ok(name) {
+            return None;
+        }
+        let files = link_dirs(&self.dir)?;
+        crate::fsutil::read_own(&files.join(name), 64 << 20).ok()
     }
 
     /// Appends an answered request to `access.jsonl`.
     pub fn log(&self, at: DateTime<Utc>, recipient: &str, files: &[String]) {
         use std::io::Write;
-        let line = serde_json::json!({ "at": at, "recipient": recipient, "files": files }).to_string();
+        // One write of the whole line, one writer at a time: concurrent
+        // answers never interleave within a line.
+        static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut line = serde_json::json!({ "at": at, "recipient": recipient, "files": files }).to_string();
+        line.push('\n');
         let mut opts = std::fs::OpenOptions::new();
         opts.append(true).create(true);
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         if let Ok(mut f) = crate::fsutil::open_own(&self.dir.join("access.jsonl"), &mut opts) {
-            let _ = writeln!(f, "{line}");
+            let _ = f.write_all(line.as_bytes());
         }
     }
 }
@@ -234,10 +276,28 @@ pub struct Access {
     pub files: Vec<String>,
 }
 
-/// The answered requests of the link in `dir`, oldest first (lines that
-/// do not parse are skipped).
-pub fn accesses(dir: &Path) -> Vec<Access> {
-    crate::fsutil::read_own(&dir.join("access.jsonl"), 16 << 20)
-        .map(|b| String::from_utf8_lossy(&b).lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
-        .unwrap_or_default()
+/// The most of an access log read.
+pub const MAX_ACCESS_LOG: u64 = 16 << 20;
+
+/// The answered requests of the link in `dir`, oldest first, each with its
+/// line number (a line that does not parse keeps its number and is
+/// skipped), and whether the log goes on past [`MAX_ACCESS_LOG`] (what is
+/// past it is not read: the caller says so).
+pub fn accesses(dir: &Path) -> (Vec<(u64, Access)>, bool) {
+    use std::io::Read;
+    if !real_dir(dir) {
+        return (vec![], false);
+    }
+    let Ok(f) = crate::fsutil::open_own(&dir.join("access.jsonl"), std::fs::OpenOptions::new().read(true)) else {
+        return (vec![], false);
+    };
+    let mut bytes = Vec::new();
+    let _ = f.take(MAX_ACCESS_LOG + 1).read_to_end(&mut bytes);
+    let more = bytes.len() as u64 > MAX_ACCESS_LOG;
+    // Only whole lines count.
+    let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let text = String::from_utf8_lossy(&bytes[..end]);
+    let got =
+        text.lines().enumerate().filter_map(|(i, l)| serde_json::from_str(l).ok().map(|a| (i as u64, a))).collect();
+    (got, more)
 }

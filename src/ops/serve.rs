@@ -39,6 +39,9 @@ const LOCATION_LIFE: Duration = Duration::from_secs(3600);
 /// The most locations kept at once; the oldest go first.
 const MAX_LOCATIONS: usize = 100_000;
 
+/// How long a request's body may take to arrive.
+const BODY_TIME: Duration = Duration::from_secs(10);
+
 /// The most connections served at once.
 const MAX_CONNECTIONS: usize = 1024;
 
@@ -126,9 +129,12 @@ impl State {
         if !json_body {
             return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
         }
-        let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 16 KiB"),
+        // The body comes within the time its headers had, or not at all: a
+        // client announcing one and sending nothing holds no connection long.
+        let body = match tokio::time::timeout(BODY_TIME, Limited::new(req.into_body(), MAX_BODY).collect()).await {
+            Ok(Ok(b)) => b.to_bytes(),
+            Ok(Err(_)) => return error(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 16 KiB"),
+            Err(_) => return error(StatusCode::REQUEST_TIMEOUT, "the body did not come in time"),
         };
         let Ok(m) = serde_json::from_slice::<ManifestRequest>(&body) else {
             return error(StatusCode::BAD_REQUEST, "the body must be {\"recipient\": ..., \"passcode\"?: ...}");

@@ -276,7 +276,13 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
         _ => crate::fsutil::write_private(&share.file, jwe.as_bytes()).and_then(|_| set_mode(&share.file, 0o644)),
     };
     if let Err(e) = published.and_then(|_| keep(ctx, &share)) {
-        unpublish(&share);
+        match &share.manifest {
+            // Made just now by this run (create_dir refuses one that was there).
+            Some(m) if std::fs::symlink_metadata(m).is_ok_and(|t| t.file_type().is_dir()) => {
+                let _ = std::fs::remove_dir_all(m);
+            }
+            _ => unpublish(&share),
+        }
         return Err(e);
     }
     prune(ctx, &v.root.to_string())?;
@@ -321,10 +327,12 @@ fn all(ctx: &Context, root: &str) -> Result<Vec<Share>> {
 /// removed; a manifest is marked revoked (`hrx share serve` answers 404
 /// from then on) and its files removed.
 fn unpublish(s: &Share) {
-    if let Some(m) = &s.manifest {
-        super::manifest::end(m);
+    match &s.manifest {
+        Some(m) => super::manifest::end(m),
+        None => {
+            let _ = std::fs::remove_file(&s.file);
+        }
     }
-    let _ = std::fs::remove_file(&s.file);
 }
 
 /// Removes the files of shares that ended (a static host serves what it
@@ -334,8 +342,11 @@ fn prune(ctx: &Context, root: &str) -> Result<Vec<Share>> {
     let shares = all(ctx, root)?;
     for s in &shares {
         if s.status(now) != Status::Active {
+            // A served link's files go only through end(), which checks
+            // that they are still its own.
             if let Some(m) = &s.manifest {
                 super::manifest::end(m);
+                continue;
             }
             match std::fs::remove_file(&s.file) {
                 Ok(()) => {}
@@ -454,49 +465,73 @@ pub struct Logged {
     pub files: u32,
 }
 
+/// The most accesses of one share recorded by one `hrx share log`: a link
+/// holder could otherwise fill the record (the rest waits for the next run).
+pub const MAX_LOGGED_PER_RUN: usize = 100;
+
 /// The answered requests of the caller's served links (their servers'
-/// `access.jsonl`) the record does not hold yet.
-fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<Vec<Logged>> {
+/// `access.jsonl`) the record does not hold yet, and warnings (a log too
+/// long to read whole, more than one run records).
+fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec<Logged>, Vec<String>)> {
+    let now = ctx.clock.now();
     let mut out = vec![];
+    let mut warnings = vec![];
     for s in all(ctx, &v.root.to_string())?.into_iter().filter(|s| s.by == me) {
         let Some(m) = &s.manifest else { continue };
-        for (i, a) in super::manifest::accesses(m).into_iter().enumerate() {
-            let line = i as u64;
-            if v.policy.share_accesses.contains(&(s.id.clone(), line)) {
+        let (lines, more) = super::manifest::accesses(m);
+        if more {
+            warnings.push(format!(
+                "share {}: its access log is over {} MiB; only its beginning was read (someone may be flooding the link: revoke it)",
+                s.id,
+                super::manifest::MAX_ACCESS_LOG >> 20
+            ));
+        }
+        let mut n = 0;
+        for (line, a) in lines {
+            if v.policy.share_accesses.contains(&(me.to_string(), s.id.clone(), line)) {
                 continue;
             }
-            let recipient: String = a.recipient.chars().take(256).collect();
+            if n == MAX_LOGGED_PER_RUN {
+                warnings.push(format!(
+                    "share {}: more than {MAX_LOGGED_PER_RUN} new openings; the rest are recorded by the next hrx share log",
+                    s.id
+                ));
+                break;
+            }
+            n += 1;
             out.push(Logged {
                 share: s.id.clone(),
                 line,
-                at: a.at,
-                recipient,
+                // Not before the share was made, not after now.
+                at: a.at.clamp(s.created, now.max(s.created)),
+                recipient: a.recipient.chars().take(256).collect(),
                 files: a.files.len().min(u32::MAX as usize) as u32,
             });
         }
     }
-    Ok(out)
+    Ok((out, warnings))
 }
 
 /// Records in the record, as signed `share-access` statements in one
 /// commit, every answered request of the caller's served links that it
 /// does not hold yet (`hrx share log`); the patient then sees them in
 /// `hrx audit`. Returns them, and the commit (none if there was nothing new).
-pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>)> {
+pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String>)> {
     use crate::model::{RepoPath, Statement};
     let rec = ctx.record()?;
     let me = ctx.key_fpr()?;
     let v = super::verified_head(ctx, &rec)?;
-    if unlogged(ctx, &v, &me)?.is_empty() {
-        return Ok((vec![], None));
+    let (first, warnings) = unlogged(ctx, &v, &me)?;
+    if first.is_empty() {
+        return Ok((vec![], None, warnings));
     }
     let now = ctx.clock.now();
     let mut unlocked = ctx.unlock()?;
     let lock = rec.lock()?;
     let v = super::verified_head(ctx, &rec)?;
-    let new = unlogged(ctx, &v, &me)?;
+    let (new, warnings) = unlogged(ctx, &v, &me)?;
     if new.is_empty() {
-        return Ok((vec![], None));
+        return Ok((vec![], None, warnings));
     }
     let mut files = vec![];
     let mut changes = vec![];
@@ -507,8 +542,7 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>)> {
             issued_at: now,
             share: l.share.clone(),
             line: l.line,
-            // A server's clock ahead of this one is not believed past now.
-            accessed_at: l.at.min(now),
+            accessed_at: l.at,
             recipient: l.recipient.clone(),
             files: l.files,
         };
@@ -520,5 +554,5 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>)> {
     super::advance_worktree(&rec, v.head, commit, &files);
     super::remember(ctx, &rec);
     drop(lock);
-    Ok((new, Some(commit.to_string())))
+    Ok((new, Some(commit.to_string()), warnings))
 }
