@@ -85,13 +85,12 @@ fn emit(done: &crate::ops::export::Exported, output: &Option<PathBuf>, out: &Out
             crate::fsutil::write_private(p, text.as_bytes())?;
             if out.json {
                 // The document is in the file: say what was written.
-                let doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
                 out.json(
                     "export",
                     &serde_json::json!({
                         "file": p,
                         "bytes": text.len(),
-                        "resources": doc["entry"].as_array().map_or(0, |e| e.len()),
+                        "resources": done.resources,
                         "left_out": done.left_out,
                     }),
                 );

@@ -38,6 +38,8 @@ pub struct LeftOut {
 pub struct Exported {
     /// The document (JSON).
     pub document: String,
+    /// How many resources its Bundle holds.
+    pub resources: usize,
     /// Entries the caller could read that were not authentic (forged,
     /// filed where their content says otherwise, not signed by their
     /// committer): never exported.
@@ -126,7 +128,8 @@ pub fn ips_of(ctx: &mut Context, lang: &str, only: Option<&[Category]>) -> Resul
     let v = verified(ctx, &rec)?;
     let (entries, left_out) = readable(ctx, only)?;
     let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut uuid);
-    Ok(Exported { document: serde_json::to_string_pretty(&bundle).expect("json"), left_out })
+    let resources = bundle["entry"].as_array().map_or(0, |e| e.len());
+    Ok(Exported { document: serde_json::to_string_pretty(&bundle).expect("json"), resources, left_out })
 }
 
 /// A `collection` Bundle of everything the caller may read. Entries imported
@@ -218,7 +221,8 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
         timestamp: ctx.clock.now().to_rfc3339(),
         entry: items,
     };
-    Ok(Exported { document: serde_json::to_string_pretty(&b).expect("json"), left_out })
+    let resources = b.entry.len();
+    Ok(Exported { document: serde_json::to_string_pretty(&b).expect("json"), resources, left_out })
 }
 
 /// Whether `r` can be a bundle entry's fullUrl: an absolute URL or a URN

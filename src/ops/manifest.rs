@@ -205,14 +205,14 @@ impl Served {
     /// link ends once the count reaches its limit.
     pub fn check(&self, given: Option<&str>) -> std::result::Result<(), Refusal> {
         let Some(p) = &self.link.passcode else { return Ok(()) };
-        let good = given.is_some_and(|g| {
-            let salt: Option<[u8; 8]> = base64::Engine::decode(&b64(), &p.salt).ok().and_then(|s| s.try_into().ok());
-            let want = base64::Engine::decode(&b64(), &p.hash).ok();
-            match (salt, want, derive(g, &salt.unwrap_or_default(), p.hash_bytes).ok()) {
-                (Some(_), Some(w), Some(d)) => constant_time_eq(&w, &d),
-                _ => false,
-            }
-        });
+        // Hashed only once the kept check reads whole.
+        let good = (|| {
+            let g = given?;
+            let salt: [u8; 8] = base64::Engine::decode(&b64(), &p.salt).ok()?.try_into().ok()?;
+            let want = base64::Engine::decode(&b64(), &p.hash).ok()?;
+            Some(constant_time_eq(&want, &derive(g, &salt, p.hash_bytes).ok()?))
+        })()
+        .unwrap_or(false);
         if good {
             return Ok(());
         }

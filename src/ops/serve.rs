@@ -191,10 +191,9 @@ impl State {
 
     fn file(&self, t: &str) -> Response<Full<Bytes>> {
         let found = self.locations.lock().unwrap_or_else(|e| e.into_inner()).get(t).cloned();
-        let Some((name, file, until)) = found.filter(|(_, _, until)| *until > Instant::now()) else {
+        let Some((name, file, _)) = found.filter(|(_, _, until)| *until > Instant::now()) else {
             return error(StatusCode::NOT_FOUND, "no such file, or its location has expired");
         };
-        let _ = until;
         // The link must still live: a revocation ends its locations too.
         let bytes = Served::find(&self.config.root, &name, self.config.clock.now()).and_then(|s| s.file(&file));
         match bytes {

@@ -211,8 +211,6 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
         }
     }
     let done = ips_of(ctx, &req.lang, req.categories.as_deref())?;
-    let doc: serde_json::Value = serde_json::from_str(&done.document).expect("the export is JSON");
-    let resources = doc["entry"].as_array().map_or(0, |e| e.len());
 
     let random = |n: usize| -> Result<Vec<u8>> {
         let mut b = vec![0u8; n];
@@ -265,7 +263,7 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
         manifest: manifest.as_ref().map(std::path::absolute).transpose().map_err(|e| Error::io(dir, e))?,
         lang: req.lang.clone(),
         categories: req.categories.clone(),
-        resources,
+        resources: done.resources,
         sealed_link: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sealed),
     };
     // The file is ciphertext only, for a web server to read (0644).
@@ -281,7 +279,9 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
             Some(m) if std::fs::symlink_metadata(m).is_ok_and(|t| t.file_type().is_dir()) => {
                 let _ = std::fs::remove_dir_all(m);
             }
-            _ => unpublish(&share),
+            _ => {
+                let _ = std::fs::remove_file(&share.file);
+            }
         }
         return Err(e);
     }
@@ -321,18 +321,6 @@ fn all(ctx: &Context, root: &str) -> Result<Vec<Share>> {
     }
     out.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
     Ok(out)
-}
-
-/// Takes a share's files off where they are published: a static file is
-/// removed; a manifest is marked revoked (`hrx share serve` answers 404
-/// from then on) and its files removed.
-fn unpublish(s: &Share) {
-    match &s.manifest {
-        Some(m) => super::manifest::end(m),
-        None => {
-            let _ = std::fs::remove_file(&s.file);
-        }
-    }
 }
 
 /// Removes the files of shares that ended (a static host serves what it
@@ -424,10 +412,9 @@ pub fn update(ctx: &mut Context, id: &str) -> Result<Share> {
     };
     let key = Payload::from_uri(&link)?.key_bytes()?;
     let done = ips_of(ctx, &s.lang, s.categories.as_deref())?;
-    let doc: serde_json::Value = serde_json::from_str(&done.document).expect("the export is JSON");
     let jwe = crate::crypto::jwe::encrypt(done.document.as_bytes(), &key, "application/fhir+json", true)?;
     super::manifest::replace_file(&m, "0.jwe", jwe.as_bytes())?;
-    s.resources = doc["entry"].as_array().map_or(0, |e| e.len());
+    s.resources = done.resources;
     keep(ctx, &s)?;
     Ok(s)
 }
