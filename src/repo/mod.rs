@@ -6,6 +6,7 @@ pub mod diff;
 pub mod files;
 mod index;
 pub mod object;
+pub mod pack;
 pub mod transport;
 
 use std::fs::{self, File};
@@ -229,7 +230,7 @@ impl Record {
             let parent_tree = parent.map(|p| repo.find_commit(p).map(|c| c.tree_id())).transpose()?;
             let pack = transport::pack_of_commit(&odb, oid, tree, parent_tree)?;
             let main = self.repo.odb()?;
-            let mut w = main.packwriter()?;
+            let mut w = pack::PackSink::new(&main)?;
             std::io::Write::write_all(&mut w, &pack).map_err(|e| Error::io(self.repo.path(), e))?;
             w.commit()?;
             oid
@@ -334,7 +335,7 @@ impl Record {
         for (oid, _) in &loose {
             pb.insert_object(*oid, None)?;
         }
-        let mut w = odb.packwriter()?;
+        let mut w = pack::PackSink::new(&odb)?;
         let mut failed = None;
         pb.foreach(|chunk| match std::io::Write::write_all(&mut w, chunk) {
             Ok(()) => true,

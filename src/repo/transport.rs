@@ -248,7 +248,7 @@ impl Record {
         let (ours, odb) = (self.repo.odb()?, theirs.odb()?);
         let wanted = missing_objects(&odb, &ours, tip).map_err(|(o, e)| refuse(o, e))?;
         if !wanted.is_empty() {
-            let mut w = ours.packwriter()?;
+            let mut w = super::pack::PackSink::new(&ours)?;
             let mut pack = PackStream::new(&mut w, wanted.len())?;
             for (i, (oid, kind, limit)) in wanted.iter().enumerate() {
                 let data = super::object::read_bounded(&odb, *oid, *kind, *limit).map_err(|e| refuse(*oid, e))?;
@@ -490,7 +490,7 @@ impl Record {
         // it: the writer gets each object only once it has passed. One that
         // fails drops the writer uncommitted, and nothing is kept.
         let odb = self.repo.odb()?;
-        let mut w = odb.packwriter()?;
+        let mut w = super::pack::PackSink::new(&odb)?;
         super::object::copy_checked_pack(&mut r, &mut |b| w.write_all(b)).map_err(|e| match e {
             super::object::ObjectError::TooLarge { .. } => Error::Refused(crate::verify::Failure {
                 commit: None,
@@ -714,41 +714,59 @@ impl PackOut {
 /// commit, and the trees and files of its tree that the parent's does not
 /// hold at the same place. Work in proportion to the change.
 pub(crate) fn pack_of_commit(odb: &git2::Odb, commit: Oid, tree: Oid, parent_tree: Option<Oid>) -> Result<Vec<u8>> {
-    fn walk(odb: &git2::Odb, new: Oid, old: Option<Oid>, p: &mut PackOut) -> Result<()> {
-        if Some(new) == old {
-            return Ok(());
-        }
-        let obj = odb.read(new)?;
-        p.add(obj.kind(), obj.data())?;
-        let mut before = std::collections::HashMap::new();
-        if let Some(o) = old {
-            let o = odb.read(o)?;
-            for entry in super::object::raw_tree_entries(o.data()) {
-                let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {e}")))?;
-                before.insert(name.to_vec(), (mode == b"40000", super::object::entry_oid(child)));
-            }
-        }
-        for entry in super::object::raw_tree_entries(obj.data()) {
-            let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {new} {e}")))?;
-            let child = super::object::entry_oid(child);
-            let was = before.get(name).copied();
-            if was.is_some_and(|(_, o)| o == child) {
-                continue;
-            }
-            if mode == b"40000" {
-                walk(odb, child, was.filter(|(dir, _)| *dir).map(|(_, o)| o), p)?;
-            } else {
-                let o = odb.read(child)?;
-                p.add(o.kind(), o.data())?;
-            }
-        }
-        Ok(())
+    // Each object goes in once: two new files with the same bytes are one
+    // blob (and two new directories with the same files one tree), and the
+    // indexer refuses a pack that holds an object twice.
+    struct Walk<'a> {
+        odb: &'a git2::Odb<'a>,
+        pack: PackOut,
+        added: std::collections::HashSet<Oid>,
     }
-    let mut p = PackOut::new();
-    let c = odb.read(commit)?;
-    p.add(c.kind(), c.data())?;
-    walk(odb, tree, parent_tree, &mut p)?;
-    p.finish()
+    impl Walk<'_> {
+        /// Adds `oid` unless it is in already; returns its bytes if it
+        /// was added and `keep` asks for them.
+        fn add(&mut self, oid: Oid, keep: bool) -> Result<Option<Vec<u8>>> {
+            if !self.added.insert(oid) {
+                return Ok(None);
+            }
+            let o = self.odb.read(oid)?;
+            self.pack.add(o.kind(), o.data())?;
+            Ok(Some(if keep { o.data().to_vec() } else { Vec::new() }))
+        }
+
+        fn tree(&mut self, new: Oid, old: Option<Oid>) -> Result<()> {
+            if Some(new) == old {
+                return Ok(());
+            }
+            let Some(data) = self.add(new, true)? else { return Ok(()) };
+            let mut before = std::collections::HashMap::new();
+            if let Some(o) = old {
+                let o = self.odb.read(o)?;
+                for entry in super::object::raw_tree_entries(o.data()) {
+                    let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {e}")))?;
+                    before.insert(name.to_vec(), (mode == b"40000", super::object::entry_oid(child)));
+                }
+            }
+            for entry in super::object::raw_tree_entries(&data) {
+                let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {new} {e}")))?;
+                let child = super::object::entry_oid(child);
+                let was = before.get(name).copied();
+                if was.is_some_and(|(_, o)| o == child) {
+                    continue;
+                }
+                if mode == b"40000" {
+                    self.tree(child, was.filter(|(dir, _)| *dir).map(|(_, o)| o))?;
+                } else {
+                    self.add(child, false)?;
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut w = Walk { odb, pack: PackOut::new(), added: std::collections::HashSet::new() };
+    w.add(commit, false)?;
+    w.tree(tree, parent_tree)?;
+    w.pack.finish()
 }
 
 /// The directory of a remote given as a path or `file://` URL, if it is one.
