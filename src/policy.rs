@@ -22,6 +22,11 @@ pub const CLOCK_SKEW_SECS: i64 = 3600;
 /// lifetime, with room to spare): each costs every verification time.
 pub const MAX_KEY_UPDATES: usize = 100;
 
+/// The most openings of one shared link a participant records: a link
+/// holder requesting it over and over cannot grow the record without end
+/// (the rest stay in the server's access log).
+pub const MAX_SHARE_ACCESSES: usize = 1000;
+
 /// The time a hard revocation (key compromised, or no reason given) takes
 /// effect from: the beginning. What the key signed counts only where the
 /// revoking commit contains it; a thief's signature dated before the
@@ -680,8 +685,15 @@ impl Policy {
                         t.to_rfc3339()
                     ));
                 }
-                if self.share_accesses.contains(&(self.holder(signer).to_string(), share.clone(), *line)) {
+                // `after` holds what this commit recorded before this one.
+                let by = self.holder(signer).to_string();
+                if after.share_accesses.contains(&(by.clone(), share.clone(), *line)) {
                     return Err(format!("records line {line} of share {share}'s access log again"));
+                }
+                if after.share_access_count(&by, share) >= MAX_SHARE_ACCESSES {
+                    return Err(format!(
+                        "records an access to share {share}, which has {MAX_SHARE_ACCESSES} recorded by its signer already (the most a record keeps of one link)"
+                    ));
                 }
                 if signer != self.patient {
                     let readers: Vec<Id> = self
@@ -866,6 +878,16 @@ impl Policy {
         t: DateTime<Utc>,
     ) -> Result<Policy, (&'c Change, String)> {
         self.judge_commit(signer, changes, t).map(|(p, _)| p)
+    }
+
+    /// How many openings of `share` participant `by` has recorded (at most
+    /// one more than [`MAX_SHARE_ACCESSES`] are counted).
+    pub fn share_access_count(&self, by: &str, share: &str) -> usize {
+        let (by, share) = (by.to_string(), share.to_string());
+        self.share_accesses
+            .range((by.clone(), share.clone(), 0)..=(by, share, u64::MAX))
+            .take(MAX_SHARE_ACCESSES + 1)
+            .count()
     }
 
     /// Joins the policy of another verified history into this one (a merge).

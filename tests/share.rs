@@ -897,3 +897,87 @@ fn a_flooded_access_log_is_said_and_recorded_in_bounded_steps() {
     assert_eq!(second["recorded"][49]["line"], 149);
     assert!(env.verify(&anna).status.success());
 }
+
+/// The status code and body of a raw HTTP/1.1 request to 127.0.0.1:`port`.
+fn raw_response(port: u16, request: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    s.write_all(request).unwrap();
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got).to_string();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// Attack: the holder of one link asks for its manifest over and over, to
+/// push every other link's file locations out of the server's table (each
+/// answer makes a new location). Rule: a link keeps at most 64 locations,
+/// its own oldest going first; other links' locations stay good.
+#[test]
+fn a_link_asked_over_and_over_ends_only_its_own_earlier_locations() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let (flooded, other) = (make_served(&env, &anna, &root, &url, &[]), make_served(&env, &anna, &root, &url, &[]));
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let location = |link: &str| {
+        let (status, body) = raw_response(port, &post(&format!("/shl/{}", name_of(link)), "{\"recipient\":\"x\"}"));
+        assert_eq!(status, 200, "{body}");
+        let m: Value = serde_json::from_str(&body).unwrap();
+        let l = m["files"][0]["location"].as_str().unwrap().to_string();
+        l.trim_start_matches(&format!("http://127.0.0.1:{port}")).to_string()
+    };
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes();
+    let kept = location(&other);
+    let first = location(&flooded);
+    let mut last = first.clone();
+    for _ in 0..200 {
+        last = location(&flooded);
+    }
+    assert_eq!(raw_status(port, &get(&kept)), 200, "another link's location is still good");
+    assert_eq!(raw_status(port, &get(&last)), 200, "the newest location is good");
+    assert_eq!(raw_status(port, &get(&first)), 404, "the flooded link's oldest went");
+}
+
+/// A link holder opens a served link 1,050 times: `hrx share log` records
+/// 100 a run, the record keeps at most 1,000 of one link, and then it says
+/// so instead of writing more.
+#[test]
+fn a_link_opened_without_end_grows_the_record_only_so_far() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let (_, link) = served_share(&env, &anna, &root, "https://shl.example.org/shl", &[]);
+    // What the server logs as it answers (the server itself is exercised
+    // in the tests above; here its log is what counts).
+    let lines: String = (0..1050)
+        .map(|i| format!("{{\"at\":\"2026-03-01T09:00:30Z\",\"recipient\":\"asker {i}\",\"files\":[\"0.jwe\"]}}\n"))
+        .collect();
+    std::fs::write(root.join(name_of(&link)).join("access.jsonl"), lines).unwrap();
+    let run = || {
+        let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["share", "log", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)["share-log"].clone()
+    };
+    let head = || stdout(&env.git(&["rev-parse", "HEAD"]));
+    for _ in 0..10 {
+        assert_eq!(run()["recorded"].as_array().unwrap().len(), 100);
+    }
+    let before = head();
+    let last = run();
+    assert_eq!(last["recorded"].as_array().unwrap().len(), 0);
+    assert!(last["warnings"].to_string().contains("the most it keeps of one link"), "{last}");
+    assert_eq!(head(), before, "nothing more is written");
+    assert!(env.verify(&anna).status.success());
+}

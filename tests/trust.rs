@@ -3227,3 +3227,79 @@ fn commit_signed_with_a_certification_signature() {
     .unwrap();
     assert_rejected(&s, "bad-signature", Some(&c));
 }
+
+// ---------------------------------------------------------------------------
+// Shared links
+// ---------------------------------------------------------------------------
+
+/// `share-access` statements for share `share`, lines `lines`, as
+/// `hrx share log` writes them, at `t`.
+fn share_accesses(share: &str, lines: std::ops::Range<u64>, t: DateTime<Utc>) -> Vec<(String, Vec<u8>)> {
+    lines
+        .map(|line| {
+            let id = hrx::ops::add::new_id(t).unwrap();
+            let st = format!(
+                "statement: share-access\nid: {id}\nissued_at: '{at}'\nshare: {share}\nline: {line}\naccessed_at: '{at}'\nrecipient: clinic {line}\nfiles: 1\n",
+                at = t.to_rfc3339()
+            );
+            (format!("policy/{id}.yaml"), st.into_bytes())
+        })
+        .collect()
+}
+
+/// Attack: a participant who may not read (a laboratory holding only a
+/// write grant) records openings of a link in the record, in a commit made
+/// by hand so that hrx's own check before writing is not in the way. Rule: only the patient, or a reader with a read grant in force,
+/// records accesses to a link.
+#[test]
+fn share_access_recorded_by_a_participant_who_may_not_read() {
+    let s = scene();
+    let writer = s.env.party("Labor Berlin", "DE", None);
+    s.env.grant(&s.anna, &writer, "results", "write", &[]);
+    let t = time(&s);
+    let c = forge_commit(&s, &writer, share_accesses("0123456789ab", 0..1, t), t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("its signer holds no grant to read in force"), "{err}");
+}
+
+/// Attack: a link holder requests a served link over and over, and whoever
+/// records its openings keeps adding them (by hand, past what `hrx share
+/// log` records a run), to grow every copy of the record without end; or
+/// one commit records one line twice. Rule: a participant records at most
+/// 1,000 openings of one link, each line once; a commit that records more
+/// is refused.
+#[test]
+fn more_openings_of_one_link_than_a_record_keeps() {
+    let s = scene();
+    let t = time(&s);
+    // A thousand, in one commit by the patient herself, verify...
+    forge_commit(&s, &s.anna, share_accesses("0123456789ab", 0..1000, t), t);
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "1,000 openings verify: {}", stderr(&out));
+    // ... and another link has room of its own ...
+    let t = time(&s);
+    forge_commit(&s, &s.anna, share_accesses("ba9876543210", 0..10, t), t);
+    assert!(s.env.verify(&s.anna).status.success());
+    // ... but the 1,001st of the first is refused.
+    let t = time(&s);
+    let c = forge_commit(&s, &s.anna, share_accesses("0123456789ab", 1000..1001, t), t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("the most a record keeps of one link"), "{err}");
+}
+
+/// Attack: one commit records the same line of a link's access log twice
+/// (two statements, different ids). Rule: each line once, within a commit
+/// as across commits.
+#[test]
+fn one_opening_recorded_twice_in_one_commit() {
+    let s = scene();
+    let t = time(&s);
+    let mut files = share_accesses("0123456789ab", 7..8, t);
+    files.extend(share_accesses("0123456789ab", 7..8, t));
+    let c = forge_commit(&s, &s.anna, files, t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("records line 7 of share 0123456789ab's access log again"), "{err}");
+}

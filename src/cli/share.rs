@@ -79,7 +79,9 @@ removed from --files whenever hrx share runs on this device; remove any copy you
 (DIR/NAME/access.jsonl) and appends, in one signed commit, a share-access statement for every answered \
 request the record does not hold yet: the share, when, who the requester said it was, how many files. \
 hrx sync then carries them to every copy; hrx audit and the TUI show them. Run it where the served \
-directory is (or a copy of it).")]
+directory is (or a copy of it). A run records at most 100 openings of a link, and a record keeps at \
+most 1,000 of one link: a link opened more often than that is one to revoke, and the rest stay in \
+its access log (hrx share log warns).")]
     Log,
     /// Publish a long-lived link's summary again, as the record is now (same link, same key)
     Update {

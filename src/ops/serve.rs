@@ -15,7 +15,7 @@
 //! name is checked before anything is looked up (no path reaches the disk
 //! but a link's own files), and wrong passcodes are counted one at a time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -36,8 +36,11 @@ const MAX_BODY: usize = 16 << 10;
 /// How long a file's location is good for (the specification allows at most an hour).
 const LOCATION_LIFE: Duration = Duration::from_secs(3600);
 
-/// The most locations kept at once; the oldest go first.
-const MAX_LOCATIONS: usize = 100_000;
+/// The most locations one link keeps at once; its oldest go first. A
+/// receiver needs one per file per manifest request, and a location lives
+/// an hour: a holder asking a link over and over ends only that link's
+/// earlier locations, never another link's.
+const LOCATIONS_PER_LINK: usize = 64;
 
 /// How long a request's body may take to arrive.
 const BODY_TIME: Duration = Duration::from_secs(10);
@@ -76,10 +79,54 @@ struct State {
     config: Config,
     /// The path requests arrive under (no trailing `/`).
     prefix: String,
-    /// Location token -> (link directory name, file name, until).
-    locations: Mutex<HashMap<String, (String, String, Instant)>>,
+    /// The file locations handed out.
+    locations: Mutex<Locations>,
     /// Passcode checks, one at a time (each counts a wrong one first).
     passcodes: Mutex<()>,
+}
+
+/// A file a location names: its link's directory name, the file's name,
+/// and until when the location is good.
+#[derive(Clone)]
+struct Location {
+    link: String,
+    file: String,
+    until: Instant,
+}
+
+/// The locations handed out, by token and by link (oldest first).
+#[derive(Default)]
+struct Locations {
+    by_token: HashMap<String, Location>,
+    by_link: HashMap<String, VecDeque<String>>,
+}
+
+impl Locations {
+    /// A new location of `file` of `link`, good for [`LOCATION_LIFE`]; the
+    /// link's expired locations go, and its oldest if it has
+    /// [`LOCATIONS_PER_LINK`] already.
+    fn add(&mut self, link: &str, file: &str, now: Instant) -> String {
+        let mine = self.by_link.entry(link.to_string()).or_default();
+        while let Some(t) = mine.front() {
+            let over = self.by_token.get(t).is_none_or(|l| l.until <= now);
+            if !over && mine.len() < LOCATIONS_PER_LINK {
+                break;
+            }
+            if let Some(t) = mine.pop_front() {
+                self.by_token.remove(&t);
+            }
+        }
+        let t = token();
+        mine.push_back(t.clone());
+        self.by_token
+            .insert(t.clone(), Location { link: link.to_string(), file: file.to_string(), until: now + LOCATION_LIFE });
+        t
+    }
+
+    /// What location `t` names, if it is still good.
+    fn get(&self, t: &str, now: Instant) -> Option<Location> {
+        self.by_token.get(t).filter(|l| l.until > now).cloned()
+    }
 }
 
 fn json(status: StatusCode, v: serde_json::Value) -> Response<Full<Bytes>> {
@@ -168,16 +215,7 @@ impl State {
                     "embedded": String::from_utf8_lossy(&bytes),
                 }));
             } else {
-                let t = token();
-                let mut locs = self.locations.lock().unwrap_or_else(|e| e.into_inner());
-                if locs.len() >= MAX_LOCATIONS {
-                    let now = Instant::now();
-                    locs.retain(|_, (_, _, until)| *until > now);
-                    if locs.len() >= MAX_LOCATIONS {
-                        locs.clear();
-                    }
-                }
-                locs.insert(t.clone(), (name.clone(), f.name.clone(), Instant::now() + LOCATION_LIFE));
+                let t = self.locations.lock().unwrap_or_else(|e| e.into_inner()).add(&name, &f.name, Instant::now());
                 files.push(serde_json::json!({
                     "contentType": f.content_type,
                     "location": format!("{}/file/{t}", self.config.url.trim_end_matches('/')),
@@ -190,8 +228,8 @@ impl State {
     }
 
     fn file(&self, t: &str) -> Response<Full<Bytes>> {
-        let found = self.locations.lock().unwrap_or_else(|e| e.into_inner()).get(t).cloned();
-        let Some((name, file, _)) = found.filter(|(_, _, until)| *until > Instant::now()) else {
+        let found = self.locations.lock().unwrap_or_else(|e| e.into_inner()).get(t, Instant::now());
+        let Some(Location { link: name, file, .. }) = found else {
             return error(StatusCode::NOT_FOUND, "no such file, or its location has expired");
         };
         // The link must still live: a revocation ends its locations too.
@@ -259,7 +297,8 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
         .build()
         .map_err(|e| Error::io("the server's runtime", e))?;
     let listen = config.listen;
-    let state = Arc::new(State { config, prefix, locations: Mutex::new(HashMap::new()), passcodes: Mutex::new(()) });
+    let state =
+        Arc::new(State { config, prefix, locations: Mutex::new(Locations::default()), passcodes: Mutex::new(()) });
     rt.block_on(async move {
         // A backlog of 1024, not the 128 TcpListener::bind asks for: a burst
         // of new connections (a clinic's whole ward scanning at once) would

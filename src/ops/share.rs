@@ -474,9 +474,18 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
             ));
         }
         let mut n = 0;
+        let mut kept = v.policy.share_access_count(me, &s.id);
         for (line, a) in lines {
             if v.policy.share_accesses.contains(&(me.to_string(), s.id.clone(), line)) {
                 continue;
+            }
+            if kept >= crate::policy::MAX_SHARE_ACCESSES {
+                warnings.push(format!(
+                    "share {}: the record holds {} openings of it, the most it keeps of one link; later ones are only in its server's access log (revoke the link if they are not expected)",
+                    s.id,
+                    crate::policy::MAX_SHARE_ACCESSES
+                ));
+                break;
             }
             if n == MAX_LOGGED_PER_RUN {
                 warnings.push(format!(
@@ -486,6 +495,7 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
                 break;
             }
             n += 1;
+            kept += 1;
             out.push(Logged {
                 share: s.id.clone(),
                 line,
