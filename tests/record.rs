@@ -1062,3 +1062,33 @@ fn long_listings_on_a_terminal_are_paged_and_coloured() {
     assert!(!stdout(&out).contains("PAGED:") && !stdout(&out).contains('\u{1b}'), "{}", stdout(&out));
     assert_eq!(stdout(&out).lines().count(), 31);
 }
+
+/// Commits that reach a copy by plain git (`git pull`, as a provider's IT
+/// may do) are verified by the next reading command, which keeps what it
+/// verified: the one after does not verify them again.
+#[test]
+fn commits_pulled_with_plain_git_are_verified_once() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "first");
+    let copy = env.path().join("copy");
+    assert!(env.bare("git").args(["clone", "-q"]).arg(env.record()).arg(&copy).output().unwrap().status.success());
+    let log = || {
+        let out = env.hrx(&anna).arg("-C").arg(&copy).args(["log", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)
+    };
+    log();
+    for i in 0..20 {
+        env.note(&anna, &format!("note {i}"));
+    }
+    assert!(env.bare("git").arg("-C").arg(&copy).args(["pull", "-q", "--ff-only"]).output().unwrap().status.success());
+    let kept = || std::fs::read(copy.join(".git/hrx/state/head.json")).unwrap();
+    let before = kept();
+    assert_eq!(log()["entries"].as_array().unwrap().len(), 21);
+    let after = kept();
+    assert_ne!(before, after, "the 20 pulled commits, verified, are kept");
+    assert_eq!(log()["entries"].as_array().unwrap().len(), 21);
+    assert_eq!(kept(), after, "and not verified again");
+}

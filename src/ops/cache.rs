@@ -529,6 +529,10 @@ pub fn verified_head(
     resume(rec, pin, now, keep, key, head_only)
 }
 
+/// How many new commits a reading command verifies before it keeps the
+/// state it reached.
+const KEEP_AFTER: usize = 16;
+
 fn resume(
     rec: &Record,
     pin: Option<&Pin>,
@@ -544,7 +548,11 @@ fn resume(
         let unchanged = start.head == h;
         match verify_from(rec, Some(h), pin, now, Some((start, t)), None, &mut |_, _| {}) {
             Ok(v) => {
-                if keep && !unchanged {
+                // Readers keep a long stretch too (commits that came by
+                // plain git, or by a library writer): else every command
+                // verifies it again. A short one costs less to verify than
+                // to store.
+                if !unchanged && (keep || v.commits.len() >= KEEP_AFTER) {
                     store(rec, &v, key);
                 }
                 return Ok(v);
