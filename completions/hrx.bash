@@ -1356,7 +1356,7 @@ _hrx() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text html" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text html pdf" -- "${cur}"))
                     return 0
                     ;;
                 -C)

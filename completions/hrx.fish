@@ -691,9 +691,10 @@ complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -l no-pager -d 'Never send long listings (log, audit, show) through a pager'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from research" -s h -l help -d 'Print help'
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l lang -d 'Language of titles and terms (en, de, fr, es, it)' -r -f
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s o -l output -d 'Write to FILE (.txt or .html) instead of standard output (it holds health data in plain text)' -r -F
-complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l format -d 'text or html [default: from the file\'s extension, else text]' -r -f -a "text\t''
-html\t''"
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s o -l output -d 'Write to FILE (.txt, .html or .pdf) instead of standard output (it holds health data in plain text)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l format -d 'text, html or pdf [default: from the file\'s extension, else text]' -r -f -a "text\t''
+html\t''
+pdf\t''"
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l key -d 'Act with this key (fingerprint) instead of the default one [env: HRX_KEY]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand export; and __fish_seen_subcommand_from summary" -l passphrase-file -d 'Read the passphrase of the secret key from FILE [env: HRX_PASSPHRASE_FILE]' -r -F

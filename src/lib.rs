@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod id;
 pub mod model;
 pub mod ops;
+pub mod pdf;
 pub mod policy;
 pub mod qr;
 pub mod repo;

@@ -127,10 +127,116 @@ fn the_emergency_summary_reads_at_a_glance_in_the_asked_language() {
     }
     // An existing file is never overwritten; an unknown extension is refused.
     assert_eq!(summary(&env, &anna, &["-o", html.to_str().unwrap()]).status.code(), Some(7));
-    let pdf = env.path().join("summary.pdf");
-    let out = summary(&env, &anna, &["-o", pdf.to_str().unwrap()]);
+    let docx = env.path().join("summary.docx");
+    let out = summary(&env, &anna, &["-o", docx.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(!pdf.exists());
+    assert!(stderr(&out).contains("written as .txt, .html or .pdf"), "{}", stderr(&out));
+    assert!(!docx.exists());
+}
+
+/// `pdftotext` (poppler, which knows nothing of hrx) of `pdf`, and
+/// `pdfinfo`'s and `pdffonts`' reports.
+fn poppler(pdf: &Path) -> (String, String, String) {
+    let run = |tool: &str, extra: &[&str]| {
+        let mut c = std::process::Command::new(tool);
+        c.args(extra).arg(pdf);
+        if tool == "pdftotext" {
+            c.arg("-");
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{tool} does not read the PDF: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{tool} finds nothing wrong in the PDF");
+        stdout(&out)
+    };
+    (run("pdftotext", &["-enc", "UTF-8"]), run("pdfinfo", &[]), run("pdffonts", &[]))
+}
+
+/// The words of a summary, lower case, without the marks and rules around them.
+fn words(s: &str) -> Vec<String> {
+    let mut w: Vec<String> = s
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .filter(|w| !(w.contains('/') && w.split('/').all(|n| n.parse::<u32>().is_ok())))
+        .map(str::to_lowercase)
+        .collect();
+    w.sort();
+    w
+}
+
+/// The summary as a PDF reads back, with a reader no one here wrote, as
+/// the text summary does, word for word: A4, one page, the font embedded.
+#[test]
+fn the_summary_prints_as_a_pdf_that_reads_back_as_its_text() {
+    let env = TestEnv::new();
+    let anna = annas_record(&env);
+    let text = stdout(&summary(&env, &anna, &["--lang", "es"]));
+    let pdf = env.path().join("summary.pdf");
+    let out = summary(&env, &anna, &["--lang", "es", "-o", pdf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&pdf).unwrap().permissions().mode() & 0o777, 0o600);
+    let (got, info, fonts) = poppler(&pdf);
+    assert_eq!(words(&got), words(&text), "the PDF says what the text says:\n{got}\n---\n{text}");
+    assert!(info.contains("Pages:           1") && info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    assert!(info.contains("Title:           Resumen de urgencia"), "{info}");
+    let font = fonts.lines().find(|l| l.contains("DejaVuSans")).unwrap_or_else(|| panic!("{fonts}"));
+    assert!(
+        font.contains("CID TrueType") && font.contains("Identity-H") && font.contains(" yes yes "),
+        "embedded: {font}"
+    );
+    // --format pdf to standard output, when it is not a terminal.
+    let out = summary(&env, &anna, &["--format", "pdf"]);
+    assert!(out.status.success() && out.stdout.starts_with(b"%PDF-1.4"), "{}", stderr(&out));
+}
+
+/// Names and terms in other scripts print as recorded, and a record longer
+/// than a page goes on to numbered pages.
+#[test]
+fn a_pdf_summary_keeps_every_script_and_runs_to_more_pages() {
+    let env = TestEnv::new();
+    let anna = env.party("Łucja Żółkiewska", "PL", None);
+    env.init(&anna);
+    let patient = env.path().join("patient.yaml");
+    std::fs::write(
+        &patient,
+        "name: {given: [Łucja], family: Żółkiewska}\nbirth_date: 1990-01-02\ncontacts:\n  - name: Ηλίας Παπαδόπουλος\n    telecom: [{system: phone, value: '+30 21 0123456'}]\n",
+    )
+    .unwrap();
+    add(&env, &anna, &["patient", "--file", patient.to_str().unwrap()]);
+    add(&env, &anna, &["condition", "--code", "icd10:J45", "--display", "Бронхиальная астма"]);
+    let resources: Vec<String> = (0..70)
+        .map(|i| {
+            format!(
+                r#"{{"resource": {{"resourceType": "AllergyIntolerance", "id": "a{i}", "clinicalStatus": {{"coding": [{{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}}]}}, "code": {{"text": "Substance number {i} with a long name that wraps onto a second line of the page when it is set"}}, "patient": {{"reference": "Patient/p"}}}}}}"#
+            )
+        })
+        .collect();
+    let bundle = env.path().join("many.json");
+    std::fs::write(
+        &bundle,
+        format!(r#"{{"resourceType": "Bundle", "type": "collection", "entry": [{}]}}"#, resources.join(",")),
+    )
+    .unwrap();
+    let out = env.hrx(&anna).arg("-C").arg(env.record()).args(["import", "fhir"]).arg(&bundle).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pdf = env.path().join("summary.pdf");
+    let out = summary(&env, &anna, &["--lang", "de", "-o", pdf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (got, info, _) = poppler(&pdf);
+    let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
+    assert!(pages >= 2, "{info}");
+    for p in 1..=pages {
+        assert!(got.contains(&format!("{p}/{pages}")), "page {p} is numbered: {got}");
+    }
+    for name in ["Łucja", "Żółkiewska", "Ηλίας Παπαδόπουλος", "Бронхиальная астма", "Substance number 69"]
+    {
+        assert!(got.contains(name), "{name} in {got}");
+    }
+    // Each page ends with when it was made and for whom.
+    let text = stdout(&summary(&env, &anna, &["--lang", "de"]));
+    let footer = text.trim_end().lines().last().unwrap();
+    assert_eq!(got.matches(footer).count(), pages, "{got}");
+    assert_eq!(words(&got.replace(footer, "")), words(&text.replace(footer, "")));
 }
 
 #[test]

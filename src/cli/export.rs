@@ -1,6 +1,6 @@
 //! `hrx export ips|fhir`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -47,16 +47,17 @@ populations can still point to a person.")]
 current medications with their dose; immunisations; advance directives; emergency contacts; when it was made \
 and what it leaves out. Section titles and coded terms are in --lang where hrx has a translation, and every \
 code is shown (SNOMED CT, LOINC, ATC, ICD-10), so that a doctor who reads neither language can look it up. \
-Written as text, or as one HTML page (no scripts, nothing fetched) to print from a browser.")]
+Written as text, as one HTML page (no scripts, nothing fetched) to print from a browser, or as a PDF \
+(A4, its text in an embedded font: Latin, Greek and Cyrillic names print as recorded, and stay searchable).")]
     Summary {
         /// Language of titles and terms (en, de, fr, es, it)
         #[arg(long, default_value = "en", value_hint = clap::ValueHint::Other)]
         lang: String,
-        /// Write to FILE (.txt or .html) instead of standard output (it holds health data in plain text)
+        /// Write to FILE (.txt, .html or .pdf) instead of standard output (it holds health data in plain text)
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// text or html [default: from the file's extension, else text]
-        #[arg(long, value_parser = ["text", "html"])]
+        /// text, html or pdf [default: from the file's extension, else text]
+        #[arg(long, value_parser = ["text", "html", "pdf"])]
         format: Option<String>,
     },
     /// Everything you may read as a FHIR R4 collection Bundle (imported resources verbatim)
@@ -113,25 +114,36 @@ pub fn run(ctx: &mut Context, cmd: &ExportCommand, out: &Out) -> Result<i32> {
         ExportCommand::Fhir { output } => emit(&fhir(ctx)?, output, out)?,
         ExportCommand::Summary { lang, output, format } => {
             let ext = output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-            let html = match (format.as_deref(), ext.as_deref()) {
-                (Some(f), _) => f == "html",
-                (None, Some("html" | "htm")) => true,
-                (None, Some("txt" | "text") | None) => false,
+            let form = match (format.as_deref(), ext.as_deref()) {
+                (Some(f), _) => f.to_string(),
+                (None, Some("html" | "htm")) => "html".into(),
+                (None, Some("pdf")) => "pdf".into(),
+                (None, Some("txt" | "text") | None) => "text".into(),
                 (None, Some(other)) => {
                     return Err(Error::Usage(format!(
-                        "-o: a summary is written as .txt or .html, not .{other} (or say --format text|html)"
+                        "-o: a summary is written as .txt, .html or .pdf, not .{other} (or say --format text|html|pdf)"
                     )));
                 }
             };
+            if form == "pdf" && output.is_none() && std::io::stdout().is_terminal() {
+                return Err(Error::Usage(
+                    "a PDF is not for the terminal: write it to a file with -o summary.pdf (or redirect standard output)"
+                        .into(),
+                ));
+            }
             if let Some(p) = output {
                 crate::fsutil::refuse_existing(p)?;
             }
             let (summary, left_out) = crate::ops::export::summary(ctx, lang)?;
             warn(&left_out, out);
-            let text = if html { summary.to_html() } else { summary.to_text() };
+            let text = match form.as_str() {
+                "html" => summary.to_html().into_bytes(),
+                "pdf" => summary.to_pdf(),
+                _ => summary.to_text().into_bytes(),
+            };
             match output {
                 Some(p) => {
-                    crate::fsutil::write_private(p, text.as_bytes())?;
+                    crate::fsutil::write_private(p, &text)?;
                     if out.json {
                         out.json("export", &serde_json::json!({ "file": p, "bytes": text.len(), "resources": 0, "left_out": left_out }));
                     } else {
@@ -140,7 +152,7 @@ pub fn run(ctx: &mut Context, cmd: &ExportCommand, out: &Out) -> Result<i32> {
                 }
                 None => {
                     let mut o = std::io::stdout().lock();
-                    o.write_all(text.as_bytes()).map_err(|e| Error::io("stdout", e))?;
+                    o.write_all(&text).map_err(|e| Error::io("stdout", e))?;
                 }
             }
         }

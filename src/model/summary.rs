@@ -493,6 +493,46 @@ impl Summary {
         out
     }
 
+    /// The summary as a PDF (A4; one page unless the record holds more
+    /// than one page's worth), its text in an embedded font.
+    pub fn to_pdf(&self) -> Vec<u8> {
+        use crate::pdf::{Block, Span};
+        let text = |spans: Vec<Span>, indent: f32, before: f32| Block::Text { spans, indent, before };
+        let mut b =
+            vec![text(vec![Span::bold(plain(&self.title), 16.0)], 0.0, 0.0), Block::Rule { weight: 1.5, before: 2.0 }];
+        for (k, v) in &self.patient {
+            b.push(text(vec![Span::new(format!("{}: ", plain(k)), 10.0), Span::bold(plain(v), 10.0)], 0.0, 1.0));
+        }
+        let heading = |t: &str| text(vec![Span::bold(plain(t).to_uppercase(), 11.0)], 0.0, 9.0);
+        for s in &self.sections {
+            b.push(heading(&s.title));
+            if s.items.is_empty() {
+                b.push(text(vec![Span::new(plain(&self.none), 10.0)], 12.0, 1.0));
+            }
+            for i in &s.items {
+                let mut spans = vec![if i.alert {
+                    Span::bold(format!("!! {}", plain(&i.text)), 10.0)
+                } else {
+                    Span::new(format!("\u{2022} {}", plain(&i.text)), 10.0)
+                }];
+                if !i.codes.is_empty() {
+                    spans.push(Span::new(format!("  [{}]", plain(&i.codes.join(", "))), 8.5));
+                }
+                b.push(text(spans, 0.0, 2.0));
+                if !i.detail.is_empty() {
+                    b.push(text(vec![Span::new(plain(&i.detail.join("; ")), 9.0)], 14.0, 0.0));
+                }
+            }
+        }
+        if !self.left_out.is_empty() {
+            b.push(heading(&word("left_out", &self.lang)));
+            for (k, n) in &self.left_out {
+                b.push(text(vec![Span::new(format!("{}: {n}", plain(k)), 10.0)], 12.0, 1.0));
+            }
+        }
+        crate::pdf::render(&plain(&self.title), &b, &plain(&self.made.1))
+    }
+
     /// The summary as one standalone HTML page (UTF-8, no scripts, no
     /// outside resources), laid out to print on one A4 page.
     pub fn to_html(&self) -> String {
