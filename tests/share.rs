@@ -981,3 +981,77 @@ fn a_link_opened_without_end_grows_the_record_only_so_far() {
     assert_eq!(head(), before, "nothing more is written");
     assert!(env.verify(&anna).status.success());
 }
+
+/// `--passcode` asks for it on the terminal, twice and without echo: two
+/// that differ, or an empty one, share nothing; the one typed twice opens
+/// the link, and another does not.
+#[test]
+fn a_passcode_asked_for_is_typed_twice_never_shown_and_never_empty() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "Trip to Valencia");
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/shl");
+    let bin = assert_cmd::cargo::cargo_bin!("hrx");
+    // A server of its own for each run: a session's end ends its server, and
+    // a new one started at once on the same socket can meet it going away.
+    let session = |n: usize| {
+        let t = Tmux { env: &env, socket: env.path().join(format!("tmux{n}.sock")) };
+        let cmd = format!(
+            "env HRX_HOME={} HRX_NOW={} HOME={} GIT_CONFIG_GLOBAL={} {} -C {} share ips --serve {} --url {url} --passcode --no-qr; echo EXITED-$?; sleep 30",
+            anna.home.display(),
+            env.now(),
+            env.path().join("userhome").display(),
+            env.path().join("userhome/gitconfig").display(),
+            bin.display(),
+            env.record().display(),
+            root.display()
+        );
+        let out = t.run(&["new-session", "-d", "-s", "hrx", "-x", "500", "-y", "40", &cmd]);
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        t.wait_for("Passcode for the link");
+        t
+    };
+    let typed = |t: &Tmux, text: &str| {
+        t.keys(&["-l", text]);
+        t.keys(&["Enter"]);
+    };
+    let links = || std::fs::read_dir(&root).unwrap().count();
+
+    let t = session(1);
+    typed(&t, "first try");
+    t.wait_for("The same passcode again");
+    typed(&t, "second try");
+    let s = t.wait_for("EXITED-");
+    assert!(s.contains("the two passcodes differ; nothing was shared") && s.contains("EXITED-2"), "{s}");
+    assert_eq!(links(), 0);
+
+    let t = session(2);
+    typed(&t, "");
+    let s = t.wait_for("EXITED-");
+    assert!(s.contains("an empty passcode protects nothing") && s.contains("EXITED-2"), "{s}");
+    assert_eq!(links(), 0);
+
+    let t = session(3);
+    typed(&t, "Valencia 2026");
+    t.wait_for("The same passcode again");
+    typed(&t, "Valencia 2026");
+    let s = t.wait_for("EXITED-");
+    assert!(s.contains("EXITED-0"), "{s}");
+    assert!(!s.contains("Valencia 2026"), "the passcode is never shown: {s}");
+    let link = s.lines().find(|l| l.starts_with("shlink:/")).unwrap_or_else(|| panic!("{s}")).trim().to_string();
+    let _ = t.run(&["kill-session", "-t", "hrx"]);
+    let _server = serve(&env, &anna, &root, port, &url, None);
+    let name = name_of(&link);
+    let ask = |code: &str| {
+        raw_status(
+            port,
+            &post(&format!("/shl/{name}"), &format!("{{\"recipient\":\"La Fe\",\"passcode\":\"{code}\"}}")),
+        )
+    };
+    assert_eq!(ask("Valencia 2025"), 401);
+    assert_eq!(ask("Valencia 2026"), 200);
+}

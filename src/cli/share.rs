@@ -330,6 +330,12 @@ fn read_passcode(path: &std::path::Path) -> Result<String> {
 fn ask_passcode() -> Result<String> {
     let a = rpassword::prompt_password("Passcode for the link (the receiver types it): ")
         .map_err(|e| Error::io("terminal", e))?;
+    if a.trim().is_empty() {
+        return Err(Error::Usage(
+            "an empty passcode protects nothing; nothing was shared (type one to tell the receiver apart from the link)"
+                .into(),
+        ));
+    }
     let b = rpassword::prompt_password("The same passcode again: ").map_err(|e| Error::io("terminal", e))?;
     if a != b {
         return Err(Error::Usage("the two passcodes differ; nothing was shared".into()));
