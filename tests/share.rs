@@ -346,6 +346,50 @@ fn a_share_that_cannot_be_made_writes_nothing() {
     assert!(text.contains("Penicillin") && !text.contains("Depression"), "only the allergy category");
 }
 
+/// What Anna's record holds when she shares it.
+enum Holding {
+    /// A note.
+    Note,
+    /// A penicillin allergy.
+    Allergy,
+}
+
+/// Anna's record, holding one entry; an empty directory to serve links
+/// from; a free port on 127.0.0.1 and the links' address at it (`scheme`).
+struct Served {
+    env: TestEnv,
+    anna: Party,
+    root: PathBuf,
+    port: u16,
+    url: String,
+}
+
+fn served(holding: Holding, scheme: &str) -> Served {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    match holding {
+        Holding::Note => {
+            env.note(&anna, "Trip to Valencia");
+        }
+        Holding::Allergy => {
+            let out = env
+                .hrx(&anna)
+                .arg("-C")
+                .arg(env.record())
+                .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+    }
+    let root = env.path().join("served");
+    std::fs::create_dir(&root).unwrap();
+    let port = free_port();
+    let url = format!("{scheme}://127.0.0.1:{port}/shl");
+    Served { env, anna, root, port, url }
+}
+
 /// `hrx share serve DIR` running as `who` until dropped, at `url`'s port.
 struct Server {
     child: std::process::Child,
@@ -500,19 +544,7 @@ fn a_served_link_opens_with_its_passcode_and_dies_after_too_many_wrong_ones() {
 
 #[test]
 fn a_served_link_ends_when_revoked_or_over_and_the_server_answers_nothing_else() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.hrx(&anna)
-        .arg("-C")
-        .arg(env.record())
-        .args(["add", "allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"])
-        .assert()
-        .success();
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/shl");
+    let Served { env, anna, root, port, url } = served(Holding::Allergy, "http");
     let revoked = make_served(&env, &anna, &root, &url, &["--json"]);
     let revoked: Value = serde_json::from_str(&revoked).unwrap();
     let (revoked_id, revoked_link) =
@@ -586,15 +618,8 @@ fn a_served_link_ends_when_revoked_or_over_and_the_server_answers_nothing_else()
 
 #[test]
 fn a_served_link_opens_over_https_with_the_providers_certificate() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
+    let Served { env, anna, root, port, url } = served(Holding::Note, "https");
     let (ca, cert, key) = test_ca(&env);
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
-    let port = free_port();
-    let url = format!("https://127.0.0.1:{port}/shl");
     let link = make_served(&env, &anna, &root, &url, &["--long-lived"]);
     let _server = serve(&env, &anna, &root, port, &url, Some((&cert, &key)));
     let got = open_as_receiver_with(&link, &ca, "La Fe", None, None);
@@ -725,14 +750,7 @@ fn served_share(env: &TestEnv, who: &Party, root: &Path, url: &str, extra: &[&st
 /// but a link's own files.
 #[test]
 fn a_hosts_planted_links_delete_and_serve_nothing_outside_their_own_files() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/shl");
+    let Served { env, anna, root, port, url } = served(Holding::Note, "http");
     let code = env.path().join("passcode.txt");
     std::fs::write(&code, "7391 blue\n").unwrap();
     let (first, _) = served_share(&env, &anna, &root, &url, &[]);
@@ -792,14 +810,7 @@ fn a_hosts_planted_links_delete_and_serve_nothing_outside_their_own_files() {
 #[test]
 fn a_request_that_never_sends_its_body_holds_no_connection() {
     use std::io::{Read, Write};
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/shl");
+    let Served { env, anna, root, port, url } = served(Holding::Note, "http");
     let (_, link) = served_share(&env, &anna, &root, &url, &[]);
     let name = name_of(&link);
     let _server = serve(&env, &anna, &root, port, &url, None);
@@ -864,12 +875,7 @@ fn a_grantee_cannot_stand_in_for_the_patients_access_records() {
 /// writing to it) is read only to its bound, said, and recorded in steps.
 #[test]
 fn a_flooded_access_log_is_said_and_recorded_in_bounded_steps() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
+    let Served { env, anna, root, .. } = served(Holding::Note, "http");
     let (_, link) = served_share(&env, &anna, &root, "https://shl.example.org/shl", &[]);
     let access = root.join(name_of(&link)).join("access.jsonl");
     let mut flood = String::new();
@@ -918,14 +924,7 @@ fn raw_response(port: u16, request: &[u8]) -> (u16, String) {
 /// its own oldest going first; other links' locations stay good.
 #[test]
 fn a_link_asked_over_and_over_ends_only_its_own_earlier_locations() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/shl");
+    let Served { env, anna, root, port, url } = served(Holding::Note, "http");
     let (flooded, other) = (make_served(&env, &anna, &root, &url, &[]), make_served(&env, &anna, &root, &url, &[]));
     let _server = serve(&env, &anna, &root, port, &url, None);
     let location = |link: &str| {
@@ -952,12 +951,7 @@ fn a_link_asked_over_and_over_ends_only_its_own_earlier_locations() {
 /// so instead of writing more.
 #[test]
 fn a_link_opened_without_end_grows_the_record_only_so_far() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
+    let Served { env, anna, root, .. } = served(Holding::Note, "http");
     let (_, link) = served_share(&env, &anna, &root, "https://shl.example.org/shl", &[]);
     // What the server logs as it answers (the server itself is exercised
     // in the tests above; here its log is what counts).
@@ -987,14 +981,7 @@ fn a_link_opened_without_end_grows_the_record_only_so_far() {
 /// the link, and another does not.
 #[test]
 fn a_passcode_asked_for_is_typed_twice_never_shown_and_never_empty() {
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    env.init(&anna);
-    env.note(&anna, "Trip to Valencia");
-    let root = env.path().join("served");
-    std::fs::create_dir(&root).unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/shl");
+    let Served { env, anna, root, port, url } = served(Holding::Note, "http");
     let bin = assert_cmd::cargo::cargo_bin!("hrx");
     // A server of its own for each run: a session's end ends its server, and
     // a new one started at once on the same socket can meet it going away.
