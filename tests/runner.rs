@@ -11,6 +11,7 @@ mod grants;
 mod hub;
 mod interop;
 mod keys;
+mod properties;
 mod record;
 mod recovery;
 mod robustness;

@@ -1,0 +1,345 @@
+//! Issue 16, item 5: property tests of what reads input from elsewhere: the
+//! FHIR importer, and the entry and statement YAML a record holds. Each runs
+//! a bounded number of generated cases from a fixed seed, so a run is the
+//! same every time; `HRX_FUZZ_CASES=N` and `HRX_FUZZ_SEED=S` run longer or
+//! other cases (see README, "Fuzzing"). A failing case is shrunk and
+//! printed; nothing is written to the tree.
+
+use chrono::{DateTime, Utc};
+use hrx::fhir::{bundle, map};
+use hrx::id::Id;
+use hrx::model::{Author, Entry, Kind, Statement};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Map, Value, json};
+
+/// A runner with a fixed seed (or `HRX_FUZZ_SEED`) and `HRX_FUZZ_CASES`
+/// cases (default `cases`).
+fn runner(cases: u32) -> TestRunner {
+    let cases = std::env::var("HRX_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
+    let seed: u64 = std::env::var("HRX_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x6872_7831);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config { cases, failure_persistence: None, ..Config::default() };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+fn author() -> Author {
+    Author { fingerprint: "A".repeat(40), name: "Dr Klein".into(), organisation: None, country: Some("DE".into()) }
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+fn id(n: u64) -> Id {
+    // The same every run.
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&n.to_be_bytes());
+    Id::from_parts(now(), random)
+}
+
+/// Any JSON value, nested at most `depth` deep: what a sender may put
+/// anywhere in a resource.
+fn any_json(depth: u32) -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<String>().prop_map(Value::String),
+        prop::sample::select(WORDS).prop_map(|w| json!(w)),
+    ];
+    leaf.prop_recursive(depth, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..5)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+    .boxed()
+}
+
+/// Field names FHIR resources use, where the importer looks.
+const FIELDS: &[&str] = &[
+    "code",
+    "coding",
+    "system",
+    "display",
+    "text",
+    "value",
+    "unit",
+    "valueQuantity",
+    "valueString",
+    "valueCodeableConcept",
+    "effectiveDateTime",
+    "effectivePeriod",
+    "start",
+    "end",
+    "onsetDateTime",
+    "recordedDate",
+    "occurrenceDateTime",
+    "authoredOn",
+    "issued",
+    "status",
+    "clinicalStatus",
+    "verificationStatus",
+    "criticality",
+    "reaction",
+    "manifestation",
+    "severity",
+    "substance",
+    "medicationCodeableConcept",
+    "medicationReference",
+    "reference",
+    "dosage",
+    "doseQuantity",
+    "timing",
+    "route",
+    "vaccineCode",
+    "lotNumber",
+    "category",
+    "interpretation",
+    "referenceRange",
+    "low",
+    "high",
+    "component",
+    "content",
+    "attachment",
+    "contentType",
+    "data",
+    "url",
+    "size",
+    "title",
+    "name",
+    "given",
+    "family",
+    "birthDate",
+    "gender",
+    "telecom",
+    "address",
+    "country",
+    "identifier",
+    "contact",
+    "relationship",
+    "communication",
+    "language",
+    "extension",
+    "modifierExtension",
+    "note",
+    "subject",
+    "patient",
+    "performer",
+    "author",
+    "section",
+    "entry",
+    "emptyReason",
+    "contained",
+    "id",
+    "meta",
+    "profile",
+    "period",
+    "bodySite",
+    "outcome",
+];
+
+/// Values the importer gives meaning to.
+const WORDS: &[&str] = &[
+    "http://snomed.info/sct",
+    "http://loinc.org",
+    "http://www.whocc.no/atc",
+    "http://hl7.org/fhir/sid/icd-10",
+    "http://unitsofmeasure.org",
+    "active",
+    "inactive",
+    "resolved",
+    "completed",
+    "stopped",
+    "high",
+    "low",
+    "2019",
+    "2019-02",
+    "2019-02-11",
+    "2019-02-11T10:00:00Z",
+    "2019-02-11T10:00:00+01:00",
+    "not-a-date",
+    "Patient/p",
+    "#med",
+    "urn:uuid:0195",
+    "mg",
+    "de",
+    "es-ES",
+    "",
+    "\u{1b}[2J",
+    "\u{202e}",
+];
+
+/// The resource types the importer maps or folds, and some it does not.
+const TYPES: &[&str] = &[
+    "Patient",
+    "AllergyIntolerance",
+    "Condition",
+    "MedicationStatement",
+    "MedicationRequest",
+    "Medication",
+    "Immunization",
+    "Observation",
+    "Procedure",
+    "DiagnosticReport",
+    "DocumentReference",
+    "Device",
+    "DeviceUseStatement",
+    "Consent",
+    "Composition",
+    "Encounter",
+    "Organization",
+    "Practitioner",
+    "Spaceship",
+];
+
+/// A FHIR resource of a known type with fields from what FHIR uses,
+/// holding any values.
+fn resource() -> impl Strategy<Value = Value> {
+    (prop::sample::select(TYPES), prop::collection::vec((prop::sample::select(FIELDS), any_json(3)), 0..8)).prop_map(
+        |(t, fields)| {
+            let mut m: Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            m.insert("resourceType".into(), json!(t));
+            Value::Object(m)
+        },
+    )
+}
+
+/// The importer maps any bundle of such resources without panicking, and
+/// every entry it makes either fits its schema (and reads back the same
+/// from its YAML) or is refused with a reason: never a panic.
+#[test]
+fn any_fhir_bundle_imports_or_is_refused_never_panics() {
+    let bundle = prop::collection::vec(resource(), 0..6).prop_map(|rs| {
+        let entry: Vec<Value> = rs
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| json!({"fullUrl": format!("urn:uuid:{i}"), "resource": r}))
+            .collect();
+        json!({"resourceType": "Bundle", "type": "collection", "entry": entry}).to_string()
+    });
+    runner(300)
+        .run(&bundle, |text| {
+            let Ok(parsed) = bundle::parse(&text) else { return Ok(()) };
+            let mapping = map::map_all(&parsed, "en");
+            for (i, m) in mapping.entries.iter().enumerate() {
+                if let Ok((e, _)) = Entry::new_fitted(m.kind, m.body.clone(), id(i as u64), author(), now()) {
+                    let back = Entry::from_yaml(&e.to_yaml());
+                    prop_assert!(back.is_ok(), "{:?} does not read back: {:?}", m.kind, back.err());
+                    prop_assert_eq!(back.unwrap().record, e.record);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// One byte of `text` changed, inserted or removed, at `at` (a fraction of
+/// its length).
+fn mutate(text: &str, op: u8, at: f64, byte: u8) -> Vec<u8> {
+    let mut b = text.as_bytes().to_vec();
+    let i = ((b.len() as f64) * at) as usize;
+    match op % 3 {
+        0 if i < b.len() => b[i] = byte,
+        1 => b.insert(i.min(b.len()), byte),
+        _ if i < b.len() => {
+            b.remove(i);
+        }
+        _ => b.push(byte),
+    }
+    b
+}
+
+/// Stored entries of several kinds, as hrx writes them.
+fn stored_entries() -> Vec<String> {
+    let bodies = [
+        (
+            Kind::Allergy,
+            json!({"substance": {"system": "snomed", "code": "764146007", "display": "Penicillin"}, "criticality": "high", "reactions": [{"manifestation": {"system": "snomed", "code": "271807003", "display": "Rash"}}]}),
+        ),
+        (
+            Kind::Medication,
+            json!({"medication": {"system": "atc", "code": "R03AK06", "display": "Salmeterol"}, "dosage": {"text": "1 puff twice daily"}}),
+        ),
+        (
+            Kind::Condition,
+            json!({"code": {"system": "icd10", "code": "J45", "display": "Asthma"}, "effective": "2001"}),
+        ),
+        (Kind::Note, json!({"text": "Seen in Valencia: «dolor torácico», ECG normal."})),
+    ];
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, (k, b))| Entry::new(k, b, id(i as u64), author(), now()).unwrap().to_yaml())
+        .collect()
+}
+
+/// A stored entry with one byte changed, added or removed reads as an
+/// entry or is refused, never panics; one that reads writes back as itself.
+#[test]
+fn a_damaged_stored_entry_reads_or_is_refused_never_panics() {
+    let stored = stored_entries();
+    let cases = (0..stored.len(), prop::collection::vec((any::<u8>(), 0.0..1.0f64, any::<u8>()), 1..4));
+    runner(600)
+        .run(&cases, |(which, edits)| {
+            let mut text = stored[which].clone();
+            for (op, at, byte) in edits {
+                text = String::from_utf8_lossy(&mutate(&text, op, at, byte)).to_string();
+            }
+            if let Ok(e) = Entry::from_yaml(&text) {
+                let again = Entry::from_yaml(&e.to_yaml());
+                prop_assert!(again.is_ok(), "{text:?} read, but its own YAML does not: {:?}", again.err());
+                prop_assert_eq!(again.unwrap().record, e.record);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Statements as hrx writes them.
+fn stored_statements() -> Vec<String> {
+    let at = "2026-03-01T09:00:00Z";
+    let fpr = "B".repeat(40);
+    [
+        format!("statement: share-access\nid: {}\nissued_at: '{at}'\nshare: 0123456789ab\nline: 3\naccessed_at: '{at}'\nrecipient: Hospital La Fe\nfiles: 1\n", id(1)),
+        format!("statement: emergency-access\nid: {}\nissued_at: '{at}'\ngrant: {}\nreason: unconscious patient\n", id(2), id(3)),
+        format!("statement: revoke-key\nid: {}\nissued_at: '{at}'\ncertificate: {fpr}\nreason: compromised\nsince: '{at}'\n", id(4)),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// A policy statement with bytes changed reads or is refused, never
+/// panics; one that reads writes back as itself; any bytes at all too.
+#[test]
+fn a_damaged_statement_reads_or_is_refused_never_panics() {
+    let stored = stored_statements();
+    for s in &stored {
+        assert!(Statement::from_yaml(s.as_bytes()).is_ok(), "{s}");
+    }
+    let cases = (0..stored.len(), prop::collection::vec((any::<u8>(), 0.0..1.0f64, any::<u8>()), 1..4));
+    runner(600)
+        .run(&cases, |(which, edits)| {
+            let mut bytes = stored[which].clone().into_bytes();
+            for (op, at, byte) in edits {
+                bytes = mutate(&String::from_utf8_lossy(&bytes), op, at, byte);
+            }
+            if let Ok(st) = Statement::from_yaml(&bytes) {
+                prop_assert_eq!(Statement::from_yaml(st.to_yaml().as_bytes()), Ok(st));
+            }
+            Ok(())
+        })
+        .unwrap();
+    runner(300)
+        .run(&prop::collection::vec(any::<u8>(), 0..400), |bytes| {
+            let _ = Statement::from_yaml(&bytes);
+            let _ = Entry::from_yaml(&String::from_utf8_lossy(&bytes));
+            let _ = bundle::parse(&String::from_utf8_lossy(&bytes));
+            Ok(())
+        })
+        .unwrap();
+}
