@@ -27,6 +27,10 @@ pub const MAX_KEY_UPDATES: usize = 100;
 /// (the rest stay in the server's access log).
 pub const MAX_SHARE_ACCESSES: usize = 1000;
 
+/// The most openings of shared links, all links together, a participant
+/// other than the patient records (it can make as many links as it likes).
+pub const MAX_SHARE_ACCESSES_BY_GRANTEE: usize = 1000;
+
 /// The time a hard revocation (key compromised, or no reason given) takes
 /// effect from: the beginning. What the key signed counts only where the
 /// revoking commit contains it; a thief's signature dated before the
@@ -696,17 +700,28 @@ impl Policy {
                     ));
                 }
                 if signer != self.patient {
-                    let readers: Vec<Id> = self
-                        .active_grants(signer, t)
-                        .filter(|g| g.grant.rights.contains(&Right::Read))
-                        .map(|g| g.id)
-                        .collect();
+                    let readers: Vec<&GrantRecord> =
+                        self.active_grants(signer, t).filter(|g| g.grant.rights.contains(&Right::Read)).collect();
                     if readers.is_empty() {
                         return Err(
                             "records an access to a shared link, but its signer holds no grant to read in force".into(),
                         );
                     }
-                    return Ok(readers);
+                    // It shared what a grant let it read: not before that grant.
+                    if !readers.iter().any(|g| *accessed_at >= g.issued_at.max(g.grant.from)) {
+                        return Err(format!(
+                            "records an access at {}, before the signer held a grant to read",
+                            accessed_at.to_rfc3339()
+                        ));
+                    }
+                    // A grantee makes the links it records, as many as it
+                    // likes: its records of them all together are bounded.
+                    if after.share_access_total(&by) >= MAX_SHARE_ACCESSES_BY_GRANTEE {
+                        return Err(format!(
+                            "records an access to a shared link, but its signer has recorded {MAX_SHARE_ACCESSES_BY_GRANTEE} already (the most a record keeps of a participant other than the patient)"
+                        ));
+                    }
+                    return Ok(readers.iter().map(|g| g.id).collect());
                 }
             }
             Statement::EmergencyAccess { grant, .. } => match self.grants.get(grant) {
@@ -887,6 +902,17 @@ impl Policy {
         self.share_accesses
             .range((by.clone(), share.clone(), 0)..=(by, share, u64::MAX))
             .take(MAX_SHARE_ACCESSES + 1)
+            .count()
+    }
+
+    /// How many openings of shared links participant `by` has recorded,
+    /// all links together (at most one more than
+    /// [`MAX_SHARE_ACCESSES_BY_GRANTEE`] are counted).
+    pub fn share_access_total(&self, by: &str) -> usize {
+        self.share_accesses
+            .range((by.to_string(), String::new(), 0)..)
+            .take_while(|(f, _, _)| f == by)
+            .take(MAX_SHARE_ACCESSES_BY_GRANTEE + 1)
             .count()
     }
 

@@ -1042,3 +1042,241 @@ fn a_passcode_asked_for_is_typed_twice_never_shown_and_never_empty() {
     assert_eq!(ask("Valencia 2025"), 401);
     assert_eq!(ask("Valencia 2026"), 200);
 }
+
+/// The passcode file of a served link made with `--passcode-file`.
+fn with_passcode(s: &Served, extra: &[&str]) -> String {
+    let code = s.env.path().join("passcode.txt");
+    std::fs::write(&code, "Valencia 2026\n").unwrap();
+    let mut args = vec!["--passcode-file", code.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    make_served(&s.env, &s.anna, &s.root, &s.url, &args)
+}
+
+fn ask(port: u16, name: &str, passcode: &str) -> (u16, String) {
+    raw_response(
+        port,
+        &post(&format!("/shl/{name}"), &format!("{{\"recipient\":\"La Fe\",\"passcode\":\"{passcode}\"}}")),
+    )
+}
+
+/// Attack: the disk fills (a link holder flooding another link's log, or a
+/// host making the count's file unwritable) so that wrong passcodes are no
+/// longer counted, and guessing goes on without end. Rule: a wrong
+/// passcode that cannot be counted is not checked at all: the server
+/// answers 503 and hands nothing out, whatever the guess.
+#[test]
+fn a_passcode_that_cannot_be_counted_opens_nothing() {
+    let s = served(Holding::Note, "http");
+    let link = with_passcode(&s, &["--attempts", "3"]);
+    let name = name_of(&link);
+    std::fs::create_dir(s.root.join(&name).join("wrong")).unwrap();
+    let _server = serve(&s.env, &s.anna, &s.root, s.port, &s.url, None);
+    for guess in ["wrong 1", "wrong 2", "wrong 3", "wrong 4", "Valencia 2026"] {
+        let (status, body) = ask(s.port, &name, guess);
+        assert_eq!(status, 503, "{guess}: {body}");
+        assert!(!body.contains("location") && !body.contains("embedded"), "{body}");
+    }
+}
+
+/// Attack: a link holder asks a link without end, so that its access log
+/// fills the host's disk (or, once the disk is full, openings go
+/// unrecorded). Rule: a link's log holds at most 16 MiB; past that, and
+/// whenever a line cannot be written, the server answers 503 and hands
+/// nothing out: no opening goes unrecorded.
+#[test]
+fn a_link_whose_openings_cannot_be_recorded_is_not_answered() {
+    let s = served(Holding::Note, "http");
+    let link = make_served(&s.env, &s.anna, &s.root, &s.url, &[]);
+    let name = name_of(&link);
+    let log = s.root.join(&name).join("access.jsonl");
+    let _server = serve(&s.env, &s.anna, &s.root, s.port, &s.url, None);
+    assert_eq!(ask(s.port, &name, "").0, 200);
+    let line = "{\"at\":\"2026-03-01T09:00:30Z\",\"recipient\":\"flood\",\"files\":[\"0.jwe\"]}\n";
+    std::fs::write(&log, line.repeat((16 << 20) / line.len())).unwrap();
+    let before = std::fs::metadata(&log).unwrap().len();
+    let (status, body) = ask(s.port, &name, "");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("ask the patient for a new link") && !body.contains("location"), "{body}");
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), before, "the log grew no more");
+}
+
+/// Attack: a grantee whose grant was revoked shares what its old copy still
+/// decrypts, by naming no category (all), or by updating a long-lived link
+/// it made while it could read. Rule: what a grantee shares is what a read
+/// grant in force lets it read now; with none, nothing (exit 6).
+#[test]
+fn a_revoked_grantee_shares_nothing() {
+    let s = served(Holding::Allergy, "http");
+    let doc = s.env.party("Dr Doc", "ES", None);
+    let g = s.env.grant(&s.anna, &doc, "allergy", "read", &[]);
+    let link = {
+        let out = s
+            .env
+            .hrx(&doc)
+            .arg("-C")
+            .arg(s.env.record())
+            .args([
+                "share",
+                "ips",
+                "--serve",
+                s.root.to_str().unwrap(),
+                "--url",
+                &s.url,
+                "--long-lived",
+                "--no-qr",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)
+    };
+    let id = link["share"]["share"]["id"].as_str().unwrap().to_string();
+    s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["revoke", &g]).assert().success();
+    let web = s.env.path().join("www");
+    std::fs::create_dir(&web).unwrap();
+    let out = s
+        .env
+        .hrx(&doc)
+        .arg("-C")
+        .arg(s.env.record())
+        .args(["share", "ips", "--files", web.to_str().unwrap(), "--url", "https://doc.example.org/shl", "--no-qr"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("you hold no grant to read in this record in force"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&web).unwrap().count(), 0, "nothing written");
+    let file = s.root.join(name_of(link["share"]["link"].as_str().unwrap())).join("files/0.jwe");
+    let before = std::fs::read(&file).unwrap();
+    let out = s.env.hrx(&doc).arg("-C").arg(s.env.record()).args(["share", "update", &id]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), before, "the link's file is as it was");
+}
+
+/// Attack: the host writes a line whose recipient is only spaces (which
+/// the record refuses) into a link's access log, so that every later
+/// `hrx share log` fails and no opening of any link is recorded again.
+/// Rule: a recipient is kept trimmed ("(not given)" for nothing), and an
+/// opening the record would refuse is said and left out, never stopping
+/// the others.
+#[test]
+fn a_line_the_record_would_refuse_blocks_no_share_log() {
+    let s = served(Holding::Note, "http");
+    let (_, link) = served_share(&s.env, &s.anna, &s.root, "https://shl.example.org/shl", &[]);
+    let lines = [
+        "{\"at\":\"2026-03-01T09:00:30Z\",\"recipient\":\"   \",\"files\":[\"0.jwe\"]}",
+        &format!("{{\"at\":\"2026-03-01T09:00:31Z\",\"recipient\":\"{}x\",\"files\":[\"0.jwe\"]}}", " ".repeat(300)),
+        "{\"at\":\"2026-03-01T09:00:32Z\",\"recipient\":\"Hospital La Fe\",\"files\":[\"0.jwe\"]}",
+    ];
+    std::fs::write(s.root.join(name_of(&link)).join("access.jsonl"), lines.join("\n") + "\n").unwrap();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["share", "log", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: Vec<String> = json(&out)["share-log"]["recorded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["recipient"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ["(not given)", "x", "Hospital La Fe"]);
+    assert!(s.env.verify(&s.anna).status.success());
+}
+
+/// Attack: the host replaces a long-lived link's `files/` with a link to
+/// another directory, so that `hrx share update` writes there. Rule: hrx
+/// writes a link's file only into the link's own directories, which it
+/// makes 0700 (no other user on the host learns the links' names).
+#[test]
+fn a_planted_link_takes_no_update_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = served(Holding::Note, "http");
+    let (id, link) = served_share(&s.env, &s.anna, &s.root, &s.url, &["--long-lived"]);
+    let dir = s.root.join(name_of(&link));
+    for d in [&dir, &dir.join("files")] {
+        assert_eq!(std::fs::metadata(d).unwrap().permissions().mode() & 0o777, 0o700, "{}", d.display());
+    }
+    let elsewhere = s.env.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::rename(dir.join("files"), s.env.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("files")).unwrap();
+    let out = s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["share", "update", &id]).output().unwrap();
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("is not a directory hrx made"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through the link");
+}
+
+/// Attack: a link holder guesses a passcode through two servers on one
+/// directory at once (one per address family), each counting for itself.
+/// Rule: the count is kept under a lock on its file: over both servers
+/// together, no more wrong guesses are answered than the link allows.
+#[test]
+fn two_servers_on_one_directory_count_one_passcode_limit() {
+    let s = served(Holding::Note, "http");
+    let link = with_passcode(&s, &["--attempts", "5"]);
+    let name = name_of(&link);
+    let other = free_port();
+    let other_url = format!("http://127.0.0.1:{other}/shl");
+    let _a = serve(&s.env, &s.anna, &s.root, s.port, &s.url, None);
+    let _b = serve(&s.env, &s.anna, &s.root, other, &other_url, None);
+    let answers: Vec<u16> = std::thread::scope(|t| {
+        let asks: Vec<_> = (0..24)
+            .map(|i| {
+                let name = &name;
+                t.spawn(move || ask(if i % 2 == 0 { s.port } else { other }, name, &format!("guess {i}")).0)
+            })
+            .collect();
+        asks.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    assert_eq!(answers.iter().filter(|c| **c == 401).count(), 5, "{answers:?}");
+    assert!(answers.iter().all(|c| *c == 401 || *c == 404), "{answers:?}");
+    assert_eq!(ask(s.port, &name, "Valencia 2026").0, 404, "the link is dead");
+}
+
+/// Attack: one client opens and holds idle connections to a server that
+/// faces the internet with its own certificate, until every slot is taken
+/// (slowloris). Rule: over HTTPS one address holds at most 32 connections
+/// at once; the rest are closed at once, and other addresses are served.
+#[test]
+fn one_address_holds_no_more_than_its_share_of_an_https_server() {
+    use std::io::Read;
+    let s = served(Holding::Note, "https");
+    let (ca, cert, key) = test_ca(&s.env);
+    let link = make_served(&s.env, &s.anna, &s.root, &s.url, &[]);
+    let _server = serve(&s.env, &s.anna, &s.root, s.port, &s.url, Some((&cert, &key)));
+    let held: Vec<std::net::TcpStream> =
+        (0..32).map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap()).collect();
+    // The 33rd from 127.0.0.1 is closed without a word ...
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut extra = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        extra.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        if matches!(extra.read(&mut [0u8; 16]), Ok(0)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "a 33rd connection is never closed");
+    }
+    // ... while one from 127.0.0.2 is taken (held, waiting for its TLS hello).
+    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    let mut other = rt.block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        sock.connect(format!("127.0.0.1:{}", s.port).parse().unwrap()).await.unwrap().into_std().unwrap()
+    });
+    other.set_nonblocking(false).unwrap();
+    other.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
+    let e = other.read(&mut [0u8; 16]).expect_err("held open, not closed");
+    assert!(matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut), "{e}");
+    // Once the idle ones go, 127.0.0.1 is served again: a connection is
+    // held, not closed, and then the receiver opens the link.
+    drop(held);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut probe = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        probe.set_read_timeout(Some(std::time::Duration::from_secs(1))).unwrap();
+        if probe.read(&mut [0u8; 16]).is_err() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "127.0.0.1 is never served again");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(open_as_receiver_with(&link, &ca, "La Fe", None, None)["status"], 200);
+}

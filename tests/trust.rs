@@ -3235,12 +3235,23 @@ fn commit_signed_with_a_certification_signature() {
 /// `share-access` statements for share `share`, lines `lines`, as
 /// `hrx share log` writes them, at `t`.
 fn share_accesses(share: &str, lines: std::ops::Range<u64>, t: DateTime<Utc>) -> Vec<(String, Vec<u8>)> {
+    share_accesses_at(share, lines, t, t)
+}
+
+/// [`share_accesses`] of openings at `accessed`.
+fn share_accesses_at(
+    share: &str,
+    lines: std::ops::Range<u64>,
+    t: DateTime<Utc>,
+    accessed: DateTime<Utc>,
+) -> Vec<(String, Vec<u8>)> {
     lines
         .map(|line| {
             let id = hrx::ops::add::new_id(t).unwrap();
             let st = format!(
-                "statement: share-access\nid: {id}\nissued_at: '{at}'\nshare: {share}\nline: {line}\naccessed_at: '{at}'\nrecipient: clinic {line}\nfiles: 1\n",
-                at = t.to_rfc3339()
+                "statement: share-access\nid: {id}\nissued_at: '{at}'\nshare: {share}\nline: {line}\naccessed_at: '{accessed}'\nrecipient: clinic {line}\nfiles: 1\n",
+                at = t.to_rfc3339(),
+                accessed = accessed.to_rfc3339()
             );
             (format!("policy/{id}.yaml"), st.into_bytes())
         })
@@ -3302,4 +3313,38 @@ fn one_opening_recorded_twice_in_one_commit() {
     assert_rejected(&s, "policy", Some(&c));
     let err = stderr(&s.env.verify(&s.anna));
     assert!(err.contains("records line 7 of share 0123456789ab's access log again"), "{err}");
+}
+
+/// Attack: a grantee who may read (the pharmacy) makes links without end
+/// (a share id is its own to choose) and records a thousand openings of
+/// each, to grow every copy of the record. Rule: a participant other than
+/// the patient records at most 1,000 openings, all its links together.
+#[test]
+fn a_grantee_records_more_openings_than_a_record_keeps_of_it() {
+    let s = scene();
+    let t = time(&s);
+    let mut files = share_accesses("0123456789ab", 0..600, t);
+    files.extend(share_accesses("ba9876543210", 0..400, t));
+    forge_commit(&s, &s.apotheke, files, t);
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "1,000 verify: {}", stderr(&out));
+    let t = time(&s);
+    let c = forge_commit(&s, &s.apotheke, share_accesses("00000000000a", 0..1, t), t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("the most a record keeps of a participant other than the patient"), "{err}");
+}
+
+/// Attack: a grantee records openings dated before it was granted anything
+/// (years before the record began), to make the audit say a link of its
+/// was opened then. Rule: a grantee's recorded opening is not before the
+/// read grant it holds.
+#[test]
+fn a_grantee_records_an_opening_before_its_grant() {
+    let s = scene();
+    let t = time(&s);
+    let c = forge_commit(&s, &s.apotheke, share_accesses_at("0123456789ab", 0..1, t, at("2020-01-01T00:00:00Z")), t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("before the signer held a grant to read"), "{err}");
 }

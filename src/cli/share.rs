@@ -98,7 +98,9 @@ its access log (hrx share log warns).")]
         after_help = "Answers POST URL/NAME (the manifest: {\"recipient\", \"passcode\"?, \"embeddedLengthMax\"?}) \
 and GET URL/file/TOKEN (a file a manifest pointed to, for an hour) and nothing else; 404 once a link is revoked, \
 over, or out of passcode tries. Every answered manifest request is logged in DIR/NAME/access.jsonl (who said \
-it asked, when, which files). Without --tls-cert and --tls-key it listens only on a loopback address, for a proxy in \
+it asked, when, which files) before anything is handed out; one that cannot be logged (a full disk, a log of \
+16 MiB) or a wrong passcode that cannot be counted gets 503 and nothing. Serving HTTPS itself, it takes at most \
+32 connections from one address at once. Without --tls-cert and --tls-key it listens only on a loopback address, for a proxy in \
 front that adds TLS (nginx: location /shl/ { proxy_pass http://127.0.0.1:PORT/shl/; }). It prints `listening \
 on ADDRESS` once it takes connections, and serves until stopped."
     )]

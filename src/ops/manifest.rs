@@ -99,9 +99,16 @@ pub fn write_new(dir: &Path, share: &Share, passcode: Option<&str>, attempts: u3
         }
         None => None,
     };
-    std::fs::create_dir(dir).map_err(|e| Error::io(dir, e))?;
+    // Only the patient's own server reads them: nobody else on the host
+    // learns the links' names (each a request anyone could make).
+    let private = |d: &Path| {
+        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+            .create(d)
+            .map_err(|e| Error::io(d, e))
+    };
+    private(dir)?;
     let files = dir.join("files");
-    std::fs::create_dir(&files).map_err(|e| Error::io(&files, e))?;
+    private(&files)?;
     let link = Link {
         v: 1,
         share: share.id.clone(),
@@ -115,9 +122,16 @@ pub fn write_new(dir: &Path, share: &Share, passcode: Option<&str>, attempts: u3
     crate::fsutil::write_private(&dir.join("link.json"), &serde_json::to_vec_pretty(&link).expect("json"))
 }
 
-/// Replaces a link's file (`hrx share update`), atomically.
+/// Replaces a link's file (`hrx share update`), atomically; only in the
+/// link's own directories (a link planted in their place is refused).
 pub fn replace_file(dir: &Path, name: &str, jwe: &[u8]) -> Result<()> {
-    crate::fsutil::write_private(&dir.join("files").join(name), jwe)
+    let Some(files) = link_dirs(dir).filter(|_| file_name_ok(name)) else {
+        return Err(Error::State(format!(
+            "{} or its files/ is not a directory hrx made (a link to elsewhere?); nothing was written: revoke the share and make a new one",
+            dir.display()
+        )));
+    };
+    crate::fsutil::write_private(&files.join(name), jwe)
 }
 
 /// Whether `p` is a directory itself, not a link to one: whoever can write
@@ -172,6 +186,9 @@ pub enum Refusal {
     Gone,
     /// The passcode is missing or wrong; this many tries are left.
     Passcode(u32),
+    /// A wrong passcode could not be counted (a full disk): none is
+    /// checked until it can be, so the limit holds.
+    Unavailable,
 }
 
 impl Served {
@@ -202,9 +219,25 @@ impl Served {
     }
 
     /// Checks a passcode (flag `P`): a wrong one is counted first, and the
-    /// link ends once the count reaches its limit.
+    /// link ends once the count reaches its limit. The count is read and
+    /// written under a lock on its file, so the limit holds for any number
+    /// of servers on one directory; a count that cannot be written refuses
+    /// the request (fails closed).
     pub fn check(&self, given: Option<&str>) -> std::result::Result<(), Refusal> {
+        use std::io::{Read, Seek, Write};
         let Some(p) = &self.link.passcode else { return Ok(()) };
+        let path = self.dir.join("wrong");
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = crate::fsutil::open_own(&path, &mut opts).map_err(|_| Refusal::Unavailable)?;
+        f.lock().map_err(|_| Refusal::Unavailable)?;
+        let mut text = String::new();
+        let _ = (&mut f).take(32).read_to_string(&mut text);
+        let before: u32 = text.trim().parse().unwrap_or(0);
+        if before >= self.link.attempts {
+            return Err(Refusal::Gone);
+        }
         // Hashed only once the kept check reads whole.
         let good = (|| {
             let g = given?;
@@ -216,8 +249,14 @@ impl Served {
         if good {
             return Ok(());
         }
-        let n = wrong(&self.dir) + 1;
-        let _ = crate::fsutil::write_private(&self.dir.join("wrong"), n.to_string().as_bytes());
+        let n = before + 1;
+        let counted = f.set_len(0).is_ok()
+            && f.rewind().is_ok()
+            && f.write_all(n.to_string().as_bytes()).is_ok()
+            && f.sync_data().is_ok();
+        if !counted {
+            return Err(Refusal::Unavailable);
+        }
         if n >= self.link.attempts {
             end(&self.dir);
         }
@@ -234,8 +273,11 @@ impl Served {
         crate::fsutil::read_own(&files.join(name), 64 << 20).ok()
     }
 
-    /// Appends an answered request to `access.jsonl`.
-    pub fn log(&self, at: DateTime<Utc>, recipient: &str, files: &[String]) {
+    /// Appends an answered request to `access.jsonl`; false if it could
+    /// not be (a full disk), or the log holds [`MAX_ACCESS_LOG`] already (a
+    /// link asked without end): the caller then hands nothing out, so no
+    /// opening goes unrecorded and no link fills the host's disk.
+    pub fn log(&self, at: DateTime<Utc>, recipient: &str, files: &[String]) -> bool {
         use std::io::Write;
         // One write of the whole line, one writer at a time: concurrent
         // answers never interleave within a line.
@@ -246,9 +288,17 @@ impl Served {
         let mut opts = std::fs::OpenOptions::new();
         opts.append(true).create(true);
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        if let Ok(mut f) = crate::fsutil::open_own(&self.dir.join("access.jsonl"), &mut opts) {
-            let _ = f.write_all(line.as_bytes());
+        let Ok(mut f) = crate::fsutil::open_own(&self.dir.join("access.jsonl"), &mut opts) else { return false };
+        if f.metadata().map_or(true, |m| m.len() + line.len() as u64 > MAX_ACCESS_LOG) {
+            return false;
         }
+        let len = f.metadata().map_or(0, |m| m.len());
+        if f.write_all(line.as_bytes()).is_err() {
+            // A line cut short by a full disk is taken back.
+            let _ = f.set_len(len);
+            return false;
+        }
+        true
     }
 }
 

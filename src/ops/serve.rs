@@ -48,6 +48,43 @@ const BODY_TIME: Duration = Duration::from_secs(10);
 /// The most connections served at once.
 const MAX_CONNECTIONS: usize = 1024;
 
+/// The most connections one address holds at once when hrx serves HTTPS
+/// itself (facing the internet): one client holding idle connections
+/// cannot take every slot. Behind a proxy every connection comes from the
+/// proxy, which limits its clients (nginx: `limit_conn`).
+const PER_ADDRESS: usize = 32;
+
+/// Connections held, by address; each [`Held`] gives its place back.
+type Holders = Arc<Mutex<HashMap<std::net::IpAddr, usize>>>;
+
+/// A connection's place in [`Holders`].
+struct Held(Holders, std::net::IpAddr);
+
+impl Held {
+    /// A place for a connection from `ip`, if it holds fewer than `max`.
+    fn take(holders: &Holders, ip: std::net::IpAddr, max: usize) -> Option<Held> {
+        let mut h = holders.lock().unwrap_or_else(|e| e.into_inner());
+        let n = h.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Held(holders.clone(), ip))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut h = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = h.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                h.remove(&self.1);
+            }
+        }
+    }
+}
+
 /// What the server is asked to do.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -198,17 +235,33 @@ impl State {
             let Some(served) = Served::find(&self.config.root, &name, now) else {
                 return error(StatusCode::NOT_FOUND, "no such link, or it has ended");
             };
-            if let Err(Refusal::Passcode(left)) = served.check(m.passcode.as_deref()) {
-                return json(
-                    StatusCode::UNAUTHORIZED,
-                    serde_json::json!({ "error": "a passcode is needed, or it is wrong", "remainingAttempts": left }),
-                );
+            match served.check(m.passcode.as_deref()) {
+                Ok(()) => {}
+                Err(Refusal::Passcode(left)) => {
+                    return json(
+                        StatusCode::UNAUTHORIZED,
+                        serde_json::json!({ "error": "a passcode is needed, or it is wrong", "remainingAttempts": left }),
+                    );
+                }
+                Err(Refusal::Gone) => return error(StatusCode::NOT_FOUND, "no such link, or it has ended"),
+                Err(Refusal::Unavailable) => {
+                    return error(StatusCode::SERVICE_UNAVAILABLE, "the server cannot count passcodes now; try later");
+                }
             }
         }
+        let found: Vec<_> =
+            served.link.files.iter().filter_map(|f| served.file(&f.name).map(|bytes| (f, bytes))).collect();
+        let handed: Vec<String> = found.iter().map(|(f, _)| f.name.clone()).collect();
+        // Recorded before anything is handed out: an opening that cannot be
+        // recorded is not answered.
+        if !served.log(now, &m.recipient, &handed) {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server cannot record this request (its log is full): ask the patient for a new link",
+            );
+        }
         let mut files = vec![];
-        let mut handed = vec![];
-        for f in &served.link.files {
-            let Some(bytes) = served.file(&f.name) else { continue };
+        for (f, bytes) in found {
             if m.embedded_length_max.is_some_and(|max| bytes.len() as u64 <= max) {
                 files.push(serde_json::json!({
                     "contentType": f.content_type,
@@ -221,9 +274,7 @@ impl State {
                     "location": format!("{}/file/{t}", self.config.url.trim_end_matches('/')),
                 }));
             }
-            handed.push(f.name.clone());
         }
-        served.log(now, &m.recipient, &handed);
         json(StatusCode::OK, serde_json::json!({ "files": files }))
     }
 
@@ -311,12 +362,16 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
         let listener = socket.listen(MAX_CONNECTIONS as u32).map_err(io)?;
         ready(listener.local_addr().map_err(io)?);
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let holders: Holders = Arc::new(Mutex::new(HashMap::new()));
+        let per_address = if acceptor.is_some() { PER_ADDRESS } else { MAX_CONNECTIONS };
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, from)) = listener.accept().await else { continue };
+            // Closed at once: over its address's share.
+            let Some(held) = Held::take(&holders, from.ip(), per_address) else { continue };
             let Ok(slot) = slots.clone().acquire_owned().await else { continue };
             let (state, acceptor) = (state.clone(), acceptor.clone());
             tokio::spawn(async move {
-                let _slot = slot;
+                let _slot = (slot, held);
                 let service = hyper::service::service_fn(move |req| {
                     let state = state.clone();
                     async move { Ok::<_, std::convert::Infallible>(state.answer(req).await) }

@@ -201,16 +201,8 @@ pub fn ips(ctx: &mut Context, req: &Request) -> Result<Made> {
     let rec = ctx.record()?;
     let v = super::verified_head(ctx, &rec)?;
     let me = ctx.key_fpr()?;
-    if let Some(cats) = &req.categories {
-        for c in cats {
-            if !v.policy.allows(&me, Right::Read, c, now) {
-                return Err(Error::Denied(format!(
-                    "you may not read {c} entries in this record, so you cannot share them; `hrx grants` shows what you may read"
-                )));
-            }
-        }
-    }
-    let done = ips_of(ctx, &req.lang, req.categories.as_deref())?;
+    let categories = shareable(&v.policy, &me, req.categories.as_deref(), now)?;
+    let done = ips_of(ctx, &req.lang, categories.as_deref())?;
 
     let random = |n: usize| -> Result<Vec<u8>> {
         let mut b = vec![0u8; n];
@@ -411,12 +403,53 @@ pub fn update(ctx: &mut Context, id: &str) -> Result<Share> {
         )));
     };
     let key = Payload::from_uri(&link)?.key_bytes()?;
-    let done = ips_of(ctx, &s.lang, s.categories.as_deref())?;
+    let rec = ctx.record()?;
+    let v = super::verified_head(ctx, &rec)?;
+    let categories = shareable(&v.policy, &ctx.key_fpr()?, s.categories.as_deref(), ctx.clock.now())?;
+    let done = ips_of(ctx, &s.lang, categories.as_deref())?;
     let jwe = crate::crypto::jwe::encrypt(done.document.as_bytes(), &key, "application/fhir+json", true)?;
     super::manifest::replace_file(&m, "0.jwe", jwe.as_bytes())?;
     s.resources = done.resources;
     keep(ctx, &s)?;
     Ok(s)
+}
+
+/// The categories a share by `me` may hold now (None: all, for the
+/// patient): those asked for, each of which a read grant in force must
+/// cover; or, when none are named, every category one covers. What an old
+/// copy still decrypts is not what `me` may share: a grantee whose grants
+/// ended shares nothing.
+fn shareable(
+    policy: &crate::policy::Policy,
+    me: &str,
+    asked: Option<&[Category]>,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Category>>> {
+    if me == policy.patient {
+        return Ok(asked.map(<[Category]>::to_vec));
+    }
+    if let Some(cats) = asked {
+        for c in cats {
+            if !policy.allows(me, Right::Read, c, now) {
+                return Err(Error::Denied(format!(
+                    "you may not read {c} entries in this record, so you cannot share them; `hrx grants` shows what you may read"
+                )));
+            }
+        }
+        return Ok(Some(cats.to_vec()));
+    }
+    let mine: Vec<Category> = crate::model::category::ALL
+        .iter()
+        .filter_map(|c| c.parse::<Category>().ok())
+        .filter(|c| policy.allows(me, Right::Read, c, now))
+        .collect();
+    if mine.is_empty() {
+        return Err(Error::Denied(
+            "you hold no grant to read in this record in force, so you cannot share from it; `hrx grants` shows yours"
+                .into(),
+        ));
+    }
+    Ok(Some(mine))
 }
 
 /// Ends a share at once: its file is removed and it is kept as revoked.
@@ -456,6 +489,13 @@ pub struct Logged {
 /// holder could otherwise fill the record (the rest waits for the next run).
 pub const MAX_LOGGED_PER_RUN: usize = 100;
 
+/// Who a requester said it is, as the record keeps it: without the spaces
+/// around it, at most 256 characters, "(not given)" for nothing.
+fn recipient(said: &str) -> String {
+    let r: String = said.trim().chars().take(256).collect();
+    if r.trim().is_empty() { "(not given)".into() } else { r }
+}
+
 /// The answered requests of the caller's served links (their servers'
 /// `access.jsonl`) the record does not hold yet, and warnings (a log too
 /// long to read whole, more than one run records).
@@ -463,6 +503,7 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
     let now = ctx.clock.now();
     let mut out = vec![];
     let mut warnings = vec![];
+    let mut total = v.policy.share_access_total(me);
     for s in all(ctx, &v.root.to_string())?.into_iter().filter(|s| s.by == me) {
         let Some(m) = &s.manifest else { continue };
         let (lines, more) = super::manifest::accesses(m);
@@ -478,6 +519,13 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
         for (line, a) in lines {
             if v.policy.share_accesses.contains(&(me.to_string(), s.id.clone(), line)) {
                 continue;
+            }
+            if me != v.policy.patient && total >= crate::policy::MAX_SHARE_ACCESSES_BY_GRANTEE {
+                warnings.push(format!(
+                    "the record holds {} openings of links you made, the most it keeps of a participant other than the patient; later ones are only in their servers' access logs",
+                    crate::policy::MAX_SHARE_ACCESSES_BY_GRANTEE
+                ));
+                return Ok((out, warnings));
             }
             if kept >= crate::policy::MAX_SHARE_ACCESSES {
                 warnings.push(format!(
@@ -496,12 +544,13 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
             }
             n += 1;
             kept += 1;
+            total += 1;
             out.push(Logged {
                 share: s.id.clone(),
                 line,
                 // Not before the share was made, not after now.
                 at: a.at.clamp(s.created, now.max(s.created)),
-                recipient: a.recipient.chars().take(256).collect(),
+                recipient: recipient(&a.recipient),
                 files: a.files.len().min(u32::MAX as usize) as u32,
             });
         }
@@ -523,6 +572,13 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
         return Ok((vec![], None, warnings));
     }
     let now = ctx.clock.now();
+    if me != v.policy.patient && !v.policy.active_grants(&me, now).any(|g| g.grant.rights.contains(&Right::Read)) {
+        return Err(Error::Denied(
+            "your key holds no grant to read in force in this record, so it records no openings of your links there"
+                .into(),
+        ));
+    }
+    let now = ctx.clock.now();
     let mut unlocked = ctx.unlock()?;
     let lock = rec.lock()?;
     let v = super::verified_head(ctx, &rec)?;
@@ -530,9 +586,12 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
     if new.is_empty() {
         return Ok((vec![], None, warnings));
     }
-    let mut files = vec![];
-    let mut changes = vec![];
-    for l in &new {
+    let (mut warnings, mut files, mut changes, mut recorded) = (warnings, vec![], vec![], vec![]);
+    // Each opening is judged as verify will: one the record would refuse
+    // (a line the host wrote by hand) is said and left out, and never
+    // keeps the others from being recorded.
+    let mut policy = v.policy.clone();
+    for l in new {
         let id = super::add::new_id(now)?;
         let st = Statement::ShareAccess {
             id,
@@ -543,13 +602,26 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
             recipient: l.recipient.clone(),
             files: l.files,
         };
+        let change = crate::policy::Change::Statement(st.clone());
+        match policy.judge_commit_checked(&me, std::slice::from_ref(&change), now) {
+            Ok(after) => policy = after,
+            Err((_, why)) => {
+                warnings
+                    .push(format!("share {}, line {} of its access log: not recorded, as this {why}", l.share, l.line));
+                continue;
+            }
+        }
         files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
-        changes.push(crate::policy::Change::Statement(st));
+        changes.push(change);
+        recorded.push(l);
+    }
+    if recorded.is_empty() {
+        return Ok((vec![], None, warnings));
     }
     super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: shared links opened", &mut unlocked, now)?;
     super::advance_worktree(&rec, v.head, commit, &files);
     super::remember(ctx, &rec);
     drop(lock);
-    Ok((new, Some(commit.to_string()), warnings))
+    Ok((recorded, Some(commit.to_string()), warnings))
 }
