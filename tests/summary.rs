@@ -179,11 +179,28 @@ fn the_summary_prints_as_a_pdf_that_reads_back_as_its_text() {
     assert_eq!(words(&got), words(&text), "the PDF says what the text says:\n{got}\n---\n{text}");
     assert!(info.contains("Pages:           1") && info.contains("595.28 x 841.89 pts (A4)"), "{info}");
     assert!(info.contains("Title:           Resumen de urgencia"), "{info}");
-    let font = fonts.lines().find(|l| l.contains("DejaVuSans")).unwrap_or_else(|| panic!("{fonts}"));
-    assert!(
-        font.contains("CID TrueType") && font.contains("Identity-H") && font.contains(" yes yes "),
-        "embedded: {font}"
-    );
+    let font: Vec<&str> = fonts
+        .lines()
+        .find(|l| l.contains("DejaVuSans"))
+        .unwrap_or_else(|| panic!("{fonts}"))
+        .split_whitespace()
+        .collect();
+    // name, type (two words), encoding, embedded, subset, to-Unicode map
+    assert_eq!(font[1..7], ["CID", "TrueType", "Identity-H", "yes", "yes", "yes"], "{fonts}");
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 100_000, "only the glyphs it uses are embedded: {size} bytes");
+    // It renders, to one page.
+    let pages = env.path().join("rendered");
+    std::fs::create_dir(&pages).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "40", "-png"])
+        .arg(&pdf)
+        .arg(pages.join("page"))
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "pdftoppm: {}", stderr(&out));
+    let rendered: Vec<_> = std::fs::read_dir(&pages).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(rendered, ["page-1.png"], "one page");
     // --format pdf to standard output, when it is not a terminal.
     let out = summary(&env, &anna, &["--format", "pdf"]);
     assert!(out.status.success() && out.stdout.starts_with(b"%PDF-1.4"), "{}", stderr(&out));

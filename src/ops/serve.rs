@@ -38,9 +38,10 @@ const LOCATION_LIFE: Duration = Duration::from_secs(3600);
 
 /// The most locations one link keeps at once; its oldest go first. A
 /// receiver needs one per file per manifest request, and a location lives
-/// an hour: a holder asking a link over and over ends only that link's
-/// earlier locations, never another link's.
-const LOCATIONS_PER_LINK: usize = 64;
+/// an hour: a whole ward scanning one link at once is served, and a holder
+/// asking a link over and over ends only that link's earlier locations,
+/// never another link's.
+const LOCATIONS_PER_LINK: usize = 1024;
 
 /// How long a request's body may take to arrive.
 const BODY_TIME: Duration = Duration::from_secs(10);
