@@ -691,7 +691,7 @@ impl Policy {
                 }
                 // `after` holds what this commit recorded before this one.
                 let by = self.holder(signer).to_string();
-                if after.share_accesses.contains(&(by.clone(), share.clone(), *line)) {
+                if after.share_access_recorded(&by, share, *line) {
                     return Err(format!("records line {line} of share {share}'s access log again"));
                 }
                 if after.share_access_count(&by, share) >= MAX_SHARE_ACCESSES {
@@ -895,25 +895,50 @@ impl Policy {
         self.judge_commit(signer, changes, t).map(|(p, _)| p)
     }
 
-    /// How many openings of `share` participant `by` has recorded (at most
-    /// one more than [`MAX_SHARE_ACCESSES`] are counted).
+    /// `by` and every certificate it took over by rotation: a participant's
+    /// records under an earlier key are its own still.
+    fn identities<'a>(&'a self, by: &'a str) -> Vec<&'a str> {
+        let mut ids = vec![by];
+        ids.extend(self.rotated.keys().map(String::as_str).filter(|f| *f != by && self.holder(f) == by));
+        ids
+    }
+
+    /// Whether participant `by` (under any of its keys) has recorded line
+    /// `line` of share `share`.
+    pub fn share_access_recorded(&self, by: &str, share: &str, line: u64) -> bool {
+        self.identities(by).iter().any(|f| self.share_accesses.contains(&(f.to_string(), share.to_string(), line)))
+    }
+
+    /// How many openings of `share` participant `by` has recorded, under
+    /// any of its keys (at most one more than [`MAX_SHARE_ACCESSES`] are
+    /// counted for each).
     pub fn share_access_count(&self, by: &str, share: &str) -> usize {
-        let (by, share) = (by.to_string(), share.to_string());
-        self.share_accesses
-            .range((by.clone(), share.clone(), 0)..=(by, share, u64::MAX))
-            .take(MAX_SHARE_ACCESSES + 1)
-            .count()
+        self.identities(by)
+            .iter()
+            .map(|f| {
+                let (f, share) = (f.to_string(), share.to_string());
+                self.share_accesses
+                    .range((f.clone(), share.clone(), 0)..=(f, share, u64::MAX))
+                    .take(MAX_SHARE_ACCESSES + 1)
+                    .count()
+            })
+            .sum()
     }
 
     /// How many openings of shared links participant `by` has recorded,
-    /// all links together (at most one more than
-    /// [`MAX_SHARE_ACCESSES_BY_GRANTEE`] are counted).
+    /// all links and all its keys together (at most one more than
+    /// [`MAX_SHARE_ACCESSES_BY_GRANTEE`] are counted for each key).
     pub fn share_access_total(&self, by: &str) -> usize {
-        self.share_accesses
-            .range((by.to_string(), String::new(), 0)..)
-            .take_while(|(f, _, _)| f == by)
-            .take(MAX_SHARE_ACCESSES_BY_GRANTEE + 1)
-            .count()
+        self.identities(by)
+            .iter()
+            .map(|f| {
+                self.share_accesses
+                    .range((f.to_string(), String::new(), 0)..)
+                    .take_while(|(g, _, _)| g == f)
+                    .take(MAX_SHARE_ACCESSES_BY_GRANTEE + 1)
+                    .count()
+            })
+            .sum()
     }
 
     /// Joins the policy of another verified history into this one (a merge).

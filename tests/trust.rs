@@ -3348,3 +3348,39 @@ fn a_grantee_records_an_opening_before_its_grant() {
     let err = stderr(&s.env.verify(&s.anna));
     assert!(err.contains("before the signer held a grant to read"), "{err}");
 }
+
+/// Attack: a grantee that has recorded the most openings a record keeps of
+/// it rotates its key (as often as it likes) and records more, and lines
+/// it recorded under the old key again. Rule: a participant's records
+/// under every key it took over count as its own: the caps and "each line
+/// once" hold across rotations.
+#[test]
+fn a_grantee_rotates_its_key_to_record_more_openings() {
+    let s = scene();
+    let t = time(&s);
+    let mut files = share_accesses("0123456789ab", 0..600, t);
+    files.extend(share_accesses("ba9876543210", 0..400, t));
+    forge_commit(&s, &s.apotheke, files, t);
+    let out = s
+        .env
+        .hrx(&s.apotheke)
+        .arg("-C")
+        .arg(s.env.record())
+        .args(["key", "rotate", "--no-passphrase", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = Party { fpr: json(&out)["rotated"]["to"].as_str().unwrap().to_string(), ..s.apotheke.clone() };
+    assert!(s.env.verify(&s.anna).status.success());
+    let t = time(&s);
+    let c = forge_commit(&s, &new, share_accesses("0123456789ab", 5..6, t), t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("records line 5 of share 0123456789ab's access log again"), "{err}");
+    reset_main(&s.env, &s.env.record(), stdout(&s.env.git(&["rev-parse", "HEAD~1"])).trim());
+    let t = time(&s);
+    let c = forge_commit(&s, &new, share_accesses("00000000000a", 0..1, t), t);
+    assert_rejected(&s, "policy", Some(&c));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("the most a record keeps of a participant other than the patient"), "{err}");
+}

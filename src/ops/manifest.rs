@@ -218,13 +218,17 @@ impl Served {
         Some(Served { dir, link })
     }
 
-    /// Checks a passcode (flag `P`): a wrong one is counted first, and the
-    /// link ends once the count reaches its limit. The count is read and
-    /// written under a lock on its file, so the limit holds for any number
-    /// of servers on one directory; a count that cannot be written refuses
-    /// the request (fails closed).
+    /// Checks a passcode (flag `P`). Every guess is counted before it is
+    /// checked, and the count taken back only for the right one: a guess
+    /// that cannot be counted (a full disk) is not checked at all, so the
+    /// answer never tells a right guess from a wrong one without counting
+    /// it. The link ends once the count reaches its limit. The count is
+    /// read and written under a lock on its file, so the limit holds for
+    /// any number of servers on one directory, and written in place at a
+    /// fixed width (never truncated first).
     pub fn check(&self, given: Option<&str>) -> std::result::Result<(), Refusal> {
-        use std::io::{Read, Seek, Write};
+        use std::io::Read;
+        use std::os::unix::fs::FileExt;
         let Some(p) = &self.link.passcode else { return Ok(()) };
         let path = self.dir.join("wrong");
         let mut opts = std::fs::OpenOptions::new();
@@ -238,6 +242,11 @@ impl Served {
         if before >= self.link.attempts {
             return Err(Refusal::Gone);
         }
+        let count = |n: u32| f.write_all_at(format!("{n:010}").as_bytes(), 0).and_then(|_| f.sync_data()).is_ok();
+        let n = before + 1;
+        if !count(n) {
+            return Err(Refusal::Unavailable);
+        }
         // Hashed only once the kept check reads whole.
         let good = (|| {
             let g = given?;
@@ -247,15 +256,10 @@ impl Served {
         })()
         .unwrap_or(false);
         if good {
+            // Taken back; if that fails the right guess costs a try, never
+            // the other way round.
+            count(before);
             return Ok(());
-        }
-        let n = before + 1;
-        let counted = f.set_len(0).is_ok()
-            && f.rewind().is_ok()
-            && f.write_all(n.to_string().as_bytes()).is_ok()
-            && f.sync_data().is_ok();
-        if !counted {
-            return Err(Refusal::Unavailable);
         }
         if n >= self.link.attempts {
             end(&self.dir);

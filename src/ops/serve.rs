@@ -49,11 +49,25 @@ const BODY_TIME: Duration = Duration::from_secs(10);
 /// The most connections served at once.
 const MAX_CONNECTIONS: usize = 1024;
 
-/// The most connections one address holds at once when hrx serves HTTPS
-/// itself (facing the internet): one client holding idle connections
-/// cannot take every slot. Behind a proxy every connection comes from the
+/// The most connections one address (an IPv6 /64) holds at once when hrx
+/// serves HTTPS itself (facing the internet): one client holding idle
+/// connections cannot take every slot. (A clinic behind one NAT shares
+/// one address's 32; many addresses together can still fill the 1,024.) Behind a proxy every connection comes from the
 /// proxy, which limits its clients (nginx: `limit_conn`).
 const PER_ADDRESS: usize = 32;
+
+/// The address a connection counts against: its IPv4 address, or its
+/// IPv6 /64 (one host is given a whole /64 to pick from).
+fn address(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        std::net::IpAddr::V6(v6) => std::net::IpAddr::V4(v6.to_ipv4_mapped().expect("mapped")),
+        v4 => v4,
+    }
+}
 
 /// Connections held, by address; each [`Held`] gives its place back.
 type Holders = Arc<Mutex<HashMap<std::net::IpAddr, usize>>>;
@@ -368,7 +382,7 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
         loop {
             let Ok((stream, from)) = listener.accept().await else { continue };
             // Closed at once: over its address's share.
-            let Some(held) = Held::take(&holders, from.ip(), per_address) else { continue };
+            let Some(held) = Held::take(&holders, address(from.ip()), per_address) else { continue };
             let Ok(slot) = slots.clone().acquire_owned().await else { continue };
             let (state, acceptor) = (state.clone(), acceptor.clone());
             tokio::spawn(async move {

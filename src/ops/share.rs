@@ -517,7 +517,7 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
         let mut n = 0;
         let mut kept = v.policy.share_access_count(me, &s.id);
         for (line, a) in lines {
-            if v.policy.share_accesses.contains(&(me.to_string(), s.id.clone(), line)) {
+            if v.policy.share_access_recorded(me, &s.id, line) {
                 continue;
             }
             if me != v.policy.patient && total >= crate::policy::MAX_SHARE_ACCESSES_BY_GRANTEE {
