@@ -293,10 +293,10 @@ impl Served {
         opts.append(true).create(true);
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let Ok(mut f) = crate::fsutil::open_own(&self.dir.join("access.jsonl"), &mut opts) else { return false };
-        if f.metadata().map_or(true, |m| m.len() + line.len() as u64 > MAX_ACCESS_LOG) {
+        let Ok(len) = f.metadata().map(|m| m.len()) else { return false };
+        if len + line.len() as u64 > MAX_ACCESS_LOG {
             return false;
         }
-        let len = f.metadata().map_or(0, |m| m.len());
         if f.write_all(line.as_bytes()).is_err() {
             // A line cut short by a full disk is taken back.
             let _ = f.set_len(len);

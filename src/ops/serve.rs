@@ -51,22 +51,21 @@ const MAX_CONNECTIONS: usize = 1024;
 
 /// The most connections one address (an IPv6 /64) holds at once when hrx
 /// serves HTTPS itself (facing the internet): one client holding idle
-/// connections cannot take every slot. (A clinic behind one NAT shares
-/// one address's 32; many addresses together can still fill the 1,024.) Behind a proxy every connection comes from the
-/// proxy, which limits its clients (nginx: `limit_conn`).
+/// connections cannot take every slot. A clinic behind one NAT shares one
+/// address's 32, and many addresses together can still fill the 1,024.
+/// Behind a proxy every connection comes from the proxy, which limits its
+/// clients (nginx: `limit_conn`).
 const PER_ADDRESS: usize = 32;
 
 /// The address a connection counts against: its IPv4 address, or its
 /// IPv6 /64 (one host is given a whole /64 to pick from).
 fn address(ip: std::net::IpAddr) -> std::net::IpAddr {
-    match ip {
-        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        std::net::IpAddr::V6(v6) => std::net::IpAddr::V4(v6.to_ipv4_mapped().expect("mapped")),
-        v4 => v4,
+    let std::net::IpAddr::V6(v6) = ip else { return ip };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return std::net::IpAddr::V4(v4);
     }
+    let s = v6.segments();
+    std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
 }
 
 /// Connections held, by address; each [`Held`] gives its place back.
@@ -133,8 +132,6 @@ struct State {
     prefix: String,
     /// The file locations handed out.
     locations: Mutex<Locations>,
-    /// Passcode checks, one at a time (each counts a wrong one first).
-    passcodes: Mutex<()>,
 }
 
 /// A file a location names: its link's directory name, the file's name,
@@ -244,24 +241,19 @@ impl State {
         if m.passcode.as_ref().is_some_and(|p| p.len() > 1024) {
             return error(StatusCode::BAD_REQUEST, "the passcode is too long");
         }
-        {
-            let _one = self.passcodes.lock().unwrap_or_else(|e| e.into_inner());
-            // Looked up again under the lock: a guess just before may have ended it.
-            let Some(served) = Served::find(&self.config.root, &name, now) else {
-                return error(StatusCode::NOT_FOUND, "no such link, or it has ended");
-            };
-            match served.check(m.passcode.as_deref()) {
-                Ok(()) => {}
-                Err(Refusal::Passcode(left)) => {
-                    return json(
-                        StatusCode::UNAUTHORIZED,
-                        serde_json::json!({ "error": "a passcode is needed, or it is wrong", "remainingAttempts": left }),
-                    );
-                }
-                Err(Refusal::Gone) => return error(StatusCode::NOT_FOUND, "no such link, or it has ended"),
-                Err(Refusal::Unavailable) => {
-                    return error(StatusCode::SERVICE_UNAVAILABLE, "the server cannot count passcodes now; try later");
-                }
+        // The count is kept under a lock on its file (`Served::check`): a
+        // guess just before that ended the link makes this one Gone.
+        match served.check(m.passcode.as_deref()) {
+            Ok(()) => {}
+            Err(Refusal::Passcode(left)) => {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    serde_json::json!({ "error": "a passcode is needed, or it is wrong", "remainingAttempts": left }),
+                );
+            }
+            Err(Refusal::Gone) => return error(StatusCode::NOT_FOUND, "no such link, or it has ended"),
+            Err(Refusal::Unavailable) => {
+                return error(StatusCode::SERVICE_UNAVAILABLE, "the server cannot count passcodes now; try later");
             }
         }
         let found: Vec<_> =
@@ -363,8 +355,7 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
         .build()
         .map_err(|e| Error::io("the server's runtime", e))?;
     let listen = config.listen;
-    let state =
-        Arc::new(State { config, prefix, locations: Mutex::new(Locations::default()), passcodes: Mutex::new(()) });
+    let state = Arc::new(State { config, prefix, locations: Mutex::new(Locations::default()) });
     rt.block_on(async move {
         // A backlog of 1024, not the 128 TcpListener::bind asks for: a burst
         // of new connections (a clinic's whole ward scanning at once) would

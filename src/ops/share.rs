@@ -578,7 +578,6 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
                 .into(),
         ));
     }
-    let now = ctx.clock.now();
     let mut unlocked = ctx.unlock()?;
     let lock = rec.lock()?;
     let v = super::verified_head(ctx, &rec)?;
@@ -586,10 +585,11 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
     if new.is_empty() {
         return Ok((vec![], None, warnings));
     }
-    let (mut warnings, mut files, mut changes, mut recorded) = (warnings, vec![], vec![], vec![]);
-    // Each opening is judged as verify will: one the record would refuse
-    // (a line the host wrote by hand) is said and left out, and never
-    // keeps the others from being recorded.
+    let (mut warnings, mut files, mut recorded) = (warnings, vec![], vec![]);
+    // Each opening is judged as verify will, after the ones before it in
+    // this commit: one the record would refuse (a line the host wrote by
+    // hand) is said and left out, and never keeps the others from being
+    // recorded. What is left is the commit verify accepts.
     let mut policy = v.policy.clone();
     for l in new {
         let id = super::add::new_id(now)?;
@@ -602,23 +602,22 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
             recipient: l.recipient.clone(),
             files: l.files,
         };
-        let change = crate::policy::Change::Statement(st.clone());
-        match policy.judge_commit_checked(&me, std::slice::from_ref(&change), now) {
-            Ok(after) => policy = after,
-            Err((_, why)) => {
+        let yaml = st.to_yaml();
+        let change = crate::policy::Change::Statement(st);
+        match policy.judge(&me, &change, now, &policy) {
+            Ok(authority) => policy.apply(&change, &me, now, &authority),
+            Err(why) => {
                 warnings
                     .push(format!("share {}, line {} of its access log: not recorded, as this {why}", l.share, l.line));
                 continue;
             }
         }
-        files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
-        changes.push(change);
+        files.push((RepoPath::Statement(id).to_path(), yaml.into_bytes()));
         recorded.push(l);
     }
     if recorded.is_empty() {
         return Ok((vec![], None, warnings));
     }
-    super::judged(&v.policy, &me, &changes, now)?;
     let commit = super::append(&rec, &v, &files, "hrx: shared links opened", &mut unlocked, now)?;
     super::advance_worktree(&rec, v.head, commit, &files);
     super::remember(ctx, &rec);

@@ -723,31 +723,32 @@ pub(crate) fn pack_of_commit(odb: &git2::Odb, commit: Oid, tree: Oid, parent_tre
         added: std::collections::HashSet<Oid>,
     }
     impl Walk<'_> {
-        /// Adds `oid` unless it is in already; returns its bytes if it
-        /// was added and `keep` asks for them.
-        fn add(&mut self, oid: Oid, keep: bool) -> Result<Option<Vec<u8>>> {
+        /// Adds `oid` unless it is in already; whether it was added.
+        fn add(&mut self, oid: Oid) -> Result<bool> {
             if !self.added.insert(oid) {
-                return Ok(None);
+                return Ok(false);
             }
             let o = self.odb.read(oid)?;
             self.pack.add(o.kind(), o.data())?;
-            Ok(Some(if keep { o.data().to_vec() } else { Vec::new() }))
+            Ok(true)
         }
 
         fn tree(&mut self, new: Oid, old: Option<Oid>) -> Result<()> {
-            if Some(new) == old {
+            if Some(new) == old || !self.added.insert(new) {
                 return Ok(());
             }
-            let Some(data) = self.add(new, true)? else { return Ok(()) };
+            let odb = self.odb;
+            let obj = odb.read(new)?;
+            self.pack.add(obj.kind(), obj.data())?;
             let mut before = std::collections::HashMap::new();
             if let Some(o) = old {
-                let o = self.odb.read(o)?;
+                let o = odb.read(o)?;
                 for entry in super::object::raw_tree_entries(o.data()) {
                     let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {e}")))?;
                     before.insert(name.to_vec(), (mode == b"40000", super::object::entry_oid(child)));
                 }
             }
-            for entry in super::object::raw_tree_entries(&data) {
+            for entry in super::object::raw_tree_entries(obj.data()) {
                 let (mode, name, child) = entry.map_err(|e| Error::State(format!("tree {new} {e}")))?;
                 let child = super::object::entry_oid(child);
                 let was = before.get(name).copied();
@@ -757,14 +758,14 @@ pub(crate) fn pack_of_commit(odb: &git2::Odb, commit: Oid, tree: Oid, parent_tre
                 if mode == b"40000" {
                     self.tree(child, was.filter(|(dir, _)| *dir).map(|(_, o)| o))?;
                 } else {
-                    self.add(child, false)?;
+                    self.add(child)?;
                 }
             }
             Ok(())
         }
     }
     let mut w = Walk { odb, pack: PackOut::new(), added: std::collections::HashSet::new() };
-    w.add(commit, false)?;
+    w.add(commit)?;
     w.tree(tree, parent_tree)?;
     w.pack.finish()
 }
