@@ -410,12 +410,37 @@ fn free_port() -> u16 {
 
 /// Starts the server and waits until it says it takes connections.
 fn serve(env: &TestEnv, who: &Party, root: &Path, port: u16, url: &str, tls: Option<(&Path, &Path)>) -> Server {
-    use std::io::BufRead;
     let mut c = env.hrx_std(who);
     c.args(["share", "serve"]).arg(root).args(["--listen", &format!("127.0.0.1:{port}"), "--url", url]);
     if let Some((cert, key)) = tls {
         c.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
     }
+    start(c)
+}
+
+/// Starts the server as `serve` does, on a disk that takes no file past
+/// `bytes` (RLIMIT_FSIZE: a write past it fails as on a full disk, with
+/// SIGXFSZ ignored so that the write's error is what the server sees).
+fn serve_on_a_full_disk(env: &TestEnv, who: &Party, root: &Path, port: u16, url: &str, bytes: u64) -> Server {
+    use std::os::unix::process::CommandExt;
+    let mut c = env.hrx_std(who);
+    c.args(["share", "serve"]).arg(root).args(["--listen", &format!("127.0.0.1:{port}"), "--url", url]);
+    // SAFETY: between fork and exec only async-signal-safe calls are made.
+    unsafe {
+        c.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    start(c)
+}
+
+fn start(mut c: std::process::Command) -> Server {
+    use std::io::BufRead;
     let mut child = c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
@@ -1078,6 +1103,54 @@ fn a_passcode_that_cannot_be_counted_opens_nothing() {
     }
 }
 
+/// Attack: on a full disk (nothing can be written, or only in place) a
+/// guesser tries passcodes without end, or tells the right one from the
+/// wrong ones by the answer while nothing is counted. Rule: with nothing
+/// writable every guess, right or wrong, gets the same 503 and none is
+/// checked; where the count can still be written in place, every wrong
+/// guess is counted and the link ends at its limit as on any disk, the
+/// right passcode then included (and after the disk has room again).
+#[test]
+fn a_full_disk_neither_lets_passcodes_be_guessed_without_end_nor_tells_the_right_one() {
+    let s = served(Holding::Note, "http");
+    let link = with_passcode(&s, &["--attempts", "3"]);
+    let name = name_of(&link);
+    let wrong = s.root.join(&name).join("wrong");
+    let log = s.root.join(&name).join("access.jsonl");
+    {
+        let _server = serve_on_a_full_disk(&s.env, &s.anna, &s.root, s.port, &s.url, 0);
+        let answers: Vec<(u16, String)> = ["wrong 1", "wrong 2", "wrong 3", "wrong 4", "Valencia 2026"]
+            .iter()
+            .map(|g| ask(s.port, &name, g))
+            .collect();
+        for (status, body) in &answers {
+            assert_eq!(*status, 503, "{body}");
+            assert!(!body.contains("location") && !body.contains("embedded"), "{body}");
+        }
+        assert!(answers.windows(2).all(|w| w[0] == w[1]), "one answer for every guess: {answers:?}");
+    }
+    assert_eq!(std::fs::metadata(&wrong).map(|m| m.len()).unwrap_or(0), 0, "no guess was counted");
+    {
+        // Room for the count (ten digits, in place) and nothing more: the
+        // opening itself cannot be recorded.
+        let _server = serve_on_a_full_disk(&s.env, &s.anna, &s.root, s.port, &s.url, 10);
+        let (status, body) = ask(s.port, &name, "wrong 1");
+        assert_eq!(status, 401, "counted: {body}");
+        let (status, body) = ask(s.port, &name, "Valencia 2026");
+        assert_eq!(status, 503, "the right one is not answered while it cannot be recorded: {body}");
+        assert!(!body.contains("location") && !body.contains("embedded"), "{body}");
+        for guess in ["wrong 2", "wrong 3"] {
+            assert_eq!(ask(s.port, &name, guess).0, 401, "{guess}");
+        }
+        let (status, body) = ask(s.port, &name, "Valencia 2026");
+        assert_eq!(status, 404, "three wrong guesses end the link: {body}");
+    }
+    assert_eq!(std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0), 0, "no line cut short is left");
+    let _server = serve(&s.env, &s.anna, &s.root, s.port, &s.url, None);
+    let (status, body) = ask(s.port, &name, "Valencia 2026");
+    assert_eq!(status, 404, "ended for good: {body}");
+}
+
 /// Attack: a link holder asks a link without end, so that its access log
 /// fills the host's disk (or, once the disk is full, openings go
 /// unrecorded). Rule: a link's log holds at most 16 MiB; past that, and
@@ -1157,15 +1230,18 @@ fn a_revoked_grantee_shares_nothing() {
 /// the record refuses) into a link's access log, so that every later
 /// `hrx share log` fails and no opening of any link is recorded again.
 /// Rule: a recipient is kept trimmed ("(not given)" for nothing), and an
-/// opening the record would refuse is said and left out, never stopping
-/// the others.
+/// opening the record would refuse, or a line that is no opening at all,
+/// is said (by its number, never echoed) and left out, never stopping the
+/// others.
 #[test]
 fn a_line_the_record_would_refuse_blocks_no_share_log() {
     let s = served(Holding::Note, "http");
     let (_, link) = served_share(&s.env, &s.anna, &s.root, "https://shl.example.org/shl", &[]);
     let lines = [
         "{\"at\":\"2026-03-01T09:00:30Z\",\"recipient\":\"   \",\"files\":[\"0.jwe\"]}",
+        "\u{1b}]0;not an opening\u{7}",
         &format!("{{\"at\":\"2026-03-01T09:00:31Z\",\"recipient\":\"{}x\",\"files\":[\"0.jwe\"]}}", " ".repeat(300)),
+        "{\"at\":\"2026-03-01T09:00:3",
         "{\"at\":\"2026-03-01T09:00:32Z\",\"recipient\":\"Hospital La Fe\",\"files\":[\"0.jwe\"]}",
     ];
     std::fs::write(s.root.join(name_of(&link)).join("access.jsonl"), lines.join("\n") + "\n").unwrap();
@@ -1178,6 +1254,10 @@ fn a_line_the_record_would_refuse_blocks_no_share_log() {
         .map(|r| r["recipient"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(got, ["(not given)", "x", "Hospital La Fe"]);
+    // The lines no server wrote are said, by number, never echoed.
+    let err = stderr(&out);
+    assert!(err.contains("2 line(s) of its access log do not read as an opening (line 2, 4)"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
     assert!(s.env.verify(&s.anna).status.success());
 }
 

@@ -333,25 +333,43 @@ pub struct Access {
 /// The most of an access log read.
 pub const MAX_ACCESS_LOG: u64 = 16 << 20;
 
-/// The answered requests of the link in `dir`, oldest first, each with its
-/// line number (a line that does not parse keeps its number and is
-/// skipped), and whether the log goes on past [`MAX_ACCESS_LOG`] (what is
-/// past it is not read: the caller says so).
-pub fn accesses(dir: &Path) -> (Vec<(u64, Access)>, bool) {
+/// What a link's access log holds, as [`accesses`] reads it.
+#[derive(Debug, Default)]
+pub struct AccessLog {
+    /// The answered requests, oldest first, each with its line number.
+    pub lines: Vec<(u64, Access)>,
+    /// The numbers of lines that do not read as an answered request (the
+    /// server writes none such: someone else wrote to the log).
+    pub unreadable: Vec<u64>,
+    /// The log goes on past [`MAX_ACCESS_LOG`] (what is past it is not
+    /// read: the caller says so).
+    pub more: bool,
+}
+
+/// The answered requests of the link in `dir` (a line that does not parse
+/// keeps its number and is set aside, for the caller to say).
+pub fn accesses(dir: &Path) -> AccessLog {
     use std::io::Read;
+    let mut log = AccessLog::default();
     if !real_dir(dir) {
-        return (vec![], false);
+        return log;
     }
     let Ok(f) = crate::fsutil::open_own(&dir.join("access.jsonl"), std::fs::OpenOptions::new().read(true)) else {
-        return (vec![], false);
+        return log;
     };
     let mut bytes = Vec::new();
     let _ = f.take(MAX_ACCESS_LOG + 1).read_to_end(&mut bytes);
-    let more = bytes.len() as u64 > MAX_ACCESS_LOG;
+    log.more = bytes.len() as u64 > MAX_ACCESS_LOG;
     // Only whole lines count.
     let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let text = String::from_utf8_lossy(&bytes[..end]);
-    let got =
-        text.lines().enumerate().filter_map(|(i, l)| serde_json::from_str(l).ok().map(|a| (i as u64, a))).collect();
-    (got, more)
+    // Numbered as `str::lines` numbers them (the numbers are kept in the
+    // record): the empty piece after the last newline is no line.
+    let whole = bytes[..end].strip_suffix(b"\n").unwrap_or_default();
+    for (i, line) in whole.split(|b| *b == b'\n').enumerate().filter(|_| end > 0) {
+        match serde_json::from_slice::<Access>(line) {
+            Ok(a) => log.lines.push((i as u64, a)),
+            Err(_) => log.unreadable.push(i as u64),
+        }
+    }
+    log
 }

@@ -506,7 +506,18 @@ fn unlogged(ctx: &Context, v: &crate::verify::Verified, me: &str) -> Result<(Vec
     let mut total = v.policy.share_access_total(me);
     for s in all(ctx, &v.root.to_string())?.into_iter().filter(|s| s.by == me) {
         let Some(m) = &s.manifest else { continue };
-        let (lines, more) = super::manifest::accesses(m);
+        let super::manifest::AccessLog { lines, unreadable, more } = super::manifest::accesses(m);
+        if !unreadable.is_empty() {
+            let shown: Vec<String> = unreadable.iter().take(5).map(|l| (l + 1).to_string()).collect();
+            warnings.push(format!(
+                "share {}: {} line(s) of its access log do not read as an opening (line {}{}); the server writes none such, so someone else wrote to {}: those are not recorded",
+                s.id,
+                unreadable.len(),
+                shown.join(", "),
+                if unreadable.len() > shown.len() { ", ..." } else { "" },
+                m.join("access.jsonl").display()
+            ));
+        }
         if more {
             warnings.push(format!(
                 "share {}: its access log is over {} MiB; only its beginning was read (someone may be flooding the link: revoke it)",
