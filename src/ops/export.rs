@@ -13,13 +13,40 @@ use crate::model::Reason;
 use crate::model::entry::EnteredBy;
 use crate::model::{Category, Entry, Kind};
 
-fn uuid() -> String {
-    let mut b = [0u8; 16];
-    let _ = sequoia_openpgp::crypto::random(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("urn:uuid:{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+/// Fresh `urn:uuid:` ids (version 4) for one export. The system's random
+/// generator is asked once, for a 256-bit seed (a generator that fails is
+/// an error, never a predictable id); each id is then the first 16 bytes
+/// of SHA-256(seed, counter): unpredictable to others and never repeated.
+struct Uuids {
+    seed: [u8; 32],
+    next: u64,
+}
+
+impl Uuids {
+    fn new() -> Result<Self> {
+        let mut seed = [0u8; 32];
+        sequoia_openpgp::crypto::random(&mut seed).map_err(|e| Error::crypto("drawing random ids", e))?;
+        Ok(Uuids { seed, next: 0 })
+    }
+
+    /// The next id, as `urn:uuid:...`.
+    fn urn(&mut self) -> String {
+        self.id().urn().to_string()
+    }
+
+    /// The next id, bare (a resource's `id`).
+    fn bare(&mut self) -> String {
+        self.id().hyphenated().to_string()
+    }
+
+    fn id(&mut self) -> uuid::Uuid {
+        use sha2::Digest;
+        let h = sha2::Sha256::new().chain_update(self.seed).chain_update(self.next.to_be_bytes()).finalize();
+        self.next += 1;
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&h[..16]);
+        uuid::Builder::from_random_bytes(b).into_uuid()
+    }
 }
 
 /// An entry an export left out because it is not authentic.
@@ -127,7 +154,8 @@ pub fn ips_of(ctx: &mut Context, lang: &str, only: Option<&[Category]>) -> Resul
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
     let (entries, left_out) = readable(ctx, only)?;
-    let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut uuid);
+    let mut ids = Uuids::new()?;
+    let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut || ids.urn());
     let resources = bundle["entry"].as_array().map_or(0, |e| e.len());
     Ok(Exported { document: serde_json::to_string_pretty(&bundle).expect("json"), resources, left_out })
 }
@@ -138,13 +166,14 @@ pub fn ips_of(ctx: &mut Context, lang: &str, only: Option<&[Category]>) -> Resul
 /// DocumentReferences with a text/plain attachment).
 pub fn fhir(ctx: &mut Context) -> Result<Exported> {
     let (entries, left_out) = readable(ctx, None)?;
+    let mut ids = Uuids::new()?;
     let patient = entries
         .iter()
         .rfind(|(e, _)| e.kind == Kind::Patient)
         .and_then(|(e, _)| {
             e.record.get("source").and_then(|s| s.get("reference")).and_then(Value::as_str).map(str::to_string)
         })
-        .unwrap_or_else(uuid);
+        .unwrap_or_else(|| ids.urn());
     #[derive(serde::Serialize)]
     struct Item {
         /// Absent for a resource folded in that its bundle gave no
@@ -164,7 +193,7 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
                 .and_then(Value::as_str)
                 .filter(|r| r.starts_with("urn:"))
                 .map(str::to_string)
-                .unwrap_or_else(uuid);
+                .unwrap_or_else(|| ids.urn());
             let raw = RawValue::from_string(orig.to_string())
                 .map_err(|e| Error::Invalid(format!("stored original is not JSON: {e}")))?;
             items.push(Item { full_url: full, resource: raw });
@@ -186,8 +215,8 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
         if e.record.get("status").and_then(Value::as_str) == Some("section-empty") {
             continue; // a statement about a source document, not a resource
         }
-        let id = format!("urn:uuid:{}", uuid().trim_start_matches("urn:uuid:"));
-        let mapped = resource(e, *by, &id, &patient, "en", &mut uuid, &mut parties)
+        let id = ids.urn();
+        let mapped = resource(e, *by, &id, &patient, "en", &mut || ids.urn(), &mut parties)
             .map(|(rs, _)| rs)
             .unwrap_or_else(|| vec![(id.clone(), note_or_document(e, &id, &patient))]);
         for (u, r) in mapped {
@@ -216,7 +245,7 @@ pub fn fhir(ctx: &mut Context) -> Result<Exported> {
     }
     let b = Bundle {
         resource_type: "Bundle",
-        id: uuid().trim_start_matches("urn:uuid:").to_string(),
+        id: ids.bare(),
         kind: "collection",
         timestamp: ctx.clock.now().to_rfc3339(),
         entry: items,
@@ -299,11 +328,12 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
         Dates::Shift(if d == 0 { 1 } else { d })
     };
     let (entries, left_out) = readable(ctx, None)?;
+    let mut ids = Uuids::new()?;
     let mut lines = String::new();
     for (e, _) in &entries {
         let mut d = deidentify(&e.record, dates, keep_text);
         // A fresh random id: the entry's own id would reveal when it was written.
-        d["ref"] = json!(uuid().trim_start_matches("urn:uuid:"));
+        d["ref"] = json!(ids.bare());
         lines.push_str(&serde_json::to_string(&d).expect("json"));
         lines.push('\n');
     }
@@ -327,4 +357,26 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
         dates: if year_only { "year" } else { "shifted" },
         left_out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Uuids;
+
+    #[test]
+    fn export_ids_are_version_4_urns_and_never_repeat() {
+        let (mut a, mut b) = (Uuids::new().unwrap(), Uuids::new().unwrap());
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            for u in [a.urn(), b.urn()] {
+                let id = uuid::Uuid::parse_str(u.strip_prefix("urn:uuid:").unwrap()).unwrap();
+                assert_eq!(id.get_version_num(), 4, "{u}");
+                assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{u}");
+                assert!(seen.insert(id), "{u} repeated");
+            }
+        }
+        let bare = a.bare();
+        assert_eq!(bare.len(), 36);
+        assert!(uuid::Uuid::parse_str(&bare).is_ok() && !bare.starts_with("urn:"));
+    }
 }
