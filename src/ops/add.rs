@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Context, verified_head};
+use super::Context;
+use super::write::Start;
 use crate::crypto::cert::identity;
 use crate::crypto::message::seal;
 use crate::error::{Error, Result};
@@ -105,25 +106,18 @@ pub fn commit_entries(
 ) -> Result<Vec<Added>> {
     let author_fpr = ctx.key_fpr()?;
     let now = ctx.clock.now();
-    // Quick policy check before asking for a passphrase; repeated under the lock.
-    let v = verified_head(ctx, rec)?;
-    for e in &entries {
-        check_write(&v.policy, &author_fpr, e, now)?;
-    }
-    let mut unlocked = ctx.unlock()?;
-
-    let _lock = rec.lock()?;
-    let v = verified_head(ctx, rec)?;
+    let (w, ()) = super::write::begin(ctx, rec, Start::Head, None, |_, v| {
+        entries.iter().try_for_each(|e| check_write(&v.policy, &author_fpr, e, now))
+    })?;
+    let v = &w.v;
     let changes: Vec<Change> = entries.iter().map(|e| Change::Entry(e.category.clone(), e.id)).collect();
-    for e in &entries {
-        check_write(&v.policy, &author_fpr, e, now)?;
-    }
+    // Before anything is encrypted.
     super::judged(&v.policy, &author_fpr, &changes, now)?;
     let mut files = Vec::with_capacity(entries.len());
     let mut out = Vec::with_capacity(entries.len());
     for e in &entries {
         let mut recipients = v.policy.recipients(&e.category, &author_fpr, now);
-        let skipped = unusable(ctx, &v, &recipients, &author_fpr, now)?;
+        let skipped = unusable(ctx, v, &recipients, &author_fpr, now)?;
         recipients.retain(|r| !skipped.iter().any(|(s, _)| s == r));
         let certs = recipients
             .iter()
@@ -131,7 +125,7 @@ pub fn commit_entries(
                 v.certs.get(f).ok_or_else(|| Error::State(format!("certificate {f} is not in keys/ of the record")))
             })
             .collect::<Result<Vec<_>>>()?;
-        let ciphertext = seal(e.to_yaml().as_bytes(), unlocked.signer.clone(), &certs, now)?;
+        let ciphertext = seal(e.to_yaml().as_bytes(), w.unlocked.signer.clone(), &certs, now)?;
         files.push((RepoPath::Entry { category: e.category.clone(), id: e.id }.to_path(), ciphertext));
         out.push(Added {
             id: e.id.to_string(),
@@ -142,9 +136,7 @@ pub fn commit_entries(
             skipped,
         });
     }
-    let commit = super::append(rec, &v, &files, message, &mut unlocked, now)?;
-    super::advance_worktree(rec, v.head, commit, &files);
-    super::remember(ctx, rec);
+    let commit = w.commit(ctx, rec, &files, &changes, message)?;
     for a in &mut out {
         a.commit = commit.to_string();
     }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::Context;
 use super::add::new_id;
 use super::read::{EntryView, Filter, log};
+use super::write::Start;
 use crate::error::{Error, Result};
 use crate::model::{Purpose, RepoPath, Right, Statement};
 use crate::policy::{Change, Policy};
@@ -88,27 +89,21 @@ pub fn open(ctx: &mut Context, reason: Option<String>) -> Result<Opened> {
     let rec = ctx.record()?;
     let now = ctx.clock.now();
     let me = ctx.key_fpr()?;
-    let find = |p: &Policy| {
-        p.active_grants(&me, now)
+    let (w, (grant, scope)) = super::write::begin(ctx, &rec, Start::Head, None, |_, v| {
+        v.policy
+            .active_grants(&me, now)
             .find(|g| g.grant.purpose == Purpose::Emergency)
             .map(|g| (g.id, g.grant.categories.clone()))
-    };
-    let v = super::verified_head(ctx, &rec)?;
-    find(&v.policy).ok_or_else(|| {
-        Error::Denied(format!("your key {me} holds no emergency grant in force for this record; nothing was recorded"))
+            .ok_or_else(|| {
+                Error::Denied(format!(
+                    "your key {me} holds no emergency grant in force for this record; nothing was recorded"
+                ))
+            })
     })?;
-    let mut unlocked = ctx.unlock()?;
-    let lock = rec.lock()?;
-    let v = super::verified_head(ctx, &rec)?;
-    let (grant, scope) = find(&v.policy).ok_or_else(|| Error::Denied("the emergency grant ended meanwhile".into()))?;
     let id = new_id(now)?;
     let st = Statement::EmergencyAccess { id, issued_at: now, grant, reason };
     let files = vec![(RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes())];
-    super::judged(&v.policy, &me, &[Change::Statement(st)], now)?;
-    let commit = super::append(&rec, &v, &files, "hrx: emergency access", &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
-    super::remember(ctx, &rec);
-    drop(lock);
+    let commit = w.commit(ctx, &rec, &files, &[Change::Statement(st)], "hrx: emergency access")?;
     let entries = log(ctx, &Filter::default())?
         .into_iter()
         .filter(|e| e.category.parse().is_ok_and(|c| scope.covers(&c)))

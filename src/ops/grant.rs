@@ -7,6 +7,7 @@ use sequoia_openpgp::serialize::SerializeInto;
 use serde::Serialize;
 
 use super::add::new_id;
+use super::write::Start;
 use super::{Context, verified};
 use crate::crypto::Identity;
 use crate::crypto::cert::identity;
@@ -133,12 +134,9 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
     }
     // Past entries are listed only for --include-past; otherwise the state
     // at the head is all a grant needs.
-    let state = |ctx: &Context| if req.include_past { verified(ctx, &rec) } else { super::verified_head(ctx, &rec) };
-    let v = state(ctx)?;
-    check_manager(&v, &me, now)?;
-    let mut unlocked = ctx.unlock()?;
-    let _lock = rec.lock()?;
-    let v = state(ctx)?;
+    let start = if req.include_past { Start::History } else { Start::Head };
+    let (w, ()) = super::write::begin(ctx, &rec, start, None, |_, v| check_manager(v, &me, now))?;
+    let v = &w.v;
     let id = new_id(now)?;
     let grant = Grant {
         grantee: req.grantee.clone(),
@@ -172,20 +170,12 @@ pub fn grant(ctx: &mut Context, req: GrantRequest) -> Result<Granted> {
             .iter()
             .filter(|e| grant.categories.covers(&e.category) && !v.access.contains_key(&(e.id, req.grantee.clone())))
             .collect();
-        let w = wrap_entries(&rec, &v, &me, &unlocked.decryptors, &cert, &in_scope, now)?;
-        files.extend(w.files);
-        changes.extend(w.changes);
-        (opened, skipped, refused) = (w.opened, w.skipped, w.refused);
+        let wrapped = wrap_entries(&rec, v, &me, &w.unlocked.decryptors, &cert, &in_scope, now)?;
+        files.extend(wrapped.files);
+        changes.extend(wrapped.changes);
+        (opened, skipped, refused) = (wrapped.opened, wrapped.skipped, wrapped.refused);
     }
-    // The same judgement verify will make, before anything is written.
-    super::judged(&v.policy, &me, &changes, now)?;
-    let commit = super::append(&rec, &v, &files, "hrx: grant", &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
-    if grant.include_past {
-        super::remember_full(ctx, &rec);
-    } else {
-        super::remember(ctx, &rec);
-    }
+    let commit = w.commit(ctx, &rec, &files, &changes, "hrx: grant")?;
     Ok(Granted {
         id: id.to_string(),
         commit: commit.to_string(),
@@ -347,9 +337,8 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
     let rec = ctx.record()?;
     let now = ctx.clock.now();
     let me = ctx.key_fpr()?;
-    let v = super::verified_head(ctx, &rec)?;
-    check_manager(&v, &me, now)?;
     let targets = |v: &Verified| -> Result<Vec<crate::id::Id>> {
+        check_manager(v, &me, now)?;
         if let Ok(id) = what.parse::<crate::id::Id>() {
             return match v.policy.grants.get(&id) {
                 None => Err(Error::NotFound(format!("no grant {id} in this record; `hrx grants --all` lists them"))),
@@ -371,11 +360,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
         }
         Ok(ids)
     };
-    targets(&v)?;
-    let mut unlocked = ctx.unlock()?;
-    let _lock = rec.lock()?;
-    let v = super::verified_head(ctx, &rec)?;
-    let ids = targets(&v)?;
+    let (w, ids) = super::write::begin(ctx, &rec, Start::Head, None, |_, v| targets(v))?;
     let mut files = vec![];
     let mut changes = vec![];
     for (i, g) in ids.iter().enumerate() {
@@ -385,10 +370,7 @@ pub fn revoke(ctx: &mut Context, what: &str) -> Result<Revoked> {
         files.push((RepoPath::Statement(rid).to_path(), st.to_yaml().into_bytes()));
         changes.push(Change::Statement(st));
     }
-    super::judged(&v.policy, &me, &changes, now)?;
-    let commit = super::append(&rec, &v, &files, "hrx: revoke", &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
-    super::remember(ctx, &rec);
+    let commit = w.commit(ctx, &rec, &files, &changes, "hrx: revoke")?;
     Ok(Revoked { revoked: ids.iter().map(|i| i.to_string()).collect(), commit: commit.to_string() })
 }
 

@@ -123,14 +123,8 @@ fn publish_with(
         super::judged(&v.policy, &me, &changes, now)?;
         Ok((merged, revokes))
     };
-    check(&super::verified_head(ctx, &rec)?)?;
-    let mut unlocked = match unlocked {
-        Some(u) => u,
-        None => ctx.unlock()?,
-    };
-    let _lock = rec.lock()?;
-    let v = super::verified_head(ctx, &rec)?;
-    let (merged, revokes) = check(&v)?;
+    let (w, (merged, revokes)) = super::write::begin(ctx, &rec, super::write::Start::Head, unlocked, |_, v| check(v))?;
+    let v = &w.v;
     let id = super::add::new_id(now)?;
     // Only what the record lacks: an update's size (and every verifier's
     // work on it) does not grow with the certificate's history. Used
@@ -145,19 +139,19 @@ fn publish_with(
     };
     let armored = update.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     let mut files = vec![(RepoPath::KeyUpdate { fpr: fpr.clone(), id }.to_path(), armored)];
+    let mut changes = vec![Change::KeyUpdate { fpr: fpr.clone(), id, revokes: revokes.clone() }];
     if let Some(st) = &statement {
         files.push((RepoPath::Statement(st.id()).to_path(), st.to_yaml().into_bytes()));
+        changes.push(Change::Statement(st.clone()));
     }
     let name = crate::crypto::cert::identity(&cert).name;
     let message = match statement {
         Some(_) => "hrx: revoke a key".to_string(),
         None => format!("hrx: update the certificate of {}", crate::model::text::printable(&name)),
     };
-    let commit = super::append(&rec, &v, &files, &message, &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
+    let commit = w.commit(ctx, &rec, &files, &changes, &message)?;
     // The keystore learns the newer certificate too.
     ctx.keystore.store_cert(&cert)?;
-    super::remember(ctx, &rec);
     let validity = crate::crypto::cert::validity(&merged, now);
     Ok(Updated { fingerprint: fpr, id: id.to_string(), commit: commit.to_string(), revokes, validity })
 }
@@ -294,16 +288,13 @@ pub fn revoke(
         let check = |v: &crate::verify::Verified, st: &Statement| -> Result<()> {
             super::judged(&v.policy, &me, &[crate::policy::Change::Statement(st.clone())], now).map(|_| ())
         };
-        check(&v, &statement(crate::id::Id::from_parts(now, [0; 10])))?;
-        let mut unlocked = ctx.unlock()?;
-        let _lock = rec.lock()?;
-        let v = super::verified_head(ctx, &rec)?;
+        let (w, ()) = super::write::begin(ctx, &rec, super::write::Start::Head, None, |_, v| {
+            check(v, &statement(crate::id::Id::from_parts(now, [0; 10])))
+        })?;
         let st = statement(super::add::new_id(now)?);
-        check(&v, &st)?;
         let files = vec![(RepoPath::Statement(st.id()).to_path(), st.to_yaml().into_bytes())];
-        let commit = super::append(&rec, &v, &files, "hrx: revoke a key", &mut unlocked, now)?;
-        super::advance_worktree(&rec, v.head, commit, &files);
-        super::remember(ctx, &rec);
+        let commit =
+            w.commit(ctx, &rec, &files, &[crate::policy::Change::Statement(st.clone())], "hrx: revoke a key")?;
         (commit.to_string(), None, Some(st.id().to_string()))
     };
     let after = super::verified_head(ctx, &rec)?;
@@ -388,9 +379,11 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
         let changes = [Change::Key("0".repeat(40)), Change::Statement(st)];
         super::judged(&v.policy, &me, &changes, now).map(|_| ())
     };
-    check(&super::verified_head(ctx, &rec)?)?;
-    let mut unlocked = ctx.unlock()?;
-    let id = &unlocked.identity;
+    // Every entry is listed: the new key gets a wrap of each one the old
+    // key reads.
+    let (w, ()) = super::write::begin(ctx, &rec, super::write::Start::History, None, |_, v| check(v))?;
+    let v = &w.v;
+    let id = &w.unlocked.identity;
     let new = NewCert {
         name: id.name.clone(),
         email: id.email.clone(),
@@ -407,11 +400,6 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
         let text = Statement::rotation_consent(&sid, &me, &to);
         crate::crypto::commit::sign(text.as_bytes(), &mut new_key.signer, now)?
     };
-    let _lock = rec.lock()?;
-    // Every entry is listed: the new key gets a wrap of each one the old
-    // key reads.
-    let v = super::verified(ctx, &rec)?;
-    check(&v)?;
     v.certs.check_new(&cert).map_err(|e| Error::Invalid(format!("refused: {e}")))?;
     let armored = cert.armored().to_vec().map_err(|e| Error::crypto("serialising certificate", e))?;
     let st = Statement::RotateKey { id: sid, issued_at: now, from: me.clone(), to: to.clone(), consent };
@@ -425,10 +413,10 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     let mut recovery_reissued = None;
     let mut recovery_warning = None;
     if v.policy.patient == me && v.policy.recovery.is_some() {
-        match super::recovery::trustees_for_reissue(&v, now) {
+        match super::recovery::trustees_for_reissue(v, now) {
             Some((threshold, certs)) => {
                 let rid = super::add::new_id(now)?;
-                let r = super::recovery::sealed(&v, rid, &plain, &new_key.signer, &certs, threshold, now)?;
+                let r = super::recovery::sealed(v, rid, &plain, &new_key.signer, &certs, threshold, now)?;
                 files.push((RepoPath::Statement(rid).to_path(), r.to_yaml().into_bytes()));
                 changes.push(Change::Statement(r));
                 recovery_reissued = Some(certs.len());
@@ -449,24 +437,23 @@ pub fn rotate(ctx: &mut Context, password: Option<Password>) -> Result<Rotated> 
     // (wrap_entries leaves out void ones and those it reads already).
     let entries: Vec<&crate::verify::EntryRef> =
         v.entries.iter().filter(|e| after.allows(&to, crate::model::Right::Read, &e.category, now)).collect();
-    let w = super::grant::wrap_entries(&rec, &v, &me, &unlocked.decryptors, &cert, &entries, now)?;
-    files.extend(w.files);
-    changes.extend(w.changes);
+    let wrapped = super::grant::wrap_entries(&rec, v, &me, &w.unlocked.decryptors, &cert, &entries, now)?;
+    files.extend(wrapped.files);
+    changes.extend(wrapped.changes);
+    // Judged before the new secret key is kept (commit judges again).
     super::judged(&v.policy, &me, &changes, now)?;
     // The new secret key is kept before the commit names it: a crash in
     // between leaves an unused key, never a record whose new key is lost.
     ctx.keystore.store_secret(&tsk)?;
-    let commit = super::append(&rec, &v, &files, "hrx: rotate a key", &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
+    let commit = w.commit(ctx, &rec, &files, &changes, "hrx: rotate a key")?;
     ctx.keystore.set_default(&to)?;
-    super::remember_full(ctx, &rec);
     Ok(Rotated {
         from: me,
         to,
         commit: commit.to_string(),
-        wrapped: w.opened,
-        skipped: w.skipped,
-        refused: w.refused,
+        wrapped: wrapped.opened,
+        skipped: wrapped.skipped,
+        refused: wrapped.refused,
         recovery_reissued,
         recovery_warning,
     })

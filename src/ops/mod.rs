@@ -24,6 +24,7 @@ pub mod share;
 pub mod status;
 pub mod sync;
 pub mod verify;
+pub mod write;
 
 use std::path::PathBuf;
 

@@ -162,8 +162,12 @@ pub fn setup(ctx: &mut Context, trustees: &[String], threshold: u8) -> Result<Se
 
     // The secret key, decrypted in memory only, sealed with a fresh secret.
     let plain = ctx.keystore.plain_secret(&me, ctx.passphrase.as_mut())?;
-    let mut unlocked = unlock_at(plain.clone(), &mut NoPassphrase, Some(now))?;
-    let st = sealed(&v, id, &plain, &unlocked.signer, &certs, threshold, now)?;
+    let unlocked = unlock_at(plain.clone(), &mut NoPassphrase, Some(now))?;
+    let (w, ()) = super::write::begin(ctx, &rec, super::write::Start::Head, Some(unlocked), |_, v| {
+        super::judged(&v.policy, &me, &changes, now).map(|_| ())
+    })?;
+    let v = &w.v;
+    let st = sealed(v, id, &plain, &w.unlocked.signer, &certs, threshold, now)?;
     let mut files = vec![];
     let mut changes = vec![];
     for c in &new_keys {
@@ -173,13 +177,8 @@ pub fn setup(ctx: &mut Context, trustees: &[String], threshold: u8) -> Result<Se
     }
     files.push((RepoPath::Statement(id).to_path(), st.to_yaml().into_bytes()));
     changes.push(Change::Statement(st));
-    let _lock = rec.lock()?;
-    let v = super::verified_head(ctx, &rec)?;
-    super::judged(&v.policy, &me, &changes, now)?;
-    let commit = super::append(&rec, &v, &files, "hrx: set up recovery", &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
-    super::remember(ctx, &rec);
     let earlier_still_opens = v.policy.recovery.as_ref().is_some_and(|r| r.key == me);
+    let commit = w.commit(ctx, &rec, &files, &changes, "hrx: set up recovery")?;
     Ok(SetUp {
         id,
         key: me,

@@ -583,16 +583,16 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
         return Ok((vec![], None, warnings));
     }
     let now = ctx.clock.now();
-    if me != v.policy.patient && !v.policy.active_grants(&me, now).any(|g| g.grant.rights.contains(&Right::Read)) {
-        return Err(Error::Denied(
-            "your key holds no grant to read in force in this record, so it records no openings of your links there"
-                .into(),
-        ));
-    }
-    let mut unlocked = ctx.unlock()?;
-    let lock = rec.lock()?;
-    let v = super::verified_head(ctx, &rec)?;
-    let (new, warnings) = unlogged(ctx, &v, &me)?;
+    let (w, (new, warnings)) = super::write::begin(ctx, &rec, super::write::Start::Head, None, |ctx, v| {
+        if me != v.policy.patient && !v.policy.active_grants(&me, now).any(|g| g.grant.rights.contains(&Right::Read)) {
+            return Err(Error::Denied(
+                "your key holds no grant to read in force in this record, so it records no openings of your links there"
+                    .into(),
+            ));
+        }
+        unlogged(ctx, v, &me)
+    })?;
+    let v = &w.v;
     if new.is_empty() {
         return Ok((vec![], None, warnings));
     }
@@ -602,6 +602,7 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
     // hand) is said and left out, and never keeps the others from being
     // recorded. What is left is the commit verify accepts.
     let mut policy = v.policy.clone();
+    let mut changes = vec![];
     for l in new {
         let id = super::add::new_id(now)?;
         let st = Statement::ShareAccess {
@@ -624,14 +625,12 @@ pub fn log(ctx: &mut Context) -> Result<(Vec<Logged>, Option<String>, Vec<String
             }
         }
         files.push((RepoPath::Statement(id).to_path(), yaml.into_bytes()));
+        changes.push(change);
         recorded.push(l);
     }
     if recorded.is_empty() {
         return Ok((vec![], None, warnings));
     }
-    let commit = super::append(&rec, &v, &files, "hrx: shared links opened", &mut unlocked, now)?;
-    super::advance_worktree(&rec, v.head, commit, &files);
-    super::remember(ctx, &rec);
-    drop(lock);
+    let commit = w.commit(ctx, &rec, &files, &changes, "hrx: shared links opened")?;
     Ok((recorded, Some(commit.to_string()), warnings))
 }

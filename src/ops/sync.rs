@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::Fpr;
 use crate::model::Reason;
-use crate::repo::diff::{Delta, Trees, diff};
 use crate::repo::transport::{Progress, incoming_ref, verified_ref};
 use crate::repo::{Pin, Record};
 use crate::verify::{Failure, Verified, verify};
@@ -368,35 +367,15 @@ fn merge(ctx: &mut Context, rec: &Record, ours: &Verified, local: Oid, incoming:
             "both copies have new commits, and merging them needs a participant's signature; your key {me} is not in this record"
         )));
     }
-    let repo = &rec.repo;
-    let (lt, it) = (repo.find_commit(local)?.tree()?, repo.find_commit(incoming)?.tree()?);
-    let mut b = git2::build::TreeUpdateBuilder::new();
-    for d in diff(&mut Trees::new(repo.odb()?), Some(lt.id()), it.id())? {
-        match d {
-            Delta::Added { path, blob } => {
-                b.upsert(path.as_str(), blob, git2::FileMode::Blob);
-            }
-            Delta::Removed(_) => {} // only this side has it
-            Delta::Modified(p) | Delta::Irregular(p) | Delta::Malformed { path: p, .. } => {
-                return Err(Error::Refused(Failure {
-                    commit: Some(incoming.to_string()),
-                    code: Reason::Conflict,
-                    reason: format!("{source} and this copy hold different content at {p}; nothing was merged"),
-                }));
-            }
-        }
-    }
-    let tree = repo.find_tree(b.create_updated(repo, &lt)?)?;
+    let tree = rec.union(local, incoming)?.map_err(|p| {
+        Error::Refused(Failure {
+            commit: Some(incoming.to_string()),
+            code: Reason::Conflict,
+            reason: format!("{source} and this copy hold different content at {p}; nothing was merged"),
+        })
+    })?;
     let mut u = ctx.unlock()?;
-    let now = ctx.clock.now();
-    let email = u.identity.email.clone().unwrap_or_else(|| format!("{}@hrx.invalid", &u.identity.fingerprint[..16]));
-    let sig = git2::Signature::new(&u.identity.name, &email, &git2::Time::new(now.timestamp(), 0))?;
-    let parents = [&repo.find_commit(local)?, &repo.find_commit(incoming)?];
-    let msg = "hrx: merge";
-    let buf = repo.commit_create_buffer(&sig, &sig, msg, &tree, &parents)?;
-    let gpgsig = crate::crypto::commit::sign(&buf, &mut u.signer, now)?;
-    let buf = std::str::from_utf8(&buf).map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
-    Ok(repo.commit_signed(buf, &gpgsig, None)?)
+    rec.merge(local, incoming, tree, &mut u.signer, &u.identity, ctx.clock.now())
 }
 
 /// One remote's sync.

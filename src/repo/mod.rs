@@ -271,13 +271,63 @@ impl Record {
             b.upsert(path.as_str(), oid, FileMode::Blob);
         }
         let tree = repo.find_tree(b.create_updated(repo, &base)?)?;
+        let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
+        Self::signed(repo, &tree, &parents, message, signer, who, t)
+    }
+
+    /// Writes a commit of `tree` on `parents`, by `who` at `t`, signed with
+    /// `signer` (the OpenPGP signature git keeps in `gpgsig`); moves no branch.
+    fn signed(
+        repo: &Repository,
+        tree: &Tree,
+        parents: &[&git2::Commit],
+        message: &str,
+        signer: &mut SecretKey,
+        who: &Identity,
+        t: DateTime<Utc>,
+    ) -> Result<Oid> {
         let email = who.email.clone().unwrap_or_else(|| format!("{}@hrx.invalid", &who.fingerprint[..16]));
         let sig = Signature::new(&who.name, &email, &git2::Time::new(t.timestamp(), 0))?;
-        let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
-        let buf = repo.commit_create_buffer(&sig, &sig, message, &tree, &parents)?;
+        let buf = repo.commit_create_buffer(&sig, &sig, message, tree, parents)?;
         let gpgsig = sign(&buf, signer, t)?;
         let buf = std::str::from_utf8(&buf).map_err(|_| Error::State("commit buffer is not UTF-8".into()))?;
         Ok(repo.commit_signed(buf, &gpgsig, None)?)
+    }
+
+    /// The union of the trees of commits `ours` and `theirs`, written as a
+    /// tree. Every file of a record has a unique name, so a path the two
+    /// hold with different content is refused: `Ok(Err(path))`.
+    pub fn union(&self, ours: Oid, theirs: Oid) -> Result<std::result::Result<Oid, String>> {
+        use diff::Delta;
+        let repo = &self.repo;
+        let base = repo.find_commit(ours)?.tree()?;
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        for d in diff::diff(&mut diff::Trees::new(repo.odb()?), Some(base.id()), repo.find_commit(theirs)?.tree_id())? {
+            match d {
+                Delta::Added { path, blob } => {
+                    b.upsert(path.as_str(), blob, FileMode::Blob);
+                }
+                Delta::Removed(_) => {} // only our side has it
+                Delta::Modified(p) | Delta::Irregular(p) | Delta::Malformed { path: p, .. } => return Ok(Err(p)),
+            }
+        }
+        Ok(Ok(b.create_updated(repo, &base)?))
+    }
+
+    /// A signed merge commit of `tree` (their [`union`](Self::union)) on
+    /// `ours` and `theirs`, in that order; moves no branch.
+    pub fn merge(
+        &self,
+        ours: Oid,
+        theirs: Oid,
+        tree: Oid,
+        signer: &mut SecretKey,
+        who: &Identity,
+        t: DateTime<Utc>,
+    ) -> Result<Oid> {
+        let repo = &self.repo;
+        let parents = [&repo.find_commit(ours)?, &repo.find_commit(theirs)?];
+        Self::signed(repo, &repo.find_tree(tree)?, &parents, "hrx: merge", signer, who, t)
     }
 
     /// Moves the branch from `from` to `to`, only if it is still at `from`.
