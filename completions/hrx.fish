@@ -734,7 +734,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subco
 complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "serve" -d 'Serve links made with --serve DIR: the SMART Health Links manifest protocol, over HTTPS or loopback HTTP'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and not __fish_seen_subcommand_from ips list show log update revoke serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l lang -d 'Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)' -r -f
-complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l categories -d 'Only these categories (comma-separated), or `all`; who the patient is always goes with it' -r -f -a "demographics\t''
+complete -c hrx -n "__fish_hrx_using_subcommand share; and __fish_seen_subcommand_from ips" -l categories -d 'Only these categories (comma-separated), or `all`; who the patient is goes with the patient\'s own (a provider\'s holds only what a read grant in force covers)' -r -f -a "demographics\t''
 general\t''
 allergy\t''
 medication\t''

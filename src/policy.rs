@@ -227,10 +227,11 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySetup>,
     /// Answered requests of served links recorded (`share-access`): (who
-    /// recorded it, share, line of its access log). Each is recorded once by
-    /// its recorder (one participant's records never stand in for another's).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub share_accesses: BTreeSet<(Fpr, String, u64)>,
+    /// recorded it, share, line of its access log), with the statement that
+    /// did. Each is recorded once by its recorder (one participant's records
+    /// never stand in for another's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "share_access_list")]
+    pub share_accesses: BTreeMap<(Fpr, String, u64), Id>,
 }
 
 /// A recovery set-up, as recorded (the shares stay in its statement).
@@ -272,7 +273,7 @@ impl Policy {
             void: BTreeMap::new(),
             rotated: BTreeMap::new(),
             recovery: None,
-            share_accesses: BTreeSet::new(),
+            share_accesses: BTreeMap::new(),
         }
     }
 
@@ -689,8 +690,11 @@ impl Policy {
                         t.to_rfc3339()
                     ));
                 }
-                // `after` holds what this commit recorded before this one.
-                let by = self.holder(signer).to_string();
+                // `after` holds what this commit recorded before this one,
+                // under the key that holds the signer's place after it (a
+                // rotation earlier in this commit hands it on: apply
+                // records under that key).
+                let by = after.holder(signer).to_string();
                 if after.share_access_recorded(&by, share, *line) {
                     return Err(format!("records line {line} of share {share}'s access log again"));
                 }
@@ -776,9 +780,9 @@ impl Policy {
                     g.revoked = Some((*id, t));
                 }
             }
-            Change::Statement(Statement::ShareAccess { share, line, .. }) => {
+            Change::Statement(Statement::ShareAccess { id, share, line, .. }) => {
                 let by = self.holder(signer).to_string();
-                self.share_accesses.insert((by, share.clone(), *line));
+                self.share_accesses.insert((by, share.clone(), *line), *id);
             }
             Change::Statement(Statement::EmergencyAccess { id, grant, reason, .. }) => {
                 self.emergencies.push(EmergencyEvent {
@@ -906,7 +910,7 @@ impl Policy {
     /// Whether participant `by` (under any of its keys) has recorded line
     /// `line` of share `share`.
     pub fn share_access_recorded(&self, by: &str, share: &str, line: u64) -> bool {
-        self.identities(by).iter().any(|f| self.share_accesses.contains(&(f.to_string(), share.to_string(), line)))
+        self.identities(by).iter().any(|f| self.share_accesses.contains_key(&(f.to_string(), share.to_string(), line)))
     }
 
     /// How many openings of `share` participant `by` has recorded, under
@@ -934,17 +938,67 @@ impl Policy {
             .map(|f| {
                 self.share_accesses
                     .range((f.to_string(), String::new(), 0)..)
-                    .take_while(|(g, _, _)| g == f)
+                    .take_while(|((g, _, _), _)| g == f)
                     .take(MAX_SHARE_ACCESSES_BY_GRANTEE + 1)
                     .count()
             })
             .sum()
     }
 
+    /// [`merge`](Self::merge), for a merge commit: what the two lines
+    /// recorded of shared links together keeps the bounds each line keeps
+    /// (each line of an access log recorded once by its recorder, under any
+    /// of its keys; at most [`MAX_SHARE_ACCESSES`] of one link by one
+    /// recorder, [`MAX_SHARE_ACCESSES_BY_GRANTEE`] by one other than the
+    /// patient): two forks must not add up to more than one line may hold.
+    pub fn merge_checked(&mut self, other: Policy) -> Result<(), String> {
+        let twice = other
+            .share_accesses
+            .iter()
+            .find(|(k, id)| self.share_accesses.get(*k).is_some_and(|mine| mine != *id))
+            .map(|((_, share, line), _)| (share.clone(), *line));
+        self.merge(other);
+        if let Some((share, line)) = twice {
+            return Err(format!(
+                "joins two lines that each record line {line} of share {share}'s access log (one opening recorded twice)"
+            ));
+        }
+        let mut lines = std::collections::HashSet::new();
+        let mut of_share: std::collections::HashMap<(&str, &str), usize> = Default::default();
+        let mut of_holder: std::collections::HashMap<&str, usize> = Default::default();
+        for (f, share, line) in self.share_accesses.keys() {
+            let h = self.holder(f);
+            if !lines.insert((h, share.as_str(), *line)) {
+                return Err(format!(
+                    "joins two lines that each record line {line} of share {share}'s access log (one opening recorded twice, under two keys of one participant)"
+                ));
+            }
+            let n = of_share.entry((h, share.as_str())).or_default();
+            *n += 1;
+            if *n > MAX_SHARE_ACCESSES {
+                return Err(format!(
+                    "joins two lines that together record more than {MAX_SHARE_ACCESSES} openings of share {share} by one participant (the most a record keeps of one link)"
+                ));
+            }
+            if h != self.patient {
+                let n = of_holder.entry(h).or_default();
+                *n += 1;
+                if *n > MAX_SHARE_ACCESSES_BY_GRANTEE {
+                    return Err(format!(
+                        "joins two lines that together record more than {MAX_SHARE_ACCESSES_BY_GRANTEE} openings of shared links by {h} (the most a record keeps of a participant other than the patient)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Joins the policy of another verified history into this one (a merge).
     pub fn merge(&mut self, other: Policy) {
         self.keys.extend(other.keys);
-        self.share_accesses.extend(other.share_accesses);
+        for (k, id) in other.share_accesses {
+            self.share_accesses.entry(k).or_insert(id);
+        }
         for (id, g) in other.grants {
             let e = self.grants.entry(id).or_insert_with(|| g.clone());
             e.void |= g.void;
@@ -993,6 +1047,24 @@ impl Policy {
         // Both lines start from one root: a patient who rotated on one line
         // is the patient of the join.
         self.patient = self.holder(&self.patient).to_string();
+    }
+}
+
+/// [`Policy::share_accesses`] as kept in the verified state: a list of
+/// (recorder, share, line, statement) (JSON maps take only string keys).
+mod share_access_list {
+    use super::{BTreeMap, Fpr, Id};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    type Accesses = BTreeMap<(Fpr, String, u64), Id>;
+
+    pub fn serialize<S: Serializer>(m: &Accesses, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter().map(|((f, share, line), id)| (f, share, line, id)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Accesses, D::Error> {
+        let list = Vec::<(Fpr, String, u64, Id)>::deserialize(d)?;
+        Ok(list.into_iter().map(|(f, share, line, id)| ((f, share, line), id)).collect())
     }
 }
 

@@ -443,8 +443,9 @@ pub fn verify_from(
                                 ),
                             ));
                         }
-                        // A merge joins two verified histories: everything either knew.
-                        policy.merge(other.policy);
+                        // A merge joins two verified histories: everything
+                        // either knew, within the bounds one line keeps.
+                        policy.merge_checked(other.policy).map_err(|e| fail(oid, Reason::Policy, e))?;
                         t = t.max(other.time);
                     }
                     (policy, Some(t))

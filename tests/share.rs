@@ -830,6 +830,100 @@ fn a_hosts_planted_links_delete_and_serve_nothing_outside_their_own_files() {
     assert_eq!(raw_status(port, &post(&format!("/shl/{}", "Q".repeat(43)), "{\"recipient\":\"x\"}")), 404);
 }
 
+/// The summary a link made with `--files DIR` holds: its one file there,
+/// decrypted with the key in the link.
+fn summary_in(link: &str, dir: &Path) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload: Value = serde_json::from_slice(&b64.decode(&link["shlink:/".len()..]).unwrap()).unwrap();
+    let key: [u8; 32] = b64.decode(payload["key"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let files = files_in(dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let (_, plain) = hrx::crypto::jwe::decrypt(&std::fs::read_to_string(&files[0]).unwrap(), &key, 1 << 24).unwrap();
+    String::from_utf8(plain).unwrap()
+}
+
+/// Attack: a provider whose grant to read the patient's demographics was
+/// revoked, and who still reads her allergies, shares a summary: who the
+/// patient is (name, birth date, address), which its old copy still
+/// decrypts, goes with it. Rule: a grantee's summary holds only what a
+/// read grant in force covers now, who the patient is included; the
+/// patient's own summary, however narrowed, always says whose it is.
+#[test]
+fn a_grantee_shares_who_the_patient_is_only_while_it_may_read_it() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    let yaml = env.path().join("patient.yaml");
+    let example = env.hrx(&anna).args(["add", "patient", "--example"]).output().unwrap();
+    std::fs::write(&yaml, &example.stdout).unwrap();
+    let add = |args: &[&str]| {
+        let out = env.hrx(&anna).arg("-C").arg(env.record()).arg("add").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    add(&["patient", "--file", yaml.to_str().unwrap()]);
+    add(&["allergy", "--code", "snomed:91936005", "--display", "Penicillin allergy"]);
+    let doc = env.party("Dr Doc", "ES", None);
+    let who = env.grant(&anna, &doc, "demographics", "read", &["--include-past"]);
+    env.grant(&anna, &doc, "allergy", "read", &["--include-past"]);
+    let shared = |by: &Party, name: &str, extra: &[&str]| {
+        let dir = env.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        let out = share(
+            &env,
+            by,
+            &[
+                &["ips", "--files", dir.to_str().unwrap(), "--url", "https://doc.example.org/shl", "--no-qr", "--json"]
+                    [..],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        summary_in(json(&out)["share"]["link"].as_str().unwrap(), &dir)
+    };
+    let before = shared(&doc, "www1", &[]);
+    assert!(before.contains("Penicillin") && before.contains("Weber") && before.contains("1984-05-17"), "{before}");
+    env.hrx(&anna).arg("-C").arg(env.record()).args(["revoke", &who]).assert().success();
+    let after = shared(&doc, "www2", &[]);
+    assert!(after.contains("Penicillin"), "the allergy it still reads: {after}");
+    for gone in ["Weber", "1984-05-17", "Hauptstrasse", "A123456789"] {
+        assert!(!after.contains(gone), "{gone} went with the summary: {after}");
+    }
+    let own = shared(&anna, "www3", &["--categories", "allergy"]);
+    assert!(own.contains("Penicillin") && own.contains("Weber"), "the patient's own says whose it is: {own}");
+}
+
+/// Attack: whoever can write to the served directory moves a link's
+/// directory away and puts a symbolic link in its place while the patient
+/// revokes the link, then moves it back, so that the link is still served
+/// after `hrx share revoke` said it was ended. Rule: revoking ends a link
+/// only in its own directory and says so when it could not (non-zero
+/// exit); revoking again ends it.
+#[test]
+fn a_link_moved_away_while_it_is_revoked_is_not_said_to_be_ended() {
+    let s = served(Holding::Note, "http");
+    let (id, link) = served_share(&s.env, &s.anna, &s.root, &s.url, &[]);
+    let dir = s.root.join(name_of(&link));
+    let away = s.env.path().join("away");
+    std::fs::rename(&dir, &away).unwrap();
+    std::os::unix::fs::symlink(&away, &dir).unwrap();
+    let revoke = || s.env.hrx(&s.anna).arg("-C").arg(s.env.record()).args(["share", "revoke", &id]).output().unwrap();
+    let out = revoke();
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("could not be ended"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("removed"), "{}", stdout(&out));
+    std::fs::remove_file(&dir).unwrap();
+    std::fs::rename(&away, &dir).unwrap();
+    let _server = serve(&s.env, &s.anna, &s.root, s.port, &s.url, None);
+    assert_eq!(ask(s.port, &name_of(&link), "").0, 200, "not ended yet, and hrx did not say it was");
+    let out = revoke();
+    assert!(out.status.success(), "revoking again ends it: {}", stderr(&out));
+    assert_eq!(ask(s.port, &name_of(&link), "").0, 404);
+    let out = revoke();
+    assert!(stderr(&out).contains("is revoked already"), "{}", stderr(&out));
+}
+
 /// A client that announces a body and never sends it is answered 408 and
 /// let go; others are served meanwhile.
 #[test]

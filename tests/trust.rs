@@ -3384,3 +3384,108 @@ fn a_grantee_rotates_its_key_to_record_more_openings() {
     let err = stderr(&s.env.verify(&s.anna));
     assert!(err.contains("the most a record keeps of a participant other than the patient"), "{err}");
 }
+
+/// A merge by `who`, at `t`, of `ours` (on `main`, which moves to the
+/// merge) and `theirs`: the union of their trees, as `hrx sync` makes it.
+fn forge_merge(s: &Scene, who: &Party, ours: &str, theirs: &str, t: DateTime<Utc>) -> String {
+    let rec = Record::open(&s.env.record()).unwrap();
+    let (ours, theirs) = (git2::Oid::from_str(ours).unwrap(), git2::Oid::from_str(theirs).unwrap());
+    let tree = rec.union(ours, theirs).unwrap().expect("no path with two contents");
+    let mut u = forge::unlock(who);
+    let m = rec.merge(ours, theirs, tree, &mut u.signer, &u.identity, t).unwrap();
+    rec.advance(Some(ours), m, "forged merge").unwrap();
+    m.to_string()
+}
+
+/// Attack: a grantee records openings of its links on two forks of the
+/// record (two copies, or a copy set back), each fork within the bounds,
+/// and merges them: every line recorded twice, or twice the most a record
+/// keeps. Rule: the two lines a merge joins together keep the bounds one
+/// line keeps (each line once; 1,000 of one link by one recorder; 1,000 by
+/// a participant other than the patient); a merge past them is refused.
+#[test]
+fn a_grantee_records_openings_on_two_forks_and_merges_them() {
+    let s = scene();
+    let base = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let t = time(&s);
+    let first = forge_commit(&s, &s.apotheke, share_accesses("0123456789ab", 0..600, t), t);
+    let fork = |files: Vec<(String, Vec<u8>)>| {
+        reset_main(&s.env, &s.env.record(), &base);
+        let t = time(&s);
+        let other = forge_commit(&s, &s.apotheke, files, t);
+        let t = time(&s);
+        forge_merge(&s, &s.apotheke, &other, &first, t)
+    };
+    let t = time(&s);
+    let m = fork(share_accesses("0123456789ab", 0..1, t));
+    assert_rejected(&s, "policy", Some(&m));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(
+        err.contains("each record line 0 of share 0123456789ab's access log (one opening recorded twice)"),
+        "{err}"
+    );
+
+    let t = time(&s);
+    let m = fork(share_accesses("ba9876543210", 0..401, t));
+    assert_rejected(&s, "policy", Some(&m));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("together record more than 1000 openings of shared links by"), "{err}");
+
+    let t = time(&s);
+    fork(share_accesses("ba9876543210", 0..400, t));
+    let out = s.env.verify(&s.anna);
+    assert!(out.status.success(), "1,000 in all, each once: {}", stderr(&out));
+}
+
+/// Attack: the patient (who has no cap over all her links) records the
+/// openings of one link on two forks, 600 on each, and merges them.
+/// Rule: 1,000 of one link by one recorder, whichever lines hold them.
+#[test]
+fn openings_of_one_link_recorded_on_two_forks_are_bounded_together() {
+    let s = scene();
+    let base = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let t = time(&s);
+    let first = forge_commit(&s, &s.anna, share_accesses("0123456789ab", 0..600, t), t);
+    reset_main(&s.env, &s.env.record(), &base);
+    let t = time(&s);
+    let other = forge_commit(&s, &s.anna, share_accesses("0123456789ab", 600..1200, t), t);
+    let t = time(&s);
+    let m = forge_merge(&s, &s.anna, &other, &first, t);
+    assert_rejected(&s, "policy", Some(&m));
+    let err = stderr(&s.env.verify(&s.anna));
+    assert!(err.contains("together record more than 1000 openings of share 0123456789ab by one participant"), "{err}");
+}
+
+/// Attack: a grantee puts more openings than a record keeps, or one line
+/// twice, into the commit that rotates its key (the commit's first
+/// statement hands its place to the new key; what it records after that
+/// was counted against neither). Rule: a commit's records of openings are
+/// judged under the key that holds the signer's place as they are made.
+#[test]
+fn a_grantee_records_openings_in_the_commit_that_rotates_its_key() {
+    let s = scene();
+    let dir = s.env.record();
+    let out = s.env.hrx(&s.apotheke).arg("-C").arg(&dir).args(["key", "rotate", "--no-passphrase"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rotation = stdout(&s.env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    // The rotation's own files, again, with openings after them.
+    let added = stdout(&s.env.git(&["diff-tree", "--no-commit-id", "-r", "--name-only", &rotation]));
+    let files: Vec<(String, Vec<u8>)> =
+        added.lines().map(|p| (p.to_string(), s.env.git(&["show", &format!("{rotation}:{p}")]).stdout)).collect();
+    for (lines, says) in [
+        (0..1001, "which has 1000 recorded by its signer already"),
+        (0..1, "records line 0 of share 0123456789ab's access log again"),
+    ] {
+        reset_main(&s.env, &dir, &format!("{rotation}~1"));
+        let t = time(&s);
+        let mut all = files.clone();
+        all.extend(share_accesses("0123456789ab", lines.clone(), t));
+        if lines.end == 1 {
+            all.extend(share_accesses("0123456789ab", 0..1, t));
+        }
+        let c = forge_commit(&s, &s.apotheke, all, t);
+        assert_rejected(&s, "policy", Some(&c));
+        let err = stderr(&s.env.verify(&s.anna));
+        assert!(err.contains(says), "{err}");
+    }
+}

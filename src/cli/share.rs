@@ -24,7 +24,7 @@ removed from --files whenever hrx share runs on this device; remove any copy you
         /// Display language of codes and narrative, where translations exist (en, de, fr, es, it, ...)
         #[arg(long, default_value = "en", value_hint = clap::ValueHint::Other)]
         lang: String,
-        /// Only these categories (comma-separated), or `all`; who the patient is always goes with it
+        /// Only these categories (comma-separated), or `all`; who the patient is goes with the patient's own (a provider's holds only what a read grant in force covers)
         #[arg(long, value_delimiter = ',', value_name = "CATEGORIES", value_parser = super::categories(), default_value = "all")]
         categories: Vec<String>,
         /// When the link ends (YYYY-MM-DD or RFC 3339), or `never` [default: in 7 days]

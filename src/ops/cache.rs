@@ -39,7 +39,7 @@ use crate::repo::{Pin, Record};
 use crate::verify::{CommitInfo, EntryRef, Failure, Verified, verify, verify_from};
 
 /// Bumped whenever what is cached changes meaning.
-const VERSION: u32 = 9;
+const VERSION: u32 = 10;
 
 /// This device's key for the state it keeps in records: 256 random bits in
 /// `state.key` in the keystore home (0600). It authenticates state, it

@@ -78,21 +78,41 @@ pub struct Exported {
 /// Entries to export, each with who entered it.
 type Exportable = Vec<(Entry, EnteredBy)>;
 
-fn readable(ctx: &mut Context, only: Option<&[Category]>) -> Result<(Exportable, Vec<LeftOut>)> {
+/// Which entries an export takes: all the caller reads, or only those of
+/// some categories.
+#[derive(Debug, Clone, Copy)]
+enum Only<'a> {
+    All,
+    /// These categories, and who the patient is (the patient's own
+    /// narrowed summary still says whose it is).
+    AndPatient(&'a [Category]),
+    /// These categories and nothing else (what a grantee may share).
+    Just(&'a [Category]),
+}
+
+impl Only<'_> {
+    fn takes(&self, e: &Entry) -> bool {
+        match self {
+            Only::All => true,
+            Only::AndPatient(c) => e.kind == Kind::Patient || c.contains(&e.category),
+            Only::Just(c) => c.contains(&e.category),
+        }
+    }
+}
+
+fn readable(ctx: &mut Context, only: Only) -> Result<(Exportable, Vec<LeftOut>)> {
     let (good, left_out, _) = readable_counted(ctx, only)?;
     Ok((good, left_out))
 }
 
 /// [`readable`], and how many entries the caller may not open.
-fn readable_counted(ctx: &mut Context, only: Option<&[Category]>) -> Result<(Exportable, Vec<LeftOut>, usize)> {
+fn readable_counted(ctx: &mut Context, only: Only) -> Result<(Exportable, Vec<LeftOut>, usize)> {
     let mut good = vec![];
     let mut left_out = vec![];
     let mut unreadable = 0;
     for v in log(ctx, &Filter::default())? {
-        // Who the patient is goes with every summary, whatever else is chosen.
-        if let (Some(only), Some(e)) = (only, &v.entry)
-            && e.kind != Kind::Patient
-            && !only.contains(&e.category)
+        if let Some(e) = &v.entry
+            && !only.takes(e)
         {
             continue;
         }
@@ -120,7 +140,7 @@ pub fn summary(ctx: &mut Context, lang: &str) -> Result<(crate::model::summary::
     check_lang(lang)?;
     let rec = ctx.record()?;
     verified(ctx, &rec)?;
-    let (entries, left_out, unreadable) = readable_counted(ctx, None)?;
+    let (entries, left_out, unreadable) = readable_counted(ctx, Only::All)?;
     let who = ctx.keystore.cert(&ctx.key_fpr()?).ok().map(|c| crate::crypto::cert::identity(&c).name);
     let entries: Vec<Entry> = entries.into_iter().map(|(e, _)| e).collect();
     let s = crate::model::summary::build(
@@ -147,12 +167,19 @@ pub fn ips(ctx: &mut Context, lang: &str) -> Result<Exported> {
     ips_of(ctx, lang, None)
 }
 
-/// [`ips`] of the entries in `only` categories (and who the patient is),
-/// if given.
+/// [`ips`] of the entries in `only` categories, if given. Who the patient
+/// is goes with the patient's own narrowed summary; with another's only if
+/// `only` holds its category (a grantee shares what a grant in force lets
+/// it read now, and nothing it could read once).
 pub fn ips_of(ctx: &mut Context, lang: &str, only: Option<&[Category]>) -> Result<Exported> {
     check_lang(lang)?;
     let rec = ctx.record()?;
     let v = verified(ctx, &rec)?;
+    let only = match only {
+        None => Only::All,
+        Some(c) if ctx.key_fpr().is_ok_and(|me| me == v.policy.patient) => Only::AndPatient(c),
+        Some(c) => Only::Just(c),
+    };
     let (entries, left_out) = readable(ctx, only)?;
     let mut ids = Uuids::new()?;
     let bundle = build_ips(&entries, lang, ctx.clock.now(), &v.header.record, &mut || ids.urn());
@@ -165,7 +192,7 @@ pub fn ips_of(ctx: &mut Context, lang: &str, only: Option<&[Category]>) -> Resul
 /// others are mapped to the closest FHIR resource (notes become
 /// DocumentReferences with a text/plain attachment).
 pub fn fhir(ctx: &mut Context) -> Result<Exported> {
-    let (entries, left_out) = readable(ctx, None)?;
+    let (entries, left_out) = readable(ctx, Only::All)?;
     let mut ids = Uuids::new()?;
     let patient = entries
         .iter()
@@ -327,7 +354,7 @@ pub fn research(ctx: &mut Context, out: &std::path::Path, keep_text: bool, year_
         let d = (u16::from_le_bytes(b) % 730) as i64 - 365;
         Dates::Shift(if d == 0 { 1 } else { d })
     };
-    let (entries, left_out) = readable(ctx, None)?;
+    let (entries, left_out) = readable(ctx, Only::All)?;
     let mut ids = Uuids::new()?;
     let mut lines = String::new();
     for (e, _) in &entries {

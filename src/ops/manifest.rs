@@ -153,15 +153,21 @@ fn link_dirs(dir: &Path) -> Option<PathBuf> {
     (real_dir(dir) && real_dir(&files)).then_some(files)
 }
 
+/// Whether the served link in `dir` is marked ended.
+pub fn is_ended(dir: &Path) -> bool {
+    real_dir(dir) && std::fs::symlink_metadata(dir.join("ended")).is_ok()
+}
+
 /// Ends a served link for good: marked ended, its files removed. Only
 /// files of its own, by the names a link's files have, in its own
-/// directories (a link planted in their place is left alone).
-pub fn end(dir: &Path) {
+/// directories (a link planted in their place is left alone). Whether it
+/// is marked ended now (what the server goes by).
+pub fn end(dir: &Path) -> bool {
     if !real_dir(dir) {
-        return;
+        return false;
     }
-    let _ = crate::fsutil::write_private(&dir.join("ended"), b"");
-    let Some(files) = link_dirs(dir) else { return };
+    let marked = crate::fsutil::write_private(&dir.join("ended"), b"").is_ok();
+    let Some(files) = link_dirs(dir) else { return marked };
     if let Ok(rd) = std::fs::read_dir(&files) {
         for e in rd.flatten() {
             if e.file_name().to_str().is_some_and(file_name_ok) && e.file_type().is_ok_and(|t| t.is_file()) {
@@ -169,6 +175,7 @@ pub fn end(dir: &Path) {
             }
         }
     }
+    marked
 }
 
 /// A served link as the server finds it.
@@ -262,7 +269,7 @@ impl Served {
             return Ok(());
         }
         if n >= self.link.attempts {
-            end(&self.dir);
+            let _ = end(&self.dir);
         }
         Err(Refusal::Passcode(self.link.attempts.saturating_sub(n)))
     }

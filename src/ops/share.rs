@@ -325,7 +325,7 @@ fn prune(ctx: &Context, root: &str) -> Result<Vec<Share>> {
             // A served link's files go only through end(), which checks
             // that they are still its own.
             if let Some(m) = &s.manifest {
-                super::manifest::end(m);
+                let _ = super::manifest::end(m);
                 continue;
             }
             match std::fs::remove_file(&s.file) {
@@ -456,12 +456,28 @@ fn shareable(
 pub fn revoke(ctx: &Context, id: &str) -> Result<Share> {
     let root = root(ctx)?;
     let mut s = find(ctx, &root, id)?;
-    if s.revoked.is_some() {
+    let already = s.revoked.is_some();
+    // Revoked here, but its link may not have been ended where it is
+    // served (see below): revoking again ends it.
+    if already && s.manifest.as_deref().is_none_or(super::manifest::is_ended) {
         return Err(Error::State(format!("share {id} is revoked already")));
     }
-    s.revoked = Some(ctx.clock.now());
-    keep(ctx, &s)?;
+    if !already {
+        s.revoked = Some(ctx.clock.now());
+        keep(ctx, &s)?;
+    }
     prune(ctx, &root)?;
+    // A served link is ended only in its own directory: one moved or
+    // replaced (by whoever can write to the served directory) may still
+    // be answered, and revoking must not say otherwise.
+    if let Some(m) = &s.manifest
+        && !super::manifest::end(m)
+    {
+        return Err(Error::State(format!(
+            "share {id} is revoked on this device, but its link at {} could not be ended: that is not the directory hrx made for it (moved, or replaced by a link), or it cannot be written. The server may still answer it: check the served directory, then run hrx share revoke again or remove the link's directory yourself",
+            m.display()
+        )));
+    }
     Ok(s)
 }
 
