@@ -3,7 +3,7 @@
 use super::output::{Out, Style};
 use crate::error::{Error, Result};
 use crate::ops::Context;
-use crate::ops::audit::audit;
+use crate::ops::audit::{Status, audit};
 
 /// Arguments of `hrx audit`.
 #[derive(clap::Args, Debug)]
@@ -30,11 +30,11 @@ pub fn run(ctx: &mut Context, _a: &Args, out: &Out) -> Result<i32> {
             };
             let (mark, style) = match (e.emergency, e.status) {
                 (true, _) => ("!!", Style::Warn),
-                (_, "verified") if !e.warnings.is_empty() => ("!?", Style::Warn),
-                (_, "verified") => ("ok", Style::Good),
-                (_, "failed") => ("XX", Style::Bad),
-                (_, "void") => ("VV", Style::Bad),
-                _ => ("??", Style::Warn),
+                (_, Status::Verified) if !e.warnings.is_empty() => ("!?", Style::Warn),
+                (_, Status::Verified) => ("ok", Style::Good),
+                (_, Status::Failed) => ("XX", Style::Bad),
+                (_, Status::Void) => ("VV", Style::Bad),
+                (_, Status::Unverified) => ("??", Style::Warn),
             };
             out.parts(&[
                 (style, mark.to_string()),

@@ -140,7 +140,11 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             failed.push((o.dir.clone(), super::exit::code(e)));
         }
         if let Ok(rs) = &o.result
-            && rs.iter().any(|r| r.result.as_ref().is_ok_and(|s| s.pushed || s.integrated.outcome != "up-to-date"))
+            && rs.iter().any(|r| {
+                r.result
+                    .as_ref()
+                    .is_ok_and(|s| s.pushed || s.integrated.outcome != crate::ops::sync::Integration::UpToDate)
+            })
         {
             changed += 1;
         }

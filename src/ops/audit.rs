@@ -30,6 +30,32 @@ fn act(code: &'static str, text: String) -> Action {
     Action { code, text }
 }
 
+/// Where a commit of the trail stands (serialised kebab-case).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// It verified.
+    Verified,
+    /// It verified, but is signed with a compromised key or draws its
+    /// authority from such a commit: it counts for nothing.
+    Void,
+    /// The first commit that does not verify.
+    Failed,
+    /// After the failed one: not judged.
+    Unverified,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Verified => "verified",
+            Status::Void => "void",
+            Status::Failed => "failed",
+            Status::Unverified => "unverified",
+        })
+    }
+}
+
 /// One commit in the trail.
 #[derive(Debug, Serialize)]
 pub struct AuditEvent {
@@ -42,10 +68,8 @@ pub struct AuditEvent {
     pub signer: Option<Identity>,
     /// What it did, one each.
     pub actions: Vec<Action>,
-    /// `verified`, `void` (verified, but signed with a compromised key or
-    /// drawing its authority from such a commit: it counts for nothing),
-    /// `failed` (the first bad commit) or `unverified` (after it).
-    pub status: &'static str,
+    /// Where the commit stands.
+    pub status: Status,
     /// Whether this is a break-glass access.
     pub emergency: bool,
     /// Why it failed, for the failed commit.
@@ -291,7 +315,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                         time: c.time,
                         signer: v.certs.identity(&c.signer),
                         actions,
-                        status: if void.is_some() { "void" } else { "verified" },
+                        status: if void.is_some() { Status::Void } else { Status::Verified },
                         emergency,
                         problem: None,
                         warnings,
@@ -308,12 +332,12 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                 Some(h) => crate::verify::commits_bounded(&rec, h).unwrap_or_default(),
                 None => vec![],
             };
-            let mut status = "verified";
+            let mut status = Status::Verified;
             let mut events = Vec::new();
             for (oid, time, summary) in listed {
                 let bad = f.commit.as_deref() == Some(oid.to_string().as_str());
                 if bad {
-                    status = "failed";
+                    status = Status::Failed;
                 }
                 events.push(AuditEvent {
                     commit: oid.to_string(),
@@ -326,7 +350,7 @@ pub fn audit(ctx: &mut Context) -> Result<Audit> {
                     warnings: vec![],
                 });
                 if bad {
-                    status = "unverified";
+                    status = Status::Unverified;
                 }
             }
             Ok(Audit { events, verified: false, failure: Some(f) })

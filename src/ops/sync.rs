@@ -35,6 +35,20 @@ pub struct Fork {
     pub remote: String,
 }
 
+/// What integrating incoming history made of this copy's head (serialised
+/// kebab-case: `up-to-date`, `fast-forward`, `merge`).
+#[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Integration {
+    /// Nothing new: the head stays.
+    #[default]
+    UpToDate,
+    /// The head moved forward to what arrived.
+    FastForward,
+    /// Both had new commits: a signed merge commit joins them.
+    Merge,
+}
+
 /// What integrating incoming history did.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Integrated {
@@ -42,8 +56,8 @@ pub struct Integrated {
     pub received: usize,
     /// Commits verified (the whole incoming history, from the root).
     pub verified: usize,
-    /// `up-to-date`, `fast-forward` or `merge`.
-    pub outcome: &'static str,
+    /// What became of this copy's head.
+    pub outcome: Integration,
     /// The merge commit, if one was made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merge: Option<String>,
@@ -62,9 +76,9 @@ impl Integrated {
     pub fn describe(&self) -> String {
         let i = self;
         let mut s = match i.outcome {
-            "up-to-date" => "up to date".to_string(),
-            "fast-forward" => format!("received {} commits (fast-forward)", i.received),
-            _ => format!(
+            Integration::UpToDate => "up to date".to_string(),
+            Integration::FastForward => format!("received {} commits (fast-forward)", i.received),
+            Integration::Merge => format!(
                 "received {} commits, merged with a signed merge commit {}",
                 i.received,
                 &i.merge.as_deref().unwrap_or("")[..12.min(i.merge.as_deref().unwrap_or("").len())]
@@ -232,7 +246,7 @@ pub fn integrate(
     // records). Nothing to verify again, merge or refresh.
     if incoming == local || rec.descends_from(local, incoming) {
         mark_verified(rec, name, incoming)?;
-        return Ok(Integrated { outcome: "up-to-date", head: local.to_string(), ..Default::default() });
+        return Ok(Integrated { outcome: Integration::UpToDate, head: local.to_string(), ..Default::default() });
     }
     // What this copy knows counts against what arrives: a revocation it
     // holds ends the revoked signer's authority on the remote's lines too.
@@ -270,10 +284,10 @@ pub fn integrate(
     let received = count_new(rec, incoming, Some(local))?;
     let mut out = Integrated { received, verified: theirs.commits.len(), late, ..Default::default() };
     if local == incoming || rec.repo.graph_descendant_of(local, incoming)? {
-        out.outcome = "up-to-date";
+        out.outcome = Integration::UpToDate;
     } else if rec.repo.graph_descendant_of(incoming, local)? {
         rec.advance(Some(local), incoming, &format!("hrx: fast-forward from {source}"))?;
-        out.outcome = "fast-forward";
+        out.outcome = Integration::FastForward;
     } else {
         // Knowledge flows both ways: this copy's own commits (verified
         // already) are judged by the revocations the remote knows (a revoked
@@ -305,7 +319,7 @@ pub fn integrate(
         // The merged history must verify as a whole before main moves.
         verify(rec, Some(merge), Some(&pin), now).map_err(Error::Refused)?;
         rec.advance(Some(local), merge, &format!("hrx: merge {source}"))?;
-        out.outcome = "merge";
+        out.outcome = Integration::Merge;
         out.merge = Some(merge.to_string());
     }
     mark_verified(rec, name, incoming)?;
@@ -477,7 +491,7 @@ pub fn sync_one(
                 )?
             }
             None => Integrated {
-                outcome: "up-to-date",
+                outcome: Integration::UpToDate,
                 head: rec.head()?.map(|h| h.to_string()).unwrap_or_default(),
                 ..Default::default()
             },

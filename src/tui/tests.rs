@@ -153,7 +153,7 @@ fn snapshot() -> Snapshot {
         time: t(when),
         signer: Some(by.clone()),
         actions: vec![crate::ops::audit::Action { code: "add-entry", text: what.into() }],
-        status: "verified",
+        status: crate::ops::audit::Status::Verified,
         emergency,
         problem: None,
         warnings: vec![],
