@@ -153,5 +153,5 @@ fn main() {
         (t2 - t1).as_secs_f64(),
         (t2 - t0).as_secs_f64()
     );
-    assert_eq!(i.outcome, "fast-forward");
+    assert_eq!(i.outcome, hrx::ops::sync::Integration::FastForward);
 }
