@@ -556,7 +556,7 @@ complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcomma
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Rename a remote (it is still held to what was verified from it)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "set-url" -d 'Point a remote at a new URL (it must still hold what was verified from it)'
 complete -c hrx -n "__fish_hrx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hrx -n "__fish_hrx_using_subcommand sync" -l records -d 'Sync every record in DIR (each subdirectory that is a copy of a record)' -r -F
+complete -c hrx -n "__fish_hrx_using_subcommand sync" -l records -d 'Sync every record in DIR (each subdirectory that is a copy of a record; a symbolic link to one is passed over, with a warning)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l record-list -d 'Sync the records listed in FILE, one directory per line (- for standard input)' -r -F
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -l jobs -d 'How many records to sync at once [default: the cores, up to 8]' -r
 complete -c hrx -n "__fish_hrx_using_subcommand sync" -s C -d 'Run as if started in DIR (the record\'s directory)' -r -F

@@ -396,6 +396,8 @@ fn many_records_sync_at_once_and_one_failure_stops_no_other() {
     let env = TestEnv::new();
     let (klein, dir, patients) = provider_with_records(&env, &["anna", "bob", "carla"]);
     std::fs::create_dir_all(dir.join("not-a-record")).unwrap();
+    // A link to a record is not followed, and said so.
+    std::os::unix::fs::symlink(dir.join("anna"), dir.join("linked-anna")).unwrap();
     // Bob's hub is replaced by another history (bypassing its hook).
     let bob_hub = &patients[1].2;
     let t = env.path().join("t");
@@ -408,6 +410,8 @@ fn many_records_sync_at_once_and_one_failure_stops_no_other() {
     assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
     let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4, "a line per record, then the summary: {lines:?}");
+    assert!(stderr(&out).contains("linked-anna passed over: it is a symbolic link (not followed"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not-a-record"), "{}", stderr(&out));
     for l in &lines[..3] {
         crate::scripting::conforms("sync-record", l);
     }

@@ -491,6 +491,13 @@ fn a_fifo_or_device_among_gits_files_is_refused_not_waited_on() {
         std::fs::create_dir_all(dir.join("sub/dir")).unwrap();
         refused(&dir.join("sub/dir"), &["grants"], "is a FIFO", file);
     }
+    // A remote's high-water mark, read by every sync (and any loose ref).
+    let dir = copy("remote-mark");
+    std::fs::create_dir_all(dir.join(".git/refs/hrx/verified")).unwrap();
+    fifo(&dir.join(".git/refs/hrx/verified/hub"));
+    for args in [&["sync"][..], &["log"]] {
+        refused(&dir, args, "is a FIFO", "refs/hrx/verified/hub");
+    }
     // hrx's own state files are opened by hrx alone, without blocking: a
     // FIFO there is set aside and the state made again.
     let dir = copy("state");

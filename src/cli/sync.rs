@@ -32,7 +32,7 @@ pub struct Args {
     /// (offline work delivered late, or backdated: you decide)
     #[arg(long)]
     pub accept_late: bool,
-    /// Sync every record in DIR (each subdirectory that is a copy of a record)
+    /// Sync every record in DIR (each subdirectory that is a copy of a record; a symbolic link to one is passed over, with a warning)
     #[arg(long, value_name = "DIR", conflicts_with = "record_list")]
     pub records: Option<PathBuf>,
     /// Sync the records listed in FILE, one directory per line (- for standard input)
@@ -118,7 +118,13 @@ fn listed(file: &std::path::Path) -> Result<Vec<PathBuf>> {
 
 fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     let records = match (&a.records, &a.record_list) {
-        (Some(dir), _) => records_in(dir)?,
+        (Some(dir), _) => {
+            let (records, passed) = records_in(dir)?;
+            for (p, why) in passed {
+                out.info(&format!("warning: {} passed over: {why}", p.display()));
+            }
+            records
+        }
         (None, Some(f)) => listed(f)?,
         _ => unreachable!("checked by the caller"),
     };

@@ -581,19 +581,32 @@ impl RecordOutcome {
     }
 }
 
+/// What [`records_in`] passed over, with why.
+pub type PassedOver = Vec<(std::path::PathBuf, &'static str)>;
+
 /// The records in `dir`: its subdirectories that hold a git repository
-/// with a work tree (copies made by `hrx clone`), by name. Anything else
-/// there is passed over.
-pub fn records_in(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+/// with a work tree (copies made by `hrx clone`), by name; and, by name
+/// too, what looks like one there but is passed over, with why (a symbolic
+/// link to a record is not followed: whoever can write to `dir` would
+/// choose what is synced). Anything else there is passed over unsaid.
+pub fn records_in(dir: &std::path::Path) -> Result<(Vec<std::path::PathBuf>, PassedOver)> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut out: Vec<std::path::PathBuf> = rd
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.path())
-        .filter(|p| std::fs::symlink_metadata(p.join(".git")).is_ok_and(|m| m.is_dir()))
-        .collect();
+    let (mut out, mut passed) = (vec![], vec![]);
+    for e in rd.flatten() {
+        let p = e.path();
+        let git = std::fs::symlink_metadata(p.join(".git"));
+        match e.file_type() {
+            Ok(t) if t.is_dir() && git.as_ref().is_ok_and(|m| m.is_dir()) => out.push(p),
+            Ok(t) if t.is_dir() && git.is_ok() => passed.push((p, "its .git is not a directory")),
+            Ok(t) if t.is_symlink() && std::fs::metadata(p.join(".git")).is_ok() => {
+                passed.push((p, "it is a symbolic link (not followed: name the record itself in --record-list)"))
+            }
+            _ => {}
+        }
+    }
     out.sort();
-    Ok(out)
+    passed.sort();
+    Ok((out, passed))
 }
 
 /// Syncs each of `records` with all its remotes, `jobs` records at a time,

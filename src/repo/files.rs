@@ -152,6 +152,7 @@ pub fn check_opening(git_dir: &Path) -> Result<()> {
     }
     check_config(&git_dir.join("config"))?;
     check_logs(&git_dir.join("logs"), 0)?;
+    check_refs(&git_dir.join("refs"), 0)?;
     check_loose(&git_dir.join("objects"))?;
     for d in LISTED_AT_OPEN {
         let d = git_dir.join(d);
@@ -328,6 +329,29 @@ fn check_logs(dir: &Path, depth: usize) -> Result<()> {
             check_logs(&p, depth + 1)?;
         } else if !m.is_file() {
             return Err(refuse(&p, kind_of(&p)));
+        }
+    }
+    Ok(())
+}
+
+/// Loose refs: libgit2 opens the one it looks up (`main`, a remote's
+/// high-water mark in `refs/hrx/verified/`) with a blocking `open(2)` and
+/// reads it whole, so each must be a small regular file (through a
+/// symlink, as git allows), under directories. A record has a handful.
+fn check_refs(dir: &Path, depth: usize) -> Result<()> {
+    let Ok(m) = fs::metadata(dir) else { return Ok(()) };
+    if !m.is_dir() {
+        return Err(refuse(dir, kind_of(dir)));
+    }
+    if depth > MAX_DEPTH {
+        return Err(refuse(dir, "is nested deeper than any git directory (a loop of symlinks?)"));
+    }
+    for e in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let p = e.map_err(|e| Error::io(dir, e))?.path();
+        if fs::metadata(&p).is_ok_and(|m| m.is_dir()) {
+            check_refs(&p, depth + 1)?;
+        } else {
+            check_file(&p, 4 << 10)?;
         }
     }
     Ok(())
