@@ -3200,6 +3200,42 @@ fn a_history_of_bloated_signatures_takes_bounded_memory() {
     assert!(stderr(&out).contains(&first.to_string()[..12]), "{}", stderr(&out));
 }
 
+/// Attack: a history of thousands of commits each as large as a commit may
+/// be (60 KiB of message, unsigned), pushed to a hub or put in a copy: the
+/// verifier read every commit and held its bytes until their signatures
+/// were checked (40,000 of them had cost a hub's hook 2.4 GB). Rule: the
+/// walk holds at most 32 MiB of commits' signed bytes; the signature check
+/// reads the rest again, within the same bounds.
+#[test]
+fn a_flood_of_large_commits_takes_bounded_memory() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let head = stdout(&env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    // 5,000 commits of 62,000 bytes each (310 MB), through git fast-import.
+    let message = "flood ".repeat(62_000 / 6);
+    let mut stream = String::with_capacity(5000 * (message.len() + 200));
+    for i in 0..5000 {
+        stream.push_str(&format!(
+            "commit refs/heads/flood\ncommitter Mallory <m@example.org> {} +0000\ndata {}\n{message}\n",
+            EPOCH + 60 + i,
+            message.len()
+        ));
+        if i == 0 {
+            stream.push_str(&format!("from {head}\n"));
+        }
+        stream.push('\n');
+    }
+    let out =
+        env.bare("git").arg("-C").arg(&rec).args(["fast-import", "--quiet"]).write_stdin(stream).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = stdout(&env.git(&["rev-list", "--reverse", "refs/heads/flood"])).lines().nth(1).unwrap().to_string();
+    git(&env, &rec, &["update-ref", "refs/heads/main", "refs/heads/flood"]);
+    let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("code: unsigned") && stderr(&out).contains(&first[..12]), "{}", stderr(&out));
+}
+
 /// Attack: a participant signs a commit with a signature of another type
 /// (a user id certification, 0x13) over the commit's exact bytes. GnuPG
 /// refuses it ("invalid signature class"); so must hrx, however the

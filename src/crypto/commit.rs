@@ -623,10 +623,10 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 }
 
 /// Parses and checks many commit signatures on other cores while the
-/// caller walks the history: `item(i)` gives the `i`th of `count`
+/// caller walks the history: `item(state, i)` gives the `i`th of `count`
 /// commits' `gpgsig` and the bytes it signs, each once (the walk keeps only
 /// what it needs of each commit, so memory does not grow with their
-/// signatures). `walk` gets a function that returns, for item `i` (waiting for
+/// signatures; with the worker's `state` it may read a commit again). `walk` gets a function that returns, for item `i` (waiting for
 /// it; items are done in order), the parsed signature (or the parse error),
 /// the key of `keys` its arithmetic checked out with, if one did, and, if
 /// that key's certificate the walk has already `accepted` into the record,
@@ -643,7 +643,7 @@ fn self_signature_times(c: &Cert) -> Vec<std::time::SystemTime> {
 pub fn check_ahead<S, T: Send, R>(
     keys: &SignerKeys,
     count: usize,
-    item: impl Fn(usize) -> Option<(Vec<u8>, Vec<u8>)> + Sync,
+    item: impl Fn(&mut S, usize) -> Option<(Vec<u8>, Vec<u8>)> + Sync,
     early: impl Fn(usize) -> Option<Option<(Fpr, PublicKey)>> + Sync,
     accepted: &Accepted,
     state: impl Fn() -> S + Sync,
@@ -668,7 +668,7 @@ pub fn check_ahead<S, T: Send, R>(
                     let group = chunk..(chunk + CHUNK).min(count);
                     let checked: Vec<_> = group
                         .clone()
-                        .map(|i| match (item(i), early(i)) {
+                        .map(|i| match (item(&mut st, i), early(i)) {
                             (None, _) => (Err(SigError::Malformed("the commit could not be read again".into())), None),
                             // The arithmetic was done; the parse is cheap
                             // (and parsed signatures are not kept for long).
