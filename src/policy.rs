@@ -227,11 +227,13 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySetup>,
     /// Answered requests of served links recorded (`share-access`): (who
-    /// recorded it, share, line of its access log), with the statement that
-    /// did. Each is recorded once by its recorder (one participant's records
-    /// never stand in for another's).
+    /// recorded it, share, line of its access log), with the statements that
+    /// did. One line of history records each line once (one participant's
+    /// records never stand in for another's); two lines a merge joins may
+    /// both have (two devices that logged before they synced), and every
+    /// statement counts against the limits.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "share_access_list")]
-    pub share_accesses: BTreeMap<(Fpr, String, u64), Id>,
+    pub share_accesses: BTreeMap<(Fpr, String, u64), BTreeSet<Id>>,
 }
 
 /// A recovery set-up, as recorded (the shares stay in its statement).
@@ -782,7 +784,7 @@ impl Policy {
             }
             Change::Statement(Statement::ShareAccess { id, share, line, .. }) => {
                 let by = self.holder(signer).to_string();
-                self.share_accesses.insert((by, share.clone(), *line), *id);
+                self.share_accesses.entry((by, share.clone(), *line)).or_default().insert(*id);
             }
             Change::Statement(Statement::EmergencyAccess { id, grant, reason, .. }) => {
                 self.emergencies.push(EmergencyEvent {
@@ -913,9 +915,9 @@ impl Policy {
         self.identities(by).iter().any(|f| self.share_accesses.contains_key(&(f.to_string(), share.to_string(), line)))
     }
 
-    /// How many openings of `share` participant `by` has recorded, under
-    /// any of its keys (at most one more than [`MAX_SHARE_ACCESSES`] are
-    /// counted for each).
+    /// How many openings of `share` participant `by` has recorded (its
+    /// statements), under any of its keys (at most one more than
+    /// [`MAX_SHARE_ACCESSES`] lines are counted for each).
     pub fn share_access_count(&self, by: &str, share: &str) -> usize {
         self.identities(by)
             .iter()
@@ -924,7 +926,8 @@ impl Policy {
                 self.share_accesses
                     .range((f.clone(), share.clone(), 0)..=(f, share, u64::MAX))
                     .take(MAX_SHARE_ACCESSES + 1)
-                    .count()
+                    .map(|(_, ids)| ids.len())
+                    .sum::<usize>()
             })
             .sum()
     }
@@ -940,52 +943,38 @@ impl Policy {
                     .range((f.to_string(), String::new(), 0)..)
                     .take_while(|((g, _, _), _)| g == f)
                     .take(MAX_SHARE_ACCESSES_BY_GRANTEE + 1)
-                    .count()
+                    .map(|(_, ids)| ids.len())
+                    .sum::<usize>()
             })
             .sum()
     }
 
     /// [`merge`](Self::merge), for a merge commit: what the two lines
-    /// recorded of shared links together keeps the bounds each line keeps
-    /// (each line of an access log recorded once by its recorder, under any
-    /// of its keys; at most [`MAX_SHARE_ACCESSES`] of one link by one
-    /// recorder, [`MAX_SHARE_ACCESSES_BY_GRANTEE`] by one other than the
-    /// patient): two forks must not add up to more than one line may hold.
+    /// recorded of shared links together keeps the limits one line keeps
+    /// (at most [`MAX_SHARE_ACCESSES`] statements of one link by one
+    /// recorder, under any of its keys; [`MAX_SHARE_ACCESSES_BY_GRANTEE`]
+    /// by one other than the patient): forks must not add up to more. A
+    /// line of an access log recorded on both (two devices that logged it
+    /// before they synced) is taken, each statement counted.
     pub fn merge_checked(&mut self, other: Policy) -> Result<(), String> {
-        let twice = other
-            .share_accesses
-            .iter()
-            .find(|(k, id)| self.share_accesses.get(*k).is_some_and(|mine| mine != *id))
-            .map(|((_, share, line), _)| (share.clone(), *line));
         self.merge(other);
-        if let Some((share, line)) = twice {
-            return Err(format!(
-                "joins two lines that each record line {line} of share {share}'s access log (one opening recorded twice)"
-            ));
-        }
-        let mut lines = std::collections::HashSet::new();
         let mut of_share: std::collections::HashMap<(&str, &str), usize> = Default::default();
         let mut of_holder: std::collections::HashMap<&str, usize> = Default::default();
-        for (f, share, line) in self.share_accesses.keys() {
+        for ((f, share, _), ids) in &self.share_accesses {
             let h = self.holder(f);
-            if !lines.insert((h, share.as_str(), *line)) {
-                return Err(format!(
-                    "joins two lines that each record line {line} of share {share}'s access log (one opening recorded twice, under two keys of one participant)"
-                ));
-            }
             let n = of_share.entry((h, share.as_str())).or_default();
-            *n += 1;
+            *n += ids.len();
             if *n > MAX_SHARE_ACCESSES {
                 return Err(format!(
-                    "joins two lines that together record more than {MAX_SHARE_ACCESSES} openings of share {share} by one participant (the most a record keeps of one link)"
+                    "joins lines that together record more than {MAX_SHARE_ACCESSES} openings of share {share} by one participant (the most a record keeps of one link)"
                 ));
             }
             if h != self.patient {
                 let n = of_holder.entry(h).or_default();
-                *n += 1;
+                *n += ids.len();
                 if *n > MAX_SHARE_ACCESSES_BY_GRANTEE {
                     return Err(format!(
-                        "joins two lines that together record more than {MAX_SHARE_ACCESSES_BY_GRANTEE} openings of shared links by {h} (the most a record keeps of a participant other than the patient)"
+                        "joins lines that together record more than {MAX_SHARE_ACCESSES_BY_GRANTEE} openings of shared links by {h} (the most a record keeps of a participant other than the patient)"
                     ));
                 }
             }
@@ -996,8 +985,8 @@ impl Policy {
     /// Joins the policy of another verified history into this one (a merge).
     pub fn merge(&mut self, other: Policy) {
         self.keys.extend(other.keys);
-        for (k, id) in other.share_accesses {
-            self.share_accesses.entry(k).or_insert(id);
+        for (k, ids) in other.share_accesses {
+            self.share_accesses.entry(k).or_default().extend(ids);
         }
         for (id, g) in other.grants {
             let e = self.grants.entry(id).or_insert_with(|| g.clone());
@@ -1053,18 +1042,21 @@ impl Policy {
 /// [`Policy::share_accesses`] as kept in the verified state: a list of
 /// (recorder, share, line, statement) (JSON maps take only string keys).
 mod share_access_list {
-    use super::{BTreeMap, Fpr, Id};
+    use super::{BTreeMap, BTreeSet, Fpr, Id};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    type Accesses = BTreeMap<(Fpr, String, u64), Id>;
+    type Accesses = BTreeMap<(Fpr, String, u64), BTreeSet<Id>>;
 
     pub fn serialize<S: Serializer>(m: &Accesses, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(m.iter().map(|((f, share, line), id)| (f, share, line, id)))
+        s.collect_seq(m.iter().flat_map(|((f, share, line), ids)| ids.iter().map(move |id| (f, share, line, id))))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Accesses, D::Error> {
-        let list = Vec::<(Fpr, String, u64, Id)>::deserialize(d)?;
-        Ok(list.into_iter().map(|(f, share, line, id)| ((f, share, line), id)).collect())
+        let mut m = Accesses::new();
+        for (f, share, line, id) in Vec::<(Fpr, String, u64, Id)>::deserialize(d)? {
+            m.entry((f, share, line)).or_default().insert(id);
+        }
+        Ok(m)
     }
 }
 

@@ -894,6 +894,59 @@ fn a_grantee_shares_who_the_patient_is_only_while_it_may_read_it() {
     assert!(own.contains("Penicillin") && own.contains("Weber"), "the patient's own says whose it is: {own}");
 }
 
+/// The patient keeps her record on two devices (a laptop and a phone, one
+/// key), which both read the served directory and record its openings
+/// before they sync: each line of the access log is then recorded on both.
+/// The two lines still merge (the record takes a line recorded on both
+/// forks, and counts each statement), and neither records it again.
+#[test]
+fn two_devices_that_log_the_same_openings_before_they_sync_still_merge() {
+    let s = served(Holding::Note, "http");
+    let (env, anna) = (&s.env, &s.anna);
+    let (_, link) = served_share(env, anna, &s.root, &s.url, &[]);
+    let hub = env.path().join("hub.git");
+    let laptop = env.record();
+    let run = |who: &Party, dir: &Path, args: &[&str]| {
+        let out = env.hrx(who).arg("-C").arg(dir).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    run(anna, &laptop, &["remote", "add", "hub", hub.to_str().unwrap(), "--create"]);
+    run(anna, &laptop, &["sync"]);
+    // The phone: the same key (its keystore copied) and a clone of the hub.
+    let phone_home = env.path().join("phone-home");
+    assert!(env.bare("cp").arg("-a").arg(&anna.home).arg(&phone_home).output().unwrap().status.success());
+    let phone = Party { home: phone_home, ..anna.clone() };
+    let phone_dir = env.path().join("phone");
+    let out = env
+        .hrx(&phone)
+        .args(["clone", hub.to_str().unwrap()])
+        .arg(&phone_dir)
+        .args(["--trust-root", &anna.fpr])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: String = (0..3)
+        .map(|i| {
+            format!("{{\"at\":\"2026-03-01T09:00:3{i}Z\",\"recipient\":\"Hospital La Fe\",\"files\":[\"0.jwe\"]}}\n")
+        })
+        .collect();
+    std::fs::write(s.root.join(name_of(&link)).join("access.jsonl"), lines).unwrap();
+    let recorded = |who: &Party, dir: &Path| {
+        json(&run(who, dir, &["share", "log", "--json"]))["share-log"]["recorded"].as_array().unwrap().len()
+    };
+    assert_eq!(recorded(anna, &laptop), 3);
+    assert_eq!(recorded(&phone, &phone_dir), 3, "the phone's history lacks the laptop's records");
+    run(anna, &laptop, &["sync"]);
+    let out = run(&phone, &phone_dir, &["sync", "--json"]);
+    assert_eq!(json(&out)["sync"][0]["outcome"], "merge", "{}", stdout(&out));
+    run(anna, &laptop, &["sync"]);
+    for (who, dir) in [(anna, &laptop), (&phone, &phone_dir)] {
+        run(who, dir, &["verify"]);
+        assert_eq!(recorded(who, dir), 0, "nothing recorded again");
+    }
+}
+
 /// Attack: whoever can write to the served directory moves a link's
 /// directory away and puts a symbolic link in its place while the patient
 /// revokes the link, then moves it back, so that the link is still served
@@ -919,6 +972,7 @@ fn a_link_moved_away_while_it_is_revoked_is_not_said_to_be_ended() {
     assert_eq!(ask(s.port, &name_of(&link), "").0, 200, "not ended yet, and hrx did not say it was");
     let out = revoke();
     assert!(out.status.success(), "revoking again ends it: {}", stderr(&out));
+    assert!(stderr(&out).contains("is marked ended, and the server answers it no more"), "{}", stderr(&out));
     assert_eq!(ask(s.port, &name_of(&link), "").0, 404);
     let out = revoke();
     assert!(stderr(&out).contains("is revoked already"), "{}", stderr(&out));

@@ -307,11 +307,18 @@ pub fn run(ctx: &mut Context, cmd: &ShareCommand, out: &Out) -> Result<i32> {
             if out.json {
                 out.json("share-revoked", &s.public());
             } else {
-                out.info(&format!(
-                    "share {} revoked: {} removed; remove any copy of it you put elsewhere",
-                    s.id,
-                    s.file.display()
-                ));
+                match &s.manifest {
+                    Some(m) => out.info(&format!(
+                        "share {} revoked: its link at {} is marked ended, and the server answers it no more; a copy the host made elsewhere is not ended",
+                        s.id,
+                        m.display()
+                    )),
+                    None => out.info(&format!(
+                        "share {} revoked: {} is gone from where hrx wrote it; remove any copy of it you put elsewhere (a static host cannot end a link: it serves what it holds)",
+                        s.id,
+                        s.file.display()
+                    )),
+                }
             }
         }
     }

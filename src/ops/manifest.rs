@@ -166,7 +166,9 @@ pub fn end(dir: &Path) -> bool {
     if !real_dir(dir) {
         return false;
     }
-    let marked = crate::fsutil::write_private(&dir.join("ended"), b"").is_ok();
+    // Already marked (by the server, or anything at that name: the server
+    // takes any) is ended too.
+    let marked = crate::fsutil::write_private(&dir.join("ended"), b"").is_ok() || is_ended(dir);
     let Some(files) = link_dirs(dir) else { return marked };
     if let Ok(rd) = std::fs::read_dir(&files) {
         for e in rd.flatten() {
