@@ -96,6 +96,25 @@ fn the_format_page_names_the_attack_tests_and_reason_codes() {
         let name: String = named.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         assert!(defined.contains(&name.as_str()), "hrx-repository(5) names trust::{name}, which does not exist");
     }
+    // Every test the page names in another file of tests/ exists there too.
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut named = 0;
+    for (i, _) in page.match_indices("::") {
+        let module: String =
+            page[..i].chars().rev().take_while(|c| word(*c)).collect::<String>().chars().rev().collect();
+        let name: String = page[i + 2..].chars().take_while(|c| word(*c)).collect();
+        let file = repo.join("tests").join(format!("{module}.rs"));
+        if module.is_empty() || name.is_empty() || module == "trust" || !file.exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.contains(&format!("fn {name}(")),
+            "hrx-repository(5) names {module}::{name}, which tests/{module}.rs does not define"
+        );
+        named += 1;
+    }
+    assert!(named >= 10, "the page names tests of other files: {named}");
     // Reason codes (issue 16): the page's table is the one generated from
     // the verifier's enum, and every code a verdict can carry is asserted by
     // some test, so none is a rule nobody has seen enforced.
