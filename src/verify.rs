@@ -1015,7 +1015,7 @@ pub fn check_revocations(
     let hex = |s: &str| Oid::from_str(s).ok();
     for c in commits {
         // Whether commit `r` contains this one.
-        let contains = |r: Oid| r == c.oid || rec.repo.graph_descendant_of(r, c.oid).unwrap_or(false);
+        let contains = |r: Oid| rec.contains(r, c.oid);
         let predates = |g: &crate::policy::GrantRecord| g.revoked_in.as_deref().and_then(hex).is_some_and(contains);
         let key = c.key.as_ref().unwrap_or(&c.signer);
         let only_revokes = only_revokes_itself(c);

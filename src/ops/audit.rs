@@ -122,7 +122,7 @@ pub fn lateness(
     if c.needs.is_empty() {
         return out; // the patient's own commits
     }
-    let contains = |a: git2::Oid, b: git2::Oid| a == b || rec.repo.graph_descendant_of(a, b).unwrap_or(false);
+    let contains = |a: git2::Oid, b: git2::Oid| rec.contains(a, b);
     // Revocations of the grants it used, on lines it did not contain.
     for a in &c.needs {
         for id in a {

@@ -339,7 +339,7 @@ fn check_mark(rec: &Record, v: &Verified, s: &Seen, way_out: &str) -> Result<()>
             ),
         }));
     }
-    if s.head != v.head && !rec.repo.graph_descendant_of(v.head, s.head).unwrap_or(false) {
+    if !rec.contains(v.head, s.head) {
         // Another process may have written meanwhile (and marked its
         // head after this one read the branch): that is the branch
         // moving on, not back. Only a branch that still lacks the mark
@@ -420,9 +420,7 @@ pub fn accept_rollback(ctx: &Context, rec: &Record, v: &Verified) -> Result<Opti
             commits: None,
             newest: vec![],
         }),
-        Some(s) if s.head != v.head && !rec.repo.graph_descendant_of(v.head, s.head).unwrap_or(false) => {
-            Some(gave_up(rec, &s, v.head))
-        }
+        Some(s) if !rec.contains(v.head, s.head) => Some(gave_up(rec, &s, v.head)),
         _ => None,
     };
     for path in seen_files(ctx, &ctx.dir) {

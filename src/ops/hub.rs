@@ -160,7 +160,7 @@ pub fn check_push(rec: &Record, quarantine: Option<&Path>, updates: &[Update], n
 /// from a directory uses: an object over its limit refuses the push too.
 fn only_what_main_needs(rec: &Record, quarantine: &Path, new: Oid) -> Result<()> {
     let hub = git2::Odb::new()?;
-    hub.add_disk_alternate(&rec.repo.path().join("objects").to_string_lossy())?;
+    hub.add_disk_alternate(&rec.git_dir().join("objects").to_string_lossy())?;
     let pushed = git2::Odb::new()?;
     pushed.add_disk_alternate(&quarantine.to_string_lossy())?;
     let all = rec.repo.odb()?;
@@ -213,7 +213,7 @@ pub fn open_for_hook(dir: &Path) -> Result<(Record, Option<PathBuf>)> {
     let mut quarantine = None;
     if let Some(q) = std::env::var_os("GIT_OBJECT_DIRECTORY") {
         let q = git_dir.join(q);
-        if q != rec.repo.path().join("objects") {
+        if q != rec.git_dir().join("objects") {
             rec.repo.odb()?.add_disk_alternate(&q.to_string_lossy())?;
             quarantine = Some(q);
         }
@@ -243,7 +243,7 @@ pub struct Installed {
 pub fn install(dir: &Path, exe: &Path, patient: Option<&Fpr>, force: bool, now: DateTime<Utc>) -> Result<Installed> {
     let rec = Record::open(dir)?;
     let canonical = |p: &Path| std::fs::canonicalize(p).map_err(|e| Error::io(p, e));
-    if !rec.repo.is_bare() || canonical(rec.repo.path())? != canonical(dir)? {
+    if !rec.repo.is_bare() || canonical(rec.git_dir())? != canonical(dir)? {
         return Err(Error::State(format!(
             "{} is not a bare repository; a hub is one (`git init --bare -b main DIR`, or `hrx remote add NAME DIR --create`)",
             dir.display()
@@ -267,7 +267,7 @@ pub fn install(dir: &Path, exe: &Path, patient: Option<&Fpr>, force: bool, now: 
         }
         commits = v.commits.len();
     }
-    let hooks = rec.repo.path().join("hooks");
+    let hooks = rec.git_dir().join("hooks");
     std::fs::create_dir_all(&hooks).map_err(|e| Error::io(&hooks, e))?;
     let hook = hooks.join("pre-receive");
     if let Ok(m) = std::fs::symlink_metadata(&hook) {
@@ -317,7 +317,7 @@ pub fn install(dir: &Path, exe: &Path, patient: Option<&Fpr>, force: bool, now: 
     }
     rec.repo.set_head(BRANCH)?;
     Ok(Installed {
-        hub: rec.repo.path().display().to_string(),
+        hub: rec.git_dir().display().to_string(),
         hook: hook.display().to_string(),
         patient: patient.cloned().or_else(|| c.snapshot().ok()?.get_string(PATIENT_KEY).ok()),
         commits,

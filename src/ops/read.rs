@@ -411,7 +411,7 @@ pub fn views(
     if threads == 1 || entries.len() < 32 {
         return entries.iter().map(|e| view(rec, v, e, r, now)).collect();
     }
-    let git_dir = rec.repo.path().to_path_buf();
+    let git_dir = rec.git_dir().to_path_buf();
     let per = entries.len().div_ceil(threads);
     let reader = &*r;
     std::thread::scope(|scope| {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Context;
 use crate::error::{Error, Result};
 use crate::repo::Record;
-use crate::repo::transport::{incoming_ref, local_path, verified_ref};
+use crate::repo::transport::local_path;
 
 /// What adding a remote did.
 #[derive(Debug, Serialize)]
@@ -38,7 +38,7 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 fn exists(rec: &Record, name: &str) -> Result<()> {
-    if rec.repo.find_remote(name).is_err() {
+    if !rec.has_remote(name) {
         return Err(Error::NotFound(format!("no remote {name}; `hrx remote list` shows them")));
     }
     Ok(())
@@ -50,7 +50,7 @@ fn exists(rec: &Record, name: &str) -> Result<()> {
 pub fn add(ctx: &Context, name: &str, url: &str, create: bool) -> Result<Added> {
     let rec = ctx.record()?;
     check_name(name)?;
-    if rec.repo.find_remote(name).is_ok() {
+    if rec.has_remote(name) {
         return Err(Error::State(format!(
             "remote {name} exists already (`hrx remote set-url {name} URL` changes where it points)"
         )));
@@ -82,7 +82,7 @@ pub fn add(ctx: &Context, name: &str, url: &str, create: bool) -> Result<Added> 
     } else {
         None
     };
-    rec.repo.remote(name, &url)?;
+    rec.add_remote(name, &url)?;
     Ok(Added { name: name.into(), url, created })
 }
 
@@ -91,13 +91,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<()> {
     let rec = ctx.record()?;
     exists(&rec, name)?;
     let _lock = rec.lock()?;
-    rec.repo.remote_delete(name)?;
-    for r in [verified_ref(name), incoming_ref(name)] {
-        if let Ok(mut r) = rec.repo.find_reference(&r) {
-            r.delete()?;
-        }
-    }
-    Ok(())
+    rec.remove_remote(name)
 }
 
 /// Renames a remote; its high-water mark goes with it, so the renamed
@@ -106,20 +100,11 @@ pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<()> {
     let rec = ctx.record()?;
     exists(&rec, old)?;
     check_name(new)?;
-    if rec.repo.find_remote(new).is_ok() {
+    if rec.has_remote(new) {
         return Err(Error::State(format!("remote {new} exists already")));
     }
     let _lock = rec.lock()?;
-    let problems = rec.repo.remote_rename(old, new)?;
-    if let Some(p) = problems.iter().flatten().flatten().next() {
-        return Err(Error::State(format!("renamed {old} to {new}, but git could not rename its refspec {p}")));
-    }
-    for (from, to) in [(verified_ref(old), verified_ref(new)), (incoming_ref(old), incoming_ref(new))] {
-        if let Ok(mut r) = rec.repo.find_reference(&from) {
-            r.rename(&to, false, "hrx: remote renamed")?;
-        }
-    }
-    Ok(())
+    rec.rename_remote(old, new)
 }
 
 /// Points a remote at a new URL (the hub moved). Its high-water mark
@@ -128,8 +113,7 @@ pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<()> {
 pub fn set_url(ctx: &Context, name: &str, url: &str) -> Result<()> {
     let rec = ctx.record()?;
     exists(&rec, name)?;
-    rec.repo.remote_set_url(name, url)?;
-    Ok(())
+    rec.set_remote_url(name, url)
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub fn verify(ctx: &mut Context, inner: bool, accept_rollback: bool) -> Result<R
     let rec = ctx.record()?;
     // From the root means every file: a copy may hide a FIFO among the
     // objects, where only a lookup of that object would find it.
-    crate::repo::files::check_all(rec.repo.path())?;
+    crate::repo::files::check_all(rec.git_dir())?;
     super::is_a_record(ctx, &rec)?;
     let pin = super::device::pinned(ctx, &rec)?;
     let now = ctx.clock.now();

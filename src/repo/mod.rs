@@ -7,6 +7,7 @@ pub mod files;
 mod index;
 pub mod object;
 pub mod pack;
+mod remotes;
 pub mod transport;
 
 use std::fs::{self, File};
@@ -105,6 +106,18 @@ impl Record {
     /// The directory hrx keeps its per-device state in (`.git/hrx`).
     pub fn state_dir(&self) -> PathBuf {
         self.repo.path().join("hrx")
+    }
+
+    /// Whether commit `a` is `b` or has it among its ancestors, by git's
+    /// commit graph: for commits already verified (libgit2 reads them
+    /// unbounded; see [`object::descends_from`] for others).
+    pub fn contains(&self, a: Oid, b: Oid) -> bool {
+        a == b || self.repo.graph_descendant_of(a, b).unwrap_or(false)
+    }
+
+    /// The git directory (`.git`, or the repository itself when bare).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
     }
 
     /// The work tree, if any.
