@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::Fpr;
 use crate::model::Reason;
-use crate::repo::transport::{Progress, incoming_ref, verified_ref};
+use crate::repo::transport::Progress;
 use crate::repo::{Pin, Record};
 use crate::verify::{Failure, Verified, verify};
 
@@ -170,12 +170,12 @@ fn late_commits(
         if end + grace >= now || c.time >= end {
             continue;
         }
-        if c.oid == local || rec.repo.graph_descendant_of(local, c.oid)? {
+        if c.oid == local || rec.is_descendant(local, c.oid)? {
             continue; // not new here
         }
         let mut vouched = false;
         for x in &theirs.commits[i + 1..] {
-            if x.signer != c.signer && may_vouch(&x.signer) && rec.repo.graph_descendant_of(x.oid, c.oid)? {
+            if x.signer != c.signer && may_vouch(&x.signer) && rec.is_descendant(x.oid, c.oid)? {
                 vouched = true;
                 break;
             }
@@ -201,12 +201,7 @@ fn refuse(source: &str, f: Failure) -> Error {
 }
 
 fn count_new(rec: &Record, incoming: Oid, local: Option<Oid>) -> Result<usize> {
-    let mut w = rec.repo.revwalk()?;
-    w.push(incoming)?;
-    if let Some(l) = local {
-        w.hide(l)?;
-    }
-    Ok(w.count())
+    Ok(rec.commits_between(incoming, local)?.len())
 }
 
 /// Verifies `incoming` (from `source`; `name` for the high-water mark, None
@@ -226,7 +221,7 @@ pub fn integrate(
     })?;
     // Never go backwards: the remote must still contain what we verified from it.
     if let Some(n) = name
-        && let Ok(mark) = rec.repo.refname_to_id(&verified_ref(n))
+        && let Some(mark) = rec.verified_mark(n)
         && mark != incoming
         && !rec.descends_from(incoming, mark)
     {
@@ -283,9 +278,9 @@ pub fn integrate(
     // Counted once verified: libgit2's walk reads commits unbounded.
     let received = count_new(rec, incoming, Some(local))?;
     let mut out = Integrated { received, verified: theirs.commits.len(), late, ..Default::default() };
-    if local == incoming || rec.repo.graph_descendant_of(local, incoming)? {
+    if local == incoming || rec.is_descendant(local, incoming)? {
         out.outcome = Integration::UpToDate;
-    } else if rec.repo.graph_descendant_of(incoming, local)? {
+    } else if rec.is_descendant(incoming, local)? {
         rec.advance(Some(local), incoming, &format!("hrx: fast-forward from {source}"))?;
         out.outcome = Integration::FastForward;
     } else {
@@ -333,9 +328,9 @@ pub fn integrate(
 /// its quarantine ref goes.
 fn mark_verified(rec: &Record, name: Option<&str>, incoming: Oid) -> Result<()> {
     if let Some(n) = name {
-        rec.repo.reference(&verified_ref(n), incoming, true, "hrx: verified")?;
+        rec.set_verified_mark(n, incoming, "hrx: verified")?;
     }
-    let _ = rec.repo.find_reference(&incoming_ref(name.unwrap_or("bundle"))).and_then(|mut r| r.delete());
+    rec.drop_incoming(name.unwrap_or("bundle"));
     Ok(())
 }
 
@@ -343,13 +338,9 @@ fn mark_verified(rec: &Record, name: Option<&str>, incoming: Oid) -> Result<()> 
 fn forks(rec: &Record, ours: &Verified, theirs: &Verified, local: Oid, incoming: Oid) -> Result<Vec<Fork>> {
     let only = |a: Oid, b: Oid, v: &Verified| -> Result<HashMap<Fpr, Oid>> {
         let signer: HashMap<Oid, &Fpr> = v.commits.iter().map(|c| (c.oid, &c.signer)).collect();
-        let mut w = rec.repo.revwalk()?;
-        w.push(a)?;
-        w.hide(b)?;
         let mut newest = HashMap::new();
         // The walk yields newest first: keep the first per signer.
-        for oid in w {
-            let oid = oid?;
+        for oid in rec.commits_between(a, Some(b))? {
             if let Some(s) = signer.get(&oid) {
                 newest.entry((*s).clone()).or_insert(oid);
             }
@@ -408,13 +399,7 @@ pub struct Synced {
 
 /// The configured remotes, by name.
 pub fn remotes(rec: &Record) -> Result<Vec<(String, String)>> {
-    let names = rec.repo.remotes()?;
-    let mut out = vec![];
-    for n in names.iter().flatten().flatten() {
-        let r = rec.repo.find_remote(n)?;
-        out.push((n.to_string(), r.url().unwrap_or("").to_string()));
-    }
-    Ok(out)
+    rec.remotes()
 }
 
 /// Where this copy stands with a remote, as of the last sync.
@@ -441,15 +426,13 @@ pub fn status(rec: &Record) -> Result<Vec<RemoteStatus>> {
     let head = rec.head()?;
     let mut out = vec![];
     for (name, url) in remotes(rec)? {
-        let mark = rec.repo.refname_to_id(&verified_ref(&name)).ok();
+        let mark = rec.verified_mark(&name);
         let (ahead, behind) = match (head, mark) {
-            (Some(h), Some(m)) => rec.repo.graph_ahead_behind(h, m)?,
+            (Some(h), Some(m)) => rec.ahead_behind(h, m)?,
             (Some(h), None) => (count_new(rec, h, None)?, 0),
             _ => (0, 0),
         };
-        let last_head_time = mark
-            .and_then(|m| rec.repo.find_commit(m).ok())
-            .and_then(|c| chrono::DateTime::from_timestamp(c.time().seconds(), 0));
+        let last_head_time = mark.and_then(|m| rec.commit_time(m));
         out.push(RemoteStatus { name, url, last_head: mark.map(|m| m.to_string()), last_head_time, ahead, behind });
     }
     Ok(out)
@@ -485,7 +468,7 @@ pub fn sync_one(
                     |_| {
                         // Refused: keep nothing unverified, referenced or not
                         // (repeated syncs would fill the copy with it).
-                        let _ = rec.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
+                        rec.drop_incoming(name);
                         rec.drop_packs_since(&packs);
                     },
                 )?
@@ -502,7 +485,7 @@ pub fn sync_one(
             fault::point("sync-before-push");
             match rec.push(url, incoming, progress) {
                 Ok(()) => {
-                    rec.repo.reference(&verified_ref(name), head.expect("checked"), true, "hrx: pushed")?;
+                    rec.set_verified_mark(name, head.expect("checked"), "hrx: pushed")?;
                 }
                 Err(e @ Error::PushRejected(_)) => {
                     last = Some((e, incoming));
@@ -728,13 +711,10 @@ pub fn clone(
         rec.advance(None, incoming, "hrx: clone")?;
         super::device::pin(ctx, &rec, &Pin { root: v.root, patient: v.header.patient.clone() })?;
         if !is_bundle {
-            rec.repo.remote("origin", source)?;
-            rec.repo.reference(&verified_ref("origin"), incoming, true, "hrx: verified")?;
+            rec.add_remote("origin", source)?;
+            rec.set_verified_mark("origin", incoming, "hrx: verified")?;
         }
-        let _ = rec
-            .repo
-            .find_reference(&incoming_ref(if is_bundle { "bundle" } else { "origin" }))
-            .and_then(|mut r| r.delete());
+        rec.drop_incoming(if is_bundle { "bundle" } else { "origin" });
         rec.refresh_worktree()?;
         super::cache::store(&rec, &v, ctx.device_key().as_ref());
         super::device::mark_seen(ctx, dir, v.root, v.head, &v.header.patient, true);
@@ -777,10 +757,7 @@ pub struct Bundled {
 pub fn bundle_create(ctx: &mut Context, file: &Path, since: Option<&str>) -> Result<Bundled> {
     let rec = ctx.record()?;
     verified(ctx, &rec)?;
-    let since = since
-        .map(|s| rec.repo.revparse_single(s).and_then(|o| o.peel_to_commit()).map(|c| c.id()))
-        .transpose()
-        .map_err(|e| Error::NotFound(format!("--since: {}", e.message())))?;
+    let since = since.map(|s| rec.commit_named(s)).transpose().map_err(|e| Error::NotFound(format!("--since: {e}")))?;
     let (head, commits) = rec.write_bundle(file, since)?;
     Ok(Bundled { file: file.display().to_string(), head: head.to_string(), commits })
 }
@@ -795,7 +772,7 @@ pub fn bundle_import(ctx: &mut Context, file: &Path, accept_late: bool, progress
     let done = integrate(ctx, &rec, &format!("bundle {}", file.display()), None, incoming, accept_late, progress)
         .inspect_err(|_| {
             rec.drop_packs_since(&packs);
-            let _ = rec.repo.find_reference(&incoming_ref("bundle")).and_then(|mut r| r.delete());
+            rec.drop_incoming("bundle");
         })?;
     verified(ctx, &rec)?;
     Ok(done)

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod files;
+mod graph;
 mod index;
 pub mod object;
 pub mod pack;
@@ -106,13 +107,6 @@ impl Record {
     /// The directory hrx keeps its per-device state in (`.git/hrx`).
     pub fn state_dir(&self) -> PathBuf {
         self.repo.path().join("hrx")
-    }
-
-    /// Whether commit `a` is `b` or has it among its ancestors, by git's
-    /// commit graph: for commits already verified (libgit2 reads them
-    /// unbounded; see [`object::descends_from`] for others).
-    pub fn contains(&self, a: Oid, b: Oid) -> bool {
-        a == b || self.repo.graph_descendant_of(a, b).unwrap_or(false)
     }
 
     /// The git directory (`.git`, or the repository itself when bare).

@@ -3,6 +3,8 @@
 //! high-water mark and the quarantine of what a fetch brought) moving with
 //! them.
 
+use git2::Oid;
+
 use super::Record;
 use super::transport::{incoming_ref, verified_ref};
 use crate::error::{Error, Result};
@@ -49,5 +51,34 @@ impl Record {
     pub fn set_remote_url(&self, name: &str, url: &str) -> Result<()> {
         self.repo.remote_set_url(name, url)?;
         Ok(())
+    }
+
+    /// The configured remotes: (name, url), in git's order.
+    pub fn remotes(&self) -> Result<Vec<(String, String)>> {
+        let names = self.repo.remotes()?;
+        let mut out = vec![];
+        for n in names.iter().flatten().flatten() {
+            let r = self.repo.find_remote(n)?;
+            out.push((n.to_string(), r.url().unwrap_or("").to_string()));
+        }
+        Ok(out)
+    }
+
+    /// The head this device last verified of remote `name` (or pushed to
+    /// it): its high-water mark.
+    pub fn verified_mark(&self, name: &str) -> Option<Oid> {
+        self.repo.refname_to_id(&verified_ref(name)).ok()
+    }
+
+    /// Sets remote `name`'s high-water mark to `head` (verified, or pushed).
+    pub fn set_verified_mark(&self, name: &str, head: Oid, why: &str) -> Result<()> {
+        self.repo.reference(&verified_ref(name), head, true, why)?;
+        Ok(())
+    }
+
+    /// Drops the quarantine ref of what a fetch from `name` (or a bundle:
+    /// `bundle`) brought.
+    pub fn drop_incoming(&self, name: &str) {
+        let _ = self.repo.find_reference(&incoming_ref(name)).and_then(|mut r| r.delete());
     }
 }
