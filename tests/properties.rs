@@ -343,3 +343,122 @@ fn a_damaged_statement_reads_or_is_refused_never_panics() {
         })
         .unwrap();
 }
+
+/// What one commit of a random history adds.
+#[derive(Debug, Clone)]
+enum Add {
+    /// A well-formed note in `general`, sealed to its readers.
+    Note,
+    /// A well-formed note in `medication`, which the grantee may not write.
+    Medication,
+    /// Bytes at an entry's path.
+    EntryBytes(Vec<u8>),
+    /// Bytes at a statement's path.
+    StatementBytes(Vec<u8>),
+    /// A statement hrx writes, with bytes changed.
+    Statement(usize, u8, f64, u8),
+    /// Bytes at a path the layout has no place for.
+    Elsewhere(Vec<u8>),
+}
+
+fn add() -> impl Strategy<Value = Add> {
+    let bytes = || prop::collection::vec(any::<u8>(), 0..200);
+    prop_oneof![
+        10 => Just(Add::Note),
+        1 => Just(Add::Medication),
+        1 => bytes().prop_map(Add::EntryBytes),
+        1 => bytes().prop_map(Add::StatementBytes),
+        1 => (0..3usize, any::<u8>(), 0.0..1.0f64, any::<u8>()).prop_map(|(w, o, a, b)| Add::Statement(w, o, a, b)),
+        1 => bytes().prop_map(Add::Elsewhere),
+    ]
+}
+
+/// The verifier on histories made at random on top of a real record: the
+/// patient, a grantee who may write `general`, and a stranger each sign
+/// commits adding well-formed notes, notes where the signer may not write,
+/// bytes at an entry's or a statement's path, damaged statements, or bytes
+/// where the layout has no place, at times around the record's. Properties:
+/// the verifier never panics; a history of only well-formed notes by the
+/// patient and the grantee, in order of time, verifies; one with a commit by
+/// the stranger, or with anything but a well-formed note, never does.
+#[test]
+fn the_verifier_judges_random_histories_and_never_panics() {
+    use crate::common::{Party, TestEnv, forge};
+    use hrx::model::RepoPath;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    let mallory = env.party("Mallory", "XX", None);
+    env.init(&anna);
+    env.grant(&anna, &klein, "general", "read,write", &[]);
+    let rec = hrx::repo::Record::open(&env.record()).unwrap();
+    let base = rec.head().unwrap().unwrap();
+    let t0 = DateTime::from_timestamp(rec.repo.find_commit(base).unwrap().time().seconds(), 0).unwrap();
+    // Histories start six hours on, so that going back in time never
+    // reaches before the keys were made.
+    let start = t0 + chrono::Duration::hours(6);
+    let now = t0 + chrono::Duration::days(2);
+    let parties = [&anna, &klein, &mallory];
+    let certs = [forge::cert(&anna), forge::cert(&klein)];
+    let stored = stored_statements();
+    let signer = prop_oneof![3 => Just(0usize), 3 => Just(1usize), 1 => Just(2usize)];
+    let commits = prop::collection::vec((signer, prop::collection::vec(add(), 1..3), -60i64..240), 1..4);
+    let n = std::cell::Cell::new(0u64);
+    let seen = std::cell::Cell::new((0usize, 0usize));
+    runner(64)
+        .run(&commits, |commits| {
+            let mut head = base;
+            let (mut t, mut ordered) = (start, true);
+            let mut well_formed = true;
+            let mut stranger = false;
+            for (who, adds, minutes) in &commits {
+                let signer: &Party = parties[*who];
+                let at = t + chrono::Duration::minutes(*minutes);
+                ordered &= *minutes >= 0;
+                stranger |= *who == 2;
+                t = at;
+                let mut files = vec![];
+                for a in adds {
+                    n.set(n.get() + 1);
+                    let n = n.get();
+                    let id = Id::from_parts(at, { let mut r = [7u8; 10]; r[..8].copy_from_slice(&n.to_be_bytes()); r });
+                    let note = |category: &str| {
+                        let yaml = format!(
+                            "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: case {n}\n",
+                            at.to_rfc3339(),
+                            signer.fpr
+                        );
+                        let ct = hrx::crypto::message::seal(yaml.as_bytes(), forge::unlock(signer).signer, &[&certs[0], &certs[1]], at).unwrap();
+                        (RepoPath::Entry { category: category.parse().unwrap(), id }.to_path(), ct)
+                    };
+                    let entry = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+                    let statement = RepoPath::Statement(id).to_path();
+                    well_formed &= matches!(a, Add::Note);
+                    files.push(match a {
+                        Add::Note => note("general"),
+                        Add::Medication => note("medication"),
+                        Add::EntryBytes(b) => (entry, b.clone()),
+                        Add::StatementBytes(b) => (statement, b.clone()),
+                        Add::Statement(w, op, pos, byte) => (statement, mutate(&stored[*w], *op, *pos, *byte)),
+                        Add::Elsewhere(b) => (format!("misc/{id}"), b.clone()),
+                    });
+                }
+                let mut u = forge::unlock(signer);
+                head = rec.append(Some(head), &files, "hrx: add entry", &mut u.signer, &u.identity, at).unwrap();
+            }
+            let verdict = hrx::verify::verify(&rec, Some(head), None, now);
+            rec.repo.reference("refs/heads/main", base, true, "next case").unwrap();
+            if well_formed && ordered && !stranger {
+                prop_assert!(verdict.is_ok(), "well-formed notes in order must verify: {:?}", verdict.err());
+                seen.set((seen.get().0 + 1, seen.get().1));
+            }
+            if stranger || !well_formed {
+                prop_assert!(verdict.is_err(), "a stranger's commit, or anything but a well-formed note, verified");
+                seen.set((seen.get().0, seen.get().1 + 1));
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (good, bad) = seen.get();
+    assert!(good >= 3 && bad >= 10, "the cases try both ways: {good} that must verify, {bad} that must not");
+}
