@@ -535,6 +535,12 @@ impl Sshd {
         format!("ssh://{}@127.0.0.1:{}{}", self.user, self.port, self.base.join(name).display())
     }
 
+    /// Replaces the keys sshd takes (and what each runs) with `lines`, in
+    /// `authorized_keys` form.
+    pub fn authorize(&self, lines: &str) {
+        std::fs::write(self.dir.join("authorized_keys"), lines).unwrap();
+    }
+
     /// What sshd logged, for a failing test's message.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()

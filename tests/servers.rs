@@ -1,6 +1,7 @@
 //! Real git servers, started by the tests on 127.0.0.1 with their own
 //! config: OpenSSH's sshd (a key file, an ssh agent, an unknown host key,
-//! a key the server does not take), with hrx's hub hook on the server.
+//! a key the server does not take; gitolite3 behind it), with hrx's hub
+//! hook on the server.
 
 use std::path::{Path, PathBuf};
 
@@ -82,6 +83,112 @@ fn clone_sync_and_push_over_ssh_with_a_key_file() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
     assert_eq!(rev(&env, &served), rev(&env, &laptop), "the hub did not move");
+}
+
+/// A hub on gitolite3, as a hospital's IT runs one: one repository per
+/// patient, a key per provider, gitolite's shell behind sshd (here with
+/// its own HOME), hrx's hook in the patient's repository. The patient
+/// syncs through it, a provider with its own key clones and writes back,
+/// a key gitolite does not know is refused and leaves nothing, and plain
+/// git pushing an unsigned commit through gitolite meets hrx's hook.
+#[test]
+fn a_gitolite_hub_with_a_key_per_provider() {
+    let env = TestEnv::new();
+    let sshd = Sshd::start(&env);
+    let g = env.path().join("gitolite");
+    std::fs::create_dir_all(&g).unwrap();
+    let gitolite = |args: &[&str]| {
+        let out = env.bare("gitolite").args(args).env("HOME", &g).output().expect("gitolite3 (.ci/setup installs it)");
+        assert!(out.status.success(), "gitolite {args:?}: {}", stderr(&out));
+    };
+    let admin = env.path().join("admin.pub");
+    std::fs::copy(sshd.key.with_extension("pub"), &admin).unwrap();
+    gitolite(&["setup", "-pk", admin.to_str().unwrap()]);
+    let keygen = |name: &str| {
+        let k = env.path().join(name);
+        let out =
+            env.bare("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"]).arg(&k).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        k
+    };
+    let (klein_key, stranger_key) = (keygen("klein"), keygen("stranger"));
+    std::fs::copy(klein_key.with_extension("pub"), g.join(".gitolite/keydir/klein.pub")).unwrap();
+    std::fs::write(
+        g.join(".gitolite/conf/gitolite.conf"),
+        "repo gitolite-admin\n    RW+ = admin\nrepo anna\n    RW = admin klein\n",
+    )
+    .unwrap();
+    gitolite(&["compile"]);
+    gitolite(&["trigger", "POST_COMPILE"]);
+    let keys = std::fs::read_to_string(g.join(".ssh/authorized_keys")).unwrap();
+    assert!(keys.contains("gitolite-shell klein"), "{keys}");
+    sshd.authorize(&keys.replace("command=\"", &format!("command=\"env HOME={} ", g.display())));
+    let url = format!("ssh://{}@127.0.0.1:{}/anna", sshd.user, sshd.port);
+    let (anna, laptop, url, served) = anna_with_guarded_hub(&env, url, g.join("repositories/anna.git"));
+    let out = run(&env, &anna, &laptop, &["sync", "--json"]);
+    assert!(out.status.success(), "{}\nsshd: {}", stderr(&out), sshd.log());
+    assert_eq!(json(&out)["sync"][0]["pushed"], true);
+    assert_eq!(rev(&env, &served), rev(&env, &laptop), "pushed through gitolite and the hook");
+    // The GP, with its own key.
+    let klein = env.party("Dr Klein", "DE", None);
+    env.exchange_cert(&klein, &anna);
+    ok(&env, &anna, &laptop, &["grant", &klein.fpr, "--categories", "general", "--rights", "read,write"]);
+    ok(&env, &anna, &laptop, &["sync"]);
+    let copy = env.path().join("berlin");
+    let as_klein = |key: &Path| {
+        let mut c = env.hrx(&klein);
+        c.env("HRX_SSH_KEY", key);
+        c
+    };
+    let out = as_klein(&klein_key).args(["clone", &url]).arg(&copy).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_klein(&klein_key)
+        .arg("-C")
+        .arg(&copy)
+        .args(["add", "note", "--text", "blood pressure fine"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_klein(&klein_key).arg("-C").arg(&copy).args(["sync"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&run(&env, &anna, &laptop, &["sync", "--json"]));
+    assert_eq!(v["sync"][0]["outcome"], "fast-forward", "{v}");
+    // A key gitolite does not know.
+    let nowhere = env.path().join("nowhere");
+    let out =
+        as_klein(&stranger_key).args(["clone", &url]).arg(&nowhere).args(["--trust-root", &anna.fpr]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("the ssh server took no key hrx offered"), "{}", stderr(&out));
+    assert!(!nowhere.exists(), "nothing left behind");
+    // Plain git through gitolite meets the hook.
+    let t = env.path().join("mallory");
+    let git = |dir: &Path, args: &[&str]| {
+        env.bare("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
+            .args(args)
+            .env("GIT_SSH_COMMAND", sshd.git_ssh_command(&env))
+            .output()
+            .unwrap()
+    };
+    let out = git(env.path(), &["clone", "-q", &url, "mallory"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(t.join("junk"), "x").unwrap();
+    assert!(git(&t, &["add", "junk"]).status.success());
+    assert!(git(&t, &["commit", "-q", "-m", "junk"]).status.success());
+    let out = git(&t, &["push", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
+    assert_eq!(rev(&env, &served), rev(&env, &laptop), "the hub did not move");
+    // Every access went through gitolite, as the user each key names.
+    let logs: String = TestEnv::files_under(&g.join(".gitolite/logs"))
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
+    for said in ["\tklein\t", "\tadmin\t", "git-receive-pack '/anna'"] {
+        assert!(logs.contains(said), "gitolite's log: {said:?} in {logs}");
+    }
 }
 
 #[test]
