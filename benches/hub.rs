@@ -8,6 +8,7 @@
 //! the root and the grant. Then times the `hrx` binary, whole process:
 //! `hrx sync --records DIR` with everything new, then again after 5% of
 //! the records got one new entry each.
+//! `HRX_BENCH_HUB_JOBS=N` passes `--jobs N` (default: hrx's, one per core).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -59,16 +60,13 @@ fn hrx() -> PathBuf {
 
 fn sync_records(home: &Path, records: &Path) -> (f64, serde_json::Value, u64) {
     let t0 = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(hrx())
-        .args(["sync", "--records"])
-        .arg(records)
-        .arg("--json")
-        .env("HRX_HOME", home)
-        .output()
-        .unwrap();
+    let mut c = Command::new("/usr/bin/time");
+    c.arg("-f").arg("%M").arg(hrx()).args(["sync", "--records"]).arg(records).arg("--json").env("HRX_HOME", home);
+    // HRX_BENCH_HUB_JOBS: records synced at once (default: hrx's).
+    if let Ok(j) = std::env::var("HRX_BENCH_HUB_JOBS") {
+        c.args(["--jobs", &j]);
+    }
+    let out = c.output().unwrap();
     let dt = t0.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
