@@ -129,6 +129,12 @@ impl<'o> Trees<'o> {
     pub fn open(git_dir: &std::path::Path) -> std::result::Result<Trees<'static>, git2::Error> {
         let odb = Odb::new()?;
         odb.add_disk_alternate(&git_dir.join("objects").to_string_lossy())?;
+        // In a pre-receive hook git holds what is pushed in a quarantine
+        // directory until the hook accepts it: workers read from it too
+        // (as hub::open_for_hook's handle does).
+        if let Some(q) = std::env::var_os("GIT_QUARANTINE_PATH") {
+            odb.add_disk_alternate(&q.to_string_lossy())?;
+        }
         Ok(Trees::new(odb))
     }
 
