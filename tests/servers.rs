@@ -40,6 +40,31 @@ fn anna_over_ssh(env: &TestEnv, sshd: &Sshd) -> (Party, PathBuf, String, PathBuf
     anna_with_guarded_hub(env, sshd.bare(env, "anna.git"), sshd.base.join("anna.git"))
 }
 
+/// Plain git, over `sshd` as the test's user, clones `url`, commits an
+/// unsigned file and pushes it: the hub's hook refuses it, with hrx's
+/// reason after `remote:`.
+fn plain_git_push_meets_the_hook(env: &TestEnv, sshd: &Sshd, url: &str) {
+    let t = env.path().join("mallory");
+    let git = |dir: &Path, args: &[&str]| {
+        env.bare("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
+            .args(args)
+            .env("GIT_SSH_COMMAND", sshd.git_ssh_command(env))
+            .output()
+            .unwrap()
+    };
+    let out = git(env.path(), &["clone", "-q", url, "mallory"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(t.join("junk"), "x").unwrap();
+    assert!(git(&t, &["add", "junk"]).status.success());
+    assert!(git(&t, &["commit", "-q", "-m", "junk"]).status.success());
+    let out = git(&t, &["push", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
+}
+
 #[test]
 fn clone_sync_and_push_over_ssh_with_a_key_file() {
     let env = TestEnv::new();
@@ -63,25 +88,7 @@ fn clone_sync_and_push_over_ssh_with_a_key_file() {
     assert_eq!(v["sync"][0]["outcome"], "fast-forward", "{v}");
     assert_eq!(rev(&env, &laptop), rev(&env, &copy));
     // Plain git over the same ssh server meets the hook too.
-    let t = env.path().join("mallory");
-    let git = |dir: &Path, args: &[&str]| {
-        env.bare("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
-            .args(args)
-            .env("GIT_SSH_COMMAND", sshd.git_ssh_command(&env))
-            .output()
-            .unwrap()
-    };
-    let out = git(env.path(), &["clone", "-q", &url, "mallory"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    std::fs::write(t.join("junk"), "x").unwrap();
-    assert!(git(&t, &["add", "junk"]).status.success());
-    assert!(git(&t, &["commit", "-q", "-m", "junk"]).status.success());
-    let out = git(&t, &["push", "origin", "main"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
+    plain_git_push_meets_the_hook(&env, &sshd, &url);
     assert_eq!(rev(&env, &served), rev(&env, &laptop), "the hub did not move");
 }
 
@@ -161,25 +168,7 @@ fn a_gitolite_hub_with_a_key_per_provider() {
     assert!(stderr(&out).contains("the ssh server took no key hrx offered"), "{}", stderr(&out));
     assert!(!nowhere.exists(), "nothing left behind");
     // Plain git through gitolite meets the hook.
-    let t = env.path().join("mallory");
-    let git = |dir: &Path, args: &[&str]| {
-        env.bare("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["-c", "user.name=M", "-c", "user.email=m@example.org"])
-            .args(args)
-            .env("GIT_SSH_COMMAND", sshd.git_ssh_command(&env))
-            .output()
-            .unwrap()
-    };
-    let out = git(env.path(), &["clone", "-q", &url, "mallory"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    std::fs::write(t.join("junk"), "x").unwrap();
-    assert!(git(&t, &["add", "junk"]).status.success());
-    assert!(git(&t, &["commit", "-q", "-m", "junk"]).status.success());
-    let out = git(&t, &["push", "origin", "main"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("remote: hrx: error:"), "{}", stderr(&out));
+    plain_git_push_meets_the_hook(&env, &sshd, &url);
     assert_eq!(rev(&env, &served), rev(&env, &laptop), "the hub did not move");
     // Every access went through gitolite, as the user each key names.
     let logs: String = TestEnv::files_under(&g.join(".gitolite/logs"))
