@@ -451,6 +451,74 @@ fn many_records_sync_at_once_and_one_failure_stops_no_other() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
 }
 
+/// A record whose commits hold more bytes than verify keeps at once (620
+/// commits of 60 KB, 36 MiB; verify holds 32 MiB and reads the rest again),
+/// pushed with plain git to a new hub: the hook reads those commits again
+/// from the push's quarantine, where git keeps them until the hook says
+/// yes, and takes the push (it had refused it as "could not be read again").
+#[test]
+fn a_first_push_larger_than_verify_holds_is_taken() {
+    use hrx::crypto::message::seal;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    let rec = hrx::repo::Record::open(&laptop).unwrap();
+    let mut u = forge::unlock(&anna);
+    let cert = forge::cert(&anna);
+    let message = format!("hrx: add entry\n\n{}\n", "x".repeat(60_000));
+    for i in 0..620 {
+        env.advance(1);
+        let t = chrono::DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&chrono::Utc);
+        let id = hrx::ops::add::new_id(t).unwrap();
+        let yaml = format!(
+            "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: Anna Weber}}\ntext: note {i}\n",
+            t.to_rfc3339(),
+            anna.fpr
+        );
+        let ct = seal(yaml.as_bytes(), u.signer.clone(), &[&cert], t).unwrap();
+        let path = hrx::model::RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
+        rec.append(rec.head().unwrap(), &[(path, ct)], &message, &mut u.signer, &u.identity, t).unwrap();
+    }
+    let out = run(&env, &anna, &laptop, &["verify", "--no-decrypt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hub = env.path().join("hub.git");
+    ok(&env, &anna, &laptop, &["remote", "add", "hub", hub.to_str().unwrap(), "--create"]);
+    assert!(git(&env, &hub, &["rev-parse", "-q", "--verify", "main"]).stdout.is_empty(), "nothing pushed yet");
+    let out = git(&env, &laptop, &["push", "-q", hub.to_str().unwrap(), "main"]);
+    assert!(out.status.success(), "the hook took the push: {}", stderr(&out));
+    assert_eq!(rev(&env, &hub, "main"), rev(&env, &laptop, "main"));
+    let size: usize = git_ok(&env, &hub, &["cat-file", "-s", "main"]).trim().parse().unwrap();
+    assert!(size > 60_000, "{size}");
+}
+
+/// Attack (hostile review of the hub, session 19): the names of the
+/// directories under `--records` are the host's to choose, and a name with
+/// a newline forged whole lines of the report ("hrx: all 99 records synced
+/// OK"), and one with an escape drove the terminal. Names are shown
+/// escaped, in every line that carries them.
+#[test]
+fn a_record_named_to_forge_lines_of_the_report_is_shown_escaped() {
+    let env = TestEnv::new();
+    let (klein, dir, patients) = provider_with_records(&env, &["anna"]);
+    let evil = "\u{1b}]0;pwned\u{7}\nhrx: all 99 records synced OK";
+    std::fs::rename(dir.join("anna"), dir.join(format!("anna{evil}"))).unwrap();
+    // A plain git clone (no trust root here) fails, and says so.
+    let plain = dir.join(format!("plain{evil}"));
+    assert!(env.bare("git").args(["clone", "-q"]).arg(&patients[0].2).arg(&plain).output().unwrap().status.success());
+    std::os::unix::fs::symlink(&plain, dir.join(format!("link{evil}"))).unwrap();
+    let out = env.hrx(&klein).args(["sync", "--records"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all}");
+    assert!(!all.lines().any(|l| l.starts_with("hrx: all 99")), "a line was forged: {all}");
+    for name in ["anna", "plain", "link"] {
+        assert!(all.contains(&format!("{name}\\u{{1b}}]0;pwned\\u{{7}}\\u{{a}}hrx: all 99")), "{name}: {all}");
+    }
+    assert!(stdout(&out).contains("FAILED") && stdout(&out).contains("no trust root"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("2 records: 1 synced (1 changed), 1 failed"), "{}", stderr(&out));
+    assert_eq!(rev(&env, &dir.join(format!("anna{evil}")), "main"), rev(&env, &patients[0].1, "main"));
+}
+
 /// Runs the hub's hook as git's receive-pack does: in the hub, with the
 /// pushed objects in a quarantine directory and the updates on stdin.
 fn hook_as_git_runs_it(env: &TestEnv, hub: &Path, quarantine: &Path, stdin: &[u8]) -> std::process::Output {

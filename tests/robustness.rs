@@ -750,3 +750,39 @@ fn a_fifo_in_the_work_tree_is_removed_not_read() {
     let out = env.hrx(&anna).arg("-C").arg(&dir).args(["verify"]).timeout(limit).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Attack (hostile review of the hub, session 19): symlinked directories
+/// fanned out under a copy's git directory, eight links on each of twelve
+/// levels to the next (8^12 paths, 96 links). git follows symlinked
+/// directories, so hrx looks through them, but into each directory once:
+/// everyday commands and a whole verification finish, and a link that
+/// leads back into where it is (a loop) is refused.
+#[test]
+fn a_fan_of_symlinked_directories_in_a_copy_is_looked_through_once() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    env.init(&anna);
+    env.note(&anna, "a note");
+    let dir = planted_copy(&env, "copy");
+    let fan = |root: &std::path::Path| {
+        for level in 0..=12 {
+            std::fs::create_dir_all(root.join(format!("d{level}"))).unwrap();
+        }
+        for level in 0..12 {
+            for i in 0..8 {
+                std::os::unix::fs::symlink(format!("../d{}", level + 1), root.join(format!("d{level}/s{i}"))).unwrap();
+            }
+        }
+    };
+    fan(&dir.join(".git/refs/tags/fan"));
+    fan(&dir.join(".git/fan"));
+    let limit = Duration::from_secs(60);
+    for args in [&["status"][..], &["log"], &["verify"]] {
+        let started = std::time::Instant::now();
+        let out = env.hrx(&anna).arg("-C").arg(&dir).args(args).timeout(limit).output().unwrap();
+        assert!(started.elapsed() < limit, "{args:?}: walked every path");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    std::os::unix::fs::symlink("..", dir.join(".git/refs/tags/fan/d12/up")).unwrap();
+    refused_in(&env, &anna, &dir, &["log"], "a loop of symlinks");
+}

@@ -3236,6 +3236,69 @@ fn a_flood_of_large_commits_takes_bounded_memory() {
     assert!(stderr(&out).contains("code: unsigned") && stderr(&out).contains(&first[..12]), "{}", stderr(&out));
 }
 
+/// Attack: a history of commits naming 1,299 parents each (62 KB, under
+/// the commit bound), every one merging the same 1,299 commits. A walk
+/// that keeps and stacks each commit's parents held millions of object
+/// ids (2,000 such commits took a hub's hook to 207 MB, 8,000 to 644 MB).
+/// A commit names at most 16 parents, each once; the first read is refused.
+#[test]
+fn a_flood_of_commits_with_thousands_of_parents_takes_bounded_memory() {
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let rec = env.init(&anna);
+    let head = stdout(&env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let mut stream = format!("reset refs/heads/flood\nfrom {head}\n\n");
+    let commit = |stream: &mut String, mark: usize, at: usize, merges: &mut dyn Iterator<Item = usize>| {
+        stream.push_str(&format!(
+            "commit refs/heads/flood\nmark :{mark}\ncommitter Mallory <m@example.org> {} +0000\ndata 1\nx\n",
+            EPOCH + 60 + at as i64
+        ));
+        for m in merges {
+            stream.push_str(&format!("merge :{m}\n"));
+        }
+        stream.push('\n');
+    };
+    for i in 1..=1300 {
+        commit(&mut stream, i, i, &mut std::iter::empty());
+    }
+    for j in 0..2000 {
+        commit(&mut stream, 1301 + j, 1301 + j, &mut (1..1300));
+    }
+    let out =
+        env.bare("git").arg("-C").arg(&rec).args(["fast-import", "--quiet"]).write_stdin(stream).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tip = stdout(&env.git(&["rev-parse", "refs/heads/flood"])).trim().to_string();
+    let size: usize = stdout(&env.git(&["cat-file", "-s", &tip])).trim().parse().unwrap();
+    assert!(size > 60_000 && size < 64 << 10, "{size}");
+    git(&env, &rec, &["update-ref", "refs/heads/main", "refs/heads/flood"]);
+    let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("code: malformed-commit") && err.contains(&tip[..12]), "{err}");
+    assert!(err.contains("more than 16 parents"), "{err}");
+    // Two parents that are one, as git itself never writes them.
+    git(&env, &rec, &["update-ref", "refs/heads/main", &head]);
+    let tree = stdout(&env.git(&["rev-parse", "HEAD^{tree}"])).trim().to_string();
+    let twice = format!(
+        "tree {tree}\nparent {head}\nparent {head}\nauthor M <m@example.org> {t} +0000\ncommitter M <m@example.org> {t} +0000\n\nx\n",
+        t = EPOCH + 60
+    );
+    let out = env
+        .bare("git")
+        .arg("-C")
+        .arg(&rec)
+        .args(["hash-object", "-t", "commit", "-w", "--stdin", "--literally"])
+        .write_stdin(twice)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dup = stdout(&out).trim().to_string();
+    git(&env, &rec, &["update-ref", "refs/heads/main", &dup]);
+    let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the same parent twice") && stderr(&out).contains(&dup[..12]), "{}", stderr(&out));
+}
+
 /// Attack: a participant signs a commit with a signature of another type
 /// (a user id certification, 0x13) over the commit's exact bytes. GnuPG
 /// refuses it ("invalid signature class"); so must hrx, however the

@@ -104,6 +104,13 @@ fn print_synced(out: &Out, prefix: &str, s: &Synced) {
     }
 }
 
+/// A record's directory as a line of text shows it: a name is the host's
+/// to choose, and one with a newline (or an escape) would forge lines of
+/// hrx's report.
+fn shown(dir: &std::path::Path) -> String {
+    crate::model::text::printable(&dir.display().to_string()).into_owned()
+}
+
 fn listed(file: &std::path::Path) -> Result<Vec<PathBuf>> {
     let text = if file == std::path::Path::new("-") {
         let mut s = String::new();
@@ -121,7 +128,7 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         (Some(dir), _) => {
             let (records, passed) = records_in(dir)?;
             for (p, why) in passed {
-                out.info(&format!("warning: {} passed over: {why}", p.display()));
+                out.info(&format!("warning: {} passed over: {why}", shown(&p)));
             }
             records
         }
@@ -130,7 +137,7 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     };
     if records.is_empty() {
         return Err(Error::NotFound(match &a.records {
-            Some(d) => format!("{} holds no copy of a record (no subdirectory with a .git)", d.display()),
+            Some(d) => format!("{} holds no copy of a record (no subdirectory with a .git)", shown(d)),
             None => "the list names no record".into(),
         }));
     }
@@ -155,6 +162,7 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             changed += 1;
         }
         let path = o.dir.display().to_string();
+        let shown_path = shown(&o.dir);
         if out.json {
             let doc = match &o.result {
                 Ok(rs) => serde_json::json!({ "path": path, "sync": remotes_json(rs) }),
@@ -163,8 +171,11 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             out.json_line("sync-record", &doc);
         } else {
             match &o.result {
-                Ok(rs) => rs.iter().for_each(|r| print_remote(out, &format!("{path}: "), r)),
-                Err(e) => out.line(&format!("{path}: FAILED: {}", super::exit::message(e))),
+                Ok(rs) => rs.iter().for_each(|r| print_remote(out, &format!("{shown_path}: "), r)),
+                // The message may name files in the record's directory.
+                Err(e) => {
+                    out.line(&format!("{shown_path}: FAILED: {}", super::exit::message(e).replace(&path, &shown_path)))
+                }
             }
         }
         p.report("syncing records", n, total);
@@ -187,7 +198,7 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
             if failed.is_empty() {
                 String::new()
             } else {
-                format!(": {}", failed.iter().map(|(d, _)| d.display().to_string()).collect::<Vec<_>>().join(", "))
+                format!(": {}", failed.iter().map(|(d, _)| shown(d)).collect::<Vec<_>>().join(", "))
             }
         ));
     }

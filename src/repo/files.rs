@@ -152,7 +152,7 @@ pub fn check_opening(git_dir: &Path) -> Result<()> {
     }
     check_config(&git_dir.join("config"))?;
     check_logs(&git_dir.join("logs"), 0)?;
-    check_refs(&git_dir.join("refs"), 0)?;
+    check_refs(&git_dir.join("refs"), 0, &mut Visited::default())?;
     check_loose(&git_dir.join("objects"))?;
     for d in LISTED_AT_OPEN {
         let d = git_dir.join(d);
@@ -217,10 +217,41 @@ fn check_loose(objects: &Path) -> Result<()> {
 /// directory, whose every object a fetch may open. Reads directories only.
 pub fn check_all(git_dir: &Path) -> Result<()> {
     check_opening(git_dir)?;
-    walk(git_dir, 0)
+    walk(git_dir, 0, &mut Visited::default())
 }
 
-fn walk(dir: &Path, depth: usize) -> Result<()> {
+/// The directories a walk has looked into, by device and inode. Symlinked
+/// directories are followed (git does), and a few links to the next level
+/// on each of a dozen levels would make a walk by path exponential: each
+/// directory is looked into once, however many ways lead to it.
+/// A directory reached again from inside itself is a loop, refused as
+/// libgit2 would go round it.
+#[derive(Default)]
+struct Visited {
+    seen: std::collections::HashSet<(u64, u64)>,
+    path: Vec<(u64, u64)>,
+}
+
+impl Visited {
+    /// Enters `dir` (of metadata `m`) unless it was looked into before, and
+    /// runs `look` there.
+    fn enter(&mut self, dir: &Path, m: &fs::Metadata, look: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let id = (m.dev(), m.ino());
+        if self.path.contains(&id) {
+            return Err(refuse(dir, "leads back into a directory it is in (a loop of symlinks)"));
+        }
+        if !self.seen.insert(id) {
+            return Ok(());
+        }
+        self.path.push(id);
+        let r = look(self);
+        self.path.pop();
+        r
+    }
+}
+
+fn walk(dir: &Path, depth: usize, visited: &mut Visited) -> Result<()> {
     // hrx's own state: see LISTED_AT_OPEN.
     if depth == 1 && dir.file_name().is_some_and(|n| n == "hrx") {
         return Ok(());
@@ -228,6 +259,11 @@ fn walk(dir: &Path, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(refuse(dir, "is nested deeper than any git directory (a loop of symlinks?)"));
     }
+    let m = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    visited.enter(dir, &m, |visited| walk_in(dir, depth, visited))
+}
+
+fn walk_in(dir: &Path, depth: usize, visited: &mut Visited) -> Result<()> {
     let rd = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for e in rd {
         let e = e.map_err(|e| Error::io(dir, e))?;
@@ -237,13 +273,13 @@ fn walk(dir: &Path, depth: usize) -> Result<()> {
             continue;
         }
         if ty.is_dir() {
-            walk(&p, depth + 1)?;
+            walk(&p, depth + 1, visited)?;
             continue;
         }
         // A symlink (or an odd type): judged by what it points to.
         match fs::metadata(&p) {
             Ok(m) if m.is_file() => {}
-            Ok(m) if m.is_dir() => walk(&p, depth + 1)?,
+            Ok(m) if m.is_dir() => walk(&p, depth + 1, visited)?,
             _ => return Err(refuse(&p, kind_of(&p))),
         }
     }
@@ -338,7 +374,8 @@ fn check_logs(dir: &Path, depth: usize) -> Result<()> {
 /// high-water mark in `refs/hrx/verified/`) with a blocking `open(2)` and
 /// reads it whole, so each must be a small regular file (through a
 /// symlink, as git allows), under directories. A record has a handful.
-fn check_refs(dir: &Path, depth: usize) -> Result<()> {
+/// Each directory is looked into once ([`Visited`]).
+fn check_refs(dir: &Path, depth: usize, visited: &mut Visited) -> Result<()> {
     let Ok(m) = fs::metadata(dir) else { return Ok(()) };
     if !m.is_dir() {
         return Err(refuse(dir, kind_of(dir)));
@@ -346,10 +383,14 @@ fn check_refs(dir: &Path, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(refuse(dir, "is nested deeper than any git directory (a loop of symlinks?)"));
     }
+    visited.enter(dir, &m, |visited| check_refs_in(dir, depth, visited))
+}
+
+fn check_refs_in(dir: &Path, depth: usize, visited: &mut Visited) -> Result<()> {
     for e in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let p = e.map_err(|e| Error::io(dir, e))?.path();
         if fs::metadata(&p).is_ok_and(|m| m.is_dir()) {
-            check_refs(&p, depth + 1)?;
+            check_refs(&p, depth + 1, visited)?;
         } else {
             check_file(&p, 4 << 10)?;
         }

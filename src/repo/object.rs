@@ -12,6 +12,10 @@ pub const MAX_COMMIT: usize = 64 << 10;
 pub const MAX_TREE: usize = 4 << 20;
 /// The largest `gpgsig` accepted: one armoured signature is under 1 KiB.
 pub const MAX_SIGNATURE: usize = 16 << 10;
+/// The most parents a commit may name. hrx merges two lines of history at
+/// a time; without a bound, 64 KiB commits of 1,300 parents each make a
+/// walk keep (and stack) millions of object ids.
+pub const MAX_PARENTS: usize = 16;
 
 /// Why an object was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +162,8 @@ pub fn descends_from(odb: &Odb, descendant: Oid, ancestor: Oid) -> Result<bool, 
 }
 
 /// Parses a raw commit object. Strict where hrx relies on it: exactly one
-/// `tree`, `parent`s right after it, at most one `gpgsig`.
+/// `tree`, `parent`s right after it (at most [`MAX_PARENTS`], none twice),
+/// at most one `gpgsig`.
 pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
     let bad = |m: &str| ObjectError::Malformed(m.to_string());
     let mut tree = None;
@@ -220,7 +225,14 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
             if tree.is_none() || after_parents {
                 return Err(bad("a parent line is not right after the tree"));
             }
-            parents.push(hex(v)?);
+            let p = hex(v)?;
+            if parents.contains(&p) {
+                return Err(bad("it names the same parent twice"));
+            }
+            if parents.len() == MAX_PARENTS {
+                return Err(bad(&format!("it names more than {MAX_PARENTS} parents")));
+            }
+            parents.push(p);
         } else if tree.is_none() {
             return Err(bad("it does not start with its tree"));
         } else {
@@ -495,6 +507,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_commit_names_at_most_sixteen_parents_each_once() {
+        let commit = |parents: &[u32]| {
+            let mut c = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n".to_vec();
+            for p in parents {
+                c.extend_from_slice(format!("parent {p:040x}\n").as_bytes());
+            }
+            c.extend_from_slice(b"author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nmsg\n");
+            c
+        };
+        let many: Vec<u32> = (1..=MAX_PARENTS as u32 + 1).collect();
+        assert_eq!(parse_commit(&commit(&many[..MAX_PARENTS])).unwrap().parents.len(), MAX_PARENTS);
+        let e = parse_commit(&commit(&many)).unwrap_err();
+        assert!(matches!(e, ObjectError::Malformed(ref m) if m.contains("more than 16 parents")), "{e:?}");
+        let e = parse_commit(&commit(&[1, 2, 1])).unwrap_err();
+        assert!(matches!(e, ObjectError::Malformed(ref m) if m.contains("same parent twice")), "{e:?}");
     }
 
     #[test]

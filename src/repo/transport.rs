@@ -590,7 +590,7 @@ pub(crate) fn missing_objects(
         let data = obj::read_bounded(theirs, c, ObjectType::Commit, obj::MAX_COMMIT).map_err(|e| (c, e))?;
         let raw = obj::parse_commit(&data).map_err(|e| (c, e))?;
         take(&mut out, c, ObjectType::Commit, obj::MAX_COMMIT, data.len())?;
-        commits.extend(raw.parents);
+        commits.extend(raw.parents.into_iter().filter(|p| !seen.contains(p)));
         trees.push(raw.tree);
         // Depth first through the trees, with a stack: a hostile tree may
         // nest deeper than a call stack.
