@@ -519,6 +519,43 @@ fn a_record_named_to_forge_lines_of_the_report_is_shown_escaped() {
     assert_eq!(rev(&env, &dir.join(format!("anna{evil}")), "main"), rev(&env, &patients[0].1, "main"));
 }
 
+/// Attack (hostile review of the fix above): what an error message quotes
+/// carried the newline instead: a remote's URL in a record's git config,
+/// or a file name inside a remote directory (a stick another device
+/// prepared). Errors and listings show quoted text escaped too.
+#[test]
+fn quoted_urls_and_file_names_forge_no_lines_of_a_report() {
+    let env = TestEnv::new();
+    let (klein, dir, patients) = provider_with_records(&env, &["anna", "bob"]);
+    let forged = "hrx: all 99 records synced OK";
+    git_ok(&env, &dir.join("anna"), &["config", "remote.origin.url", &format!("/nowhere\n{forged}")]);
+    // A stick whose git directory holds a FIFO with lines in its name.
+    let stick = env.path().join("stick.git");
+    assert!(
+        env.bare("git")
+            .args(["clone", "-q", "--bare"])
+            .arg(&patients[1].2)
+            .arg(&stick)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    ok(&env, &klein, &dir.join("bob"), &["remote", "add", "stick", stick.to_str().unwrap()]);
+    let fifo = stick.join(format!("refs/tags/x\n{forged}"));
+    assert!(env.bare("mkfifo").arg(&fifo).output().unwrap().status.success());
+    let out = env.hrx(&klein).args(["sync", "--records"]).arg(&dir).output().unwrap();
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.lines().any(|l| l.starts_with("hrx: all 99")), "a line was forged: {all}");
+    assert!(all.contains(&format!("/nowhere\\u{{a}}{forged}")), "the URL is shown, escaped: {all}");
+    assert!(all.contains(&format!("x\\u{{a}}{forged}")), "the file name is shown, escaped: {all}");
+    let out = run(&env, &klein, &dir.join("anna"), &["remote", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).lines().any(|l| l.starts_with("hrx: all 99")), "{}", stdout(&out));
+    assert!(stdout(&out).contains("\\u{a}hrx: all 99"), "{}", stdout(&out));
+}
+
 /// Runs the hub's hook as git's receive-pack does: in the hub, with the
 /// pushed objects in a quarantine directory and the updates on stdin.
 fn hook_as_git_runs_it(env: &TestEnv, hub: &Path, quarantine: &Path, stdin: &[u8]) -> std::process::Output {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::output::Out;
 use super::progress::Progress;
 use crate::error::Result;
+use crate::model::text::printable;
 use crate::ops::Context;
 use crate::ops::sync::clone;
 
@@ -40,7 +41,7 @@ pub fn run(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
     if out.json {
         out.json("clone", &done);
     } else {
-        out.line(&format!("cloned the record of {} into {}", done.patient_name, done.path));
+        out.line(&format!("cloned the record of {} into {}", printable(&done.patient_name), printable(&done.path)));
         out.line(&format!("trust root: patient {}", done.patient));
         out.line(&format!("            root commit {}", done.root));
         out.line(&format!("verified {} commits, {} entries", done.commits, done.entries));

@@ -63,16 +63,27 @@ pub fn code(e: &Error) -> i32 {
 }
 
 /// The message for an error, with a hint of what to do where there is one.
+///
+/// What hrx's messages quote (a path, a URL, a name, a remote's words) is
+/// not hrx's to lay out: any newline in the message itself is shown
+/// escaped, so that no quoted text can make a line of its own (a forged
+/// "synced" line in a report). Only the second line added here is one.
 pub fn message(e: &Error) -> String {
+    let one = |s: String| crate::model::text::printable(&s).into_owned();
     match e {
         Error::Verification(f) => format!(
-            "the record does not verify: {f}\nDo not trust this copy; obtain the record again from a source you trust (code: {})",
+            "the record does not verify: {}\nDo not trust this copy; obtain the record again from a source you trust (code: {})",
+            one(f.to_string()),
             f.code
         ),
         Error::Refused(f) => {
-            format!("refused: {f}\nNothing was taken in; the local record is as it was (code: {})", f.code)
+            format!(
+                "refused: {}\nNothing was taken in; the local record is as it was (code: {})",
+                one(f.to_string()),
+                f.code
+            )
         }
-        other => other.to_string(),
+        other => one(other.to_string()),
     }
 }
 

@@ -245,7 +245,7 @@ pub fn main() -> i32 {
     // The user leaves the pager before anything else is said.
     out.finish();
     for w in crate::ops::after_commit_warnings() {
-        eprintln!("hrx: warning: {}", crate::model::text::terminal_safe(&w));
+        eprintln!("hrx: warning: {}", crate::model::text::printable(&w));
     }
     match result {
         Ok(code) => code,

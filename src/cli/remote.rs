@@ -4,6 +4,7 @@ use clap::Subcommand;
 
 use super::output::Out;
 use crate::error::Result;
+use crate::model::text::printable;
 use crate::ops::Context;
 use crate::ops::remote;
 use crate::ops::sync::remotes;
@@ -53,7 +54,7 @@ pub fn run(ctx: &mut Context, cmd: &RemoteCommand, out: &Out) -> Result<i32> {
             if let Some(c) = &added.created {
                 out.info(&format!(
                     "created hub {} (every push there is verified; the record of {} only)",
-                    c.hub,
+                    printable(&c.hub),
                     c.patient.as_deref().unwrap_or("?")
                 ));
             }
@@ -67,7 +68,7 @@ pub fn run(ctx: &mut Context, cmd: &RemoteCommand, out: &Out) -> Result<i32> {
                 out.json("remotes", &v);
             } else {
                 for (n, u) in list {
-                    out.line(&format!("{n}\t{u}"));
+                    out.line(&format!("{}\t{}", printable(&n), printable(&u)));
                 }
             }
         }
@@ -81,7 +82,7 @@ pub fn run(ctx: &mut Context, cmd: &RemoteCommand, out: &Out) -> Result<i32> {
         }
         RemoteCommand::SetUrl { name, url } => {
             remote::set_url(ctx, name, url)?;
-            out.info(&format!("remote {name} is now {url}"));
+            out.info(&format!("remote {name} is now {}", printable(url)));
         }
     }
     Ok(super::exit::OK)

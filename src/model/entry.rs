@@ -58,7 +58,7 @@ pub enum Invalid {
     #[error("field `category`: {0}")]
     Category(String),
     /// Schema violations, one line each.
-    #[error("{} does not match records-schema/{}.schema.yaml:\n{}", .kind, .kind, .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} does not match records-schema/{}.schema.yaml: {}", .kind, .kind, .problems.join("; "))]
     Schema {
         /// The kind checked against.
         kind: Kind,
