@@ -516,6 +516,25 @@ pub fn verify_from(
                         format!("is signed at {}, in the future", time.to_rfc3339()),
                     ));
                 }
+                // What `git log` shows is what hrx judges: a date of its own
+                // would show plain git's readers another history.
+                match c.committed.and_then(|s| DateTime::from_timestamp(s, 0)) {
+                    Some(d) if (d - time).abs() <= skew => {}
+                    d => {
+                        return Err(fail(
+                            oid,
+                            Reason::TimeMismatch,
+                            match d {
+                                Some(d) => format!(
+                                    "says it was committed at {} (what git log shows), but it is signed at {}",
+                                    d.to_rfc3339(),
+                                    time.to_rfc3339()
+                                ),
+                                None => "has no committer date git can read".into(),
+                            },
+                        ));
+                    }
+                }
 
                 if parents.is_empty() {
                     // Authenticated: now the header may be read.
@@ -1341,6 +1360,7 @@ struct Walked {
     tree: Oid,
     parents: Vec<Oid>,
     signed: bool,
+    committed: Option<i64>,
 }
 
 /// Every commit reachable from `head` and not in `done`, read with size
@@ -1381,7 +1401,10 @@ fn history(
                 stack.push((*p, false));
             }
         }
-        raw.insert(oid, Walked { tree: c.tree, parents: c.parents, signed: c.signature.is_some() });
+        raw.insert(
+            oid,
+            Walked { tree: c.tree, parents: c.parents, signed: c.signature.is_some(), committed: c.committed },
+        );
         let sig = c.signature.unwrap_or_default();
         if held + sig.len() + c.signed.len() <= HELD_BYTES {
             held += sig.len() + c.signed.len();

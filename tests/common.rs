@@ -76,6 +76,10 @@ impl TestEnv {
             .env("GNUPGHOME", self.path().join("gnupg"))
             .env("LC_ALL", "C")
             .env("HRX_NOW", self.now())
+            // git's own commits are dated by the test's clock too (hrx
+            // refuses a committer date far from the signature's time).
+            .env("GIT_COMMITTER_DATE", format!("@{} +0000", self.now.get()))
+            .env("GIT_AUTHOR_DATE", format!("@{} +0000", self.now.get()))
             .env("RUST_BACKTRACE", "0");
     }
 

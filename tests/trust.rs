@@ -3299,6 +3299,43 @@ fn a_flood_of_commits_with_thousands_of_parents_takes_bounded_memory() {
     assert!(stderr(&out).contains("the same parent twice") && stderr(&out).contains(&dup[..12]), "{}", stderr(&out));
 }
 
+/// Attack: a grantee signs a commit at one time and dates it for git at
+/// another (a year later), so that `git log` shows readers of the record
+/// with plain git a history other than the one hrx judged. The committer
+/// date must be the signature's time, within the clock skew.
+#[test]
+fn a_commit_dated_for_git_otherwise_than_it_is_signed() {
+    let s = scene();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    let rec = Record::open(&s.env.record()).unwrap();
+    let head = rec.head().unwrap().unwrap();
+    let parent = rec.repo.find_commit(head).unwrap();
+    let mut b = git2::build::TreeUpdateBuilder::new();
+    b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
+    let tree = rec.repo.find_tree(b.create_updated(&rec.repo, &parent.tree().unwrap()).unwrap()).unwrap();
+    let later = git2::Time::new(t.timestamp() + 365 * 86_400, 0);
+    let (author, committer) = (
+        git2::Signature::new("Dr Klein", "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap(),
+        git2::Signature::new("Dr Klein", "x@example.org", &later).unwrap(),
+    );
+    let buf = rec.repo.commit_create_buffer(&author, &committer, "hrx: add entry", &tree, &[&parent]).unwrap();
+    let sig = {
+        use openpgp::packet::signature::SignatureBuilder;
+        let mut u = forge::unlock(&s.klein);
+        SignatureBuilder::new(openpgp::types::SignatureType::Binary)
+            .set_signature_creation_time(SystemTime::from(t))
+            .unwrap()
+            .sign_message(&mut u.signer, &buf[..])
+            .unwrap()
+    };
+    let oid = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &armor_signature(sig), None).unwrap();
+    rec.advance(Some(head), oid, "forged").unwrap();
+    assert_rejected(&s, "time-mismatch", Some(&oid.to_string()));
+    let out = s.env.verify(&s.anna);
+    assert!(stderr(&out).contains("what git log shows"), "{}", stderr(&out));
+}
+
 /// Attack: a participant signs a commit with a signature of another type
 /// (a user id certification, 0x13) over the commit's exact bytes. GnuPG
 /// refuses it ("invalid signature class"); so must hrx, however the

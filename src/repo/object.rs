@@ -135,6 +135,9 @@ pub struct RawCommit {
     pub signature: Option<Vec<u8>>,
     /// The bytes the signature covers: the commit without its `gpgsig` header.
     pub signed: Vec<u8>,
+    /// The time of its first `committer` line (what `git log` shows), in
+    /// seconds since the epoch, if that line has one.
+    pub committed: Option<i64>,
 }
 
 /// Reads and parses commit `oid`, bounded by [`MAX_COMMIT`].
@@ -173,6 +176,7 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
     let mut rest = data;
     let mut in_sig = false;
     let mut after_parents = false;
+    let mut committed: Option<Option<i64>> = None;
     loop {
         let n = rest.iter().position(|&b| b == b'\n').ok_or_else(|| bad("the header does not end"))?;
         let line = &rest[..n];
@@ -237,10 +241,28 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
             return Err(bad("it does not start with its tree"));
         } else {
             after_parents = true;
+            if let Some(v) = line.strip_prefix(b"committer ")
+                && committed.is_none()
+            {
+                committed = Some(committer_time(v));
+            }
         }
     }
     let tree = tree.ok_or_else(|| bad("it names no tree"))?;
-    Ok(RawCommit { tree, parents, signature, signed })
+    Ok(RawCommit { tree, parents, signature, signed, committed: committed.flatten() })
+}
+
+/// The time of a `committer` line's value (`Name <email> SECONDS +HHMM`),
+/// read from its end as git reads it.
+fn committer_time(v: &[u8]) -> Option<i64> {
+    let after_email = &v[v.iter().rposition(|&b| b == b'>')? + 1..];
+    let text = std::str::from_utf8(after_email).ok()?;
+    let mut words = text.split_ascii_whitespace();
+    let seconds = words.next()?;
+    if !seconds.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    seconds.parse().ok()
 }
 
 /// The largest object of any kind a pack may bring (an entry with its
