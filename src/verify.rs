@@ -518,21 +518,23 @@ pub fn verify_from(
                 }
                 // What `git log` shows is what hrx judges: a date of its own
                 // would show plain git's readers another history.
-                match c.committed.and_then(|s| DateTime::from_timestamp(s, 0)) {
-                    Some(d) if (d - time).abs() <= skew => {}
-                    d => {
-                        return Err(fail(
-                            oid,
-                            Reason::TimeMismatch,
-                            match d {
-                                Some(d) => format!(
-                                    "says it was committed at {} (what git log shows), but it is signed at {}",
-                                    d.to_rfc3339(),
-                                    time.to_rfc3339()
-                                ),
-                                None => "has no committer date git can read".into(),
-                            },
-                        ));
+                for (what, at) in [("committer", c.committed), ("author", c.authored)] {
+                    match at.and_then(|s| DateTime::from_timestamp(s, 0)) {
+                        Some(d) if (d - time).abs() <= skew => {}
+                        d => {
+                            return Err(fail(
+                                oid,
+                                Reason::TimeMismatch,
+                                match d {
+                                    Some(d) => format!(
+                                        "has the {what} date {} (what git log shows), but it is signed at {}",
+                                        d.to_rfc3339(),
+                                        time.to_rfc3339()
+                                    ),
+                                    None => format!("has no {what} date git can read"),
+                                },
+                            ));
+                        }
                     }
                 }
 
@@ -1361,6 +1363,7 @@ struct Walked {
     parents: Vec<Oid>,
     signed: bool,
     committed: Option<i64>,
+    authored: Option<i64>,
 }
 
 /// Every commit reachable from `head` and not in `done`, read with size
@@ -1403,7 +1406,13 @@ fn history(
         }
         raw.insert(
             oid,
-            Walked { tree: c.tree, parents: c.parents, signed: c.signature.is_some(), committed: c.committed },
+            Walked {
+                tree: c.tree,
+                parents: c.parents,
+                signed: c.signature.is_some(),
+                committed: c.committed,
+                authored: c.authored,
+            },
         );
         let sig = c.signature.unwrap_or_default();
         if held + sig.len() + c.signed.len() <= HELD_BYTES {

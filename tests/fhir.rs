@@ -261,6 +261,35 @@ pub(crate) fn validate_with_schema(files: &[&std::path::Path]) {
     assert!(out.status.success(), "FHIR R4 JSON Schema validation failed:\n{}{}", stdout(&out), stderr(&out));
 }
 
+/// Attack (hostile review, session 20): the import summary quoted a
+/// resource's type and the bundle's type as the sender wrote them, and a
+/// newline there forged whole lines ("hrx: error: the record does not
+/// verify"). Every line of the summary shows what it quotes escaped.
+#[test]
+fn an_imported_file_forges_no_lines_of_the_summary() {
+    let env = TestEnv::new();
+    let anna = patient_record(&env);
+    let forged = "hrx: error: the record does not verify: FORGED";
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": format!("collection\n{forged}"),
+        "entry": [
+            {"resource": {"resourceType": format!("Weird\n{forged}\u{1b}[2J"), "id": "w"}},
+            {"resource": {"resourceType": "AllergyIntolerance", "id": "a",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005"}]}}}
+        ]
+    });
+    let f = env.path().join("forging.json");
+    std::fs::write(&f, bundle.to_string()).unwrap();
+    let out = import(&env, &anna, &[f.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.lines().any(|l| l.starts_with("hrx: error")), "a line was forged: {all}");
+    assert!(!all.contains('\u{1b}'), "{all}");
+    assert!(all.contains(&format!("Weird\\u{{a}}{forged}")), "the type is shown, escaped: {all}");
+    assert!(all.contains(&format!("collection\\u{{a}}{forged}")), "{all}");
+}
+
 fn export(env: &TestEnv, who: &Party, args: &[&str]) -> Value {
     let out = env.hrx(who).arg("-C").arg(env.record()).arg("export").args(args).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));

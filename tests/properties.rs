@@ -617,3 +617,148 @@ fn an_entry_with_packets_changed_never_opens_to_other_words() {
         .unwrap();
 }
 
+/// What a hostile remote does to a copy of a good one.
+#[derive(Debug, Clone)]
+enum RemoteEdit {
+    /// One byte of one of its object files (loose or packed) set.
+    Byte(usize, f64, u8),
+    /// One of its object files cut.
+    Cut(usize, f64),
+    /// One of its object files removed.
+    Remove(usize),
+    /// `main` set to one of its objects (any kind).
+    Point(usize),
+    /// An unsigned commit by plain git on top of `main`.
+    Unsigned,
+    /// Bytes where a loose object could be.
+    Loose(Vec<u8>),
+    /// A ref that is a symlink to a device.
+    Device,
+}
+
+fn remote_edit() -> impl Strategy<Value = RemoteEdit> {
+    prop_oneof![
+        4 => (any::<usize>(), 0.0..1.0f64, any::<u8>()).prop_map(|(i, at, b)| RemoteEdit::Byte(i, at, b)),
+        1 => (any::<usize>(), 0.0..1.0f64).prop_map(|(i, at)| RemoteEdit::Cut(i, at)),
+        1 => any::<usize>().prop_map(RemoteEdit::Remove),
+        2 => any::<usize>().prop_map(RemoteEdit::Point),
+        1 => Just(RemoteEdit::Unsigned),
+        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(RemoteEdit::Loose),
+        1 => Just(RemoteEdit::Device),
+    ]
+}
+
+/// `hrx sync` against a hostile remote: a copy of the patient's hub (a
+/// directory) with bytes of its objects changed, objects cut or removed,
+/// `main` pointed anywhere, an unsigned commit on top, garbage where a
+/// loose object could be, or a ref that is a device; then the laptop, with
+/// a new entry of its own, syncs with it. Properties: hrx never panics and
+/// never hangs; the laptop's copy verifies afterwards whatever the sync
+/// said, holds its own entry, and took in nothing but the good history
+/// (its head is its own or one that verifies).
+#[test]
+fn sync_with_a_hostile_remote_takes_in_nothing_bad_and_never_panics() {
+    use crate::common::TestEnv;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let laptop = env.init(&anna);
+    env.note(&anna, "one");
+    env.note(&anna, "two");
+    let (hub, good) = (env.path().join("hub.git"), env.path().join("good.git"));
+    let ok = |args: &[&str], dir: &std::path::Path| {
+        let out = env.hrx(&anna).arg("-C").arg(dir).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    ok(&["remote", "add", "hub", hub.to_str().unwrap(), "--create"], &laptop);
+    ok(&["sync"], &laptop);
+    env.note(&anna, "three, on the laptop only");
+    let laptop_head = crate::common::stdout(&env.git(&["rev-parse", "HEAD"])).trim().to_string();
+    let cp = |from: &std::path::Path, to: &std::path::Path| {
+        let _ = std::fs::remove_dir_all(to);
+        assert!(env.bare("cp").arg("-a").arg(from).arg(to).output().unwrap().status.success());
+    };
+    let (saved_laptop, saved_home) = (env.path().join("saved-laptop"), env.path().join("saved-home"));
+    cp(&laptop, &saved_laptop);
+    cp(&anna.home, &saved_home);
+    cp(&hub, &good);
+    let objects = {
+        let out = env.bare("git").arg("-C").arg(&good).args(["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    let outcomes = std::cell::RefCell::new(std::collections::BTreeMap::<String, usize>::new());
+    runner(24)
+        .run(&prop::collection::vec(remote_edit(), 1..3), |edits| {
+            // Each case starts again from the good hub, laptop and home.
+            cp(&good, &hub);
+            cp(&saved_laptop, &laptop);
+            cp(&saved_home, &anna.home);
+            let git = |args: &[&str]| env.bare("git").arg("-C").arg(&hub).args(args).output().unwrap();
+            let files = crate::common::TestEnv::files_under(&hub.join("objects"));
+            for e in &edits {
+                let pick = |i: usize| files.get(i % files.len().max(1)).cloned();
+                match e {
+                    RemoteEdit::Byte(i, at, b) => {
+                        if let Some(f) = pick(*i) && let Ok(mut bytes) = std::fs::read(&f) && !bytes.is_empty() {
+                            let k = ((bytes.len() as f64) * at) as usize % bytes.len();
+                            bytes[k] = *b;
+                            let _ = std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o644));
+                            std::fs::write(&f, bytes).unwrap();
+                        }
+                    }
+                    RemoteEdit::Cut(i, at) => {
+                        if let Some(f) = pick(*i) && let Ok(bytes) = std::fs::read(&f) {
+                            let _ = std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o644));
+                            std::fs::write(&f, &bytes[..((bytes.len() as f64) * at) as usize]).unwrap();
+                        }
+                    }
+                    RemoteEdit::Remove(i) => {
+                        if let Some(f) = pick(*i) {
+                            let _ = std::fs::remove_file(f);
+                        }
+                    }
+                    RemoteEdit::Point(i) => {
+                        let target = &objects[i % objects.len()];
+                        std::fs::write(hub.join("refs/heads/main"), format!("{target}\n")).unwrap();
+                    }
+                    RemoteEdit::Unsigned => {
+                        let out = git(&["commit-tree", "main^{tree}", "-p", "main", "-m", "sneak"]);
+                        if out.status.success() {
+                            let c = String::from_utf8(out.stdout).unwrap();
+                            std::fs::write(hub.join("refs/heads/main"), c).unwrap();
+                        }
+                    }
+                    RemoteEdit::Loose(bytes) => {
+                        let dir = hub.join("objects/ab");
+                        std::fs::create_dir_all(&dir).unwrap();
+                        std::fs::write(dir.join("cdef0123456789abcdef0123456789abcdef01"), bytes).unwrap();
+                    }
+                    RemoteEdit::Device => {
+                        let _ = std::os::unix::fs::symlink("/dev/zero", hub.join("refs/tags/zero"));
+                    }
+                }
+            }
+            let limit = std::time::Duration::from_secs(60);
+            let started = std::time::Instant::now();
+            let out = env
+                .hrx(&anna)
+                .arg("-C")
+                .arg(&laptop)
+                .args(["sync", "hub"])
+                .timeout(limit)
+                .output()
+                .unwrap();
+            prop_assert!(started.elapsed() < limit, "sync hung on {edits:?}");
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            prop_assert!(!err.contains("panicked") && out.status.code().is_some_and(|c| c != 101), "{edits:?}: {err}");
+            *outcomes.borrow_mut().entry(format!("exit {}", out.status.code().unwrap())).or_default() += 1;
+            let verified = env.hrx(&anna).arg("-C").arg(&laptop).arg("verify").timeout(limit).output().unwrap();
+            prop_assert!(verified.status.success(), "{edits:?}: after sync ({err}), verify: {}", String::from_utf8_lossy(&verified.stderr));
+            let head = String::from_utf8(env.bare("git").arg("-C").arg(&laptop).args(["rev-parse", "HEAD"]).output().unwrap().stdout).unwrap();
+            let kept = env.bare("git").arg("-C").arg(&laptop).args(["merge-base", "--is-ancestor", &laptop_head, head.trim()]).output().unwrap();
+            prop_assert!(kept.status.success(), "{edits:?}: the laptop's own entry is gone");
+            Ok(())
+        })
+        .unwrap();
+    let outcomes = outcomes.into_inner();
+    assert!(outcomes.keys().any(|k| k != "exit 0"), "some hostile remotes are refused: {outcomes:?}");
+}

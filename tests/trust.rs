@@ -3300,9 +3300,12 @@ fn a_flood_of_commits_with_thousands_of_parents_takes_bounded_memory() {
 }
 
 /// Attack: a grantee signs a commit at one time and dates it for git at
-/// another (a year later), so that `git log` shows readers of the record
-/// with plain git a history other than the one hrx judged. The committer
-/// date must be the signature's time, within the clock skew.
+/// another, so that `git log` shows readers of the record with plain git a
+/// history other than the one hrx judged: a committer date a year later,
+/// an author date (what `git log` shows by default) a year earlier, a date
+/// without a zone (git shows 1970), a second committer line (which
+/// `git log --format=%cd` reads). A commit has one author and one
+/// committer, dated as signed within the clock skew.
 #[test]
 fn a_commit_dated_for_git_otherwise_than_it_is_signed() {
     let s = scene();
@@ -3314,26 +3317,83 @@ fn a_commit_dated_for_git_otherwise_than_it_is_signed() {
     let mut b = git2::build::TreeUpdateBuilder::new();
     b.upsert(path.as_str(), rec.repo.blob(&ct).unwrap(), git2::FileMode::Blob);
     let tree = rec.repo.find_tree(b.create_updated(&rec.repo, &parent.tree().unwrap()).unwrap()).unwrap();
-    let later = git2::Time::new(t.timestamp() + 365 * 86_400, 0);
-    let (author, committer) = (
-        git2::Signature::new("Dr Klein", "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap(),
-        git2::Signature::new("Dr Klein", "x@example.org", &later).unwrap(),
-    );
-    let buf = rec.repo.commit_create_buffer(&author, &committer, "hrx: add entry", &tree, &[&parent]).unwrap();
-    let sig = {
-        use openpgp::packet::signature::SignatureBuilder;
-        let mut u = forge::unlock(&s.klein);
-        SignatureBuilder::new(openpgp::types::SignatureType::Binary)
-            .set_signature_creation_time(SystemTime::from(t))
+    let who = git2::Signature::new("Dr Klein", "x@example.org", &git2::Time::new(t.timestamp(), 0)).unwrap();
+    let buf = rec.repo.commit_create_buffer(&who, &who, "hrx: add entry", &tree, &[&parent]).unwrap();
+    let buf = std::str::from_utf8(&buf).unwrap().to_string();
+    let (now, year) = (t.timestamp(), 365 * 86_400);
+    let line = |name: &str, at: i64| format!("{name} Dr Klein <x@example.org> {at} +0000\n");
+    for (case, from, to, says) in [
+        ("committer later", line("committer", now), line("committer", now + year), "the committer date"),
+        ("author earlier", line("author", now), line("author", now - year), "the author date"),
+        (
+            "no zone",
+            line("committer", now),
+            format!("committer Dr Klein <x@example.org> {now}\n"),
+            "no committer date git can read",
+        ),
+        (
+            "two committers",
+            line("committer", now),
+            format!("{}{}", line("committer", now), line("committer", 946_684_800)),
+            "two committer lines",
+        ),
+    ] {
+        assert!(buf.contains(&from), "{case}: {buf}");
+        let forged = buf.replace(&from, &to);
+        let sig = {
+            use openpgp::packet::signature::SignatureBuilder;
+            let mut u = forge::unlock(&s.klein);
+            SignatureBuilder::new(openpgp::types::SignatureType::Binary)
+                .set_signature_creation_time(SystemTime::from(t))
+                .unwrap()
+                .sign_message(&mut u.signer, forged.as_bytes())
+                .unwrap()
+        };
+        let oid = rec.repo.commit_signed(&forged, &armor_signature(sig), None).unwrap();
+        rec.advance(Some(head), oid, "forged").unwrap();
+        let code = if case == "two committers" { "malformed-commit" } else { "time-mismatch" };
+        assert_rejected(&s, code, Some(&oid.to_string()));
+        let out = s.env.verify(&s.anna);
+        assert!(stderr(&out).contains(says), "{case}: {}", stderr(&out));
+        rec.advance(Some(oid), head, "back").unwrap();
+    }
+    assert!(s.env.verify(&s.anna).status.success(), "the record as it was verifies");
+}
+
+/// Attack (found by properties::an_entry_with_packets_changed_never_opens_to_other_words):
+/// a grantee writes an entry whose encrypted packet holds the genuine
+/// random prefix (so that its readers' session key passes the quick check)
+/// and less than an MDC after it. Sequoia 2.4 unwraps that read, and every
+/// reader's `hrx log` and `verify` panicked on it. The verifier refuses an
+/// encrypted packet shorter than any message (`bad-entry`), before anyone
+/// decrypts it; reading such bytes is an error, never a crash.
+#[test]
+fn an_entry_too_short_to_hold_an_encrypted_message() {
+    let s = scene();
+    let t = time(&s);
+    let (path, ct) = sealed_note(&s, &s.klein, &s.klein, "general", t);
+    // The PKESKs as they are, then the encrypted packet cut to 30 bytes
+    // with a header that says so.
+    let pile = {
+        use openpgp::parse::Parse;
+        use openpgp::serialize::SerializeInto;
+        openpgp::PacketPile::from_bytes(&ct[..])
             .unwrap()
-            .sign_message(&mut u.signer, &buf[..])
-            .unwrap()
+            .into_children()
+            .map(|p| p.to_vec().unwrap())
+            .collect::<Vec<_>>()
     };
-    let oid = rec.repo.commit_signed(std::str::from_utf8(&buf).unwrap(), &armor_signature(sig), None).unwrap();
-    rec.advance(Some(head), oid, "forged").unwrap();
-    assert_rejected(&s, "time-mismatch", Some(&oid.to_string()));
-    let out = s.env.verify(&s.anna);
-    assert!(stderr(&out).contains("what git log shows"), "{}", stderr(&out));
+    let (seipd, pkesks) = pile.split_last().unwrap();
+    let body = match seipd[1] {
+        0..192 | 224..255 => &seipd[2..],
+        192..224 => &seipd[3..],
+        255 => &seipd[6..],
+    };
+    let mut short = pkesks.concat();
+    short.extend_from_slice(&[0xd2, 30]);
+    short.extend_from_slice(&body[..30]);
+    let c = forge_commit(&s, &s.klein, vec![(path, short)], t);
+    assert_rejected(&s, "bad-entry", Some(&c));
 }
 
 /// Attack: a participant signs a commit with a signature of another type

@@ -44,9 +44,12 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                 out.json("import", &done);
                 return Ok(super::exit::OK);
             }
+            // Every line is one line: what the sender's file names (its
+            // resource types, bundle type, references) is shown escaped.
+            let say = |line: String| out.line(&crate::model::text::printable(&line));
             for f in &done.files {
                 let kinds: Vec<String> = f.imported.iter().map(|(k, n)| format!("{n} {k}")).collect();
-                out.line(&format!(
+                say(format!(
                     "{} ({}): {} {}",
                     f.file,
                     f.bundle_type,
@@ -54,34 +57,31 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                     if kinds.is_empty() { "nothing new".to_string() } else { kinds.join(", ") }
                 ));
                 if f.duplicates > 0 {
-                    out.line(&format!("  skipped as duplicate: {}", f.duplicates));
+                    say(format!("  skipped as duplicate: {}", f.duplicates));
                 }
                 for (t, n) in &f.folded {
-                    out.line(&format!("  folded into other entries: {n} {t}"));
+                    say(format!("  folded into other entries: {n} {t}"));
                 }
                 for (t, n) in &f.not_mapped {
-                    out.line(&format!("  not mapped: {n} {t}"));
+                    say(format!("  not mapped: {n} {t}"));
                 }
                 for u in &f.unresolved {
-                    out.line(&format!("  unresolved reference: {u}"));
+                    say(format!("  unresolved reference: {u}"));
                 }
                 for l in &f.left_out {
-                    out.line(&format!(
-                        "  left out (does not fit; the original keeps it): {}",
-                        crate::model::text::printable(l)
-                    ));
+                    say(format!("  left out (does not fit; the original keeps it): {}", l));
                 }
                 for m in &f.modifiers {
-                    out.line(&format!(
+                    say(format!(
                         "  warning: a modifier extension hrx does not understand (it may change the meaning; kept and shown with the entry): {}",
-                        crate::model::text::printable(m)
+                        m
                     ));
                 }
                 for k in &f.kept_whole {
-                    out.line(&format!("  kept as received (a document): {}: {}", k.resource, k.reason));
+                    say(format!("  kept as received (a document): {}: {}", k.resource, k.reason));
                 }
                 for k in &f.skipped {
-                    out.line(&format!("  skipped: {}: {}", k.resource, k.reason));
+                    say(format!("  skipped: {}: {}", k.resource, k.reason));
                 }
             }
             if let Some(c) = &done.commit {

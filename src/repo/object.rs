@@ -135,9 +135,12 @@ pub struct RawCommit {
     pub signature: Option<Vec<u8>>,
     /// The bytes the signature covers: the commit without its `gpgsig` header.
     pub signed: Vec<u8>,
-    /// The time of its first `committer` line (what `git log` shows), in
-    /// seconds since the epoch, if that line has one.
+    /// The time of its `committer` line, in seconds since the epoch, if
+    /// git can read one there (see [`person_time`]).
     pub committed: Option<i64>,
+    /// The time of its `author` line (what `git log` shows as its date),
+    /// likewise.
+    pub authored: Option<i64>,
 }
 
 /// Reads and parses commit `oid`, bounded by [`MAX_COMMIT`].
@@ -176,7 +179,7 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
     let mut rest = data;
     let mut in_sig = false;
     let mut after_parents = false;
-    let mut committed: Option<Option<i64>> = None;
+    let (mut committed, mut authored): (Option<Option<i64>>, Option<Option<i64>>) = (None, None);
     loop {
         let n = rest.iter().position(|&b| b == b'\n').ok_or_else(|| bad("the header does not end"))?;
         let line = &rest[..n];
@@ -241,25 +244,44 @@ pub fn parse_commit(data: &[u8]) -> Result<RawCommit, ObjectError> {
             return Err(bad("it does not start with its tree"));
         } else {
             after_parents = true;
-            if let Some(v) = line.strip_prefix(b"committer ")
-                && committed.is_none()
-            {
-                committed = Some(committer_time(v));
+            // git shows one of two such lines, and which depends on how it
+            // is asked: a commit has one of each.
+            for (name, slot) in [(&b"committer "[..], &mut committed), (&b"author "[..], &mut authored)] {
+                if let Some(v) = line.strip_prefix(name) {
+                    if slot.is_some() {
+                        return Err(bad(&format!("it has two {}lines", String::from_utf8_lossy(name))));
+                    }
+                    *slot = Some(person_time(v));
+                }
             }
         }
     }
     let tree = tree.ok_or_else(|| bad("it names no tree"))?;
-    Ok(RawCommit { tree, parents, signature, signed, committed: committed.flatten() })
+    Ok(RawCommit { tree, parents, signature, signed, committed: committed.flatten(), authored: authored.flatten() })
 }
 
-/// The time of a `committer` line's value (`Name <email> SECONDS +HHMM`),
-/// read from its end as git reads it.
-fn committer_time(v: &[u8]) -> Option<i64> {
+/// The time of an `author` or `committer` line's value, `Name <email>
+/// SECONDS +HHMM` as git writes it: after the last `>`, the seconds and a
+/// zone of at most 14 hours (minutes under 60), and nothing else. `None`
+/// for anything else (git shows 1970, nothing, or a clock days off).
+pub fn person_time(v: &[u8]) -> Option<i64> {
     let after_email = &v[v.iter().rposition(|&b| b == b'>')? + 1..];
     let text = std::str::from_utf8(after_email).ok()?;
-    let mut words = text.split_ascii_whitespace();
-    let seconds = words.next()?;
-    if !seconds.bytes().all(|b| b.is_ascii_digit()) {
+    let mut words = text.split(' ').filter(|w| !w.is_empty());
+    let (seconds, zone) = (words.next()?, words.next()?);
+    if words.next().is_some()
+        || seconds.is_empty()
+        || seconds.len() > 16
+        || !seconds.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let zone = zone.as_bytes();
+    let digits = |r: std::ops::Range<usize>| std::str::from_utf8(&zone[r]).ok()?.parse::<u32>().ok();
+    if zone.len() != 5 || !matches!(zone[0], b'+' | b'-') || !zone[1..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if digits(1..3)? > 14 || digits(3..5)? >= 60 {
         return None;
     }
     seconds.parse().ok()
@@ -529,6 +551,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_person_line_has_a_time_git_reads() {
+        for (line, t) in [
+            (&b"Anna <a@x> 1772355600 +0000"[..], Some(1_772_355_600)),
+            (b"Anna <a@x> 1772355600 -0930", Some(1_772_355_600)),
+            (b"A > B <a@x> 12 +1400", Some(12)),
+            (b"Anna <a@x> 1772355600", None),
+            (b"Anna <a@x> 1772355600 +", None),
+            (b"Anna <a@x> 1772355600 +9999", None),
+            (b"Anna <a@x> 1772355600 +0060", None),
+            (b"Anna <a@x> +1772355600 +0000", None),
+            (b"Anna <a@x> 1772355600 +0000 x", None),
+            (b"Anna <a@x> 99999999999999999999 +0000", None),
+            (b"Anna <a@x>", None),
+            (b"Anna a@x 1 +0000", None),
+        ] {
+            assert_eq!(person_time(line), t, "{}", String::from_utf8_lossy(line));
+        }
+        let two = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\ncommitter A <a@x> 2 +0000\n\nmsg\n";
+        assert!(matches!(parse_commit(two), Err(ObjectError::Malformed(m)) if m.contains("two committer lines")));
     }
 
     #[test]
