@@ -125,11 +125,20 @@ pub fn entry_structure(message: &[u8]) -> std::result::Result<Vec<String>, Strin
             // the closing MDC packet. Sequoia 2.4 unwraps the read of the
             // prefix past a reserve for the MDC: a packet shorter than
             // both panicked whoever could decrypt it.
-            let body = pp.buffer_unread_content().map_err(|e| format!("malformed OpenPGP message: {e}"))?;
-            if body.len() < MIN_SEIPD_BODY {
+            // Counted as far as the bound, into a small buffer (an entry with
+            // its attachment may be 64 MiB).
+            let mut seen = 0;
+            let mut buf = [0u8; MIN_SEIPD_BODY];
+            while seen < MIN_SEIPD_BODY {
+                match std::io::Read::read(&mut pp, &mut buf[seen..]) {
+                    Ok(0) => break,
+                    Ok(n) => seen += n,
+                    Err(e) => return Err(format!("malformed OpenPGP message: {e}")),
+                }
+            }
+            if seen < MIN_SEIPD_BODY {
                 return Err(format!(
-                    "holds encrypted data of {} bytes, shorter than any encrypted message ({MIN_SEIPD_BODY})",
-                    body.len()
+                    "holds encrypted data of {seen} bytes, shorter than any encrypted message ({MIN_SEIPD_BODY})"
                 ));
             }
         }
