@@ -14,15 +14,16 @@ fn summary(env: &TestEnv, who: &Party, args: &[&str]) -> std::process::Output {
     env.hrx(who).arg("-C").arg(env.record()).args(["export", "summary"]).args(args).output().unwrap()
 }
 
-/// Compares `got` with `tests/snapshots/NAME` (HRX_UPDATE_SNAPSHOTS=1 rewrites it).
+/// Compares `got` with the snapshot `tests/snapshots/NAME.snap` (insta:
+/// `INSTA_UPDATE=always` writes it anew; review with `git diff`).
 fn snap(name: &str, got: &str) {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
-    if std::env::var_os("HRX_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&p, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&p)
-        .unwrap_or_else(|_| panic!("missing snapshot {}: run with HRX_UPDATE_SNAPSHOTS=1", p.display()));
-    assert_eq!(got, want, "snapshot {name} differs (HRX_UPDATE_SNAPSHOTS=1 rewrites it)");
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, got);
+    });
 }
 
 /// Anna's record as a clinic in Valencia would need it: two allergies (the
@@ -93,7 +94,7 @@ fn the_emergency_summary_reads_at_a_glance_in_the_asked_language() {
     let out = summary(&env, &anna, &["--lang", "es"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    snap("summary-es.txt", &text);
+    snap("summary-es", &text);
     // The critical allergy first, marked, whatever the order recorded.
     let pen = text.find("!! Penicillin").expect("the high-criticality allergy, marked");
     assert!(pen < text.find("Cashew").unwrap());

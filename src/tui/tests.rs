@@ -1,6 +1,6 @@
 //! The TUI without a terminal: keys → actions → state, and every view drawn
 //! into ratatui's TestBackend and compared with snapshots under
-//! `tests/snapshots/` (HRX_UPDATE_SNAPSHOTS=1 rewrites them).
+//! `tests/snapshots/` (insta; `INSTA_UPDATE=always` rewrites them).
 
 use chrono::{DateTime, Utc};
 use ratatui::Terminal;
@@ -203,15 +203,16 @@ fn render(app: &App, w: u16, h: u16) -> String {
     out
 }
 
+/// Compares `got` with the snapshot `tests/snapshots/tui-NAME.snap`
+/// (insta: `INSTA_UPDATE=always` writes it anew).
 fn snap(name: &str, got: &str) {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("tui-{name}.txt"));
-    if std::env::var_os("HRX_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&p)
-        .unwrap_or_else(|_| panic!("missing snapshot {}: run with HRX_UPDATE_SNAPSHOTS=1", p.display()));
-    assert_eq!(got, want, "snapshot {name} differs (HRX_UPDATE_SNAPSHOTS=1 rewrites it)");
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(format!("tui-{name}"), got);
+    });
 }
 
 fn key(c: KeyCode) -> KeyEvent {
