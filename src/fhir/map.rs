@@ -679,414 +679,22 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
     let j = &r.json;
     let mut b = Map::new();
     let kind = match r.kind.as_str() {
-        "Patient" => {
-            let mut name = Map::new();
-            if let Some(n) = j.get("name").and_then(Value::as_array).and_then(|a| a.first()) {
-                if let Some(g) = n.get("given").and_then(Value::as_array) {
-                    name.insert("given".into(), json!(g.iter().filter_map(Value::as_str).collect::<Vec<_>>()));
-                }
-                if let Some(f) = n.get("family").and_then(Value::as_str) {
-                    name.insert("family".into(), json!(f));
-                }
-                if let Some(t) = n.get("text").and_then(Value::as_str) {
-                    name.insert("text".into(), json!(t));
-                }
-            }
-            if name.is_empty() {
-                name.insert("text".into(), json!("(no name given)"));
-            }
-            b.insert("name".into(), Value::Object(name));
-            if let Some(d) = j.get("birthDate").and_then(Value::as_str) {
-                b.insert("birth_date".into(), json!(d));
-            }
-            if let Some(g) = j.get("gender").and_then(Value::as_str) {
-                b.insert("gender".into(), json!(g));
-            }
-            let ids: Vec<Value> = j
-                .get("identifier")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|i| Some(json!({"system": i.get("system").and_then(Value::as_str).unwrap_or("unknown"), "value": i.get("value")?.as_str()?})))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !ids.is_empty() {
-                b.insert("identifiers".into(), json!(ids));
-            }
-            let addrs: Vec<Value> = j
-                .get("address")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .map(|x| {
-                            let mut o = Map::new();
-                            if let Some(l) = x.get("line").and_then(Value::as_array) {
-                                o.insert("lines".into(), json!(l.iter().filter_map(Value::as_str).collect::<Vec<_>>()));
-                            }
-                            for (f, t) in [("city", "city"), ("postalCode", "postal_code")] {
-                                if let Some(v) = x.get(f).and_then(Value::as_str) {
-                                    o.insert(t.into(), json!(v));
-                                }
-                            }
-                            if let Some(cn) = x
-                                .get("country")
-                                .and_then(Value::as_str)
-                                .filter(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()))
-                            {
-                                o.insert("country".into(), json!(cn));
-                            }
-                            Value::Object(o)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !addrs.is_empty() {
-                b.insert("address".into(), json!(addrs));
-            }
-            let tel = telecoms(j.get("telecom"));
-            if !tel.is_empty() {
-                b.insert("telecom".into(), json!(tel));
-            }
-            let contacts: Vec<Value> = j
-                .get("contact")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| {
-                            let mut o = Map::new();
-                            if let Some(n) = x.get("name").and_then(human_name) {
-                                o.insert("name".into(), json!(n));
-                            }
-                            if let Some(r) = c.first_concept(x.get("relationship")) {
-                                o.insert("relationship".into(), r);
-                            }
-                            let tel = telecoms(x.get("telecom"));
-                            if !tel.is_empty() {
-                                o.insert("telecom".into(), json!(tel));
-                            }
-                            // A contact with neither a name nor a way to reach them says nothing.
-                            (o.contains_key("name") || o.contains_key("telecom")).then_some(Value::Object(o))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !contacts.is_empty() {
-                b.insert("contacts".into(), json!(contacts));
-            }
-            Kind::Patient
-        }
-        "AllergyIntolerance" => {
-            b.insert("substance".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no substance given)"})));
-            if let Some(t) = j.get("type").and_then(Value::as_str) {
-                b.insert("type".into(), json!(t));
-            }
-            if let Some(t) = j.get("criticality").and_then(Value::as_str) {
-                b.insert("criticality".into(), json!(t.trim().to_lowercase()));
-            }
-            if let Some(s) = status_code(j, "clinicalStatus") {
-                b.insert("clinical_status".into(), json!(s));
-            }
-            if let Some(s) = status_code(j, "verificationStatus") {
-                b.insert("verification_status".into(), json!(s));
-            }
-            let reactions: Vec<Value> = j
-                .get("reaction")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .map(|x| {
-                            let mut o = Map::new();
-                            if let Some(m) = c.first_concept(x.get("manifestation")) {
-                                o.insert("manifestation".into(), m);
-                            }
-                            if let Some(s) = x.get("severity").and_then(Value::as_str) {
-                                o.insert("severity".into(), json!(s.trim().to_lowercase()));
-                            }
-                            Value::Object(o)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !reactions.is_empty() {
-                b.insert("reactions".into(), json!(reactions));
-            }
-            Kind::Allergy
-        }
-        "Condition" => {
-            b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
-            if let Some(s) = status_code(j, "clinicalStatus") {
-                b.insert("clinical_status".into(), json!(s));
-            }
-            if let Some(s) = c.concept(j.get("severity")) {
-                b.insert("severity".into(), s);
-            }
-            if let Some(s) = c.first_concept(j.get("bodySite")) {
-                b.insert("body_site".into(), s);
-            }
-            Kind::Condition
-        }
-        "MedicationStatement" | "MedicationRequest" => {
-            let mut med = c.concept(j.get("medicationCodeableConcept"));
-            if med.is_none() {
-                let resolved = c
-                    .resolve(r, j.get("medicationReference"))
-                    .map(|m| (m.json.clone(), m.original.clone(), m.full_url.clone()));
-                if let Some((m, original, full_url)) = resolved {
-                    // Keep the folded Medication too, so an export can carry
-                    // it again: under its fullUrl, as the input knew it.
-                    let reference =
-                        full_url.map(Value::String).unwrap_or_else(|| j["medicationReference"]["reference"].clone());
-                    b.insert("source_related".into(), json!([{"reference": reference, "original": original}]));
-                    med = c.concept(m.get("code"));
-                    if let Some(f) = c.concept(m.get("form")) {
-                        b.insert("dose_form".into(), f);
-                    }
-                }
-            }
-            b.insert("medication".into(), med.unwrap_or(json!({"text": "(medication not given)"})));
-            b.insert("intent".into(), json!(if r.kind == "MedicationRequest" { "prescription" } else { "statement" }));
-            let dosage = j
-                .get("dosage")
-                .or_else(|| j.get("dosageInstruction"))
-                .and_then(Value::as_array)
-                .and_then(|a| a.first());
-            if let Some(d) = dosage {
-                let mut o = Map::new();
-                if let Some(t) = d.get("text").and_then(Value::as_str) {
-                    o.insert("text".into(), json!(t));
-                }
-                if let Some(q) = d
-                    .get("doseAndRate")
-                    .and_then(Value::as_array)
-                    .and_then(|a| a.first())
-                    .and_then(|x| x.get("doseQuantity"))
-                    .and_then(quantity)
-                {
-                    o.insert("dose".into(), q);
-                }
-                if let Some(rt) = c.concept(d.get("route")) {
-                    o.insert("route".into(), rt);
-                }
-                if !o.is_empty() {
-                    b.insert("dosage".into(), Value::Object(o));
-                }
-            }
-            Kind::Medication
-        }
-        "Immunization" => {
-            b.insert(
-                "vaccine".into(),
-                c.concept(j.get("vaccineCode")).unwrap_or(json!({"text": "(vaccine not given)"})),
-            );
-            if let Some(l) = j.get("lotNumber").and_then(Value::as_str) {
-                b.insert("lot_number".into(), json!(l));
-            }
-            if let Some(n) = j
-                .get("protocolApplied")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(|p| p.get("doseNumberPositiveInt"))
-                .and_then(Value::as_u64)
-            {
-                b.insert("dose_number".into(), json!(n.max(1)));
-            }
-            Kind::Immunization
-        }
-        "Observation" => {
-            b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
-            let cat = j
-                .get("category")
-                .and_then(Value::as_array)
-                .and_then(|a| a.iter().find_map(|x| x.get("coding")?.as_array()?.first()?.get("code")?.as_str()))
-                .unwrap_or("other");
-            let known = ["laboratory", "vital-signs", "social-history", "imaging", "exam", "survey", "pregnancy"];
-            b.insert("observation_category".into(), json!(if known.contains(&cat) { cat } else { "other" }));
-            if let Some(q) = j.get("valueQuantity").and_then(quantity) {
-                b.insert("value".into(), q);
-            } else if let Some(cc) = c.concept(j.get("valueCodeableConcept")) {
-                b.insert("value".into(), cc);
-            } else if let Some(s) = j.get("valueString").and_then(Value::as_str) {
-                b.insert("value".into(), json!(s));
-            } else if let Some(v) = j.get("valueBoolean").and_then(Value::as_bool) {
-                b.insert("value".into(), json!(v));
-            } else if let Some(comps) = j.get("component").and_then(Value::as_array) {
-                // Blood pressure and the like: the components as text; the original keeps them whole.
-                let parts: Vec<String> = comps
-                    .iter()
-                    .filter_map(|x| {
-                        let name = crate::model::entry::display_of(&c.concept(x.get("code"))?, None)?;
-                        let q = x.get("valueQuantity")?;
-                        Some(format!(
-                            "{name} {} {}",
-                            q.get("value")?,
-                            q.get("unit").and_then(Value::as_str).unwrap_or("")
-                        ))
-                    })
-                    .collect();
-                if !parts.is_empty() {
-                    b.insert("value".into(), json!(parts.join("; ").trim()));
-                }
-            }
-            if let Some(i) = c.first_concept(j.get("interpretation")) {
-                b.insert("interpretation".into(), i);
-            }
-            Kind::Observation
-        }
-        "Procedure" => {
-            b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
-            if let Some(s) = c.first_concept(j.get("bodySite")) {
-                b.insert("body_site".into(), s);
-            }
-            if let Some(o) = c.concept(j.get("outcome")) {
-                b.insert("outcome".into(), o);
-            }
-            Kind::Procedure
-        }
-        "Encounter" | "DiagnosticReport" | "Flag" | "CarePlan" => {
-            let code = match r.kind.as_str() {
-                "Encounter" => c.first_concept(j.get("type")).or_else(|| c.first_concept(j.get("reasonCode"))),
-                "CarePlan" => c.first_concept(j.get("category")),
-                _ => c.concept(j.get("code")),
-            };
-            let described = code.as_ref().and_then(|x| crate::model::entry::display_of(x, None));
-            let text = j
-                .get("conclusion")
-                .or_else(|| j.get("description"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or(described.clone())
-                .unwrap_or_else(|| r.kind.clone());
-            b.insert(
-                "title".into(),
-                json!(match (&r.kind[..], &described) {
-                    ("Encounter", Some(d)) => format!("Encounter: {d}"),
-                    ("Flag", Some(d)) => format!("Alert: {d}"),
-                    (k, Some(d)) => format!("{k}: {d}"),
-                    (k, None) => k.to_string(),
-                }),
-            );
-            b.insert("text".into(), json!(text));
-            if let Some(code) = code {
-                b.insert("code".into(), code);
-            }
-            if r.kind == "Encounter" {
-                let mut enc = Map::new();
-                if let Some(cl) = j.get("class").and_then(|x| x.get("code")).and_then(Value::as_str) {
-                    let class = match cl {
-                        "AMB" => "ambulatory",
-                        "EMER" => "emergency",
-                        "IMP" | "ACUTE" | "NONAC" => "inpatient",
-                        "HH" => "home",
-                        "VR" => "virtual",
-                        _ => "other",
-                    };
-                    enc.insert("class".into(), json!(class));
-                }
-                if let Some(rc) = c.first_concept(j.get("reasonCode")) {
-                    enc.insert("reason".into(), rc);
-                }
-                if !enc.is_empty() {
-                    b.insert("encounter".into(), Value::Object(enc));
-                }
-            }
-            if r.kind == "DiagnosticReport" {
-                b.insert("category".into(), json!("results"));
-            }
-            Kind::Note
-        }
+        "Patient" => map_patient(c, j, &mut b)?,
+        "AllergyIntolerance" => map_allergy(c, j, &mut b)?,
+        "Condition" => map_condition(c, j, &mut b)?,
+        "MedicationStatement" | "MedicationRequest" => map_medication(c, r, j, &mut b)?,
+        "Immunization" => map_immunization(c, j, &mut b)?,
+        "Observation" => map_observation(c, j, &mut b)?,
+        "Procedure" => map_procedure(c, j, &mut b)?,
+        "Encounter" | "DiagnosticReport" | "Flag" | "CarePlan" => map_narrated_note(c, r, j, &mut b)?,
         "Goal" | "FamilyMemberHistory" | "ClinicalImpression" | "Specimen" | "ImagingStudy" => {
-            let (title, text, code) = context_note(c, r);
-            b.insert("title".into(), json!(title));
-            b.insert("text".into(), json!(text));
-            if let Some(code) = code {
-                b.insert("code".into(), code);
-            }
-            if r.kind == "Goal"
-                && let Some(s) = status_code(j, "lifecycleStatus")
-            {
-                b.insert("status".into(), json!(s));
-            }
-            Kind::Note
+            map_summarised_note(c, r, j, &mut b)?
         }
-        "QuestionnaireResponse" => {
-            // Kept as a document: the answers as text any reader can show,
-            // the resource itself in the original.
-            let mut lines = vec![];
-            answers(j.get("item"), 0, &mut lines);
-            let title = j
-                .get("questionnaire")
-                .and_then(Value::as_str)
-                .map(|q| format!("Questionnaire response: {}", q.rsplit('/').next().unwrap_or(q)))
-                .unwrap_or_else(|| "Questionnaire response".into());
-            let text = if lines.is_empty() { "(no answers given)".to_string() } else { lines.join("\n") };
-            b.insert("title".into(), json!(title));
-            b.insert("attachment".into(), text_attachment(&text));
-            Kind::Document
-        }
-        "Media" => {
-            let a = attachment_of(j.get("content"));
-            if let Some(t) = j.get("content").and_then(|x| x.get("title")).and_then(Value::as_str) {
-                b.insert("title".into(), json!(t));
-            }
-            b.insert("attachment".into(), a);
-            if let Some(t) = c.concept(j.get("type")).or_else(|| c.concept(j.get("modality"))) {
-                b.insert("type".into(), t);
-            }
-            Kind::Document
-        }
-        "DocumentReference" => {
-            let att =
-                j.get("content").and_then(Value::as_array).and_then(|a| a.first()).and_then(|x| x.get("attachment"));
-            if let Some(t) = att.and_then(|x| x.get("title")).and_then(Value::as_str) {
-                b.insert("title".into(), json!(t));
-            }
-            b.insert("attachment".into(), attachment_of(att));
-            if let Some(t) = c.concept(j.get("type")) {
-                b.insert("type".into(), t);
-            }
-            Kind::Document
-        }
-        "Device" | "DeviceUseStatement" => {
-            let dev = if r.kind == "DeviceUseStatement" {
-                c.resolve(r, j.get("device")).map(|d| d.json.clone())
-            } else {
-                Some(j.clone())
-            };
-            let ty = dev.as_ref().and_then(|d| c.concept(d.get("type"))).or_else(|| {
-                dev.as_ref().and_then(|d| {
-                    first_text(d.get("deviceName"))
-                        .or_else(|| first_text(d.get("deviceName").and_then(|n| n.get(0)).and_then(|n| n.get("name"))))
-                        .map(|t| json!({"text": t}))
-                })
-            });
-            b.insert("device_type".into(), ty.unwrap_or(json!({"text": "(device not described)"})));
-            if let Some(u) = dev
-                .as_ref()
-                .and_then(|d| d.get("udiCarrier"))
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(|x| x.get("deviceIdentifier"))
-                .and_then(Value::as_str)
-            {
-                b.insert("udi".into(), json!(u));
-            }
-            if let Some(m) = dev.as_ref().and_then(|d| d.get("manufacturer")).and_then(Value::as_str) {
-                b.insert("manufacturer".into(), json!(m));
-            }
-            Kind::Device
-        }
-        "Consent" => {
-            let d = c
-                .first_concept(j.get("category"))
-                .or_else(|| c.concept(j.get("scope")))
-                .unwrap_or(json!({"text": "Advance directive"}));
-            b.insert("directive".into(), d);
-            if let Some(t) = j.get("provision").and_then(|p| p.get("type")).and_then(Value::as_str) {
-                b.insert("decision".into(), json!(t));
-            }
-            Kind::AdvanceDirective
-        }
+        "QuestionnaireResponse" => map_questionnaire_response(j, &mut b)?,
+        "Media" => map_media(c, j, &mut b)?,
+        "DocumentReference" => map_document_reference(c, j, &mut b)?,
+        "Device" | "DeviceUseStatement" => map_device(c, r, j, &mut b)?,
+        "Consent" => map_consent(c, j, &mut b)?,
         _ => return None,
     };
     if let Some(s) = status_code(j, "status") {
@@ -1112,6 +720,431 @@ fn map_one(c: &mut Ctx, r: &Resource) -> Option<(Kind, Map<String, Value>)> {
         b.insert("narrative".into(), json!(n));
     }
     Some((kind, b))
+}
+
+/// The body of a FHIR Patient resource, and the kind of entry it becomes.
+fn map_patient(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let mut name = Map::new();
+    if let Some(n) = j.get("name").and_then(Value::as_array).and_then(|a| a.first()) {
+        if let Some(g) = n.get("given").and_then(Value::as_array) {
+            name.insert("given".into(), json!(g.iter().filter_map(Value::as_str).collect::<Vec<_>>()));
+        }
+        if let Some(f) = n.get("family").and_then(Value::as_str) {
+            name.insert("family".into(), json!(f));
+        }
+        if let Some(t) = n.get("text").and_then(Value::as_str) {
+            name.insert("text".into(), json!(t));
+        }
+    }
+    if name.is_empty() {
+        name.insert("text".into(), json!("(no name given)"));
+    }
+    b.insert("name".into(), Value::Object(name));
+    if let Some(d) = j.get("birthDate").and_then(Value::as_str) {
+        b.insert("birth_date".into(), json!(d));
+    }
+    if let Some(g) = j.get("gender").and_then(Value::as_str) {
+        b.insert("gender".into(), json!(g));
+    }
+    let ids: Vec<Value> = j
+        .get("identifier")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| Some(json!({"system": i.get("system").and_then(Value::as_str).unwrap_or("unknown"), "value": i.get("value")?.as_str()?})))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !ids.is_empty() {
+        b.insert("identifiers".into(), json!(ids));
+    }
+    let addrs: Vec<Value> = j
+        .get("address")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let mut o = Map::new();
+                    if let Some(l) = x.get("line").and_then(Value::as_array) {
+                        o.insert("lines".into(), json!(l.iter().filter_map(Value::as_str).collect::<Vec<_>>()));
+                    }
+                    for (f, t) in [("city", "city"), ("postalCode", "postal_code")] {
+                        if let Some(v) = x.get(f).and_then(Value::as_str) {
+                            o.insert(t.into(), json!(v));
+                        }
+                    }
+                    if let Some(cn) = x
+                        .get("country")
+                        .and_then(Value::as_str)
+                        .filter(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()))
+                    {
+                        o.insert("country".into(), json!(cn));
+                    }
+                    Value::Object(o)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !addrs.is_empty() {
+        b.insert("address".into(), json!(addrs));
+    }
+    let tel = telecoms(j.get("telecom"));
+    if !tel.is_empty() {
+        b.insert("telecom".into(), json!(tel));
+    }
+    let contacts: Vec<Value> = j
+        .get("contact")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    let mut o = Map::new();
+                    if let Some(n) = x.get("name").and_then(human_name) {
+                        o.insert("name".into(), json!(n));
+                    }
+                    if let Some(r) = c.first_concept(x.get("relationship")) {
+                        o.insert("relationship".into(), r);
+                    }
+                    let tel = telecoms(x.get("telecom"));
+                    if !tel.is_empty() {
+                        o.insert("telecom".into(), json!(tel));
+                    }
+                    // A contact with neither a name nor a way to reach them says nothing.
+                    (o.contains_key("name") || o.contains_key("telecom")).then_some(Value::Object(o))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !contacts.is_empty() {
+        b.insert("contacts".into(), json!(contacts));
+    }
+    Some(Kind::Patient)
+}
+
+/// The body of a FHIR AllergyIntolerance resource, and the kind of entry it becomes.
+fn map_allergy(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    b.insert("substance".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no substance given)"})));
+    if let Some(t) = j.get("type").and_then(Value::as_str) {
+        b.insert("type".into(), json!(t));
+    }
+    if let Some(t) = j.get("criticality").and_then(Value::as_str) {
+        b.insert("criticality".into(), json!(t.trim().to_lowercase()));
+    }
+    if let Some(s) = status_code(j, "clinicalStatus") {
+        b.insert("clinical_status".into(), json!(s));
+    }
+    if let Some(s) = status_code(j, "verificationStatus") {
+        b.insert("verification_status".into(), json!(s));
+    }
+    let reactions: Vec<Value> = j
+        .get("reaction")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let mut o = Map::new();
+                    if let Some(m) = c.first_concept(x.get("manifestation")) {
+                        o.insert("manifestation".into(), m);
+                    }
+                    if let Some(s) = x.get("severity").and_then(Value::as_str) {
+                        o.insert("severity".into(), json!(s.trim().to_lowercase()));
+                    }
+                    Value::Object(o)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !reactions.is_empty() {
+        b.insert("reactions".into(), json!(reactions));
+    }
+    Some(Kind::Allergy)
+}
+
+/// The body of a FHIR Condition resource, and the kind of entry it becomes.
+fn map_condition(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
+    if let Some(s) = status_code(j, "clinicalStatus") {
+        b.insert("clinical_status".into(), json!(s));
+    }
+    if let Some(s) = c.concept(j.get("severity")) {
+        b.insert("severity".into(), s);
+    }
+    if let Some(s) = c.first_concept(j.get("bodySite")) {
+        b.insert("body_site".into(), s);
+    }
+    Some(Kind::Condition)
+}
+
+/// The body of a FHIR MedicationStatement or MedicationRequest resource, and the kind of entry it becomes.
+fn map_medication(c: &mut Ctx, r: &Resource, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let mut med = c.concept(j.get("medicationCodeableConcept"));
+    if med.is_none() {
+        let resolved = c
+            .resolve(r, j.get("medicationReference"))
+            .map(|m| (m.json.clone(), m.original.clone(), m.full_url.clone()));
+        if let Some((m, original, full_url)) = resolved {
+            // Keep the folded Medication too, so an export can carry
+            // it again: under its fullUrl, as the input knew it.
+            let reference =
+                full_url.map(Value::String).unwrap_or_else(|| j["medicationReference"]["reference"].clone());
+            b.insert("source_related".into(), json!([{"reference": reference, "original": original}]));
+            med = c.concept(m.get("code"));
+            if let Some(f) = c.concept(m.get("form")) {
+                b.insert("dose_form".into(), f);
+            }
+        }
+    }
+    b.insert("medication".into(), med.unwrap_or(json!({"text": "(medication not given)"})));
+    b.insert("intent".into(), json!(if r.kind == "MedicationRequest" { "prescription" } else { "statement" }));
+    let dosage =
+        j.get("dosage").or_else(|| j.get("dosageInstruction")).and_then(Value::as_array).and_then(|a| a.first());
+    if let Some(d) = dosage {
+        let mut o = Map::new();
+        if let Some(t) = d.get("text").and_then(Value::as_str) {
+            o.insert("text".into(), json!(t));
+        }
+        if let Some(q) = d
+            .get("doseAndRate")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(|x| x.get("doseQuantity"))
+            .and_then(quantity)
+        {
+            o.insert("dose".into(), q);
+        }
+        if let Some(rt) = c.concept(d.get("route")) {
+            o.insert("route".into(), rt);
+        }
+        if !o.is_empty() {
+            b.insert("dosage".into(), Value::Object(o));
+        }
+    }
+    Some(Kind::Medication)
+}
+
+/// The body of a FHIR Immunization resource, and the kind of entry it becomes.
+fn map_immunization(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    b.insert("vaccine".into(), c.concept(j.get("vaccineCode")).unwrap_or(json!({"text": "(vaccine not given)"})));
+    if let Some(l) = j.get("lotNumber").and_then(Value::as_str) {
+        b.insert("lot_number".into(), json!(l));
+    }
+    if let Some(n) = j
+        .get("protocolApplied")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(|p| p.get("doseNumberPositiveInt"))
+        .and_then(Value::as_u64)
+    {
+        b.insert("dose_number".into(), json!(n.max(1)));
+    }
+    Some(Kind::Immunization)
+}
+
+/// The body of a FHIR Observation resource, and the kind of entry it becomes.
+fn map_observation(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
+    let cat = j
+        .get("category")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find_map(|x| x.get("coding")?.as_array()?.first()?.get("code")?.as_str()))
+        .unwrap_or("other");
+    let known = ["laboratory", "vital-signs", "social-history", "imaging", "exam", "survey", "pregnancy"];
+    b.insert("observation_category".into(), json!(if known.contains(&cat) { cat } else { "other" }));
+    if let Some(q) = j.get("valueQuantity").and_then(quantity) {
+        b.insert("value".into(), q);
+    } else if let Some(cc) = c.concept(j.get("valueCodeableConcept")) {
+        b.insert("value".into(), cc);
+    } else if let Some(s) = j.get("valueString").and_then(Value::as_str) {
+        b.insert("value".into(), json!(s));
+    } else if let Some(v) = j.get("valueBoolean").and_then(Value::as_bool) {
+        b.insert("value".into(), json!(v));
+    } else if let Some(comps) = j.get("component").and_then(Value::as_array) {
+        // Blood pressure and the like: the components as text; the original keeps them whole.
+        let parts: Vec<String> = comps
+            .iter()
+            .filter_map(|x| {
+                let name = crate::model::entry::display_of(&c.concept(x.get("code"))?, None)?;
+                let q = x.get("valueQuantity")?;
+                Some(format!("{name} {} {}", q.get("value")?, q.get("unit").and_then(Value::as_str).unwrap_or("")))
+            })
+            .collect();
+        if !parts.is_empty() {
+            b.insert("value".into(), json!(parts.join("; ").trim()));
+        }
+    }
+    if let Some(i) = c.first_concept(j.get("interpretation")) {
+        b.insert("interpretation".into(), i);
+    }
+    Some(Kind::Observation)
+}
+
+/// The body of a FHIR Procedure resource, and the kind of entry it becomes.
+fn map_procedure(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    b.insert("code".into(), c.concept(j.get("code")).unwrap_or(json!({"text": "(no code given)"})));
+    if let Some(s) = c.first_concept(j.get("bodySite")) {
+        b.insert("body_site".into(), s);
+    }
+    if let Some(o) = c.concept(j.get("outcome")) {
+        b.insert("outcome".into(), o);
+    }
+    Some(Kind::Procedure)
+}
+
+/// The body of a FHIR Encounter or DiagnosticReport or Flag or CarePlan resource, and the kind of entry it becomes.
+fn map_narrated_note(c: &mut Ctx, r: &Resource, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let code = match r.kind.as_str() {
+        "Encounter" => c.first_concept(j.get("type")).or_else(|| c.first_concept(j.get("reasonCode"))),
+        "CarePlan" => c.first_concept(j.get("category")),
+        _ => c.concept(j.get("code")),
+    };
+    let described = code.as_ref().and_then(|x| crate::model::entry::display_of(x, None));
+    let text = j
+        .get("conclusion")
+        .or_else(|| j.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or(described.clone())
+        .unwrap_or_else(|| r.kind.clone());
+    b.insert(
+        "title".into(),
+        json!(match (&r.kind[..], &described) {
+            ("Encounter", Some(d)) => format!("Encounter: {d}"),
+            ("Flag", Some(d)) => format!("Alert: {d}"),
+            (k, Some(d)) => format!("{k}: {d}"),
+            (k, None) => k.to_string(),
+        }),
+    );
+    b.insert("text".into(), json!(text));
+    if let Some(code) = code {
+        b.insert("code".into(), code);
+    }
+    if r.kind == "Encounter" {
+        let mut enc = Map::new();
+        if let Some(cl) = j.get("class").and_then(|x| x.get("code")).and_then(Value::as_str) {
+            let class = match cl {
+                "AMB" => "ambulatory",
+                "EMER" => "emergency",
+                "IMP" | "ACUTE" | "NONAC" => "inpatient",
+                "HH" => "home",
+                "VR" => "virtual",
+                _ => "other",
+            };
+            enc.insert("class".into(), json!(class));
+        }
+        if let Some(rc) = c.first_concept(j.get("reasonCode")) {
+            enc.insert("reason".into(), rc);
+        }
+        if !enc.is_empty() {
+            b.insert("encounter".into(), Value::Object(enc));
+        }
+    }
+    if r.kind == "DiagnosticReport" {
+        b.insert("category".into(), json!("results"));
+    }
+    Some(Kind::Note)
+}
+
+/// The body of a FHIR Goal or FamilyMemberHistory or ClinicalImpression or Specimen or ImagingStudy resource, and the kind of entry it becomes.
+fn map_summarised_note(c: &mut Ctx, r: &Resource, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let (title, text, code) = context_note(c, r);
+    b.insert("title".into(), json!(title));
+    b.insert("text".into(), json!(text));
+    if let Some(code) = code {
+        b.insert("code".into(), code);
+    }
+    if r.kind == "Goal"
+        && let Some(s) = status_code(j, "lifecycleStatus")
+    {
+        b.insert("status".into(), json!(s));
+    }
+    Some(Kind::Note)
+}
+
+/// The body of a FHIR QuestionnaireResponse resource, and the kind of entry it becomes.
+fn map_questionnaire_response(j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    // Kept as a document: the answers as text any reader can show,
+    // the resource itself in the original.
+    let mut lines = vec![];
+    answers(j.get("item"), 0, &mut lines);
+    let title = j
+        .get("questionnaire")
+        .and_then(Value::as_str)
+        .map(|q| format!("Questionnaire response: {}", q.rsplit('/').next().unwrap_or(q)))
+        .unwrap_or_else(|| "Questionnaire response".into());
+    let text = if lines.is_empty() { "(no answers given)".to_string() } else { lines.join("\n") };
+    b.insert("title".into(), json!(title));
+    b.insert("attachment".into(), text_attachment(&text));
+    Some(Kind::Document)
+}
+
+/// The body of a FHIR Media resource, and the kind of entry it becomes.
+fn map_media(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let a = attachment_of(j.get("content"));
+    if let Some(t) = j.get("content").and_then(|x| x.get("title")).and_then(Value::as_str) {
+        b.insert("title".into(), json!(t));
+    }
+    b.insert("attachment".into(), a);
+    if let Some(t) = c.concept(j.get("type")).or_else(|| c.concept(j.get("modality"))) {
+        b.insert("type".into(), t);
+    }
+    Some(Kind::Document)
+}
+
+/// The body of a FHIR DocumentReference resource, and the kind of entry it becomes.
+fn map_document_reference(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let att = j.get("content").and_then(Value::as_array).and_then(|a| a.first()).and_then(|x| x.get("attachment"));
+    if let Some(t) = att.and_then(|x| x.get("title")).and_then(Value::as_str) {
+        b.insert("title".into(), json!(t));
+    }
+    b.insert("attachment".into(), attachment_of(att));
+    if let Some(t) = c.concept(j.get("type")) {
+        b.insert("type".into(), t);
+    }
+    Some(Kind::Document)
+}
+
+/// The body of a FHIR Device or DeviceUseStatement resource, and the kind of entry it becomes.
+fn map_device(c: &mut Ctx, r: &Resource, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let dev = if r.kind == "DeviceUseStatement" {
+        c.resolve(r, j.get("device")).map(|d| d.json.clone())
+    } else {
+        Some(j.clone())
+    };
+    let ty = dev.as_ref().and_then(|d| c.concept(d.get("type"))).or_else(|| {
+        dev.as_ref().and_then(|d| {
+            first_text(d.get("deviceName"))
+                .or_else(|| first_text(d.get("deviceName").and_then(|n| n.get(0)).and_then(|n| n.get("name"))))
+                .map(|t| json!({"text": t}))
+        })
+    });
+    b.insert("device_type".into(), ty.unwrap_or(json!({"text": "(device not described)"})));
+    if let Some(u) = dev
+        .as_ref()
+        .and_then(|d| d.get("udiCarrier"))
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(|x| x.get("deviceIdentifier"))
+        .and_then(Value::as_str)
+    {
+        b.insert("udi".into(), json!(u));
+    }
+    if let Some(m) = dev.as_ref().and_then(|d| d.get("manufacturer")).and_then(Value::as_str) {
+        b.insert("manufacturer".into(), json!(m));
+    }
+    Some(Kind::Device)
+}
+
+/// The body of a FHIR Consent resource, and the kind of entry it becomes.
+fn map_consent(c: &mut Ctx, j: &Value, b: &mut Map<String, Value>) -> Option<Kind> {
+    let d = c
+        .first_concept(j.get("category"))
+        .or_else(|| c.concept(j.get("scope")))
+        .unwrap_or(json!({"text": "Advance directive"}));
+    b.insert("directive".into(), d);
+    if let Some(t) = j.get("provision").and_then(|p| p.get("type")).and_then(Value::as_str) {
+        b.insert("decision".into(), json!(t));
+    }
+    Some(Kind::AdvanceDirective)
 }
 
 /// Section codes of an IPS Composition and the kind an empty section's
