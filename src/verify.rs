@@ -427,33 +427,7 @@ pub fn verify_from(
                     certs.insert(cert);
                     (Policy::new(patient), None)
                 } else {
-                    let mut ps = parents.iter().map(|p| {
-                        states
-                            .get(p)
-                            .cloned()
-                            .ok_or_else(|| fail(oid, Reason::Resume, format!("parent {p} was not verified first")))
-                    });
-                    let first = ps.next().expect("has a parent")?;
-                    let (mut policy, mut t) = (first.policy, first.time);
-                    for p in ps {
-                        let other = p?;
-                        // A key is handed over once: two lines that handed one
-                        // key to two new keys cannot be joined (whoever merged
-                        // would choose who holds the place).
-                        if let Some((f, a, b)) = rotation_conflict(&policy, &other.policy) {
-                            return Err(fail(
-                                oid,
-                                Reason::Conflict,
-                                format!(
-                                    "is a merge that joins two hand-overs of {f}: to {a} on one line, to {b} on the other"
-                                ),
-                            ));
-                        }
-                        // A merge joins two verified histories: everything
-                        // either knew, within the bounds one line keeps.
-                        policy.merge_checked(other.policy).map_err(|e| fail(oid, Reason::Policy, e))?;
-                        t = t.max(other.time);
-                    }
+                    let (policy, t) = parents_policy(oid, &parents, &states)?;
                     (policy, Some(t))
                 };
 
@@ -479,64 +453,12 @@ pub fn verify_from(
                             checked.as_ref(),
                         )
                     })
-                    .map_err(|e| match e {
-                        SigError::Malformed(m) => {
-                            fail(oid, Reason::BadSignature, format!("has a malformed signature: {m}"))
-                        }
-                        SigError::UnknownKey(k) => fail(
-                            oid,
-                            Reason::UnknownSigner,
-                            format!("is signed by key {k}, which is not a participant of this record at that point"),
-                        ),
-                        SigError::Bad(m) => fail(oid, Reason::BadSignature, format!("has a bad signature: {m}")),
-                        SigError::Revoked(m) => fail(oid, Reason::KeyRevoked, format!("is not valid: {m}")),
-                        SigError::Weak(m) => fail(
-                            oid,
-                            Reason::WeakCrypto,
-                            format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"),
-                        ),
+                    .map_err(|e| {
+                        let (code, why) = signature_failure(e);
+                        fail(oid, code, why)
                     })?;
-                if let Some(pt) = parent_time
-                    && time + skew < pt
-                {
-                    return Err(fail(
-                        oid,
-                        Reason::Backdated,
-                        format!(
-                            "is signed at {}, before its parent ({}): backdated",
-                            time.to_rfc3339(),
-                            pt.to_rfc3339()
-                        ),
-                    ));
-                }
-                if time > now + skew {
-                    return Err(fail(
-                        oid,
-                        Reason::Future,
-                        format!("is signed at {}, in the future", time.to_rfc3339()),
-                    ));
-                }
-                // What `git log` shows is what hrx judges: a date of its own
-                // would show plain git's readers another history.
-                for (what, at) in [("committer", c.committed), ("author", c.authored)] {
-                    match at.and_then(|s| DateTime::from_timestamp(s, 0)) {
-                        Some(d) if (d - time).abs() <= skew => {}
-                        d => {
-                            return Err(fail(
-                                oid,
-                                Reason::TimeMismatch,
-                                match d {
-                                    Some(d) => format!(
-                                        "has the {what} date {} (what git log shows), but it is signed at {}",
-                                        d.to_rfc3339(),
-                                        time.to_rfc3339()
-                                    ),
-                                    None => format!("has no {what} date git can read"),
-                                },
-                            ));
-                        }
-                    }
-                }
+                judge_times(time, parent_time, now, c.committed, c.authored)
+                    .map_err(|(code, why)| fail(oid, code, why))?;
 
                 if parents.is_empty() {
                     // Authenticated: now the header may be read.
@@ -1366,6 +1288,92 @@ struct Walked {
     authored: Option<i64>,
 }
 
+/// The policy a commit with `parents` is judged by, and the newest of
+/// their times: one parent's, or at a merge everything either line knew
+/// (within the bounds one line keeps). A key is handed over once: two lines
+/// that handed one key to two new keys cannot be joined (whoever merged
+/// would choose who holds the place).
+fn parents_policy(oid: Oid, parents: &[Oid], states: &HashMap<Oid, State>) -> Result<(Policy, DateTime<Utc>), Failure> {
+    let mut ps = parents.iter().map(|p| {
+        states.get(p).cloned().ok_or_else(|| fail(oid, Reason::Resume, format!("parent {p} was not verified first")))
+    });
+    let first = ps.next().expect("has a parent")?;
+    let (mut policy, mut t) = (first.policy, first.time);
+    for p in ps {
+        let other = p?;
+        if let Some((f, a, b)) = rotation_conflict(&policy, &other.policy) {
+            return Err(fail(
+                oid,
+                Reason::Conflict,
+                format!("is a merge that joins two hand-overs of {f}: to {a} on one line, to {b} on the other"),
+            ));
+        }
+        policy.merge_checked(other.policy).map_err(|e| fail(oid, Reason::Policy, e))?;
+        t = t.max(other.time);
+    }
+    Ok((policy, t))
+}
+
+/// Why a commit's signature does not make it authentic, as a reason code
+/// and the words that say it.
+fn signature_failure(e: SigError) -> (Reason, String) {
+    match e {
+        SigError::Malformed(m) => (Reason::BadSignature, format!("has a malformed signature: {m}")),
+        SigError::UnknownKey(k) => (
+            Reason::UnknownSigner,
+            format!("is signed by key {k}, which is not a participant of this record at that point"),
+        ),
+        SigError::Bad(m) => (Reason::BadSignature, format!("has a bad signature: {m}")),
+        SigError::Revoked(m) => (Reason::KeyRevoked, format!("is not valid: {m}")),
+        SigError::Weak(m) => {
+            (Reason::WeakCrypto, format!("is signed with an algorithm the OpenPGP policy no longer accepts: {m}"))
+        }
+    }
+}
+
+/// The time rules of a commit signed at `time`: not more than the clock
+/// skew before its parents' newest time nor after `now`, and its committer
+/// and author dates (what `git log` shows; seconds since the epoch, `None`
+/// where git cannot read one) its signature's time within the skew, so that
+/// plain git's readers see the history hrx judged.
+fn judge_times(
+    time: DateTime<Utc>,
+    parent_time: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    committed: Option<i64>,
+    authored: Option<i64>,
+) -> Result<(), (Reason, String)> {
+    let skew = Duration::seconds(CLOCK_SKEW_SECS);
+    if let Some(pt) = parent_time
+        && time + skew < pt
+    {
+        return Err((
+            Reason::Backdated,
+            format!("is signed at {}, before its parent ({}): backdated", time.to_rfc3339(), pt.to_rfc3339()),
+        ));
+    }
+    if time > now + skew {
+        return Err((Reason::Future, format!("is signed at {}, in the future", time.to_rfc3339())));
+    }
+    for (what, at) in [("committer", committed), ("author", authored)] {
+        match at.and_then(|s| DateTime::from_timestamp(s, 0)) {
+            Some(d) if (d - time).abs() <= skew => {}
+            Some(d) => {
+                return Err((
+                    Reason::TimeMismatch,
+                    format!(
+                        "has the {what} date {} (what git log shows), but it is signed at {}",
+                        d.to_rfc3339(),
+                        time.to_rfc3339()
+                    ),
+                ));
+            }
+            None => return Err((Reason::TimeMismatch, format!("has no {what} date git can read"))),
+        }
+    }
+    Ok(())
+}
+
 /// Every commit reachable from `head` and not in `done`, read with size
 /// bounds, parents before children. git's own walker loads whole commit
 /// objects first, which is what a compressed bomb relies on. `read` is
@@ -1534,4 +1542,64 @@ fn check_wrap(bytes: &[u8], certs: &CertIndex, reader: &str) -> Result<(), Strin
         return Err("holds no PKESK".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_772_355_600 + s, 0).unwrap()
+    }
+
+    #[test]
+    fn a_commit_is_dated_within_the_skew_of_its_parents_the_clock_and_git() {
+        let (t, hour) = (at(0), CLOCK_SKEW_SECS);
+        let now = at(10 * hour);
+        let ok = |parent, committed, authored| judge_times(t, parent, now, committed, authored);
+        let secs = t.timestamp();
+        assert_eq!(ok(Some(at(hour)), Some(secs + hour), Some(secs - hour)), Ok(()), "all at the bounds");
+        assert_eq!(ok(None, Some(secs), Some(secs)), Ok(()), "a root");
+        let code = |r: Result<(), (Reason, String)>| r.unwrap_err().0;
+        assert_eq!(code(ok(Some(at(hour + 1)), Some(secs), Some(secs))), Reason::Backdated);
+        assert_eq!(code(judge_times(at(11 * hour + 1), None, now, Some(secs), Some(secs))), Reason::Future);
+        assert_eq!(code(ok(None, Some(secs + hour + 1), Some(secs))), Reason::TimeMismatch);
+        assert_eq!(code(ok(None, Some(secs), Some(secs - hour - 1))), Reason::TimeMismatch);
+        let (_, why) = ok(None, None, Some(secs)).unwrap_err();
+        assert!(why.contains("no committer date"), "{why}");
+        let (_, why) = ok(None, Some(secs), None).unwrap_err();
+        assert!(why.contains("no author date"), "{why}");
+        // Past what a date can be: not a panic, a mismatch.
+        assert_eq!(code(ok(None, Some(i64::MAX), Some(secs))), Reason::TimeMismatch);
+    }
+
+    #[test]
+    fn a_merge_is_judged_by_both_lines_and_the_newest_time() {
+        let patient = Fpr::from("A".repeat(40));
+        let (a, b) = (Oid::from_bytes(&[1; 20]).unwrap(), Oid::from_bytes(&[2; 20]).unwrap());
+        let tree = Oid::from_bytes(&[3; 20]).unwrap();
+        let mut states = HashMap::new();
+        states.insert(a, State { policy: Policy::new(patient.clone()), time: at(5), tree });
+        states.insert(b, State { policy: Policy::new(patient.clone()), time: at(9), tree });
+        let merge = Oid::from_bytes(&[4; 20]).unwrap();
+        let (policy, t) = parents_policy(merge, &[a, b], &states).unwrap();
+        assert_eq!((policy.patient, t), (patient, at(9)));
+        let missing = Oid::from_bytes(&[5; 20]).unwrap();
+        let e = parents_policy(merge, &[a, missing], &states).unwrap_err();
+        assert_eq!(e.code, Reason::Resume);
+    }
+
+    #[test]
+    fn every_signature_failure_has_its_reason() {
+        let cases = [
+            (SigError::Malformed("m".into()), Reason::BadSignature),
+            (SigError::UnknownKey("k".into()), Reason::UnknownSigner),
+            (SigError::Bad("b".into()), Reason::BadSignature),
+            (SigError::Revoked("r".into()), Reason::KeyRevoked),
+            (SigError::Weak("w".into()), Reason::WeakCrypto),
+        ];
+        for (e, code) in cases {
+            assert_eq!(signature_failure(e).0, code);
+        }
+    }
 }
