@@ -780,3 +780,122 @@ fn sync_with_a_hostile_remote_takes_in_nothing_bad_and_never_panics() {
     eprintln!("sync against hostile remotes: {outcomes:?}");
     assert!(outcomes.keys().any(|k| k != "exit 0"), "some hostile remotes are refused: {outcomes:?}");
 }
+
+/// What a grantee could put inside an entry it encrypts itself (it holds
+/// the session key, so integrity protection does not stop it): the signed
+/// literal data hrx writes, with bytes changed, added, cut or repeated,
+/// compressed or not, encrypted properly to the patient. Properties: the
+/// parser never fails on it (hrx turns a Sequoia panic into an error that
+/// says so, and none may happen), and a good signature by the author comes
+/// only with the author's own words.
+#[test]
+fn what_a_grantee_encrypts_inside_an_entry_never_breaks_the_reader() {
+    use crate::common::{TestEnv, forge};
+    use hrx::crypto::commit::CertIndex;
+    use hrx::crypto::message::{SignatureStatus, open};
+    use openpgp::serialize::stream::{Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
+    use sequoia_openpgp as openpgp;
+    use std::io::Write;
+    let env = TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.advance(60);
+    let t = DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&Utc);
+    let (anna_cert, klein_cert) = (forge::cert(&anna), forge::cert(&klein));
+    let yaml = format!(
+        "id: {}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: the author's words\n",
+        id(1),
+        t.to_rfc3339(),
+        klein.fpr
+    );
+    // The signed literal data, as it is inside an entry.
+    let inner = {
+        let mut out = Vec::new();
+        let m = Message::new(&mut out);
+        let m = Signer::new(m, forge::unlock(&klein).signer)
+            .unwrap()
+            .creation_time(std::time::SystemTime::from(t))
+            .build()
+            .unwrap();
+        let mut w = LiteralWriter::new(m).build().unwrap();
+        w.write_all(yaml.as_bytes()).unwrap();
+        w.finalize().unwrap();
+        out
+    };
+    let policy = openpgp::policy::StandardPolicy::new();
+    let key = anna_cert
+        .keys()
+        .with_policy(&policy, std::time::SystemTime::from(t))
+        .for_transport_encryption()
+        .next()
+        .unwrap();
+    let seal_raw = |body: &[u8], compress: bool| -> Vec<u8> {
+        let mut out = Vec::new();
+        let m = Message::new(&mut out);
+        let recipient = Recipient::new(
+            openpgp::types::Features::empty().set_seipdv1(),
+            openpgp::KeyHandle::from(key.key().keyid()),
+            key.key(),
+        );
+        let mut m = Encryptor::for_recipients(m, vec![recipient]).build().unwrap();
+        if compress {
+            let mut c = Compressor::new(m).build().unwrap();
+            c.write_all(body).unwrap();
+            c.finalize().unwrap();
+        } else {
+            m.write_all(body).unwrap();
+            m.finalize().unwrap();
+        }
+        out
+    };
+    let mut index = CertIndex::default();
+    index.insert(anna_cert.clone());
+    index.insert(klein_cert.clone());
+    let keys = std::cell::RefCell::new(forge::unlock(&anna).decryptors);
+    let good = std::cell::Cell::new(0usize);
+    let edits = prop::collection::vec((any::<u8>(), 0.0..1.0f64, any::<u8>()), 0..4);
+    runner(300)
+        .run(&(edits, any::<bool>(), 0..4u8), |(edits, compress, shape)| {
+            let mut body = inner.clone();
+            for (op, at, byte) in &edits {
+                let i = ((body.len() as f64) * at) as usize;
+                match op % 4 {
+                    0 if i < body.len() => body[i] = *byte,
+                    1 => body.insert(i.min(body.len()), *byte),
+                    2 => body.truncate(i),
+                    _ => {
+                        let copy = body[i.min(body.len())..].to_vec();
+                        body.extend_from_slice(&copy);
+                    }
+                }
+            }
+            let body = match shape {
+                0 => body,
+                1 => [inner.clone(), body].concat(),
+                2 => [body.clone(), body].concat(),
+                _ => body.iter().rev().copied().collect(),
+            };
+            let message = seal_raw(&body, compress);
+            match open(&message, None, &mut keys.borrow_mut(), &index, &[], t) {
+                Err(e) => prop_assert!(
+                    !e.to_string().contains("the parser failed on it"),
+                    "Sequoia panicked on {edits:?}, {shape}"
+                ),
+                Ok(Some(o)) => {
+                    if let SignatureStatus::Good { signer, .. } = &o.signature {
+                        prop_assert_eq!(signer, &klein.fpr);
+                        prop_assert_eq!(
+                            String::from_utf8_lossy(&o.plaintext),
+                            yaml.as_str(),
+                            "other words with a good signature"
+                        );
+                        good.set(good.get() + 1);
+                    }
+                }
+                Ok(None) => prop_assert!(false, "encrypted to Anna, yet not for her keys"),
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(good.get() > 0, "the unchanged inner message opens as authentic");
+}
