@@ -1279,6 +1279,13 @@ type Signed = (Vec<u8>, Vec<u8>);
 /// cost (2.4 GB) is bounded here.
 const HELD_BYTES: usize = 32 << 20;
 
+/// How many parent lines a history may name beyond two per commit (a
+/// record's merges join two lines; a few wider ones are allowed). A history
+/// of commits naming 16 parents each is refused within a few dozen of them,
+/// before the walk holds their parents: read whole, 160,000 such commits
+/// took 268 MB before anything was judged.
+const MAX_EXTRA_PARENTS: usize = 1000;
+
 /// What a walk keeps of a commit it read for all of the walk.
 struct Walked {
     tree: Oid,
@@ -1388,6 +1395,8 @@ fn history(
     let mut raw: HashMap<Oid, Walked> = HashMap::new();
     let mut signed = HashMap::new();
     let mut held = 0usize;
+    // Parent lines read, against commits read (see MAX_EXTRA_PARENTS).
+    let (mut edges, mut commits) = (0usize, 0usize);
     let mut stack = vec![(head, false)];
     while let Some((oid, expanded)) = stack.pop() {
         if expanded {
@@ -1406,6 +1415,16 @@ fn history(
             fail(oid, code, format!("the commit {e}"))
         })?;
         read(oid, &c);
+        (edges, commits) = (edges + c.parents.len(), commits + 1);
+        if edges > 2 * commits + MAX_EXTRA_PARENTS {
+            return Err(fail(
+                oid,
+                Reason::MalformedCommit,
+                format!(
+                    "is one of {commits} commits naming {edges} parents: more than a record's merges (two lines at a time) can"
+                ),
+            ));
+        }
         stack.push((oid, true));
         for p in c.parents.iter().rev() {
             if !done.contains(p) && !raw.contains_key(p) {

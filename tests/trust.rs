@@ -3297,6 +3297,29 @@ fn a_flood_of_commits_with_thousands_of_parents_takes_bounded_memory() {
     let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("the same parent twice") && stderr(&out).contains(&dup[..12]), "{}", stderr(&out));
+    // Commits of 16 parents each (as many as one may name), 5,000 of them
+    // over 1,300 others: refused within the first hundred read.
+    git(&env, &rec, &["update-ref", "refs/heads/main", &head]);
+    let mut stream = format!("reset refs/heads/wide\nfrom {head}\n\n");
+    for i in 1..=1300 {
+        commit(&mut stream, i, i, &mut std::iter::empty());
+    }
+    for j in 0..5000usize {
+        commit(&mut stream, 1301 + j, 1301 + j, &mut (0..15).map(|k| 1 + (j * 7 + k * 83) % 1300));
+    }
+    let stream = stream.replace("refs/heads/flood", "refs/heads/wide");
+    let out =
+        env.bare("git").arg("-C").arg(&rec).args(["fast-import", "--quiet"]).write_stdin(stream).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tip = stdout(&env.git(&["rev-parse", "refs/heads/wide"])).trim().to_string();
+    git(&env, &rec, &["update-ref", "refs/heads/main", &tip]);
+    let out = hrx_limited(&env, &anna, &rec, &["verify", "--no-decrypt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("code: malformed-commit") && stderr(&out).contains("more than a record's merges"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Attack: a grantee signs a commit at one time and dates it for git at
