@@ -172,10 +172,8 @@ fn run_many(ctx: &mut Context, a: &Args, out: &Out) -> Result<i32> {
         } else {
             match &o.result {
                 Ok(rs) => rs.iter().for_each(|r| print_remote(out, &format!("{shown_path}: "), r)),
-                // The message may name files in the record's directory.
-                Err(e) => {
-                    out.line(&format!("{shown_path}: FAILED: {}", super::exit::message(e).replace(&path, &shown_path)))
-                }
+                // The message shows what it quotes escaped (exit::message).
+                Err(e) => out.line(&format!("{shown_path}: FAILED: {}", super::exit::message(e))),
             }
         }
         p.report("syncing records", n, total);
