@@ -69,7 +69,7 @@ pub fn run(ctx: &mut Context, cmd: &ImportCommand, out: &Out) -> Result<i32> {
                     say(format!("  unresolved reference: {u}"));
                 }
                 for l in &f.left_out {
-                    say(format!("  left out (does not fit; the original keeps it): {}", l));
+                    say(format!("  left out (does not fit; the original keeps it): {l}"));
                 }
                 for m in &f.modifiers {
                     say(format!(

@@ -124,9 +124,8 @@ pub fn entry_structure(message: &[u8]) -> std::result::Result<Vec<String>, Strin
             // Every encrypted packet holds the cipher's random prefix and
             // the closing MDC packet. Sequoia 2.4 unwraps the read of the
             // prefix past a reserve for the MDC: a packet shorter than
-            // both panicked whoever could decrypt it.
-            // Counted as far as the bound, into a small buffer (an entry with
-            // its attachment may be 64 MiB).
+            // both panicked whoever could decrypt it. Counted only as far
+            // as the bound (an entry with its attachment may be 64 MiB).
             let mut seen = 0;
             let mut buf = [0u8; MIN_SEIPD_BODY];
             while seen < MIN_SEIPD_BODY {
@@ -288,12 +287,11 @@ pub fn open(
     t: DateTime<Utc>,
 ) -> Result<Option<Opened>> {
     let bytes = with_prefix(message, prefix);
-    // Sequoia's parser unwraps some reads (see MIN_SEIPD_BODY): verified
-    // entries cannot reach them, and a record verified by an older hrx
-    // makes an error of one, not a crash of the reader.
-    let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decrypt_pass(&bytes, keys, t)))
-        .map_err(|_| Error::Invalid("the entry's OpenPGP data is malformed: the parser failed on it".into()))?;
-    let Some(pass) = pass? else { return Ok(None) };
+    // Verified entries cannot reach the parser's unwraps; one in a record
+    // verified by an older hrx can.
+    let Some(pass) = super::parser_guard("the entry's OpenPGP data", || decrypt_pass(&bytes, keys, t))? else {
+        return Ok(None);
+    };
     let mut opened = pass.opened;
     let bad = |reason: String| SignatureStatus::Bad { reason };
     let status = match pass.unchecked.as_slice() {

@@ -37,6 +37,18 @@ pub fn system_time(t: DateTime<Utc>) -> std::time::SystemTime {
     t.into()
 }
 
+/// Runs `decrypt`, a decryption of untrusted data through Sequoia's
+/// parser, which unwraps some of its reads (see
+/// [`message::MIN_SEIPD_BODY`]): a panic there is an error about `what`,
+/// not a crash of the reader.
+pub(crate) fn parser_guard<T>(
+    what: &str,
+    decrypt: impl FnOnce() -> crate::error::Result<T>,
+) -> crate::error::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decrypt))
+        .unwrap_or_else(|_| Err(crate::error::Error::Invalid(format!("{what} is malformed: the parser failed on it"))))
+}
+
 /// `bytes` in lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

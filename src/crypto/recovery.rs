@@ -79,11 +79,7 @@ pub fn seal_with_secret(plaintext: &[u8], secret: &[u8]) -> Result<String> {
 /// Decrypts what [`seal_with_secret`] made; a wrong secret (shares of
 /// another set-up, too few of them, a tampered one) is an error.
 pub fn open_with_secret(armoured: &str, secret: &[u8]) -> Result<Vec<u8>> {
-    // Sequoia's parser unwraps some reads of encrypted data (see
-    // message::MIN_SEIPD_BODY): an error here, not a crash.
-    std::panic::catch_unwind(|| open_with_secret_unguarded(armoured, secret)).unwrap_or_else(|_| {
-        Err(Error::Invalid("the recovery set-up's secret key is malformed: the OpenPGP parser failed on it".into()))
-    })
+    super::parser_guard("the recovery set-up's secret key", || open_with_secret_unguarded(armoured, secret))
 }
 
 fn open_with_secret_unguarded(armoured: &str, secret: &[u8]) -> Result<Vec<u8>> {

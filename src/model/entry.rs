@@ -57,7 +57,7 @@ pub enum Invalid {
     /// The category is unknown.
     #[error("field `category`: {0}")]
     Category(String),
-    /// Schema violations, one line each.
+    /// Schema violations, listed on one line.
     #[error("{} does not match records-schema/{}.schema.yaml: {}", .kind, .kind, .problems.join("; "))]
     Schema {
         /// The kind checked against.

@@ -199,7 +199,7 @@ impl Reason {
             Backdated => "a commit whose signature time is more than one hour before its parent's",
             Future => "a commit whose signature time is more than one hour after the verifier's clock",
             TimeMismatch => {
-                "the time in an entry's or statement's id, a statement's issued_at, an entry's recorded_at, or a commit's committer date, more than one hour from the signature time (or, for recorded_at, not the id's)"
+                "the time in an entry's or statement's id, a statement's issued_at, an entry's recorded_at, or a commit's author or committer date, more than one hour from the signature time (or, for recorded_at, not the id's)"
             }
             RootRewritten => "the root commit is not the one this device pinned, or names another patient",
             SecondRoot => "a second root commit: two histories joined",

@@ -223,9 +223,9 @@ pub fn check_all(git_dir: &Path) -> Result<()> {
 /// The directories a walk has looked into, by device and inode. Symlinked
 /// directories are followed (git does), and a few links to the next level
 /// on each of a dozen levels would make a walk by path exponential: each
-/// directory is looked into once, however many ways lead to it.
-/// A directory reached again from inside itself is a loop, refused as
-/// libgit2 would go round it.
+/// directory is looked into once, however many ways lead to it. A
+/// directory reached again from inside itself is a loop, refused (libgit2
+/// would go round it).
 #[derive(Default)]
 struct Visited {
     seen: std::collections::HashSet<(u64, u64)>,

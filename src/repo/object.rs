@@ -268,20 +268,12 @@ pub fn person_time(v: &[u8]) -> Option<i64> {
     let after_email = &v[v.iter().rposition(|&b| b == b'>')? + 1..];
     let text = std::str::from_utf8(after_email).ok()?;
     let mut words = text.split(' ').filter(|w| !w.is_empty());
-    let (seconds, zone) = (words.next()?, words.next()?);
-    if words.next().is_some()
-        || seconds.is_empty()
-        || seconds.len() > 16
-        || !seconds.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let zone = zone.as_bytes();
-    let digits = |r: std::ops::Range<usize>| std::str::from_utf8(&zone[r]).ok()?.parse::<u32>().ok();
-    if zone.len() != 5 || !matches!(zone[0], b'+' | b'-') || !zone[1..].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    if digits(1..3)? > 14 || digits(3..5)? >= 60 {
+    let (seconds, zone) = (words.next()?, words.next()?.as_bytes());
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let two = |i: usize| (zone[i] - b'0') * 10 + (zone[i + 1] - b'0');
+    let zone_ok =
+        zone.len() == 5 && matches!(zone[0], b'+' | b'-') && digits(&zone[1..]) && two(1) <= 14 && two(3) < 60;
+    if words.next().is_some() || seconds.len() > 16 || !digits(seconds.as_bytes()) || !zone_ok {
         return None;
     }
     seconds.parse().ok()
