@@ -470,11 +470,7 @@ fn a_first_push_larger_than_verify_holds_is_taken() {
         env.advance(1);
         let t = chrono::DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&chrono::Utc);
         let id = hrx::ops::add::new_id(t).unwrap();
-        let yaml = format!(
-            "id: {id}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: Anna Weber}}\ntext: note {i}\n",
-            t.to_rfc3339(),
-            anna.fpr
-        );
+        let yaml = crate::attacks::note_yaml(id, "general", t, &anna, &format!("note {i}"));
         let ct = seal(yaml.as_bytes(), u.signer.clone(), &[&cert], t).unwrap();
         let path = hrx::model::RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
         rec.append(rec.head().unwrap(), &[(path, ct)], &message, &mut u.signer, &u.identity, t).unwrap();

@@ -13,6 +13,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
 
+use crate::attacks::note_yaml;
+
 /// A runner with a fixed seed (or `HRX_FUZZ_SEED`) and `HRX_FUZZ_CASES`
 /// cases (default `cases`).
 fn runner(cases: u32) -> TestRunner {
@@ -421,14 +423,20 @@ fn the_verifier_judges_random_histories_and_never_panics() {
                 for a in adds {
                     n.set(n.get() + 1);
                     let n = n.get();
-                    let id = Id::from_parts(at, { let mut r = [7u8; 10]; r[..8].copy_from_slice(&n.to_be_bytes()); r });
+                    let id = Id::from_parts(at, {
+                        let mut r = [7u8; 10];
+                        r[..8].copy_from_slice(&n.to_be_bytes());
+                        r
+                    });
                     let note = |category: &str| {
-                        let yaml = format!(
-                            "id: {id}\nkind: note\ncategory: {category}\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: case {n}\n",
-                            at.to_rfc3339(),
-                            signer.fpr
-                        );
-                        let ct = hrx::crypto::message::seal(yaml.as_bytes(), forge::unlock(signer).signer, &[&certs[0], &certs[1]], at).unwrap();
+                        let yaml = note_yaml(id, category, at, signer, &format!("case {n}"));
+                        let ct = hrx::crypto::message::seal(
+                            yaml.as_bytes(),
+                            forge::unlock(signer).signer,
+                            &[&certs[0], &certs[1]],
+                            at,
+                        )
+                        .unwrap();
                         (RepoPath::Entry { category: category.parse().unwrap(), id }.to_path(), ct)
                     };
                     let entry = RepoPath::Entry { category: "general".parse().unwrap(), id }.to_path();
@@ -461,6 +469,17 @@ fn the_verifier_judges_random_histories_and_never_panics() {
         .unwrap();
     let (good, bad) = seen.get();
     assert!(good >= 3 && bad >= 10, "the cases try both ways: {good} that must verify, {bad} that must not");
+}
+
+/// A patient (Anna) and a GP (Klein) with keys, and a time a minute after
+/// their keys were made.
+fn anna_and_klein() -> (crate::common::TestEnv, crate::common::Party, crate::common::Party, DateTime<Utc>) {
+    let env = crate::common::TestEnv::new();
+    let anna = env.party("Anna Weber", "DE", None);
+    let klein = env.party("Dr Klein", "DE", None);
+    env.advance(60);
+    let t = DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&Utc);
+    (env, anna, klein, t)
 }
 
 /// An entry's OpenPGP packets, each as it is written: the PKESKs, then the
@@ -513,28 +532,14 @@ fn packet_edit() -> impl Strategy<Value = PacketEdit> {
 /// refused, without a panic.
 #[test]
 fn an_entry_with_packets_changed_never_opens_to_other_words() {
-    use crate::common::{TestEnv, forge};
+    use crate::common::forge;
     use hrx::crypto::commit::CertIndex;
     use hrx::crypto::message::{SignatureStatus, entry_structure, open, seal};
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    let klein = env.party("Dr Klein", "DE", None);
-    env.advance(60);
-    let t = DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&Utc);
+    let (_env, anna, klein, t) = anna_and_klein();
     let certs = [forge::cert(&anna), forge::cert(&klein)];
-    let words = ["text: the one entry\n", "text: the other entry, which says something else\n"];
-    let yaml: Vec<String> = words
-        .iter()
-        .enumerate()
-        .map(|(n, w)| {
-            format!(
-                "id: {}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\n{w}",
-                id(n as u64),
-                t.to_rfc3339(),
-                klein.fpr
-            )
-        })
-        .collect();
+    let words = ["the one entry", "the other entry, which says something else"];
+    let yaml: Vec<String> =
+        words.iter().enumerate().map(|(n, w)| note_yaml(id(n as u64), "general", t, &klein, w)).collect();
     let sealed: Vec<Vec<u8>> = yaml
         .iter()
         .map(|y| seal(y.as_bytes(), forge::unlock(&klein).signer, &[&certs[0], &certs[1]], t).unwrap())
@@ -790,24 +795,15 @@ fn sync_with_a_hostile_remote_takes_in_nothing_bad_and_never_panics() {
 /// only with the author's own words.
 #[test]
 fn what_a_grantee_encrypts_inside_an_entry_never_breaks_the_reader() {
-    use crate::common::{TestEnv, forge};
+    use crate::common::forge;
     use hrx::crypto::commit::CertIndex;
     use hrx::crypto::message::{SignatureStatus, open};
     use openpgp::serialize::stream::{Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
     use sequoia_openpgp as openpgp;
     use std::io::Write;
-    let env = TestEnv::new();
-    let anna = env.party("Anna Weber", "DE", None);
-    let klein = env.party("Dr Klein", "DE", None);
-    env.advance(60);
-    let t = DateTime::parse_from_rfc3339(&env.now()).unwrap().with_timezone(&Utc);
+    let (_env, anna, klein, t) = anna_and_klein();
     let (anna_cert, klein_cert) = (forge::cert(&anna), forge::cert(&klein));
-    let yaml = format!(
-        "id: {}\nkind: note\ncategory: general\nrecorded_at: '{}'\nauthor: {{fingerprint: {}, name: X}}\ntext: the author's words\n",
-        id(1),
-        t.to_rfc3339(),
-        klein.fpr
-    );
+    let yaml = note_yaml(id(1), "general", t, &klein, "the author's words");
     // The signed literal data, as it is inside an entry.
     let inner = {
         let mut out = Vec::new();
